@@ -1,0 +1,23 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import { numberFromText } from '../column.transformers';
+
+/**
+ * A rider. `min_lsn` (pg_lsn: the position of the user's last write) is not
+ * mapped: TypeORM has no pg_lsn type, and it is only read and raised with
+ * explicit SQL (`GREATEST`, so that it never goes down).
+ */
+@Entity('users')
+export class User {
+  @PrimaryColumn({ type: 'bigint', generated: 'identity', generatedIdentity: 'ALWAYS', transformer: numberFromText })
+  id!: number;
+
+  @Column('text')
+  email!: string;
+
+  /** SHA-256 of the API key, hex. The key itself is never stored. */
+  @Column({ name: 'api_key_hash', type: 'text', select: false })
+  apiKeyHash!: string;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+}

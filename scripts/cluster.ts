@@ -1,0 +1,79 @@
+/**
+ * `npm run cluster`: a primary and NUM_REPLICAS streaming replicas in the
+ * foreground, migrated and ready; Ctrl+C (or SIGTERM) stops them all.
+ * `npm run cluster:stop`: stops a cluster left running in DATA_DIR.
+ */
+import 'reflect-metadata';
+import { loadEnv, migrate, validateConfig } from '@app/common';
+import { ClusterLock } from './cluster/cluster.lock';
+import { LauncherConfig } from './cluster/launcher.config';
+import { LocalCluster } from './cluster/local-cluster';
+import { assertPortFree } from './cluster/ports';
+import { findPostgresBinaries } from './cluster/postgres-binaries';
+
+const say = (line: string) => console.log(`launcher | ${line}`);
+
+async function main(): Promise<void> {
+  loadEnv();
+  const config = validateConfig(LauncherConfig);
+  const bins = findPostgresBinaries();
+  const cluster = new LocalCluster(
+    {
+      dataDir: config.dataDir,
+      host: config.POSTGRES_HOST,
+      port: config.POSTGRES_PORT,
+      replicas: config.NUM_REPLICAS,
+      user: config.POSTGRES_USER,
+      password: config.POSTGRES_PASSWORD,
+      database: config.POSTGRES_DB,
+      fsync: config.PG_FSYNC === 'on',
+    },
+    bins,
+    (node, line) => console.log(`${node.padEnd(8)} | ${line}`),
+  );
+  if (process.argv.includes('stop')) {
+    await cluster.stopAll('fast');
+    say(`stopped every node in ${config.dataDir}`);
+    return;
+  }
+
+  const lock = new ClusterLock(`${config.dataDir}.lock`);
+  lock.acquire();
+  let stopping = false;
+  const stop = async (why: string, code: number) => {
+    if (stopping) return;
+    stopping = true;
+    say(`${why}: stopping all nodes`);
+    await cluster.stopAll('fast').catch((error: unknown) => say(`stop failed: ${String(error)}`));
+    lock.release();
+    say('stopped');
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stop('SIGINT', 0));
+  process.on('SIGTERM', () => void stop('SIGTERM', 0));
+
+  try {
+    for (const node of cluster.nodes) await assertPortFree(node.port, node.name, config.POSTGRES_HOST);
+    const started = Date.now();
+    say(`PostgreSQL ${bins.version} from ${bins.bindir} (${bins.source})`);
+    say(`recreating ${config.dataDir}: any data of a previous run is deleted`);
+    await cluster.create();
+    await cluster.startAll({ foreground: true });
+    await migrate(cluster.url(), (line) => say(`migrations: ${line}`));
+    const streaming = await cluster.waitStreaming(60_000);
+    say(
+      `primary on ${config.POSTGRES_HOST}:${config.POSTGRES_PORT}, ` +
+        `${streaming.length} replicas streaming (${streaming.join(', ') || 'none'}) ` +
+        `in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
+    say('cluster ready');
+  } catch (error) {
+    console.error(`launcher | ${error instanceof Error ? error.message : String(error)}`);
+    await stop('start failed', 1);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`launcher | ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

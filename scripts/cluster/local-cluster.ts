@@ -1,0 +1,289 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client } from 'pg';
+import { isAlive } from './cluster.lock';
+import type { PostgresBinaries } from './postgres-binaries';
+
+export interface ClusterSettings {
+  dataDir: string;
+  host: string;
+  port: number;
+  replicas: number;
+  user: string;
+  password: string;
+  database: string;
+  fsync: boolean;
+}
+
+export interface ClusterNode {
+  name: string;
+  port: number;
+  dir: string;
+}
+
+export type NodeLog = (node: string, line: string) => void;
+export type StopMode = 'fast' | 'immediate' | 'kill';
+
+const SIGNALS: Record<StopMode, NodeJS.Signals> = { fast: 'SIGINT', immediate: 'SIGQUIT', kill: 'SIGKILL' };
+
+/**
+ * A primary and N streaming replicas on 127.0.0.1, one directory each under
+ * `dataDir`. Replicas are cold copies of the freshly initialised primary (no
+ * pg_basebackup needed, so any Postgres >= 10 distribution works), each with
+ * its own replication slot so that the primary keeps the WAL they still need.
+ */
+export class LocalCluster {
+  private readonly owner: { uid: number; gid: number } | undefined;
+  private readonly children = new Map<string, ChildProcess>();
+
+  constructor(
+    readonly settings: ClusterSettings,
+    private readonly bins: PostgresBinaries,
+    private readonly log: NodeLog = () => undefined,
+  ) {
+    this.owner = process.getuid?.() === 0 ? unprivilegedUser() : undefined;
+  }
+
+  get nodes(): ClusterNode[] {
+    const { dataDir, port, replicas } = this.settings;
+    return [
+      { name: 'primary', port, dir: join(dataDir, 'primary') },
+      ...Array.from({ length: replicas }, (_, i) => ({ name: `replica${i}`, port: port + 1 + i, dir: join(dataDir, `replica${i}`) })),
+    ];
+  }
+
+  node(name: string): ClusterNode {
+    const node = this.nodes.find((n) => n.name === name);
+    if (!node) throw new Error(`No node ${name} in this cluster`);
+    return node;
+  }
+
+  url(name = 'primary', database = this.settings.database): string {
+    const { user, password, host } = this.settings;
+    return `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${this.node(name).port}/${database}`;
+  }
+
+  /** Wipes `dataDir` and builds the cluster in it. */
+  async create(): Promise<void> {
+    const { dataDir } = this.settings;
+    rmSync(dataDir, { recursive: true, force: true });
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    this.chown(dataDir);
+    const primary = this.nodes[0]!;
+    this.initPrimary(primary);
+    await this.startNode('primary', { foreground: true });
+    await this.waitReady('primary');
+    await this.withClient('primary', 'postgres', async (client) => {
+      await client.query(`CREATE DATABASE ${quoteIdent(this.settings.database)}`);
+      for (const replica of this.nodes.slice(1)) {
+        await client.query('SELECT pg_create_physical_replication_slot($1)', [replica.name]);
+      }
+    });
+    await this.stopNode('primary', 'fast');
+    for (const replica of this.nodes.slice(1)) this.cloneReplica(primary, replica);
+  }
+
+  /** Starts every node that is not running; resolves when the primary accepts connections. */
+  async startAll(options: { foreground: boolean }): Promise<void> {
+    for (const node of this.nodes) {
+      if (!this.pidOf(node.name)) await this.startNode(node.name, options);
+    }
+    await this.waitReady('primary');
+  }
+
+  /**
+   * Starts one node. In the foreground its output goes to the log callback and
+   * it stops with this process; otherwise it is detached and logs to `<dataDir>/<name>.log`.
+   */
+  async startNode(name: string, options: { foreground: boolean }): Promise<void> {
+    const node = this.node(name);
+    if (this.pidOf(name)) throw new Error(`${name} is already running (pid ${this.pidOf(name)})`);
+    const logFile = join(this.settings.dataDir, `${name}.log`);
+    const stdio = options.foreground ? 'pipe' : openSync(logFile, 'a');
+    const child = spawn(this.bins.postgres, ['-D', node.dir], {
+      stdio: ['ignore', stdio, stdio],
+      detached: !options.foreground,
+      ...(this.owner ?? {}),
+    });
+    if (options.foreground) {
+      this.children.set(name, child);
+      for (const stream of [child.stdout, child.stderr]) {
+        stream?.setEncoding('utf8').on('data', (chunk: string) => {
+          for (const line of chunk.split('\n')) if (line.trim()) this.log(name, line);
+        });
+      }
+      child.on('exit', (code, signal) => {
+        this.children.delete(name);
+        this.log(name, `exited (${signal ?? `code ${code}`})`);
+      });
+    } else {
+      child.unref();
+    }
+    await this.waitFor(() => this.pidOf(name) !== undefined || child.exitCode !== null, 15_000, `${name} to start`);
+    if (child.exitCode !== null && !this.pidOf(name)) {
+      throw new Error(`${name} exited at start with code ${child.exitCode}; see its log above or in ${logFile}`);
+    }
+  }
+
+  /** Stops a node (fast: clean shutdown; immediate: no checkpoint; kill: SIGKILL, a crash). */
+  async stopNode(name: string, mode: StopMode = 'fast'): Promise<void> {
+    const pid = this.pidOf(name);
+    if (!pid) return;
+    try {
+      process.kill(pid, SIGNALS[mode]);
+    } catch {
+      return;
+    }
+    await this.waitFor(() => !isAlive(pid), 60_000, `${name} (pid ${pid}) to stop`);
+    if (mode === 'kill') await this.killOrphans(name);
+  }
+
+  async stopAll(mode: StopMode = 'fast'): Promise<void> {
+    await Promise.all(this.nodes.map((n) => this.stopNode(n.name, mode)));
+  }
+
+  /** Resolves when the node accepts queries (a standby: once it is consistent). */
+  async waitReady(name: string, timeoutMs = 30_000): Promise<void> {
+    await this.waitFor(
+      () => this.withClient(name, 'postgres', async () => true).catch(() => false),
+      timeoutMs,
+      `${name} to accept connections`,
+    );
+  }
+
+  /** Resolves when the primary reports every replica streaming; returns their names. */
+  async waitStreaming(timeoutMs = 60_000, expected = this.settings.replicas): Promise<string[]> {
+    let streaming: string[] = [];
+    await this.waitFor(
+      async () => {
+        streaming = await this.withClient('primary', 'postgres', async (c) => {
+          const { rows } = await c.query<{ application_name: string }>(
+            "SELECT application_name FROM pg_stat_replication WHERE state = 'streaming' ORDER BY 1",
+          );
+          return rows.map((r) => r.application_name);
+        }).catch(() => []);
+        return streaming.length >= expected;
+      },
+      timeoutMs,
+      `${expected} replicas to stream (streaming: ${streaming.join(', ') || 'none'})`,
+    );
+    return streaming;
+  }
+
+  pidOf(name: string): number | undefined {
+    const file = join(this.node(name).dir, 'postmaster.pid');
+    if (!existsSync(file)) return undefined;
+    const pid = Number(readFileSync(file, 'utf8').split('\n')[0]);
+    return pid && isAlive(pid) ? pid : undefined;
+  }
+
+  async withClient<T>(name: string, database: string, fn: (client: Client) => Promise<T>): Promise<T> {
+    const client = new Client({ connectionString: this.url(name, database), connectionTimeoutMillis: 2000 });
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      return await fn(client);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  private initPrimary(primary: ClusterNode): void {
+    const pwfile = join(this.settings.dataDir, 'pwfile');
+    writeFileSync(pwfile, `${this.settings.password}\n`, { mode: 0o600 });
+    this.chown(pwfile);
+    this.runAsOwner(this.bins.initdb, [
+      '-D', primary.dir, '-U', this.settings.user, `--pwfile=${pwfile}`,
+      '--auth-host=scram-sha-256', '--auth-local=trust', '-E', 'UTF8', '--locale=C',
+    ]);
+    rmSync(pwfile);
+    appendFileSync(
+      join(primary.dir, 'postgresql.conf'),
+      [
+        '',
+        '# rocket-rides-scalable local cluster',
+        `listen_addresses = '${this.settings.host}'`,
+        `port = ${primary.port}`,
+        "unix_socket_directories = ''",
+        'wal_level = replica',
+        'max_wal_senders = 40',
+        'max_replication_slots = 40',
+        'hot_standby = on',
+        'hot_standby_feedback = on',
+        'max_connections = 200',
+        'shared_buffers = 64MB',
+        `fsync = ${this.settings.fsync ? 'on' : 'off'}`,
+        'log_min_messages = warning',
+        'log_checkpoints = off',
+        "log_line_prefix = '%m '",
+        '',
+      ].join('\n'),
+    );
+  }
+
+  private cloneReplica(primary: ClusterNode, replica: ClusterNode): void {
+    execFileSync('cp', ['-a', primary.dir, replica.dir]);
+    for (const slot of readdirSync(join(replica.dir, 'pg_replslot'))) {
+      rmSync(join(replica.dir, 'pg_replslot', slot), { recursive: true, force: true });
+    }
+    const { user, password, host } = this.settings;
+    const conninfo = `host=${host} port=${primary.port} user=${user} password=${password} application_name=${replica.name}`;
+    const standby = [`primary_conninfo = '${conninfo.replace(/'/g, "''")}'`, `primary_slot_name = '${replica.name}'`];
+    if (this.bins.version >= 12) {
+      writeFileSync(join(replica.dir, 'standby.signal'), '');
+      appendFileSync(join(replica.dir, 'postgresql.auto.conf'), `port = ${replica.port}\n${standby.join('\n')}\n`);
+    } else {
+      writeFileSync(join(replica.dir, 'recovery.conf'), `standby_mode = 'on'\n${standby.join('\n')}\n`);
+      appendFileSync(join(replica.dir, 'postgresql.conf'), `port = ${replica.port}\n`);
+    }
+    this.chown(replica.dir);
+  }
+
+  /** After SIGKILL of the postmaster its backends may linger holding shared memory; end them. */
+  private async killOrphans(name: string): Promise<void> {
+    const dir = this.node(name).dir;
+    try {
+      execFileSync('pkill', ['-KILL', '-f', `postgres.*${dir}`], { stdio: 'ignore' });
+    } catch {
+      // none left
+    }
+    await sleep(100);
+  }
+
+  private runAsOwner(file: string, args: string[]): void {
+    execFileSync(file, args, { stdio: ['ignore', 'ignore', 'pipe'], ...(this.owner ?? {}) });
+  }
+
+  private chown(path: string): void {
+    if (this.owner) execFileSync('chown', ['-R', `${this.owner.uid}:${this.owner.gid}`, path]);
+  }
+
+  private async waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+      await sleep(100);
+    }
+  }
+}
+
+/** Postgres refuses to run as root: use the `postgres` account if there is one, else `nobody`. */
+function unprivilegedUser(): { uid: number; gid: number } {
+  for (const name of [process.env.PG_RUN_AS, 'postgres', 'nobody']) {
+    if (!name) continue;
+    try {
+      const uid = Number(execFileSync('id', ['-u', name], { encoding: 'utf8' }).trim());
+      const gid = Number(execFileSync('id', ['-g', name], { encoding: 'utf8' }).trim());
+      return { uid, gid };
+    } catch {
+      // try the next one
+    }
+  }
+  throw new Error('Running as root, but no unprivileged account (postgres, nobody) to run Postgres as; set PG_RUN_AS.');
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
