@@ -1,0 +1,68 @@
+/** SQLSTATEs and socket errors meaning "this node cannot serve now", not "this query is wrong". */
+const NODE_FAILURE_CODES = new Set([
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now (starting up, shutting down, not yet consistent)
+  '53300', // too_many_connections
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+/** Errors a standby raises when replay wins over a query (CONSISTENCY.md §5), and timeouts. */
+const RETRY_ELSEWHERE_CODES = new Set([
+  '40001', // canceling statement due to conflict with recovery
+  '40P01', // buffer-pin deadlock with recovery
+  '57014', // query_canceled: statement_timeout
+  '25006', // read_only_sql_transaction: the node is (again) a standby
+]);
+
+const NODE_FAILURE_MESSAGES = [
+  /connection terminated/i,
+  /connection timeout/i,
+  /timeout exceeded when trying to connect/i,
+  /query read timeout/i,
+  /not queryable/i,
+  /terminating connection/i,
+  /the database system is (starting up|shutting down|in recovery mode)/i,
+  /socket hang up/i,
+];
+
+function codeOf(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const e = error as { code?: unknown; driverError?: unknown; cause?: unknown };
+  if (typeof e.code === 'string') return e.code;
+  return codeOf(e.driverError) ?? codeOf(e.cause);
+}
+
+function messagesOf(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const e = error as Error & { driverError?: unknown };
+  return [e.message, e.driverError instanceof Error ? e.driverError.message : ''].join(' ');
+}
+
+/** The node itself is failing (down, restarting, unreachable, saturated). Counts against its health. */
+export function isNodeFailure(error: unknown): boolean {
+  const code = codeOf(error);
+  if (code && (code.startsWith('08') || NODE_FAILURE_CODES.has(code))) return true;
+  const text = messagesOf(error);
+  return NODE_FAILURE_MESSAGES.some((re) => re.test(text));
+}
+
+/** A read that failed this way may be run again on another node. */
+export function isRetryableElsewhere(error: unknown): boolean {
+  const code = codeOf(error);
+  return isNodeFailure(error) || (code !== undefined && RETRY_ELSEWHERE_CODES.has(code));
+}
+
+/** A short description for logs and error messages. */
+export function describeError(error: unknown): string {
+  const code = codeOf(error);
+  const message = error instanceof Error ? error.message : String(error);
+  return code ? `${code} ${message}` : message;
+}

@@ -1,0 +1,44 @@
+import {
+  Injectable,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { ServerResponse } from 'node:http';
+import { Observable, tap } from 'rxjs';
+import { USE_PRIMARY_KEY } from '../decorators/use-primary.decorator';
+import { formatLsn } from '../lsn.util';
+import { CONSISTENCY_TOKEN_HEADER, SERVED_BY_HEADER } from '../replica-routing.constants';
+import { RoutingContext } from '../routing-context.service';
+
+/**
+ * Applies `@UsePrimary()` and writes the `Served-By` and `Consistency-Token`
+ * response headers from the request's routing scope (success and error alike).
+ * Needs {@link ConsistencyMiddleware} in front of the same routes.
+ */
+@Injectable()
+export class ConsistencyInterceptor implements NestInterceptor {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly context: RoutingContext,
+  ) {}
+
+  intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const scope = this.context.current();
+    if (ctx.getType() !== 'http' || !scope) return next.handle();
+    const response = ctx.switchToHttp().getResponse<ServerResponse>();
+    const primary = this.reflector.getAllAndOverride<boolean>(USE_PRIMARY_KEY, [ctx.getHandler(), ctx.getClass()]);
+    const writeHeaders = () => {
+      if (response.headersSent) return;
+      const servedBy = scope.servedBy.at(-1);
+      if (servedBy) response.setHeader(SERVED_BY_HEADER, servedBy);
+      if (scope.token !== null) response.setHeader(CONSISTENCY_TOKEN_HEADER, formatLsn(scope.token));
+    };
+    return new Observable((subscriber) => {
+      const run = () =>
+        next.handle().pipe(tap({ next: writeHeaders, error: writeHeaders })).subscribe(subscriber);
+      return primary ? this.context.run({ primary: true }, run) : run();
+    });
+  }
+}

@@ -1,0 +1,26 @@
+export { ReplicaRoutingModule } from './replica-routing.module';
+export { ReplicaRouter } from './replica-router.service';
+export { RoutingContext, RoutingScope } from './routing-context.service';
+export { NodeRegistry } from './node-registry.service';
+export { ReplicaProbe } from './replica-probe.service';
+export { ReplicaStatusStore } from './replica-status.store';
+export { ReplicaStatusView, type NodeStatus } from './replica-status.view';
+export { ConsistencyMiddleware } from './http/consistency.middleware';
+export { ConsistencyInterceptor } from './http/consistency.interceptor';
+export { UsePrimary } from './decorators/use-primary.decorator';
+export { CreateReplicaStatuses1732000000000 } from './migrations/create-replica-statuses.migration';
+export { ReplicaRoutingError } from './exceptions/replica-routing.exception';
+export { InvalidConsistencyTokenError } from './exceptions/invalid-consistency-token.exception';
+export { PrimaryUnavailableError } from './exceptions/primary-unavailable.exception';
+export { NoNodeAvailableError } from './exceptions/no-node-available.exception';
+export { NoTransactionError } from './exceptions/no-transaction.exception';
+export { parseLsn, formatLsn, maxLsn, toLsn, type Lsn } from './lsn.util';
+export { PRIMARY_NODE, CONSISTENCY_TOKEN_HEADER, SERVED_BY_HEADER } from './replica-routing.constants';
+export type {
+  ReplicaRoutingModuleOptions,
+  ReplicaNodeOptions,
+  NodeConnectionOptions,
+  TokenlessReadPolicy,
+} from './interfaces/replica-routing-options.interface';
+export type { ReplicaStatusRow } from './interfaces/replica-status.interface';
+export type { Routed, Work, ReadOptions, WriteOptions, ScopeOptions, ScopeResult } from './interfaces/routed.interface';

@@ -1,0 +1,86 @@
+import type { DataSourceOptions } from 'typeorm';
+
+/** How to reach one Postgres node: a URL, or TypeORM options for the `postgres` driver. */
+export interface NodeConnectionOptions {
+  /** `postgres://user:pass@host:port/db`. Either this or `dataSource`. */
+  url?: string;
+  /** Extra TypeORM options merged over the library's (`type: 'postgres'` is forced). */
+  dataSource?: Partial<DataSourceOptions>;
+}
+
+export interface ReplicaNodeOptions extends NodeConnectionOptions {
+  /** Unique name; shown in `Served-By` and in logs. Must not be `primary`. */
+  name: string;
+  /** Relative share of reads among eligible replicas. Default: `1`. `0` keeps the replica out of rotation. */
+  weight?: number;
+}
+
+/** What a read that carries no consistency token may do. */
+export type TokenlessReadPolicy = 'primary' | 'replica';
+
+export interface ReplicaRoutingModuleOptions {
+  /** The node that takes writes. */
+  primary: NodeConnectionOptions;
+  /** Streaming replicas of `primary`. Default: none (every query goes to the primary). */
+  replicas?: ReplicaNodeOptions[];
+  /** TypeORM entities, registered on every node. Default: none. */
+  entities?: DataSourceOptions['entities'];
+
+  /** Share (0..1) of reads kept on the primary even when a replica could serve them. Default: `0`. */
+  primaryReadShare?: number;
+  /**
+   * How long a read may wait for a replica to replay its token before it goes to
+   * the primary, polling `pg_last_wal_replay_lsn()` on the replica. Default: `0` (no wait).
+   */
+  replicaWaitMs?: number;
+  /** Poll period while waiting (see `replicaWaitMs`). Default: `2` ms. */
+  replicaWaitPollMs?: number;
+  /**
+   * Reads without any token: `'primary'` (always fresh, as the original demo) or
+   * `'replica'` (any replica whose last observed lag is within `maxLagBytes`). Default: `'primary'`.
+   */
+  tokenlessReads?: TokenlessReadPolicy;
+  /** Lag budget for tokenless reads on replicas, in bytes of WAL. Default: `16777216` (16 MiB). */
+  maxLagBytes?: number;
+  /** Most replicas one read tries before the primary. Default: `2`. */
+  maxReplicaAttempts?: number;
+
+  /** Name of the table the observer writes and the routers read. Default: `'replica_statuses'`. */
+  statusTable?: string;
+  /** How often each process refreshes its cached replica positions, in ms. `0` disables. Default: `250`. */
+  statusRefreshMs?: number;
+
+  /** Connections per node. Default: `10`. */
+  poolSize?: number;
+  /** Connect timeout per node, in ms. Default: `2000`. */
+  connectTimeoutMs?: number;
+  /** Server-side `statement_timeout` per query, in ms. Default: `10000`. */
+  statementTimeoutMs?: number;
+  /** `application_name` sent to Postgres. Default: `'replica-routing'`. */
+  applicationName?: string;
+
+  /** Consecutive failures that bench a replica. Default: `3`. */
+  replicaFailureThreshold?: number;
+  /** How long a benched replica sits out before it is tried again, in ms. Default: `5000`. */
+  replicaBenchMs?: number;
+  /**
+   * After a connection failure on the primary, how long writes fail fast
+   * ({@link PrimaryUnavailableError}) before the primary is tried again, in ms.
+   * Default: `30000`, as master_slave_adapter.
+   */
+  primaryCooldownMs?: number;
+}
+
+/** A replica with its defaults applied. */
+export interface ResolvedReplicaNode extends NodeConnectionOptions {
+  name: string;
+  weight: number;
+}
+
+/** Options with every default applied; what the services read. */
+export type ResolvedReplicaRoutingOptions = Required<
+  Omit<ReplicaRoutingModuleOptions, 'entities' | 'replicas'>
+> & {
+  entities: NonNullable<DataSourceOptions['entities']>;
+  replicas: ResolvedReplicaNode[];
+};

@@ -1,0 +1,14 @@
+import type { Lsn } from '../lsn.util';
+
+/** One row of the status table, as the observer writes it. */
+export interface ReplicaStatusRow {
+  name: string;
+  /** `primary` for the primary's own row (its current WAL position), `replica` otherwise. */
+  role: 'primary' | 'replica';
+  lsn: Lsn | null;
+  /** ms since epoch, from the database clock. */
+  observedAt: number;
+  reachable: boolean;
+  lagBytes: number | null;
+  error: string | null;
+}

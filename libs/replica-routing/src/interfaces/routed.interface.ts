@@ -1,0 +1,44 @@
+import type { EntityManager } from 'typeorm';
+import type { Lsn } from '../lsn.util';
+
+/** What a routed call returns: the work's result, where it ran, and a token covering it. */
+export interface Routed<T> {
+  result: T;
+  /** `primary` or a replica's name. */
+  servedBy: string;
+  /**
+   * For a write: a WAL position taken after COMMIT that covers its commit record.
+   * For a read: a position at or after everything the read could see (monotonic
+   * reads for a caller that sends it back); null when not computed (`cover: false`).
+   */
+  token: Lsn | null;
+}
+
+export type Work<T> = (manager: EntityManager, node: string) => Promise<T>;
+
+export interface ReadOptions {
+  /** The position the read must see, on top of the current scope's. Text form accepted. */
+  token?: Lsn | string | null;
+  /** Run on the primary whatever the token. Default: `false`. */
+  primary?: boolean;
+  /** Compute the covering token (one extra tiny query on the serving node). Default: `true`. */
+  cover?: boolean;
+  /** Overrides the module's `replicaWaitMs` for this read. */
+  waitMs?: number;
+}
+
+export interface WriteOptions {
+  /** Run the work in a transaction (BEGIN/COMMIT). Default: `true`. */
+  transaction?: boolean;
+}
+
+export interface ScopeOptions {
+  token?: Lsn | string | null;
+  primary?: boolean;
+}
+
+export interface ScopeResult<T> {
+  result: T;
+  /** The scope's token when it ended: a clock to pass to later scopes (master_slave_adapter's `with_consistency`). */
+  token: Lsn | null;
+}

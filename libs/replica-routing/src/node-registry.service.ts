@@ -1,0 +1,102 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import type {
+  NodeConnectionOptions,
+  ResolvedReplicaRoutingOptions,
+} from './interfaces/replica-routing-options.interface';
+import { PRIMARY_NODE, RESOLVED_OPTIONS } from './replica-routing.constants';
+
+/**
+ * One TypeORM DataSource (one pg pool) per node. Nodes connect lazily and
+ * independently, so a node that is down at boot stops nothing: the first use
+ * that finds it back connects it. Every pool is closed on shutdown.
+ */
+@Injectable()
+export class NodeRegistry implements OnApplicationShutdown {
+  private readonly logger = new Logger(NodeRegistry.name);
+  private readonly connecting = new Map<string, Promise<DataSource>>();
+  private readonly connected = new Map<string, DataSource>();
+  private closed = false;
+
+  constructor(@Inject(RESOLVED_OPTIONS) private readonly options: ResolvedReplicaRoutingOptions) {}
+
+  /** Every node name, the primary first. */
+  get names(): string[] {
+    return [PRIMARY_NODE, ...this.replicaNames];
+  }
+
+  get replicaNames(): string[] {
+    return this.options.replicas.map((r) => r.name);
+  }
+
+  /** The node's DataSource, connecting it if needed. Rejects if the node cannot be reached. */
+  async get(name: string): Promise<DataSource> {
+    const ready = this.connected.get(name);
+    if (ready) return ready;
+    if (this.closed) throw new Error(`NodeRegistry is shut down; cannot use node ${name}`);
+    let pending = this.connecting.get(name);
+    if (!pending) {
+      pending = this.connect(name).finally(() => this.connecting.delete(name));
+      this.connecting.set(name, pending);
+    }
+    return pending;
+  }
+
+  private async connect(name: string): Promise<DataSource> {
+    const dataSource = new DataSource(this.dataSourceOptions(name));
+    try {
+      await dataSource.initialize();
+    } catch (error) {
+      // A failed initialize may leave a pool behind; drop it before the next attempt.
+      await dataSource.driver.disconnect().catch(() => undefined);
+      throw error;
+    }
+    if (this.closed) {
+      await dataSource.destroy();
+      throw new Error(`NodeRegistry is shut down; cannot use node ${name}`);
+    }
+    this.connected.set(name, dataSource);
+    this.logger.log(`connected to ${name}`);
+    return dataSource;
+  }
+
+  private dataSourceOptions(name: string): DataSourceOptions {
+    const node = this.nodeOptions(name);
+    const o = this.options;
+    return {
+      ...(node.dataSource as object),
+      type: 'postgres',
+      ...(node.url ? { url: node.url } : {}),
+      name,
+      entities: o.entities,
+      synchronize: false,
+      migrationsRun: false,
+      applicationName: o.applicationName,
+      connectTimeoutMS: o.connectTimeoutMs,
+      extra: {
+        max: o.poolSize,
+        connectionTimeoutMillis: o.connectTimeoutMs,
+        statement_timeout: o.statementTimeoutMs,
+        // Client-side guard for a node that stops answering without closing the socket.
+        query_timeout: o.statementTimeoutMs + o.connectTimeoutMs,
+        keepAlive: true,
+        ...((node.dataSource as { extra?: object } | undefined)?.extra ?? {}),
+      },
+    } as DataSourceOptions;
+  }
+
+  private nodeOptions(name: string): NodeConnectionOptions {
+    if (name === PRIMARY_NODE) return this.options.primary;
+    const replica = this.options.replicas.find((r) => r.name === name);
+    if (!replica) throw new Error(`Unknown database node ${JSON.stringify(name)}`);
+    return replica;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled([...this.connecting.values()]);
+    const sources = [...this.connected.values()];
+    this.connected.clear();
+    await Promise.allSettled(sources.map((ds) => ds.destroy()));
+  }
+}

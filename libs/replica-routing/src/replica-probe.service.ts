@@ -1,0 +1,68 @@
+import { Injectable } from '@nestjs/common';
+import type { ReplicaStatusRow } from './interfaces/replica-status.interface';
+import { parseDbLsn, type Lsn } from './lsn.util';
+import { NodeRegistry } from './node-registry.service';
+import { PRIMARY_NODE } from './replica-routing.constants';
+import { describeError } from './db-errors.util';
+
+interface Probe {
+  lsn: Lsn | null;
+  standby: boolean;
+}
+
+/**
+ * Asks every node where it is, all in parallel and each within a deadline, so
+ * that one dead or slow node delays nothing. Used by the observer app.
+ */
+@Injectable()
+export class ReplicaProbe {
+  constructor(private readonly registry: NodeRegistry) {}
+
+  async probeAll(timeoutMs: number): Promise<ReplicaStatusRow[]> {
+    const names = this.registry.names;
+    const results = await Promise.allSettled(names.map((n) => this.probe(n, timeoutMs)));
+    const observedAt = Date.now();
+    const primary = results[0]!.status === 'fulfilled' ? results[0]!.value.lsn : null;
+    return names.map((name, i) => {
+      const result = results[i]!;
+      const role = name === PRIMARY_NODE ? 'primary' : 'replica';
+      if (result.status === 'rejected') {
+        return { name, role, lsn: null, observedAt, reachable: false, lagBytes: null, error: describeError(result.reason) };
+      }
+      const { lsn, standby } = result.value;
+      const wrongRole = standby !== (role === 'replica');
+      return {
+        name,
+        role,
+        // A "replica" that is not in recovery (promoted, misconfigured) gets no position: never routed to.
+        lsn: wrongRole ? null : lsn,
+        observedAt,
+        reachable: !wrongRole,
+        lagBytes: role === 'replica' && primary !== null && lsn !== null ? Number(primary > lsn ? primary - lsn : 0n) : null,
+        error: wrongRole ? (standby ? 'node is in recovery (not a primary)' : 'node is not in recovery (not a standby)') : null,
+      };
+    });
+  }
+
+  private async probe(name: string, timeoutMs: number): Promise<Probe> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      return await Promise.race([this.query(name), deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async query(name: string): Promise<Probe> {
+    const dataSource = await this.registry.get(name);
+    const [row] = (await dataSource.query(
+      `SELECT pg_is_in_recovery() AS standby,
+              (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()
+                    ELSE pg_current_wal_insert_lsn() END)::text AS lsn`,
+    )) as { standby: boolean; lsn: string | null }[];
+    return { standby: row!.standby, lsn: parseDbLsn(row!.lsn) };
+  }
+}

@@ -1,0 +1,164 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { describeError, isRetryableElsewhere } from './db-errors.util';
+import { InvalidConsistencyTokenError } from './exceptions/invalid-consistency-token.exception';
+import { NoNodeAvailableError } from './exceptions/no-node-available.exception';
+import { NoTransactionError } from './exceptions/no-transaction.exception';
+import { PrimaryUnavailableError } from './exceptions/primary-unavailable.exception';
+import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
+import type {
+  ReadOptions,
+  Routed,
+  ScopeOptions,
+  ScopeResult,
+  Work,
+  WriteOptions,
+} from './interfaces/routed.interface';
+import { formatLsn, maxLsn, parseLsn, toLsn, type Lsn } from './lsn.util';
+import { NodeExecutor } from './node-executor.service';
+import { PRIMARY_NODE, RESOLVED_OPTIONS } from './replica-routing.constants';
+import { ReplicaSelector } from './replica-selector.service';
+import { ReplicaStatusCache } from './replica-status-cache.service';
+import { RoutingContext, type Callback } from './routing-context.service';
+
+/**
+ * The library's front door. Writes go to the primary and return a token taken
+ * after COMMIT; reads go to a replica that has provably replayed the token of
+ * the read and of its scope, else to the primary.
+ */
+@Injectable()
+export class ReplicaRouter {
+  private primaryPositionCheck: Promise<boolean> | undefined;
+
+  constructor(
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedReplicaRoutingOptions,
+    private readonly context: RoutingContext,
+    private readonly selector: ReplicaSelector,
+    private readonly executor: NodeExecutor,
+    private readonly cache: ReplicaStatusCache,
+  ) {}
+
+  /** Runs `work` on the primary (in a transaction by default) and returns its post-commit token. */
+  async write<T>(work: Work<T>, options: WriteOptions = {}): Promise<Routed<T>> {
+    const open = this.context.current()?.transaction;
+    if (open) {
+      // Joins the enclosing transaction; its token is taken when that one commits.
+      return { result: await work(open.manager, PRIMARY_NODE), servedBy: PRIMARY_NODE, token: null };
+    }
+    return this.context.run({}, async (scope) => {
+      const outcome = await this.executor.writeOnPrimary(scope, work, options.transaction ?? true);
+      scope.raise(outcome.token);
+      scope.recordServedBy(PRIMARY_NODE);
+      return { result: outcome.result, servedBy: PRIMARY_NODE, token: outcome.token };
+    });
+  }
+
+  /** Runs `work` on a node that has replayed the read's token (and its scope's), else the primary. */
+  async read<T>(work: Work<T>, options: ReadOptions = {}): Promise<Routed<T>> {
+    const scope = this.context.current();
+    if (scope?.transaction) {
+      // Inside a write: read its own uncommitted changes on the same connection.
+      return { result: await work(scope.transaction.manager, PRIMARY_NODE), servedBy: PRIMARY_NODE, token: null };
+    }
+    const token = maxLsn(toLsn(options.token), scope?.token);
+    const cover = options.cover ?? true;
+    const waitMs = options.waitMs ?? this.options.replicaWaitMs;
+    const plan =
+      options.primary || scope?.primary ? { replicas: [], primaryFirst: true } : this.selector.plan(token, waitMs);
+    const order = plan.primaryFirst ? [PRIMARY_NODE, ...plan.replicas] : [...plan.replicas, PRIMARY_NODE];
+    const attempts: string[] = [];
+    let lastError: unknown;
+    for (const [i, node] of order.entries()) {
+      try {
+        const outcome =
+          node === PRIMARY_NODE
+            ? await this.executor.readOnPrimary(work, cover)
+            : await this.executor.readOnReplica(node, token, work, { waitMs: i === 0 ? waitMs : 0, cover });
+        if (!outcome) {
+          attempts.push(`${node}: not at ${token === null ? 'a known position' : formatLsn(token)} yet`);
+          continue;
+        }
+        scope?.raise(outcome.token);
+        scope?.recordServedBy(node);
+        return { result: outcome.result, servedBy: node, token: maxLsn(outcome.token, token) };
+      } catch (error) {
+        if (!(error instanceof PrimaryUnavailableError) && !isRetryableElsewhere(error)) throw error;
+        attempts.push(`${node}: ${describeError(error)}`);
+        lastError = error;
+      }
+    }
+    if (order.length === 1 && lastError instanceof PrimaryUnavailableError) throw lastError;
+    throw new NoNodeAvailableError(attempts, lastError);
+  }
+
+  /** Runs `fn` with every read of it on the primary (nested scopes stay on the primary). */
+  async onPrimary<T>(fn: () => Promise<T>): Promise<T> {
+    return this.context.run({ primary: true }, fn);
+  }
+
+  /**
+   * Runs `fn` in a scope whose reads see at least `token`, and returns the
+   * scope's final token: the clock to hand to the next scope.
+   */
+  async withConsistency<T>(token: Lsn | string | null, fn: () => Promise<T>): Promise<ScopeResult<T>> {
+    return this.scope({ token }, fn);
+  }
+
+  /** The general form of {@link onPrimary} and {@link withConsistency}. */
+  async scope<T>(options: ScopeOptions, fn: () => Promise<T>): Promise<ScopeResult<T>> {
+    return this.context.run({ token: toLsn(options.token), primary: options.primary }, async (scope) => {
+      const result = await fn();
+      return { result, token: scope.token };
+    });
+  }
+
+  /** Raises the current scope's token (for example to a user's stored last-write position). */
+  require(token: Lsn | string | null): void {
+    this.context.current()?.raise(toLsn(token));
+  }
+
+  /** The current scope's token and the nodes that served it, for response headers. */
+  currentScope(): { token: Lsn | null; servedBy: readonly string[] } | undefined {
+    const scope = this.context.current();
+    return scope && { token: scope.token, servedBy: scope.servedBy };
+  }
+
+  /** Runs `callback` after the enclosing `write()` commits. */
+  afterCommit(callback: Callback): void {
+    this.openTransaction('afterCommit').afterCommit.push(callback);
+  }
+
+  /** Runs `callback` after the enclosing `write()` rolls back. */
+  afterRollback(callback: Callback): void {
+    this.openTransaction('afterRollback').afterRollback.push(callback);
+  }
+
+  /**
+   * Parses a token a client sent and rejects one the primary has not reached:
+   * such a token could only force every read onto the primary. Asks the primary
+   * (once for all concurrent callers) only when the token is newer than any
+   * position this process knows of.
+   */
+  async acceptClientToken(text: string): Promise<Lsn> {
+    const token = parseLsn(text);
+    const known = this.cache.primaryLsn;
+    if (known !== null && token <= known) return token;
+    this.primaryPositionCheck ??= this.executor
+      .readOnPrimary(async () => undefined, true)
+      .then(() => true, () => false)
+      .finally(() => (this.primaryPositionCheck = undefined));
+    const asked = await this.primaryPositionCheck;
+    const current = this.cache.primaryLsn;
+    // When the primary cannot be asked the token cannot be disproved: accept it (it cannot hurt the
+    // primary, which is down); reads then go to a replica that has reached it, or fail with a 503.
+    if (asked && current !== null && token > current) {
+      throw new InvalidConsistencyTokenError(text, `it is ahead of the primary's WAL position ${formatLsn(current)}`);
+    }
+    return token;
+  }
+
+  private openTransaction(what: string) {
+    const transaction = this.context.current()?.transaction;
+    if (!transaction) throw new NoTransactionError(what);
+    return transaction;
+  }
+}

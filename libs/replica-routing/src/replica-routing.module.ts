@@ -1,0 +1,47 @@
+import { Module } from '@nestjs/common';
+import { ConsistencyInterceptor } from './http/consistency.interceptor';
+import { ConsistencyMiddleware } from './http/consistency.middleware';
+import { NodeExecutor } from './node-executor.service';
+import { NodeHealth } from './node-health.service';
+import { NodeRegistry } from './node-registry.service';
+import { ReplicaProbe } from './replica-probe.service';
+import { ReplicaRouter } from './replica-router.service';
+import {
+  ConfigurableModuleClass,
+  REPLICA_ROUTING_MODULE_OPTIONS,
+} from './replica-routing.module-definition';
+import { RESOLVED_OPTIONS } from './replica-routing.constants';
+import { resolveOptions } from './replica-routing.options';
+import { ReplicaSelector } from './replica-selector.service';
+import { ReplicaStatusCache } from './replica-status-cache.service';
+import { ReplicaStatusStore } from './replica-status.store';
+import { ReplicaStatusView } from './replica-status.view';
+import { RoutingContext } from './routing-context.service';
+
+const exported = [
+  ReplicaRouter,
+  RoutingContext,
+  NodeRegistry,
+  ReplicaProbe,
+  ReplicaStatusStore,
+  ReplicaStatusView,
+  ConsistencyMiddleware,
+  ConsistencyInterceptor,
+];
+
+/**
+ * `ReplicaRoutingModule.forRoot({ primary, replicas, ... })` or `forRootAsync(...)`.
+ * Global by default (`isGlobal: false` to opt out).
+ */
+@Module({
+  providers: [
+    { provide: RESOLVED_OPTIONS, useFactory: resolveOptions, inject: [REPLICA_ROUTING_MODULE_OPTIONS] },
+    NodeHealth,
+    ReplicaStatusCache,
+    ReplicaSelector,
+    NodeExecutor,
+    ...exported,
+  ],
+  exports: exported,
+})
+export class ReplicaRoutingModule extends ConfigurableModuleClass {}

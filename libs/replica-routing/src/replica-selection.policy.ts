@@ -1,0 +1,64 @@
+import type { Lsn } from './lsn.util';
+
+export interface ReplicaCandidate {
+  name: string;
+  weight: number;
+  available: boolean;
+  lsn: Lsn | null;
+  lagBytes: number | null;
+}
+
+export interface SelectionInput {
+  replicas: readonly ReplicaCandidate[];
+  /** Position the read must see; null for a tokenless read. */
+  token: Lsn | null;
+  tokenlessReads: 'primary' | 'replica';
+  maxLagBytes: number;
+  primaryReadShare: number;
+  maxReplicaAttempts: number;
+  /** When no replica is known to be eligible, allow the most advanced one to be waited on. */
+  allowWait: boolean;
+  random: () => number;
+}
+
+export interface SelectionPlan {
+  /** Replicas to try, in order; each is re-checked on its own connection before use. */
+  replicas: string[];
+  /** Whether the primary is tried before the replicas (the primary read share). */
+  primaryFirst: boolean;
+}
+
+/**
+ * Pure policy: which replicas may serve a read, and in which order. Eligible
+ * replicas are shuffled by weight (Efraimidis-Spirakis), so that load spreads
+ * as configured; a share of reads may be kept on the primary.
+ */
+export function planRead(input: SelectionInput): SelectionPlan {
+  if (input.token === null && input.tokenlessReads === 'primary') {
+    return { replicas: [], primaryFirst: true };
+  }
+  const usable = input.replicas.filter((r) => r.available && r.weight > 0);
+  const eligible = usable.filter((r) => isEligible(r, input));
+  let ordered = weightedShuffle(eligible, input.random).map((r) => r.name);
+  if (ordered.length === 0 && input.allowWait && input.token !== null) {
+    const closest = usable
+      .filter((r) => r.lsn !== null)
+      .sort((a, b) => (a.lsn! > b.lsn! ? -1 : a.lsn! < b.lsn! ? 1 : 0))[0];
+    ordered = closest ? [closest.name] : [];
+  }
+  const primaryFirst = ordered.length === 0 || input.random() < input.primaryReadShare;
+  return { replicas: ordered.slice(0, input.maxReplicaAttempts), primaryFirst };
+}
+
+function isEligible(r: ReplicaCandidate, input: SelectionInput): boolean {
+  if (r.lsn === null) return false;
+  if (input.token !== null) return r.lsn >= input.token;
+  return r.lagBytes !== null && r.lagBytes <= input.maxLagBytes;
+}
+
+function weightedShuffle<T extends { weight: number }>(items: readonly T[], random: () => number): T[] {
+  return items
+    .map((item) => ({ item, key: Math.pow(random(), 1 / item.weight) }))
+    .sort((a, b) => b.key - a.key)
+    .map((x) => x.item);
+}

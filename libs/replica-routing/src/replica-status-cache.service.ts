@@ -1,0 +1,137 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
+import type { ReplicaStatusRow } from './interfaces/replica-status.interface';
+import { maxLsn, type Lsn } from './lsn.util';
+import { NodeRegistry } from './node-registry.service';
+import { PRIMARY_NODE, RESOLVED_OPTIONS } from './replica-routing.constants';
+import { ReplicaStatusStore } from './replica-status.store';
+
+export interface CachedPosition {
+  /** Replayed position, a lower bound of the truth when observed; null if never seen. */
+  lsn: Lsn | null;
+  /** When it was observed (ms since epoch). */
+  observedAt: number;
+  reachable: boolean;
+  lagBytes: number | null;
+  source: 'observer' | 'read';
+}
+
+/**
+ * Each process's picture of how far every replica has replayed (the LSN tracker).
+ * Fed by the observer's table on an interval and by every routed read, which
+ * reads the replica's position on the same connection anyway. Choosing a node
+ * only reads this cache; it never queries the primary. The cache is a hint: a
+ * read re-checks the position on the replica itself before it trusts it.
+ */
+@Injectable()
+export class ReplicaStatusCache implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(ReplicaStatusCache.name);
+  private readonly positions = new Map<string, CachedPosition>();
+  private highestPrimaryLsn: Lsn | null = null;
+  private timer: NodeJS.Timeout | undefined;
+  private refreshing: Promise<void> | undefined;
+  private lastRefreshError: string | null = null;
+
+  constructor(
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedReplicaRoutingOptions,
+    private readonly registry: NodeRegistry,
+    private readonly store: ReplicaStatusStore,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.options.statusRefreshMs <= 0 || this.options.replicas.length === 0) return;
+    void this.refresh();
+    this.timer = setInterval(() => void this.refresh(), this.options.statusRefreshMs);
+    this.timer.unref();
+  }
+
+  beforeApplicationShutdown(): Promise<void> | undefined {
+    clearInterval(this.timer);
+    return this.refreshing;
+  }
+
+  get(name: string): CachedPosition | undefined {
+    return this.positions.get(name);
+  }
+
+  /** The furthest position the primary is known to have reached (writes, observer). */
+  get primaryLsn(): Lsn | null {
+    return this.highestPrimaryLsn;
+  }
+
+  /** A position read on the replica itself: the freshest fact there is, so it always wins. */
+  observeReplica(name: string, lsn: Lsn | null): void {
+    const previous = this.positions.get(name);
+    this.positions.set(name, {
+      lsn,
+      observedAt: Date.now(),
+      reachable: true,
+      lagBytes: previous?.lagBytes ?? null,
+      source: 'read',
+    });
+  }
+
+  markUnreachable(name: string): void {
+    const previous = this.positions.get(name);
+    if (previous) previous.reachable = false;
+  }
+
+  observePrimary(lsn: Lsn | null): void {
+    this.highestPrimaryLsn = maxLsn(this.highestPrimaryLsn, lsn);
+  }
+
+  /** Loads the observer's rows; runs on the interval, and on demand (single flight). */
+  refresh(): Promise<void> {
+    this.refreshing ??= this.load().finally(() => (this.refreshing = undefined));
+    return this.refreshing;
+  }
+
+  private async load(): Promise<void> {
+    try {
+      this.apply(await this.readRows());
+      this.lastRefreshError = null;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (message !== this.lastRefreshError) this.logger.warn(`cannot refresh replica statuses: ${message}`);
+      this.lastRefreshError = message;
+    }
+  }
+
+  /** The primary has the newest rows; when it is down, any replica's copy is still a lower bound. */
+  private async readRows(): Promise<ReplicaStatusRow[]> {
+    let lastError: unknown;
+    for (const name of this.registry.names) {
+      try {
+        return await this.store.load(await this.registry.get(name));
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    throw lastError;
+  }
+
+  private apply(rows: ReplicaStatusRow[]): void {
+    for (const row of rows) {
+      if (row.name === PRIMARY_NODE) {
+        this.observePrimary(row.lsn);
+        continue;
+      }
+      const current = this.positions.get(row.name);
+      // An older observation never overwrites a newer one (a read's own check, say).
+      if (current && current.observedAt > row.observedAt) continue;
+      this.positions.set(row.name, {
+        lsn: row.lsn,
+        observedAt: row.observedAt,
+        reachable: row.reachable,
+        lagBytes: row.lagBytes,
+        source: 'observer',
+      });
+    }
+  }
+}

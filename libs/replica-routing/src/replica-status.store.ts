@@ -1,0 +1,71 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
+import type { ReplicaStatusRow } from './interfaces/replica-status.interface';
+import { formatLsn, parseDbLsn } from './lsn.util';
+import { RESOLVED_OPTIONS } from './replica-routing.constants';
+
+interface RawRow {
+  name: string;
+  role: 'primary' | 'replica';
+  lsn: string | null;
+  observed_ms: number;
+  reachable: boolean;
+  lag_bytes: string | null;
+  last_error: string | null;
+}
+
+/** Reads and writes the status table (see `CreateReplicaStatuses` migration). */
+@Injectable()
+export class ReplicaStatusStore {
+  private readonly table: string;
+
+  constructor(@Inject(RESOLVED_OPTIONS) options: ResolvedReplicaRoutingOptions) {
+    this.table = options.statusTable; // validated as a plain identifier
+  }
+
+  async load(dataSource: DataSource): Promise<ReplicaStatusRow[]> {
+    const rows: RawRow[] = await dataSource.query(
+      `SELECT name, role, last_lsn::text AS lsn, lag_bytes::text AS lag_bytes, reachable, last_error,
+              (extract(epoch FROM observed_at) * 1000)::float8 AS observed_ms
+         FROM ${this.table}`,
+    );
+    return rows.map((r) => ({
+      name: r.name,
+      role: r.role,
+      lsn: parseDbLsn(r.lsn),
+      observedAt: Number(r.observed_ms),
+      reachable: r.reachable,
+      lagBytes: r.lag_bytes === null ? null : Number(r.lag_bytes),
+      error: r.last_error,
+    }));
+  }
+
+  /**
+   * Upserts all rows in one statement. A node that could not be reached keeps its
+   * last known position (still a lower bound of what it had replayed).
+   */
+  async save(dataSource: DataSource, rows: readonly ReplicaStatusRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await dataSource.query(
+      `INSERT INTO ${this.table} AS t (name, role, last_lsn, observed_at, reachable, lag_bytes, last_error)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::pg_lsn[], $4::timestamptz[], $5::bool[], $6::bigint[], $7::text[])
+       ON CONFLICT (name) DO UPDATE SET
+         role = excluded.role,
+         last_lsn = COALESCE(excluded.last_lsn, t.last_lsn),
+         lag_bytes = CASE WHEN excluded.reachable THEN excluded.lag_bytes ELSE t.lag_bytes END,
+         observed_at = excluded.observed_at,
+         reachable = excluded.reachable,
+         last_error = excluded.last_error`,
+      [
+        rows.map((r) => r.name),
+        rows.map((r) => r.role),
+        rows.map((r) => (r.lsn === null ? null : formatLsn(r.lsn))),
+        rows.map((r) => new Date(r.observedAt).toISOString()),
+        rows.map((r) => r.reachable),
+        rows.map((r) => (r.lagBytes === null ? null : String(r.lagBytes))),
+        rows.map((r) => r.error),
+      ],
+    );
+  }
+}
