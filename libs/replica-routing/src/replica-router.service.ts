@@ -74,6 +74,7 @@ export class ReplicaRouter {
             ? await this.executor.readOnPrimary(work, cover)
             : await this.executor.readOnReplica(node, token, work, { waitMs: i === 0 ? waitMs : 0, cover });
         if (!outcome) {
+          if (node !== PRIMARY_NODE && i === 0 && waitMs > 0) this.selector.recordWaitTimeout(node);
           attempts.push(`${node}: not at ${token === null ? 'a known position' : formatLsn(token)} yet`);
           continue;
         }

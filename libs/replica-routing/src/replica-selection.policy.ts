@@ -6,6 +6,8 @@ export interface ReplicaCandidate {
   available: boolean;
   lsn: Lsn | null;
   lagBytes: number | null;
+  /** False while a recent wait on this replica timed out (paused or far behind): do not wait on it. */
+  waitable: boolean;
 }
 
 export interface SelectionInput {
@@ -41,10 +43,10 @@ export function planRead(input: SelectionInput): SelectionPlan {
   const eligible = usable.filter((r) => isEligible(r, input));
   let ordered = weightedShuffle(eligible, input.random).map((r) => r.name);
   if (ordered.length === 0 && input.allowWait && input.token !== null) {
-    const closest = usable
-      .filter((r) => r.lsn !== null)
-      .sort((a, b) => (a.lsn! > b.lsn! ? -1 : a.lsn! < b.lsn! ? 1 : 0))[0];
-    ordered = closest ? [closest.name] : [];
+    // Nobody is known to be there yet (the usual case right after a write): wait on one
+    // streaming replica, chosen by weight like any read.
+    const waitOn = weightedShuffle(usable.filter((r) => r.lsn !== null && r.waitable), input.random)[0];
+    ordered = waitOn ? [waitOn.name] : [];
   }
   const primaryFirst = ordered.length === 0 || input.random() < input.primaryReadShare;
   return { replicas: ordered.slice(0, input.maxReplicaAttempts), primaryFirst };

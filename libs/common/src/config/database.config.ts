@@ -40,6 +40,11 @@ export class DatabaseConfig {
     }));
   }
 
+  /** The nodes in the shape `ReplicaRoutingModule.forRoot()` takes. */
+  routingNodes(): { primary: { url: string }; replicas: { name: string; url: string }[] } {
+    return { primary: { url: this.primaryUrl() }, replicas: this.replicas() };
+  }
+
   private urlFor(port: number): string {
     const user = encodeURIComponent(this.POSTGRES_USER);
     const password = encodeURIComponent(this.POSTGRES_PASSWORD);

@@ -1,0 +1,8 @@
+export interface AuthenticatedUser {
+  id: number;
+  email: string;
+}
+
+export interface AuthenticatedRequest {
+  user?: AuthenticatedUser;
+}

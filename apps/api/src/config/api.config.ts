@@ -1,0 +1,34 @@
+import { DatabaseConfig } from '@app/common';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsNumber, IsOptional, Matches, Max, Min } from 'class-validator';
+
+/** Every setting of the API, from the environment (see `.env` and the README). */
+export class ApiConfig extends DatabaseConfig {
+  @Type(() => Number) @IsInt() @Min(1) @Max(65535) API_PORT = 5005;
+  /** Interface to listen on. */
+  @Matches(/^[0-9a-fA-F:.]+$|^localhost$/) API_HOST = '127.0.0.1';
+  /** Largest request body accepted (413 beyond). */
+  @Matches(/^\d+(b|kb|mb)$/, { message: 'must look like 16kb' }) BODY_LIMIT = '16kb';
+  /** See ReplicaRoutingModuleOptions.tokenlessReads. */
+  @IsIn(['primary', 'replica']) TOKENLESS_READS: 'primary' | 'replica' = 'primary';
+  /** Share of reads kept on the primary (0..1). */
+  @Type(() => Number) @IsNumber() @Min(0) @Max(1) PRIMARY_READ_SHARE = 0;
+  /** How long a read may wait for a replica to catch up before it goes to the primary. */
+  @Type(() => Number) @IsInt() @Min(0) @Max(5000) REPLICA_WAIT_MS = 20;
+  /** How often the routing cache reloads replica_statuses. */
+  @Type(() => Number) @IsInt() @Min(0) STATUS_REFRESH_MS = 250;
+  /** Fail-fast period after the primary fails (circuit breaker). */
+  @Type(() => Number) @IsInt() @Min(0) PRIMARY_COOLDOWN_MS = 30_000;
+  /** Per-node connect timeout. */
+  @Type(() => Number) @IsInt() @Min(100) DB_CONNECT_TIMEOUT_MS = 2000;
+  /** Per-query statement timeout. */
+  @Type(() => Number) @IsInt() @Min(100) DB_STATEMENT_TIMEOUT_MS = 10_000;
+  /** Optional read weights, `replica0=2,replica1=1` (default 1 each). */
+  @IsOptional() @Matches(/^([\w.-]+=\d+(\.\d+)?)(,[\w.-]+=\d+(\.\d+)?)*$/, { message: 'must look like replica0=2,replica1=1' })
+  REPLICA_WEIGHTS?: string;
+
+  weights(): Map<string, number> {
+    const pairs = (this.REPLICA_WEIGHTS ?? '').split(',').filter(Boolean).map((p) => p.split('='));
+    return new Map(pairs.map(([name, weight]) => [name!, Number(weight)]));
+  }
+}

@@ -1,0 +1,21 @@
+import { ENTITIES } from '@app/common';
+import type { ReplicaRoutingModuleOptions } from '@app/replica-routing';
+import type { ApiConfig } from './api.config';
+
+export function routingOptions(config: ApiConfig): ReplicaRoutingModuleOptions {
+  const { primary, replicas } = config.routingNodes();
+  const weights = config.weights();
+  return {
+    primary,
+    replicas: replicas.map((r) => ({ ...r, weight: weights.get(r.name) ?? 1 })),
+    entities: ENTITIES,
+    tokenlessReads: config.TOKENLESS_READS,
+    primaryReadShare: config.PRIMARY_READ_SHARE,
+    replicaWaitMs: config.REPLICA_WAIT_MS,
+    statusRefreshMs: config.STATUS_REFRESH_MS,
+    primaryCooldownMs: config.PRIMARY_COOLDOWN_MS,
+    connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+    statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+    applicationName: 'rocket-rides-api',
+  };
+}

@@ -1,0 +1,25 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { loadEnv, validateConfig } from '@app/common';
+import { AppModule } from './app.module';
+import { ApiConfig } from './config/api.config';
+import { createApi } from './api.factory';
+
+async function bootstrap(): Promise<void> {
+  loadEnv();
+  const config = validateConfig(ApiConfig);
+  const app = await createApi(config);
+  await app.listen(config.API_PORT, config.API_HOST);
+  const { replicas } = config.routingNodes();
+  Logger.log(
+    `listening on http://${config.API_HOST}:${config.API_PORT}; primary + ${replicas.length} replicas ` +
+      `(${replicas.map((r) => r.name).join(', ') || 'none'}); replica wait ${config.REPLICA_WAIT_MS} ms`,
+    'Api',
+  );
+}
+
+bootstrap().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
+

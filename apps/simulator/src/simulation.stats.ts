@@ -1,0 +1,59 @@
+const RESERVOIR = 20_000;
+
+/** Counters and latency samples of one run; `summary()` renders one line. */
+export class SimulationStats {
+  readonly startedAt = Date.now();
+  writes = 0;
+  reads = 0;
+  stale = 0;
+  readonly errors = new Map<string, number>();
+  readonly readsByNode = new Map<string, number>();
+  private readonly latencies: number[] = [];
+  private samples = 0;
+
+  recordLatency(ms: number): void {
+    this.samples++;
+    if (this.latencies.length < RESERVOIR) this.latencies.push(ms);
+    else {
+      const slot = Math.floor(Math.random() * this.samples);
+      if (slot < RESERVOIR) this.latencies[slot] = ms;
+    }
+  }
+
+  recordRead(node: string | null): void {
+    this.reads++;
+    const key = node ?? 'unknown';
+    this.readsByNode.set(key, (this.readsByNode.get(key) ?? 0) + 1);
+  }
+
+  recordError(kind: string): void {
+    this.errors.set(kind, (this.errors.get(kind) ?? 0) + 1);
+  }
+
+  get errorCount(): number {
+    return [...this.errors.values()].reduce((a, b) => a + b, 0);
+  }
+
+  /** Share of reads served by replicas (0..1). */
+  get replicaShare(): number {
+    const primary = this.readsByNode.get('primary') ?? 0;
+    return this.reads === 0 ? 0 : (this.reads - primary) / this.reads;
+  }
+
+  percentile(p: number): number {
+    if (this.latencies.length === 0) return 0;
+    const sorted = [...this.latencies].sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+  }
+
+  summary(): string {
+    const seconds = ((Date.now() - this.startedAt) / 1000).toFixed(1);
+    const nodes = [...this.readsByNode.entries()].sort().map(([n, c]) => `${n}:${c}`).join(',') || '-';
+    const errors = [...this.errors.entries()].map(([k, c]) => `${k}:${c}`).join(',') || '0';
+    return (
+      `${seconds}s requests=${this.writes + this.reads} writes=${this.writes} reads=${this.reads} ` +
+      `stale=${this.stale} errors=${errors} replica_share=${(this.replicaShare * 100).toFixed(1)}% ` +
+      `reads_by_node=${nodes} p50=${this.percentile(50).toFixed(1)}ms p99=${this.percentile(99).toFixed(1)}ms`
+    );
+  }
+}

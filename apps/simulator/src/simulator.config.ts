@@ -1,0 +1,32 @@
+import { Transform, Type } from 'class-transformer';
+import { IsBoolean, IsInt, IsOptional, IsUrl, Max, Min } from 'class-validator';
+
+export class SimulatorConfig {
+  /** The API to drive; default http://127.0.0.1:$API_PORT. */
+  @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https'] }) API_URL?: string;
+  @Type(() => Number) @IsInt() @Min(1) @Max(65535) API_PORT = 5005;
+  /** Concurrent virtual users. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(1000) SIM_USERS = 4;
+  /** Wait between a ride's write and its read, uniform in [min, max] ms (the original: 0-2000). */
+  @Type(() => Number) @IsInt() @Min(0) SIM_WAIT_MIN_MS = 0;
+  @Type(() => Number) @IsInt() @Min(0) SIM_WAIT_MAX_MS = 2000;
+  /** Stop after this many seconds (0: run until SIGINT/SIGTERM). */
+  @Type(() => Number) @IsInt() @Min(0) SIM_DURATION_S = 0;
+  /** Stop after this many rides in all (0: no limit). */
+  @Type(() => Number) @IsInt() @Min(0) SIM_RIDES = 0;
+  /** Seconds between summary lines. */
+  @Type(() => Number) @IsInt() @Min(1) SIM_REPORT_EVERY_S = 5;
+  /** Send each write's Consistency-Token with the read (monotonic reads); without it the API uses the user's min_lsn. */
+  @Transform(({ value }) => (typeof value === 'string' ? value === 'true' : value)) @IsBoolean() SIM_SEND_TOKEN = true;
+  /** Per-request timeout. */
+  @Type(() => Number) @IsInt() @Min(100) SIM_REQUEST_TIMEOUT_MS = 5000;
+
+  get apiUrl(): string {
+    return (this.API_URL ?? `http://127.0.0.1:${this.API_PORT}`).replace(/\/$/, '');
+  }
+
+  /** True when the run ends by itself, and so exits non-zero on any stale read or error. */
+  get bounded(): boolean {
+    return this.SIM_DURATION_S > 0 || this.SIM_RIDES > 0;
+  }
+}

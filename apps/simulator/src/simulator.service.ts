@@ -1,0 +1,122 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ApiClient } from './api.client';
+import { SimulationStats } from './simulation.stats';
+import { SimulatorConfig } from './simulator.config';
+
+interface Ride {
+  id: number;
+  distance: number;
+}
+
+/**
+ * N virtual users, each like the original simulator: register, then loop
+ * (write a ride with a random distance in [5, 1000), wait, read it back).
+ * Every read is checked: anything but 200 with the same distance is stale.
+ */
+@Injectable()
+export class SimulatorService {
+  private readonly logger = new Logger('Simulator');
+  private readonly client: ApiClient;
+  private ridesStarted = 0;
+
+  constructor(@Inject(SimulatorConfig) private readonly config: SimulatorConfig) {
+    this.client = new ApiClient(config.apiUrl, config.SIM_REQUEST_TIMEOUT_MS);
+  }
+
+  /** Runs until `signal` aborts or the configured bound is reached. */
+  async run(signal: AbortSignal): Promise<SimulationStats> {
+    const c = this.config;
+    await this.client.waitUntilUp(60_000);
+    const stats = new SimulationStats();
+    this.logger.log(
+      `${c.SIM_USERS} users against ${c.apiUrl}, wait ${c.SIM_WAIT_MIN_MS}-${c.SIM_WAIT_MAX_MS} ms, ` +
+        `token ${c.SIM_SEND_TOKEN ? 'sent back' : 'not sent'}` +
+        (c.bounded ? `, bounded: ${c.SIM_DURATION_S || '-'} s / ${c.SIM_RIDES || '-'} rides` : ''),
+    );
+    // An explicit controller and timer: a composite AbortSignal.any() of a timeout signal can be
+    // garbage-collected before it fires.
+    const stop = new AbortController();
+    const abort = () => stop.abort();
+    signal.addEventListener('abort', abort);
+    const deadline = c.SIM_DURATION_S > 0 ? setTimeout(abort, c.SIM_DURATION_S * 1000) : undefined;
+    const report = setInterval(() => this.logger.log(stats.summary()), c.SIM_REPORT_EVERY_S * 1000);
+    try {
+      await Promise.all(Array.from({ length: c.SIM_USERS }, (_, i) => this.user(i, stats, stop.signal)));
+    } finally {
+      clearInterval(report);
+      clearTimeout(deadline);
+      signal.removeEventListener('abort', abort);
+    }
+    return stats;
+  }
+
+  private async user(n: number, stats: SimulationStats, stop: AbortSignal): Promise<void> {
+    const key = await this.register(n, stats, stop);
+    if (!key) return;
+    const auth = { authorization: `Bearer ${key}` };
+    while (!stop.aborted && this.takeRide()) {
+      const distance = Math.round((5 + Math.random() * 995) * 10) / 10;
+      const written = await this.attempt(stats, 'write', () =>
+        this.client.request('POST', '/rides', { body: { distance }, headers: { ...auth, 'idempotency-key': randomUUID() } }),
+      );
+      if (!written) continue;
+      stats.writes++;
+      if (written.status !== 201) {
+        stats.recordError(`write_${written.status}`);
+        await sleep(200);
+        continue;
+      }
+      const ride = written.body as Ride;
+      const token = written.headers.get('consistency-token');
+      await sleep(this.waitMs(), undefined, { signal: stop }).catch(() => undefined);
+      const headers = this.config.SIM_SEND_TOKEN && token ? { ...auth, 'consistency-token': token } : auth;
+      const read = await this.attempt(stats, 'read', () => this.client.request('GET', `/rides/${ride.id}`, { headers }));
+      if (!read) continue;
+      stats.recordRead(read.headers.get('served-by'));
+      if (read.status === 200 && (read.body as Ride).distance === ride.distance) continue;
+      if (read.status === 404 || read.status === 200) {
+        stats.stale++;
+        this.logger.error(`STALE read of ride ${ride.id} from ${read.headers.get('served-by')}: ${read.status} ${JSON.stringify(read.body)}`);
+      } else {
+        stats.recordError(`read_${read.status}`);
+      }
+    }
+  }
+
+  private async register(n: number, stats: SimulationStats, stop: AbortSignal): Promise<string | null> {
+    while (!stop.aborted) {
+      const email = `sim-${n}-${randomUUID()}@example.com`;
+      const response = await this.attempt(stats, 'register', () => this.client.request('POST', '/users', { body: { email } }));
+      if (response?.status === 201) return (response.body as { api_key: string }).api_key;
+      stats.recordError(`register_${response?.status ?? 'network'}`);
+      await sleep(500);
+    }
+    return null;
+  }
+
+  private async attempt<T extends { ms: number }>(stats: SimulationStats, what: string, fn: () => Promise<T>): Promise<T | null> {
+    try {
+      const result = await fn();
+      stats.recordLatency(result.ms);
+      return result;
+    } catch (error) {
+      stats.recordError(`${what}_network`);
+      this.logger.warn(`${what} failed: ${error instanceof Error ? error.message : String(error)}`);
+      await sleep(200);
+      return null;
+    }
+  }
+
+  private takeRide(): boolean {
+    if (this.config.SIM_RIDES > 0 && this.ridesStarted >= this.config.SIM_RIDES) return false;
+    this.ridesStarted++;
+    return true;
+  }
+
+  private waitMs(): number {
+    const { SIM_WAIT_MIN_MS: min, SIM_WAIT_MAX_MS: max } = this.config;
+    return min + Math.random() * Math.max(0, max - min);
+  }
+}
