@@ -53,7 +53,8 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM', 0));
 
   try {
-    for (const node of cluster.nodes) await assertPortFree(node.port, node.name, config.POSTGRES_HOST);
+    for (const node of cluster.nodes)
+      await assertPortFree(node.port, node.name, config.POSTGRES_HOST);
     const started = Date.now();
     say(`PostgreSQL ${bins.version} from ${bins.bindir} (${bins.source})`);
     say(`recreating ${config.dataDir}: any data of a previous run is deleted`);

@@ -3,9 +3,9 @@ import 'reflect-metadata';
 import { DatabaseConfig, loadEnv, migrate, validateConfig } from '@app/common';
 
 loadEnv();
-migrate(validateConfig(DatabaseConfig).primaryUrl(), (line) => console.log(`migrate | ${line}`)).catch(
-  (error: unknown) => {
-    console.error(`migrate | failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  },
-);
+migrate(validateConfig(DatabaseConfig).primaryUrl(), (line) =>
+  console.log(`migrate | ${line}`),
+).catch((error: unknown) => {
+  console.error(`migrate | failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -24,7 +24,9 @@ export class ClusterLock {
         if (owner && isAlive(owner)) {
           throw new Error(
             `Another cluster launcher (pid ${owner}) is using this data directory (lock ${this.path}).\n` +
-              '  Stop it first (Ctrl+C in its terminal, or `kill ' + owner + '`), or set DATA_DIR and POSTGRES_PORT to run a second one.',
+              '  Stop it first (Ctrl+C in its terminal, or `kill ' +
+              owner +
+              '`), or set DATA_DIR and POSTGRES_PORT to run a second one.',
           );
         }
         unlinkSync(this.path);

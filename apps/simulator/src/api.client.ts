@@ -12,11 +12,18 @@ export class ApiClient {
     private readonly timeoutMs: number,
   ) {}
 
-  async request(method: string, path: string, options: { body?: unknown; headers?: Record<string, string> } = {}): Promise<ApiResponse> {
+  async request(
+    method: string,
+    path: string,
+    options: { body?: unknown; headers?: Record<string, string> } = {},
+  ): Promise<ApiResponse> {
     const started = performance.now();
     const response = await fetch(`${this.baseUrl}${path}`, {
       method,
-      headers: { ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}), ...options.headers },
+      headers: {
+        ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...options.headers,
+      },
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
       signal: AbortSignal.timeout(this.timeoutMs),
     });
@@ -27,7 +34,12 @@ export class ApiClient {
     } catch {
       // not JSON: keep the text
     }
-    return { status: response.status, body, headers: response.headers, ms: performance.now() - started };
+    return {
+      status: response.status,
+      body,
+      headers: response.headers,
+      ms: performance.now() - started,
+    };
   }
 
   /** Polls GET /health until the API answers (it may still be starting). */
@@ -39,7 +51,8 @@ export class ApiClient {
       } catch {
         // not up yet
       }
-      if (Date.now() > deadline) throw new Error(`API at ${this.baseUrl} did not answer within ${timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new Error(`API at ${this.baseUrl} did not answer within ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 250));
     }
   }

@@ -48,7 +48,11 @@ export class SimulationStats {
 
   summary(): string {
     const seconds = ((Date.now() - this.startedAt) / 1000).toFixed(1);
-    const nodes = [...this.readsByNode.entries()].sort().map(([n, c]) => `${n}:${c}`).join(',') || '-';
+    const nodes =
+      [...this.readsByNode.entries()]
+        .sort()
+        .map(([n, c]) => `${n}:${c}`)
+        .join(',') || '-';
     const errors = [...this.errors.entries()].map(([k, c]) => `${k}:${c}`).join(',') || '0';
     return (
       `${seconds}s requests=${this.writes + this.reads} writes=${this.writes} reads=${this.reads} ` +

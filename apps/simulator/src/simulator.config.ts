@@ -17,7 +17,11 @@ export class SimulatorConfig {
   /** Seconds between summary lines. */
   @Type(() => Number) @IsInt() @Min(1) SIM_REPORT_EVERY_S = 5;
   /** Send each write's Consistency-Token with the read (monotonic reads); without it the API uses the user's min_lsn. */
-  @Transform(({ value }) => (typeof value === 'string' ? value === 'true' : value)) @IsBoolean() SIM_SEND_TOKEN = true;
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' ? value === 'true' : value,
+  )
+  @IsBoolean()
+  SIM_SEND_TOKEN = true;
   /** Per-request timeout. */
   @Type(() => Number) @IsInt() @Min(100) SIM_REQUEST_TIMEOUT_MS = 5000;
 

@@ -43,7 +43,9 @@ export class SimulatorService {
     const deadline = c.SIM_DURATION_S > 0 ? setTimeout(abort, c.SIM_DURATION_S * 1000) : undefined;
     const report = setInterval(() => this.logger.log(stats.summary()), c.SIM_REPORT_EVERY_S * 1000);
     try {
-      await Promise.all(Array.from({ length: c.SIM_USERS }, (_, i) => this.user(i, stats, stop.signal)));
+      await Promise.all(
+        Array.from({ length: c.SIM_USERS }, (_, i) => this.user(i, stats, stop.signal)),
+      );
     } finally {
       clearInterval(report);
       clearTimeout(deadline);
@@ -59,7 +61,10 @@ export class SimulatorService {
     while (!stop.aborted && this.takeRide()) {
       const distance = Math.round((5 + Math.random() * 995) * 10) / 10;
       const written = await this.attempt(stats, 'write', () =>
-        this.client.request('POST', '/rides', { body: { distance }, headers: { ...auth, 'idempotency-key': randomUUID() } }),
+        this.client.request('POST', '/rides', {
+          body: { distance },
+          headers: { ...auth, 'idempotency-key': randomUUID() },
+        }),
       );
       if (!written) continue;
       stats.writes++;
@@ -71,24 +76,35 @@ export class SimulatorService {
       const ride = written.body as Ride;
       const token = written.headers.get('consistency-token');
       await sleep(this.waitMs(), undefined, { signal: stop }).catch(() => undefined);
-      const headers = this.config.SIM_SEND_TOKEN && token ? { ...auth, 'consistency-token': token } : auth;
-      const read = await this.attempt(stats, 'read', () => this.client.request('GET', `/rides/${ride.id}`, { headers }));
+      const headers =
+        this.config.SIM_SEND_TOKEN && token ? { ...auth, 'consistency-token': token } : auth;
+      const read = await this.attempt(stats, 'read', () =>
+        this.client.request('GET', `/rides/${ride.id}`, { headers }),
+      );
       if (!read) continue;
       stats.recordRead(read.headers.get('served-by'));
       if (read.status === 200 && (read.body as Ride).distance === ride.distance) continue;
       if (read.status === 404 || read.status === 200) {
         stats.stale++;
-        this.logger.error(`STALE read of ride ${ride.id} from ${read.headers.get('served-by')}: ${read.status} ${JSON.stringify(read.body)}`);
+        this.logger.error(
+          `STALE read of ride ${ride.id} from ${read.headers.get('served-by')}: ${read.status} ${JSON.stringify(read.body)}`,
+        );
       } else {
         stats.recordError(`read_${read.status}`);
       }
     }
   }
 
-  private async register(n: number, stats: SimulationStats, stop: AbortSignal): Promise<string | null> {
+  private async register(
+    n: number,
+    stats: SimulationStats,
+    stop: AbortSignal,
+  ): Promise<string | null> {
     while (!stop.aborted) {
       const email = `sim-${n}-${randomUUID()}@example.com`;
-      const response = await this.attempt(stats, 'register', () => this.client.request('POST', '/users', { body: { email } }));
+      const response = await this.attempt(stats, 'register', () =>
+        this.client.request('POST', '/users', { body: { email } }),
+      );
       if (response?.status === 201) return (response.body as { api_key: string }).api_key;
       stats.recordError(`register_${response?.status ?? 'network'}`);
       await sleep(500);
@@ -96,7 +112,11 @@ export class SimulatorService {
     return null;
   }
 
-  private async attempt<T extends { ms: number }>(stats: SimulationStats, what: string, fn: () => Promise<T>): Promise<T | null> {
+  private async attempt<T extends { ms: number }>(
+    stats: SimulationStats,
+    what: string,
+    fn: () => Promise<T>,
+  ): Promise<T | null> {
     try {
       const result = await fn();
       stats.recordLatency(result.ms);

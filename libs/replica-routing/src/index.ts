@@ -15,7 +15,11 @@ export { PrimaryUnavailableError } from './exceptions/primary-unavailable.except
 export { NoNodeAvailableError } from './exceptions/no-node-available.exception';
 export { NoTransactionError } from './exceptions/no-transaction.exception';
 export { parseLsn, formatLsn, maxLsn, toLsn, type Lsn } from './lsn.util';
-export { PRIMARY_NODE, CONSISTENCY_TOKEN_HEADER, SERVED_BY_HEADER } from './replica-routing.constants';
+export {
+  PRIMARY_NODE,
+  CONSISTENCY_TOKEN_HEADER,
+  SERVED_BY_HEADER,
+} from './replica-routing.constants';
 export type {
   ReplicaRoutingModuleOptions,
   ReplicaNodeOptions,
@@ -23,4 +27,11 @@ export type {
   TokenlessReadPolicy,
 } from './interfaces/replica-routing-options.interface';
 export type { ReplicaStatusRow } from './interfaces/replica-status.interface';
-export type { Routed, Work, ReadOptions, WriteOptions, ScopeOptions, ScopeResult } from './interfaces/routed.interface';
+export type {
+  Routed,
+  Work,
+  ReadOptions,
+  WriteOptions,
+  ScopeOptions,
+  ScopeResult,
+} from './interfaces/routed.interface';

@@ -68,7 +68,11 @@ export class NodeExecutor {
    * Runs a write on the primary, in a transaction unless told otherwise, and
    * takes its token after COMMIT on the same connection (CONSISTENCY.md §1).
    */
-  async writeOnPrimary<T>(scope: RoutingScope, work: Work<T>, transaction: boolean): Promise<Outcome<T>> {
+  async writeOnPrimary<T>(
+    scope: RoutingScope,
+    work: Work<T>,
+    transaction: boolean,
+  ): Promise<Outcome<T>> {
     return this.onNode(PRIMARY_NODE, 'master', async (runner) => {
       const callbacks = { afterCommit: [] as Callback[], afterRollback: [] as Callback[] };
       let result: T;
@@ -92,7 +96,11 @@ export class NodeExecutor {
     });
   }
 
-  private async onNode<T>(name: string, mode: 'master' | 'slave', fn: (runner: QueryRunner) => Promise<T>): Promise<T> {
+  private async onNode<T>(
+    name: string,
+    mode: 'master' | 'slave',
+    fn: (runner: QueryRunner) => Promise<T>,
+  ): Promise<T> {
     const primary = name === PRIMARY_NODE;
     if (primary && !this.health.isAvailable(name)) {
       throw new PrimaryUnavailableError(this.health.retryInMs(name));
@@ -115,7 +123,9 @@ export class NodeExecutor {
   }
 
   private async insertLsn(runner: QueryRunner): Promise<Lsn> {
-    const [row] = (await runner.query('SELECT pg_current_wal_insert_lsn()::text AS lsn')) as { lsn: string }[];
+    const [row] = (await runner.query('SELECT pg_current_wal_insert_lsn()::text AS lsn')) as {
+      lsn: string;
+    }[];
     const lsn = parseDbLsn(row!.lsn)!;
     this.cache.observePrimary(lsn);
     return lsn;
@@ -125,7 +135,9 @@ export class NodeExecutor {
   private async insertLsnOnNewConnection(): Promise<Lsn> {
     try {
       const primary = await this.registry.get(PRIMARY_NODE);
-      const [row] = (await primary.query('SELECT pg_current_wal_insert_lsn()::text AS lsn')) as { lsn: string }[];
+      const [row] = await primary.query<{ lsn: string }[]>(
+        'SELECT pg_current_wal_insert_lsn()::text AS lsn',
+      );
       return parseDbLsn(row!.lsn)!;
     } catch (error) {
       throw new PrimaryUnavailableError(
@@ -141,13 +153,17 @@ export class NodeExecutor {
       try {
         await callback();
       } catch (error) {
-        this.logger.error(`${kind} callback failed: ${error instanceof Error ? error.stack : String(error)}`);
+        this.logger.error(
+          `${kind} callback failed: ${error instanceof Error ? error.stack : String(error)}`,
+        );
       }
     }
   }
 }
 
 async function replayLsn(runner: QueryRunner): Promise<Lsn | null> {
-  const [row] = (await runner.query('SELECT pg_last_wal_replay_lsn()::text AS lsn')) as { lsn: string | null }[];
+  const [row] = (await runner.query('SELECT pg_last_wal_replay_lsn()::text AS lsn')) as {
+    lsn: string | null;
+  }[];
   return parseDbLsn(row!.lsn);
 }

@@ -57,7 +57,9 @@ export class NodeHealth {
     if (health.consecutiveFailures >= threshold && this.isAvailable(name)) {
       const ms = primary ? this.options.primaryCooldownMs : this.options.replicaBenchMs;
       health.benchedUntil = this.now() + ms;
-      this.logger.warn(`${name} failed ${health.consecutiveFailures}x (${health.lastError}); benched for ${ms} ms`);
+      this.logger.warn(
+        `${name} failed ${health.consecutiveFailures}x (${health.lastError}); benched for ${ms} ms`,
+      );
     }
   }
 

@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { DataSource, type DataSourceOptions } from 'typeorm';
+import { DataSource } from 'typeorm';
 import type {
   NodeConnectionOptions,
+  PostgresDataSourceOptions,
   ResolvedReplicaRoutingOptions,
 } from './interfaces/replica-routing-options.interface';
 import { PRIMARY_NODE, RESOLVED_OPTIONS } from './replica-routing.constants';
@@ -60,14 +61,13 @@ export class NodeRegistry implements OnApplicationShutdown {
     return dataSource;
   }
 
-  private dataSourceOptions(name: string): DataSourceOptions {
+  private dataSourceOptions(name: string): PostgresDataSourceOptions {
     const node = this.nodeOptions(name);
     const o = this.options;
     return {
-      ...(node.dataSource as object),
+      ...node.dataSource,
       type: 'postgres',
       ...(node.url ? { url: node.url } : {}),
-      name,
       entities: o.entities,
       synchronize: false,
       migrationsRun: false,
@@ -80,9 +80,9 @@ export class NodeRegistry implements OnApplicationShutdown {
         // Client-side guard for a node that stops answering without closing the socket.
         query_timeout: o.statementTimeoutMs + o.connectTimeoutMs,
         keepAlive: true,
-        ...((node.dataSource as { extra?: object } | undefined)?.extra ?? {}),
+        ...(node.dataSource?.extra as object | undefined),
       },
-    } as DataSourceOptions;
+    };
   }
 
   private nodeOptions(name: string): NodeConnectionOptions {

@@ -27,7 +27,15 @@ export class ReplicaProbe {
       const result = results[i]!;
       const role = name === PRIMARY_NODE ? 'primary' : 'replica';
       if (result.status === 'rejected') {
-        return { name, role, lsn: null, observedAt, reachable: false, lagBytes: null, error: describeError(result.reason) };
+        return {
+          name,
+          role,
+          lsn: null,
+          observedAt,
+          reachable: false,
+          lagBytes: null,
+          error: describeError(result.reason),
+        };
       }
       const { lsn, standby } = result.value;
       const wrongRole = standby !== (role === 'replica');
@@ -38,8 +46,15 @@ export class ReplicaProbe {
         lsn: wrongRole ? null : lsn,
         observedAt,
         reachable: !wrongRole,
-        lagBytes: role === 'replica' && primary !== null && lsn !== null ? Number(primary > lsn ? primary - lsn : 0n) : null,
-        error: wrongRole ? (standby ? 'node is in recovery (not a primary)' : 'node is not in recovery (not a standby)') : null,
+        lagBytes:
+          role === 'replica' && primary !== null && lsn !== null
+            ? Number(primary > lsn ? primary - lsn : 0n)
+            : null,
+        error: wrongRole
+          ? standby
+            ? 'node is in recovery (not a primary)'
+            : 'node is not in recovery (not a standby)'
+          : null,
       };
     });
   }
@@ -58,11 +73,11 @@ export class ReplicaProbe {
 
   private async query(name: string): Promise<Probe> {
     const dataSource = await this.registry.get(name);
-    const [row] = (await dataSource.query(
+    const [row] = await dataSource.query<{ standby: boolean; lsn: string | null }[]>(
       `SELECT pg_is_in_recovery() AS standby,
               (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()
                     ELSE pg_current_wal_insert_lsn() END)::text AS lsn`,
-    )) as { standby: boolean; lsn: string | null }[];
+    );
     return { standby: row!.standby, lsn: parseDbLsn(row!.lsn) };
   }
 }

@@ -42,7 +42,11 @@ export class ReplicaRouter {
     const open = this.context.current()?.transaction;
     if (open) {
       // Joins the enclosing transaction; its token is taken when that one commits.
-      return { result: await work(open.manager, PRIMARY_NODE), servedBy: PRIMARY_NODE, token: null };
+      return {
+        result: await work(open.manager, PRIMARY_NODE),
+        servedBy: PRIMARY_NODE,
+        token: null,
+      };
     }
     return this.context.run({}, async (scope) => {
       const outcome = await this.executor.writeOnPrimary(scope, work, options.transaction ?? true);
@@ -57,14 +61,22 @@ export class ReplicaRouter {
     const scope = this.context.current();
     if (scope?.transaction) {
       // Inside a write: read its own uncommitted changes on the same connection.
-      return { result: await work(scope.transaction.manager, PRIMARY_NODE), servedBy: PRIMARY_NODE, token: null };
+      return {
+        result: await work(scope.transaction.manager, PRIMARY_NODE),
+        servedBy: PRIMARY_NODE,
+        token: null,
+      };
     }
     const token = maxLsn(toLsn(options.token), scope?.token);
     const cover = options.cover ?? true;
     const waitMs = options.waitMs ?? this.options.replicaWaitMs;
     const plan =
-      options.primary || scope?.primary ? { replicas: [], primaryFirst: true } : this.selector.plan(token, waitMs);
-    const order = plan.primaryFirst ? [PRIMARY_NODE, ...plan.replicas] : [...plan.replicas, PRIMARY_NODE];
+      options.primary || scope?.primary
+        ? { replicas: [], primaryFirst: true }
+        : this.selector.plan(token, waitMs);
+    const order = plan.primaryFirst
+      ? [PRIMARY_NODE, ...plan.replicas]
+      : [...plan.replicas, PRIMARY_NODE];
     const attempts: string[] = [];
     let lastError: unknown;
     for (const [i, node] of order.entries()) {
@@ -72,17 +84,23 @@ export class ReplicaRouter {
         const outcome =
           node === PRIMARY_NODE
             ? await this.executor.readOnPrimary(work, cover)
-            : await this.executor.readOnReplica(node, token, work, { waitMs: i === 0 ? waitMs : 0, cover });
+            : await this.executor.readOnReplica(node, token, work, {
+                waitMs: i === 0 ? waitMs : 0,
+                cover,
+              });
         if (!outcome) {
           if (node !== PRIMARY_NODE && i === 0 && waitMs > 0) this.selector.recordWaitTimeout(node);
-          attempts.push(`${node}: not at ${token === null ? 'a known position' : formatLsn(token)} yet`);
+          attempts.push(
+            `${node}: not at ${token === null ? 'a known position' : formatLsn(token)} yet`,
+          );
           continue;
         }
         scope?.raise(outcome.token);
         scope?.recordServedBy(node);
         return { result: outcome.result, servedBy: node, token: maxLsn(outcome.token, token) };
       } catch (error) {
-        if (!(error instanceof PrimaryUnavailableError) && !isRetryableElsewhere(error)) throw error;
+        if (!(error instanceof PrimaryUnavailableError) && !isRetryableElsewhere(error))
+          throw error;
         attempts.push(`${node}: ${describeError(error)}`);
         lastError = error;
       }
@@ -100,16 +118,22 @@ export class ReplicaRouter {
    * Runs `fn` in a scope whose reads see at least `token`, and returns the
    * scope's final token: the clock to hand to the next scope.
    */
-  async withConsistency<T>(token: Lsn | string | null, fn: () => Promise<T>): Promise<ScopeResult<T>> {
+  async withConsistency<T>(
+    token: Lsn | string | null,
+    fn: () => Promise<T>,
+  ): Promise<ScopeResult<T>> {
     return this.scope({ token }, fn);
   }
 
   /** The general form of {@link onPrimary} and {@link withConsistency}. */
   async scope<T>(options: ScopeOptions, fn: () => Promise<T>): Promise<ScopeResult<T>> {
-    return this.context.run({ token: toLsn(options.token), primary: options.primary }, async (scope) => {
-      const result = await fn();
-      return { result, token: scope.token };
-    });
+    return this.context.run(
+      { token: toLsn(options.token), primary: options.primary },
+      async (scope) => {
+        const result = await fn();
+        return { result, token: scope.token };
+      },
+    );
   }
 
   /** Raises the current scope's token (for example to a user's stored last-write position). */
@@ -144,15 +168,21 @@ export class ReplicaRouter {
     const known = this.cache.primaryLsn;
     if (known !== null && token <= known) return token;
     this.primaryPositionCheck ??= this.executor
-      .readOnPrimary(async () => undefined, true)
-      .then(() => true, () => false)
+      .readOnPrimary(() => Promise.resolve(undefined), true)
+      .then(
+        () => true,
+        () => false,
+      )
       .finally(() => (this.primaryPositionCheck = undefined));
     const asked = await this.primaryPositionCheck;
     const current = this.cache.primaryLsn;
     // When the primary cannot be asked the token cannot be disproved: accept it (it cannot hurt the
     // primary, which is down); reads then go to a replica that has reached it, or fail with a 503.
     if (asked && current !== null && token > current) {
-      throw new InvalidConsistencyTokenError(text, `it is ahead of the primary's WAL position ${formatLsn(current)}`);
+      throw new InvalidConsistencyTokenError(
+        text,
+        `it is ahead of the primary's WAL position ${formatLsn(current)}`,
+      );
     }
     return token;
   }

@@ -35,7 +35,11 @@ const exported = [
  */
 @Module({
   providers: [
-    { provide: RESOLVED_OPTIONS, useFactory: resolveOptions, inject: [REPLICA_ROUTING_MODULE_OPTIONS] },
+    {
+      provide: RESOLVED_OPTIONS,
+      useFactory: resolveOptions,
+      inject: [REPLICA_ROUTING_MODULE_OPTIONS],
+    },
     NodeHealth,
     ReplicaStatusCache,
     ReplicaSelector,

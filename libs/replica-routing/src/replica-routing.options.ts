@@ -23,7 +23,9 @@ const DEFAULTS = {
 } as const;
 
 /** Merges defaults in one place and rejects options that could only fail later. */
-export function resolveOptions(options: ReplicaRoutingModuleOptions): ResolvedReplicaRoutingOptions {
+export function resolveOptions(
+  options: ReplicaRoutingModuleOptions,
+): ResolvedReplicaRoutingOptions {
   const resolved = {
     ...DEFAULTS,
     ...stripUndefined(options),
@@ -47,19 +49,49 @@ function validate(o: ResolvedReplicaRoutingOptions): string[] {
   need(!!(o.primary?.url || o.primary?.dataSource), 'primary: give a url or dataSource options');
   const names = new Set<string>();
   for (const r of o.replicas) {
-    need(/^[A-Za-z0-9_.-]{1,63}$/.test(r.name), `replica name ${JSON.stringify(r.name)}: use 1-63 letters, digits, '_', '.' or '-'`);
+    need(
+      /^[A-Za-z0-9_.-]{1,63}$/.test(r.name),
+      `replica name ${JSON.stringify(r.name)}: use 1-63 letters, digits, '_', '.' or '-'`,
+    );
     need(r.name !== PRIMARY_NODE, `replica name "${PRIMARY_NODE}" is reserved for the primary`);
     need(!names.has(r.name), `replica name ${JSON.stringify(r.name)} is used twice`);
     need(!!(r.url || r.dataSource), `replica ${r.name}: give a url or dataSource options`);
-    need(Number.isFinite(r.weight) && r.weight >= 0, `replica ${r.name}: weight must be a number >= 0`);
+    need(
+      Number.isFinite(r.weight) && r.weight >= 0,
+      `replica ${r.name}: weight must be a number >= 0`,
+    );
     names.add(r.name);
   }
-  need(o.primaryReadShare >= 0 && o.primaryReadShare <= 1, 'primaryReadShare must be between 0 and 1');
-  need(o.tokenlessReads === 'primary' || o.tokenlessReads === 'replica', "tokenlessReads must be 'primary' or 'replica'");
-  need(/^[a-z_][a-z0-9_]{0,62}$/.test(o.statusTable), 'statusTable must be a plain lower-case SQL identifier');
-  const nonNegative = ['replicaWaitMs', 'maxLagBytes', 'statusRefreshMs', 'replicaBenchMs', 'primaryCooldownMs'] as const;
-  for (const key of nonNegative) need(Number.isFinite(o[key]) && o[key] >= 0, `${key} must be a number >= 0`);
-  const positive = ['replicaWaitPollMs', 'maxReplicaAttempts', 'poolSize', 'connectTimeoutMs', 'statementTimeoutMs', 'replicaFailureThreshold'] as const;
-  for (const key of positive) need(Number.isFinite(o[key]) && o[key] > 0, `${key} must be a number > 0`);
+  need(
+    o.primaryReadShare >= 0 && o.primaryReadShare <= 1,
+    'primaryReadShare must be between 0 and 1',
+  );
+  need(
+    o.tokenlessReads === 'primary' || o.tokenlessReads === 'replica',
+    "tokenlessReads must be 'primary' or 'replica'",
+  );
+  need(
+    /^[a-z_][a-z0-9_]{0,62}$/.test(o.statusTable),
+    'statusTable must be a plain lower-case SQL identifier',
+  );
+  const nonNegative = [
+    'replicaWaitMs',
+    'maxLagBytes',
+    'statusRefreshMs',
+    'replicaBenchMs',
+    'primaryCooldownMs',
+  ] as const;
+  for (const key of nonNegative)
+    need(Number.isFinite(o[key]) && o[key] >= 0, `${key} must be a number >= 0`);
+  const positive = [
+    'replicaWaitPollMs',
+    'maxReplicaAttempts',
+    'poolSize',
+    'connectTimeoutMs',
+    'statementTimeoutMs',
+    'replicaFailureThreshold',
+  ] as const;
+  for (const key of positive)
+    need(Number.isFinite(o[key]) && o[key] > 0, `${key} must be a number > 0`);
   return problems;
 }

@@ -45,7 +45,10 @@ export function planRead(input: SelectionInput): SelectionPlan {
   if (ordered.length === 0 && input.allowWait && input.token !== null) {
     // Nobody is known to be there yet (the usual case right after a write): wait on one
     // streaming replica, chosen by weight like any read.
-    const waitOn = weightedShuffle(usable.filter((r) => r.lsn !== null && r.waitable), input.random)[0];
+    const waitOn = weightedShuffle(
+      usable.filter((r) => r.lsn !== null && r.waitable),
+      input.random,
+    )[0];
     ordered = waitOn ? [waitOn.name] : [];
   }
   const primaryFirst = ordered.length === 0 || input.random() < input.primaryReadShare;
@@ -58,7 +61,10 @@ function isEligible(r: ReplicaCandidate, input: SelectionInput): boolean {
   return r.lagBytes !== null && r.lagBytes <= input.maxLagBytes;
 }
 
-function weightedShuffle<T extends { weight: number }>(items: readonly T[], random: () => number): T[] {
+function weightedShuffle<T extends { weight: number }>(
+  items: readonly T[],
+  random: () => number,
+): T[] {
   return items
     .map((item) => ({ item, key: Math.pow(random(), 1 / item.weight) }))
     .sort((a, b) => b.key - a.key)

@@ -53,5 +53,4 @@ export class ReplicaSelector {
   recordWaitTimeout(name: string): void {
     this.waitPenalty.set(name, Date.now() + WAIT_PENALTY_MS);
   }
-
 }

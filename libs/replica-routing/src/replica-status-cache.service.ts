@@ -98,7 +98,8 @@ export class ReplicaStatusCache implements OnApplicationBootstrap, BeforeApplica
       this.lastRefreshError = null;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      if (message !== this.lastRefreshError) this.logger.warn(`cannot refresh replica statuses: ${message}`);
+      if (message !== this.lastRefreshError)
+        this.logger.warn(`cannot refresh replica statuses: ${message}`);
       this.lastRefreshError = message;
     }
   }

@@ -37,11 +37,13 @@ export class RoutingScope {
 
   /** Raises the token of this scope and its ancestors. */
   raise(token: Lsn | null): void {
-    for (let s: RoutingScope | undefined = this; s; s = s.parent) s.token = maxLsn(s.token, token);
+    this.token = maxLsn(this.token, token);
+    this.parent?.raise(token);
   }
 
   recordServedBy(node: string): void {
-    for (let s: RoutingScope | undefined = this; s; s = s.parent) s.servedBy.push(node);
+    this.servedBy.push(node);
+    this.parent?.recordServedBy(node);
   }
 }
 

@@ -1,4 +1,9 @@
-import { Injectable, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import {
+  Injectable,
+  UnauthorizedException,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { IncomingMessage } from 'node:http';
 import { UsersService } from '../users/users.service';
@@ -15,10 +20,14 @@ export class ApiKeyGuard implements CanActivate {
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [ctx.getHandler(), ctx.getClass()])) return true;
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [ctx.getHandler(), ctx.getClass()]))
+      return true;
     const request = ctx.switchToHttp().getRequest<IncomingMessage & AuthenticatedRequest>();
     const key = parseBearer(request.headers.authorization);
-    if (!key) throw new UnauthorizedException('missing or malformed Authorization header: send "Bearer <api_key>"');
+    if (!key)
+      throw new UnauthorizedException(
+        'missing or malformed Authorization header: send "Bearer <api_key>"',
+      );
     const user = await this.users.authenticate(key);
     if (!user) throw new UnauthorizedException('invalid API key');
     request.user = user;

@@ -24,11 +24,17 @@ export class ApiConfig extends DatabaseConfig {
   /** Per-query statement timeout. */
   @Type(() => Number) @IsInt() @Min(100) DB_STATEMENT_TIMEOUT_MS = 10_000;
   /** Optional read weights, `replica0=2,replica1=1` (default 1 each). */
-  @IsOptional() @Matches(/^([\w.-]+=\d+(\.\d+)?)(,[\w.-]+=\d+(\.\d+)?)*$/, { message: 'must look like replica0=2,replica1=1' })
+  @IsOptional()
+  @Matches(/^([\w.-]+=\d+(\.\d+)?)(,[\w.-]+=\d+(\.\d+)?)*$/, {
+    message: 'must look like replica0=2,replica1=1',
+  })
   REPLICA_WEIGHTS?: string;
 
   weights(): Map<string, number> {
-    const pairs = (this.REPLICA_WEIGHTS ?? '').split(',').filter(Boolean).map((p) => p.split('='));
+    const pairs = (this.REPLICA_WEIGHTS ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((p) => p.split('='));
     return new Map(pairs.map(([name, weight]) => [name!, Number(weight)]));
   }
 }

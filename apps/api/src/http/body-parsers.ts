@@ -8,7 +8,12 @@ import { json, urlencoded, type ErrorRequestHandler, type Express } from 'expres
 export function installBodyParsers(app: Express, limit: string): void {
   app.use(json({ limit }));
   app.use(urlencoded({ extended: false, limit, parameterLimit: 100 }));
-  const onError: ErrorRequestHandler = (error: { status?: number; type?: string; message?: string }, _req, res, next) => {
+  const onError: ErrorRequestHandler = (
+    error: { status?: number; type?: string; message?: string },
+    _req,
+    res,
+    next,
+  ) => {
     if (!error?.type || !error.status) return next(error);
     const messages: Record<string, string> = {
       'entity.parse.failed': 'malformed request body: not valid JSON',

@@ -1,7 +1,6 @@
 import {
   Catch,
   HttpException,
-  HttpStatus,
   Logger,
   type ArgumentsHost,
   type ExceptionFilter,
@@ -25,7 +24,7 @@ export class HttpErrorFilter implements ExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     const { status, message } = this.describe(error);
-    if (status >= 500 && status !== HttpStatus.SERVICE_UNAVAILABLE) {
+    if (status >= 500 && status !== 503) {
       this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
     }
     if (error instanceof PrimaryUnavailableError) {
@@ -41,10 +40,11 @@ export class HttpErrorFilter implements ExceptionFilter {
       const message =
         typeof body === 'string'
           ? body
-          : flatten((body as { message?: unknown }).message) ?? error.message;
+          : (flatten((body as { message?: unknown }).message) ?? error.message);
       return { status: error.getStatus(), message };
     }
-    if (error instanceof InvalidConsistencyTokenError) return { status: 400, message: error.message };
+    if (error instanceof InvalidConsistencyTokenError)
+      return { status: 400, message: error.message };
     if (error instanceof PrimaryUnavailableError || error instanceof NoNodeAvailableError) {
       return { status: 503, message: error.message };
     }

@@ -4,7 +4,10 @@ export const MAX_DISTANCE = 100_000;
 
 export class CreateRideDto {
   /** Kilometres; rounded to one decimal. */
-  @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'distance must be a finite number' })
+  @IsNumber(
+    { allowNaN: false, allowInfinity: false },
+    { message: 'distance must be a finite number' },
+  )
   @Min(0, { message: 'distance must not be negative' })
   @Max(MAX_DISTANCE, { message: `distance must be at most ${MAX_DISTANCE}` })
   distance!: number;

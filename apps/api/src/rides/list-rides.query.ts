@@ -3,10 +3,15 @@ import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 
 export class ListRidesQuery {
   /** Page size, 1..100. Default 20. */
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
   limit = 20;
 
   /** Cursor: only rides with a smaller id (from `next_before` of the previous page). */
-  @IsOptional() @Matches(/^\d{1,18}$/, { message: 'before must be a ride id' })
+  @IsOptional()
+  @Matches(/^\d{1,18}$/, { message: 'before must be a ride id' })
   before?: string;
 }

@@ -8,5 +8,10 @@ export interface RideBody {
 }
 
 export function presentRide(ride: Ride): RideBody {
-  return { id: ride.id, distance: ride.distance, user_id: ride.userId, created_at: ride.createdAt.toISOString() };
+  return {
+    id: ride.id,
+    distance: ride.distance,
+    user_id: ride.userId,
+    created_at: ride.createdAt.toISOString(),
+  };
 }

@@ -30,12 +30,21 @@ export class RidesController {
   /** `distance` as JSON (`{"distance": 12.5}`) or form-encoded (`distance=12.5`), as in the original. */
   @Post()
   @HttpCode(201)
-  async create(@CurrentUser() user: AuthenticatedUser, @Body() body: unknown, @Req() req: Request): Promise<RideBody> {
+  async create(
+    @CurrentUser() user: AuthenticatedUser,
+    @Body() body: unknown,
+    @Req() req: Request,
+  ): Promise<RideBody> {
     const input = req.is('application/x-www-form-urlencoded') ? numbersFromForm(body) : body;
-    const dto = plainToInstance(CreateRideDto, typeof input === 'object' && input !== null ? input : {});
+    const dto = plainToInstance(
+      CreateRideDto,
+      typeof input === 'object' && input !== null ? input : {},
+    );
     const errors = await validate(dto);
     if (errors.length > 0) {
-      throw new UnprocessableEntityException(errors.flatMap((e) => Object.values(e.constraints ?? {})).join('; '));
+      throw new UnprocessableEntityException(
+        errors.flatMap((e) => Object.values(e.constraints ?? {})).join('; '),
+      );
     }
     return presentRide(await this.rides.create(user.id, dto.distance));
   }
@@ -63,6 +72,9 @@ export class RidesController {
 function numbersFromForm(body: unknown): unknown {
   if (typeof body !== 'object' || body === null) return body;
   return Object.fromEntries(
-    Object.entries(body).map(([k, v]) => [k, typeof v === 'string' && DECIMAL.test(v) ? Number(v) : v]),
+    Object.entries(body).map(([k, v]) => [
+      k,
+      typeof v === 'string' && DECIMAL.test(v) ? Number(v) : v,
+    ]),
   );
 }

@@ -11,7 +11,9 @@ export class UsersController {
   @Public()
   @Post()
   @HttpCode(201)
-  async create(@Body() body: CreateUserDto): Promise<{ id: number; email: string; api_key: string }> {
+  async create(
+    @Body() body: CreateUserDto,
+  ): Promise<{ id: number; email: string; api_key: string }> {
     const { user, apiKey } = await this.users.create(body.email);
     return { id: user.id, email: user.email, api_key: apiKey };
   }

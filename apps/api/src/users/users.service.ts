@@ -19,7 +19,10 @@ export class UsersService {
       );
       return { user, apiKey };
     } catch (error) {
-      if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === UNIQUE_VIOLATION) {
+      if (
+        error instanceof QueryFailedError &&
+        (error.driverError as { code?: string }).code === UNIQUE_VIOLATION
+      ) {
         throw new ConflictException('a user with this email already exists');
       }
       throw error;
@@ -36,9 +39,10 @@ export class UsersService {
     const fresh = (this.router.currentScope()?.token ?? null) === null;
     const { result } = await this.router.read(
       (em) =>
-        em.query('SELECT id, email, min_lsn::text AS min_lsn FROM users WHERE api_key_hash = $1', [
-          hashApiKey(apiKey),
-        ]) as Promise<{ id: string; email: string; min_lsn: string }[]>,
+        em.query<{ id: string; email: string; min_lsn: string }[]>(
+          'SELECT id, email, min_lsn::text AS min_lsn FROM users WHERE api_key_hash = $1',
+          [hashApiKey(apiKey)],
+        ),
       { primary: fresh, cover: false },
     );
     const row = result[0];
@@ -50,7 +54,11 @@ export class UsersService {
   /** Raises the user's min_lsn to `token`; GREATEST so that a slower, older write never lowers it. */
   async raiseMinLsn(userId: number, token: Lsn): Promise<void> {
     await this.router.write(
-      (em) => em.query('UPDATE users SET min_lsn = GREATEST(min_lsn, $1::pg_lsn) WHERE id = $2', [formatLsn(token), userId]),
+      (em) =>
+        em.query('UPDATE users SET min_lsn = GREATEST(min_lsn, $1::pg_lsn) WHERE id = $2', [
+          formatLsn(token),
+          userId,
+        ]),
       { transaction: false },
     );
   }

@@ -6,16 +6,28 @@ import { validateSync } from 'class-validator';
  * variable it throws one error that names every offender, so the process stops
  * at boot with a message instead of failing later.
  */
-export function validateConfig<T extends object>(cls: new () => T, env: NodeJS.ProcessEnv = process.env): T {
-  const plain = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const instance = plainToInstance(cls, plain, { enableImplicitConversion: true, exposeDefaultValues: true });
+export function validateConfig<T extends object>(
+  cls: new () => T,
+  env: NodeJS.ProcessEnv = process.env,
+): T {
+  const plain = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
+  );
+  const instance = plainToInstance(cls, plain, {
+    enableImplicitConversion: true,
+    exposeDefaultValues: true,
+  });
   const errors = validateSync(instance, { whitelist: false, forbidUnknownValues: false });
   if (errors.length > 0) {
     const lines = errors.map((e) => {
-      const got = JSON.stringify(e.value);
-      return `  ${e.property}=${got === undefined ? '(unset)' : got}: ${Object.values(e.constraints ?? {}).join('; ')}`;
+      // Quote what was set, not what conversion made of it ("abc", not NaN).
+      const raw = env[e.property];
+      const shown = raw === undefined || raw === '' ? '(unset)' : JSON.stringify(raw);
+      return `  ${e.property}=${shown}: ${Object.values(e.constraints ?? {}).join('; ')}`;
     });
-    throw new Error(`Invalid configuration (fix these environment variables or .env):\n${lines.join('\n')}`);
+    throw new Error(
+      `Invalid configuration (fix these environment variables or .env):\n${lines.join('\n')}`,
+    );
   }
   return instance;
 }

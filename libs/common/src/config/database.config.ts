@@ -10,7 +10,9 @@ export class DatabaseConfig {
   @IsString() POSTGRES_PASSWORD = 'rocket';
   @IsString() POSTGRES_DB = 'rocket_rides';
   /** Overrides the primary URL derived from the POSTGRES_* variables. */
-  @IsOptional() @Matches(/^postgres(ql)?:\/\//, { message: 'must be a postgres:// URL' }) DATABASE_URL?: string;
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'must be a postgres:// URL' })
+  DATABASE_URL?: string;
   /**
    * Overrides the replica URLs derived from the POSTGRES_* variables:
    * comma-separated `name=postgres://...` (or bare URLs, named replica0, replica1...).

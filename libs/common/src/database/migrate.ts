@@ -5,7 +5,10 @@ import { MIGRATIONS } from './schema';
  * Applies pending migrations to the primary. Safe to run concurrently: TypeORM
  * takes the migrations table lock, so a second runner waits and finds nothing to do.
  */
-export async function migrate(url: string, log: (line: string) => void = () => undefined): Promise<string[]> {
+export async function migrate(
+  url: string,
+  log: (line: string) => void = () => undefined,
+): Promise<string[]> {
   const dataSource = new DataSource({
     type: 'postgres',
     url,

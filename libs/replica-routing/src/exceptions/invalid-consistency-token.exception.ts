@@ -6,6 +6,8 @@ export class InvalidConsistencyTokenError extends ReplicaRoutingError {
     readonly token: string,
     reason = 'expected a WAL position such as "0/16B3748" (hex/hex, at most 17 characters)',
   ) {
-    super(`Invalid consistency token ${JSON.stringify(token.slice(0, 40))}: ${reason}. Send back the Consistency-Token of an earlier response, or omit it.`);
+    super(
+      `Invalid consistency token ${JSON.stringify(token.slice(0, 40))}: ${reason}. Send back the Consistency-Token of an earlier response, or omit it.`,
+    );
   }
 }

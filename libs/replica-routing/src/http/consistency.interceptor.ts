@@ -28,16 +28,23 @@ export class ConsistencyInterceptor implements NestInterceptor {
     const scope = this.context.current();
     if (ctx.getType() !== 'http' || !scope) return next.handle();
     const response = ctx.switchToHttp().getResponse<ServerResponse>();
-    const primary = this.reflector.getAllAndOverride<boolean>(USE_PRIMARY_KEY, [ctx.getHandler(), ctx.getClass()]);
+    const primary = this.reflector.getAllAndOverride<boolean>(USE_PRIMARY_KEY, [
+      ctx.getHandler(),
+      ctx.getClass(),
+    ]);
     const writeHeaders = () => {
       if (response.headersSent) return;
       const servedBy = scope.servedBy.at(-1);
       if (servedBy) response.setHeader(SERVED_BY_HEADER, servedBy);
-      if (scope.token !== null) response.setHeader(CONSISTENCY_TOKEN_HEADER, formatLsn(scope.token));
+      if (scope.token !== null)
+        response.setHeader(CONSISTENCY_TOKEN_HEADER, formatLsn(scope.token));
     };
     return new Observable((subscriber) => {
       const run = () =>
-        next.handle().pipe(tap({ next: writeHeaders, error: writeHeaders })).subscribe(subscriber);
+        next
+          .handle()
+          .pipe(tap({ next: writeHeaders, error: writeHeaders }))
+          .subscribe(subscriber);
       return primary ? this.context.run({ primary: true }, run) : run();
     });
   }

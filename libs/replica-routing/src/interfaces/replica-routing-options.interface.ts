@@ -1,11 +1,14 @@
 import type { DataSourceOptions } from 'typeorm';
 
+/** TypeORM's options for the `postgres` driver. */
+export type PostgresDataSourceOptions = Extract<DataSourceOptions, { type: 'postgres' }>;
+
 /** How to reach one Postgres node: a URL, or TypeORM options for the `postgres` driver. */
 export interface NodeConnectionOptions {
   /** `postgres://user:pass@host:port/db`. Either this or `dataSource`. */
   url?: string;
-  /** Extra TypeORM options merged over the library's (`type: 'postgres'` is forced). */
-  dataSource?: Partial<DataSourceOptions>;
+  /** TypeORM `postgres` options (host, port, ssl, extra...). The library's pool and timeout settings apply on top. */
+  dataSource?: Partial<Omit<PostgresDataSourceOptions, 'type'>>;
 }
 
 export interface ReplicaNodeOptions extends NodeConnectionOptions {

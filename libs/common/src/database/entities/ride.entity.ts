@@ -3,7 +3,12 @@ import { numberFromText } from '../column.transformers';
 
 @Entity('rides')
 export class Ride {
-  @PrimaryColumn({ type: 'bigint', generated: 'identity', generatedIdentity: 'ALWAYS', transformer: numberFromText })
+  @PrimaryColumn({
+    type: 'bigint',
+    generated: 'identity',
+    generatedIdentity: 'ALWAYS',
+    transformer: numberFromText,
+  })
   id!: number;
 
   @Column({ name: 'user_id', type: 'bigint', transformer: numberFromText })

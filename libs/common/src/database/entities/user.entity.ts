@@ -8,7 +8,12 @@ import { numberFromText } from '../column.transformers';
  */
 @Entity('users')
 export class User {
-  @PrimaryColumn({ type: 'bigint', generated: 'identity', generatedIdentity: 'ALWAYS', transformer: numberFromText })
+  @PrimaryColumn({
+    type: 'bigint',
+    generated: 'identity',
+    generatedIdentity: 'ALWAYS',
+    transformer: numberFromText,
+  })
   id!: number;
 
   @Column('text')

@@ -1,0 +1,38 @@
+import { validateConfig } from './config.validator';
+import { DatabaseConfig } from './database.config';
+
+describe('DatabaseConfig', () => {
+  it('derives the cluster URLs from the POSTGRES_* defaults', () => {
+    const config = validateConfig(DatabaseConfig, {});
+    expect(config.primaryUrl()).toBe('postgres://rocket:rocket@127.0.0.1:5433/rocket_rides');
+    expect(config.replicas()).toHaveLength(5);
+    expect(config.replicas()[4]).toEqual({
+      name: 'replica4',
+      url: 'postgres://rocket:rocket@127.0.0.1:5438/rocket_rides',
+    });
+  });
+
+  it('takes explicit URLs, named or not', () => {
+    const config = validateConfig(DatabaseConfig, {
+      DATABASE_URL: 'postgres://u:p@db:5432/x',
+      REPLICA_URLS: 'east=postgres://u:p@r1:5432/x, postgres://u:p@r2:5432/x',
+    });
+    expect(config.primaryUrl()).toBe('postgres://u:p@db:5432/x');
+    expect(config.replicas()).toEqual([
+      { name: 'east', url: 'postgres://u:p@r1:5432/x' },
+      { name: 'replica1', url: 'postgres://u:p@r2:5432/x' },
+    ]);
+  });
+
+  it('stops with a message naming every bad variable', () => {
+    expect(() =>
+      validateConfig(DatabaseConfig, {
+        POSTGRES_PORT: 'abc',
+        NUM_REPLICAS: '99',
+        DATABASE_URL: 'mysql://x',
+      }),
+    ).toThrow(
+      /POSTGRES_PORT="abc"[\s\S]*NUM_REPLICAS="99"[\s\S]*DATABASE_URL="mysql:\/\/x": must be a postgres:\/\/ URL/,
+    );
+  });
+});

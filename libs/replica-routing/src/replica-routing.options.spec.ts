@@ -1,0 +1,43 @@
+import { resolveOptions } from './replica-routing.options';
+
+describe('resolveOptions', () => {
+  it('fills every default', () => {
+    const o = resolveOptions({
+      primary: { url: 'postgres://p' },
+      replicas: [{ name: 'r0', url: 'postgres://r0' }],
+    });
+    expect(o).toMatchObject({
+      primaryReadShare: 0,
+      replicaWaitMs: 0,
+      tokenlessReads: 'primary',
+      statusTable: 'replica_statuses',
+      statusRefreshMs: 250,
+      primaryCooldownMs: 30_000,
+      entities: [],
+    });
+    expect(o.replicas).toEqual([{ name: 'r0', url: 'postgres://r0', weight: 1 }]);
+  });
+
+  it('keeps explicit values, including zero', () => {
+    expect(
+      resolveOptions({ primary: { url: 'postgres://p' }, statusRefreshMs: 0 }).statusRefreshMs,
+    ).toBe(0);
+  });
+
+  it('names every problem at once', () => {
+    expect(() =>
+      resolveOptions({
+        primary: {},
+        replicas: [
+          { name: 'primary', url: 'postgres://x' },
+          { name: 'dup', url: 'postgres://x' },
+          { name: 'dup', url: 'postgres://x', weight: -1 },
+        ],
+        primaryReadShare: 2,
+        statusTable: 'x; DROP TABLE users',
+      }),
+    ).toThrow(
+      /primary: give a url[\s\S]*reserved for the primary[\s\S]*"dup" is used twice[\s\S]*weight must be[\s\S]*primaryReadShare[\s\S]*statusTable/,
+    );
+  });
+});

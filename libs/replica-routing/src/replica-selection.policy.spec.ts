@@ -1,0 +1,156 @@
+import { planRead, type ReplicaCandidate, type SelectionInput } from './replica-selection.policy';
+
+const replica = (
+  name: string,
+  lsn: bigint | null,
+  extra: Partial<ReplicaCandidate> = {},
+): ReplicaCandidate => ({
+  name,
+  weight: 1,
+  available: true,
+  lsn,
+  lagBytes: 0,
+  waitable: true,
+  ...extra,
+});
+
+const input = (overrides: Partial<SelectionInput>): SelectionInput => ({
+  replicas: [],
+  token: 100n,
+  tokenlessReads: 'primary',
+  maxLagBytes: 1000,
+  primaryReadShare: 0,
+  maxReplicaAttempts: 5,
+  allowWait: false,
+  random: Math.random,
+  ...overrides,
+});
+
+/** A deterministic stream of numbers in [0, 1). */
+function seeded(seed = 42): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+}
+
+describe('planRead', () => {
+  it('only offers replicas known to have replayed the token', () => {
+    const plan = planRead(
+      input({
+        replicas: [replica('a', 99n), replica('b', 100n), replica('c', 150n), replica('d', null)],
+      }),
+    );
+    expect(plan.replicas.sort()).toEqual(['b', 'c']);
+    expect(plan.primaryFirst).toBe(false);
+  });
+
+  it('falls back to the primary when no replica is eligible', () => {
+    expect(planRead(input({ replicas: [replica('a', 10n)] }))).toEqual({
+      replicas: [],
+      primaryFirst: true,
+    });
+  });
+
+  it('skips unavailable (benched) and zero-weight replicas', () => {
+    const plan = planRead(
+      input({
+        replicas: [
+          replica('a', 200n, { available: false }),
+          replica('b', 200n, { weight: 0 }),
+          replica('c', 200n),
+        ],
+      }),
+    );
+    expect(plan.replicas).toEqual(['c']);
+  });
+
+  it('sends tokenless reads to the primary by default', () => {
+    expect(planRead(input({ token: null, replicas: [replica('a', 200n)] }))).toEqual({
+      replicas: [],
+      primaryFirst: true,
+    });
+  });
+
+  it("lets tokenless reads use replicas within the lag budget under 'replica'", () => {
+    const plan = planRead(
+      input({
+        token: null,
+        tokenlessReads: 'replica',
+        replicas: [
+          replica('near', 1n, { lagBytes: 1000 }),
+          replica('far', 1n, { lagBytes: 1001 }),
+          replica('unknown', 1n, { lagBytes: null }),
+        ],
+      }),
+    );
+    expect(plan.replicas).toEqual(['near']);
+  });
+
+  it('spreads reads by weight', () => {
+    const random = seeded();
+    const counts: Record<string, number> = { a: 0, b: 0, c: 0 };
+    for (let i = 0; i < 20_000; i++) {
+      const plan = planRead(
+        input({
+          random,
+          replicas: [replica('a', 200n, { weight: 2 }), replica('b', 200n), replica('c', 200n)],
+        }),
+      );
+      counts[plan.replicas[0]!]! += 1;
+    }
+    expect(counts.a! / 20_000).toBeCloseTo(0.5, 1);
+    expect(counts.b! / 20_000).toBeCloseTo(0.25, 1);
+    expect(counts.c! / 20_000).toBeCloseTo(0.25, 1);
+  });
+
+  it('keeps the configured share of reads on the primary', () => {
+    const random = seeded(7);
+    let primaryFirst = 0;
+    for (let i = 0; i < 10_000; i++) {
+      if (
+        planRead(input({ random, primaryReadShare: 0.2, replicas: [replica('a', 200n)] }))
+          .primaryFirst
+      )
+        primaryFirst++;
+    }
+    expect(primaryFirst / 10_000).toBeCloseTo(0.2, 1);
+  });
+
+  it('waits on one streaming replica, chosen by weight, when none is known to be there yet', () => {
+    const random = seeded(3);
+    const chosen = new Set<string>();
+    for (let i = 0; i < 200; i++) {
+      const plan = planRead(
+        input({
+          random,
+          allowWait: true,
+          replicas: [
+            replica('a', 90n),
+            replica('b', 90n),
+            replica('paused', 50n, { waitable: false }),
+            replica('new', null),
+          ],
+        }),
+      );
+      expect(plan.replicas).toHaveLength(1);
+      expect(plan.primaryFirst).toBe(false);
+      chosen.add(plan.replicas[0]!);
+    }
+    expect([...chosen].sort()).toEqual(['a', 'b']);
+  });
+
+  it('does not wait when waiting is off or there is nothing to wait on', () => {
+    expect(planRead(input({ replicas: [replica('a', 90n)] })).replicas).toEqual([]);
+    expect(
+      planRead(input({ allowWait: true, replicas: [replica('a', 90n, { waitable: false })] }))
+        .replicas,
+    ).toEqual([]);
+  });
+
+  it('tries at most maxReplicaAttempts replicas', () => {
+    const replicas = ['a', 'b', 'c', 'd'].map((n) => replica(n, 200n));
+    expect(planRead(input({ replicas, maxReplicaAttempts: 2 })).replicas).toHaveLength(2);
+  });
+});

@@ -1,0 +1,45 @@
+import { RoutingContext } from './routing-context.service';
+
+describe('RoutingContext', () => {
+  const context = new RoutingContext();
+
+  it('has no scope outside run()', () => {
+    expect(context.current()).toBeUndefined();
+  });
+
+  it('nests: a child starts from its parent, raises reach every ancestor', async () => {
+    await context.run({ token: 10n }, async (outer) => {
+      await context.run({ token: 5n }, async (inner) => {
+        expect(inner.token).toBe(10n); // never below the parent
+        await Promise.resolve();
+        expect(context.current()).toBe(inner);
+        inner.raise(30n);
+        inner.recordServedBy('replica1');
+      });
+      expect(context.current()).toBe(outer);
+      expect(outer.token).toBe(30n);
+      expect(outer.servedBy).toEqual(['replica1']);
+      outer.raise(20n);
+      expect(outer.token).toBe(30n); // only ever raised
+    });
+  });
+
+  it('keeps the primary sticky for children', () => {
+    context.run({ primary: true }, () => {
+      context.run({}, (child) => expect(child.primary).toBe(true));
+    });
+    context.run({}, (scope) => expect(scope.primary).toBe(false));
+  });
+
+  it('keeps concurrent scopes apart', async () => {
+    const seen = await Promise.all(
+      [1n, 2n, 3n].map((token) =>
+        context.run({ token }, async () => {
+          await new Promise((r) => setTimeout(r, Number(4n - token)));
+          return context.current()?.token;
+        }),
+      ),
+    );
+    expect(seen).toEqual([1n, 2n, 3n]);
+  });
+});
