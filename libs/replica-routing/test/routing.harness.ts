@@ -1,0 +1,50 @@
+import { Test, type TestingModule } from '@nestjs/testing';
+import { e2eEnv } from '../../../test/e2e/e2e.env';
+import {
+  NodeRegistry,
+  PRIMARY_NODE,
+  ReplicaProbe,
+  ReplicaRouter,
+  ReplicaRoutingModule,
+  ReplicaStatusStore,
+  type ReplicaRoutingModuleOptions,
+} from '../src';
+import { ReplicaStatusCache } from '../src/replica-status-cache.service';
+
+export interface Harness {
+  module: TestingModule;
+  router: ReplicaRouter;
+  /** Does what the observer does once, then refreshes the router's cache. */
+  observe(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function clusterNodes(): Pick<ReplicaRoutingModuleOptions, 'primary' | 'replicas'> {
+  const env = e2eEnv();
+  return { primary: { url: env.primaryUrl }, replicas: env.replicaUrls };
+}
+
+export async function harness(
+  options: Partial<ReplicaRoutingModuleOptions> = {},
+): Promise<Harness> {
+  const module = await Test.createTestingModule({
+    imports: [ReplicaRoutingModule.forRoot({ ...clusterNodes(), statusRefreshMs: 0, ...options })],
+  }).compile();
+  await module.init();
+  return fromModule(module);
+}
+
+export function fromModule(module: TestingModule): Harness {
+  const registry = module.get(NodeRegistry);
+  const cache = module.get(ReplicaStatusCache);
+  return {
+    module,
+    router: module.get(ReplicaRouter),
+    async observe() {
+      const rows = await module.get(ReplicaProbe).probeAll(1000);
+      await module.get(ReplicaStatusStore).save(await registry.get(PRIMARY_NODE), rows);
+      await cache.refresh();
+    },
+    close: () => module.close(),
+  };
+}
