@@ -1,3 +1,4 @@
+import type { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
@@ -5,10 +6,13 @@ import type { ApiConfig } from './config/api.config';
 import { installBodyParsers } from './http/body-parsers';
 
 /** Builds the API application (used by main.ts and by the e2e tests, so that both run the same app). */
-export async function createApi(config: ApiConfig): Promise<NestExpressApplication> {
+export async function createApi(
+  config: ApiConfig,
+  logger: LogLevel[] | false = ['log', 'warn', 'error'],
+): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     bodyParser: false,
-    logger: ['log', 'warn', 'error'],
+    logger,
   });
   app.disable('x-powered-by');
   installBodyParsers(app.getHttpAdapter().getInstance(), config.BODY_LIMIT);

@@ -13,8 +13,8 @@ export const WAIT_PENALTY_MS = 1000;
 export class ReplicaSelector {
   /** Injectable randomness, so that tests can pin choices. */
   random: () => number = Math.random;
-  /** Replicas whose last wait timed out, until when they are not waited on. */
-  private readonly waitPenalty = new Map<string, number>();
+  /** Replicas whose last wait timed out: where they were stuck, and until when. */
+  private readonly waitPenalty = new Map<string, { until: number; stuckAt: Lsn | null }>();
 
   constructor(
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedReplicaRoutingOptions,
@@ -33,7 +33,7 @@ export class ReplicaSelector {
           available: this.health.isAvailable(r.name) && (cached?.reachable ?? false),
           lsn: cached?.lsn ?? null,
           lagBytes: cached?.lagBytes ?? null,
-          waitable: (this.waitPenalty.get(r.name) ?? 0) <= Date.now(),
+          waitable: this.isWaitable(r.name, cached?.lsn ?? null),
         };
       }),
       token,
@@ -47,10 +47,26 @@ export class ReplicaSelector {
   }
 
   /**
-   * A wait on `name` ran out: the replica is paused or far behind. For the next
-   * WAIT_PENALTY_MS reads go straight to the primary instead of waiting on it again.
+   * A wait on `name` ran out: the replica is paused or far behind. Until it is
+   * seen to move, for at most WAIT_PENALTY_MS, reads do not wait on it again.
    */
   recordWaitTimeout(name: string): void {
-    this.waitPenalty.set(name, Date.now() + WAIT_PENALTY_MS);
+    this.waitPenalty.set(name, {
+      until: Date.now() + WAIT_PENALTY_MS,
+      stuckAt: this.cache.get(name)?.lsn ?? null,
+    });
+  }
+
+  /** Waitable again once the penalty ran out, or as soon as the replica is seen to move (replay resumed). */
+  private isWaitable(name: string, lsn: Lsn | null): boolean {
+    const penalty = this.waitPenalty.get(name);
+    if (!penalty) return true;
+    if (
+      penalty.until > Date.now() &&
+      (lsn === null || penalty.stuckAt === null || lsn <= penalty.stuckAt)
+    )
+      return false;
+    this.waitPenalty.delete(name);
+    return true;
   }
 }
