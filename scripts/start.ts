@@ -1,0 +1,82 @@
+/**
+ * `npm start`: the whole system in one terminal, like the original's forego.
+ * The cluster first (recreated, migrated, every replica streaming), then
+ * `nest start api|observer|simulator`, every line prefixed with its process
+ * name. Ctrl+C (or SIGTERM) stops the apps, then the cluster, and leaves no
+ * process behind.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+
+const NAMES = ['cluster', 'api', 'observer', 'simulator'];
+const WIDTH = Math.max(...NAMES.map((n) => n.length));
+const children = new Map<string, ChildProcess>();
+let stopping = false;
+
+function prefix(name: string, stream: NodeJS.ReadableStream, onLine?: (line: string) => void): void {
+  createInterface({ input: stream }).on('line', (line) => {
+    process.stdout.write(`${name.padEnd(WIDTH)} | ${line}\n`);
+    onLine?.(line);
+  });
+}
+
+/** Each child leads its own process group, so that stopping it also stops what it spawned. */
+function run(name: string, command: string, args: string[], onLine?: (line: string) => void): ChildProcess {
+  const child = spawn(command, args, {
+    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  children.set(name, child);
+  prefix(name, child.stdout!, onLine);
+  prefix(name, child.stderr!, onLine);
+  child.on('exit', (code, signal) => {
+    children.delete(name);
+    if (!stopping) {
+      console.log(`${'start'.padEnd(WIDTH)} | ${name} exited (${signal ?? `code ${code}`}); stopping everything`);
+      void stop(code === 0 ? 0 : 1);
+    }
+  });
+  return child;
+}
+
+async function terminate(name: string, group: boolean): Promise<void> {
+  const child = children.get(name);
+  if (!child?.pid) return;
+  const exited = once(child, 'exit');
+  try {
+    process.kill(group ? -child.pid : child.pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  const timer = setTimeout(() => {
+    try {
+      process.kill(group ? -child.pid! : child.pid!, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }, 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function stop(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  // The simulator first, so that its final summary counts no errors caused by the API going away.
+  await terminate('simulator', true);
+  await Promise.all(['api', 'observer'].map((n) => terminate(n, true)));
+  // The launcher stops its Postgres nodes itself (fast shutdown), so only it is signalled.
+  await terminate('cluster', false);
+  process.exit(code);
+}
+
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+
+const nest = require.resolve('@nestjs/cli/bin/nest.js');
+run('cluster', process.execPath, [require.resolve('ts-node/dist/bin'), '--transpile-only', '-r', 'tsconfig-paths/register', 'scripts/cluster.ts'], (line) => {
+  if (!line.includes('launcher | cluster ready') || children.has('api')) return;
+  for (const app of ['api', 'observer', 'simulator']) run(app, process.execPath, [nest, 'start', app]);
+});
