@@ -14,7 +14,11 @@ const WIDTH = Math.max(...NAMES.map((n) => n.length));
 const children = new Map<string, ChildProcess>();
 let stopping = false;
 
-function prefix(name: string, stream: NodeJS.ReadableStream, onLine?: (line: string) => void): void {
+function prefix(
+  name: string,
+  stream: NodeJS.ReadableStream,
+  onLine?: (line: string) => void,
+): void {
   createInterface({ input: stream }).on('line', (line) => {
     process.stdout.write(`${name.padEnd(WIDTH)} | ${line}\n`);
     onLine?.(line);
@@ -22,7 +26,12 @@ function prefix(name: string, stream: NodeJS.ReadableStream, onLine?: (line: str
 }
 
 /** Each child leads its own process group, so that stopping it also stops what it spawned. */
-function run(name: string, command: string, args: string[], onLine?: (line: string) => void): ChildProcess {
+function run(
+  name: string,
+  command: string,
+  args: string[],
+  onLine?: (line: string) => void,
+): ChildProcess {
   const child = spawn(command, args, {
     env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -34,7 +43,9 @@ function run(name: string, command: string, args: string[], onLine?: (line: stri
   child.on('exit', (code, signal) => {
     children.delete(name);
     if (!stopping) {
-      console.log(`${'start'.padEnd(WIDTH)} | ${name} exited (${signal ?? `code ${code}`}); stopping everything`);
+      console.log(
+        `${'start'.padEnd(WIDTH)} | ${name} exited (${signal ?? `code ${code}`}); stopping everything`,
+      );
       void stop(code === 0 ? 0 : 1);
     }
   });
@@ -76,7 +87,19 @@ process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 
 const nest = require.resolve('@nestjs/cli/bin/nest.js');
-run('cluster', process.execPath, [require.resolve('ts-node/dist/bin'), '--transpile-only', '-r', 'tsconfig-paths/register', 'scripts/cluster.ts'], (line) => {
-  if (!line.includes('launcher | cluster ready') || children.has('api')) return;
-  for (const app of ['api', 'observer', 'simulator']) run(app, process.execPath, [nest, 'start', app]);
-});
+run(
+  'cluster',
+  process.execPath,
+  [
+    require.resolve('ts-node/dist/bin'),
+    '--transpile-only',
+    '-r',
+    'tsconfig-paths/register',
+    'scripts/cluster.ts',
+  ],
+  (line) => {
+    if (!line.includes('launcher | cluster ready') || children.has('api')) return;
+    for (const app of ['api', 'observer', 'simulator'])
+      run(app, process.execPath, [nest, 'start', app]);
+  },
+);

@@ -5,7 +5,9 @@ import type {
   PostgresDataSourceOptions,
   ResolvedReplicaRoutingOptions,
 } from './interfaces/replica-routing-options.interface';
+import { QueryCounterLogger, type QueryCount } from './query-counter.logger';
 import { PRIMARY_NODE, RESOLVED_OPTIONS } from './replica-routing.constants';
+import { RoutingContext } from './routing-context.service';
 
 /**
  * One TypeORM DataSource (one pg pool) per node. Nodes connect lazily and
@@ -17,9 +19,23 @@ export class NodeRegistry implements OnApplicationShutdown {
   private readonly logger = new Logger(NodeRegistry.name);
   private readonly connecting = new Map<string, Promise<DataSource>>();
   private readonly connected = new Map<string, DataSource>();
+  private readonly counts = new Map<string, QueryCount>();
   private closed = false;
 
-  constructor(@Inject(RESOLVED_OPTIONS) private readonly options: ResolvedReplicaRoutingOptions) {}
+  constructor(
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedReplicaRoutingOptions,
+    private readonly context: RoutingContext,
+  ) {}
+
+  /** Statements sent to `name` so far (see {@link QueryCount}). */
+  queryCount(name: string): QueryCount {
+    let count = this.counts.get(name);
+    if (!count) {
+      count = { total: 0, routed: 0 };
+      this.counts.set(name, count);
+    }
+    return count;
+  }
 
   /** Every node name, the primary first. */
   get names(): string[] {
@@ -69,6 +85,7 @@ export class NodeRegistry implements OnApplicationShutdown {
       type: 'postgres',
       ...(node.url ? { url: node.url } : {}),
       entities: o.entities,
+      logger: new QueryCounterLogger(name, this.queryCount(name), this.context),
       synchronize: false,
       migrationsRun: false,
       applicationName: o.applicationName,

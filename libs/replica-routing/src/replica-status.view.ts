@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
 import { formatLsn } from './lsn.util';
 import { NodeHealth } from './node-health.service';
+import { NodeRegistry } from './node-registry.service';
 import { PRIMARY_NODE, RESOLVED_OPTIONS } from './replica-routing.constants';
 import { ReplicaStatusCache } from './replica-status-cache.service';
 
@@ -18,6 +19,8 @@ export interface NodeStatus {
   healthy: boolean;
   benched_for_ms: number;
   last_error: string | null;
+  /** Statements this process sent to the node: in all, and inside routing scopes (requests, jobs). */
+  queries: { total: number; routed: number };
 }
 
 /** The routing picture of this process, for an operator (`GET /replicas`). */
@@ -27,6 +30,7 @@ export class ReplicaStatusView {
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedReplicaRoutingOptions,
     private readonly cache: ReplicaStatusCache,
     private readonly health: NodeHealth,
+    private readonly registry: NodeRegistry,
   ) {}
 
   list(): NodeStatus[] {
@@ -45,6 +49,7 @@ export class ReplicaStatusView {
         healthy: primary.healthy,
         benched_for_ms: primary.benchedForMs,
         last_error: primary.lastError,
+        queries: { ...this.registry.queryCount(PRIMARY_NODE) },
       },
       ...this.options.replicas.map(({ name }) => {
         const cached = this.cache.get(name);
@@ -60,6 +65,7 @@ export class ReplicaStatusView {
           healthy: health.healthy,
           benched_for_ms: health.benchedForMs,
           last_error: health.lastError,
+          queries: { ...this.registry.queryCount(name) },
         };
       }),
     ];
