@@ -180,13 +180,15 @@ async function typeormReplication(cluster: LocalCluster): Promise<void> {
     const n = 200;
     for (let i = 0; i < n; i++) {
       const master = ds.createQueryRunner('master');
-      const [row] = await master.query('INSERT INTO bench_notes DEFAULT VALUES RETURNING id');
+      const [row] = (await master.query('INSERT INTO bench_notes DEFAULT VALUES RETURNING id')) as {
+        id: number;
+      }[];
       await master.release();
       // What find() does under `replication`: a 'slave' runner (DataSource.query() would use the master).
       const slave = ds.createQueryRunner('slave');
-      const found: unknown[] = await slave.query('SELECT 1 FROM bench_notes WHERE id = $1', [
-        (row as { id: number }).id,
-      ]);
+      const found = (await slave.query('SELECT 1 FROM bench_notes WHERE id = $1', [
+        row!.id,
+      ])) as unknown[];
       await slave.release();
       if (found.length === 0) missing++;
     }

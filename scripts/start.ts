@@ -38,8 +38,8 @@ function run(
     detached: true,
   });
   children.set(name, child);
-  prefix(name, child.stdout!, onLine);
-  prefix(name, child.stderr!, onLine);
+  prefix(name, child.stdout, onLine);
+  prefix(name, child.stderr, onLine);
   child.on('exit', (code, signal) => {
     children.delete(name);
     if (!stopping) {
