@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import type { ApiConfig } from './config/api.config';
-import { installBodyParsers } from './http/body-parsers';
+import { installBodyParsers, installClientErrorHandler } from './http/body-parsers';
 
 /** Builds the API application (used by main.ts and by the e2e tests, so that both run the same app). */
 export async function createApi(
@@ -16,6 +16,7 @@ export async function createApi(
   });
   app.disable('x-powered-by');
   installBodyParsers(app.getHttpAdapter().getInstance(), config.BODY_LIMIT);
+  installClientErrorHandler(app.getHttpServer());
   app.enableShutdownHooks();
   return app;
 }

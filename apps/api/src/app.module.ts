@@ -18,6 +18,7 @@ import { HealthController } from './health/health.controller';
 import { HttpErrorFilter } from './http/http-error.filter';
 import { ReplicasController } from './replicas/replicas.controller';
 import { RidesController } from './rides/rides.controller';
+import { IdempotencyKeysReaper } from './rides/idempotency-keys.reaper';
 import { RidesService } from './rides/rides.service';
 import { UsersController } from './users/users.controller';
 import { UsersService } from './users/users.service';
@@ -33,6 +34,7 @@ export class AppModule implements NestModule {
         { provide: ApiConfig, useValue: config },
         UsersService,
         RidesService,
+        IdempotencyKeysReaper,
         { provide: APP_FILTER, useClass: HttpErrorFilter },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_INTERCEPTOR, useClass: ConsistencyInterceptor },

@@ -23,6 +23,8 @@ export class ApiConfig extends DatabaseConfig {
   @Type(() => Number) @IsInt() @Min(100) DB_CONNECT_TIMEOUT_MS = 2000;
   /** Per-query statement timeout. */
   @Type(() => Number) @IsInt() @Min(100) DB_STATEMENT_TIMEOUT_MS = 10_000;
+  /** How long an Idempotency-Key of POST /rides is remembered. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(24 * 30) IDEMPOTENCY_KEY_TTL_HOURS = 24;
   /** Optional read weights, `replica0=2,replica1=1` (default 1 each). */
   @IsOptional()
   @Matches(/^([\w.-]+=\d+(\.\d+)?)(,[\w.-]+=\d+(\.\d+)?)*$/, {

@@ -1,4 +1,45 @@
-import { json, urlencoded, type ErrorRequestHandler, type Express } from 'express';
+import {
+  json,
+  urlencoded,
+  type ErrorRequestHandler,
+  type Express,
+  type RequestHandler,
+} from 'express';
+import type { Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+
+const BODY_TYPES = ['application/json', 'application/x-www-form-urlencoded'];
+
+/** A body in any other format is refused (415) rather than silently read as empty. */
+const rejectUnsupportedBodies: RequestHandler = (req, res, next) => {
+  const hasBody =
+    req.headers['transfer-encoding'] !== undefined ||
+    Number(req.headers['content-length'] ?? 0) > 0;
+  if (hasBody && !req.is(BODY_TYPES)) {
+    res.status(415).json({ error: `unsupported content type: send ${BODY_TYPES.join(' or ')}` });
+    return;
+  }
+  next();
+};
+
+/**
+ * Requests Node's HTTP parser rejects before Express sees them (headers over
+ * 16 KiB, invalid characters in a header) get the API's error shape too.
+ */
+export function installClientErrorHandler(server: Server): void {
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable) return socket.destroy();
+    const [status, message] =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'request header fields too large']
+        : [400, 'malformed HTTP request'];
+    const body = JSON.stringify({ error: message });
+    socket.end(
+      `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+        `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
+}
 
 /**
  * JSON and form bodies up to `limit`; their errors answered in the API's error
@@ -6,6 +47,7 @@ import { json, urlencoded, type ErrorRequestHandler, type Express } from 'expres
  * Express' HTML page.
  */
 export function installBodyParsers(app: Express, limit: string): void {
+  app.use(rejectUnsupportedBodies);
   app.use(json({ limit }));
   app.use(urlencoded({ extended: false, limit, parameterLimit: 100 }));
   const onError: ErrorRequestHandler = (

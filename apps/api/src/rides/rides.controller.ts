@@ -8,14 +8,16 @@ import {
   Post,
   Query,
   Req,
+  Res,
   UnprocessableEntityException,
 } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import type { AuthenticatedUser } from '../auth/authenticated-user.interface';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { CreateRideDto } from './create-ride.dto';
+import { parseIdempotencyKey } from './idempotency';
 import { ListRidesQuery } from './list-rides.query';
 import { presentRide, type RideBody } from './ride.presenter';
 import { RidesService } from './rides.service';
@@ -27,14 +29,19 @@ const DECIMAL = /^-?\d{1,15}(\.\d{1,15})?$/;
 export class RidesController {
   constructor(private readonly rides: RidesService) {}
 
-  /** `distance` as JSON (`{"distance": 12.5}`) or form-encoded (`distance=12.5`), as in the original. */
+  /**
+   * `distance` as JSON (`{"distance": 12.5}`) or form-encoded (`distance=12.5`), as in the original.
+   * An `Idempotency-Key` header makes retries safe (see RidesService.create).
+   */
   @Post()
   @HttpCode(201)
   async create(
     @CurrentUser() user: AuthenticatedUser,
     @Body() body: unknown,
     @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
   ): Promise<RideBody> {
+    const key = parseIdempotencyKey(req.headers['idempotency-key']);
     const input = req.is('application/x-www-form-urlencoded') ? numbersFromForm(body) : body;
     const dto = plainToInstance(
       CreateRideDto,
@@ -46,7 +53,9 @@ export class RidesController {
         errors.flatMap((e) => Object.values(e.constraints ?? {})).join('; '),
       );
     }
-    return presentRide(await this.rides.create(user.id, dto.distance));
+    const { ride, replayed } = await this.rides.create(user.id, dto.distance, key);
+    if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+    return presentRide(ride);
   }
 
   @Get()

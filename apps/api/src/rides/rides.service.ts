@@ -1,7 +1,10 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, UnprocessableEntityException } from '@nestjs/common';
 import { Ride } from '@app/common';
 import { ReplicaRouter } from '@app/replica-routing';
+import type { EntityManager } from 'typeorm';
+import { ApiConfig } from '../config/api.config';
 import { UsersService } from '../users/users.service';
+import { requestHash } from './idempotency';
 
 @Injectable()
 export class RidesService {
@@ -10,19 +13,77 @@ export class RidesService {
   constructor(
     private readonly router: ReplicaRouter,
     private readonly users: UsersService,
+    private readonly config: ApiConfig,
   ) {}
 
   /**
    * Writes the ride on the primary, then raises the user's min_lsn to the
    * write's post-commit token. (Storing it inside the ride's transaction, as
    * the original demo does, would store a position before the commit record.)
+   *
+   * With an idempotency key, the key is claimed in the ride's own transaction:
+   * a retry (even a concurrent one, which waits on the key's row) finds the
+   * first ride and returns it; the same key with a different distance is a 422.
    */
-  async create(userId: number, distance: number): Promise<Ride> {
-    const { result: ride, token } = await this.router.write((em) =>
-      em.save(em.create(Ride, { userId, distance: Math.round(distance * 10) / 10 })),
-    );
+  async create(
+    userId: number,
+    distance: number,
+    key?: string,
+  ): Promise<{ ride: Ride; replayed: boolean }> {
+    const rounded = Math.round(distance * 10) / 10;
+    const hash = requestHash({ distance: rounded });
+    const { result, token } = await this.router.write(async (em) => {
+      if (key !== undefined && !(await this.claimKey(em, userId, key, hash))) {
+        return { ride: await this.replay(em, userId, key, hash), replayed: true };
+      }
+      const ride = await em.save(em.create(Ride, { userId, distance: rounded }));
+      if (key !== undefined) {
+        await em.query('UPDATE idempotency_keys SET ride_id = $3 WHERE user_id = $1 AND key = $2', [
+          userId,
+          key,
+          ride.id,
+        ]);
+      }
+      return { ride, replayed: false };
+    });
+    // Also on a replay: the client may not have seen the first response, so make sure it is covered.
     await this.users.raiseMinLsn(userId, token!);
-    return ride;
+    return result;
+  }
+
+  /** True if the key is ours now (new, or expired and taken over). */
+  private async claimKey(
+    em: EntityManager,
+    userId: number,
+    key: string,
+    hash: string,
+  ): Promise<boolean> {
+    const claimed = await em.query<unknown[]>(
+      `INSERT INTO idempotency_keys (user_id, key, request_hash) VALUES ($1, $2, $3)
+       ON CONFLICT (user_id, key) DO UPDATE SET request_hash = excluded.request_hash, ride_id = NULL, created_at = now()
+         WHERE idempotency_keys.created_at < now() - make_interval(hours => $4)
+       RETURNING 1`,
+      [userId, key, hash, this.config.IDEMPOTENCY_KEY_TTL_HOURS],
+    );
+    return claimed.length > 0;
+  }
+
+  private async replay(
+    em: EntityManager,
+    userId: number,
+    key: string,
+    hash: string,
+  ): Promise<Ride> {
+    const [prior] = await em.query<{ request_hash: string; ride_id: string }[]>(
+      'SELECT request_hash, ride_id::text FROM idempotency_keys WHERE user_id = $1 AND key = $2',
+      [userId, key],
+    );
+    if (prior?.request_hash !== hash) {
+      throw new UnprocessableEntityException(
+        'this Idempotency-Key was used with a different request body',
+      );
+    }
+    return em.getRepository(Ride).findOneByOrFail({ id: Number(prior.ride_id) });
   }
 
   async findOne(userId: number, id: string): Promise<Ride | null> {

@@ -1,0 +1,155 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { PRIMARY_NODE, parseLsn } from '../src';
+import { ReplicaStatusCache } from '../src/replica-status-cache.service';
+import {
+  describeWithNodeControl,
+  nodeUrl,
+  sql,
+  testCluster,
+  waitForReplicasToCatchUp,
+} from '../../../test/e2e/cluster.control';
+import { harness, type Harness } from './routing.harness';
+
+/** CONSISTENCY.md section 5: replicas fail in ways the primary does not; the caller never sees it. */
+describe('replica faults during a read', () => {
+  beforeAll(async () => {
+    await sql(
+      'primary',
+      'CREATE TABLE IF NOT EXISTS lib_notes (id serial PRIMARY KEY, body text NOT NULL)',
+    );
+    await sql('primary', "INSERT INTO lib_notes (body) SELECT 'seed' FROM generate_series(1, 200)");
+    await waitForReplicasToCatchUp();
+  });
+
+  it('a query cancelled by a replay conflict is retried elsewhere', async () => {
+    const victim = 'replica2';
+    // Make the victim cancel a conflicting query at once instead of delaying replay.
+    await sql(victim, "ALTER SYSTEM SET max_standby_streaming_delay = '0'");
+    await sql(victim, 'SELECT pg_reload_conf()');
+    const h = await harness({
+      replicas: [{ name: victim, url: nodeUrl(victim) }],
+      statementTimeoutMs: 30_000,
+    });
+    try {
+      await h.observe();
+      await sql(
+        'primary',
+        'CREATE TABLE IF NOT EXISTS conflict_notes AS SELECT g AS id FROM generate_series(1, 1000) g',
+      );
+      await waitForReplicasToCatchUp([victim]);
+      const [{ lsn }] = (await sql<{ lsn: string }>(
+        victim,
+        'SELECT pg_last_wal_replay_lsn()::text AS lsn',
+      )) as [{ lsn: string }];
+      await h.observe(); // after reading the token, so that the cached position covers it
+      const attempts: string[] = [];
+      const read = h.router.read(
+        async (em, node) => {
+          attempts.push(node);
+          // Holds a snapshot for 2 s on the replica; on the primary it just counts.
+          const [row] = await em.query<{ n: number }[]>(
+            node === PRIMARY_NODE
+              ? 'SELECT count(*)::int AS n FROM conflict_notes'
+              : 'SELECT count(*)::int AS n FROM conflict_notes, pg_sleep(2)',
+          );
+          return row!.n;
+        },
+        { token: lsn },
+      );
+      await new Promise((r) => setTimeout(r, 400));
+      // An ACCESS EXCLUSIVE lock is WAL-logged; replaying it conflicts with the replica's read.
+      await sql('primary', 'BEGIN; LOCK TABLE conflict_notes IN ACCESS EXCLUSIVE MODE; COMMIT');
+      const result = await read;
+      expect(attempts).toEqual([victim, PRIMARY_NODE]);
+      expect(result.servedBy).toBe(PRIMARY_NODE);
+      expect(result.result).toBeGreaterThan(0);
+    } finally {
+      await sql(victim, 'ALTER SYSTEM RESET max_standby_streaming_delay');
+      await sql(victim, 'SELECT pg_reload_conf()');
+      await h.close();
+    }
+  });
+
+  describe('a replica that accepts connections and never answers', () => {
+    let blackhole: Server;
+    const sockets: Socket[] = [];
+    let h: Harness;
+
+    beforeAll(async () => {
+      blackhole = createServer((socket) => sockets.push(socket));
+      await new Promise<void>((r) => blackhole.listen(0, '127.0.0.1', r));
+      const { port } = blackhole.address() as AddressInfo;
+      h = await harness({
+        replicas: [
+          { name: 'blackhole', url: `postgres://rocket:rocket@127.0.0.1:${port}/rocket_rides` },
+          { name: 'replica0', url: nodeUrl('replica0') },
+        ],
+        connectTimeoutMs: 300,
+        replicaFailureThreshold: 1,
+        replicaBenchMs: 60_000,
+      });
+    });
+
+    afterAll(async () => {
+      await h.close();
+      sockets.forEach((s) => s.destroy());
+      blackhole.close();
+    });
+
+    it('costs one connect timeout, then the replica is benched and skipped', async () => {
+      const cache = h.module.get(ReplicaStatusCache);
+      // Make both look current, so that the blackhole is a candidate.
+      const [{ lsn }] = (await sql<{ lsn: string }>(
+        'replica0',
+        'SELECT pg_last_wal_replay_lsn()::text AS lsn',
+      )) as [{ lsn: string }];
+      for (const name of ['blackhole', 'replica0']) cache.observeReplica(name, parseLsn(lsn));
+      const token = parseLsn(lsn);
+
+      const started = Date.now();
+      const reads = [];
+      for (let i = 0; i < 10; i++)
+        reads.push(await h.router.read((em) => em.query('SELECT 1 AS ok'), { token }));
+      const elapsed = Date.now() - started;
+      expect(reads.every((r) => r.servedBy !== 'blackhole')).toBe(true);
+      // At most one 300 ms connect timeout in all: after it the blackhole is benched.
+      expect(elapsed).toBeLessThan(1500);
+    });
+  });
+
+  describeWithNodeControl('a replica stopped in the middle of a read', () => {
+    it('is retried on another node and the caller sees a normal answer', async () => {
+      const victim = 'replica3';
+      const h = await harness({ replicas: [{ name: victim, url: nodeUrl(victim) }] });
+      try {
+        await h.observe();
+        const { token } = await h.router.write((em) =>
+          em.query("INSERT INTO lib_notes (body) VALUES ('mid-read')"),
+        );
+        await waitForReplicasToCatchUp([victim]);
+        await h.observe();
+        const attempts: string[] = [];
+        const read = h.router.read(
+          async (em, node) => {
+            attempts.push(node);
+            if (node !== PRIMARY_NODE) await em.query('SELECT pg_sleep(3)');
+            return em.query<{ body: string }[]>(
+              "SELECT body FROM lib_notes WHERE body = 'mid-read'",
+            );
+          },
+          { token },
+        );
+        await new Promise((r) => setTimeout(r, 500));
+        await testCluster().stopNode(victim, 'immediate');
+        const result = await read;
+        expect(attempts).toEqual([victim, PRIMARY_NODE]);
+        expect(result.result).toEqual([{ body: 'mid-read' }]);
+      } finally {
+        await testCluster().startNode(victim, { foreground: false });
+        await testCluster().waitReady(victim);
+        await h.close();
+      }
+    });
+  });
+});
