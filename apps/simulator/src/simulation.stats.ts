@@ -3,12 +3,17 @@ const RESERVOIR = 20_000;
 /** Counters and latency samples of one run; `summary()` renders one line. */
 export class SimulationStats {
   readonly startedAt = Date.now();
+  givenUp = 0;
   writes = 0;
   reads = 0;
   stale = 0;
   readonly errors = new Map<string, number>();
   readonly readsByNode = new Map<string, number>();
+  /** Every ride the API acknowledged (201), when tracking is on: what a lost-ride check verifies. */
+  readonly acknowledged: { id: number; distance: number }[] = [];
   private readonly latencies: number[] = [];
+
+  constructor(readonly trackAcknowledged = false) {}
   private samples = 0;
 
   recordLatency(ms: number): void {
@@ -56,7 +61,7 @@ export class SimulationStats {
     const errors = [...this.errors.entries()].map(([k, c]) => `${k}:${c}`).join(',') || '0';
     return (
       `${seconds}s requests=${this.writes + this.reads} writes=${this.writes} reads=${this.reads} ` +
-      `stale=${this.stale} errors=${errors} replica_share=${(this.replicaShare * 100).toFixed(1)}% ` +
+      `stale=${this.stale} errors=${errors} given_up=${this.givenUp} replica_share=${(this.replicaShare * 100).toFixed(1)}% ` +
       `reads_by_node=${nodes} p50=${this.percentile(50).toFixed(1)}ms p99=${this.percentile(99).toFixed(1)}ms`
     );
   }

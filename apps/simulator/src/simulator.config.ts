@@ -22,6 +22,8 @@ export class SimulatorConfig {
   )
   @IsBoolean()
   SIM_SEND_TOKEN = true;
+  /** How long a failed write (network error or 5xx) is retried with its Idempotency-Key before it counts as given up. */
+  @Type(() => Number) @IsInt() @Min(0) SIM_WRITE_RETRY_S = 30;
   /** Per-request timeout. */
   @Type(() => Number) @IsInt() @Min(100) SIM_REQUEST_TIMEOUT_MS = 5000;
 

@@ -20,16 +20,22 @@ export class SimulatorService {
   private readonly logger = new Logger('Simulator');
   private readonly client: ApiClient;
   private ridesStarted = 0;
+  /** The stats of the run in progress, for live reporting (the chaos run reads them per phase). */
+  current: SimulationStats | undefined;
 
   constructor(@Inject(SimulatorConfig) private readonly config: SimulatorConfig) {
     this.client = new ApiClient(config.apiUrl, config.SIM_REQUEST_TIMEOUT_MS);
   }
 
   /** Runs until `signal` aborts or the configured bound is reached. */
-  async run(signal: AbortSignal): Promise<SimulationStats> {
+  async run(
+    signal: AbortSignal,
+    options: { trackAcknowledged?: boolean } = {},
+  ): Promise<SimulationStats> {
     const c = this.config;
     await this.client.waitUntilUp(60_000);
-    const stats = new SimulationStats();
+    const stats = new SimulationStats(options.trackAcknowledged);
+    this.current = stats;
     this.logger.log(
       `${c.SIM_USERS} users against ${c.apiUrl}, wait ${c.SIM_WAIT_MIN_MS}-${c.SIM_WAIT_MAX_MS} ms, ` +
         `token ${c.SIM_SEND_TOKEN ? 'sent back' : 'not sent'}` +
@@ -60,20 +66,11 @@ export class SimulatorService {
     const auth = { authorization: `Bearer ${key}` };
     while (!stop.aborted && this.takeRide()) {
       const distance = Math.round((5 + Math.random() * 995) * 10) / 10;
-      const written = await this.attempt(stats, 'write', () =>
-        this.client.request('POST', '/rides', {
-          body: { distance },
-          headers: { ...auth, 'idempotency-key': randomUUID() },
-        }),
-      );
+      const written = await this.writeRide(stats, stop, auth, distance);
       if (!written) continue;
-      stats.writes++;
-      if (written.status !== 201) {
-        stats.recordError(`write_${written.status}`);
-        await sleep(200);
-        continue;
-      }
       const ride = written.body as Ride;
+      if (stats.trackAcknowledged)
+        stats.acknowledged.push({ id: ride.id, distance: ride.distance });
       const token = written.headers.get('consistency-token');
       await sleep(this.waitMs(), undefined, { signal: stop }).catch(() => undefined);
       const headers =
@@ -92,6 +89,35 @@ export class SimulatorService {
       } else {
         stats.recordError(`read_${read.status}`);
       }
+    }
+  }
+
+  /**
+   * POST /rides with an Idempotency-Key; a network error or 5xx is retried with
+   * the same key (backing off up to 2 s) for SIM_WRITE_RETRY_S, so a retry never
+   * creates a second ride. Each failed attempt counts as an error of its kind.
+   */
+  private async writeRide(
+    stats: SimulationStats,
+    stop: AbortSignal,
+    auth: Record<string, string>,
+    distance: number,
+  ) {
+    const headers = { ...auth, 'idempotency-key': randomUUID() };
+    const deadline = Date.now() + this.config.SIM_WRITE_RETRY_S * 1000;
+    for (let backoff = 100; ; backoff = Math.min(backoff * 2, 2000)) {
+      const written = await this.attempt(stats, 'write', () =>
+        this.client.request('POST', '/rides', { body: { distance }, headers }),
+      );
+      if (written) stats.writes++;
+      if (written?.status === 201) return written;
+      if (written) stats.recordError(`write_${written.status}`);
+      const retryable = !written || written.status >= 500;
+      if (!retryable || stop.aborted || Date.now() + backoff > deadline) {
+        if (retryable) stats.givenUp++;
+        return null;
+      }
+      await sleep(backoff);
     }
   }
 

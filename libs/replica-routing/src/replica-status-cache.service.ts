@@ -24,8 +24,8 @@ export interface CachedPosition {
 
 /**
  * Each process's picture of how far every replica has replayed (the LSN tracker).
- * Fed by the observer's table on an interval and by every routed read, which
- * reads the replica's position on the same connection anyway. Choosing a node
+ * Fed by the observer's table on an interval; routed reads, which read the
+ * replica's position on the same connection anyway, can only lower it. Choosing a node
  * only reads this cache; it never queries the primary. The cache is a hint: a
  * read re-checks the position on the replica itself before it trusts it.
  */
@@ -65,9 +65,19 @@ export class ReplicaStatusCache implements OnApplicationBootstrap, BeforeApplica
     return this.highestPrimaryLsn;
   }
 
-  /** A position read on the replica itself: the freshest fact there is, so it always wins. */
+  /**
+   * A position read on the replica itself. It may lower the cached value (the
+   * replica restarted, or was re-cloned: fresher bad news wins) but never raise
+   * it: raising it from reads would make the replica that served last the only
+   * one known to be current, and pin the next reads on it. The observer raises
+   * every replica alike.
+   */
   observeReplica(name: string, lsn: Lsn | null): void {
     const previous = this.positions.get(name);
+    if (previous && previous.lsn !== null && lsn !== null && lsn >= previous.lsn) {
+      previous.reachable = true;
+      return;
+    }
     this.positions.set(name, {
       lsn,
       observedAt: Date.now(),
