@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import {
@@ -49,6 +50,8 @@ export class ObserverService implements OnApplicationBootstrap {
     try {
       const rows = await this.probe.probeAll(this.config.OBSERVER_TIMEOUT_MS);
       const saved = await this.save(rows);
+      if (saved && this.config.OBSERVER_HEARTBEAT_FILE)
+        await writeFile(this.config.OBSERVER_HEARTBEAT_FILE, String(n));
       this.logger.log(
         `tick ${n}: ${rows.map(describe).join(' | ')}${saved ? '' : ' | NOT SAVED (primary down)'}`,
       );

@@ -1,0 +1,40 @@
+#!/bin/sh
+# The primary: initialise once (roles, database, WAL settings, pg_hba), then run.
+. /bootstrap/common.sh
+require POSTGRES_USER POSTGRES_PASSWORD POSTGRES_DB REPLICATION_USER REPLICATION_PASSWORD
+
+if [ ! -s "$PGDATA/PG_VERSION" ]; then
+  log primary "initialising $PGDATA with $(postgres --version)"
+  prepare_datadir
+  pwfile=$(mktemp)
+  printf '%s\n' "$POSTGRES_PASSWORD" > "$pwfile"
+  chown postgres "$pwfile"
+  as_postgres initdb -D "$PGDATA" -U "$POSTGRES_USER" --pwfile="$pwfile" \
+    --auth-host=scram-sha-256 --auth-local=trust -E UTF8 --locale=C >/dev/null
+  rm -f "$pwfile"
+  cat >> "$PGDATA/postgresql.conf" <<CONF
+listen_addresses = '*'
+unix_socket_directories = '/tmp'
+wal_level = replica
+max_wal_senders = 20
+max_replication_slots = 20
+hot_standby = on
+hot_standby_feedback = on
+log_min_messages = warning
+log_checkpoints = off
+CONF
+  cat >> "$PGDATA/pg_hba.conf" <<HBA
+host replication $REPLICATION_USER all scram-sha-256
+host all all all scram-sha-256
+HBA
+  # Roles and database, on a server that listens on no TCP port yet.
+  as_postgres pg_ctl -D "$PGDATA" -w -o "-c listen_addresses=''" start >/dev/null
+  as_postgres psql -v ON_ERROR_STOP=1 -h /tmp -U "$POSTGRES_USER" -d postgres -q <<SQL
+CREATE ROLE "$REPLICATION_USER" WITH REPLICATION LOGIN PASSWORD '$REPLICATION_PASSWORD';
+CREATE DATABASE "$POSTGRES_DB";
+SQL
+  as_postgres pg_ctl -D "$PGDATA" -w -m fast stop >/dev/null
+  log primary "initialised"
+fi
+
+exec runuser -u postgres -- postgres -D "$PGDATA"
