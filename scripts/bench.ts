@@ -10,7 +10,7 @@
  * Prints numbers; asserts nothing.
  */
 import 'reflect-metadata';
-import { loadEnv, migrate, validateConfig } from '@app/common';
+import { loadEnv, validateConfig } from '@app/common';
 import { NodeRegistry, PRIMARY_NODE } from '@app/replica-routing';
 import { NestFactory } from '@nestjs/core';
 import type { AddressInfo } from 'node:net';
@@ -23,8 +23,8 @@ import { ObserverModule } from '../apps/observer/src/observer.module';
 import { SimulatorConfig } from '../apps/simulator/src/simulator.config';
 import { SimulatorModule } from '../apps/simulator/src/simulator.module';
 import { SimulatorService } from '../apps/simulator/src/simulator.service';
-import { LocalCluster } from './cluster/local-cluster';
-import { findPostgresBinaries } from './cluster/postgres-binaries';
+import type { LocalCluster } from './cluster/local-cluster';
+import { startPrivateCluster } from './cluster/private-cluster';
 
 const PORT = Number(process.env.BENCH_POSTGRES_PORT ?? 57433);
 const REPLICAS = 5;
@@ -33,31 +33,8 @@ const out = (line: string) => console.log(`bench | ${line}`);
 
 async function main(): Promise<void> {
   loadEnv();
-  const cluster = new LocalCluster(
-    {
-      dataDir: `${process.cwd()}/.cluster-bench`,
-      host: '127.0.0.1',
-      port: PORT,
-      replicas: REPLICAS,
-      user: 'rocket',
-      password: 'rocket',
-      database: 'rocket_rides',
-      fsync: false,
-    },
-    findPostgresBinaries(),
-  );
   out(`cluster: primary + ${REPLICAS} replicas on ${PORT}+ (fsync off)`);
-  await cluster.create();
-  await cluster.startAll({ foreground: true });
-  await migrate(cluster.url());
-  await cluster.waitStreaming();
-  const db = {
-    DATABASE_URL: cluster.url(),
-    REPLICA_URLS: cluster.nodes
-      .slice(1)
-      .map((n) => `${n.name}=${cluster.url(n.name)}`)
-      .join(','),
-  };
+  const { cluster, appEnv: db } = await startPrivateCluster('bench', PORT);
   const observer = await NestFactory.createApplicationContext(
     ObserverModule.forRoot(validateConfig(ObserverConfig, db)),
     { logger: ['error'] },

@@ -6,7 +6,7 @@
  * CHAOS_PHASE_S (default 15) sets the length of each phase; CI runs 3.
  */
 import 'reflect-metadata';
-import { migrate, validateConfig } from '@app/common';
+import { validateConfig } from '@app/common';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { AddressInfo } from 'node:net';
@@ -19,8 +19,8 @@ import type { SimulationStats } from '../apps/simulator/src/simulation.stats';
 import { SimulatorConfig } from '../apps/simulator/src/simulator.config';
 import { SimulatorModule } from '../apps/simulator/src/simulator.module';
 import { SimulatorService } from '../apps/simulator/src/simulator.service';
-import { LocalCluster } from './cluster/local-cluster';
-import { findPostgresBinaries } from './cluster/postgres-binaries';
+import type { LocalCluster } from './cluster/local-cluster';
+import { startPrivateCluster } from './cluster/private-cluster';
 
 const PHASE_MS = Number(process.env.CHAOS_PHASE_S ?? 15) * 1000;
 const PORT = Number(process.env.CHAOS_POSTGRES_PORT ?? 58433);
@@ -44,31 +44,8 @@ interface Snapshot {
 }
 
 async function main(): Promise<void> {
-  const cluster = new LocalCluster(
-    {
-      dataDir: `${process.cwd()}/.cluster-chaos`,
-      host: '127.0.0.1',
-      port: PORT,
-      replicas: 5,
-      user: 'rocket',
-      password: 'rocket',
-      database: 'rocket_rides',
-      fsync: false,
-    },
-    findPostgresBinaries(),
-  );
   say(`cluster: primary + 5 replicas on ${PORT}+; phases of ${PHASE_MS / 1000} s`);
-  await cluster.create();
-  await cluster.startAll({ foreground: true });
-  await migrate(cluster.url());
-  await cluster.waitStreaming();
-  const db = {
-    DATABASE_URL: cluster.url(),
-    REPLICA_URLS: cluster.nodes
-      .slice(1)
-      .map((n) => `${n.name}=${cluster.url(n.name)}`)
-      .join(','),
-  };
+  const { cluster, appEnv: db } = await startPrivateCluster('chaos', PORT);
   const replicas = cluster.nodes.slice(1).map((n) => n.name);
   const onReplicas = (names: string[], text: string) =>
     Promise.all(names.map((n) => cluster.withClient(n, 'postgres', (c) => c.query(text))));

@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
+import { launcherCommand } from './cluster/launcher.command';
 
 const NAMES = ['cluster', 'api', 'observer', 'simulator'];
 const WIDTH = Math.max(...NAMES.map((n) => n.length));
@@ -87,19 +88,9 @@ process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 
 const nest = require.resolve('@nestjs/cli/bin/nest.js');
-run(
-  'cluster',
-  process.execPath,
-  [
-    require.resolve('ts-node/dist/bin'),
-    '--transpile-only',
-    '-r',
-    'tsconfig-paths/register',
-    'scripts/cluster.ts',
-  ],
-  (line) => {
-    if (!line.includes('launcher | cluster ready') || children.has('api')) return;
-    for (const app of ['api', 'observer', 'simulator'])
-      run(app, process.execPath, [nest, 'start', app]);
-  },
-);
+const launcher = launcherCommand();
+run('cluster', launcher.command, launcher.args, (line) => {
+  if (!line.includes('launcher | cluster ready') || children.has('api')) return;
+  for (const app of ['api', 'observer', 'simulator'])
+    run(app, process.execPath, [nest, 'start', app]);
+});

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { launcherCommand } from '../../scripts/cluster/launcher.command';
 import { e2eEnv } from './e2e.env';
 
 /**
@@ -12,30 +13,21 @@ export default async function globalSetup(): Promise<void> {
   if (env.external) return;
   const logFile = `${env.dataDir}.log`;
   const log = openSync(logFile, 'w');
-  const launcher = spawn(
-    process.execPath,
-    [
-      require.resolve('ts-node/dist/bin'),
-      '--transpile-only',
-      '-r',
-      'tsconfig-paths/register',
-      'scripts/cluster.ts',
-    ],
-    {
-      cwd: `${__dirname}/../..`,
-      env: {
-        ...process.env,
-        POSTGRES_PORT: String(env.port),
-        NUM_REPLICAS: String(env.replicas),
-        DATA_DIR: env.dataDir,
-        POSTGRES_USER: env.user,
-        POSTGRES_PASSWORD: env.password,
-        POSTGRES_DB: env.database,
-        PG_FSYNC: 'off',
-      },
-      stdio: ['ignore', log, log],
+  const { command, args, cwd } = launcherCommand();
+  const launcher = spawn(command, args, {
+    cwd,
+    env: {
+      ...process.env,
+      POSTGRES_PORT: String(env.port),
+      NUM_REPLICAS: String(env.replicas),
+      DATA_DIR: env.dataDir,
+      POSTGRES_USER: env.user,
+      POSTGRES_PASSWORD: env.password,
+      POSTGRES_DB: env.database,
+      PG_FSYNC: 'off',
     },
-  );
+    stdio: ['ignore', log, log],
+  });
   closeSync(log);
   (globalThis as { __E2E_LAUNCHER__?: typeof launcher }).__E2E_LAUNCHER__ = launcher;
   const deadline = Date.now() + 120_000;
