@@ -122,11 +122,9 @@ export class NodeExecutor {
     }
   }
 
-  private async insertLsn(runner: QueryRunner): Promise<Lsn> {
-    const [row] = (await runner.query('SELECT pg_current_wal_insert_lsn()::text AS lsn')) as {
-      lsn: string;
-    }[];
-    const lsn = parseDbLsn(row!.lsn)!;
+  /** The primary's insert position: at or after the end of every commit record written so far. */
+  private async insertLsn(on: Queryable): Promise<Lsn> {
+    const lsn = (await queryLsn(on, 'pg_current_wal_insert_lsn'))!;
     this.cache.observePrimary(lsn);
     return lsn;
   }
@@ -134,11 +132,7 @@ export class NodeExecutor {
   /** Any later position covers the commit too: used when the connection died right after COMMIT. */
   private async insertLsnOnNewConnection(): Promise<Lsn> {
     try {
-      const primary = await this.registry.get(PRIMARY_NODE);
-      const [row] = await primary.query<{ lsn: string }[]>(
-        'SELECT pg_current_wal_insert_lsn()::text AS lsn',
-      );
-      return parseDbLsn(row!.lsn)!;
+      return await this.insertLsn(await this.registry.get(PRIMARY_NODE));
     } catch (error) {
       throw new PrimaryUnavailableError(
         this.options.primaryCooldownMs,
@@ -161,9 +155,20 @@ export class NodeExecutor {
   }
 }
 
-async function replayLsn(runner: QueryRunner): Promise<Lsn | null> {
-  const [row] = (await runner.query('SELECT pg_last_wal_replay_lsn()::text AS lsn')) as {
-    lsn: string | null;
-  }[];
+/** A query runner, or a DataSource (which takes a pooled connection per query). */
+interface Queryable {
+  query(sql: string): Promise<unknown>;
+}
+
+/** One WAL position from a server function; null where the function returns NULL (not a standby). */
+async function queryLsn(
+  on: Queryable,
+  fn: 'pg_current_wal_insert_lsn' | 'pg_last_wal_replay_lsn',
+): Promise<Lsn | null> {
+  const [row] = (await on.query(`SELECT ${fn}()::text AS lsn`)) as { lsn: string | null }[];
   return parseDbLsn(row!.lsn);
+}
+
+function replayLsn(runner: QueryRunner): Promise<Lsn | null> {
+  return queryLsn(runner, 'pg_last_wal_replay_lsn');
 }
