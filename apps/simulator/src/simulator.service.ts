@@ -78,7 +78,10 @@ export class SimulatorService {
       const read = await this.attempt(stats, 'read', () =>
         this.client.request('GET', `/rides/${ride.id}`, { headers }),
       );
-      if (!read) continue;
+      if (!read) {
+        await sleep(200); // the API is unreachable: pause before the next ride
+        continue;
+      }
       stats.recordRead(read.headers.get('served-by'));
       if (read.status === 200 && (read.body as Ride).distance === ride.distance) continue;
       if (read.status === 404 || read.status === 200) {
@@ -150,7 +153,6 @@ export class SimulatorService {
     } catch (error) {
       stats.recordError(`${what}_network`);
       this.logger.warn(`${what} failed: ${error instanceof Error ? error.message : String(error)}`);
-      await sleep(200);
       return null;
     }
   }
