@@ -15,7 +15,7 @@ import {
   waitForReplicasToCatchUp,
 } from '../../../test/e2e/cluster.control';
 import { ReplicaStatusCache } from '../src/replica-status-cache.service';
-import { harness, type Harness } from './routing.harness';
+import { TEST_STATUS_TABLE, harness, type Harness } from './routing.harness';
 
 const insertNote = (em: EntityManager, body: string) =>
   em
@@ -85,7 +85,7 @@ describe('ReplicaRouter against a primary and streaming replicas (forRoot)', () 
       const { result: id, token } = await h.router.write((em) => insertNote(em, 'cache lies'));
       await sql(
         'primary',
-        "UPDATE replica_statuses SET last_lsn = 'FFFFFFF/0', observed_at = now() + interval '1 hour' WHERE name = $1",
+        `UPDATE ${TEST_STATUS_TABLE} SET last_lsn = 'FFFFFFF/0', observed_at = now() + interval '1 hour' WHERE name = $1`,
         [victim],
       );
       const others = replicaNames().slice(1);
@@ -100,7 +100,7 @@ describe('ReplicaRouter against a primary and streaming replicas (forRoot)', () 
       }
     } finally {
       await resumeReplay([victim!]);
-      await sql('primary', 'DELETE FROM replica_statuses');
+      await sql('primary', `DELETE FROM ${TEST_STATUS_TABLE}`);
       await waitForReplicasToCatchUp();
       await h.observe();
     }

@@ -1,4 +1,5 @@
 import { Test, type TestingModule } from '@nestjs/testing';
+import { sql } from '../../../test/e2e/cluster.control';
 import { e2eEnv } from '../../../test/e2e/e2e.env';
 import {
   NodeRegistry,
@@ -24,11 +25,28 @@ export function clusterNodes(): Pick<ReplicaRoutingModuleOptions, 'primary' | 'r
   return { primary: { url: env.primaryUrl }, replicas: env.replicaUrls };
 }
 
+/**
+ * The harness's own status table: a stack under test may run an observer that
+ * rewrites replica_statuses every tick, which would overwrite what a test plants.
+ */
+export const TEST_STATUS_TABLE = 'lib_test_statuses';
+
 export async function harness(
   options: Partial<ReplicaRoutingModuleOptions> = {},
 ): Promise<Harness> {
+  await sql(
+    'primary',
+    `CREATE TABLE IF NOT EXISTS ${TEST_STATUS_TABLE} (LIKE replica_statuses INCLUDING ALL)`,
+  );
   const module = await Test.createTestingModule({
-    imports: [ReplicaRoutingModule.forRoot({ ...clusterNodes(), statusRefreshMs: 0, ...options })],
+    imports: [
+      ReplicaRoutingModule.forRoot({
+        ...clusterNodes(),
+        statusRefreshMs: 0,
+        statusTable: TEST_STATUS_TABLE,
+        ...options,
+      }),
+    ],
   }).compile();
   await module.init();
   return fromModule(module);
