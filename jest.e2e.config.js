@@ -1,5 +1,5 @@
 // Tiers 2 and 3: the library and the apps against a real primary with real streaming replicas.
-// The global setup starts a private cluster (ports from E2E_POSTGRES_PORT, default 56433) unless
+// The global setup starts a private cluster (ports from E2E_POSTGRES_PORT, default 25433) unless
 // E2E_EXTERNAL=1 points the suite at a running stack (see test/e2e/e2e.env.ts).
 module.exports = {
   ...require('./jest.base'),

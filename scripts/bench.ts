@@ -26,7 +26,7 @@ import { SimulatorService } from '../apps/simulator/src/simulator.service';
 import type { LocalCluster } from './cluster/local-cluster';
 import { startPrivateCluster } from './cluster/private-cluster';
 
-const PORT = Number(process.env.BENCH_POSTGRES_PORT ?? 57433);
+const PORT = Number(process.env.BENCH_POSTGRES_PORT ?? 26433);
 const REPLICAS = 5;
 const SIM_SECONDS = Number(process.env.BENCH_SIM_SECONDS ?? 20);
 const out = (line: string) => console.log(`bench | ${line}`);

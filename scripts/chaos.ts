@@ -23,7 +23,7 @@ import type { LocalCluster } from './cluster/local-cluster';
 import { startPrivateCluster } from './cluster/private-cluster';
 
 const PHASE_MS = Number(process.env.CHAOS_PHASE_S ?? 15) * 1000;
-const PORT = Number(process.env.CHAOS_POSTGRES_PORT ?? 58433);
+const PORT = Number(process.env.CHAOS_POSTGRES_PORT ?? 27433);
 const COOLDOWN_MS = 2000;
 const say = (line: string) => console.log(`chaos | ${line}`);
 

@@ -11,9 +11,30 @@ log() { printf '\n== test:compose | %s\n' "$*"; }
 
 if docker compose version >/dev/null 2>&1; then compose=(docker compose); else compose=(docker-compose); fi
 project=rrs-compose-test
-base=${COMPOSE_TEST_PORT:-55433}
+
+# Host ports: below Linux's ephemeral range (32768-60999), so that no outgoing
+# connection can be holding one; if something listens on one anyway, the next
+# block of 100 is tried, and the choice is printed.
+ports_free() {
+  node -e '
+    const net = require("node:net");
+    const ports = process.argv.slice(1).map(Number);
+    const tryPort = (p) => new Promise((ok) => {
+      const s = net.createServer().once("error", () => ok(false));
+      s.listen(p, "127.0.0.1", () => s.close(() => ok(true)));
+    });
+    Promise.all(ports.map(tryPort)).then((r) => process.exit(r.every(Boolean) ? 0 : 1));
+  ' "$@"
+}
+base=${COMPOSE_TEST_PORT:-28433}
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+  ports_free $(seq "$base" $((base + 6))) && break
+  base=$((base + 100))
+done
+ports_free $(seq "$base" $((base + 6))) || { echo "test:compose | no free block of 7 ports near ${COMPOSE_TEST_PORT:-28433}" >&2; exit 1; }
+# Six Postgres ports, then the API's.
 export PRIMARY_PORT=$base REPLICA0_PORT=$((base + 1)) REPLICA1_PORT=$((base + 2)) REPLICA2_PORT=$((base + 3)) \
-  REPLICA3_PORT=$((base + 4)) REPLICA4_PORT=$((base + 5)) API_PORT=${COMPOSE_TEST_API_PORT:-55005}
+  REPLICA3_PORT=$((base + 4)) REPLICA4_PORT=$((base + 5)) API_PORT=$((base + 6))
 dc() { "${compose[@]}" -p "$project" -f docker-compose.yml "$@"; }
 
 # Public base images when they can be pulled; local stand-ins otherwise.
@@ -26,7 +47,7 @@ if [ -z "${POSTGRES_IMAGE:-}" ] || [ -z "${NODE_IMAGE:-}" ]; then
     export POSTGRES_IMAGE=rrs-local/postgres:15 NODE_IMAGE=rrs-local/node:20
   fi
 fi
-log "images: $POSTGRES_IMAGE, app on $NODE_IMAGE; compose: ${compose[*]}"
+log "images: $POSTGRES_IMAGE, app on $NODE_IMAGE; compose: ${compose[*]}; host ports $PRIMARY_PORT-$API_PORT"
 
 status=0
 cleanup() {

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 
 /**
  * Where the e2e suite finds its databases and API. By default the global setup
- * starts a private cluster on E2E_POSTGRES_PORT (56433) and up, which cannot
+ * starts a private cluster on E2E_POSTGRES_PORT (25433) and up, which cannot
  * collide with `npm start` (5433). With E2E_EXTERNAL=1 the suite uses a running
  * stack instead: E2E_DATABASE_URL, E2E_REPLICA_URLS (name=url,...) and
  * optionally E2E_API_URL (else the API runs in-process against those databases).
@@ -21,7 +21,7 @@ export interface E2eEnv {
 }
 
 export function e2eEnv(env = process.env): E2eEnv {
-  const port = Number(env.E2E_POSTGRES_PORT ?? 56433);
+  const port = Number(env.E2E_POSTGRES_PORT ?? 25433);
   const replicas = Number(env.E2E_NUM_REPLICAS ?? 5);
   const user = 'rocket';
   const password = 'rocket';
