@@ -1,5 +1,5 @@
-import { QueryFailedError } from 'typeorm';
-import { isNodeFailure, isRetryableElsewhere } from './db-errors.util';
+import { QueryFailedError, QueryRunnerAlreadyReleasedError, type QueryRunner } from 'typeorm';
+import { explainReleasedRunner, isNodeFailure, isRetryableElsewhere } from './db-errors.util';
 
 const pgError = (code: string, message = 'x') => Object.assign(new Error(message), { code });
 const wrapped = (code: string, message = 'x') =>
@@ -36,5 +36,26 @@ describe('db error classification', () => {
   ])('%s is the caller’s problem: neither', (_, error) => {
     expect(isNodeFailure(error)).toBe(false);
     expect(isRetryableElsewhere(error)).toBe(false);
+  });
+
+  describe('a released query runner', () => {
+    const runner = (isReleased: boolean) => ({ isReleased }) as QueryRunner;
+
+    it('is a lost connection when the runner in hand was released under the work', () => {
+      const error = explainReleasedRunner(new QueryRunnerAlreadyReleasedError(), runner(true));
+      expect(isNodeFailure(error)).toBe(true);
+      expect((error as Error).cause).toBeInstanceOf(QueryRunnerAlreadyReleasedError);
+    });
+
+    it('is the caller’s own bug when the runner in hand is still live', () => {
+      const original = new QueryRunnerAlreadyReleasedError();
+      expect(explainReleasedRunner(original, runner(false))).toBe(original);
+      expect(isNodeFailure(original)).toBe(false);
+    });
+
+    it('leaves other errors alone', () => {
+      const original = wrapped('23505');
+      expect(explainReleasedRunner(original, runner(true))).toBe(original);
+    });
   });
 });

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { QueryRunner } from 'typeorm';
-import { isNodeFailure } from './db-errors.util';
+import { explainReleasedRunner, isNodeFailure } from './db-errors.util';
 import { PrimaryUnavailableError } from './exceptions/primary-unavailable.exception';
 import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
 import type { Work } from './interfaces/routed.interface';
@@ -112,7 +112,8 @@ export class NodeExecutor {
       const value = await fn(runner);
       this.health.recordSuccess(name);
       return value;
-    } catch (error) {
+    } catch (caught) {
+      const error = explainReleasedRunner(caught, runner);
       if (!isNodeFailure(error)) throw error;
       this.health.recordFailure(name, error);
       if (!primary) this.cache.markUnreachable(name);

@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { PRIMARY_NODE, parseLsn } from '../src';
+import { PRIMARY_NODE, PrimaryUnavailableError, parseLsn } from '../src';
 import { ReplicaStatusCache } from '../src/replica-status-cache.service';
 import {
   describeWithNodeControl,
@@ -11,8 +11,8 @@ import {
 } from '../../../test/e2e/cluster.control';
 import { harness, type Harness } from './routing.harness';
 
-/** CONSISTENCY.md section 5: replicas fail in ways the primary does not; the caller never sees it. */
-describe('replica faults during a read', () => {
+/** CONSISTENCY.md section 5: nodes fail mid-work; the caller sees a normal answer or a clear error. */
+describe('node faults', () => {
   beforeAll(async () => {
     await sql(
       'primary',
@@ -116,6 +116,39 @@ describe('replica faults during a read', () => {
       // At most one 300 ms connect timeout in all: after it the blackhole is benched.
       expect(elapsed).toBeLessThan(1500);
     });
+  });
+
+  it('a write whose connection is killed before COMMIT fails as primary-unavailable and commits nothing', async () => {
+    // Seen in the chaos run: TypeORM releases a runner whose connection errored,
+    // and COMMIT then threw QueryRunnerAlreadyReleasedError (a 500 in the API).
+    const h = await harness({ primaryCooldownMs: 100 });
+    const events: string[] = [];
+    try {
+      const write = h.router.write(async (em) => {
+        h.router.afterCommit(() => events.push('commit'));
+        h.router.afterRollback(() => events.push('rollback'));
+        await em.query("INSERT INTO lib_notes (body) VALUES ('killed-before-commit')");
+        const [row] = await em.query<{ pid: number }[]>('SELECT pg_backend_pid() AS pid');
+        const pid = row!.pid;
+        await sql('primary', `SELECT pg_terminate_backend(${pid})`);
+        // Let the client see the connection close (TypeORM then releases the runner).
+        await new Promise((r) => setTimeout(r, 300));
+      });
+      await expect(write).rejects.toBeInstanceOf(PrimaryUnavailableError);
+      expect(events).toEqual(['rollback']);
+      const rows = await sql(
+        'primary',
+        "SELECT 1 FROM lib_notes WHERE body = 'killed-before-commit'",
+      );
+      expect(rows).toHaveLength(0);
+      // The breaker let go after its cool-down: the next write goes through.
+      await new Promise((r) => setTimeout(r, 150));
+      await expect(
+        h.router.write((em) => em.query("INSERT INTO lib_notes (body) VALUES ('after-kill')")),
+      ).resolves.toMatchObject({ servedBy: PRIMARY_NODE });
+    } finally {
+      await h.close();
+    }
   });
 
   describeWithNodeControl('a replica stopped in the middle of a read', () => {
