@@ -8,6 +8,7 @@ import {
 import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
 import type { ReplicaStatusRow } from './interfaces/replica-status.interface';
 import { maxLsn, type Lsn } from './lsn.util';
+import { NodeHealth } from './node-health.service';
 import { NodeRegistry } from './node-registry.service';
 import { PRIMARY_NODE, RESOLVED_OPTIONS } from './replica-routing.constants';
 import { ReplicaStatusStore } from './replica-status.store';
@@ -42,6 +43,7 @@ export class ReplicaStatusCache implements OnApplicationBootstrap, BeforeApplica
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedReplicaRoutingOptions,
     private readonly registry: NodeRegistry,
     private readonly store: ReplicaStatusStore,
+    private readonly health: NodeHealth,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -114,10 +116,15 @@ export class ReplicaStatusCache implements OnApplicationBootstrap, BeforeApplica
     }
   }
 
-  /** The primary has the newest rows; when it is down, any replica's copy is still a lower bound. */
+  /**
+   * The primary has the newest rows; when it is down, any replica's copy is
+   * still a lower bound. Benched nodes are skipped, so that a primary behind
+   * its breaker costs the refresh nothing; with every node benched the cache
+   * keeps what it has.
+   */
   private async readRows(): Promise<ReplicaStatusRow[]> {
-    let lastError: unknown;
-    for (const name of this.registry.names) {
+    let lastError: unknown = new Error('every node is benched');
+    for (const name of this.registry.names.filter((n) => this.health.isAvailable(n))) {
       try {
         return await this.store.load(await this.registry.get(name));
       } catch (error) {
