@@ -6,10 +6,10 @@ import {
   PRIMARY_NODE,
   ReplicaProbe,
   ReplicaStatusStore,
-  formatLsn,
   type ReplicaStatusRow,
 } from '@app/replica-routing';
 import { ObserverConfig } from './observer.config';
+import { summarize } from './observer.summary';
 
 const JOB = 'observe-replicas';
 
@@ -52,9 +52,7 @@ export class ObserverService implements OnApplicationBootstrap {
       const saved = await this.save(rows);
       if (saved && this.config.OBSERVER_HEARTBEAT_FILE)
         await writeFile(this.config.OBSERVER_HEARTBEAT_FILE, String(n));
-      this.logger.log(
-        `tick ${n}: ${rows.map(describe).join(' | ')}${saved ? '' : ' | NOT SAVED (primary down)'}`,
-      );
+      this.logger.log(`tick ${n}: ${summarize(rows)}${saved ? '' : '; NOT SAVED (primary down)'}`);
       return rows;
     } finally {
       this.running = false;
@@ -73,10 +71,4 @@ export class ObserverService implements OnApplicationBootstrap {
       return false;
     }
   }
-}
-
-function describe(row: ReplicaStatusRow): string {
-  if (!row.reachable) return `${row.name} DOWN (${(row.error ?? '').slice(0, 60)})`;
-  const lsn = row.lsn === null ? '-' : formatLsn(row.lsn);
-  return row.lagBytes === null ? `${row.name} ${lsn}` : `${row.name} ${lsn} lag ${row.lagBytes}B`;
 }

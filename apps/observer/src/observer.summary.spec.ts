@@ -1,0 +1,41 @@
+import { parseLsn, type ReplicaStatusRow } from '@app/replica-routing';
+import { summarize } from './observer.summary';
+
+const row = (name: string, extra: Partial<ReplicaStatusRow> = {}): ReplicaStatusRow => ({
+  name,
+  role: name === 'primary' ? 'primary' : 'replica',
+  lsn: parseLsn('0/19A3018'),
+  observedAt: 0,
+  reachable: true,
+  lagBytes: name === 'primary' ? null : 0,
+  error: null,
+  ...extra,
+});
+
+describe('observer tick summary', () => {
+  it('names the primary position once and each replica by its lag', () => {
+    expect(
+      summarize([
+        row('primary'),
+        row('replica0'),
+        row('replica1', { lagBytes: 120 }),
+        row('replica2', {
+          reachable: false,
+          lsn: null,
+          error: 'connect ECONNREFUSED 127.0.0.1:5436',
+        }),
+      ]),
+    ).toBe(
+      'primary 0/19A3018; lag replica0 0B, replica1 120B, replica2 DOWN (connect ECONNREFUSED 127.0.0.1:5436)',
+    );
+  });
+
+  it('says when the primary itself is down', () => {
+    expect(
+      summarize([
+        row('primary', { reachable: false, lsn: null, error: 'timeout' }),
+        row('replica0', { lagBytes: null }),
+      ]),
+    ).toBe('primary DOWN (timeout); lag replica0 at 0/19A3018');
+  });
+});
