@@ -30,7 +30,7 @@ export class ReplicaSelector {
         return {
           name: r.name,
           weight: r.weight,
-          available: this.health.isAvailable(r.name) && (cached?.reachable ?? false),
+          available: this.health.isAvailable(r.name) && this.cache.mayTry(r.name),
           lsn: cached?.lsn ?? null,
           lagBytes: cached?.lagBytes ?? null,
           waitable: this.isWaitable(r.name, cached?.lsn ?? null),

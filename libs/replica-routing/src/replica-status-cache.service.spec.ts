@@ -7,12 +7,17 @@ import { resolveOptions } from './replica-routing.options';
 import { ReplicaStatusCache } from './replica-status-cache.service';
 import type { ReplicaStatusStore } from './replica-status.store';
 
-const row = (name: string, lsn: string, observedAt: number): ReplicaStatusRow => ({
+const row = (
+  name: string,
+  lsn: string,
+  observedAt: number,
+  reachable = true,
+): ReplicaStatusRow => ({
   name,
   role: name === 'primary' ? 'primary' : 'replica',
   lsn: parseLsn(lsn),
   observedAt,
-  reachable: true,
+  reachable,
   lagBytes: 0,
   error: null,
 });
@@ -30,16 +35,19 @@ describe('ReplicaStatusCache refresh', () => {
     get: (name: string) => Promise.resolve(name as unknown as DataSource),
   } as unknown as NodeRegistry;
   let asked: string[];
+  /** What the status table holds (the fake primary refuses; replica0 serves its copy). */
+  let table: ReplicaStatusRow[];
   let health: NodeHealth;
   let cache: ReplicaStatusCache;
 
   beforeEach(() => {
     asked = [];
+    table = [row('replica0', '0/5000', 1000)];
     const store = {
       load: (node: unknown) => {
         asked.push(node as string);
         if (node === 'primary') return Promise.reject(new Error('connect ECONNREFUSED'));
-        return Promise.resolve([row('replica0', '0/5000', 1000)]);
+        return Promise.resolve(table);
       },
     } as unknown as ReplicaStatusStore;
     health = new NodeHealth(options);
@@ -68,5 +76,43 @@ describe('ReplicaStatusCache refresh', () => {
     await cache.refresh();
     expect(asked).toEqual([]);
     expect(cache.get('replica0')?.lsn).toBe(parseLsn('0/5000'));
+  });
+
+  describe('a replica reported unreachable', () => {
+    beforeEach(() => jest.useFakeTimers({ now: 1_000_000 }));
+    afterEach(() => jest.useRealTimers());
+    const later = (ms: number) => jest.setSystemTime(Date.now() + ms);
+
+    it('is skipped while the news is fresh, and tried again once the observer stops reporting it', async () => {
+      table = [row('replica0', '0/5000', 1000, false)];
+      await cache.refresh();
+      expect(cache.mayTry('replica0')).toBe(false);
+      later(options.replicaBenchMs - 1);
+      await cache.refresh(); // the same row again: the observer is down, no news
+      expect(cache.mayTry('replica0')).toBe(false);
+      later(1);
+      expect(cache.mayTry('replica0')).toBe(true);
+      // A newer row saying the same thing makes the news fresh again.
+      table = [row('replica0', '0/5000', 2000, false)];
+      await cache.refresh();
+      expect(cache.mayTry('replica0')).toBe(false);
+    });
+
+    it('by a failed read likewise, and a read that succeeds clears it', async () => {
+      await cache.refresh();
+      expect(cache.mayTry('replica0')).toBe(true);
+      cache.markUnreachable('replica0');
+      expect(cache.mayTry('replica0')).toBe(false);
+      later(options.replicaBenchMs);
+      expect(cache.mayTry('replica0')).toBe(true);
+      cache.markUnreachable('replica0');
+      cache.observeReplica('replica0', parseLsn('0/6000'));
+      expect(cache.mayTry('replica0')).toBe(true);
+      expect(cache.get('replica0')?.lsn).toBe(parseLsn('0/5000')); // reads never raise it
+    });
+
+    it('a replica never seen is never tried', () => {
+      expect(cache.mayTry('replica0')).toBe(false);
+    });
   });
 });

@@ -19,6 +19,8 @@ export interface CachedPosition {
   /** When it was observed (ms since epoch). */
   observedAt: number;
   reachable: boolean;
+  /** When this process learned `reachable` (local ms): a row it had not seen, or a read's outcome. */
+  reachableSince: number;
   lagBytes: number | null;
   source: 'observer' | 'read';
 }
@@ -62,6 +64,18 @@ export class ReplicaStatusCache implements OnApplicationBootstrap, BeforeApplica
     return this.positions.get(name);
   }
 
+  /**
+   * Whether reads may try `name`. A replica reported unreachable is skipped,
+   * but only while that news is fresh (`replicaBenchMs`): with the observer
+   * down nobody would ever report it back, so after that a read tries it
+   * again (its in-band check decides, and the breaker counts a failure).
+   */
+  mayTry(name: string): boolean {
+    const cached = this.positions.get(name);
+    if (!cached) return false;
+    return cached.reachable || Date.now() - cached.reachableSince >= this.options.replicaBenchMs;
+  }
+
   /** The furthest position the primary is known to have reached (writes, observer). */
   get primaryLsn(): Lsn | null {
     return this.highestPrimaryLsn;
@@ -77,13 +91,15 @@ export class ReplicaStatusCache implements OnApplicationBootstrap, BeforeApplica
   observeReplica(name: string, lsn: Lsn | null): void {
     const previous = this.positions.get(name);
     if (previous && previous.lsn !== null && lsn !== null && lsn >= previous.lsn) {
-      previous.reachable = true;
+      if (!previous.reachable)
+        Object.assign(previous, { reachable: true, reachableSince: Date.now() });
       return;
     }
     this.positions.set(name, {
       lsn,
       observedAt: Date.now(),
       reachable: true,
+      reachableSince: Date.now(),
       lagBytes: previous?.lagBytes ?? null,
       source: 'read',
     });
@@ -91,7 +107,7 @@ export class ReplicaStatusCache implements OnApplicationBootstrap, BeforeApplica
 
   markUnreachable(name: string): void {
     const previous = this.positions.get(name);
-    if (previous) previous.reachable = false;
+    if (previous) Object.assign(previous, { reachable: false, reachableSince: Date.now() });
   }
 
   observePrimary(lsn: Lsn | null): void {
@@ -141,12 +157,14 @@ export class ReplicaStatusCache implements OnApplicationBootstrap, BeforeApplica
         continue;
       }
       const current = this.positions.get(row.name);
-      // An older observation never overwrites a newer one (a read's own check, say).
-      if (current && current.observedAt > row.observedAt) continue;
+      // An older observation never overwrites a newer one (a read's own check,
+      // say), and a row seen before brings no news (the observer is down).
+      if (current && current.observedAt >= row.observedAt) continue;
       this.positions.set(row.name, {
         lsn: row.lsn,
         observedAt: row.observedAt,
         reachable: row.reachable,
+        reachableSince: Date.now(),
         lagBytes: row.lagBytes,
         source: 'observer',
       });
