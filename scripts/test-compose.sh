@@ -2,8 +2,8 @@
 # npm run test:compose: build the images, bring the compose stack up (its own
 # project name and ports, so it cannot collide with `npm start`), wait for
 # every service to be healthy, show pg_stat_replication, run the same jest e2e
-# suite as `npm test` against it, print the stack's logs on failure, and tear
-# it down with its volumes.
+# suite as `npm test` against it, restart one replica and re-clone another,
+# print the stack's logs on failure, and tear it down with its volumes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -83,10 +83,21 @@ done
 migrate_exit=$(docker inspect -f '{{.State.ExitCode}}' "$(dc ps -q migrate)")
 [ "$migrate_exit" = 0 ] || { status=1; log "migrate exited $migrate_exit"; exit 1; }
 
+primary_sql() { dc exec -T primary sh -c "psql -h /tmp -U \"\$POSTGRES_USER\" -d \"\$POSTGRES_DB\" -v ON_ERROR_STOP=1 $*"; }
+streaming() { primary_sql "-tAc \"SELECT string_agg(application_name, ',' ORDER BY application_name) FROM pg_stat_replication WHERE state = 'streaming'\"" | tr -d '[:space:]'; }
+all_replicas=replica0,replica1,replica2,replica3,replica4
+# Waits up to 120 s for all five replicas to stream again.
+wait_streaming() {
+  local deadline=$((SECONDS + 120)) now
+  until now=$(streaming) && [ "$now" = "$all_replicas" ]; do
+    [ $SECONDS -lt $deadline ] || { status=1; log "expected $all_replicas streaming, got '${now:-}'"; exit 1; }
+    sleep 1
+  done
+}
+
 log "replication on the primary"
-dc exec -T primary sh -c 'psql -h /tmp -U "$POSTGRES_USER" -d postgres -c "SELECT application_name, state, sent_lsn, replay_lsn FROM pg_stat_replication ORDER BY 1"'
-streaming=$(dc exec -T primary sh -c 'psql -h /tmp -U "$POSTGRES_USER" -d postgres -tAc "SELECT count(*) FROM pg_stat_replication WHERE state = '"'"'streaming'"'"'"')
-[ "$(echo "$streaming" | tr -d '[:space:]')" = 5 ] || { status=1; log "expected 5 streaming replicas, got $streaming"; exit 1; }
+primary_sql '-c "SELECT application_name, state, sent_lsn, replay_lsn FROM pg_stat_replication ORDER BY 1"'
+[ "$(streaming)" = "$all_replicas" ] || { status=1; log "expected $all_replicas streaming, got '$(streaming)'"; exit 1; }
 
 log "jest e2e against the stack"
 url() { echo "postgres://${POSTGRES_USER:-rocket}:${POSTGRES_PASSWORD:-rocket}@127.0.0.1:$1/${POSTGRES_DB:-rocket_rides}"; }
@@ -96,4 +107,32 @@ E2E_REPLICA_URLS="replica0=$(url "$REPLICA0_PORT"),replica1=$(url "$REPLICA1_POR
 E2E_API_URL="http://127.0.0.1:$API_PORT"
 export E2E_REPLICA_URLS E2E_API_URL
 npx jest -c jest.e2e.config.js || status=$?
+[ "$status" = 0 ] || exit "$status"
+
+# A restarted replica keeps its volume (no second clone) and catches up from its slot.
+log "restart replica0: keeps its data, catches up"
+dc restart replica0 >/dev/null
+wait_streaming
+clones=$(dc logs --no-color replica0 | grep -c 'cloning' || true)
+[ "$clones" = 1 ] || { status=1; log "replica0 cloned $clones times, expected once"; exit 1; }
+
+# A replica whose volume is removed clones the primary again and then sees new writes.
+log "remove replica1 and its volume: it clones the primary again"
+dc rm -s -f replica1 >/dev/null
+docker volume rm "${project}_replica1-data" >/dev/null
+primary_sql '-c "CREATE TABLE IF NOT EXISTS compose_marks (id int)" -c "INSERT INTO compose_marks VALUES (1)"' >/dev/null
+dc up -d --no-deps replica1
+wait_streaming
+dc logs --no-color replica1 | grep -q 'cloned' || { status=1; log "replica1 did not clone"; exit 1; }
+primary_sql '-c "INSERT INTO compose_marks VALUES (2)"' >/dev/null
+seen=
+for _ in $(seq 1 30); do
+  seen=$(dc exec -T replica1 sh -c 'psql -h /tmp -U "$POSTGRES_USER" -d "$POSTGRES_DB" -tAc "SELECT count(*) FROM compose_marks"' | tr -d '[:space:]' || true)
+  [ "$seen" = 2 ] && break
+  sleep 1
+done
+[ "$seen" = 2 ] || { status=1; log "re-cloned replica1 shows $seen of 2 rows"; exit 1; }
+primary_sql '-c "DROP TABLE compose_marks"' >/dev/null
+log "passed: restarted replica caught up; re-cloned replica streams and replays"
+primary_sql '-c "SELECT application_name, state FROM pg_stat_replication ORDER BY 1"'
 exit "$status"
