@@ -18,6 +18,10 @@ unix_socket_directories = '/tmp'
 wal_level = replica
 max_wal_senders = 20
 max_replication_slots = 20
+# pg_basebackup -C creates a replica's slot only after its backup has started;
+# until then nothing holds the WAL it will stream, and five replicas cloning at
+# once (each forcing a checkpoint) once recycled it under one of them.
+wal_keep_size = '256MB'
 hot_standby = on
 hot_standby_feedback = on
 log_min_messages = warning
