@@ -15,24 +15,7 @@ project=rrs-compose-test
 # Host ports: below Linux's ephemeral range (32768-60999), so that no outgoing
 # connection can be holding one; if something listens on one anyway, the next
 # block of 100 is tried, and the choice is printed.
-ports_free() {
-  node -e '
-    const net = require("node:net");
-    const ports = process.argv.slice(1).map(Number);
-    const tryPort = (p) => new Promise((ok) => {
-      const s = net.createServer().once("error", () => ok(false));
-      s.listen(p, "127.0.0.1", () => s.close(() => ok(true)));
-    });
-    Promise.all(ports.map(tryPort)).then((r) => process.exit(r.every(Boolean) ? 0 : 1));
-  ' "$@"
-}
-base=${COMPOSE_TEST_PORT:-28433}
-tries=10
-until ports_free $(seq "$base" $((base + 6))); do
-  tries=$((tries - 1))
-  [ "$tries" -gt 0 ] || { echo "test:compose | no free block of 7 ports from ${COMPOSE_TEST_PORT:-28433} up" >&2; exit 1; }
-  base=$((base + 100))
-done
+base=$(npx --no-install ts-node --transpile-only scripts/free-port-block.ts "${COMPOSE_TEST_PORT:-28433}" 7)
 # Six Postgres ports, then the API's.
 export PRIMARY_PORT=$base REPLICA0_PORT=$((base + 1)) REPLICA1_PORT=$((base + 2)) REPLICA2_PORT=$((base + 3)) \
   REPLICA3_PORT=$((base + 4)) REPLICA4_PORT=$((base + 5)) API_PORT=$((base + 6))
@@ -84,7 +67,13 @@ done
 migrate_exit=$(docker inspect -f '{{.State.ExitCode}}' "$(dc ps -q migrate)")
 [ "$migrate_exit" = 0 ] || { status=1; log "migrate exited $migrate_exit"; exit 1; }
 
-primary_sql() { dc exec -T primary sh -c "psql -h /tmp -U \"\$POSTGRES_USER\" -d \"\$POSTGRES_DB\" -v ON_ERROR_STOP=1 $*"; }
+# psql inside a database container: sql_on SERVICE PSQL-ARGS (one shell string).
+sql_on() { dc exec -T "$1" sh -c "psql -h /tmp -U \"\$POSTGRES_USER\" -d \"\$POSTGRES_DB\" -v ON_ERROR_STOP=1 $2"; }
+primary_sql() { sql_on primary "$*"; }
+# How many times a replica cloned the primary successfully. (Not `| grep -q`
+# anywhere here: it stops reading at its first match, dc logs then dies of
+# SIGPIPE, and pipefail fails the pipeline.)
+clones_of() { dc logs --no-color "$1" | grep -c ') | cloned' || true; }
 streaming() { primary_sql "-tAc \"SELECT string_agg(application_name, ',' ORDER BY application_name) FROM pg_stat_replication WHERE state = 'streaming'\"" | tr -d '[:space:]'; }
 all_replicas=replica0,replica1,replica2,replica3,replica4
 # Waits up to 120 s for all five replicas to stream again.
@@ -116,7 +105,7 @@ npx jest -c jest.e2e.config.js || status=$?
 log "restart replica0: keeps its data, catches up"
 dc restart replica0 >/dev/null
 wait_streaming
-clones=$(dc logs --no-color replica0 | grep -c ') | cloned' || true)
+clones=$(clones_of replica0)
 [ "$clones" = 1 ] || { status=1; log "replica0 cloned $clones times, expected once"; exit 1; }
 
 # A replica whose volume is removed clones the primary again and then sees new writes.
@@ -126,14 +115,12 @@ docker volume rm "${project}_replica1-data" >/dev/null
 primary_sql '-c "CREATE TABLE IF NOT EXISTS compose_marks (id int)" -c "INSERT INTO compose_marks VALUES (1)"' >/dev/null
 dc up -d --no-deps replica1
 wait_streaming
-# (Not `| grep -q`: it stops reading at the first match, and with pipefail the
-# SIGPIPE that dc logs then gets fails the pipeline.)
-clones=$(dc logs --no-color replica1 | grep -c ') | cloned' || true)
+clones=$(clones_of replica1)
 [ "$clones" = 1 ] || { status=1; log "replica1 cloned $clones times, expected once"; exit 1; }
 primary_sql '-c "INSERT INTO compose_marks VALUES (2)"' >/dev/null
 seen=
 for _ in $(seq 1 30); do
-  seen=$(dc exec -T replica1 sh -c 'psql -h /tmp -U "$POSTGRES_USER" -d "$POSTGRES_DB" -tAc "SELECT count(*) FROM compose_marks"' | tr -d '[:space:]' || true)
+  seen=$(sql_on replica1 '-tAc "SELECT count(*) FROM compose_marks"' | tr -d '[:space:]' || true)
   [ "$seen" = 2 ] && break
   sleep 1
 done
