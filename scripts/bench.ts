@@ -10,7 +10,7 @@
  * Prints numbers; asserts nothing.
  */
 import 'reflect-metadata';
-import { loadEnv, validateConfig } from '@app/common';
+import { loadEnv, validateConfig } from '@app/config';
 import { NodeRegistry, PRIMARY_NODE } from '@app/replica-routing';
 import { NestFactory } from '@nestjs/core';
 import type { AddressInfo } from 'node:net';

@@ -6,7 +6,7 @@
  * CHAOS_PHASE_S (default 15) sets the length of each phase; CI runs 3.
  */
 import 'reflect-metadata';
-import { validateConfig } from '@app/common';
+import { validateConfig } from '@app/config';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { AddressInfo } from 'node:net';

@@ -4,7 +4,8 @@
  * `npm run cluster:stop`: stops a cluster left running in DATA_DIR.
  */
 import 'reflect-metadata';
-import { loadEnv, migrate, validateConfig } from '@app/common';
+import { loadEnv, validateConfig } from '@app/config';
+import { migrate } from '@app/rides-schema';
 import { ClusterLock } from './cluster/cluster.lock';
 import { LauncherConfig } from './cluster/launcher.config';
 import { LocalCluster } from './cluster/local-cluster';

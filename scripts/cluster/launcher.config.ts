@@ -1,4 +1,4 @@
-import { DatabaseConfig } from '@app/common';
+import { DatabaseConfig } from '@app/config';
 import { IsIn, IsString } from 'class-validator';
 import { resolve } from 'node:path';
 

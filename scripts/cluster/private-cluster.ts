@@ -1,4 +1,4 @@
-import { migrate } from '@app/common';
+import { migrate } from '@app/rides-schema';
 import { LocalCluster } from './local-cluster';
 import { findPostgresBinaries } from './postgres-binaries';
 

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { loadEnv, validateConfig } from '@app/common';
+import { loadEnv, validateConfig } from '@app/config';
 import { ApiConfig } from './config/api.config';
 import { createApi } from './api.factory';
 

@@ -4,7 +4,8 @@
  * Natively, `npm run migrate` does the same.
  */
 import 'reflect-metadata';
-import { DatabaseConfig, loadEnv, migrate, validateConfig } from '@app/common';
+import { DatabaseConfig, loadEnv, validateConfig } from '@app/config';
+import { migrate } from '@app/rides-schema';
 
 loadEnv();
 migrate(validateConfig(DatabaseConfig).primaryUrl(), (line) =>

@@ -1,4 +1,4 @@
-import { validateConfig } from '@app/common';
+import { validateConfig } from '@app/config';
 import { NestFactory } from '@nestjs/core';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';

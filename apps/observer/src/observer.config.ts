@@ -1,4 +1,4 @@
-import { DatabaseConfig } from '@app/common';
+import { DatabaseConfig } from '@app/config';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 

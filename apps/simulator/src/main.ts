@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { loadEnv, validateConfig } from '@app/common';
+import { loadEnv, validateConfig } from '@app/config';
 import { SimulatorConfig } from './simulator.config';
 import { SimulatorModule } from './simulator.module';
 import { SimulatorService } from './simulator.service';

@@ -1,4 +1,4 @@
-import { DatabaseConfig } from '@app/common';
+import { DatabaseConfig } from '@app/config';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsNumber, IsOptional, Matches, Max, Min } from 'class-validator';
 

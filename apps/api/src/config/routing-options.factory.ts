@@ -1,4 +1,4 @@
-import { ENTITIES } from '@app/common';
+import { ENTITIES } from '@app/rides-schema';
 import type { ReplicaRoutingModuleOptions } from '@app/replica-routing';
 import type { ApiConfig } from './api.config';
 

@@ -1,4 +1,4 @@
-import type { Ride } from '@app/common';
+import type { Ride } from '@app/rides-schema';
 
 export interface RideBody {
   id: number;

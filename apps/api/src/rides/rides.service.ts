@@ -1,5 +1,5 @@
 import { Injectable, Logger, UnprocessableEntityException } from '@nestjs/common';
-import { Ride } from '@app/common';
+import { Ride } from '@app/rides-schema';
 import { ReplicaRouter } from '@app/replica-routing';
 import type { EntityManager } from 'typeorm';
 import { ApiConfig } from '../config/api.config';

@@ -1,5 +1,5 @@
 import { ConflictException, Injectable } from '@nestjs/common';
-import { User } from '@app/common';
+import { User } from '@app/rides-schema';
 import { ReplicaRouter, formatLsn, type Lsn } from '@app/replica-routing';
 import { QueryFailedError } from 'typeorm';
 import { generateApiKey, hashApiKey } from '../auth/api-key.util';

@@ -1,5 +1,6 @@
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { postgresUrl } from './postgres-url';
 
 /** Where the databases are. Defaults match the local cluster launcher (`npm run cluster`). */
 export class DatabaseConfig {
@@ -18,7 +19,6 @@ export class DatabaseConfig {
    * comma-separated `name=postgres://...` (or bare URLs, named replica0, replica1...).
    */
   @IsOptional() @IsString() REPLICA_URLS?: string;
-  @IsOptional() @IsIn(['true', 'false']) DB_LOG_QUERIES?: string;
 
   primaryUrl(): string {
     return this.DATABASE_URL ?? this.urlFor(this.POSTGRES_PORT);
@@ -48,8 +48,12 @@ export class DatabaseConfig {
   }
 
   private urlFor(port: number): string {
-    const user = encodeURIComponent(this.POSTGRES_USER);
-    const password = encodeURIComponent(this.POSTGRES_PASSWORD);
-    return `postgres://${user}:${password}@${this.POSTGRES_HOST}:${port}/${encodeURIComponent(this.POSTGRES_DB)}`;
+    return postgresUrl({
+      host: this.POSTGRES_HOST,
+      port,
+      user: this.POSTGRES_USER,
+      password: this.POSTGRES_PASSWORD,
+      database: this.POSTGRES_DB,
+    });
   }
 }

@@ -1,0 +1,4 @@
+export { loadEnv } from './env.loader';
+export { validateConfig } from './config.validator';
+export { DatabaseConfig } from './database.config';
+export { postgresUrl, type PostgresAddress } from './postgres-url';
