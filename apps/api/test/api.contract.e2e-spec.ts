@@ -259,8 +259,22 @@ describe('API contract', () => {
         lsn: expect.any(String),
         age_ms: expect.any(Number),
         reachable: true,
+        why_not: null,
       }),
     );
+  });
+
+  it('GET /replicas?token= says why each node would not serve a read needing that position', async () => {
+    const far = 'FFFFFFF/0';
+    const response = await request(api.url).get(`/replicas?token=${far}`).set(alice.auth);
+    expect(response.status).toBe(200);
+    const replicas = (response.body.nodes as { role: string; why_not: string | null }[]).filter(
+      (n) => n.role === 'replica',
+    );
+    expect(replicas.length).toBeGreaterThan(0);
+    for (const node of replicas) expect(node.why_not).toMatch(/the read needs FFFFFFF\/0$/);
+    const bad = await request(api.url).get('/replicas?token=nope').set(alice.auth).expect(400);
+    expectErrorBody(bad.body);
   });
 
   it('404 with an error body for an unknown route', async () => {

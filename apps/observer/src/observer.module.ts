@@ -1,28 +1,22 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { ScheduleModule } from '@nestjs/schedule';
-import { ReplicaRoutingModule } from '@app/replica-routing';
+import { ReplicaObserverModule } from '@app/replica-routing';
 import { ObserverConfig } from './observer.config';
-import { ObserverService } from './observer.service';
 
+/** The observer app: the library's observer, configured from the environment. */
 @Module({})
 export class ObserverModule {
   static forRoot(config: ObserverConfig): DynamicModule {
     return {
       module: ObserverModule,
       imports: [
-        ScheduleModule.forRoot(),
-        ReplicaRoutingModule.forRoot({
+        ReplicaObserverModule.forRoot({
           ...config.routingNodes(),
-          // The observer writes the statuses; it does not route reads by them.
-          statusRefreshMs: 0,
-          poolSize: 2,
-          connectTimeoutMs: config.OBSERVER_TIMEOUT_MS,
-          statementTimeoutMs: config.OBSERVER_TIMEOUT_MS,
+          intervalMs: config.OBSERVER_INTERVAL_MS,
+          timeoutMs: config.OBSERVER_TIMEOUT_MS,
+          heartbeatFile: config.OBSERVER_HEARTBEAT_FILE,
           applicationName: 'rocket-rides-observer',
         }),
       ],
-      providers: [{ provide: ObserverConfig, useValue: config }, ObserverService],
-      exports: [ObserverService],
     };
   }
 }

@@ -16,7 +16,7 @@ const NODE_FAILURE_CODES = new Set([
   'EAI_AGAIN',
 ]);
 
-/** Errors a standby raises when replay wins over a query (CONSISTENCY.md §5), and timeouts. */
+/** Errors a standby raises when replay wins over a query (docs/design.md, "What each failure does"), and timeouts. */
 const RETRY_ELSEWHERE_CODES = new Set([
   '40001', // canceling statement due to conflict with recovery
   '40P01', // buffer-pin deadlock with recovery

@@ -2,13 +2,17 @@ export { ReplicaRoutingModule } from './replica-routing.module';
 export { ReplicaRouter } from './replica-router.service';
 export { RoutingContext, RoutingScope } from './routing-context.service';
 export { NodeRegistry } from './node-registry.service';
-export { ReplicaProbe } from './replica-probe.service';
-export { ReplicaStatusStore } from './replica-status.store';
+export type { QueryCount } from './query-counter.logger';
 export { ReplicaStatusView, type NodeStatus } from './replica-status.view';
+export { ReplicaObserverModule } from './observer/replica-observer.module';
+export { ReplicaObserver } from './observer/replica-observer.service';
 export { ConsistencyMiddleware } from './http/consistency.middleware';
 export { ConsistencyInterceptor } from './http/consistency.interceptor';
 export { UsePrimary } from './decorators/use-primary.decorator';
-export { CreateReplicaStatuses1732000000000 } from './migrations/create-replica-statuses.migration';
+export {
+  CreateReplicaStatuses1732000000000,
+  replicaStatusesMigration,
+} from './migrations/create-replica-statuses.migration';
 export { ReplicaRoutingError } from './exceptions/replica-routing.exception';
 export { InvalidConsistencyTokenError } from './exceptions/invalid-consistency-token.exception';
 export { PrimaryUnavailableError } from './exceptions/primary-unavailable.exception';
@@ -26,6 +30,7 @@ export type {
   NodeConnectionOptions,
   TokenlessReadPolicy,
 } from './interfaces/replica-routing-options.interface';
+export type { ReplicaObserverModuleOptions } from './interfaces/replica-observer-options.interface';
 export type { ReplicaStatusRow } from './interfaces/replica-status.interface';
 export type {
   Routed,

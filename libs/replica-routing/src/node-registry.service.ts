@@ -7,7 +7,6 @@ import type {
 } from './interfaces/replica-routing-options.interface';
 import { QueryCounterLogger, type QueryCount } from './query-counter.logger';
 import { PRIMARY_NODE, RESOLVED_OPTIONS } from './replica-routing.constants';
-import { RoutingContext } from './routing-context.service';
 
 /**
  * One TypeORM DataSource (one pg pool) per node. Nodes connect lazily and
@@ -22,10 +21,7 @@ export class NodeRegistry implements OnApplicationShutdown {
   private readonly counts = new Map<string, QueryCount>();
   private closed = false;
 
-  constructor(
-    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedReplicaRoutingOptions,
-    private readonly context: RoutingContext,
-  ) {}
+  constructor(@Inject(RESOLVED_OPTIONS) private readonly options: ResolvedReplicaRoutingOptions) {}
 
   /** Statements sent to `name` so far (see {@link QueryCount}). */
   queryCount(name: string): QueryCount {
@@ -85,7 +81,7 @@ export class NodeRegistry implements OnApplicationShutdown {
       type: 'postgres',
       ...(node.url ? { url: node.url } : {}),
       entities: o.entities,
-      logger: new QueryCounterLogger(name, this.queryCount(name), this.context),
+      logger: new QueryCounterLogger(name, this.queryCount(name)),
       synchronize: false,
       migrationsRun: false,
       applicationName: o.applicationName,

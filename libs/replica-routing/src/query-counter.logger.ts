@@ -1,12 +1,19 @@
 import { Logger } from '@nestjs/common';
-import type { Logger as TypeOrmLogger } from 'typeorm';
-import type { RoutingContext } from './routing-context.service';
+import type { QueryRunner, Logger as TypeOrmLogger } from 'typeorm';
 
 export interface QueryCount {
   /** Every statement sent to the node (status refreshes and probes included). */
   total: number;
-  /** Statements sent inside a routing scope: the ones requests and jobs cost. */
+  /** Statements of routed work (reads, writes, token checks): the ones requests and jobs cost. */
   routed: number;
+}
+
+const ROUTED = 'replicaRouting.routed';
+
+/** Tags a query runner of routed work, so that its statements count as `routed`. */
+export function markRouted(runner: QueryRunner): QueryRunner {
+  runner.data = { ...runner.data, [ROUTED]: true };
+  return runner;
 }
 
 /**
@@ -20,14 +27,13 @@ export class QueryCounterLogger implements TypeOrmLogger {
   constructor(
     node: string,
     private readonly count: QueryCount,
-    private readonly context: RoutingContext,
   ) {
     this.logger = new Logger(`TypeORM:${node}`);
   }
 
-  logQuery(): void {
+  logQuery(_query: string, _parameters?: unknown, queryRunner?: QueryRunner): void {
     this.count.total++;
-    if (this.context.current()) this.count.routed++;
+    if (queryRunner?.data?.[ROUTED] === true) this.count.routed++;
   }
 
   logQueryError(): void {}

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { describeError, isRetryableElsewhere } from './db-errors.util';
 import { InvalidConsistencyTokenError } from './exceptions/invalid-consistency-token.exception';
 import { NoNodeAvailableError } from './exceptions/no-node-available.exception';
@@ -14,27 +14,31 @@ import type {
   WriteOptions,
 } from './interfaces/routed.interface';
 import { formatLsn, maxLsn, parseLsn, toLsn, type Lsn } from './lsn.util';
-import { NodeExecutor } from './node-executor.service';
+import { attempt } from './node-attempt';
+import { NodeExecutor, type Outcome } from './node-executor.service';
+import { NodeState } from './node-state.service';
 import { PRIMARY_NODE, RESOLVED_OPTIONS } from './replica-routing.constants';
 import { ReplicaSelector } from './replica-selector.service';
-import { ReplicaStatusCache } from './replica-status-cache.service';
-import { RoutingContext, type Callback } from './routing-context.service';
+import { RoutingContext, type Callback, type TransactionState } from './routing-context.service';
+import { runCallbacks } from './transaction-callbacks';
 
 /**
  * The library's front door. Writes go to the primary and return a token taken
  * after COMMIT; reads go to a replica that has provably replayed the token of
- * the read and of its scope, else to the primary.
+ * the read and of its scope, else to the primary. What each attempt observed
+ * (positions, failures) is recorded in {@link NodeState} here, in one place.
  */
 @Injectable()
 export class ReplicaRouter {
-  private primaryPositionCheck: Promise<boolean> | undefined;
+  private readonly logger = new Logger(ReplicaRouter.name);
+  private primaryPositionCheck: Promise<Lsn | null> | undefined;
 
   constructor(
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedReplicaRoutingOptions,
     private readonly context: RoutingContext,
     private readonly selector: ReplicaSelector,
     private readonly executor: NodeExecutor,
-    private readonly cache: ReplicaStatusCache,
+    private readonly state: NodeState,
   ) {}
 
   /** Runs `work` on the primary (in a transaction by default) and returns its post-commit token. */
@@ -48,11 +52,32 @@ export class ReplicaRouter {
         token: null,
       };
     }
+    const transaction = options.transaction ?? true;
     return this.context.run({}, async (scope) => {
-      const outcome = await this.executor.writeOnPrimary(scope, work, options.transaction ?? true);
-      scope.raise(outcome.token);
+      const callbacks = { afterCommit: [] as Callback[], afterRollback: [] as Callback[] };
+      let written: { result: T; token: Lsn | null };
+      try {
+        written = await attempt(this.state, PRIMARY_NODE, () =>
+          this.executor.writeOnPrimary(
+            (manager) =>
+              transaction
+                ? this.context.run({ transaction: { manager, ...callbacks } }, () =>
+                    work(manager, PRIMARY_NODE),
+                  )
+                : work(manager, PRIMARY_NODE),
+            transaction,
+          ),
+        );
+      } catch (error) {
+        await runCallbacks(this.logger, 'afterRollback', callbacks.afterRollback);
+        throw error;
+      }
+      const token = written.token ?? (await this.positionAfterCommit());
+      this.state.observePrimary(token);
+      scope.raise(token);
       scope.recordServedBy(PRIMARY_NODE);
-      return { result: outcome.result, servedBy: PRIMARY_NODE, token: outcome.token };
+      await runCallbacks(this.logger, 'afterCommit', callbacks.afterCommit);
+      return { result: written.result, servedBy: PRIMARY_NODE, token };
     });
   }
 
@@ -83,13 +108,9 @@ export class ReplicaRouter {
       try {
         const outcome =
           node === PRIMARY_NODE
-            ? await this.executor.readOnPrimary(work, cover)
-            : await this.executor.readOnReplica(node, token, work, {
-                waitMs: i === 0 ? waitMs : 0,
-                cover,
-              });
+            ? await this.readOnPrimary(work, cover)
+            : await this.readOnReplica(node, token, work, { waitMs: i === 0 ? waitMs : 0, cover });
         if (!outcome) {
-          if (node !== PRIMARY_NODE && i === 0 && waitMs > 0) this.selector.recordWaitTimeout(node);
           attempts.push(
             `${node}: not at ${token === null ? 'a known position' : formatLsn(token)} yet`,
           );
@@ -160,25 +181,28 @@ export class ReplicaRouter {
   /**
    * Parses a token a client sent and rejects one the primary has not reached:
    * such a token could only force every read onto the primary. Asks the primary
-   * (once for all concurrent callers) only when the token is newer than any
-   * position this process knows of.
+   * for its position (once for all concurrent callers) only when the token is
+   * newer than any position this process knows of.
    */
   async acceptClientToken(text: string): Promise<Lsn> {
     const token = parseLsn(text);
-    const known = this.cache.primaryLsn;
+    const known = this.state.primaryLsn;
     if (known !== null && token <= known) return token;
-    this.primaryPositionCheck ??= this.executor
-      .readOnPrimary(() => Promise.resolve(undefined), true)
+    this.primaryPositionCheck ??= attempt(this.state, PRIMARY_NODE, () =>
+      this.executor.primaryPosition(),
+    )
       .then(
-        () => true,
-        () => false,
+        (lsn) => {
+          this.state.observePrimary(lsn);
+          return this.state.primaryLsn;
+        },
+        () => null,
       )
       .finally(() => (this.primaryPositionCheck = undefined));
-    const asked = await this.primaryPositionCheck;
-    const current = this.cache.primaryLsn;
+    const current = await this.primaryPositionCheck;
     // When the primary cannot be asked the token cannot be disproved: accept it (it cannot hurt the
     // primary, which is down); reads then go to a replica that has reached it, or fail with a 503.
-    if (asked && current !== null && token > current) {
+    if (current !== null && token > current) {
       throw new InvalidConsistencyTokenError(
         text,
         `it is ahead of the primary's WAL position ${formatLsn(current)}`,
@@ -187,7 +211,43 @@ export class ReplicaRouter {
     return token;
   }
 
-  private openTransaction(what: string) {
+  private async readOnPrimary<T>(work: Work<T>, cover: boolean): Promise<Outcome<T>> {
+    const outcome = await attempt(this.state, PRIMARY_NODE, () =>
+      this.executor.readOnPrimary(work, cover),
+    );
+    this.state.observePrimary(outcome.token);
+    return outcome;
+  }
+
+  /** The replica's answer, recorded; undefined when it had not replayed `token`. */
+  private async readOnReplica<T>(
+    node: string,
+    token: Lsn | null,
+    work: Work<T>,
+    opts: { waitMs: number; cover: boolean },
+  ): Promise<Outcome<T> | undefined> {
+    const answer = await attempt(this.state, node, () =>
+      this.executor.readOnReplica(node, token, work, opts),
+    );
+    this.state.observeReplay(node, answer.replayed);
+    if (!answer.served && opts.waitMs > 0) this.state.recordWaitTimeout(node);
+    return answer.served;
+  }
+
+  /** The write committed but its connection died before the token was read: any later position covers it. */
+  private async positionAfterCommit(): Promise<Lsn> {
+    try {
+      return await attempt(this.state, PRIMARY_NODE, () => this.executor.primaryPosition());
+    } catch (error) {
+      throw new PrimaryUnavailableError(
+        this.options.primaryCooldownMs,
+        error,
+        'the write was committed but the primary went away before its consistency token could be read',
+      );
+    }
+  }
+
+  private openTransaction(what: string): TransactionState {
     const transaction = this.context.current()?.transaction;
     if (!transaction) throw new NoTransactionError(what);
     return transaction;

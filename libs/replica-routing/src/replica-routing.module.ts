@@ -2,9 +2,8 @@ import { Module } from '@nestjs/common';
 import { ConsistencyInterceptor } from './http/consistency.interceptor';
 import { ConsistencyMiddleware } from './http/consistency.middleware';
 import { NodeExecutor } from './node-executor.service';
-import { NodeHealth } from './node-health.service';
 import { NodeRegistry } from './node-registry.service';
-import { ReplicaProbe } from './replica-probe.service';
+import { NodeState } from './node-state.service';
 import { ReplicaRouter } from './replica-router.service';
 import {
   ConfigurableModuleClass,
@@ -13,24 +12,24 @@ import {
 import { RESOLVED_OPTIONS } from './replica-routing.constants';
 import { resolveOptions } from './replica-routing.options';
 import { ReplicaSelector } from './replica-selector.service';
-import { ReplicaStatusCache } from './replica-status-cache.service';
 import { ReplicaStatusStore } from './replica-status.store';
 import { ReplicaStatusView } from './replica-status.view';
 import { RoutingContext } from './routing-context.service';
+import { StatusRefresher } from './status-refresher.service';
 
 const exported = [
   ReplicaRouter,
   RoutingContext,
   NodeRegistry,
-  ReplicaProbe,
-  ReplicaStatusStore,
   ReplicaStatusView,
   ConsistencyMiddleware,
   ConsistencyInterceptor,
 ];
 
 /**
- * `ReplicaRoutingModule.forRoot({ primary, replicas, ... })` or `forRootAsync(...)`.
+ * `ReplicaRoutingModule.forRoot({ primary, replicas, ... })` or `forRootAsync(...)`:
+ * the router and what it needs. The observer that feeds it is
+ * `ReplicaObserverModule`, mounted in one process per cluster.
  * Global by default (`isGlobal: false` to opt out).
  */
 @Module({
@@ -40,8 +39,9 @@ const exported = [
       useFactory: resolveOptions,
       inject: [REPLICA_ROUTING_MODULE_OPTIONS],
     },
-    NodeHealth,
-    ReplicaStatusCache,
+    NodeState,
+    ReplicaStatusStore,
+    StatusRefresher,
     ReplicaSelector,
     NodeExecutor,
     ...exported,

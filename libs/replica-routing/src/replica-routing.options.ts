@@ -19,6 +19,8 @@ const DEFAULTS = {
   applicationName: 'replica-routing',
   replicaFailureThreshold: 3,
   replicaBenchMs: 5000,
+  unreachableReportMs: 5000,
+  waitPenaltyMs: 1000,
   primaryCooldownMs: 30_000,
 } as const;
 
@@ -79,6 +81,8 @@ function validate(o: ResolvedReplicaRoutingOptions): string[] {
     'maxLagBytes',
     'statusRefreshMs',
     'replicaBenchMs',
+    'unreachableReportMs',
+    'waitPenaltyMs',
     'primaryCooldownMs',
   ] as const;
   for (const key of nonNegative)

@@ -1,4 +1,4 @@
-import type { Lsn } from './lsn.util';
+import { formatLsn, type Lsn } from './lsn.util';
 
 export interface ReplicaCandidate {
   name: string;
@@ -40,7 +40,7 @@ export function planRead(input: SelectionInput): SelectionPlan {
     return { replicas: [], primaryFirst: true };
   }
   const usable = input.replicas.filter((r) => r.available && r.weight > 0);
-  const eligible = usable.filter((r) => isEligible(r, input));
+  const eligible = usable.filter((r) => positionProblem(r, input) === null);
   let ordered = weightedShuffle(eligible, input.random).map((r) => r.name);
   if (ordered.length === 0 && input.allowWait && input.token !== null) {
     // Nobody is known to be there yet (the usual case right after a write): wait on one
@@ -55,10 +55,25 @@ export function planRead(input: SelectionInput): SelectionPlan {
   return { replicas: ordered.slice(0, input.maxReplicaAttempts), primaryFirst };
 }
 
-function isEligible(r: ReplicaCandidate, input: SelectionInput): boolean {
-  if (r.lsn === null) return false;
-  if (input.token !== null) return r.lsn >= input.token;
-  return r.lagBytes !== null && r.lagBytes <= input.maxLagBytes;
+/**
+ * Why a usable replica cannot serve this read by what is known of its
+ * position, or null when it can. The same rule {@link planRead} applies.
+ */
+export function positionProblem(
+  r: Pick<ReplicaCandidate, 'lsn' | 'lagBytes'>,
+  input: Pick<SelectionInput, 'token' | 'tokenlessReads' | 'maxLagBytes'>,
+): string | null {
+  if (input.token === null && input.tokenlessReads === 'primary')
+    return "reads without a token go to the primary (tokenlessReads: 'primary')";
+  if (r.lsn === null) return 'no replayed position known yet';
+  if (input.token !== null)
+    return r.lsn >= input.token
+      ? null
+      : `known to have replayed ${formatLsn(r.lsn)}, the read needs ${formatLsn(input.token)}`;
+  if (r.lagBytes === null) return 'lag unknown';
+  return r.lagBytes <= input.maxLagBytes
+    ? null
+    : `lags ${r.lagBytes} bytes, more than maxLagBytes (${input.maxLagBytes})`;
 }
 
 function weightedShuffle<T extends { weight: number }>(

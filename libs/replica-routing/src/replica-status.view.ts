@@ -1,10 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
-import { formatLsn } from './lsn.util';
-import { NodeHealth } from './node-health.service';
+import { formatLsn, type Lsn } from './lsn.util';
 import { NodeRegistry } from './node-registry.service';
+import { NodeState } from './node-state.service';
 import { PRIMARY_NODE, RESOLVED_OPTIONS } from './replica-routing.constants';
-import { ReplicaStatusCache } from './replica-status-cache.service';
 
 export interface NodeStatus {
   name: string;
@@ -19,7 +18,12 @@ export interface NodeStatus {
   healthy: boolean;
   benched_for_ms: number;
   last_error: string | null;
-  /** Statements this process sent to the node: in all, and inside routing scopes (requests, jobs). */
+  /**
+   * Why a read would not go to this node now (null: it could). Given a token,
+   * also whether the node's known position serves a read that needs it.
+   */
+  why_not: string | null;
+  /** Statements this process sent to the node: in all, and for routed work (requests, jobs). */
   queries: { total: number; routed: number };
 }
 
@@ -28,46 +32,31 @@ export interface NodeStatus {
 export class ReplicaStatusView {
   constructor(
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedReplicaRoutingOptions,
-    private readonly cache: ReplicaStatusCache,
-    private readonly health: NodeHealth,
+    private readonly state: NodeState,
     private readonly registry: NodeRegistry,
   ) {}
 
-  list(): NodeStatus[] {
-    const now = Date.now();
-    const primary = this.health.view(PRIMARY_NODE);
-    const primaryLsn = this.cache.primaryLsn;
-    return [
-      {
-        name: PRIMARY_NODE,
-        role: 'primary',
-        lsn: primaryLsn === null ? null : formatLsn(primaryLsn),
-        age_ms: null,
-        source: null,
-        reachable: null,
-        lag_bytes: 0,
-        healthy: primary.healthy,
-        benched_for_ms: primary.benchedForMs,
-        last_error: primary.lastError,
-        queries: { ...this.registry.queryCount(PRIMARY_NODE) },
-      },
-      ...this.options.replicas.map(({ name }) => {
-        const cached = this.cache.get(name);
-        const health = this.health.view(name);
-        return {
-          name,
-          role: 'replica' as const,
-          lsn: cached?.lsn != null ? formatLsn(cached.lsn) : null,
-          age_ms: cached ? Math.max(0, now - cached.observedAt) : null,
-          source: cached?.source ?? null,
-          reachable: cached?.reachable ?? null,
-          lag_bytes: cached?.lagBytes ?? null,
-          healthy: health.healthy,
-          benched_for_ms: health.benchedForMs,
-          last_error: health.lastError,
-          queries: { ...this.registry.queryCount(name) },
-        };
-      }),
-    ];
+  /** Every node, the primary first; `token` (a read's required position) makes `why_not` specific. */
+  list(token?: Lsn | null): NodeStatus[] {
+    const now = this.state.now();
+    return [PRIMARY_NODE, ...this.options.replicas.map((r) => r.name)].map((name) => {
+      const r = this.state.get(name);
+      const primary = name === PRIMARY_NODE;
+      const benchedForMs = this.state.retryInMs(name);
+      return {
+        name,
+        role: primary ? 'primary' : 'replica',
+        lsn: r.lsn === null ? null : formatLsn(r.lsn),
+        age_ms: primary || r.observedAt === null ? null : Math.max(0, now - r.observedAt),
+        source: primary ? null : r.source,
+        reachable: primary || r.observedAt === null ? null : r.reachable,
+        lag_bytes: primary ? 0 : r.lagBytes,
+        healthy: benchedForMs === 0 && r.failures === 0,
+        benched_for_ms: benchedForMs,
+        last_error: r.lastError,
+        why_not: this.state.whyNot(name, token),
+        queries: { ...this.registry.queryCount(name) },
+      };
+    });
   }
 }

@@ -11,6 +11,12 @@ export interface TransactionState {
   afterRollback: Callback[];
 }
 
+export interface ScopeSettings {
+  token?: Lsn | null;
+  primary?: boolean;
+  transaction?: TransactionState;
+}
+
 /**
  * One routing scope: an HTTP request, a job, a block of a script. Scopes nest;
  * a child starts from its parent's token and mode, and what it observes
@@ -22,17 +28,17 @@ export class RoutingScope {
   /** Forced to the primary (`@UsePrimary()`, `router.onPrimary()`); sticky for children. */
   readonly primary: boolean;
   /** The open transaction, if this scope runs inside `router.write()`. */
-  transaction: TransactionState | undefined;
+  readonly transaction: TransactionState | undefined;
   /** Nodes that served this scope's queries, in order. */
   readonly servedBy: string[] = [];
 
   constructor(
     readonly parent: RoutingScope | undefined,
-    options: { token?: Lsn | null; primary?: boolean } = {},
+    options: ScopeSettings = {},
   ) {
     this.token = maxLsn(parent?.token, options.token);
     this.primary = (parent?.primary ?? false) || (options.primary ?? false);
-    this.transaction = parent?.transaction;
+    this.transaction = options.transaction ?? parent?.transaction;
   }
 
   /** Raises the token of this scope and its ancestors. */
@@ -57,7 +63,7 @@ export class RoutingContext {
   }
 
   /** Runs `fn` in a new scope nested in the current one. */
-  run<T>(options: { token?: Lsn | null; primary?: boolean }, fn: (scope: RoutingScope) => T): T {
+  run<T>(options: ScopeSettings, fn: (scope: RoutingScope) => T): T {
     const scope = new RoutingScope(this.current(), options);
     return this.storage.run(scope, () => fn(scope));
   }

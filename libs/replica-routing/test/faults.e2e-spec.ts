@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { PRIMARY_NODE, PrimaryUnavailableError, parseLsn } from '../src';
-import { ReplicaStatusCache } from '../src/replica-status-cache.service';
+import { NodeState } from '../src/node-state.service';
 import {
   describeWithNodeControl,
   nodeUrl,
@@ -11,7 +11,7 @@ import {
 } from '../../../test/e2e/cluster.control';
 import { harness, type Harness } from './routing.harness';
 
-/** CONSISTENCY.md section 5: nodes fail mid-work; the caller sees a normal answer or a clear error. */
+/** docs/design.md, "What each failure does": nodes fail mid-work; the caller sees a normal answer or a clear error. */
 describe('node faults', () => {
   beforeAll(async () => {
     await sql(
@@ -98,13 +98,13 @@ describe('node faults', () => {
     });
 
     it('costs one connect timeout, then the replica is benched and skipped', async () => {
-      const cache = h.module.get(ReplicaStatusCache);
+      const state = h.module.get(NodeState);
       // Make both look current, so that the blackhole is a candidate.
       const [{ lsn }] = (await sql<{ lsn: string }>(
         'replica0',
         'SELECT pg_last_wal_replay_lsn()::text AS lsn',
       )) as [{ lsn: string }];
-      for (const name of ['blackhole', 'replica0']) cache.observeReplica(name, parseLsn(lsn));
+      for (const name of ['blackhole', 'replica0']) state.observeReplay(name, parseLsn(lsn));
       const token = parseLsn(lsn);
 
       const started = Date.now();

@@ -10,7 +10,7 @@ import {
 import { harness, type Harness } from './routing.harness';
 
 /**
- * CONSISTENCY.md section 1, shown on a real replica. The original demo takes
+ * docs/design.md, "The token is taken after the commit", shown on a real replica. The original demo takes
  * its token with pg_current_wal_lsn() inside the write's transaction. We stop
  * a replica exactly there (recovery_target_lsn, stopping before the next
  * record: the COMMIT) and look: the replica has "reached" that token, but the

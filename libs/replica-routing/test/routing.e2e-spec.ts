@@ -14,7 +14,7 @@ import {
   sql,
   waitForReplicasToCatchUp,
 } from '../../../test/e2e/cluster.control';
-import { ReplicaStatusCache } from '../src/replica-status-cache.service';
+import { StatusRefresher } from '../src/status-refresher.service';
 import { TEST_STATUS_TABLE, harness, type Harness } from './routing.harness';
 
 const insertNote = (em: EntityManager, body: string) =>
@@ -91,7 +91,7 @@ describe('ReplicaRouter against a primary and streaming replicas (forRoot)', () 
       const others = replicaNames().slice(1);
       await pauseReplay(others);
       try {
-        await h.module.get(ReplicaStatusCache).refresh();
+        await h.module.get(StatusRefresher).refresh();
         const read = await h.router.read((em) => findNote(em, id), { token, waitMs: 0 });
         expect(read.result).toBe('cache lies');
         expect(read.servedBy).toBe(PRIMARY_NODE);

@@ -4,13 +4,13 @@ import { e2eEnv } from '../../../test/e2e/e2e.env';
 import {
   NodeRegistry,
   PRIMARY_NODE,
-  ReplicaProbe,
   ReplicaRouter,
   ReplicaRoutingModule,
-  ReplicaStatusStore,
   type ReplicaRoutingModuleOptions,
 } from '../src';
-import { ReplicaStatusCache } from '../src/replica-status-cache.service';
+import { ReplicaProbe } from '../src/observer/replica-probe.service';
+import { ReplicaStatusStore } from '../src/replica-status.store';
+import { StatusRefresher } from '../src/status-refresher.service';
 
 export interface Harness {
   module: TestingModule;
@@ -54,14 +54,15 @@ export async function harness(
 
 export function fromModule(module: TestingModule): Harness {
   const registry = module.get(NodeRegistry);
-  const cache = module.get(ReplicaStatusCache);
+  const refresher = module.get(StatusRefresher);
+  const probe = new ReplicaProbe(registry);
   return {
     module,
     router: module.get(ReplicaRouter),
     async observe() {
-      const rows = await module.get(ReplicaProbe).probeAll(1000);
+      const rows = await probe.probeAll(1000);
       await module.get(ReplicaStatusStore).save(await registry.get(PRIMARY_NODE), rows);
-      await cache.refresh();
+      await refresher.refresh();
     },
     close: () => module.close(),
   };

@@ -1,13 +1,17 @@
-import { Controller, Get } from '@nestjs/common';
-import { ReplicaStatusView, type NodeStatus } from '@app/replica-routing';
+import { Controller, Get, Query } from '@nestjs/common';
+import { ReplicaStatusView, toLsn, type NodeStatus } from '@app/replica-routing';
 
 @Controller('replicas')
 export class ReplicasController {
   constructor(private readonly view: ReplicaStatusView) {}
 
-  /** The status table as this process's router sees it, with the age of each position. */
+  /**
+   * Every node as this process's router sees it: position and its age, health,
+   * and `why_not`, why a read would not go there now. With `?token=0/16B3748`,
+   * `why_not` also says whether the node is known to serve a read needing that position.
+   */
   @Get()
-  list(): { nodes: NodeStatus[] } {
-    return { nodes: this.view.list() };
+  list(@Query('token') token?: string): { nodes: NodeStatus[] } {
+    return { nodes: this.view.list(token === undefined ? undefined : toLsn(token)) };
   }
 }

@@ -48,7 +48,10 @@ export interface ReplicaRoutingModuleOptions {
   /** Most replicas one read tries before the primary. Default: `2`. */
   maxReplicaAttempts?: number;
 
-  /** Name of the table the observer writes and the routers read. Default: `'replica_statuses'`. */
+  /**
+   * Name of the table the observer writes and the routers read; give the same
+   * name to `ReplicaObserverModule` and to `replicaStatusesMigration()`. Default: `'replica_statuses'`.
+   */
   statusTable?: string;
   /** How often each process refreshes its cached replica positions, in ms. `0` disables. Default: `250`. */
   statusRefreshMs?: number;
@@ -62,10 +65,23 @@ export interface ReplicaRoutingModuleOptions {
   /** `application_name` sent to Postgres. Default: `'replica-routing'`. */
   applicationName?: string;
 
-  /** Consecutive failures that bench a replica. Default: `3`. */
+  /** Consecutive failed queries (connection lost, refused, timed out) that bench a replica. Default: `3`. */
   replicaFailureThreshold?: number;
-  /** How long a benched replica sits out before it is tried again, in ms. Default: `5000`. */
+  /** How long a replica benched by its failures sits out before one read tries it again, in ms. Default: `5000`. */
   replicaBenchMs?: number;
+  /**
+   * How long a report that a replica is unreachable (from the observer's table,
+   * or a read that lost its connection) keeps reads away from it, in ms. After
+   * that a read tries it again: with the observer down nobody would report it
+   * back. Default: `5000`.
+   */
+  unreachableReportMs?: number;
+  /**
+   * After a read's wait on a replica timed out (replay paused or far behind),
+   * how long reads do not wait on that replica again unless its position is
+   * seen to move, in ms. Default: `1000`.
+   */
+  waitPenaltyMs?: number;
   /**
    * After a connection failure on the primary, how long writes fail fast
    * ({@link PrimaryUnavailableError}) before the primary is tried again, in ms.

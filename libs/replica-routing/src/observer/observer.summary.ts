@@ -1,4 +1,5 @@
-import { formatLsn, type ReplicaStatusRow } from '@app/replica-routing';
+import type { ReplicaStatusRow } from '../interfaces/replica-status.interface';
+import { formatLsn } from '../lsn.util';
 
 /** One tick in one short line: `primary 0/19A3018; lag replica0 0B, replica1 120B, replica2 DOWN (connect ECONNREFUSED)` */
 export function summarize(rows: readonly ReplicaStatusRow[]): string {

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import type { ReplicaStatusRow } from './interfaces/replica-status.interface';
-import { parseDbLsn, type Lsn } from './lsn.util';
-import { NodeRegistry } from './node-registry.service';
-import { PRIMARY_NODE } from './replica-routing.constants';
-import { describeError } from './db-errors.util';
+import { describeError } from '../db-errors.util';
+import type { ReplicaStatusRow } from '../interfaces/replica-status.interface';
+import type { Lsn } from '../lsn.util';
+import { NodeRegistry } from '../node-registry.service';
+import { nodePosition } from '../postgres/wal.queries';
+import { PRIMARY_NODE } from '../replica-routing.constants';
 
 interface Probe {
   lsn: Lsn | null;
@@ -12,7 +13,7 @@ interface Probe {
 
 /**
  * Asks every node where it is, all in parallel and each within a deadline, so
- * that one dead or slow node delays nothing. Used by the observer app.
+ * that one dead or slow node delays nothing. The observer's eyes.
  */
 @Injectable()
 export class ReplicaProbe {
@@ -72,12 +73,6 @@ export class ReplicaProbe {
   }
 
   private async query(name: string): Promise<Probe> {
-    const dataSource = await this.registry.get(name);
-    const [row] = await dataSource.query<{ standby: boolean; lsn: string | null }[]>(
-      `SELECT pg_is_in_recovery() AS standby,
-              (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()
-                    ELSE pg_current_wal_insert_lsn() END)::text AS lsn`,
-    );
-    return { standby: row!.standby, lsn: parseDbLsn(row!.lsn) };
+    return nodePosition(await this.registry.get(name));
   }
 }

@@ -1,4 +1,5 @@
-import { parseLsn, type ReplicaStatusRow } from '@app/replica-routing';
+import type { ReplicaStatusRow } from '../interfaces/replica-status.interface';
+import { parseLsn } from '../lsn.util';
 import { summarize } from './observer.summary';
 
 const row = (name: string, extra: Partial<ReplicaStatusRow> = {}): ReplicaStatusRow => ({

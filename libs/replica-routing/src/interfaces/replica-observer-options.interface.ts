@@ -1,0 +1,24 @@
+import type { NodeConnectionOptions } from './replica-routing-options.interface';
+
+export interface ReplicaObserverModuleOptions {
+  /** The primary: probed, and where the status table is written. */
+  primary: NodeConnectionOptions;
+  /** The replicas to watch, named as the routers name them. Default: none. */
+  replicas?: (NodeConnectionOptions & { name: string })[];
+  /** How often every node is asked for its position, in ms. Default: `500`. */
+  intervalMs?: number;
+  /** Deadline for one node's answer, in ms; a slower node counts as unreachable for that tick. Default: `400`. */
+  timeoutMs?: number;
+  /** The status table; the same name as the routers' `statusTable`. Default: `'replica_statuses'`. */
+  statusTable?: string;
+  /** `application_name` sent to Postgres. Default: `'replica-routing-observer'`. */
+  applicationName?: string;
+  /** If set, this file is written after every saved tick: a container healthcheck can test its age. Default: none. */
+  heartbeatFile?: string;
+}
+
+/** The observer's options with every default applied. */
+export type ResolvedObserverOptions = Required<
+  Omit<ReplicaObserverModuleOptions, 'replicas' | 'heartbeatFile'>
+> &
+  Pick<ReplicaObserverModuleOptions, 'heartbeatFile'>;

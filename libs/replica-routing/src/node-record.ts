@@ -1,0 +1,49 @@
+import type { Lsn } from './lsn.util';
+
+/** Everything one process knows about one node. Owned by {@link NodeState}; times are its clock's. */
+export interface NodeRecord {
+  /**
+   * Replicas: a replayed position, a lower bound of the truth. The primary:
+   * the highest insert position seen (writes, the observer, token checks).
+   */
+  lsn: Lsn | null;
+  /** When `lsn` was observed (ms since epoch); null while the node was never observed. */
+  observedAt: number | null;
+  source: 'observer' | 'read' | null;
+  /** Bytes behind the primary, as the observer last measured. */
+  lagBytes: number | null;
+
+  /** Last report: the observer's row, or this process's own reads. */
+  reachable: boolean;
+  /** When this process learned `reachable`. */
+  reachableSince: number;
+
+  /** Consecutive failed attempts (connection refused, lost, timed out). */
+  failures: number;
+  /** The breaker is open until then: the primary fails fast, a replica is not chosen. */
+  benchedUntil: number;
+  lastError: string | null;
+
+  /** A read's wait on this replica timed out: no read waits on it before then... */
+  noWaitUntil: number;
+  /** ...unless it is seen past this position (replay resumed). */
+  stuckAt: Lsn | null;
+}
+
+export function newRecord(): NodeRecord {
+  return {
+    lsn: null,
+    observedAt: null,
+    source: null,
+    lagBytes: null,
+    reachable: true,
+    reachableSince: 0,
+    failures: 0,
+    benchedUntil: 0,
+    lastError: null,
+    noWaitUntil: 0,
+    stuckAt: null,
+  };
+}
+
+export const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;

@@ -1,0 +1,168 @@
+import type { ReplicaStatusRow } from './interfaces/replica-status.interface';
+import { parseLsn } from './lsn.util';
+import { NodeState } from './node-state.service';
+import { resolveOptions } from './replica-routing.options';
+
+const lsn = parseLsn;
+const row = (name: string, at: string, observedAt: number, reachable = true): ReplicaStatusRow => ({
+  name,
+  role: name === 'primary' ? 'primary' : 'replica',
+  lsn: lsn(at),
+  observedAt,
+  reachable,
+  lagBytes: 0,
+  error: null,
+});
+
+describe('NodeState', () => {
+  const options = resolveOptions({
+    primary: { url: 'postgres://p' },
+    replicas: [
+      { name: 'r0', url: 'postgres://r0' },
+      { name: 'idle', url: 'postgres://idle', weight: 0 },
+    ],
+    replicaFailureThreshold: 3,
+    replicaBenchMs: 5000,
+    unreachableReportMs: 4000,
+    waitPenaltyMs: 1000,
+    primaryCooldownMs: 30_000,
+  });
+  let now: number;
+  let state: NodeState;
+
+  beforeEach(() => {
+    now = 1_000_000;
+    state = new NodeState(options);
+    state.now = () => now;
+  });
+
+  describe('breaker', () => {
+    it('benches a replica after the threshold of consecutive failures, then lets one try through', () => {
+      state.recordFailure('r0', new Error('boom'));
+      state.recordFailure('r0', new Error('boom'));
+      expect(state.isBenched('r0')).toBe(false);
+      state.recordFailure('r0', new Error('boom'));
+      expect(state.isBenched('r0')).toBe(true);
+      expect(state.retryInMs('r0')).toBe(5000);
+      now += 5000;
+      expect(state.isBenched('r0')).toBe(false);
+      // Half-open: one more failure benches it again at once.
+      state.recordFailure('r0', new Error('still down'));
+      expect(state.isBenched('r0')).toBe(true);
+      expect(state.get('r0').lastError).toBe('still down');
+    });
+
+    it('resets on success', () => {
+      state.recordFailure('r0', new Error('x'));
+      state.recordFailure('r0', new Error('x'));
+      state.recordSuccess('r0');
+      state.recordFailure('r0', new Error('x'));
+      expect(state.isBenched('r0')).toBe(false);
+      expect(state.get('r0').failures).toBe(1);
+    });
+
+    it('opens the primary breaker on the first failure for the cool-down', () => {
+      state.recordFailure('primary', new Error('ECONNREFUSED'));
+      expect(state.isBenched('primary')).toBe(true);
+      expect(state.whyNot('primary')).toMatch(
+        /^benched for 30\.0 s more after 1 failure\(s\) \(ECONNREFUSED\)/,
+      );
+      now += 29_999;
+      expect(state.isBenched('primary')).toBe(true);
+      now += 1;
+      expect(state.isBenched('primary')).toBe(false);
+      state.recordSuccess('primary');
+      expect(state.get('primary')).toMatchObject({ failures: 0, benchedUntil: 0 });
+      expect(state.whyNot('primary')).toBeNull();
+    });
+  });
+
+  describe('reachability', () => {
+    it('never tries a replica never observed', () => {
+      expect(state.candidates()[0]).toMatchObject({ name: 'r0', available: false });
+      expect(state.whyNot('r0')).toMatch(/never observed/);
+    });
+
+    it('skips a replica reported unreachable while the news is fresh, and a repeated row brings no news', () => {
+      state.applyStatusRows([row('r0', '0/5000', 1000, false)]);
+      expect(state.whyNot('r0')).toBe('reported unreachable 0.0 s ago; tried again in 4.0 s');
+      now += 3999;
+      state.applyStatusRows([row('r0', '0/5000', 1000, false)]); // the observer is down: no news
+      expect(state.candidates()[0]!.available).toBe(false);
+      now += 1;
+      expect(state.candidates()[0]!.available).toBe(true);
+      // A newer row saying the same thing makes the news fresh again.
+      state.applyStatusRows([row('r0', '0/5000', 2000, false)]);
+      expect(state.candidates()[0]!.available).toBe(false);
+    });
+
+    it('a failed read reports it likewise, and a read that succeeds clears it', () => {
+      state.applyStatusRows([row('r0', '0/5000', 1000)]);
+      expect(state.whyNot('r0')).toBeNull();
+      state.recordFailure('r0', new Error('connection terminated'));
+      expect(state.candidates()[0]!.available).toBe(false);
+      now += options.unreachableReportMs;
+      expect(state.candidates()[0]!.available).toBe(true);
+      state.recordFailure('r0', new Error('connection terminated'));
+      state.observeReplay('r0', lsn('0/6000'));
+      expect(state.candidates()[0]!.available).toBe(true);
+      expect(state.get('r0').lsn).toBe(lsn('0/5000')); // reads never raise it
+    });
+  });
+
+  describe('positions', () => {
+    it('reads may lower a position (re-cloned replica), never raise it; newer rows raise it', () => {
+      state.applyStatusRows([row('r0', '0/5000', 1000)]);
+      state.observeReplay('r0', lsn('0/4000'));
+      expect(state.get('r0')).toMatchObject({ lsn: lsn('0/4000'), source: 'read' });
+      state.applyStatusRows([row('r0', '0/9000', 500)]); // older than the read: ignored
+      expect(state.get('r0').lsn).toBe(lsn('0/4000'));
+      state.applyStatusRows([row('r0', '0/9000', now + 1)]);
+      expect(state.get('r0')).toMatchObject({ lsn: lsn('0/9000'), source: 'observer' });
+    });
+
+    it('keeps the highest primary position seen', () => {
+      state.applyStatusRows([row('primary', '0/7000', 1000)]);
+      state.observePrimary(lsn('0/6000'));
+      expect(state.primaryLsn).toBe(lsn('0/7000'));
+      state.observePrimary(lsn('0/8000'));
+      expect(state.primaryLsn).toBe(lsn('0/8000'));
+    });
+  });
+
+  it('does not wait on a replica whose wait timed out until it moves or the penalty ends', () => {
+    state.applyStatusRows([row('r0', '0/5000', 1000)]);
+    state.recordWaitTimeout('r0');
+    expect(state.candidates()[0]!.waitable).toBe(false);
+    state.applyStatusRows([row('r0', '0/5001', 2000)]);
+    expect(state.candidates()[0]!.waitable).toBe(true);
+    state.recordWaitTimeout('r0');
+    expect(state.candidates()[0]!.waitable).toBe(false);
+    now += options.waitPenaltyMs;
+    expect(state.candidates()[0]!.waitable).toBe(true);
+  });
+
+  describe('whyNot', () => {
+    beforeEach(() =>
+      state.applyStatusRows([row('r0', '0/5000', 1000), row('idle', '0/5000', 1000)]),
+    );
+
+    it('answers for a token: behind it, or able to serve it', () => {
+      expect(state.whyNot('r0', lsn('0/5000'))).toBeNull();
+      expect(state.whyNot('r0', lsn('0/6000'))).toBe(
+        'known to have replayed 0/5000, the read needs 0/6000',
+      );
+    });
+
+    it('names tokenless reads kept on the primary, weight 0 and unknown nodes', () => {
+      expect(state.whyNot('r0', null)).toMatch(/tokenlessReads: 'primary'/);
+      expect(state.whyNot('idle')).toBe('weight 0: out of rotation');
+      expect(state.whyNot('nope')).toBe('not a configured node');
+    });
+
+    it('puts the breaker first', () => {
+      for (let i = 0; i < 3; i++) state.recordFailure('r0', new Error('ECONNREFUSED'));
+      expect(state.whyNot('r0', lsn('0/1'))).toMatch(/^benched for 5\.0 s more after 3 failure/);
+    });
+  });
+});

@@ -1,0 +1,179 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
+import type { ReplicaStatusRow } from './interfaces/replica-status.interface';
+import { maxLsn, type Lsn } from './lsn.util';
+import { newRecord, seconds, type NodeRecord } from './node-record';
+import { PRIMARY_NODE, RESOLVED_OPTIONS } from './replica-routing.constants';
+import { positionProblem, type ReplicaCandidate } from './replica-selection.policy';
+
+/**
+ * The one home of per-node state in a process: position, reachability,
+ * circuit breaker and wait penalty, on one clock (`now`). Lower layers report
+ * what they observed; the router records it here; selection and
+ * `GET /replicas` read it. {@link whyNot} answers "why not this node, now".
+ *
+ * Breaker: a replica is benched after `replicaFailureThreshold` consecutive
+ * failures for `replicaBenchMs`; the primary after one failure for
+ * `primaryCooldownMs`. When the time is up, the next attempt goes through
+ * (half-open): success closes the breaker, a failure opens it again at once.
+ */
+@Injectable()
+export class NodeState {
+  private readonly logger = new Logger(NodeState.name);
+  private readonly records = new Map<string, NodeRecord>();
+  /** The clock of every decision here; tests move it. */
+  now: () => number = Date.now;
+
+  constructor(@Inject(RESOLVED_OPTIONS) private readonly options: ResolvedReplicaRoutingOptions) {}
+
+  /** The furthest position the primary is known to have reached. */
+  get primaryLsn(): Lsn | null {
+    return this.record(PRIMARY_NODE).lsn;
+  }
+
+  /** A copy of what is known of `name`. */
+  get(name: string): Readonly<NodeRecord> {
+    return { ...this.record(name) };
+  }
+
+  isBenched(name: string): boolean {
+    return this.record(name).benchedUntil > this.now();
+  }
+
+  /** Milliseconds until a benched node is tried again (0 when not benched). */
+  retryInMs(name: string): number {
+    return Math.max(0, this.record(name).benchedUntil - this.now());
+  }
+
+  recordSuccess(name: string): void {
+    const r = this.record(name);
+    if (r.failures > 0 && r.benchedUntil > 0) this.logger.log(`${name} is back`);
+    r.failures = 0;
+    r.benchedUntil = 0;
+  }
+
+  /** An attempt on `name` failed because of the node (see `isNodeFailure`). */
+  recordFailure(name: string, error: unknown): void {
+    const r = this.record(name);
+    r.failures += 1;
+    r.lastError = error instanceof Error ? error.message : String(error);
+    const primary = name === PRIMARY_NODE;
+    if (!primary && r.observedAt !== null) this.report(r, false, true);
+    const threshold = primary ? 1 : this.options.replicaFailureThreshold;
+    if (r.failures >= threshold && !this.isBenched(name)) {
+      const ms = primary ? this.options.primaryCooldownMs : this.options.replicaBenchMs;
+      r.benchedUntil = this.now() + ms;
+      this.logger.warn(`${name} failed ${r.failures}x (${r.lastError}); benched for ${ms} ms`);
+    }
+  }
+
+  observePrimary(lsn: Lsn | null): void {
+    const r = this.record(PRIMARY_NODE);
+    r.lsn = maxLsn(r.lsn, lsn);
+  }
+
+  /**
+   * A replayed position read on the replica itself (null: not in recovery).
+   * It may lower the known position (the replica restarted or was re-cloned:
+   * fresher bad news wins) but never raise it: raising it from reads would
+   * make the replica that served last the only one known to be current, and
+   * pin the next reads on it. The observer raises every replica alike.
+   */
+  observeReplay(name: string, lsn: Lsn | null): void {
+    const r = this.record(name);
+    this.report(r, true);
+    if (r.observedAt !== null && r.lsn !== null && lsn !== null && lsn >= r.lsn) return;
+    Object.assign(r, { lsn, observedAt: this.now(), source: 'read' });
+  }
+
+  /** The observer's rows. An older observation never overwrites a newer one, and a row seen before brings no news. */
+  applyStatusRows(rows: readonly ReplicaStatusRow[]): void {
+    for (const row of rows) {
+      if (row.name === PRIMARY_NODE) {
+        this.observePrimary(row.lsn);
+        continue;
+      }
+      const r = this.record(row.name);
+      if (r.observedAt !== null && r.observedAt >= row.observedAt) continue;
+      Object.assign(r, {
+        lsn: row.lsn,
+        observedAt: row.observedAt,
+        source: 'observer',
+        lagBytes: row.lagBytes,
+      });
+      this.report(r, row.reachable, true);
+    }
+  }
+
+  /** A read's wait on `name` ran out: do not wait on it again for `waitPenaltyMs`, or until it moves. */
+  recordWaitTimeout(name: string): void {
+    const r = this.record(name);
+    r.noWaitUntil = this.now() + this.options.waitPenaltyMs;
+    r.stuckAt = r.lsn;
+  }
+
+  /** The replicas as the selection policy sees them. */
+  candidates(): ReplicaCandidate[] {
+    return this.options.replicas.map(({ name, weight }) => {
+      const r = this.record(name);
+      return {
+        name,
+        weight,
+        available: this.unavailable(name, r) === null,
+        lsn: r.lsn,
+        lagBytes: r.lagBytes,
+        waitable: this.waitable(r),
+      };
+    });
+  }
+
+  /**
+   * Why a read would not go to `name` now, or null if it could. Without a
+   * token: only what the node's state rules out (breaker, reachability,
+   * weight, no position). With one (null for a tokenless read): also whether
+   * its known position serves that read. The same rules as the selection.
+   */
+  whyNot(name: string, token?: Lsn | null): string | null {
+    const replica = this.options.replicas.find((x) => x.name === name);
+    if (name !== PRIMARY_NODE && !replica) return 'not a configured node';
+    const r = this.record(name);
+    const unavailable = this.unavailable(name, r);
+    if (unavailable !== null || !replica) return unavailable;
+    if (replica.weight === 0) return 'weight 0: out of rotation';
+    if (r.lsn === null) return 'no replayed position known yet';
+    if (token === undefined) return null;
+    return positionProblem(r, { ...this.options, token });
+  }
+
+  private unavailable(name: string, r: NodeRecord): string | null {
+    const now = this.now();
+    if (r.benchedUntil > now)
+      return `benched for ${seconds(r.benchedUntil - now)} more after ${r.failures} failure(s) (${r.lastError})`;
+    if (name === PRIMARY_NODE) return null;
+    if (r.observedAt === null) return 'never observed (no status row, no read yet)';
+    const quietFor = this.options.unreachableReportMs - (now - r.reachableSince);
+    if (!r.reachable && quietFor > 0)
+      return `reported unreachable ${seconds(now - r.reachableSince)} ago; tried again in ${seconds(quietFor)}`;
+    return null;
+  }
+
+  private waitable(r: NodeRecord): boolean {
+    if (r.noWaitUntil <= this.now()) return true;
+    return r.lsn !== null && r.stuckAt !== null && r.lsn > r.stuckAt;
+  }
+
+  private report(r: NodeRecord, reachable: boolean, news = false): void {
+    if (r.reachable === reachable && !news) return;
+    r.reachable = reachable;
+    r.reachableSince = this.now();
+  }
+
+  private record(name: string): NodeRecord {
+    let r = this.records.get(name);
+    if (!r) {
+      r = newRecord();
+      this.records.set(name, r);
+    }
+    return r;
+  }
+}

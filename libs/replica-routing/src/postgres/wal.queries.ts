@@ -1,0 +1,45 @@
+import { parseDbLsn, type Lsn } from '../lsn.util';
+
+/**
+ * Every question the library asks Postgres about WAL positions and recovery,
+ * in one place. `Queryable` is a TypeORM QueryRunner (one connection) or a
+ * DataSource (a pooled connection per query).
+ */
+export interface Queryable {
+  query(sql: string): Promise<unknown>;
+}
+
+async function oneLsn(on: Queryable, sql: string): Promise<Lsn | null> {
+  const [row] = (await on.query(sql)) as { lsn: string | null }[];
+  return parseDbLsn(row?.lsn ?? null);
+}
+
+/**
+ * How far a standby has replayed; null when the node is not in recovery (a
+ * primary, or a promoted replica: never read from it as a replica).
+ */
+export function replayPosition(on: Queryable): Promise<Lsn | null> {
+  return oneLsn(on, 'SELECT pg_last_wal_replay_lsn()::text AS lsn');
+}
+
+/**
+ * The primary's insert position: at or after the end of every commit record
+ * written so far, so it covers a commit made before it on any connection
+ * (docs/design.md, "The token is taken after the commit"). `pg_current_wal_lsn()`
+ * could be behind with `synchronous_commit = off`.
+ */
+export async function insertPosition(on: Queryable): Promise<Lsn> {
+  const lsn = await oneLsn(on, 'SELECT pg_current_wal_insert_lsn()::text AS lsn');
+  if (lsn === null) throw new Error('pg_current_wal_insert_lsn() returned NULL');
+  return lsn;
+}
+
+/** What the observer asks every node: its role, and its replayed (standby) or insert (primary) position. */
+export async function nodePosition(on: Queryable): Promise<{ standby: boolean; lsn: Lsn | null }> {
+  const [row] = (await on.query(
+    `SELECT pg_is_in_recovery() AS standby,
+            (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()
+                  ELSE pg_current_wal_insert_lsn() END)::text AS lsn`,
+  )) as { standby: boolean; lsn: string | null }[];
+  return { standby: row!.standby, lsn: parseDbLsn(row!.lsn) };
+}

@@ -1,0 +1,80 @@
+import type { DataSource } from 'typeorm';
+import type { ReplicaStatusRow } from './interfaces/replica-status.interface';
+import { parseLsn } from './lsn.util';
+import type { NodeRegistry } from './node-registry.service';
+import { NodeState } from './node-state.service';
+import { resolveOptions } from './replica-routing.options';
+import type { ReplicaStatusStore } from './replica-status.store';
+import { StatusRefresher } from './status-refresher.service';
+
+const row = (
+  name: string,
+  lsn: string,
+  observedAt: number,
+  reachable = true,
+): ReplicaStatusRow => ({
+  name,
+  role: name === 'primary' ? 'primary' : 'replica',
+  lsn: parseLsn(lsn),
+  observedAt,
+  reachable,
+  lagBytes: 0,
+  error: null,
+});
+
+describe('StatusRefresher', () => {
+  const options = resolveOptions({
+    primary: { url: 'postgres://p' },
+    replicas: [{ name: 'replica0', url: 'postgres://r0' }],
+    primaryCooldownMs: 30_000,
+  });
+  // The fake registry hands out node names in place of DataSources, so the
+  // store can tell which node it was asked to read from.
+  const registry = {
+    names: ['primary', 'replica0'],
+    get: (name: string) => Promise.resolve(name as unknown as DataSource),
+  } as unknown as NodeRegistry;
+  let asked: string[];
+  /** What the status table holds (the fake primary refuses; replica0 serves its copy). */
+  let table: ReplicaStatusRow[];
+  let state: NodeState;
+  let refresher: StatusRefresher;
+
+  beforeEach(() => {
+    asked = [];
+    table = [row('replica0', '0/5000', 1000)];
+    const store = {
+      load: (node: unknown) => {
+        asked.push(node as string);
+        if (node === 'primary') return Promise.reject(new Error('connect ECONNREFUSED'));
+        return Promise.resolve(table);
+      },
+    } as unknown as ReplicaStatusStore;
+    state = new NodeState(options);
+    refresher = new StatusRefresher(options, registry, store, state);
+  });
+
+  it('reads from the primary first and falls back to a replica’s copy', async () => {
+    await refresher.refresh();
+    expect(asked).toEqual(['primary', 'replica0']);
+    expect(state.get('replica0').lsn).toBe(parseLsn('0/5000'));
+  });
+
+  it('skips a primary behind its breaker', async () => {
+    state.recordFailure('primary', new Error('connect ECONNREFUSED'));
+    await refresher.refresh();
+    expect(asked).toEqual(['replica0']);
+    expect(state.get('replica0').lsn).toBe(parseLsn('0/5000'));
+  });
+
+  it('keeps what it has when every node is benched', async () => {
+    await refresher.refresh();
+    state.recordFailure('primary', new Error('down'));
+    for (let i = 0; i < options.replicaFailureThreshold; i++)
+      state.recordFailure('replica0', new Error('down'));
+    asked = [];
+    await refresher.refresh();
+    expect(asked).toEqual([]);
+    expect(state.get('replica0').lsn).toBe(parseLsn('0/5000'));
+  });
+});
