@@ -1,0 +1,77 @@
+import { Test, type TestingModule } from '@nestjs/testing';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DataSource } from 'typeorm';
+import {
+  PRIMARY_NODE,
+  ReplicaObserver,
+  ReplicaObserverModule,
+  ReplicaRouter,
+  ReplicaRoutingModule,
+  ReplicaStatusView,
+  replicaStatusesMigration,
+} from '../src';
+import { e2eEnv, replicaNames, sql } from '../../../test/e2e/cluster.control';
+import { clusterNodes } from './routing.harness';
+
+/** The observer as an app mounts it: one line, its own status table, feeding a router in the same app. */
+describe('ReplicaObserverModule with its own status table', () => {
+  const table = 'observer_test_statuses';
+  let module: TestingModule;
+
+  beforeAll(async () => {
+    await sql('primary', `DROP TABLE IF EXISTS ${table}`);
+    await sql('primary', 'DROP TABLE IF EXISTS observer_test_migrations');
+    const migrator = new DataSource({
+      type: 'postgres',
+      url: e2eEnv().primaryUrl,
+      migrations: [replicaStatusesMigration(table)],
+      migrationsTableName: 'observer_test_migrations',
+    });
+    await migrator.initialize();
+    await migrator.runMigrations();
+    await migrator.destroy();
+    module = await Test.createTestingModule({
+      imports: [
+        ReplicaObserverModule.forRoot({ ...clusterNodes(), intervalMs: 50, statusTable: table }),
+        ReplicaRoutingModule.forRoot({
+          ...clusterNodes(),
+          statusTable: table,
+          statusRefreshMs: 50,
+        }),
+      ],
+    }).compile();
+    await module.init();
+  });
+
+  afterAll(async () => {
+    await module?.close();
+    await sql('primary', `DROP TABLE IF EXISTS ${table}`);
+    await sql('primary', 'DROP TABLE IF EXISTS observer_test_migrations');
+  });
+
+  it('writes a row per node into the table it was given', async () => {
+    const expected = [PRIMARY_NODE, ...replicaNames()].sort();
+    let names: string[] = [];
+    for (let i = 0; i < 100 && names.length < expected.length; i++) {
+      await sleep(50);
+      names = (await sql<{ name: string }>('primary', `SELECT name FROM ${table}`)).map(
+        (r) => r.name,
+      );
+    }
+    expect(names.sort()).toEqual(expected);
+    expect(module.get(ReplicaObserver)).toBeDefined();
+  });
+
+  it('feeds the router: a read with a fresh token lands on a replica, and GET /replicas knows why', async () => {
+    const router = module.get(ReplicaRouter);
+    const { token } = await router.write((em) => em.query('SELECT 1'));
+    let servedBy = PRIMARY_NODE;
+    for (let i = 0; i < 100 && servedBy === PRIMARY_NODE; i++) {
+      await sleep(50);
+      servedBy = (await router.read((em) => em.query('SELECT 1'), { token, waitMs: 0 })).servedBy;
+    }
+    expect(replicaNames()).toContain(servedBy);
+    const view = module.get(ReplicaStatusView).list(token);
+    expect(view.find((n) => n.name === servedBy)?.why_not).toBeNull();
+  });
+});
