@@ -2,6 +2,6 @@
 module.exports = {
   ...require('./jest.base'),
   displayName: 'unit',
-  roots: ['<rootDir>/libs', '<rootDir>/apps', '<rootDir>/scripts'],
-  testRegex: '/src/.*\\.spec\\.ts$|/scripts/.*\\.spec\\.ts$',
+  roots: ['<rootDir>/libs', '<rootDir>/apps', '<rootDir>/tools'],
+  testRegex: '/src/.*\\.spec\\.ts$|/tools/.*\\.spec\\.ts$',
 };

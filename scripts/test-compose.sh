@@ -15,7 +15,7 @@ project=rrs-compose-test
 # Host ports: below Linux's ephemeral range (32768-60999), so that no outgoing
 # connection can be holding one; if something listens on one anyway, the next
 # block of 100 is tried, and the choice is printed.
-base=$(npx --no-install ts-node --transpile-only scripts/free-port-block.ts "${COMPOSE_TEST_PORT:-28433}" 7)
+base=$(npx --no-install ts-node --transpile-only tools/bin/free-port-block.ts "${COMPOSE_TEST_PORT:-28433}" 7)
 # Six Postgres ports, then the API's.
 export PRIMARY_PORT=$base REPLICA0_PORT=$((base + 1)) REPLICA1_PORT=$((base + 2)) REPLICA2_PORT=$((base + 3)) \
   REPLICA3_PORT=$((base + 4)) REPLICA4_PORT=$((base + 5)) API_PORT=$((base + 6))

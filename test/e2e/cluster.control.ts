@@ -1,6 +1,5 @@
+import { LocalCluster, findPostgresBinaries } from '@app/dev-tools';
 import { Client } from 'pg';
-import { LocalCluster } from '../../scripts/cluster/local-cluster';
-import { findPostgresBinaries } from '../../scripts/cluster/postgres-binaries';
 import { e2eEnv } from './e2e.env';
 
 const env = e2eEnv();

@@ -1,3 +1,5 @@
+import { postgresUrl } from '@app/config';
+import { LOCAL_CREDENTIALS, type Credentials } from '@app/dev-tools';
 import { resolve } from 'node:path';
 
 /**
@@ -7,14 +9,11 @@ import { resolve } from 'node:path';
  * stack instead: E2E_DATABASE_URL, E2E_REPLICA_URLS (name=url,...) and
  * optionally E2E_API_URL (else the API runs in-process against those databases).
  */
-export interface E2eEnv {
+export interface E2eEnv extends Credentials {
   external: boolean;
   dataDir: string;
   port: number;
   replicas: number;
-  user: string;
-  password: string;
-  database: string;
   primaryUrl: string;
   replicaUrls: { name: string; url: string }[];
   apiUrl: string | undefined;
@@ -23,10 +22,7 @@ export interface E2eEnv {
 export function e2eEnv(env = process.env): E2eEnv {
   const port = Number(env.E2E_POSTGRES_PORT ?? 25433);
   const replicas = Number(env.E2E_NUM_REPLICAS ?? 5);
-  const user = 'rocket';
-  const password = 'rocket';
-  const database = 'rocket_rides';
-  const url = (p: number) => `postgres://${user}:${password}@127.0.0.1:${p}/${database}`;
+  const url = (p: number) => postgresUrl({ host: '127.0.0.1', port: p, ...LOCAL_CREDENTIALS });
   const replicaUrls = env.E2E_REPLICA_URLS
     ? env.E2E_REPLICA_URLS.split(',').map((entry) => {
         const [name, ...rest] = entry.trim().split('=');
@@ -38,9 +34,7 @@ export function e2eEnv(env = process.env): E2eEnv {
     dataDir: resolve(env.E2E_DATA_DIR ?? '.cluster-test'),
     port,
     replicas: replicaUrls.length,
-    user,
-    password,
-    database,
+    ...LOCAL_CREDENTIALS,
     primaryUrl: env.E2E_DATABASE_URL ?? url(port),
     replicaUrls,
     apiUrl: env.E2E_API_URL,

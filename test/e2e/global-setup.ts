@@ -1,11 +1,14 @@
+// Jest runs a global setup with Node's own require: no setupFiles, no moduleNameMapper.
+import 'reflect-metadata';
+import 'tsconfig-paths/register';
+import { LAUNCHER_READY, launcherCommand } from '@app/dev-tools';
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { launcherCommand } from '../../scripts/cluster/launcher.command';
 import { e2eEnv } from './e2e.env';
 
 /**
- * Starts a private cluster with the real launcher (`scripts/cluster.ts`), the
+ * Starts a private cluster with the real launcher (`tools/bin/cluster.ts`), the
  * same code `npm run cluster` runs, and waits until every replica streams.
  */
 export default async function globalSetup(): Promise<void> {
@@ -33,7 +36,7 @@ export default async function globalSetup(): Promise<void> {
   const deadline = Date.now() + 120_000;
   for (;;) {
     const output = existsSync(logFile) ? readFileSync(logFile, 'utf8') : '';
-    if (output.includes('launcher | cluster ready')) return;
+    if (output.includes(LAUNCHER_READY)) return;
     if (launcher.exitCode !== null || Date.now() > deadline) {
       launcher.kill('SIGTERM');
       throw new Error(`The test cluster did not start. Launcher output (${logFile}):\n${output}`);

@@ -1,24 +1,24 @@
-import { validateConfig } from '@app/config';
-import { NestFactory } from '@nestjs/core';
-import type { AddressInfo } from 'node:net';
+import {
+  databaseEnv,
+  startApi as startInProcessApi,
+  startObserver as startInProcessObserver,
+  type DatabaseEnv,
+} from '@app/dev-tools';
+import type { LogLevel } from '@nestjs/common';
 import request from 'supertest';
 import { e2eEnv } from '../../../test/e2e/e2e.env';
-import { ObserverConfig } from '../../observer/src/observer.config';
-import { ObserverModule } from '../../observer/src/observer.module';
-import { createApi } from '../src/api.factory';
-import { ApiConfig } from '../src/config/api.config';
 
 export interface RunningApi {
   url: string;
   close(): Promise<void>;
 }
 
-function databaseEnv(): Record<string, string> {
+/** The in-process apps log warnings and errors. */
+const LOGGER: LogLevel[] = ['warn', 'error'];
+
+function suiteDatabases(): DatabaseEnv {
   const env = e2eEnv();
-  return {
-    DATABASE_URL: env.primaryUrl,
-    REPLICA_URLS: env.replicaUrls.map((r) => `${r.name}=${r.url}`).join(','),
-  };
+  return databaseEnv(env.primaryUrl, env.replicaUrls);
 }
 
 /**
@@ -28,28 +28,17 @@ function databaseEnv(): Record<string, string> {
 export async function startApi(settings: Record<string, string> = {}): Promise<RunningApi> {
   const external = e2eEnv().apiUrl;
   if (external) return { url: external, close: () => Promise.resolve() };
-  const config = validateConfig(ApiConfig, {
-    ...databaseEnv(),
-    STATUS_REFRESH_MS: '50',
-    ...settings,
-  });
-  const app = await createApi(config, ['warn', 'error']);
-  await app.listen(0, '127.0.0.1');
-  const { port } = app.getHttpServer().address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, close: () => app.close() };
+  return startInProcessApi(suiteDatabases(), { STATUS_REFRESH_MS: '50', ...settings }, LOGGER);
 }
 
 /** The observer app in this process (a running stack has its own). */
 export async function startObserver(intervalMs = 100): Promise<{ close(): Promise<void> }> {
   if (e2eEnv().external) return { close: () => Promise.resolve() };
-  const config = validateConfig(ObserverConfig, {
-    ...databaseEnv(),
-    OBSERVER_INTERVAL_MS: String(intervalMs),
-  });
-  const app = await NestFactory.createApplicationContext(ObserverModule.forRoot(config), {
-    logger: ['warn', 'error'],
-  });
-  return { close: () => app.close() };
+  return startInProcessObserver(
+    suiteDatabases(),
+    { OBSERVER_INTERVAL_MS: String(intervalMs) },
+    LOGGER,
+  );
 }
 
 export interface Rider {

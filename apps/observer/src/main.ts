@@ -1,16 +1,13 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { loadEnv, validateConfig } from '@app/config';
 import { ObserverConfig } from './observer.config';
-import { ObserverModule } from './observer.module';
+import { createObserver } from './observer.factory';
 
 async function bootstrap(): Promise<void> {
   loadEnv();
   const config = validateConfig(ObserverConfig);
-  const app = await NestFactory.createApplicationContext(ObserverModule.forRoot(config), {
-    logger: ['log', 'warn', 'error'],
-  });
+  const app = await createObserver(config);
   app.enableShutdownHooks();
   Logger.log('started', 'Observer');
 }

@@ -1,9 +1,8 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { loadEnv, validateConfig } from '@app/config';
 import { SimulatorConfig } from './simulator.config';
-import { SimulatorModule } from './simulator.module';
+import { createSimulator } from './simulator.factory';
 import { SimulatorService } from './simulator.service';
 
 /**
@@ -13,9 +12,7 @@ import { SimulatorService } from './simulator.service';
 async function bootstrap(): Promise<void> {
   loadEnv();
   const config = validateConfig(SimulatorConfig);
-  const app = await NestFactory.createApplicationContext(SimulatorModule.forRoot(config), {
-    logger: ['log', 'warn', 'error'],
-  });
+  const app = await createSimulator(config);
   const stop = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop.abort());
   const stats = await app.get(SimulatorService).run(stop.signal);

@@ -6,21 +6,15 @@
  * CHAOS_PHASE_S (default 15) sets the length of each phase; CI runs 3.
  */
 import 'reflect-metadata';
-import { validateConfig } from '@app/config';
-import type { INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import type { AddressInfo } from 'node:net';
+import {
+  startApi,
+  startObserver,
+  startPrivateCluster,
+  startSimulator,
+  type LocalCluster,
+  type SimulationStats,
+} from '@app/dev-tools';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createApi } from '../apps/api/src/api.factory';
-import { ApiConfig } from '../apps/api/src/config/api.config';
-import { ObserverConfig } from '../apps/observer/src/observer.config';
-import { ObserverModule } from '../apps/observer/src/observer.module';
-import type { SimulationStats } from '../apps/simulator/src/simulation.stats';
-import { SimulatorConfig } from '../apps/simulator/src/simulator.config';
-import { SimulatorModule } from '../apps/simulator/src/simulator.module';
-import { SimulatorService } from '../apps/simulator/src/simulator.service';
-import type { LocalCluster } from './cluster/local-cluster';
-import { startPrivateCluster } from './cluster/private-cluster';
 
 const PHASE_MS = Number(process.env.CHAOS_PHASE_S ?? 15) * 1000;
 const PORT = Number(process.env.CHAOS_POSTGRES_PORT ?? 27433);
@@ -50,40 +44,21 @@ async function main(): Promise<void> {
   const onReplicas = (names: string[], text: string) =>
     Promise.all(names.map((n) => cluster.withClient(n, 'postgres', (c) => c.query(text))));
 
-  const api = await createApi(
-    validateConfig(ApiConfig, { ...db, PRIMARY_COOLDOWN_MS: String(COOLDOWN_MS) }),
-    ['error'],
-  );
-  await api.listen(0, '127.0.0.1');
-  const url = `http://127.0.0.1:${(api.getHttpServer().address() as AddressInfo).port}`;
-  let observer: INestApplicationContext | undefined;
-  const startObserver = async () => {
-    observer = await NestFactory.createApplicationContext(
-      ObserverModule.forRoot(validateConfig(ObserverConfig, db)),
-      { logger: ['error'] },
-    );
-  };
-  await startObserver();
+  const api = await startApi(db, { PRIMARY_COOLDOWN_MS: String(COOLDOWN_MS) });
+  let observer = await startObserver(db);
 
-  const sim = await NestFactory.createApplicationContext(
-    SimulatorModule.forRoot(
-      validateConfig(SimulatorConfig, {
-        API_URL: url,
-        SIM_USERS: '6',
-        SIM_WAIT_MAX_MS: '200',
-        SIM_REPORT_EVERY_S: '3600',
-        SIM_WRITE_RETRY_S: '60',
-      }),
-    ),
-    { logger: ['error'] },
-  );
+  const sim = await startSimulator(api.url, {
+    SIM_USERS: '6',
+    SIM_WAIT_MAX_MS: '200',
+    SIM_REPORT_EVERY_S: '3600',
+    SIM_WRITE_RETRY_S: '60',
+  });
   const stop = new AbortController();
   let stats: SimulationStats | undefined;
-  const running = sim
-    .get(SimulatorService)
+  const running = sim.simulator
     .run(stop.signal, { trackAcknowledged: true })
     .then((s) => (stats = s));
-  const live = () => sim.get(SimulatorService).current;
+  const live = () => sim.simulator.current;
 
   const phases: Phase[] = [
     { name: 'steady', errorsExpected: false, run: () => sleep(PHASE_MS) },
@@ -122,9 +97,9 @@ async function main(): Promise<void> {
       name: 'observer stopped',
       errorsExpected: false,
       run: async () => {
-        await observer?.close();
+        await observer.close();
         await sleep(PHASE_MS);
-        await startObserver();
+        observer = await startObserver(db);
       },
     },
     {
@@ -155,7 +130,7 @@ async function main(): Promise<void> {
 
   const final = stats!;
   const lost = await lostRides(cluster, final.acknowledged);
-  await observer?.close();
+  await observer.close();
   await api.close();
   await cluster.stopAll();
 

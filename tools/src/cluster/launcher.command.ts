@@ -1,5 +1,8 @@
 import { resolve } from 'node:path';
 
+/** What the launcher prints once the cluster is migrated and every replica streams. */
+export const LAUNCHER_READY = 'launcher | cluster ready';
+
 /** How to run the cluster launcher (`npm run cluster`) as a child process. */
 export function launcherCommand(): { command: string; args: string[]; cwd: string } {
   return {
@@ -9,8 +12,8 @@ export function launcherCommand(): { command: string; args: string[]; cwd: strin
       '--transpile-only',
       '-r',
       'tsconfig-paths/register',
-      'scripts/cluster.ts',
+      'tools/bin/cluster.ts',
     ],
-    cwd: resolve(__dirname, '..', '..'),
+    cwd: resolve(__dirname, '..', '..', '..'),
   };
 }

@@ -1,3 +1,4 @@
+import { postgresUrl, type PostgresAddress } from '@app/config';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import {
   appendFileSync,
@@ -15,14 +16,10 @@ import { Client } from 'pg';
 import { isAlive } from './cluster.lock';
 import type { PostgresBinaries } from './postgres-binaries';
 
-export interface ClusterSettings {
+/** The primary's address (replica `i` listens on `port + 1 + i`) and how the cluster is built. */
+export interface ClusterSettings extends PostgresAddress {
   dataDir: string;
-  host: string;
-  port: number;
   replicas: number;
-  user: string;
-  password: string;
-  database: string;
   fsync: boolean;
 }
 
@@ -79,7 +76,7 @@ export class LocalCluster {
 
   url(name = 'primary', database = this.settings.database): string {
     const { user, password, host } = this.settings;
-    return `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${this.node(name).port}/${database}`;
+    return postgresUrl({ host, port: this.node(name).port, user, password, database });
   }
 
   /** Wipes `dataDir` and builds the cluster in it. */

@@ -8,7 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { launcherCommand } from './cluster/launcher.command';
+import { LAUNCHER_READY, launcherCommand } from '../src/cluster/launcher.command';
 
 const NAMES = ['cluster', 'api', 'observer', 'simulator'];
 const WIDTH = Math.max(...NAMES.map((n) => n.length));
@@ -90,7 +90,7 @@ process.on('SIGTERM', () => void stop(0));
 const nest = require.resolve('@nestjs/cli/bin/nest.js');
 const launcher = launcherCommand();
 run('cluster', launcher.command, launcher.args, (line) => {
-  if (!line.includes('launcher | cluster ready') || children.has('api')) return;
+  if (!line.includes(LAUNCHER_READY) || children.has('api')) return;
   for (const app of ['api', 'observer', 'simulator'])
     run(app, process.execPath, [nest, 'start', app]);
 });

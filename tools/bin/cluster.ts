@@ -6,11 +6,12 @@
 import 'reflect-metadata';
 import { loadEnv, validateConfig } from '@app/config';
 import { migrate } from '@app/rides-schema';
-import { ClusterLock } from './cluster/cluster.lock';
-import { LauncherConfig } from './cluster/launcher.config';
-import { LocalCluster } from './cluster/local-cluster';
-import { assertPortFree } from './cluster/ports';
-import { findPostgresBinaries } from './cluster/postgres-binaries';
+import { ClusterLock } from '../src/cluster/cluster.lock';
+import { LAUNCHER_READY } from '../src/cluster/launcher.command';
+import { LauncherConfig } from '../src/cluster/launcher.config';
+import { LocalCluster } from '../src/cluster/local-cluster';
+import { assertPortFree } from '../src/cluster/ports';
+import { findPostgresBinaries } from '../src/cluster/postgres-binaries';
 
 const say = (line: string) => console.log(`launcher | ${line}`);
 
@@ -68,7 +69,7 @@ async function main(): Promise<void> {
         `${streaming.length} replicas streaming (${streaming.join(', ') || 'none'}) ` +
         `in ${((Date.now() - started) / 1000).toFixed(1)} s`,
     );
-    say('cluster ready');
+    console.log(LAUNCHER_READY);
   } catch (error) {
     console.error(`launcher | ${error instanceof Error ? error.message : String(error)}`);
     await stop('start failed', 1);

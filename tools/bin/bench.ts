@@ -10,21 +10,18 @@
  * Prints numbers; asserts nothing.
  */
 import 'reflect-metadata';
-import { loadEnv, validateConfig } from '@app/config';
+import { loadEnv } from '@app/config';
+import {
+  startApi,
+  startObserver,
+  startPrivateCluster,
+  startSimulator,
+  type DatabaseEnv,
+  type LocalCluster,
+} from '@app/dev-tools';
 import { NodeRegistry, PRIMARY_NODE } from '@app/replica-routing';
-import { NestFactory } from '@nestjs/core';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
-import { createApi } from '../apps/api/src/api.factory';
-import { ApiConfig } from '../apps/api/src/config/api.config';
-import { ObserverConfig } from '../apps/observer/src/observer.config';
-import { ObserverModule } from '../apps/observer/src/observer.module';
-import { SimulatorConfig } from '../apps/simulator/src/simulator.config';
-import { SimulatorModule } from '../apps/simulator/src/simulator.module';
-import { SimulatorService } from '../apps/simulator/src/simulator.service';
-import type { LocalCluster } from './cluster/local-cluster';
-import { startPrivateCluster } from './cluster/private-cluster';
 
 const PORT = Number(process.env.BENCH_POSTGRES_PORT ?? 26433);
 const REPLICAS = 5;
@@ -35,10 +32,7 @@ async function main(): Promise<void> {
   loadEnv();
   out(`cluster: primary + ${REPLICAS} replicas on ${PORT}+ (fsync off)`);
   const { cluster, appEnv: db } = await startPrivateCluster('bench', PORT);
-  const observer = await NestFactory.createApplicationContext(
-    ObserverModule.forRoot(validateConfig(ObserverConfig, db)),
-    { logger: ['error'] },
-  );
+  const observer = await startObserver(db);
   try {
     await primaryQueriesPerGet(db);
     for (const [simWait, replicaWait] of [
@@ -55,15 +49,10 @@ async function main(): Promise<void> {
   }
 }
 
-async function startApi(db: Record<string, string>, settings: Record<string, string> = {}) {
-  const app = await createApi(validateConfig(ApiConfig, { ...db, ...settings }), ['error']);
-  await app.listen(0, '127.0.0.1');
-  const url = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
-  return { app, url, registry: app.get(NodeRegistry) };
-}
-
-async function primaryQueriesPerGet(db: Record<string, string>): Promise<void> {
-  const { app, url, registry } = await startApi(db);
+async function primaryQueriesPerGet(db: DatabaseEnv): Promise<void> {
+  const api = await startApi(db);
+  const { url } = api;
+  const registry = api.app.get(NodeRegistry);
   try {
     const user = (await (await post(url, '/users', { email: 'bench@example.com' })).json()) as {
       api_key: string;
@@ -95,35 +84,31 @@ async function primaryQueriesPerGet(db: Record<string, string>): Promise<void> {
       );
     }
   } finally {
-    await app.close();
+    await api.close();
   }
 }
 
 async function replicaShare(
-  db: Record<string, string>,
+  db: DatabaseEnv,
   simWaitMs: number,
   replicaWaitMs: number,
 ): Promise<void> {
-  const { app, url } = await startApi(db, { REPLICA_WAIT_MS: String(replicaWaitMs) });
+  const api = await startApi(db, { REPLICA_WAIT_MS: String(replicaWaitMs) });
   try {
-    const config = validateConfig(SimulatorConfig, {
-      API_URL: url,
+    const sim = await startSimulator(api.url, {
       SIM_USERS: '4',
       SIM_WAIT_MAX_MS: String(simWaitMs),
       SIM_DURATION_S: String(SIM_SECONDS),
       SIM_REPORT_EVERY_S: '3600',
     });
-    const sim = await NestFactory.createApplicationContext(SimulatorModule.forRoot(config), {
-      logger: ['error'],
-    });
-    const stats = await sim.get(SimulatorService).run(new AbortController().signal);
+    const stats = await sim.simulator.run(new AbortController().signal);
     await sim.close();
     out(
       `simulator wait 0-${simWaitMs} ms, REPLICA_WAIT_MS=${replicaWaitMs}: replica share ${(stats.replicaShare * 100).toFixed(1)}% ` +
         `of ${stats.reads} reads, stale ${stats.stale}, errors ${stats.errorCount}, p50 ${stats.percentile(50).toFixed(1)} ms, p99 ${stats.percentile(99).toFixed(1)} ms`,
     );
   } finally {
-    await app.close();
+    await api.close();
   }
 }
 

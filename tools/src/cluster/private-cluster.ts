@@ -1,11 +1,13 @@
 import { migrate } from '@app/rides-schema';
+import { LOCAL_CREDENTIALS } from '../credentials';
+import { databaseEnv, type DatabaseEnv } from '../stack/database.env';
 import { LocalCluster } from './local-cluster';
 import { findPostgresBinaries } from './postgres-binaries';
 
 export interface PrivateCluster {
   cluster: LocalCluster;
   /** DATABASE_URL and REPLICA_URLS for the apps' config validation. */
-  appEnv: { DATABASE_URL: string; REPLICA_URLS: string };
+  appEnv: DatabaseEnv;
 }
 
 /**
@@ -19,9 +21,7 @@ export async function startPrivateCluster(name: string, port: number): Promise<P
       host: '127.0.0.1',
       port,
       replicas: 5,
-      user: 'rocket',
-      password: 'rocket',
-      database: 'rocket_rides',
+      ...LOCAL_CREDENTIALS,
       fsync: false,
     },
     findPostgresBinaries(),
@@ -30,6 +30,6 @@ export async function startPrivateCluster(name: string, port: number): Promise<P
   await cluster.startAll({ foreground: true });
   await migrate(cluster.url());
   await cluster.waitStreaming();
-  const replicas = cluster.nodes.slice(1).map((n) => `${n.name}=${cluster.url(n.name)}`);
-  return { cluster, appEnv: { DATABASE_URL: cluster.url(), REPLICA_URLS: replicas.join(',') } };
+  const replicas = cluster.nodes.slice(1).map((n) => ({ name: n.name, url: cluster.url(n.name) }));
+  return { cluster, appEnv: databaseEnv(cluster.url(), replicas) };
 }
