@@ -2,8 +2,43 @@ import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
+// libs/replica-routing is published on its own (@rocket-rides/replica-routing): its sources may
+// import packages and each other, never a monorepo alias or a path that leaves libs/replica-routing/src.
+const LIB = 'libs/replica-routing/src';
+const libImports = (files, depth) => ({
+  files,
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          {
+            group: ['@app', '@app/*'],
+            message: 'the published library cannot use monorepo aliases; import a package.',
+          },
+          {
+            // depth = directories below src/: that many '../' still stay inside it.
+            regex: depth === null ? '^(\\.\\./){5,}' : `^(\\.\\./){${depth}}\\.\\.(/|$)`,
+            message: `only ${LIB} is published (as dist/); this path leaves it.`,
+          },
+        ],
+      },
+    ],
+  },
+});
+
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '*.js', '*.mjs', '.cluster*/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'libs/replica-routing/dist/**',
+      'node_modules/**',
+      'coverage/**',
+      '*.js',
+      '*.mjs',
+      '.cluster*/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   prettier,
@@ -28,4 +63,6 @@ export default tseslint.config(
       '@typescript-eslint/unbound-method': 'off',
     },
   },
+  libImports([`${LIB}/**/*.ts`], null),
+  ...[0, 1, 2, 3, 4].map((depth) => libImports([`${LIB}/${'*/'.repeat(depth)}*.ts`], depth)),
 );
