@@ -6,7 +6,7 @@ export interface ReplicaStatusRow {
   /** `primary` for the primary's own row (its current WAL position), `replica` otherwise. */
   role: 'primary' | 'replica';
   lsn: Lsn | null;
-  /** ms since epoch, from the database clock. */
+  /** ms since epoch, on the observer's clock (keep hosts in sync: routers compare it with theirs). */
   observedAt: number;
   reachable: boolean;
   lagBytes: number | null;

@@ -15,11 +15,16 @@ async function oneLsn(on: Queryable, sql: string): Promise<Lsn | null> {
 }
 
 /**
- * How far a standby has replayed; null when the node is not in recovery (a
- * primary, or a promoted replica: never read from it as a replica).
+ * How far a standby has replayed; null when the node is not in recovery: a
+ * primary, or a promoted replica, whose `pg_last_wal_replay_lsn()` stays at the
+ * last replayed record. Both asked in one statement, so that the answer is
+ * the proof (docs/design.md, "The in-band check is the proof").
  */
 export function replayPosition(on: Queryable): Promise<Lsn | null> {
-  return oneLsn(on, 'SELECT pg_last_wal_replay_lsn()::text AS lsn');
+  return oneLsn(
+    on,
+    'SELECT (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() END)::text AS lsn',
+  );
 }
 
 /**
