@@ -1,5 +1,6 @@
 export { ReplicaRoutingModule } from './replica-routing.module';
 export { ReplicaRouter } from './replica-router.service';
+export { ConsistencyTokens, type ParsedToken } from './consistency-tokens.service';
 export { RoutingContext, RoutingScope } from './routing-context.service';
 export { NodeRegistry } from './node-registry.service';
 export type { QueryCount } from './query-counter.logger';
@@ -14,7 +15,10 @@ export {
   replicaStatusesMigration,
 } from './migrations/create-replica-statuses.migration';
 export { ReplicaRoutingError } from './exceptions/replica-routing.exception';
-export { InvalidConsistencyTokenError } from './exceptions/invalid-consistency-token.exception';
+export {
+  InvalidConsistencyTokenError,
+  type TokenRejection,
+} from './exceptions/invalid-consistency-token.exception';
 export { PrimaryUnavailableError } from './exceptions/primary-unavailable.exception';
 export { NoNodeAvailableError } from './exceptions/no-node-available.exception';
 export { NoTransactionError } from './exceptions/no-transaction.exception';

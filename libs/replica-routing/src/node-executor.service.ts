@@ -4,8 +4,10 @@ import type { EntityManager, QueryRunner } from 'typeorm';
 import { explainReleasedRunner } from './db-errors.util';
 import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
 import type { Work } from './interfaces/routed.interface';
-import type { Lsn } from './lsn.util';
+import { maxLsn, type Lsn } from './lsn.util';
 import { NodeRegistry } from './node-registry.service';
+import { checkedRead } from './postgres/checked-read';
+import { connectionOf } from './postgres/pg-connection';
 import { insertPosition, replayPosition } from './postgres/wal.queries';
 import { PRIMARY_NODE, RESOLVED_OPTIONS } from './replica-routing.constants';
 import { markRouted } from './query-counter.logger';
@@ -18,8 +20,11 @@ export interface Outcome<T> {
 
 /** What a replica said: how far it had replayed, and the outcome if that was far enough. */
 export interface ReplicaAnswer<T> {
-  /** Replayed position read on the connection that would run the work; null: not in recovery. */
-  replayed: Lsn | null;
+  /**
+   * Replayed position read on the connection that ran the work; null: not in
+   * recovery; undefined: not asked (the connection had proven the token before).
+   */
+  replayed: Lsn | null | undefined;
   /** Absent when the replica had not replayed the token (within the wait). */
   served?: Outcome<T>;
 }
@@ -32,6 +37,9 @@ export interface ReplicaAnswer<T> {
  */
 @Injectable()
 export class NodeExecutor {
+  /** Per connection: the highest replay position it has shown (connections are pg clients). */
+  private readonly proven = new WeakMap<object, Lsn>();
+
   constructor(
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedReplicaRoutingOptions,
     private readonly registry: NodeRegistry,
@@ -39,8 +47,12 @@ export class NodeExecutor {
 
   /**
    * Runs a read on a replica only if the replica itself says, on the very
-   * connection that will run the read, that it has replayed `token` (waiting
-   * up to `waitMs`). The cached position is only a hint; this check is the proof.
+   * connection that runs the read, that it has replayed `token` (waiting up
+   * to `waitMs`). The cached position is only a hint; this check is the proof.
+   * A connection that has proven a position before needs no check for a token
+   * at or below it when no cover is asked: a live connection's standby only
+   * replays forward (a restart ends the connection; the pool opens a new one,
+   * which proves itself again).
    */
   async readOnReplica<T>(
     name: string,
@@ -49,18 +61,47 @@ export class NodeExecutor {
     opts: { waitMs: number; cover: boolean },
   ): Promise<ReplicaAnswer<T>> {
     return this.onNode(name, 'slave', async (runner) => {
-      const deadline = Date.now() + opts.waitMs;
-      let replayed = await replayPosition(runner);
-      while (replayed !== null && token !== null && replayed < token && Date.now() < deadline) {
-        await sleep(this.options.replicaWaitPollMs);
-        replayed = await replayPosition(runner);
+      const connection = connectionOf(runner);
+      const proven = connection && this.proven.get(connection);
+      if (!opts.cover && token !== null && proven !== undefined && token <= proven) {
+        return { replayed: undefined, served: { result: await work(runner.manager, name), token } };
       }
-      // null: the node is not in recovery (promoted or misconfigured); never read from it.
-      if (replayed === null || (token !== null && replayed < token)) return { replayed };
-      const result = await work(runner.manager, name);
-      const seen = opts.cover ? await replayPosition(runner) : replayed;
-      return { replayed, served: { result, token: seen } };
+      const answer = connection?.pipeline
+        ? await checkedRead({
+            connection,
+            manager: runner.manager,
+            token,
+            work: (manager) => work(manager, name),
+            cover: opts.cover,
+            waitMs: opts.waitMs,
+            pollMs: this.options.replicaWaitPollMs,
+            count: this.registry.queryCount(name),
+          })
+        : await this.checkThenRead(runner, name, token, work, opts);
+      if (connection && answer.served && answer.replayed)
+        this.proven.set(connection, maxLsn(proven, answer.replayed)!);
+      return answer;
     });
+  }
+
+  /** The same proof on a connection that does not pipeline: check (and wait), then read, then cover. */
+  private async checkThenRead<T>(
+    runner: QueryRunner,
+    name: string,
+    token: Lsn | null,
+    work: Work<T>,
+    opts: { waitMs: number; cover: boolean },
+  ): Promise<ReplicaAnswer<T>> {
+    const deadline = Date.now() + opts.waitMs;
+    let replayed = await replayPosition(runner);
+    while (replayed !== null && token !== null && replayed < token && Date.now() < deadline) {
+      await sleep(this.options.replicaWaitPollMs);
+      replayed = await replayPosition(runner);
+    }
+    if (replayed === null || (token !== null && replayed < token)) return { replayed };
+    const result = await work(runner.manager, name);
+    const seen = opts.cover ? await replayPosition(runner) : replayed;
+    return { replayed, served: { result, token: seen } };
   }
 
   async readOnPrimary<T>(work: Work<T>, cover: boolean): Promise<Outcome<T>> {

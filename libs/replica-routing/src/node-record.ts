@@ -24,7 +24,7 @@ export interface NodeRecord {
   benchedUntil: number;
   lastError: string | null;
 
-  /** A read's wait on this replica timed out: no read waits on it before then... */
+  /** A try on this replica came up short: no read guesses or waits on it before then... */
   noWaitUntil: number;
   /** ...unless it is seen past this position (replay resumed). */
   stuckAt: Lsn | null;

@@ -27,7 +27,7 @@ export class NodeRegistry implements OnApplicationShutdown {
   queryCount(name: string): QueryCount {
     let count = this.counts.get(name);
     if (!count) {
-      count = { total: 0, routed: 0 };
+      count = { total: 0, routed: 0, roundTrips: 0 };
       this.counts.set(name, count);
     }
     return count;
@@ -93,6 +93,8 @@ export class NodeRegistry implements OnApplicationShutdown {
         // Client-side guard for a node that stops answering without closing the socket.
         query_timeout: o.statementTimeoutMs + o.connectTimeoutMs,
         keepAlive: true,
+        // A replica read sends its in-band check with its first statement (postgres/checked-read.ts).
+        ...(name !== PRIMARY_NODE && o.pipelineReads ? { pipeline: true } : {}),
         ...(node.dataSource?.extra as object | undefined),
       },
     };

@@ -130,13 +130,13 @@ describe('NodeState', () => {
     });
   });
 
-  it('does not wait on a replica whose wait timed out until it moves or the penalty ends', () => {
+  it('does not guess or wait on a replica that refused until it moves or the penalty ends', () => {
     state.applyStatusRows([row('r0', '0/5000', 1000)]);
-    state.recordWaitTimeout('r0');
+    state.recordRefusal('r0');
     expect(state.candidates()[0]!.waitable).toBe(false);
     state.applyStatusRows([row('r0', '0/5001', 2000)]);
     expect(state.candidates()[0]!.waitable).toBe(true);
-    state.recordWaitTimeout('r0');
+    state.recordRefusal('r0');
     expect(state.candidates()[0]!.waitable).toBe(false);
     now += options.waitPenaltyMs;
     expect(state.candidates()[0]!.waitable).toBe(true);

@@ -105,8 +105,12 @@ export class NodeState {
     }
   }
 
-  /** A read's wait on `name` ran out: do not wait on it again for `waitPenaltyMs`, or until it moves. */
-  recordWaitTimeout(name: string): void {
+  /**
+   * A try on `name` came up short: its check said it had not replayed the
+   * read's token (after any wait). Reads neither guess nor wait on it for
+   * `waitPenaltyMs`, or until it is seen to move.
+   */
+  recordRefusal(name: string): void {
     const r = this.record(name);
     r.noWaitUntil = this.now() + this.options.waitPenaltyMs;
     r.stuckAt = r.lsn;

@@ -6,6 +6,8 @@ export interface QueryCount {
   total: number;
   /** Statements of routed work (reads, writes, token checks): the ones requests and jobs cost. */
   routed: number;
+  /** Round trips of routed work: statements the caller waited for (pipelined ones ride along). */
+  roundTrips: number;
 }
 
 const ROUTED = 'replicaRouting.routed';
@@ -33,7 +35,9 @@ export class QueryCounterLogger implements TypeOrmLogger {
 
   logQuery(_query: string, _parameters?: unknown, queryRunner?: QueryRunner): void {
     this.count.total++;
-    if (queryRunner?.data?.[ROUTED] === true) this.count.routed++;
+    if (queryRunner?.data?.[ROUTED] !== true) return;
+    this.count.routed++;
+    this.count.roundTrips++;
   }
 
   logQueryError(): void {}

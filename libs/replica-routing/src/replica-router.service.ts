@@ -13,7 +13,8 @@ import type {
   Work,
   WriteOptions,
 } from './interfaces/routed.interface';
-import { formatLsn, maxLsn, parseLsn, toLsn, type Lsn } from './lsn.util';
+import { ConsistencyTokens } from './consistency-tokens.service';
+import { formatLsn, maxLsn, type Lsn } from './lsn.util';
 import { attempt } from './node-attempt';
 import { NodeExecutor, type Outcome } from './node-executor.service';
 import { NodeState } from './node-state.service';
@@ -39,6 +40,7 @@ export class ReplicaRouter {
     private readonly selector: ReplicaSelector,
     private readonly executor: NodeExecutor,
     private readonly state: NodeState,
+    private readonly tokens: ConsistencyTokens,
   ) {}
 
   /** Runs `work` on the primary (in a transaction by default) and returns its post-commit token. */
@@ -92,13 +94,13 @@ export class ReplicaRouter {
         token: null,
       };
     }
-    const token = maxLsn(toLsn(options.token), scope?.token);
+    const token = maxLsn(this.tokens.toLsn(options.token), scope?.token);
     const cover = options.cover ?? true;
     const waitMs = options.waitMs ?? this.options.replicaWaitMs;
     const plan =
       options.primary || scope?.primary
         ? { replicas: [], primaryFirst: true }
-        : this.selector.plan(token, waitMs);
+        : this.selector.plan(token);
     const order = plan.primaryFirst
       ? [PRIMARY_NODE, ...plan.replicas]
       : [...plan.replicas, PRIMARY_NODE];
@@ -149,7 +151,7 @@ export class ReplicaRouter {
   /** The general form of {@link onPrimary} and {@link withConsistency}. */
   async scope<T>(options: ScopeOptions, fn: () => Promise<T>): Promise<ScopeResult<T>> {
     return this.context.run(
-      { token: toLsn(options.token), primary: options.primary },
+      { token: this.tokens.toLsn(options.token), primary: options.primary },
       async (scope) => {
         const result = await fn();
         return { result, token: scope.token };
@@ -159,7 +161,7 @@ export class ReplicaRouter {
 
   /** Raises the current scope's token (for example to a user's stored last-write position). */
   require(token: Lsn | string | null): void {
-    this.context.current()?.raise(toLsn(token));
+    this.context.current()?.raise(this.tokens.toLsn(token));
   }
 
   /** The current scope's token and the nodes that served it, for response headers. */
@@ -179,15 +181,39 @@ export class ReplicaRouter {
   }
 
   /**
-   * Parses a token a client sent and rejects one the primary has not reached:
-   * such a token could only force every read onto the primary. Asks the primary
-   * for its position (once for all concurrent callers) only when the token is
-   * newer than any position this process knows of.
+   * Parses a token a client sent, in either form. A signed token (see
+   * `tokenSecret`) was minted by an API process from a real position: trusted
+   * as is. An unsigned one ahead of the primary could only force every read
+   * onto the primary: refused. Without a secret the primary is asked for its
+   * position (once for all concurrent callers), only when the token is newer
+   * than any position this process knows of; with one, never: an unsigned
+   * token is taken only up to that known position.
    */
   async acceptClientToken(text: string): Promise<Lsn> {
-    const token = parseLsn(text);
+    const { lsn: token, signed } = this.tokens.parse(text);
+    if (signed) {
+      this.state.observePrimary(token);
+      return token;
+    }
     const known = this.state.primaryLsn;
     if (known !== null && token <= known) return token;
+    const current = this.tokens.signing ? known : await this.askPrimaryPosition();
+    // When the primary cannot be asked the token cannot be disproved: accept it (it cannot hurt the
+    // primary, which is down); reads then go to a replica that has reached it, or fail with a 503.
+    if (this.tokens.signing || (current !== null && token > current)) {
+      throw new InvalidConsistencyTokenError(
+        text,
+        current === null
+          ? 'an unsigned token cannot be checked here: send back a signed Consistency-Token'
+          : `it is ahead of the primary's WAL position ${formatLsn(current)}`,
+        'ahead_of_primary',
+      );
+    }
+    return token;
+  }
+
+  /** The primary's position, asked once for all concurrent callers; null when it cannot be asked. */
+  private askPrimaryPosition(): Promise<Lsn | null> {
     this.primaryPositionCheck ??= attempt(this.state, PRIMARY_NODE, () =>
       this.executor.primaryPosition(),
     )
@@ -199,16 +225,7 @@ export class ReplicaRouter {
         () => null,
       )
       .finally(() => (this.primaryPositionCheck = undefined));
-    const current = await this.primaryPositionCheck;
-    // When the primary cannot be asked the token cannot be disproved: accept it (it cannot hurt the
-    // primary, which is down); reads then go to a replica that has reached it, or fail with a 503.
-    if (current !== null && token > current) {
-      throw new InvalidConsistencyTokenError(
-        text,
-        `it is ahead of the primary's WAL position ${formatLsn(current)}`,
-      );
-    }
-    return token;
+    return this.primaryPositionCheck;
   }
 
   private async readOnPrimary<T>(work: Work<T>, cover: boolean): Promise<Outcome<T>> {
@@ -229,8 +246,8 @@ export class ReplicaRouter {
     const answer = await attempt(this.state, node, () =>
       this.executor.readOnReplica(node, token, work, opts),
     );
-    this.state.observeReplay(node, answer.replayed);
-    if (!answer.served && opts.waitMs > 0) this.state.recordWaitTimeout(node);
+    if (answer.replayed !== undefined) this.state.observeReplay(node, answer.replayed);
+    if (!answer.served) this.state.recordRefusal(node);
     return answer.served;
   }
 

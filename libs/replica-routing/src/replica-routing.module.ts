@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ConsistencyTokens } from './consistency-tokens.service';
 import { ConsistencyInterceptor } from './http/consistency.interceptor';
 import { ConsistencyMiddleware } from './http/consistency.middleware';
 import { NodeExecutor } from './node-executor.service';
@@ -19,6 +20,7 @@ import { StatusRefresher } from './status-refresher.service';
 
 const exported = [
   ReplicaRouter,
+  ConsistencyTokens,
   RoutingContext,
   NodeRegistry,
   ReplicaStatusView,

@@ -11,7 +11,9 @@ const DEFAULTS = {
   tokenlessReads: 'primary',
   maxLagBytes: 16 * 1024 * 1024,
   maxReplicaAttempts: 2,
+  pipelineReads: true,
   statusTable: 'replica_statuses',
+  tokenSecret: '',
   statusRefreshMs: 250,
   poolSize: 10,
   connectTimeoutMs: 2000,
@@ -71,6 +73,10 @@ function validate(o: ResolvedReplicaRoutingOptions): string[] {
   need(
     o.tokenlessReads === 'primary' || o.tokenlessReads === 'replica',
     "tokenlessReads must be 'primary' or 'replica'",
+  );
+  need(
+    o.tokenSecret === '' || (typeof o.tokenSecret === 'string' && o.tokenSecret.length >= 16),
+    'tokenSecret must have at least 16 characters',
   );
   need(
     /^[a-z_][a-z0-9_]{0,62}$/.test(o.statusTable),

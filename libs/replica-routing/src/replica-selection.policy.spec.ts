@@ -21,7 +21,6 @@ const input = (overrides: Partial<SelectionInput>): SelectionInput => ({
   maxLagBytes: 1000,
   primaryReadShare: 0,
   maxReplicaAttempts: 5,
-  allowWait: false,
   random: Math.random,
   ...overrides,
 });
@@ -46,8 +45,9 @@ describe('planRead', () => {
     expect(plan.primaryFirst).toBe(false);
   });
 
-  it('falls back to the primary when no replica is eligible', () => {
-    expect(planRead(input({ replicas: [replica('a', 10n)] }))).toEqual({
+  it('falls back to the primary when no replica is eligible or worth a try', () => {
+    const replicas = [replica('a', 10n, { waitable: false }), replica('b', null)];
+    expect(planRead(input({ replicas }))).toEqual({
       replicas: [],
       primaryFirst: true,
     });
@@ -118,14 +118,13 @@ describe('planRead', () => {
     expect(primaryFirst / 10_000).toBeCloseTo(0.2, 1);
   });
 
-  it('waits on one streaming replica, chosen by weight, when none is known to be there yet', () => {
+  it('tries one streaming replica, chosen by weight, when none is known to be there yet', () => {
     const random = seeded(3);
     const chosen = new Set<string>();
     for (let i = 0; i < 200; i++) {
       const plan = planRead(
         input({
           random,
-          allowWait: true,
           replicas: [
             replica('a', 90n),
             replica('b', 90n),
@@ -141,11 +140,13 @@ describe('planRead', () => {
     expect([...chosen].sort()).toEqual(['a', 'b']);
   });
 
-  it('does not wait when waiting is off or there is nothing to wait on', () => {
-    expect(planRead(input({ replicas: [replica('a', 90n)] })).replicas).toEqual([]);
+  it('tries no replica whose last try came up short, and none for a tokenless read', () => {
     expect(
-      planRead(input({ allowWait: true, replicas: [replica('a', 90n, { waitable: false })] }))
-        .replicas,
+      planRead(input({ replicas: [replica('a', 90n, { waitable: false })] })).replicas,
+    ).toEqual([]);
+    const tokenless = { token: null, tokenlessReads: 'replica' as const, maxLagBytes: 10 };
+    expect(
+      planRead(input({ ...tokenless, replicas: [replica('a', 90n, { lagBytes: 11 })] })).replicas,
     ).toEqual([]);
   });
 

@@ -6,7 +6,7 @@ export interface ReplicaCandidate {
   available: boolean;
   lsn: Lsn | null;
   lagBytes: number | null;
-  /** False while a recent wait on this replica timed out (paused or far behind): do not wait on it. */
+  /** False while a recent try on this replica came up short (paused or far behind): do not guess or wait on it. */
   waitable: boolean;
 }
 
@@ -18,8 +18,6 @@ export interface SelectionInput {
   maxLagBytes: number;
   primaryReadShare: number;
   maxReplicaAttempts: number;
-  /** When no replica is known to be eligible, allow the most advanced one to be waited on. */
-  allowWait: boolean;
   random: () => number;
 }
 
@@ -42,9 +40,10 @@ export function planRead(input: SelectionInput): SelectionPlan {
   const usable = input.replicas.filter((r) => r.available && r.weight > 0);
   const eligible = usable.filter((r) => positionProblem(r, input) === null);
   let ordered = weightedShuffle(eligible, input.random).map((r) => r.name);
-  if (ordered.length === 0 && input.allowWait && input.token !== null) {
-    // Nobody is known to be there yet (the usual case right after a write): wait on one
-    // streaming replica, chosen by weight like any read.
+  if (ordered.length === 0 && input.token !== null) {
+    // Nobody is known to be there yet (the usual case right after a write, as the known
+    // positions are a little old): try one streaming replica, chosen by weight like any read.
+    // Its in-band check decides; the read may wait on it (replicaWaitMs).
     const waitOn = weightedShuffle(
       usable.filter((r) => r.lsn !== null && r.waitable),
       input.random,

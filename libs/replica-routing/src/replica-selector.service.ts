@@ -16,7 +16,7 @@ export class ReplicaSelector {
     private readonly state: NodeState,
   ) {}
 
-  plan(token: Lsn | null, waitMs: number): SelectionPlan {
+  plan(token: Lsn | null): SelectionPlan {
     const o = this.options;
     return planRead({
       replicas: this.state.candidates(),
@@ -25,7 +25,6 @@ export class ReplicaSelector {
       maxLagBytes: o.maxLagBytes,
       primaryReadShare: o.primaryReadShare,
       maxReplicaAttempts: o.maxReplicaAttempts,
-      allowWait: waitMs > 0,
       random: this.random,
     });
   }

@@ -1,13 +1,20 @@
 import { ReplicaRoutingError } from './replica-routing.exception';
 
-/** A consistency token that is not a WAL position, or one the primary has not reached. */
+/** Why a client's token was refused (also the `reason` label of `replica_routing_token_rejected_total`). */
+export type TokenRejection = 'malformed' | 'bad_signature' | 'ahead_of_primary';
+
+const MALFORMED =
+  'expected a Consistency-Token of an earlier response, such as "0/16B3748" or "0/16B3748.<signature>"';
+
+/** A consistency token that is not one, whose signature does not match, or one the primary has not reached. */
 export class InvalidConsistencyTokenError extends ReplicaRoutingError {
   constructor(
     readonly token: string,
-    reason = 'expected a WAL position such as "0/16B3748" (hex/hex, at most 17 characters)',
+    reason = MALFORMED,
+    readonly rejection: TokenRejection = 'malformed',
   ) {
     super(
-      `Invalid consistency token ${JSON.stringify(token.slice(0, 40))}: ${reason}. Send back the Consistency-Token of an earlier response, or omit it.`,
+      `Invalid consistency token ${JSON.stringify(token.slice(0, 48))}: ${reason}. Send back the Consistency-Token of an earlier response, or omit it.`,
     );
   }
 }

@@ -8,7 +8,7 @@ import { Reflector } from '@nestjs/core';
 import type { ServerResponse } from 'node:http';
 import { Observable, tap } from 'rxjs';
 import { USE_PRIMARY_KEY } from '../decorators/use-primary.decorator';
-import { formatLsn } from '../lsn.util';
+import { ConsistencyTokens } from '../consistency-tokens.service';
 import { CONSISTENCY_TOKEN_HEADER, SERVED_BY_HEADER } from '../replica-routing.constants';
 import { RoutingContext } from '../routing-context.service';
 
@@ -22,6 +22,7 @@ export class ConsistencyInterceptor implements NestInterceptor {
   constructor(
     private readonly reflector: Reflector,
     private readonly context: RoutingContext,
+    private readonly tokens: ConsistencyTokens,
   ) {}
 
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -37,7 +38,7 @@ export class ConsistencyInterceptor implements NestInterceptor {
       const servedBy = scope.servedBy.at(-1);
       if (servedBy) response.setHeader(SERVED_BY_HEADER, servedBy);
       if (scope.token !== null)
-        response.setHeader(CONSISTENCY_TOKEN_HEADER, formatLsn(scope.token));
+        response.setHeader(CONSISTENCY_TOKEN_HEADER, this.tokens.format(scope.token));
     };
     return new Observable((subscriber) => {
       const run = () =>

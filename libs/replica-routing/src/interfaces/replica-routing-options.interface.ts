@@ -45,8 +45,25 @@ export interface ReplicaRoutingModuleOptions {
   tokenlessReads?: TokenlessReadPolicy;
   /** Lag budget for tokenless reads on replicas, in bytes of WAL. Default: `16777216` (16 MiB). */
   maxLagBytes?: number;
+  /**
+   * Replica reads send the in-band check together with the read's first
+   * statement (node-postgres pipelining on replica pools): one round trip
+   * where checking first takes two. A read's work may then run on a replica
+   * whose check says no; its result is dropped. Streaming queries
+   * (`QueryRunner.stream`) cannot run on a pipelining connection. Default: `true`.
+   */
+  pipelineReads?: boolean;
   /** Most replicas one read tries before the primary. Default: `2`. */
   maxReplicaAttempts?: number;
+
+  /**
+   * Secret (at least 16 characters) that signs the tokens this process hands
+   * out, shared by every process that should honour them. A signed token is
+   * trusted without a query; an unsigned one only up to the primary position
+   * this process has seen. Default: none: bare WAL positions, and a token ahead
+   * of what this process knows is checked against the primary.
+   */
+  tokenSecret?: string;
 
   /**
    * Name of the table the observer writes and the routers read; give the same
@@ -77,9 +94,10 @@ export interface ReplicaRoutingModuleOptions {
    */
   unreachableReportMs?: number;
   /**
-   * After a read's wait on a replica timed out (replay paused or far behind),
-   * how long reads do not wait on that replica again unless its position is
-   * seen to move, in ms. Default: `1000`.
+   * After a replica's check said it had not replayed a read's token (even
+   * after any wait: replay paused or far behind), how long reads neither try
+   * it on a guess nor wait on it unless its position is seen to move, in ms.
+   * It still serves reads it is known to have replayed. Default: `1000`.
    */
   waitPenaltyMs?: number;
   /**

@@ -20,12 +20,25 @@ async function oneLsn(on: Queryable, sql: string): Promise<Lsn | null> {
  * last replayed record. Both asked in one statement, so that the answer is
  * the proof (docs/design.md, "The in-band check is the proof").
  */
+export const REPLAY_POSITION_SQL =
+  'SELECT (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() END)::text AS lsn';
+
 export function replayPosition(on: Queryable): Promise<Lsn | null> {
-  return oneLsn(
-    on,
-    'SELECT (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() END)::text AS lsn',
-  );
+  return oneLsn(on, REPLAY_POSITION_SQL);
 }
+
+/** The position in a result of {@link REPLAY_POSITION_SQL} sent on a raw connection. */
+export function lsnOfRows(rows: readonly Record<string, unknown>[]): Lsn | null {
+  return parseDbLsn(rows[0]?.lsn ?? null);
+}
+
+/**
+ * Opens the transaction whose snapshot the replay position is read in: sent
+ * just before {@link REPLAY_POSITION_SQL}, the position it returns is at or
+ * after every commit the transaction's reads can see (docs/design.md,
+ * "Read-your-writes and monotonic reads").
+ */
+export const SNAPSHOT_BEGIN_SQL = 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY';
 
 /**
  * The primary's insert position: at or after the end of every commit record

@@ -1,0 +1,134 @@
+import type { EntityManager } from 'typeorm';
+import { NodeRegistry, PRIMARY_NODE, ReplicaStatusView, type QueryCount } from '../src';
+import {
+  describeWithNodeControl,
+  nodeUrl,
+  pauseReplay,
+  replicaNames,
+  resumeReplay,
+  sql,
+  testCluster,
+  waitForReplicasToCatchUp,
+} from '../../../test/e2e/cluster.control';
+import { harness, type Harness } from './routing.harness';
+
+const insertNote = (em: EntityManager, body: string) =>
+  em
+    .query<{ id: number }[]>('INSERT INTO lib_notes (body) VALUES ($1) RETURNING id', [body])
+    .then((r) => r[0]!.id);
+const findNote = (em: EntityManager, id: number) =>
+  em
+    .query<{ body: string }[]>('SELECT body FROM lib_notes WHERE id = $1', [id])
+    .then((r) => r[0]?.body ?? null);
+
+const counts = (h: Harness): Map<string, QueryCount> => {
+  const registry = h.module.get(NodeRegistry);
+  return new Map(registry.names.map((n) => [n, { ...registry.queryCount(n) }]));
+};
+const delta = (before: Map<string, QueryCount>, after: Map<string, QueryCount>, node: string) => ({
+  routed: after.get(node)!.routed - before.get(node)!.routed,
+  roundTrips: after.get(node)!.roundTrips - before.get(node)!.roundTrips,
+});
+
+beforeAll(async () => {
+  await sql(
+    'primary',
+    'CREATE TABLE IF NOT EXISTS lib_notes (id serial PRIMARY KEY, body text NOT NULL)',
+  );
+  await waitForReplicasToCatchUp();
+});
+
+/** docs/design.md, "Routing costs the primary nothing": a routed read costs its replica one round trip. */
+describe('a routed read on a pipelining connection', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await harness();
+  });
+
+  afterAll(() => h.close());
+
+  it('sends the check with the read: one round trip, and a token covering what it saw', async () => {
+    const { result: id, token } = await h.router.write((em) => insertNote(em, 'one trip'));
+    await waitForReplicasToCatchUp();
+    await h.observe();
+    const before = counts(h);
+    const read = await h.router.read((em) => findNote(em, id), { token });
+    expect(read.servedBy).not.toBe(PRIMARY_NODE);
+    expect(read.result).toBe('one trip');
+    // BEGIN (snapshot), check, the read, COMMIT: four statements, one round trip.
+    expect(delta(before, counts(h), read.servedBy)).toEqual({ routed: 4, roundTrips: 1 });
+    expect(read.token! >= token!).toBe(true);
+  });
+
+  it('tries a replica right after a write, before any news of it, without waiting', async () => {
+    const { result: id, token } = await h.router.write((em) => insertNote(em, 'a guess'));
+    await waitForReplicasToCatchUp();
+    // The router has not refreshed: as far as it knows, no replica has this write yet.
+    for (const node of h.module.get(ReplicaStatusView).list(token).slice(1))
+      expect(node.why_not).toMatch(/the read needs/);
+    const read = await h.router.read((em) => findNote(em, id), { token, waitMs: 0 });
+    expect(read.result).toBe('a guess');
+    expect(replicaNames()).toContain(read.servedBy);
+  });
+
+  it('drops what a replica read before its check said no, and reads on the primary', async () => {
+    await pauseReplay();
+    try {
+      const { result: id, token } = await h.router.write((em) => insertNote(em, 'not there'));
+      const before = counts(h);
+      const read = await h.router.read((em) => findNote(em, id), { token, waitMs: 0 });
+      expect(read).toMatchObject({ result: 'not there', servedBy: PRIMARY_NODE });
+      const tried = replicaNames().filter((n) => delta(before, counts(h), n).routed > 0);
+      expect(tried).toHaveLength(1); // one guess: BEGIN, check, the dropped read, ROLLBACK (not awaited)
+      expect(delta(before, counts(h), tried[0]!)).toEqual({ routed: 4, roundTrips: 1 });
+    } finally {
+      await resumeReplay();
+    }
+  });
+});
+
+/** A live connection's standby only replays forward: what it proved once needs no check again. */
+describeWithNodeControl('a connection that proved a position', () => {
+  const victim = 'replica0';
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await harness({
+      replicas: [{ name: victim, url: nodeUrl(victim) }],
+      poolSize: 1,
+      unreachableReportMs: 0,
+    });
+  });
+
+  afterAll(() => h.close());
+
+  const readWithoutCover = async (id: number, token: bigint) => {
+    const before = counts(h);
+    const read = await h.router.read((em) => findNote(em, id), { token, cover: false });
+    return { read, cost: delta(before, counts(h), victim) };
+  };
+
+  it('is not checked again for it, and a restarted replica proves itself again', async () => {
+    const { result: id, token } = await h.router.write((em) => insertNote(em, 'proven'));
+    await waitForReplicasToCatchUp([victim]);
+    await h.observe();
+    expect((await readWithoutCover(id, token!)).cost.routed).toBe(2); // check + read
+    const again = await readWithoutCover(id, token!);
+    expect(again.read).toMatchObject({ result: 'proven', servedBy: victim });
+    expect(again.cost).toEqual({ routed: 1, roundTrips: 1 }); // the read alone
+
+    const cluster = testCluster();
+    await cluster.stopNode(victim, 'fast');
+    await cluster.startNode(victim, { foreground: false });
+    await cluster.waitReady(victim);
+    await waitForReplicasToCatchUp([victim]);
+    let first;
+    for (let i = 0; i < 20; i++) {
+      first = await readWithoutCover(id, token!);
+      if (first.read.servedBy === victim) break;
+    }
+    expect(first.read).toMatchObject({ result: 'proven', servedBy: victim });
+    expect(first.cost.routed).toBe(2); // a new connection: checked again
+  });
+});
