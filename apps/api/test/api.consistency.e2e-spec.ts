@@ -25,8 +25,9 @@ interface Outcome {
 
 /**
  * `users` riders each write `rides` rides and read every one back at once,
- * half of them sending the write's Consistency-Token, half relying on the
- * stored min_lsn. A read that is not 200 with the written distance is stale.
+ * half of them sending the write's Consistency-Token, half sending none (the
+ * API then takes the primary's position as it authenticates the rider there).
+ * A read that is not 200 with the written distance is stale.
  */
 async function readYourWrites(url: string, users: number, rides: number): Promise<Outcome> {
   const outcome: Outcome = { stale: 0, reads: 0, servedBy: new Map() };

@@ -3,6 +3,7 @@ import { Ride } from './entities/ride.entity';
 import { User } from './entities/user.entity';
 import { InitialSchema1732000000100 } from './migrations/1732000000100-initial-schema.migration';
 import { IdempotencyKeys1732000000200 } from './migrations/1732000000200-idempotency-keys.migration';
+import { DropUserMinLsn1732000000300 } from './migrations/1732000000300-drop-user-min-lsn.migration';
 
 export const ENTITIES = [User, Ride];
 
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   CreateReplicaStatuses1732000000000,
   InitialSchema1732000000100,
   IdempotencyKeys1732000000200,
+  DropUserMinLsn1732000000300,
 ];

@@ -1,6 +1,6 @@
 import { DatabaseConfig } from '@app/config';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsNumber, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsNumber, IsOptional, Matches, Max, Min, MinLength } from 'class-validator';
 
 /** Every setting of the API, from the environment (see `.env` and the README). */
 export class ApiConfig extends DatabaseConfig {
@@ -25,6 +25,14 @@ export class ApiConfig extends DatabaseConfig {
   @Type(() => Number) @IsInt() @Min(100) DB_STATEMENT_TIMEOUT_MS = 10_000;
   /** How long an Idempotency-Key of POST /rides is remembered. */
   @Type(() => Number) @IsInt() @Min(1) @Max(24 * 30) IDEMPOTENCY_KEY_TTL_HOURS = 24;
+  /**
+   * Signs Consistency-Tokens (HMAC), so that every API process with the same
+   * secret honours another's tokens without asking the primary. Unset: bare
+   * WAL positions, checked against the primary when ahead of what this process knows.
+   */
+  @IsOptional()
+  @MinLength(16, { message: 'must have at least 16 characters' })
+  TOKEN_SECRET?: string;
   /** Optional read weights, `replica0=2,replica1=1` (default 1 each). */
   @IsOptional()
   @Matches(/^([\w.-]+=\d+(\.\d+)?)(,[\w.-]+=\d+(\.\d+)?)*$/, {

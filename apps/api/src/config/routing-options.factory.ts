@@ -16,6 +16,7 @@ export function routingOptions(config: ApiConfig): ReplicaRoutingModuleOptions {
     primaryCooldownMs: config.PRIMARY_COOLDOWN_MS,
     connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
     statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+    tokenSecret: config.TOKEN_SECRET,
     applicationName: 'rocket-rides-api',
   };
 }

@@ -3,7 +3,6 @@ import { Ride } from '@app/rides-schema';
 import { ReplicaRouter } from '@app/replica-routing';
 import type { EntityManager } from 'typeorm';
 import { ApiConfig } from '../config/api.config';
-import { UsersService } from '../users/users.service';
 import { requestHash } from './idempotency';
 
 @Injectable()
@@ -12,14 +11,14 @@ export class RidesService {
 
   constructor(
     private readonly router: ReplicaRouter,
-    private readonly users: UsersService,
     private readonly config: ApiConfig,
   ) {}
 
   /**
-   * Writes the ride on the primary, then raises the user's min_lsn to the
-   * write's post-commit token. (Storing it inside the ride's transaction, as
-   * the original demo does, would store a position before the commit record.)
+   * Writes the ride on the primary: one transaction, one commit. The response
+   * carries the write's post-commit token; a later request without a token
+   * authenticates on the primary and takes the primary's position then, which
+   * covers this write too (see UsersService.authenticate).
    *
    * With an idempotency key, the key is claimed in the ride's own transaction:
    * a retry (even a concurrent one, which waits on the key's row) finds the
@@ -32,7 +31,7 @@ export class RidesService {
   ): Promise<{ ride: Ride; replayed: boolean }> {
     const rounded = Math.round(distance * 10) / 10;
     const hash = requestHash({ distance: rounded });
-    const { result, token } = await this.router.write(async (em) => {
+    const { result } = await this.router.write(async (em) => {
       if (key !== undefined && !(await this.claimKey(em, userId, key, hash))) {
         return { ride: await this.replay(em, userId, key, hash), replayed: true };
       }
@@ -46,8 +45,6 @@ export class RidesService {
       }
       return { ride, replayed: false };
     });
-    // Also on a replay: the client may not have seen the first response, so make sure it is covered.
-    await this.users.raiseMinLsn(userId, token!);
     return result;
   }
 
@@ -94,7 +91,7 @@ export class RidesService {
         .where('ride.id = :id AND ride.user_id = :userId', { id, userId })
         .getOne(),
     );
-    this.logger.log(`Reading ride ${id} from server '${servedBy}'`);
+    this.logger.debug(`Reading ride ${id} from server '${servedBy}'`);
     return result;
   }
 

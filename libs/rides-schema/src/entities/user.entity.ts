@@ -1,11 +1,7 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 import { numberFromText } from '../column.transformers';
 
-/**
- * A rider. `min_lsn` (pg_lsn: the position of the user's last write) is not
- * mapped: TypeORM has no pg_lsn type, and it is only read and raised with
- * explicit SQL (`GREATEST`, so that it never goes down).
- */
+/** A rider, who authenticates with an API key. */
 @Entity('users')
 export class User {
   @PrimaryColumn({
