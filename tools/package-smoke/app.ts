@@ -9,7 +9,7 @@ import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import {
-  CreateReplicaStatuses1732000000000,
+  replicaStatusesMigrations,
   formatLsn,
   type NodeStatus,
   ReplicaObserverModule,
@@ -87,7 +87,7 @@ async function main(): Promise<void> {
     await admin.query(`DROP DATABASE IF EXISTS ${DATABASE}`);
     await admin.query(`CREATE DATABASE ${DATABASE}`);
   });
-  await withDataSource(primary.url, [CreateReplicaStatuses1732000000000], async (dataSource) => {
+  await withDataSource(primary.url, replicaStatusesMigrations(), async (dataSource) => {
     const applied = await dataSource.runMigrations();
     say(`database ${DATABASE}: migrations applied: ${applied.map((m) => m.name).join(', ')}`);
   });

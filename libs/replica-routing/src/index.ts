@@ -4,15 +4,19 @@ export { ConsistencyTokens, type ParsedToken } from './consistency-tokens.servic
 export { RoutingContext, RoutingScope } from './routing-context.service';
 export { NodeRegistry } from './node-registry.service';
 export type { QueryCount } from './query-counter.logger';
-export { ReplicaStatusView, type NodeStatus } from './replica-status.view';
+export { ReplicaStatusView, type NodeStatus, type Readiness } from './replica-status.view';
+export { routingMetrics, type ReadOutcome, type WriteOutcome } from './metrics/routing.metrics';
 export { ReplicaObserverModule } from './observer/replica-observer.module';
 export { ReplicaObserver } from './observer/replica-observer.service';
 export { ConsistencyMiddleware } from './http/consistency.middleware';
 export { ConsistencyInterceptor } from './http/consistency.interceptor';
 export { UsePrimary } from './decorators/use-primary.decorator';
 export {
+  AddReplicaStatusLagSeconds1732000000010,
   CreateReplicaStatuses1732000000000,
+  replicaStatusesLagSecondsMigration,
   replicaStatusesMigration,
+  replicaStatusesMigrations,
 } from './migrations/create-replica-statuses.migration';
 export { ReplicaRoutingError } from './exceptions/replica-routing.exception';
 export {

@@ -27,6 +27,8 @@ export interface ReplicaAnswer<T> {
   replayed: Lsn | null | undefined;
   /** Absent when the replica had not replayed the token (within the wait). */
   served?: Outcome<T>;
+  /** How long the read waited for the replica to replay the token, when it did. */
+  waitedMs?: number;
 }
 
 /**
@@ -92,16 +94,19 @@ export class NodeExecutor {
     work: Work<T>,
     opts: { waitMs: number; cover: boolean },
   ): Promise<ReplicaAnswer<T>> {
-    const deadline = Date.now() + opts.waitMs;
+    const started = Date.now();
     let replayed = await replayPosition(runner);
-    while (replayed !== null && token !== null && replayed < token && Date.now() < deadline) {
+    const mustWait = replayed !== null && token !== null && replayed < token && opts.waitMs > 0;
+    while (replayed !== null && token !== null && replayed < token) {
+      if (Date.now() >= started + opts.waitMs) break;
       await sleep(this.options.replicaWaitPollMs);
       replayed = await replayPosition(runner);
     }
-    if (replayed === null || (token !== null && replayed < token)) return { replayed };
+    const waited = mustWait ? { waitedMs: Date.now() - started } : {};
+    if (replayed === null || (token !== null && replayed < token)) return { replayed, ...waited };
     const result = await work(runner.manager, name);
     const seen = opts.cover ? await replayPosition(runner) : replayed;
-    return { replayed, served: { result, token: seen } };
+    return { replayed, served: { result, token: seen }, ...waited };
   }
 
   async readOnPrimary<T>(work: Work<T>, cover: boolean): Promise<Outcome<T>> {

@@ -12,6 +12,8 @@ export interface NodeRecord {
   source: 'observer' | 'read' | null;
   /** Bytes behind the primary, as the observer last measured. */
   lagBytes: number | null;
+  /** Seconds behind, from the replay timestamp, as the observer last measured. */
+  lagSeconds: number | null;
 
   /** Last report: the observer's row, or this process's own reads. */
   reachable: boolean;
@@ -36,6 +38,7 @@ export function newRecord(): NodeRecord {
     observedAt: null,
     source: null,
     lagBytes: null,
+    lagSeconds: null,
     reachable: true,
     reachableSince: 0,
     failures: 0,

@@ -11,6 +11,7 @@ const row = (name: string, at: string, observedAt: number, reachable = true): Re
   observedAt,
   reachable,
   lagBytes: 0,
+  lagSeconds: 0,
   error: null,
 });
 

@@ -100,6 +100,7 @@ export class NodeState {
         observedAt: row.observedAt,
         source: 'observer',
         lagBytes: row.lagBytes,
+        lagSeconds: row.lagSeconds,
       });
       this.report(r, row.reachable, true);
     }

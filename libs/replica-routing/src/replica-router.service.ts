@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { describeError, isRetryableElsewhere } from './db-errors.util';
-import { InvalidConsistencyTokenError } from './exceptions/invalid-consistency-token.exception';
 import { NoNodeAvailableError } from './exceptions/no-node-available.exception';
 import { NoTransactionError } from './exceptions/no-transaction.exception';
 import { PrimaryUnavailableError } from './exceptions/primary-unavailable.exception';
@@ -13,13 +12,16 @@ import type {
   Work,
   WriteOptions,
 } from './interfaces/routed.interface';
+import { ClientTokenGate } from './client-token.gate';
 import { ConsistencyTokens } from './consistency-tokens.service';
 import { formatLsn, maxLsn, type Lsn } from './lsn.util';
 import { attempt } from './node-attempt';
 import { NodeExecutor, type Outcome } from './node-executor.service';
 import { NodeState } from './node-state.service';
 import { PRIMARY_NODE, RESOLVED_OPTIONS } from './replica-routing.constants';
+import { routingMetrics, type ReadOutcome } from './metrics/routing.metrics';
 import { ReplicaSelector } from './replica-selector.service';
+import type { SelectionPlan } from './replica-selection.policy';
 import { RoutingContext, type Callback, type TransactionState } from './routing-context.service';
 import { runCallbacks } from './transaction-callbacks';
 
@@ -32,7 +34,6 @@ import { runCallbacks } from './transaction-callbacks';
 @Injectable()
 export class ReplicaRouter {
   private readonly logger = new Logger(ReplicaRouter.name);
-  private primaryPositionCheck: Promise<Lsn | null> | undefined;
 
   constructor(
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedReplicaRoutingOptions,
@@ -41,6 +42,7 @@ export class ReplicaRouter {
     private readonly executor: NodeExecutor,
     private readonly state: NodeState,
     private readonly tokens: ConsistencyTokens,
+    private readonly gate: ClientTokenGate,
   ) {}
 
   /** Runs `work` on the primary (in a transaction by default) and returns its post-commit token. */
@@ -71,9 +73,13 @@ export class ReplicaRouter {
           ),
         );
       } catch (error) {
+        routingMetrics.writes.inc({
+          outcome: error instanceof PrimaryUnavailableError ? 'primary_unavailable' : 'rolled_back',
+        });
         await runCallbacks(this.logger, 'afterRollback', callbacks.afterRollback);
         throw error;
       }
+      routingMetrics.writes.inc({ outcome: 'committed' });
       const token = written.token ?? (await this.positionAfterCommit());
       this.state.observePrimary(token);
       scope.raise(token);
@@ -97,10 +103,10 @@ export class ReplicaRouter {
     const token = maxLsn(this.tokens.toLsn(options.token), scope?.token);
     const cover = options.cover ?? true;
     const waitMs = options.waitMs ?? this.options.replicaWaitMs;
-    const plan =
-      options.primary || scope?.primary
-        ? { replicas: [], primaryFirst: true }
-        : this.selector.plan(token);
+    const forced = options.primary === true || scope?.primary === true;
+    const plan = forced
+      ? { replicas: [], primaryFirst: true, guess: false }
+      : this.selector.plan(token);
     const order = plan.primaryFirst
       ? [PRIMARY_NODE, ...plan.replicas]
       : [...plan.replicas, PRIMARY_NODE];
@@ -120,6 +126,10 @@ export class ReplicaRouter {
         }
         scope?.raise(outcome.token);
         scope?.recordServedBy(node);
+        routingMetrics.reads.inc({
+          node,
+          outcome: lastError !== undefined ? 'retried' : this.why(node, forced, token, plan),
+        });
         return { result: outcome.result, servedBy: node, token: maxLsn(outcome.token, token) };
       } catch (error) {
         if (!(error instanceof PrimaryUnavailableError) && !isRetryableElsewhere(error))
@@ -130,6 +140,13 @@ export class ReplicaRouter {
     }
     if (order.length === 1 && lastError instanceof PrimaryUnavailableError) throw lastError;
     throw new NoNodeAvailableError(attempts, lastError);
+  }
+
+  private why(node: string, forced: boolean, token: Lsn | null, plan: SelectionPlan): ReadOutcome {
+    if (node !== PRIMARY_NODE) return plan.guess ? 'replica_guess' : 'replica';
+    if (forced) return 'primary_forced';
+    if (token === null && this.options.tokenlessReads === 'primary') return 'primary_tokenless';
+    return plan.primaryFirst && plan.replicas.length > 0 ? 'primary_share' : 'primary_no_replica';
   }
 
   /** Runs `fn` with every read of it on the primary (nested scopes stay on the primary). */
@@ -181,51 +198,11 @@ export class ReplicaRouter {
   }
 
   /**
-   * Parses a token a client sent, in either form. A signed token (see
-   * `tokenSecret`) was minted by an API process from a real position: trusted
-   * as is. An unsigned one ahead of the primary could only force every read
-   * onto the primary: refused. Without a secret the primary is asked for its
-   * position (once for all concurrent callers), only when the token is newer
-   * than any position this process knows of; with one, never: an unsigned
-   * token is taken only up to that known position.
+   * Parses a token a client sent and refuses one that is malformed, forged,
+   * or ahead of the primary (see {@link ClientTokenGate}).
    */
-  async acceptClientToken(text: string): Promise<Lsn> {
-    const { lsn: token, signed } = this.tokens.parse(text);
-    if (signed) {
-      this.state.observePrimary(token);
-      return token;
-    }
-    const known = this.state.primaryLsn;
-    if (known !== null && token <= known) return token;
-    const current = this.tokens.signing ? known : await this.askPrimaryPosition();
-    // When the primary cannot be asked the token cannot be disproved: accept it (it cannot hurt the
-    // primary, which is down); reads then go to a replica that has reached it, or fail with a 503.
-    if (this.tokens.signing || (current !== null && token > current)) {
-      throw new InvalidConsistencyTokenError(
-        text,
-        current === null
-          ? 'an unsigned token cannot be checked here: send back a signed Consistency-Token'
-          : `it is ahead of the primary's WAL position ${formatLsn(current)}`,
-        'ahead_of_primary',
-      );
-    }
-    return token;
-  }
-
-  /** The primary's position, asked once for all concurrent callers; null when it cannot be asked. */
-  private askPrimaryPosition(): Promise<Lsn | null> {
-    this.primaryPositionCheck ??= attempt(this.state, PRIMARY_NODE, () =>
-      this.executor.primaryPosition(),
-    )
-      .then(
-        (lsn) => {
-          this.state.observePrimary(lsn);
-          return this.state.primaryLsn;
-        },
-        () => null,
-      )
-      .finally(() => (this.primaryPositionCheck = undefined));
-    return this.primaryPositionCheck;
+  acceptClientToken(text: string): Promise<Lsn> {
+    return this.gate.accept(text);
   }
 
   private async readOnPrimary<T>(work: Work<T>, cover: boolean): Promise<Outcome<T>> {
@@ -247,7 +224,14 @@ export class ReplicaRouter {
       this.executor.readOnReplica(node, token, work, opts),
     );
     if (answer.replayed !== undefined) this.state.observeReplay(node, answer.replayed);
-    if (!answer.served) this.state.recordRefusal(node);
+    if (answer.waitedMs !== undefined) {
+      routingMetrics.waitSeconds.observe(answer.waitedMs / 1000);
+      if (!answer.served) routingMetrics.waitTimeouts.inc({ node });
+    }
+    if (!answer.served) {
+      this.state.recordRefusal(node);
+      routingMetrics.checkRefused.inc({ node });
+    }
     return answer.served;
   }
 

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ClientTokenGate } from './client-token.gate';
 import { ConsistencyTokens } from './consistency-tokens.service';
 import { ConsistencyInterceptor } from './http/consistency.interceptor';
 import { ConsistencyMiddleware } from './http/consistency.middleware';
@@ -46,6 +47,7 @@ const exported = [
     StatusRefresher,
     ReplicaSelector,
     NodeExecutor,
+    ClientTokenGate,
     ...exported,
   ],
   exports: exported,

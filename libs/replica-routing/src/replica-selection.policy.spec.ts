@@ -43,6 +43,7 @@ describe('planRead', () => {
     );
     expect(plan.replicas.sort()).toEqual(['b', 'c']);
     expect(plan.primaryFirst).toBe(false);
+    expect(plan.guess).toBe(false);
   });
 
   it('falls back to the primary when no replica is eligible or worth a try', () => {
@@ -50,6 +51,7 @@ describe('planRead', () => {
     expect(planRead(input({ replicas }))).toEqual({
       replicas: [],
       primaryFirst: true,
+      guess: false,
     });
   });
 
@@ -70,6 +72,7 @@ describe('planRead', () => {
     expect(planRead(input({ token: null, replicas: [replica('a', 200n)] }))).toEqual({
       replicas: [],
       primaryFirst: true,
+      guess: false,
     });
   });
 
@@ -135,6 +138,7 @@ describe('planRead', () => {
       );
       expect(plan.replicas).toHaveLength(1);
       expect(plan.primaryFirst).toBe(false);
+      expect(plan.guess).toBe(true);
       chosen.add(plan.replicas[0]!);
     }
     expect([...chosen].sort()).toEqual(['a', 'b']);

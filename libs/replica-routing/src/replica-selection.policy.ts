@@ -26,6 +26,8 @@ export interface SelectionPlan {
   replicas: string[];
   /** Whether the primary is tried before the replicas (the primary read share). */
   primaryFirst: boolean;
+  /** True when the one replica offered is a guess: none was known to have the token. */
+  guess: boolean;
 }
 
 /**
@@ -35,12 +37,13 @@ export interface SelectionPlan {
  */
 export function planRead(input: SelectionInput): SelectionPlan {
   if (input.token === null && input.tokenlessReads === 'primary') {
-    return { replicas: [], primaryFirst: true };
+    return { replicas: [], primaryFirst: true, guess: false };
   }
   const usable = input.replicas.filter((r) => r.available && r.weight > 0);
   const eligible = usable.filter((r) => positionProblem(r, input) === null);
   let ordered = weightedShuffle(eligible, input.random).map((r) => r.name);
-  if (ordered.length === 0 && input.token !== null) {
+  const guess = ordered.length === 0 && input.token !== null;
+  if (guess) {
     // Nobody is known to be there yet (the usual case right after a write, as the known
     // positions are a little old): try one streaming replica, chosen by weight like any read.
     // Its in-band check decides; the read may wait on it (replicaWaitMs).
@@ -51,7 +54,11 @@ export function planRead(input: SelectionInput): SelectionPlan {
     ordered = waitOn ? [waitOn.name] : [];
   }
   const primaryFirst = ordered.length === 0 || input.random() < input.primaryReadShare;
-  return { replicas: ordered.slice(0, input.maxReplicaAttempts), primaryFirst };
+  return {
+    replicas: ordered.slice(0, input.maxReplicaAttempts),
+    primaryFirst,
+    guess: guess && ordered.length > 0,
+  };
 }
 
 /**

@@ -12,6 +12,7 @@ interface RawRow {
   observed_ms: number;
   reachable: boolean;
   lag_bytes: string | null;
+  lag_seconds: number | null;
   last_error: string | null;
 }
 
@@ -26,7 +27,7 @@ export class ReplicaStatusStore {
 
   async load(dataSource: DataSource): Promise<ReplicaStatusRow[]> {
     const rows: RawRow[] = await dataSource.query(
-      `SELECT name, role, last_lsn::text AS lsn, lag_bytes::text AS lag_bytes, reachable, last_error,
+      `SELECT name, role, last_lsn::text AS lsn, lag_bytes::text AS lag_bytes, lag_seconds, reachable, last_error,
               (extract(epoch FROM observed_at) * 1000)::float8 AS observed_ms
          FROM ${this.table}`,
     );
@@ -37,6 +38,7 @@ export class ReplicaStatusStore {
       observedAt: Number(r.observed_ms),
       reachable: r.reachable,
       lagBytes: r.lag_bytes === null ? null : Number(r.lag_bytes),
+      lagSeconds: r.lag_seconds === null ? null : Number(r.lag_seconds),
       error: r.last_error,
     }));
   }
@@ -48,12 +50,13 @@ export class ReplicaStatusStore {
   async save(dataSource: DataSource, rows: readonly ReplicaStatusRow[]): Promise<void> {
     if (rows.length === 0) return;
     await dataSource.query(
-      `INSERT INTO ${this.table} AS t (name, role, last_lsn, observed_at, reachable, lag_bytes, last_error)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::pg_lsn[], $4::timestamptz[], $5::bool[], $6::bigint[], $7::text[])
+      `INSERT INTO ${this.table} AS t (name, role, last_lsn, observed_at, reachable, lag_bytes, last_error, lag_seconds)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::pg_lsn[], $4::timestamptz[], $5::bool[], $6::bigint[], $7::text[], $8::float8[])
        ON CONFLICT (name) DO UPDATE SET
          role = excluded.role,
          last_lsn = COALESCE(excluded.last_lsn, t.last_lsn),
          lag_bytes = CASE WHEN excluded.reachable THEN excluded.lag_bytes ELSE t.lag_bytes END,
+         lag_seconds = CASE WHEN excluded.reachable THEN excluded.lag_seconds ELSE t.lag_seconds END,
          observed_at = excluded.observed_at,
          reachable = excluded.reachable,
          last_error = excluded.last_error`,
@@ -65,6 +68,7 @@ export class ReplicaStatusStore {
         rows.map((r) => r.reachable),
         rows.map((r) => (r.lagBytes === null ? null : String(r.lagBytes))),
         rows.map((r) => r.error),
+        rows.map((r) => r.lagSeconds),
       ],
     );
   }

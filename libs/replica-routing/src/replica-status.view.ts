@@ -4,6 +4,7 @@ import { formatLsn, type Lsn } from './lsn.util';
 import { NodeRegistry } from './node-registry.service';
 import { NodeState } from './node-state.service';
 import { PRIMARY_NODE, RESOLVED_OPTIONS } from './replica-routing.constants';
+import { StatusRefresher } from './status-refresher.service';
 
 export interface NodeStatus {
   name: string;
@@ -15,6 +16,8 @@ export interface NodeStatus {
   source: 'observer' | 'read' | null;
   reachable: boolean | null;
   lag_bytes: number | null;
+  /** Seconds since the last transaction the replica replayed was committed (observer). */
+  lag_seconds: number | null;
   healthy: boolean;
   benched_for_ms: number;
   last_error: string | null;
@@ -27,14 +30,46 @@ export interface NodeStatus {
   queries: { total: number; routed: number };
 }
 
-/** The routing picture of this process, for an operator (`GET /replicas`). */
+export interface Readiness {
+  ready: boolean;
+  /** Why not, when not ready. */
+  reasons: string[];
+}
+
+/** The routing picture of this process, for an operator (`GET /replicas`) and a readiness probe. */
 @Injectable()
 export class ReplicaStatusView {
   constructor(
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedReplicaRoutingOptions,
     private readonly state: NodeState,
     private readonly registry: NodeRegistry,
+    private readonly refresher: StatusRefresher,
   ) {}
+
+  /**
+   * Not ready while no node can serve (the primary behind its breaker and no
+   * replica usable), or while the replica positions are older than
+   * `maxStatusAgeMs` (default: 20 refresh periods, at least 5 s) because the
+   * status table cannot be read.
+   */
+  readiness(maxStatusAgeMs = Math.max(5000, 20 * this.options.statusRefreshMs)): Readiness {
+    const reasons: string[] = [];
+    const replicas = this.options.replicas.map((r) => r.name);
+    const primary = this.state.whyNot(PRIMARY_NODE);
+    if (primary !== null && replicas.every((name) => this.state.whyNot(name) !== null))
+      reasons.push(`the primary is ${primary}, and no replica can serve`);
+    if (replicas.length > 0 && this.options.statusRefreshMs > 0) {
+      const at = this.refresher.lastRefreshedAt;
+      const age = at === undefined ? undefined : this.state.now() - at;
+      if (age === undefined || age > maxStatusAgeMs)
+        reasons.push(
+          age === undefined
+            ? 'replica positions were never loaded from the status table'
+            : `replica positions are ${age} ms old (more than ${maxStatusAgeMs} ms)`,
+        );
+    }
+    return { ready: reasons.length === 0, reasons };
+  }
 
   /** Every node, the primary first; `token` (a read's required position) makes `why_not` specific. */
   list(token?: Lsn | null): NodeStatus[] {
@@ -51,6 +86,7 @@ export class ReplicaStatusView {
         source: primary ? null : r.source,
         reachable: primary || r.observedAt === null ? null : r.reachable,
         lag_bytes: primary ? 0 : r.lagBytes,
+        lag_seconds: primary ? 0 : r.lagSeconds,
         healthy: benchedForMs === 0 && r.failures === 0,
         benched_for_ms: benchedForMs,
         last_error: r.lastError,

@@ -19,6 +19,7 @@ const row = (
   observedAt,
   reachable,
   lagBytes: 0,
+  lagSeconds: 0,
   error: null,
 });
 
@@ -32,6 +33,7 @@ describe('StatusRefresher', () => {
   // store can tell which node it was asked to read from.
   const registry = {
     names: ['primary', 'replica0'],
+    replicaNames: ['replica0'],
     get: (name: string) => Promise.resolve(name as unknown as DataSource),
   } as unknown as NodeRegistry;
   let asked: string[];

@@ -10,6 +10,7 @@ import type { ReplicaStatusRow } from './interfaces/replica-status.interface';
 import { NodeRegistry } from './node-registry.service';
 import { NodeState } from './node-state.service';
 import { RESOLVED_OPTIONS } from './replica-routing.constants';
+import { recordLag, routingMetrics } from './metrics/routing.metrics';
 import { ReplicaStatusStore } from './replica-status.store';
 
 /**
@@ -24,6 +25,8 @@ export class StatusRefresher implements OnApplicationBootstrap, BeforeApplicatio
   private timer: NodeJS.Timeout | undefined;
   private refreshing: Promise<void> | undefined;
   private lastError: string | null = null;
+  /** When rows were last loaded (the state's clock); undefined until the first success. */
+  lastRefreshedAt: number | undefined;
 
   constructor(
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedReplicaRoutingOptions,
@@ -53,6 +56,7 @@ export class StatusRefresher implements OnApplicationBootstrap, BeforeApplicatio
   private async load(): Promise<void> {
     try {
       this.state.applyStatusRows(await this.readRows());
+      this.lastRefreshedAt = this.state.now();
       this.lastError = null;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -60,6 +64,14 @@ export class StatusRefresher implements OnApplicationBootstrap, BeforeApplicatio
         this.logger.warn(`cannot refresh replica statuses: ${message}`);
       this.lastError = message;
     }
+    this.recordGauges();
+  }
+
+  /** `replica_routing_node_available` and the lag gauges, from what this process knows now. */
+  private recordGauges(): void {
+    for (const name of this.registry.names)
+      routingMetrics.nodeAvailable.set({ node: name }, this.state.whyNot(name) === null ? 1 : 0);
+    recordLag(this.registry.replicaNames.map((name) => ({ name, ...this.state.get(name) })));
   }
 
   /**

@@ -8,7 +8,7 @@ import {
   ReplicaRouter,
   ReplicaRoutingModule,
   ReplicaStatusView,
-  replicaStatusesMigration,
+  replicaStatusesMigrations,
 } from '../src';
 import { e2eEnv, replicaNames, sql } from '../../../test/e2e/cluster.control';
 import { clusterNodes } from './routing.harness';
@@ -24,7 +24,7 @@ describe('ReplicaObserverModule with its own status table', () => {
     const migrator = new DataSource({
       type: 'postgres',
       url: e2eEnv().primaryUrl,
-      migrations: [replicaStatusesMigration(table)],
+      migrations: replicaStatusesMigrations(table),
       migrationsTableName: 'observer_test_migrations',
     });
     await migrator.initialize();

@@ -1,4 +1,4 @@
-import { CreateReplicaStatuses1732000000000 } from '@app/replica-routing';
+import { replicaStatusesMigrations } from '@app/replica-routing';
 import { Ride } from './entities/ride.entity';
 import { User } from './entities/user.entity';
 import { InitialSchema1732000000100 } from './migrations/1732000000100-initial-schema.migration';
@@ -9,7 +9,7 @@ export const ENTITIES = [User, Ride];
 
 /** Every migration, in order. Applied to the primary only; replicas get them by replication. */
 export const MIGRATIONS = [
-  CreateReplicaStatuses1732000000000,
+  ...replicaStatusesMigrations(),
   InitialSchema1732000000100,
   IdempotencyKeys1732000000200,
   DropUserMinLsn1732000000300,

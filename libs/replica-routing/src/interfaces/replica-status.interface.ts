@@ -10,5 +10,7 @@ export interface ReplicaStatusRow {
   observedAt: number;
   reachable: boolean;
   lagBytes: number | null;
+  /** Seconds since the last transaction the replica replayed was committed (`pg_last_xact_replay_timestamp()`); grows while the primary is idle. */
+  lagSeconds: number | null;
   error: string | null;
 }

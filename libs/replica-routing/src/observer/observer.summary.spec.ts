@@ -9,6 +9,7 @@ const row = (name: string, extra: Partial<ReplicaStatusRow> = {}): ReplicaStatus
   observedAt: 0,
   reachable: true,
   lagBytes: name === 'primary' ? null : 0,
+  lagSeconds: null,
   error: null,
   ...extra,
 });

@@ -12,6 +12,7 @@ import type { ReplicaStatusRow } from '../interfaces/replica-status.interface';
 import { NodeRegistry } from '../node-registry.service';
 import { PRIMARY_NODE } from '../replica-routing.constants';
 import { ReplicaStatusStore } from '../replica-status.store';
+import { recordLag } from '../metrics/routing.metrics';
 import { summarize } from './observer.summary';
 import { RESOLVED_OBSERVER_OPTIONS } from './replica-observer.module-definition';
 import { ReplicaProbe } from './replica-probe.service';
@@ -66,6 +67,7 @@ export class ReplicaObserver implements OnApplicationBootstrap, BeforeApplicatio
 
   private async observe(n: number): Promise<ReplicaStatusRow[]> {
     const rows = await this.probe.probeAll(this.options.timeoutMs);
+    recordLag(rows.filter((r) => r.role === 'replica' && r.reachable));
     const saved = await this.save(rows);
     if (saved && this.options.heartbeatFile) await writeFile(this.options.heartbeatFile, String(n));
     this.logger.log(`tick ${n}: ${summarize(rows)}${saved ? '' : '; NOT SAVED (primary down)'}`);

@@ -9,6 +9,7 @@ import { PRIMARY_NODE } from '../replica-routing.constants';
 interface Probe {
   lsn: Lsn | null;
   standby: boolean;
+  lagSeconds: number | null;
 }
 
 /**
@@ -35,10 +36,11 @@ export class ReplicaProbe {
           observedAt,
           reachable: false,
           lagBytes: null,
+          lagSeconds: null,
           error: describeError(result.reason),
         };
       }
-      const { lsn, standby } = result.value;
+      const { lsn, standby, lagSeconds } = result.value;
       const wrongRole = standby !== (role === 'replica');
       return {
         name,
@@ -51,6 +53,7 @@ export class ReplicaProbe {
           role === 'replica' && primary !== null && lsn !== null
             ? Number(primary > lsn ? primary - lsn : 0n)
             : null,
+        lagSeconds: role === 'replica' && !wrongRole ? lagSeconds : null,
         error: wrongRole
           ? standby
             ? 'node is in recovery (not a primary)'

@@ -10,6 +10,8 @@ export interface CheckedRead<T> {
   replayed: Lsn | null;
   /** Present when `replayed` covered the token: the work's result and a token covering what it saw. */
   served?: { result: T; token: Lsn };
+  /** How long the read waited for the replica to replay the token, when it did. */
+  waitedMs?: number;
 }
 
 export interface CheckedReadInput<T> {
@@ -39,6 +41,8 @@ export interface CheckedReadInput<T> {
 export async function checkedRead<T>(input: CheckedReadInput<T>): Promise<CheckedRead<T>> {
   const { connection, token, cover } = input;
   const deadline = Date.now() + input.waitMs;
+  let waitStart: number | undefined;
+  const waited = () => (waitStart === undefined ? {} : { waitedMs: Date.now() - waitStart });
   const send = (sql: string, trip: boolean) => {
     input.count.total++;
     input.count.routed++;
@@ -71,16 +75,18 @@ export async function checkedRead<T>(input: CheckedReadInput<T>): Promise<Checke
         throw error;
       }
       if (cover) void end('COMMIT');
-      return { replayed, served: { result, token: replayed } };
+      return { replayed, served: { result, token: replayed }, ...waited() };
     }
     await settled(attempt);
     if (cover) void end('ROLLBACK');
-    if (replayed === null || token === null || Date.now() >= deadline) return { replayed };
+    if (replayed === null || token === null || Date.now() >= deadline)
+      return { replayed, ...waited() };
+    waitStart ??= Date.now();
     while (replayed !== null && replayed < token && Date.now() < deadline) {
       await sleep(input.pollMs);
       replayed = lsnOfRows((await send(REPLAY_POSITION_SQL, true)).rows);
     }
-    if (replayed === null || replayed < token) return { replayed };
+    if (replayed === null || replayed < token) return { replayed, ...waited() };
   }
 }
 

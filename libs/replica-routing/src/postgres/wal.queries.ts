@@ -52,12 +52,27 @@ export async function insertPosition(on: Queryable): Promise<Lsn> {
   return lsn;
 }
 
-/** What the observer asks every node: its role, and its replayed (standby) or insert (primary) position. */
-export async function nodePosition(on: Queryable): Promise<{ standby: boolean; lsn: Lsn | null }> {
+/**
+ * What the observer asks every node: its role, its replayed (standby) or
+ * insert (primary) position, and for a standby how many seconds behind it is:
+ * 0 when it has replayed all it received, else the age of the last
+ * transaction it replayed (the usual measure; it overstates while the
+ * primary is idle and the replica still behind).
+ */
+export async function nodePosition(
+  on: Queryable,
+): Promise<{ standby: boolean; lsn: Lsn | null; lagSeconds: number | null }> {
   const [row] = (await on.query(
     `SELECT pg_is_in_recovery() AS standby,
             (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()
-                  ELSE pg_current_wal_insert_lsn() END)::text AS lsn`,
-  )) as { standby: boolean; lsn: string | null }[];
-  return { standby: row!.standby, lsn: parseDbLsn(row!.lsn) };
+                  ELSE pg_current_wal_insert_lsn() END)::text AS lsn,
+            (CASE WHEN NOT pg_is_in_recovery() THEN NULL
+                  WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+                  ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END)::float8 AS lag_seconds`,
+  )) as { standby: boolean; lsn: string | null; lag_seconds: number | null }[];
+  return {
+    standby: row!.standby,
+    lsn: parseDbLsn(row!.lsn),
+    lagSeconds: row!.lag_seconds === null ? null : Math.max(0, Number(row!.lag_seconds)),
+  };
 }

@@ -1,0 +1,70 @@
+import type { NodeRegistry } from './node-registry.service';
+import { NodeState } from './node-state.service';
+import { parseLsn } from './lsn.util';
+import { resolveOptions } from './replica-routing.options';
+import { ReplicaStatusView } from './replica-status.view';
+import type { StatusRefresher } from './status-refresher.service';
+
+describe('ReplicaStatusView.readiness', () => {
+  const options = resolveOptions({
+    primary: { url: 'postgres://p' },
+    replicas: [{ name: 'r0', url: 'postgres://r0' }],
+    statusRefreshMs: 250,
+  });
+  let now: number;
+  let state: NodeState;
+  const refresher = { lastRefreshedAt: undefined as number | undefined };
+  const view = () =>
+    new ReplicaStatusView(
+      options,
+      state,
+      { queryCount: () => ({}) } as unknown as NodeRegistry,
+      refresher as StatusRefresher,
+    );
+
+  beforeEach(() => {
+    now = 1_000_000;
+    state = new NodeState(options);
+    state.now = () => now;
+    refresher.lastRefreshedAt = now;
+    state.applyStatusRows([
+      {
+        name: 'r0',
+        role: 'replica',
+        lsn: parseLsn('0/10'),
+        observedAt: now,
+        reachable: true,
+        lagBytes: 0,
+        lagSeconds: 0,
+        error: null,
+      },
+    ]);
+  });
+
+  it('is ready with fresh positions, and with the primary down while a replica can serve', () => {
+    expect(view().readiness()).toEqual({ ready: true, reasons: [] });
+    state.recordFailure('primary', new Error('ECONNREFUSED'));
+    expect(view().readiness().ready).toBe(true);
+  });
+
+  it('is not ready when no node can serve', () => {
+    state.recordFailure('primary', new Error('ECONNREFUSED'));
+    for (let i = 0; i < options.replicaFailureThreshold; i++)
+      state.recordFailure('r0', new Error('ECONNREFUSED'));
+    expect(view().readiness()).toEqual({
+      ready: false,
+      reasons: [expect.stringMatching(/^the primary is benched .* and no replica can serve$/)],
+    });
+  });
+
+  it('is not ready when the positions are older than the bound, or were never loaded', () => {
+    now += 5001;
+    expect(view().readiness().reasons).toEqual([
+      'replica positions are 5001 ms old (more than 5000 ms)',
+    ]);
+    refresher.lastRefreshedAt = undefined;
+    expect(view().readiness().reasons).toEqual([
+      'replica positions were never loaded from the status table',
+    ]);
+  });
+});
