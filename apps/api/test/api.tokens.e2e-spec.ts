@@ -1,0 +1,84 @@
+import { ConsistencyTokens, parseLsn } from '@app/replica-routing';
+import request from 'supertest';
+import { canControlNodes, waitForReplicasToCatchUp } from '../../../test/e2e/cluster.control';
+import { createRider, sleep, startApi, startObserver, type RunningApi } from './api.harness';
+
+const SECRET = 'e2e-token-secret-0123456789abcdef';
+const signedBy = (secret: string) =>
+  new ConsistencyTokens({ tokenSecret: secret } as ConstructorParameters<
+    typeof ConsistencyTokens
+  >[0]);
+
+/** Statements this API process has sent to the primary for requests. */
+async function primaryStatements(
+  api: RunningApi,
+  auth: Record<string, string>,
+  token: string,
+): Promise<number> {
+  const response = await request(api.url)
+    .get('/replicas')
+    .set(auth)
+    .set('Consistency-Token', token)
+    .expect(200);
+  const nodes = response.body.nodes as { name: string; queries: { routed: number } }[];
+  return nodes.find((n) => n.name === 'primary')!.queries.routed;
+}
+
+// Two API processes need two in-process apps: not against a running stack.
+(canControlNodes ? describe : describe.skip)('signed Consistency-Tokens, two API processes', () => {
+  let minting: RunningApi;
+  let reading: RunningApi;
+  let observer: { close(): Promise<void> };
+
+  beforeAll(async () => {
+    minting = await startApi({ TOKEN_SECRET: SECRET });
+    reading = await startApi({ TOKEN_SECRET: SECRET });
+    observer = await startObserver();
+  });
+
+  afterAll(async () => {
+    await observer.close();
+    await Promise.all([minting.close(), reading.close()]);
+  });
+
+  it('a token minted by one process is honoured by the other with no primary statement', async () => {
+    const rider = await createRider(minting.url);
+    expect(rider.token).toMatch(/^[0-9A-F]+\/[0-9A-F]+\.[A-Za-z0-9_-]{22}$/);
+    const written = await request(minting.url)
+      .post('/rides')
+      .set(rider.auth)
+      .send({ distance: 12.5 })
+      .expect(201);
+    const token = written.headers['consistency-token'] as string;
+    await waitForReplicasToCatchUp();
+    await sleep(300); // the reading process loads the replicas' positions
+    const before = await primaryStatements(reading, rider.auth, token);
+    for (let i = 0; i < 5; i++) {
+      const read = await request(reading.url)
+        .get(`/rides/${written.body.id as number}`)
+        .set(rider.auth)
+        .set('Consistency-Token', token)
+        .expect(200);
+      expect(read.body.distance).toBe(12.5);
+      expect(read.headers['served-by']).not.toBe('primary');
+    }
+    expect((await primaryStatements(reading, rider.auth, token)) - before).toBe(0);
+  });
+
+  it('refuses a forged or foreign token, and an unsigned one from the future, before any query', async () => {
+    const rider = await createRider(minting.url);
+    const before = await primaryStatements(reading, rider.auth, rider.token);
+    const lsn = parseLsn(rider.token.split('.')[0]!);
+    const forged = `${rider.token.split('.')[0]}.${'A'.repeat(22)}`;
+    const foreign = signedBy('another-secret-0123456789abcdef').format(lsn);
+    for (const token of [forged, foreign, 'FFFFFFF/0']) {
+      // No Authorization header either: the token is refused before anything else.
+      const response = await request(reading.url)
+        .get('/rides')
+        .set('Consistency-Token', token)
+        .expect(400);
+      expect(response.body.error).toMatch(/Invalid consistency token/);
+    }
+    expect((await primaryStatements(reading, rider.auth, rider.token)) - before).toBe(0);
+  });
+});
