@@ -13,6 +13,8 @@ export interface ReplicaObserverModuleOptions {
   statusTable?: string;
   /** `application_name` sent to Postgres. Default: `'replica-routing-observer'`. */
   applicationName?: string;
+  /** How often a one-line summary of a tick is logged, in ms (`0`: every tick). A node going down or coming back is logged at once. Default: `10000`. */
+  summaryIntervalMs?: number;
   /** If set, this file is written after every saved tick: a container healthcheck can test its age. Default: none. */
   heartbeatFile?: string;
 }

@@ -1,6 +1,6 @@
 import type { ReplicaStatusRow } from '../interfaces/replica-status.interface';
 import { parseLsn } from '../lsn.util';
-import { summarize } from './observer.summary';
+import { NodeChanges, summarize } from './observer.summary';
 
 const row = (name: string, extra: Partial<ReplicaStatusRow> = {}): ReplicaStatusRow => ({
   name,
@@ -39,5 +39,18 @@ describe('observer tick summary', () => {
         row('replica0', { lagBytes: null }),
       ]),
     ).toBe('primary DOWN (timeout); lag replica0 at 0/19A3018');
+  });
+});
+
+describe('observer state changes', () => {
+  it('says when a node goes down and when it is back, once each', () => {
+    const changes = new NodeChanges();
+    expect(changes.update([row('primary'), row('replica0')])).toEqual([]);
+    const down = row('replica0', { reachable: false, lsn: null, error: 'connect ECONNREFUSED' });
+    expect(changes.update([row('primary'), down])).toEqual([
+      'replica0 is DOWN (connect ECONNREFUSED)',
+    ]);
+    expect(changes.update([row('primary'), down])).toEqual([]);
+    expect(changes.update([row('primary'), row('replica0')])).toEqual(['replica0 is back']);
   });
 });

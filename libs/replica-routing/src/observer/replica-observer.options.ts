@@ -10,6 +10,7 @@ const DEFAULTS = {
   timeoutMs: 400,
   statusTable: 'replica_statuses',
   applicationName: 'replica-routing-observer',
+  summaryIntervalMs: 10_000,
 } as const;
 
 /** The observer's own settings, defaults merged and checked. */
@@ -23,6 +24,8 @@ export function resolveObserverOptions(o: ReplicaObserverModuleOptions): Resolve
     problems.push('intervalMs must be a number >= 10');
   if (!(Number.isFinite(resolved.timeoutMs) && resolved.timeoutMs > 0))
     problems.push('timeoutMs must be a number > 0');
+  if (!(Number.isFinite(resolved.summaryIntervalMs) && resolved.summaryIntervalMs >= 0))
+    problems.push('summaryIntervalMs must be a number >= 0');
   if (problems.length > 0)
     throw new Error(`ReplicaObserverModule: invalid options:\n  - ${problems.join('\n  - ')}`);
   return resolved;

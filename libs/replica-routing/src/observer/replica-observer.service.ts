@@ -13,7 +13,7 @@ import { NodeRegistry } from '../node-registry.service';
 import { PRIMARY_NODE } from '../replica-routing.constants';
 import { ReplicaStatusStore } from '../replica-status.store';
 import { recordLag } from '../metrics/routing.metrics';
-import { summarize } from './observer.summary';
+import { NodeChanges, summarize } from './observer.summary';
 import { RESOLVED_OBSERVER_OPTIONS } from './replica-observer.module-definition';
 import { ReplicaProbe } from './replica-probe.service';
 
@@ -30,6 +30,8 @@ export class ReplicaObserver implements OnApplicationBootstrap, BeforeApplicatio
   private readonly logger = new Logger('Observer');
   private running: Promise<ReplicaStatusRow[]> | undefined;
   private tickNumber = 0;
+  private lastSummaryAt = 0;
+  private readonly changes = new NodeChanges();
 
   constructor(
     @Inject(RESOLVED_OBSERVER_OPTIONS) private readonly options: ResolvedObserverOptions,
@@ -70,7 +72,12 @@ export class ReplicaObserver implements OnApplicationBootstrap, BeforeApplicatio
     recordLag(rows.filter((r) => r.role === 'replica' && r.reachable));
     const saved = await this.save(rows);
     if (saved && this.options.heartbeatFile) await writeFile(this.options.heartbeatFile, String(n));
-    this.logger.log(`tick ${n}: ${summarize(rows)}${saved ? '' : '; NOT SAVED (primary down)'}`);
+    for (const change of this.changes.update(rows)) this.logger.warn(change);
+    const now = Date.now();
+    if (now - this.lastSummaryAt >= this.options.summaryIntervalMs) {
+      this.lastSummaryAt = now;
+      this.logger.log(`tick ${n}: ${summarize(rows)}${saved ? '' : '; NOT SAVED (primary down)'}`);
+    }
     return rows;
   }
 
