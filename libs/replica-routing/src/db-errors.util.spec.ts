@@ -1,5 +1,10 @@
 import { QueryFailedError, QueryRunnerAlreadyReleasedError, type QueryRunner } from 'typeorm';
-import { explainReleasedRunner, isNodeFailure, isRetryableElsewhere } from './db-errors.util';
+import {
+  explainReleasedRunner,
+  isNodeFailure,
+  isRetryableElsewhere,
+  isTransient,
+} from './db-errors.util';
 
 const pgError = (code: string, message = 'x') => Object.assign(new Error(message), { code });
 const wrapped = (code: string, message = 'x') =>
@@ -11,13 +16,27 @@ describe('db error classification', () => {
       'socket refused',
       Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5434'), { code: 'ECONNREFUSED' }),
     ],
-    ['admin shutdown', wrapped('57P01', 'terminating connection due to administrator command')],
     ['starting up', wrapped('57P03', 'the database system is starting up')],
     ['connection class', wrapped('08006')],
     ['dropped socket', new Error('Connection terminated unexpectedly')],
-    ['pool timeout', new Error('timeout exceeded when trying to connect')],
+    ['TCP connect timeout', new Error('Connection terminated due to connection timeout')],
   ])('%s is a node failure', (_, error) => {
     expect(isNodeFailure(error)).toBe(true);
+    expect(isTransient(error)).toBe(false);
+    expect(isRetryableElsewhere(error)).toBe(true);
+  });
+
+  it.each([
+    [
+      'one backend terminated',
+      wrapped('57P01', 'terminating connection due to administrator command'),
+    ],
+    ['too many connections', wrapped('53300', 'sorry, too many clients already')],
+    ['waiting for a pooled connection', new Error('timeout exceeded when trying to connect')],
+    ['this process queue full', Object.assign(new Error('busy'), { code: 'RR_OVERLOADED' })],
+  ])('%s is load: retried elsewhere, never a failure of the node', (_, error) => {
+    expect(isTransient(error)).toBe(true);
+    expect(isNodeFailure(error)).toBe(false);
     expect(isRetryableElsewhere(error)).toBe(true);
   });
 

@@ -2,10 +2,8 @@ import { QueryRunnerAlreadyReleasedError, type QueryRunner } from 'typeorm';
 
 /** SQLSTATEs and socket errors meaning "this node cannot serve now", not "this query is wrong". */
 const NODE_FAILURE_CODES = new Set([
-  '57P01', // admin_shutdown
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now (starting up, shutting down, not yet consistent)
-  '53300', // too_many_connections
   'ECONNREFUSED',
   'ECONNRESET',
   'ETIMEDOUT',
@@ -24,10 +22,26 @@ const RETRY_ELSEWHERE_CODES = new Set([
   '25006', // read_only_sql_transaction: the node is (again) a standby
 ]);
 
+/**
+ * Load, not failure (docs/design.md, "What each failure does"): the node is up
+ * but cannot take this one now. Never benches the node; a read goes
+ * elsewhere, a write fails fast with a short Retry-After.
+ */
+const TRANSIENT_CODES = new Set([
+  '57P01', // admin_shutdown: this one backend was terminated (pg_terminate_backend)
+  '53300', // too_many_connections
+  '53400', // configuration_limit_exceeded
+  'RR_OVERLOADED', // NodeOverloadedError: this process's queue for the node is full
+  'RR_BENCHED', // the node's half-open trial is in flight
+]);
+
+const TRANSIENT_MESSAGES = [
+  /timeout exceeded when trying to connect/i, // waited for a pooled connection: the pool is busy
+];
+
 const NODE_FAILURE_MESSAGES = [
   /connection terminated/i,
   /connection timeout/i,
-  /timeout exceeded when trying to connect/i,
   /query read timeout/i,
   /not queryable/i,
   /terminating connection/i,
@@ -48,8 +62,17 @@ function messagesOf(error: unknown): string {
   return [e.message, e.driverError instanceof Error ? e.driverError.message : ''].join(' ');
 }
 
-/** The node itself is failing (down, restarting, unreachable, saturated). Counts against its health. */
+/** The node is busy or dropped one connection: retry soon or elsewhere, charge nothing. */
+export function isTransient(error: unknown): boolean {
+  const code = codeOf(error);
+  if (code !== undefined) return TRANSIENT_CODES.has(code);
+  const text = messagesOf(error);
+  return TRANSIENT_MESSAGES.some((re) => re.test(text));
+}
+
+/** The node itself is failing (down, restarting, unreachable). Counts against its health. */
 export function isNodeFailure(error: unknown): boolean {
+  if (isTransient(error)) return false;
   const code = codeOf(error);
   if (code && (code.startsWith('08') || NODE_FAILURE_CODES.has(code))) return true;
   const text = messagesOf(error);
@@ -59,7 +82,11 @@ export function isNodeFailure(error: unknown): boolean {
 /** A read that failed this way may be run again on another node. */
 export function isRetryableElsewhere(error: unknown): boolean {
   const code = codeOf(error);
-  return isNodeFailure(error) || (code !== undefined && RETRY_ELSEWHERE_CODES.has(code));
+  return (
+    isTransient(error) ||
+    isNodeFailure(error) ||
+    (code !== undefined && RETRY_ELSEWHERE_CODES.has(code))
+  );
 }
 
 /** A short description for logs and error messages. */

@@ -25,6 +25,7 @@ export {
 } from './exceptions/invalid-consistency-token.exception';
 export { PrimaryUnavailableError } from './exceptions/primary-unavailable.exception';
 export { NoNodeAvailableError } from './exceptions/no-node-available.exception';
+export { NodeOverloadedError } from './exceptions/node-overloaded.exception';
 export { NoTransactionError } from './exceptions/no-transaction.exception';
 export { parseLsn, formatLsn, maxLsn, toLsn, type Lsn } from './lsn.util';
 export {

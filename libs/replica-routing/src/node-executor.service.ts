@@ -151,6 +151,7 @@ export class NodeExecutor {
     mode: 'master' | 'slave',
     fn: (runner: QueryRunner) => Promise<T>,
   ): Promise<T> {
+    const leave = this.registry.admit(name);
     let runner: QueryRunner | undefined;
     try {
       runner = markRouted((await this.registry.get(name)).createQueryRunner(mode));
@@ -160,6 +161,7 @@ export class NodeExecutor {
       throw explainReleasedRunner(error, runner);
     } finally {
       await runner?.release().catch(() => undefined);
+      leave();
     }
   }
 }

@@ -22,8 +22,13 @@ export interface NodeRecord {
 
   /** Consecutive failed attempts (connection refused, lost, timed out). */
   failures: number;
-  /** The breaker is open until then: the primary fails fast, a replica is not chosen. */
+  /**
+   * The breaker is open until then: the primary fails fast, a replica is not
+   * chosen. 0: closed. In the past: half-open, one trial at a time.
+   */
   benchedUntil: number;
+  /** When the half-open breaker's one trial attempt started; null when none is in flight. */
+  trialSince: number | null;
   lastError: string | null;
 
   /** A try on this replica came up short: no read guesses or waits on it before then... */
@@ -43,6 +48,7 @@ export function newRecord(): NodeRecord {
     reachableSince: 0,
     failures: 0,
     benchedUntil: 0,
+    trialSince: null,
     lastError: null,
     noWaitUntil: 0,
     stuckAt: null,

@@ -5,6 +5,7 @@ import type {
   PostgresDataSourceOptions,
   ResolvedReplicaRoutingOptions,
 } from './interfaces/replica-routing-options.interface';
+import { NodeOverloadedError } from './exceptions/node-overloaded.exception';
 import { QueryCounterLogger, type QueryCount } from './query-counter.logger';
 import { PRIMARY_NODE, RESOLVED_OPTIONS } from './replica-routing.constants';
 
@@ -19,6 +20,7 @@ export class NodeRegistry implements OnApplicationShutdown {
   private readonly connecting = new Map<string, Promise<DataSource>>();
   private readonly connected = new Map<string, DataSource>();
   private readonly counts = new Map<string, QueryCount>();
+  private readonly inFlight = new Map<string, number>();
   private closed = false;
 
   constructor(@Inject(RESOLVED_OPTIONS) private readonly options: ResolvedReplicaRoutingOptions) {}
@@ -31,6 +33,24 @@ export class NodeRegistry implements OnApplicationShutdown {
       this.counts.set(name, count);
     }
     return count;
+  }
+
+  /**
+   * Takes one of the node's `poolSize + maxQueuedPerNode` slots (a query
+   * running, or waiting for a pooled connection) and returns its release; when
+   * every slot is taken, throws {@link NodeOverloadedError} at once.
+   */
+  admit(name: string): () => void {
+    const taken = this.inFlight.get(name) ?? 0;
+    if (taken >= this.options.poolSize + this.options.maxQueuedPerNode)
+      throw new NodeOverloadedError(name);
+    this.inFlight.set(name, taken + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.inFlight.set(name, (this.inFlight.get(name) ?? 1) - 1);
+    };
   }
 
   /** Every node name, the primary first. */

@@ -62,12 +62,15 @@ describe('NodeState', () => {
       expect(state.get('r0').failures).toBe(1);
     });
 
-    it('opens the primary breaker on the first failure for the cool-down', () => {
+    it('opens the primary breaker for a second, then for the cool-down once its trial fails', () => {
       state.recordFailure('primary', new Error('ECONNREFUSED'));
       expect(state.isBenched('primary')).toBe(true);
       expect(state.whyNot('primary')).toMatch(
-        /^benched for 30\.0 s more after 1 failure\(s\) \(ECONNREFUSED\)/,
+        /^benched for 1\.0 s more after 1 failure\(s\) \(ECONNREFUSED\)/,
       );
+      now += 1000;
+      expect(state.admit('primary')).toBe(true); // the trial
+      state.recordFailure('primary', new Error('ECONNREFUSED'));
       now += 29_999;
       expect(state.isBenched('primary')).toBe(true);
       now += 1;
@@ -76,6 +79,20 @@ describe('NodeState', () => {
       expect(state.get('primary')).toMatchObject({ failures: 0, benchedUntil: 0 });
       expect(state.whyNot('primary')).toBeNull();
     });
+  });
+
+  it('lets one trial through a half-open breaker at a time; load is no verdict', () => {
+    for (let i = 0; i < 3; i++) state.recordFailure('r0', new Error('ECONNREFUSED'));
+    expect(state.admit('r0')).toBe(false);
+    now += 5000;
+    expect(state.admit('r0')).toBe(true);
+    expect(state.admit('r0')).toBe(false); // the trial is in flight
+    expect(state.whyNot('r0')).toBe('half-open: one trial attempt is in flight');
+    state.endTrial('r0'); // it met load: no verdict
+    expect(state.admit('r0')).toBe(true);
+    state.recordSuccess('r0');
+    expect(state.admit('r0')).toBe(true);
+    expect(state.admit('r0')).toBe(true); // closed: everyone
   });
 
   describe('reachability', () => {

@@ -6,6 +6,8 @@ import { newRecord, seconds, type NodeRecord } from './node-record';
 import { PRIMARY_NODE, RESOLVED_OPTIONS } from './replica-routing.constants';
 import { positionProblem, type ReplicaCandidate } from './replica-selection.policy';
 
+const FIRST_PRIMARY_BENCH_MS = 1000;
+
 /**
  * The one home of per-node state in a process: position, reachability,
  * circuit breaker and wait penalty, on one clock (`now`). Lower layers report
@@ -13,9 +15,11 @@ import { positionProblem, type ReplicaCandidate } from './replica-selection.poli
  * `GET /replicas` read it. {@link whyNot} answers "why not this node, now".
  *
  * Breaker: a replica is benched after `replicaFailureThreshold` consecutive
- * failures for `replicaBenchMs`; the primary after one failure for
- * `primaryCooldownMs`. When the time is up, the next attempt goes through
- * (half-open): success closes the breaker, a failure opens it again at once.
+ * failures for `replicaBenchMs`; the primary after one failure, for a second
+ * at first and for `primaryCooldownMs` once its trial failed too. When the time is up the breaker is half-open: one
+ * attempt at a time goes through (the others are refused as if it were still
+ * open); its success closes the breaker, its failure opens it again at once.
+ * Load (see `isTransient`) is no verdict either way.
  */
 @Injectable()
 export class NodeState {
@@ -36,8 +40,28 @@ export class NodeState {
     return { ...this.record(name) };
   }
 
+  /** Open, or half-open with its trial in flight: no attempt may go to the node now. */
   isBenched(name: string): boolean {
-    return this.record(name).benchedUntil > this.now();
+    const r = this.record(name);
+    return r.benchedUntil > this.now() || this.trialInFlight(r);
+  }
+
+  /**
+   * Whether an attempt may go to `name` now. A half-open node lets this one
+   * through as its trial: report its outcome with recordSuccess, recordFailure
+   * or endTrial.
+   */
+  admit(name: string): boolean {
+    const r = this.record(name);
+    if (r.benchedUntil === 0) return true;
+    if (this.isBenched(name)) return false;
+    r.trialSince = this.now();
+    return true;
+  }
+
+  /** An attempt ended with no verdict on the node (load, or it never reached the node). */
+  endTrial(name: string): void {
+    this.record(name).trialSince = null;
   }
 
   /** Milliseconds until a benched node is tried again (0 when not benched). */
@@ -50,18 +74,20 @@ export class NodeState {
     if (r.failures > 0 && r.benchedUntil > 0) this.logger.log(`${name} is back`);
     r.failures = 0;
     r.benchedUntil = 0;
+    r.trialSince = null;
   }
 
   /** An attempt on `name` failed because of the node (see `isNodeFailure`). */
   recordFailure(name: string, error: unknown): void {
     const r = this.record(name);
     r.failures += 1;
+    r.trialSince = null;
     r.lastError = error instanceof Error ? error.message : String(error);
     const primary = name === PRIMARY_NODE;
     if (!primary && r.observedAt !== null) this.report(r, false, true);
     const threshold = primary ? 1 : this.options.replicaFailureThreshold;
     if (r.failures >= threshold && !this.isBenched(name)) {
-      const ms = primary ? this.options.primaryCooldownMs : this.options.replicaBenchMs;
+      const ms = primary ? this.primaryBenchMs(r.failures) : this.options.replicaBenchMs;
       r.benchedUntil = this.now() + ms;
       this.logger.warn(`${name} failed ${r.failures}x (${r.lastError}); benched for ${ms} ms`);
     }
@@ -154,12 +180,29 @@ export class NodeState {
     const now = this.now();
     if (r.benchedUntil > now)
       return `benched for ${seconds(r.benchedUntil - now)} more after ${r.failures} failure(s) (${r.lastError})`;
+    if (this.trialInFlight(r)) return 'half-open: one trial attempt is in flight';
     if (name === PRIMARY_NODE) return null;
     if (r.observedAt === null) return 'never observed (no status row, no read yet)';
     const quietFor = this.options.unreachableReportMs - (now - r.reachableSince);
     if (!r.reachable && quietFor > 0)
       return `reported unreachable ${seconds(now - r.reachableSince)} ago; tried again in ${seconds(quietFor)}`;
     return null;
+  }
+
+  /**
+   * A first failure of the primary (one lost connection, say) benches it for
+   * at most a second: its half-open trial then tells a primary that is down
+   * (bench for `primaryCooldownMs`) from one that dropped a connection.
+   */
+  private primaryBenchMs(failures: number): number {
+    const cooldown = this.options.primaryCooldownMs;
+    return failures === 1 ? Math.min(FIRST_PRIMARY_BENCH_MS, cooldown) : cooldown;
+  }
+
+  /** A trial cannot outlive a statement plus a connect timeout (the client's query_timeout). */
+  private trialInFlight(r: NodeRecord): boolean {
+    const limit = this.options.statementTimeoutMs + this.options.connectTimeoutMs;
+    return r.trialSince !== null && this.now() - r.trialSince < limit;
   }
 
   private waitable(r: NodeRecord): boolean {

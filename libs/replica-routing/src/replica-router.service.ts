@@ -68,7 +68,8 @@ export class ReplicaRouter {
                 ? this.context.run({ transaction: { manager, ...callbacks } }, () =>
                     work(manager, PRIMARY_NODE),
                   )
-                : work(manager, PRIMARY_NODE),
+                : // Reads inside see the writes made so far: they stay on the primary.
+                  this.context.run({ primary: true }, () => work(manager, PRIMARY_NODE)),
             transaction,
           ),
         );

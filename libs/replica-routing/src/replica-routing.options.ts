@@ -16,6 +16,7 @@ const DEFAULTS = {
   tokenSecret: '',
   statusRefreshMs: 250,
   poolSize: 10,
+  maxQueuedPerNode: 100,
   connectTimeoutMs: 2000,
   statementTimeoutMs: 10_000,
   applicationName: 'replica-routing',
@@ -89,6 +90,7 @@ function validate(o: ResolvedReplicaRoutingOptions): string[] {
     'replicaBenchMs',
     'unreachableReportMs',
     'waitPenaltyMs',
+    'maxQueuedPerNode',
     'primaryCooldownMs',
   ] as const;
   for (const key of nonNegative)

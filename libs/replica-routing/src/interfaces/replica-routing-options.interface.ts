@@ -75,6 +75,13 @@ export interface ReplicaRoutingModuleOptions {
 
   /** Connections per node. Default: `10`. */
   poolSize?: number;
+  /**
+   * Queries that may wait for one of a node's connections in this process;
+   * beyond `poolSize + maxQueuedPerNode` at once a query fails at once with
+   * {@link NodeOverloadedError} (a read goes to another node). Load is shed
+   * early with a clear answer instead of piling up. Default: `100`.
+   */
+  maxQueuedPerNode?: number;
   /** Connect timeout per node, in ms. Default: `2000`. */
   connectTimeoutMs?: number;
   /** Server-side `statement_timeout` per query, in ms. Default: `10000`. */

@@ -1,0 +1,74 @@
+import type { EntityManager } from 'typeorm';
+import { PRIMARY_NODE } from '../src';
+import {
+  pauseReplay,
+  resumeReplay,
+  sql,
+  waitForReplicasToCatchUp,
+} from '../../../test/e2e/cluster.control';
+import { harness, type Harness } from './routing.harness';
+
+const insertNote = (em: EntityManager, body: string) =>
+  em
+    .query<{ id: number }[]>('INSERT INTO lib_notes (body) VALUES ($1) RETURNING id', [body])
+    .then((r) => r[0]!.id);
+const findNote = (em: EntityManager, id: number) =>
+  em
+    .query<{ body: string }[]>('SELECT body FROM lib_notes WHERE id = $1', [id])
+    .then((r) => r[0]?.body ?? null);
+
+/**
+ * Reads made from inside a write see it. Replicas are paused and tokenless
+ * reads may use them, so a read that does not carry the write's token (or is
+ * not kept on the primary) lands on a replica without the write and misses it.
+ */
+describe('reads inside a write see the write', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    await sql(
+      'primary',
+      'CREATE TABLE IF NOT EXISTS lib_notes (id serial PRIMARY KEY, body text NOT NULL)',
+    );
+    await waitForReplicasToCatchUp();
+    h = await harness({ tokenlessReads: 'replica', maxLagBytes: 1024 * 1024 * 1024 });
+    await h.observe();
+    await pauseReplay();
+  });
+
+  afterAll(async () => {
+    await resumeReplay();
+    await h.close();
+  });
+
+  it('afterCommit runs with the write’s token in the scope', async () => {
+    let seen: { body: string | null; servedBy: string } | undefined;
+    await h.router.write(async (em) => {
+      const id = await insertNote(em, 'after commit');
+      h.router.afterCommit(async () => {
+        const read = await h.router.read((m) => findNote(m, id), { waitMs: 0 });
+        seen = { body: read.result, servedBy: read.servedBy };
+      });
+    });
+    expect(seen).toEqual({ body: 'after commit', servedBy: PRIMARY_NODE });
+  });
+
+  it('a read inside write({ transaction: false }) stays on the primary', async () => {
+    const { result } = await h.router.write(
+      async (em) => {
+        const id = await insertNote(em, 'no transaction');
+        return h.router.read((m) => findNote(m, id), { waitMs: 0 });
+      },
+      { transaction: false },
+    );
+    expect(result).toMatchObject({ result: 'no transaction', servedBy: PRIMARY_NODE });
+  });
+
+  it('without a token a read outside any write may land on a (paused) replica', async () => {
+    // The control: what the two reads above would have met without the scope.
+    const { result: id } = await h.router.write((em) => insertNote(em, 'control'));
+    const bare = await h.router.read((m) => findNote(m, id), { waitMs: 0 });
+    expect(bare.servedBy).not.toBe(PRIMARY_NODE);
+    expect(bare.result).toBeNull();
+  });
+});
