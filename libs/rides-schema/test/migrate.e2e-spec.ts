@@ -10,7 +10,7 @@ describe('migrate', () => {
 
   it('two runs at once both succeed, and the migrations are applied once', async () => {
     const [first, second] = await Promise.all([migrate(url), migrate(url)]);
-    expect([...first!, ...second!].sort()).toEqual(
+    expect([...first, ...second].sort()).toEqual(
       MIGRATIONS.map((m) => new m().name as string).sort(),
     );
     await expect(migrate(url)).resolves.toEqual([]);
