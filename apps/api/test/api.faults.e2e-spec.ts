@@ -68,7 +68,7 @@ describeWithNodeControl('the primary goes away', () => {
     expect(read.body.distance).toBe(11);
     expect(read.headers['served-by']).toMatch(/^replica\d$/);
 
-    // Without a token the user's newest min_lsn is only on the primary: a clear 503, not a guess.
+    // Without a token only the primary can authenticate and say how fresh a read must be: a clear 503.
     const tokenless = await request(api.url)
       .get(`/rides/${written.body.id as number}`)
       .set(rider.auth);

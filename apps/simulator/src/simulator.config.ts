@@ -16,7 +16,7 @@ export class SimulatorConfig {
   @Type(() => Number) @IsInt() @Min(0) SIM_RIDES = 0;
   /** Seconds between summary lines. */
   @Type(() => Number) @IsInt() @Min(1) SIM_REPORT_EVERY_S = 5;
-  /** Send each write's Consistency-Token with the read (monotonic reads); without it the API uses the user's min_lsn. */
+  /** Send each write's Consistency-Token with the read (monotonic reads); without it the API takes the primary's position when it authenticates the rider. */
   @Transform(({ value }: { value: unknown }) =>
     typeof value === 'string' ? value === 'true' : value,
   )

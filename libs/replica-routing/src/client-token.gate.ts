@@ -68,7 +68,7 @@ export class ClientTokenGate {
     )
       .then(
         (lsn) => {
-          this.state.observePrimary(lsn);
+          this.state.observePrimary(lsn, this.state.now());
           return this.state.primaryLsn;
         },
         () => null,

@@ -7,8 +7,13 @@ export interface NodeRecord {
    * the highest insert position seen (writes, the observer, token checks).
    */
   lsn: Lsn | null;
-  /** When `lsn` was observed (ms since epoch); null while the node was never observed. */
+  /**
+   * When `lsn` was observed (ms since epoch); null while the node was never
+   * observed. For the primary: when `sampledLsn` was read off it.
+   */
   observedAt: number | null;
+  /** The primary only: its position as read at `observedAt`. */
+  sampledLsn: Lsn | null;
   source: 'observer' | 'read' | null;
   /** Bytes behind the primary, as the observer last measured. */
   lagBytes: number | null;
@@ -41,6 +46,7 @@ export function newRecord(): NodeRecord {
   return {
     lsn: null,
     observedAt: null,
+    sampledLsn: null,
     source: null,
     lagBytes: null,
     lagSeconds: null,

@@ -139,6 +139,18 @@ describe('NodeState', () => {
       expect(state.get('r0')).toMatchObject({ lsn: lsn('0/9000'), source: 'observer' });
     });
 
+    it('knows the primary position read since a time, for reads with a staleness bound', () => {
+      expect(state.primaryPositionSince(0)).toBeNull();
+      state.applyStatusRows([row('primary', '0/7000', now - 800)]);
+      expect(state.primaryPositionSince(now - 1000)).toBe(lsn('0/7000'));
+      expect(state.primaryPositionSince(now - 500)).toBeNull();
+      state.observePrimary(lsn('0/9000')); // no time (a signed token): not a sample
+      expect(state.primaryPositionSince(now - 500)).toBeNull();
+      state.observePrimary(lsn('0/8000'), now); // a write's token, read just now
+      expect(state.primaryPositionSince(now - 500)).toBe(lsn('0/8000'));
+      expect(state.primaryLsn).toBe(lsn('0/9000'));
+    });
+
     it('keeps the highest primary position seen', () => {
       state.applyStatusRows([row('primary', '0/7000', 1000)]);
       state.observePrimary(lsn('0/6000'));

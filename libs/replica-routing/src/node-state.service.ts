@@ -93,9 +93,27 @@ export class NodeState {
     }
   }
 
-  observePrimary(lsn: Lsn | null): void {
+  /**
+   * A position the primary has reached. With `at` (when it was read off the
+   * primary), it is also a sample in time: see {@link primaryPositionSince}.
+   */
+  observePrimary(lsn: Lsn | null, at?: number): void {
     const r = this.record(PRIMARY_NODE);
     r.lsn = maxLsn(r.lsn, lsn);
+    if (lsn !== null && at !== undefined && (r.observedAt === null || at >= r.observedAt)) {
+      r.observedAt = at;
+      r.sampledLsn = lsn;
+    }
+  }
+
+  /**
+   * The primary's position as read at or after `since` (ms), or null when no
+   * such sample is known. Every commit that finished before `since` is at or
+   * before it: a replica that has replayed it has them all.
+   */
+  primaryPositionSince(since: number): Lsn | null {
+    const r = this.record(PRIMARY_NODE);
+    return r.observedAt !== null && r.observedAt >= since ? r.sampledLsn : null;
   }
 
   /**
@@ -116,7 +134,7 @@ export class NodeState {
   applyStatusRows(rows: readonly ReplicaStatusRow[]): void {
     for (const row of rows) {
       if (row.name === PRIMARY_NODE) {
-        this.observePrimary(row.lsn);
+        this.observePrimary(row.lsn, row.observedAt);
         continue;
       }
       const r = this.record(row.name);

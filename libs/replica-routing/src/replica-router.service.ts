@@ -82,7 +82,7 @@ export class ReplicaRouter {
       }
       routingMetrics.writes.inc({ outcome: 'committed' });
       const token = written.token ?? (await this.positionAfterCommit());
-      this.state.observePrimary(token);
+      this.state.observePrimary(token, this.state.now());
       scope.raise(token);
       scope.recordServedBy(PRIMARY_NODE);
       await runCallbacks(this.logger, 'afterCommit', callbacks.afterCommit);
@@ -101,10 +101,12 @@ export class ReplicaRouter {
         token: null,
       };
     }
-    const token = maxLsn(this.tokens.toLsn(options.token), scope?.token);
+    const floor = this.freshnessFloor(options.freshWithinMs);
+    const token = maxLsn(maxLsn(this.tokens.toLsn(options.token), scope?.token), floor ?? null);
     const cover = options.cover ?? true;
     const waitMs = options.waitMs ?? this.options.replicaWaitMs;
-    const forced = options.primary === true || scope?.primary === true;
+    // No recent sample of the primary's position: only the primary is known to be fresh enough.
+    const forced = options.primary === true || scope?.primary === true || floor === null;
     const plan = forced
       ? { replicas: [], primaryFirst: true, guess: false }
       : this.selector.plan(token);
@@ -141,6 +143,15 @@ export class ReplicaRouter {
     }
     if (order.length === 1 && lastError instanceof PrimaryUnavailableError) throw lastError;
     throw new NoNodeAvailableError(attempts, lastError);
+  }
+
+  /**
+   * For `freshWithinMs`: the primary's position read no longer ago than that
+   * (undefined when not asked; null when no such sample is known).
+   */
+  private freshnessFloor(freshWithinMs: number | undefined): Lsn | null | undefined {
+    if (freshWithinMs === undefined) return undefined;
+    return this.state.primaryPositionSince(this.state.now() - freshWithinMs);
   }
 
   private why(node: string, forced: boolean, token: Lsn | null, plan: SelectionPlan): ReadOutcome {
@@ -210,7 +221,7 @@ export class ReplicaRouter {
     const outcome = await attempt(this.state, PRIMARY_NODE, () =>
       this.executor.readOnPrimary(work, cover),
     );
-    this.state.observePrimary(outcome.token);
+    this.state.observePrimary(outcome.token, this.state.now());
     return outcome;
   }
 

@@ -4,6 +4,7 @@ import { User } from './entities/user.entity';
 import { InitialSchema1732000000100 } from './migrations/1732000000100-initial-schema.migration';
 import { IdempotencyKeys1732000000200 } from './migrations/1732000000200-idempotency-keys.migration';
 import { DropUserMinLsn1732000000300 } from './migrations/1732000000300-drop-user-min-lsn.migration';
+import { ApiKeys1732000000400 } from './migrations/1732000000400-api-keys.migration';
 
 export const ENTITIES = [User, Ride];
 
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   InitialSchema1732000000100,
   IdempotencyKeys1732000000200,
   DropUserMinLsn1732000000300,
+  ApiKeys1732000000400,
 ];

@@ -33,6 +33,13 @@ export class ApiConfig extends DatabaseConfig {
   @IsOptional()
   @MinLength(16, { message: 'must have at least 16 characters' })
   TOKEN_SECRET?: string;
+  /**
+   * How stale authentication may be, in ms: a request with a Consistency-Token
+   * authenticates on a replica only if that replica has every commit older than
+   * this (a revoked key stops working within this bound everywhere). 0:
+   * authenticate on the primary. Requests without a token always do.
+   */
+  @Type(() => Number) @IsInt() @Min(0) @Max(60_000) AUTH_MAX_STALENESS_MS = 1000;
   /** Optional read weights, `replica0=2,replica1=1` (default 1 each). */
   @IsOptional()
   @Matches(/^([\w.-]+=\d+(\.\d+)?)(,[\w.-]+=\d+(\.\d+)?)*$/, {

@@ -25,6 +25,15 @@ export interface ReadOptions {
   cover?: boolean;
   /** Overrides the module's `replicaWaitMs` for this read. */
   waitMs?: number;
+  /**
+   * Bounds staleness: the read sees every commit that finished more than this
+   * many ms ago, from any client. It must then see the primary's position as
+   * read at most this long ago (the observer's samples, this process's writes
+   * and primary reads); with no such sample it goes to the primary. For checks
+   * like authentication, where a revoked key must stop working within a bound.
+   * Default: none.
+   */
+  freshWithinMs?: number;
 }
 
 export interface WriteOptions {

@@ -1,7 +1,7 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 import { numberFromText } from '../column.transformers';
 
-/** A rider, who authenticates with an API key. */
+/** A rider, who authenticates with API keys (table `api_keys`: SHA-256 hashes, never the keys). */
 @Entity('users')
 export class User {
   @PrimaryColumn({
@@ -14,10 +14,6 @@ export class User {
 
   @Column('text')
   email!: string;
-
-  /** SHA-256 of the API key, hex. The key itself is never stored. */
-  @Column({ name: 'api_key_hash', type: 'text', select: false })
-  apiKeyHash!: string;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
