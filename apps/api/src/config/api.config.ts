@@ -40,6 +40,10 @@ export class ApiConfig extends DatabaseConfig {
    * authenticate on the primary. Requests without a token always do.
    */
   @Type(() => Number) @IsInt() @Min(0) @Max(60_000) AUTH_MAX_STALENESS_MS = 1000;
+  /** Requests per second per API key, per API process (429 beyond). 0: no limit. */
+  @Type(() => Number) @IsInt() @Min(0) RATE_LIMIT_KEY_RPS = 100;
+  /** POST /users per client address per minute, per API process (429 beyond). 0: no limit. */
+  @Type(() => Number) @IsInt() @Min(0) RATE_LIMIT_SIGNUP_PER_MIN = 30;
   /** Optional read weights, `replica0=2,replica1=1` (default 1 each). */
   @IsOptional()
   @Matches(/^([\w.-]+=\d+(\.\d+)?)(,[\w.-]+=\d+(\.\d+)?)*$/, {

@@ -1,0 +1,25 @@
+import { TokenBuckets } from './token-bucket';
+
+describe('TokenBuckets', () => {
+  let now: number;
+  const buckets = () => new TokenBuckets(2, 2, () => now);
+
+  beforeEach(() => (now = 0));
+
+  it('grants a burst, then one token every 1/rate seconds, per key', () => {
+    const b = buckets();
+    expect([b.take('a'), b.take('a')]).toEqual([0, 0]);
+    expect(b.take('a')).toBe(500);
+    expect(b.take('b')).toBe(0);
+    now += 499;
+    expect(b.take('a')).toBe(1);
+    now += 1;
+    expect(b.take('a')).toBe(0);
+  });
+
+  it('never stores more than the burst', () => {
+    const b = buckets();
+    now += 60_000;
+    expect([b.take('a'), b.take('a'), b.take('a')]).toEqual([0, 0, 500]);
+  });
+});
