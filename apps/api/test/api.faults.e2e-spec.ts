@@ -68,6 +68,16 @@ describeWithNodeControl('the primary goes away', () => {
     expect(read.body.distance).toBe(11);
     expect(read.headers['served-by']).toMatch(/^replica\d$/);
 
+    // Later than the authentication bound (1 s) after the last sample of the primary's position:
+    // the primary is down, nothing newer can be committed, so replicas at its last position serve.
+    await sleep(1500);
+    const later = await request(api.url)
+      .get(`/rides/${written.body.id as number}`)
+      .set(rider.auth)
+      .set('Consistency-Token', token)
+      .expect(200);
+    expect(later.headers['served-by']).toMatch(/^replica\d$/);
+
     // Without a token only the primary can authenticate and say how fresh a read must be: a clear 503.
     const tokenless = await request(api.url)
       .get(`/rides/${written.body.id as number}`)

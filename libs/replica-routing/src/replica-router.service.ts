@@ -102,14 +102,23 @@ export class ReplicaRouter {
       };
     }
     const floor = this.freshnessFloor(options.freshWithinMs);
-    const token = maxLsn(maxLsn(this.tokens.toLsn(options.token), scope?.token), floor ?? null);
+    // No recent sample of the primary's position: the primary first. If it cannot answer (it is
+    // down, so nothing newer than its last known position can be committed), replicas that have
+    // that position may (docs/design.md, "What each failure does").
+    const stale = floor === null;
+    const lastKnown = stale ? this.state.primaryPositionSince(0) : null;
+    const token = maxLsn(
+      maxLsn(this.tokens.toLsn(options.token), scope?.token),
+      floor ?? lastKnown,
+    );
     const cover = options.cover ?? true;
     const waitMs = options.waitMs ?? this.options.replicaWaitMs;
-    // No recent sample of the primary's position: only the primary is known to be fresh enough.
-    const forced = options.primary === true || scope?.primary === true || floor === null;
-    const plan = forced
+    const forced =
+      options.primary === true || scope?.primary === true || (stale && lastKnown === null);
+    const selected = forced
       ? { replicas: [], primaryFirst: true, guess: false }
       : this.selector.plan(token);
+    const plan = stale ? { ...selected, primaryFirst: true } : selected;
     const order = plan.primaryFirst
       ? [PRIMARY_NODE, ...plan.replicas]
       : [...plan.replicas, PRIMARY_NODE];
@@ -131,7 +140,8 @@ export class ReplicaRouter {
         scope?.recordServedBy(node);
         routingMetrics.reads.inc({
           node,
-          outcome: lastError !== undefined ? 'retried' : this.why(node, forced, token, plan),
+          outcome:
+            lastError !== undefined ? 'retried' : this.why(node, forced || stale, token, plan),
         });
         return { result: outcome.result, servedBy: node, token: maxLsn(outcome.token, token) };
       } catch (error) {

@@ -29,9 +29,10 @@ export interface ReadOptions {
    * Bounds staleness: the read sees every commit that finished more than this
    * many ms ago, from any client. It must then see the primary's position as
    * read at most this long ago (the observer's samples, this process's writes
-   * and primary reads); with no such sample it goes to the primary. For checks
-   * like authentication, where a revoked key must stop working within a bound.
-   * Default: none.
+   * and primary reads); with no such sample it goes to the primary first, and
+   * only if the primary cannot answer (no newer commit can then exist) to a
+   * replica that has its last known position. For checks like authentication,
+   * where a revoked key must stop working within a bound. Default: none.
    */
   freshWithinMs?: number;
 }
