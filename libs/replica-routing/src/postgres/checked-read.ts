@@ -32,10 +32,10 @@ export interface CheckedReadInput<T> {
  * check and the work's first statement leave together, and the work's result
  * is used only if the check, answered first, says the replica had replayed
  * the token. Otherwise the result is dropped (a read has no effects) and the
- * caller goes elsewhere, or waits and tries again. With `cover`, the check is
- * the first statement of a REPEATABLE READ READ ONLY transaction: its
- * snapshot is the one the work reads, so the position it returns is at or
- * after every commit the work can see. COMMIT is pipelined and not awaited:
+ * caller goes elsewhere, or waits and tries again. With `cover`, the work
+ * runs in a REPEATABLE READ READ ONLY transaction opened right after the
+ * check, whose snapshot is taken by a second position query: that position
+ * is at or after every commit the work can see. COMMIT is pipelined and not awaited:
  * the connection answers it before anything the next borrower sends.
  */
 export async function checkedRead<T>(input: CheckedReadInput<T>): Promise<CheckedRead<T>> {
@@ -55,8 +55,14 @@ export async function checkedRead<T>(input: CheckedReadInput<T>): Promise<Checke
       () => undefined,
     );
   for (;;) {
-    if (cover) void send(SNAPSHOT_BEGIN_SQL, false).catch(() => undefined);
+    // The check comes first, outside any transaction: a commit it says is replayed is in every
+    // snapshot taken after it. With `cover`, the transaction's snapshot is taken by the second
+    // position query, so that one is at or after every commit the work can see. (One query for
+    // both would be wrong: replay may pass the token between the snapshot and the function call.)
     const check = send(REPLAY_POSITION_SQL, false);
+    if (cover) void send(SNAPSHOT_BEGIN_SQL, false).catch(() => undefined);
+    const upper = cover ? send(REPLAY_POSITION_SQL, false) : undefined;
+    void upper?.catch(() => undefined);
     const attempt = invoke(input.work, input.manager);
     let replayed: Lsn | null;
     try {
@@ -68,14 +74,18 @@ export async function checkedRead<T>(input: CheckedReadInput<T>): Promise<Checke
     }
     if (replayed !== null && (token === null || replayed >= token)) {
       let result: T;
+      let seen: Lsn | null = replayed;
       try {
         result = await attempt;
+        if (upper) seen = lsnOfRows((await upper).rows);
       } catch (error) {
         if (cover) void end('ROLLBACK');
         throw error;
       }
       if (cover) void end('COMMIT');
-      return { replayed, served: { result, token: replayed }, ...waited() };
+      // Promoted between the two queries: not a replica any more, whatever it read.
+      if (seen === null) return { replayed: null, ...waited() };
+      return { replayed, served: { result, token: seen }, ...waited() };
     }
     await settled(attempt);
     if (cover) void end('ROLLBACK');

@@ -33,10 +33,10 @@ export function lsnOfRows(rows: readonly Record<string, unknown>[]): Lsn | null 
 }
 
 /**
- * Opens the transaction whose snapshot the replay position is read in: sent
- * just before {@link REPLAY_POSITION_SQL}, the position it returns is at or
- * after every commit the transaction's reads can see (docs/design.md,
- * "Read-your-writes and monotonic reads").
+ * Opens the transaction a covered replica read runs in. Its snapshot is taken
+ * by the first query in it; a {@link REPLAY_POSITION_SQL} sent first is then
+ * at or after every commit the transaction's reads can see (an upper bound:
+ * the proof that a commit is visible is a position read before the snapshot).
  */
 export const SNAPSHOT_BEGIN_SQL = 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY';
 
