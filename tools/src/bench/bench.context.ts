@@ -1,0 +1,15 @@
+import type { LocalCluster } from '../cluster/local-cluster';
+import type { BenchSettings } from './bench.settings';
+import type { CleanupRegistry } from './cleanup.registry';
+
+/** What every section of the bench works with. */
+export interface BenchContext {
+  settings: BenchSettings;
+  cluster: LocalCluster;
+  primaryUrl: string;
+  /** Every replica of the cluster, in order. */
+  replicas: { name: string; url: string }[];
+  cleanup: CleanupRegistry;
+  /** A progress line (`bench | ...`). */
+  say(line: string): void;
+}

@@ -1,0 +1,24 @@
+import { writeFileSync } from 'node:fs';
+import type { BenchSettings } from './bench.settings';
+import type { MachineInfo } from './machine.info';
+import type { Sections, Target } from './targets.summary';
+import type { TypeormReplication } from './typeorm-replication.section';
+
+/** Everything one run measured: the file BENCH_OUT names. */
+export interface BenchResults {
+  date: string;
+  machine: MachineInfo;
+  settings: Pick<BenchSettings, 'seconds' | 'connections' | 'postgresPort' | 'warmupMs'>;
+  sections: Sections & { typeormReplication: TypeormReplication };
+  targets: Target[];
+}
+
+export function writeResults(file: string, results: BenchResults): void {
+  // NaN (a phase without samples) is not JSON: it becomes null.
+  const json = JSON.stringify(
+    results,
+    (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? null : value),
+    2,
+  );
+  writeFileSync(file, `${json}\n`);
+}
