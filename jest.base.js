@@ -31,7 +31,9 @@ module.exports = {
         babelrc: false,
         configFile: false,
         plugins: [
-          'babel-plugin-transform-import-meta',
+          // ES6 mode: a module that declares its own `require = createRequire(import.meta.url)`
+          // (@nestjs/terminus) would otherwise read that binding before it is initialised.
+          ['babel-plugin-transform-import-meta', { module: 'ES6' }],
           '@babel/plugin-transform-dynamic-import',
           '@babel/plugin-transform-modules-commonjs',
         ],

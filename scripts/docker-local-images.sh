@@ -4,9 +4,10 @@
 #   rrs-local/debian:bookworm  debootstrap'd minbase, `docker import`ed
 #   rrs-local/postgres:15      Debian's postgresql-15 (binaries not on PATH, no gosu)
 #   rrs-local/node:20          this machine's Node 20 binary and npm on that base
+#   rrs-local/prometheus:2     Debian's prometheus package
 # The local images also trust this machine's extra CA certificates
 # (/usr/local/share/ca-certificates), as npm here does. Each is built only if missing. docker-compose.yml never needs them where
-# `postgres:16` and `node:20-bookworm-slim` can be pulled.
+# `postgres:16`, `node:20-bookworm-slim` and `prom/prometheus` can be pulled.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,6 +32,11 @@ if ! have rrs-local/postgres:15; then
   docker build -q -t rrs-local/postgres:15 -f docker/postgres-debian.Dockerfile docker >/dev/null
 fi
 
+if ! have rrs-local/prometheus:2; then
+  log "building rrs-local/prometheus:2 from Debian's packages"
+  docker build -q -t rrs-local/prometheus:2 -f docker/prometheus-debian.Dockerfile docker >/dev/null
+fi
+
 if ! have rrs-local/node:20; then
   node_bin=$(command -v node)
   npm_dir=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
@@ -50,4 +56,4 @@ if ! have rrs-local/node:20; then
   rm -rf "$ctx"
   trap - EXIT
 fi
-log "ready: rrs-local/postgres:15 rrs-local/node:20"
+log "ready: rrs-local/postgres:15 rrs-local/node:20 rrs-local/prometheus:2"

@@ -3,7 +3,8 @@
 # project name and ports, so it cannot collide with `npm start`), wait for
 # every service to be healthy, show pg_stat_replication, run the same jest e2e
 # suite as `npm test` against it, restart one replica and re-clone another,
-# print the stack's logs on failure, and tear it down with its volumes.
+# query Prometheus for a routing metric with data, print the stack's logs on
+# failure, and tear it down with its volumes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,10 +16,10 @@ project=rrs-compose-test
 # Host ports: below Linux's ephemeral range (32768-60999), so that no outgoing
 # connection can be holding one; if something listens on one anyway, the next
 # block of 100 is tried, and the choice is printed.
-base=$(npx --no-install ts-node --transpile-only tools/bin/free-port-block.ts "${COMPOSE_TEST_PORT:-28433}" 7)
-# Six Postgres ports, then the API's.
+base=$(npx --no-install ts-node --transpile-only tools/bin/free-port-block.ts "${COMPOSE_TEST_PORT:-28433}" 8)
+# Six Postgres ports, then the API's and Prometheus'.
 export PRIMARY_PORT=$base REPLICA0_PORT=$((base + 1)) REPLICA1_PORT=$((base + 2)) REPLICA2_PORT=$((base + 3)) \
-  REPLICA3_PORT=$((base + 4)) REPLICA4_PORT=$((base + 5)) API_PORT=$((base + 6))
+  REPLICA3_PORT=$((base + 4)) REPLICA4_PORT=$((base + 5)) API_PORT=$((base + 6)) PROMETHEUS_PORT=$((base + 7))
 dc() { "${compose[@]}" -p "$project" -f docker-compose.yml "$@"; }
 
 # Public base images when they can be pulled; local stand-ins otherwise.
@@ -31,7 +32,16 @@ if [ -z "${POSTGRES_IMAGE:-}" ] || [ -z "${NODE_IMAGE:-}" ]; then
     export POSTGRES_IMAGE=rrs-local/postgres:15 NODE_IMAGE=rrs-local/node:20
   fi
 fi
-log "images: $POSTGRES_IMAGE, app on $NODE_IMAGE; compose: ${compose[*]}; host ports $PRIMARY_PORT-$API_PORT"
+if [ -z "${PROMETHEUS_IMAGE:-}" ]; then
+  if timeout 60 docker pull -q prom/prometheus:v2.53.4 >/dev/null 2>&1; then
+    export PROMETHEUS_IMAGE=prom/prometheus:v2.53.4
+  else
+    log "prom/prometheus cannot be pulled: using a local stand-in"
+    bash scripts/docker-local-images.sh
+    export PROMETHEUS_IMAGE=rrs-local/prometheus:2
+  fi
+fi
+log "images: $POSTGRES_IMAGE, app on $NODE_IMAGE, $PROMETHEUS_IMAGE; compose: ${compose[*]}; host ports $PRIMARY_PORT-$PROMETHEUS_PORT"
 
 status=0
 cleanup() {
@@ -52,7 +62,7 @@ dc up -d
 
 log "waiting for every service to be healthy"
 deadline=$((SECONDS + 300))
-services=(primary replica0 replica1 replica2 replica3 replica4 api observer simulator)
+services=(primary replica0 replica1 replica2 replica3 replica4 api observer simulator prometheus)
 while :; do
   unhealthy=()
   for s in "${services[@]}"; do
@@ -100,6 +110,25 @@ E2E_API_URL="http://127.0.0.1:$API_PORT"
 export E2E_REPLICA_URLS E2E_API_URL
 npx jest -c jest.e2e.config.js || status=$?
 [ "$status" = 0 ] || exit "$status"
+
+# Prometheus scrapes the api and the observer; the simulator's reads show up per node.
+log "prometheus: both targets up, replica_routing_reads_total has data"
+prom_query() { curl -fsS -G "http://127.0.0.1:$PROMETHEUS_PORT/api/v1/query" --data-urlencode "query=$1"; }
+# Prints the series of a query result as `labels value` lines (node parses the JSON).
+prom_series() {
+  node -e 'const r = JSON.parse(require("fs").readFileSync(0, "utf8")).data.result;
+    for (const s of r) console.log(JSON.stringify(s.metric), s.value[1]);'
+}
+reads=
+for _ in $(seq 1 60); do
+  up=$(prom_query 'sum(up{job=~"api|observer"})' | prom_series | awk '{print $2}' || true)
+  reads=$(prom_query 'sum by (node) (increase(replica_routing_reads_total[1m])) > 0' | prom_series || true)
+  [ "$up" = 2 ] && [ -n "$reads" ] && break
+  sleep 2
+done
+[ "${up:-}" = 2 ] || { status=1; log "prometheus: targets up: ${up:-none} of 2"; exit 1; }
+[ -n "$reads" ] || { status=1; log "prometheus: no replica_routing_reads_total data"; exit 1; }
+printf '%s\n' "$reads"
 
 # A restarted replica keeps its volume (no second clone) and catches up from its slot.
 log "restart replica0: keeps its data, catches up"

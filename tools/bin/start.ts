@@ -34,7 +34,8 @@ function run(
   onLine?: (line: string) => void,
 ): ChildProcess {
   const child = spawn(command, args, {
-    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+    // The apps' output is a pipe here, not a terminal: ask for readable logs anyway.
+    env: { LOG_FORMAT: 'pretty', ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });

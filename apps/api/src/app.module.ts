@@ -6,6 +6,7 @@ import {
   type NestModule,
 } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
 import {
   ConsistencyInterceptor,
   ConsistencyMiddleware,
@@ -14,8 +15,17 @@ import {
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { ApiConfig } from './config/api.config';
 import { routingOptions } from './config/routing-options.factory';
+import { DashboardController } from './dashboard/dashboard.controller';
+import { DashboardStateService } from './dashboard/dashboard.state';
 import { HealthController } from './health/health.controller';
+import { KeysController } from './keys/keys.controller';
+import { KeysService } from './keys/keys.service';
+import { RoutingReadinessIndicator } from './health/routing-readiness.indicator';
+import { loggerModule } from './http/logger.module';
+import type { LoggingConfig } from './http/logging.config';
+import { MetricsModule } from './metrics/metrics.module';
 import { HttpErrorFilter } from './http/http-error.filter';
+import { RateLimitGuard } from './rate-limit/rate-limit.guard';
 import { ReplicasController } from './replicas/replicas.controller';
 import { RidesController } from './rides/rides.controller';
 import { IdempotencyKeysReaper } from './rides/idempotency-keys.reaper';
@@ -25,18 +35,37 @@ import { UsersService } from './users/users.service';
 
 @Module({})
 export class AppModule implements NestModule {
-  static forRoot(config: ApiConfig): DynamicModule {
+  static forRoot(config: ApiConfig, logging: LoggingConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ReplicaRoutingModule.forRootAsync({ useFactory: () => routingOptions(config) })],
-      controllers: [UsersController, RidesController, ReplicasController, HealthController],
+      imports: [
+        // No request line for probes, scrapes and the dashboard's polling.
+        loggerModule(logging, /^\/(metrics|health|dashboard\/)/),
+        ReplicaRoutingModule.forRootAsync({ useFactory: () => routingOptions(config) }),
+        MetricsModule,
+        // A probe's 503 body says why; no error line per failed probe.
+        TerminusModule.forRoot({ logger: false }),
+      ],
+      controllers: [
+        UsersController,
+        KeysController,
+        RidesController,
+        ReplicasController,
+        HealthController,
+        DashboardController,
+      ],
       providers: [
+        RoutingReadinessIndicator,
+        DashboardStateService,
         { provide: ApiConfig, useValue: config },
         UsersService,
+        KeysService,
         RidesService,
         IdempotencyKeysReaper,
         { provide: APP_FILTER, useClass: HttpErrorFilter },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
+        // After authentication: limits per API key need to know the key.
+        { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_INTERCEPTOR, useClass: ConsistencyInterceptor },
         {
           provide: APP_PIPE,

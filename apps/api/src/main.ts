@@ -2,17 +2,19 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { loadEnv, validateConfig } from '@app/config';
 import { ApiConfig } from './config/api.config';
+import { LoggingConfig } from './http/logging.config';
 import { createApi } from './api.factory';
 
 async function bootstrap(): Promise<void> {
   loadEnv();
   const config = validateConfig(ApiConfig);
-  const app = await createApi(config);
+  const app = await createApi(config, validateConfig(LoggingConfig));
   await app.listen(config.API_PORT, config.API_HOST);
   const { replicas } = config.routingNodes();
   Logger.log(
     `listening on http://${config.API_HOST}:${config.API_PORT}; primary + ${replicas.length} replicas ` +
-      `(${replicas.map((r) => r.name).join(', ') || 'none'}); replica wait ${config.REPLICA_WAIT_MS} ms`,
+      `(${replicas.map((r) => r.name).join(', ') || 'none'}); replica wait ${config.REPLICA_WAIT_MS} ms; ` +
+      `dashboard http://${config.API_HOST}:${config.API_PORT}/dashboard, metrics /metrics, docs /docs`,
     'Api',
   );
 }

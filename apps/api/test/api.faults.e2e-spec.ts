@@ -84,6 +84,11 @@ describeWithNodeControl('the primary goes away', () => {
       .set(rider.auth);
     expect(tokenless.status).toBe(503);
     expect(tokenless.body).toEqual({ error: expect.any(String) });
+    // Every 503 says when to retry; no body names a host, a port or a driver error (the log does).
+    for (const answer of [refused, tokenless]) {
+      expect(answer.headers['retry-after']).toMatch(/^\d+$/);
+      expect(answer.body.error).not.toMatch(/127\.0\.0\.1|localhost|ECONNREFUSED|:\d{4,5}\b/);
+    }
 
     await testCluster().startNode('primary', { foreground: false });
     await testCluster().waitReady('primary');

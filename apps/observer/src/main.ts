@@ -9,7 +9,10 @@ async function bootstrap(): Promise<void> {
   const config = validateConfig(ObserverConfig);
   const app = await createObserver(config);
   app.enableShutdownHooks();
-  Logger.log('started', 'Observer');
+  Logger.log(
+    `started; metrics and health on http://${config.OBSERVER_HOST}:${config.OBSERVER_PORT}`,
+    'Observer',
+  );
 }
 
 bootstrap().catch((error: unknown) => {

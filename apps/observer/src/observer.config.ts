@@ -1,6 +1,6 @@
 import { DatabaseConfig } from '@app/config';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
 export class ObserverConfig extends DatabaseConfig {
   /** How often every replica's replay position is polled. */
@@ -9,4 +9,12 @@ export class ObserverConfig extends DatabaseConfig {
   @Type(() => Number) @IsInt() @Min(10) @Max(60_000) OBSERVER_TIMEOUT_MS = 400;
   /** If set, touched after every saved tick: a container healthcheck can test its age. */
   @IsOptional() @IsString() OBSERVER_HEARTBEAT_FILE?: string;
+  /** HTTP port of /metrics and /health/* (0: any free port, as the in-process dev tools use). */
+  @Type(() => Number) @IsInt() @Min(0) @Max(65535) OBSERVER_PORT = 5006;
+  /** Interface to listen on. */
+  @Matches(/^[0-9a-fA-F:.]+$|^localhost$/) OBSERVER_HOST = '127.0.0.1';
+  /** Lowest level logged (`debug` shows every tick). */
+  @IsIn(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']) LOG_LEVEL = 'info';
+  /** `json`, `pretty`, or `auto` (pretty in a terminal). */
+  @IsIn(['auto', 'json', 'pretty']) LOG_FORMAT: 'auto' | 'json' | 'pretty' = 'auto';
 }

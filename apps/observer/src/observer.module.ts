@@ -1,14 +1,30 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule, type LogLevel } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { ReplicaObserverModule } from '@app/replica-routing';
+import { collectDefaultMetricsOnce } from './default-metrics';
+import { ObserverHealthController } from './observer-health.controller';
 import { ObserverConfig } from './observer.config';
+import { observerLogger, pinoLevel } from './observer.logging';
 
-/** The observer app: the library's observer, configured from the environment. */
+/**
+ * The observer app: the library's observer, configured from the environment,
+ * and HTTP for operators: GET /metrics (the library's `replica_routing_*`
+ * metrics and the process metrics) and GET /health/live, /health/ready.
+ */
 @Module({})
 export class ObserverModule {
-  static forRoot(config: ObserverConfig): DynamicModule {
+  static forRoot(config: ObserverConfig, logger?: LogLevel[] | false): DynamicModule {
+    collectDefaultMetricsOnce();
     return {
       module: ObserverModule,
       imports: [
+        observerLogger(
+          logger === undefined ? config.LOG_LEVEL : pinoLevel(logger),
+          config.LOG_FORMAT,
+        ),
+        PrometheusModule.register({ defaultMetrics: { enabled: false } }),
+        TerminusModule.forRoot({ logger: false }),
         ReplicaObserverModule.forRoot({
           ...config.routingNodes(),
           intervalMs: config.OBSERVER_INTERVAL_MS,
@@ -17,6 +33,8 @@ export class ObserverModule {
           applicationName: 'rocket-rides-observer',
         }),
       ],
+      controllers: [ObserverHealthController],
+      providers: [{ provide: ObserverConfig, useValue: config }],
     };
   }
 }

@@ -2,6 +2,7 @@ import { postgresUrl, type PostgresAddress } from '@app/config';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import {
   appendFileSync,
+  createWriteStream,
   existsSync,
   mkdirSync,
   openSync,
@@ -30,6 +31,9 @@ export interface ClusterNode {
 }
 
 export type NodeLog = (node: string, line: string) => void;
+
+/** Postgres' own lines that the log callback sees; every line goes to the node's file. */
+const SHOWN = /\b(WARNING|ERROR|FATAL|PANIC):/;
 export type StopMode = 'fast' | 'immediate' | 'kill';
 
 const SIGNALS: Record<StopMode, NodeJS.Signals> = {
@@ -107,9 +111,15 @@ export class LocalCluster {
     await this.waitReady('primary');
   }
 
+  /** Where a node started in the foreground writes its log: `<dataDir>/log/<name>.log`. */
+  logFile(name: string): string {
+    return join(this.settings.dataDir, 'log', `${name}.log`);
+  }
+
   /**
-   * Starts one node. In the foreground its output goes to the log callback and
-   * it stops with this process; otherwise it is detached and logs to `<dataDir>/<name>.log`.
+   * Starts one node. In the foreground its output goes to `logFile(name)`, its
+   * warnings and errors also to the log callback, and it stops with this
+   * process; otherwise it is detached and logs to `<dataDir>/<name>.log`.
    */
   async startNode(name: string, options: { foreground: boolean }): Promise<void> {
     const node = this.node(name);
@@ -123,15 +133,25 @@ export class LocalCluster {
     });
     if (options.foreground) {
       this.children.set(name, child);
+      const file = this.logFile(name);
+      mkdirSync(join(this.settings.dataDir, 'log'), { recursive: true });
+      const out = createWriteStream(file, { flags: 'a' });
+      this.log(name, `log: ${file} (warnings and errors shown here)`);
       for (const stream of [child.stdout, child.stderr]) {
         stream?.setEncoding('utf8').on('data', (chunk: string) => {
-          for (const line of chunk.split('\n')) if (line.trim()) this.log(name, line);
+          for (const line of chunk.split('\n')) {
+            if (!line.trim()) continue;
+            if (!out.writableEnded) out.write(`${line}\n`);
+            if (SHOWN.test(line)) this.log(name, line);
+          }
         });
       }
       child.on('exit', (code, signal) => {
         this.children.delete(name);
         this.log(name, `exited (${signal ?? `code ${code}`})`);
       });
+      // After 'exit' its output may still be draining: close the file once the pipes have.
+      child.on('close', () => out.end());
     } else {
       child.unref();
     }

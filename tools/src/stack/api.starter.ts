@@ -6,6 +6,9 @@ import { createApi } from '../../../apps/api/src/api.factory';
 import { ApiConfig } from '../../../apps/api/src/config/api.config';
 import type { DatabaseEnv } from './database.env';
 
+/** Tests, bench and chaos drive load from one address with few keys: no limits unless asked. */
+const NO_RATE_LIMITS = { RATE_LIMIT_KEY_RPS: '0', RATE_LIMIT_SIGNUP_PER_MIN: '0' };
+
 export interface InProcessApi {
   app: NestExpressApplication;
   /** `http://127.0.0.1:<port>` */
@@ -15,15 +18,20 @@ export interface InProcessApi {
 
 /**
  * The real API (`createApi`, as main.ts builds it) in this process on a free
- * port of 127.0.0.1, configured by `dbEnv` and `settings` alone (not process.env).
+ * port of 127.0.0.1 (or `port`, to restart an API where its clients expect it),
+ * configured by `dbEnv` and `settings` alone (not process.env).
  */
 export async function startApi(
   dbEnv: DatabaseEnv,
   settings: Record<string, string> = {},
   logger: LogLevel[] | false = ['error'],
+  port = 0,
 ): Promise<InProcessApi> {
-  const app = await createApi(validateConfig(ApiConfig, { ...dbEnv, ...settings }), logger);
-  await app.listen(0, '127.0.0.1');
-  const { port } = app.getHttpServer().address() as AddressInfo;
-  return { app, url: `http://127.0.0.1:${port}`, close: () => app.close() };
+  const app = await createApi(
+    validateConfig(ApiConfig, { ...NO_RATE_LIMITS, ...dbEnv, ...settings }),
+    logger,
+  );
+  await app.listen(port, '127.0.0.1');
+  const address = app.getHttpServer().address() as AddressInfo;
+  return { app, url: `http://127.0.0.1:${address.port}`, close: () => app.close() };
 }

@@ -8,6 +8,7 @@ import {
 import {
   InvalidConsistencyTokenError,
   NoNodeAvailableError,
+  NodeOverloadedError,
   PrimaryUnavailableError,
 } from '@app/replica-routing';
 import type { Response } from 'express';
@@ -27,10 +28,18 @@ export class HttpErrorFilter implements ExceptionFilter {
     if (status >= 500 && status !== 503) {
       this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
     }
-    if (error instanceof PrimaryUnavailableError) {
-      response.setHeader('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))));
+    const retryAfterMs = unavailable(error)?.retryAfterMs;
+    if (retryAfterMs !== undefined) {
+      // The body says what happened; which node answered what (hosts, driver errors) goes here.
+      this.logger.warn(`503: ${details(error)}`);
+      response.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
     }
     if (response.headersSent) return;
+    const body = error instanceof HttpException ? error.getResponse() : undefined;
+    if (isHealthBody(body)) {
+      response.status(status).json(body);
+      return;
+    }
     response.status(status).json({ error: message });
   }
 
@@ -45,11 +54,40 @@ export class HttpErrorFilter implements ExceptionFilter {
     }
     if (error instanceof InvalidConsistencyTokenError)
       return { status: 400, message: error.message };
-    if (error instanceof PrimaryUnavailableError || error instanceof NoNodeAvailableError) {
-      return { status: 503, message: error.message };
-    }
+    const busy = unavailable(error);
+    if (busy) return { status: 503, message: busy.message };
     return { status: 500, message: 'internal server error' };
   }
+}
+
+/** A failed health check (`/health/ready`): `{"status": "error", "error": "<message>", "details": {...}}`. */
+function isHealthBody(body: unknown): body is { error: string; details: object } {
+  return (
+    typeof body === 'object' &&
+    body !== null &&
+    typeof (body as { error?: unknown }).error === 'string' &&
+    typeof (body as { details?: unknown }).details === 'object'
+  );
+}
+
+/** The library's "retry shortly" errors: every one becomes a 503 with Retry-After. */
+function unavailable(
+  error: unknown,
+): PrimaryUnavailableError | NoNodeAvailableError | NodeOverloadedError | undefined {
+  return error instanceof PrimaryUnavailableError ||
+    error instanceof NoNodeAvailableError ||
+    error instanceof NodeOverloadedError
+    ? error
+    : undefined;
+}
+
+/** For the log: the error, what each node answered, and the driver's error. */
+function details(error: unknown): string {
+  const parts = [error instanceof Error ? error.message : String(error)];
+  if (error instanceof NoNodeAvailableError) parts.push(`tried: ${error.attempts.join('; ')}`);
+  const cause = error instanceof Error ? error.cause : undefined;
+  if (cause instanceof Error) parts.push(`cause: ${cause.message}`);
+  return parts.join(' | ');
 }
 
 function flatten(message: unknown): string | undefined {

@@ -1,6 +1,11 @@
 import { Controller, Get, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ErrorBody, ReplicasBody } from '../http/openapi.schemas';
+import { TokenRoute } from '../http/token-headers.decorator';
 import { ReplicaStatusView, toLsn, type NodeStatus } from '@app/replica-routing';
 
+@ApiTags('operations')
+@ApiBearerAuth()
 @Controller('replicas')
 export class ReplicasController {
   constructor(private readonly view: ReplicaStatusView) {}
@@ -10,6 +15,17 @@ export class ReplicasController {
    * and `why_not`, why a read would not go there now. With `?token=0/16B3748`,
    * `why_not` also says whether the node is known to serve a read needing that position.
    */
+  @ApiOperation({ summary: "This process's routing picture, node by node" })
+  @ApiQuery({
+    name: 'token',
+    required: false,
+    description: "A read's required position: makes `why_not` specific to it",
+  })
+  @TokenRoute({
+    200: { description: 'Every node, the primary first', type: ReplicasBody },
+    400: { description: 'Malformed token', type: ErrorBody },
+    401: { description: 'Missing or unknown API key', type: ErrorBody },
+  })
   @Get()
   list(@Query('token') token?: string): { nodes: NodeStatus[] } {
     return { nodes: this.view.list(token === undefined ? undefined : toLsn(token)) };

@@ -11,11 +11,14 @@ import {
   Res,
   UnprocessableEntityException,
 } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import type { Request, Response } from 'express';
 import type { AuthenticatedUser } from '../auth/authenticated-user.interface';
 import { CurrentUser } from '../auth/current-user.decorator';
+import { ErrorBody, RidePage, RideResponse } from '../http/openapi.schemas';
+import { TokenRoute } from '../http/token-headers.decorator';
 import { CreateRideDto } from './create-ride.dto';
 import { parseIdempotencyKey } from './idempotency';
 import { ListRidesQuery } from './list-rides.query';
@@ -25,6 +28,8 @@ import { RidesService } from './rides.service';
 const RIDE_ID = /^\d{1,18}$/;
 const DECIMAL = /^-?\d{1,15}(\.\d{1,15})?$/;
 
+@ApiTags('rides')
+@ApiBearerAuth()
 @Controller('rides')
 export class RidesController {
   constructor(private readonly rides: RidesService) {}
@@ -33,6 +38,27 @@ export class RidesController {
    * `distance` as JSON (`{"distance": 12.5}`) or form-encoded (`distance=12.5`), as in the original.
    * An `Idempotency-Key` header makes retries safe (see RidesService.create).
    */
+  @ApiOperation({ summary: 'Record a ride (JSON or form-encoded)' })
+  @ApiBody({ type: CreateRideDto })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description:
+      '1-255 printable ASCII characters: a retry with the same key returns the first ride',
+  })
+  @TokenRoute({
+    201: {
+      description: 'Recorded, or replayed (`Idempotent-Replayed: true`)',
+      type: RideResponse,
+      headers: { 'Idempotent-Replayed': { schema: { type: 'string', enum: ['true'] } } },
+    },
+    400: { description: 'Malformed JSON or Consistency-Token', type: ErrorBody },
+    401: { description: 'Missing or unknown API key', type: ErrorBody },
+    413: { description: 'Body over BODY_LIMIT', type: ErrorBody },
+    415: { description: 'Neither JSON nor a form', type: ErrorBody },
+    422: { description: 'Invalid distance or Idempotency-Key', type: ErrorBody },
+    503: { description: 'The primary is unavailable (`Retry-After`)', type: ErrorBody },
+  })
   @Post()
   @HttpCode(201)
   async create(
@@ -58,6 +84,14 @@ export class RidesController {
     return presentRide(ride);
   }
 
+  @ApiOperation({ summary: "The caller's rides, newest first, page by page" })
+  @TokenRoute({
+    200: { description: 'A page', type: RidePage },
+    400: { description: 'Malformed Consistency-Token', type: ErrorBody },
+    401: { description: 'Missing or unknown API key', type: ErrorBody },
+    422: { description: 'Invalid limit or before', type: ErrorBody },
+    503: { description: 'No node can serve the read', type: ErrorBody },
+  })
   @Get()
   async list(
     @CurrentUser() user: AuthenticatedUser,
@@ -69,6 +103,14 @@ export class RidesController {
   }
 
   /** Only the caller's own rides: another user's id is a 404, like an unknown one. */
+  @ApiOperation({ summary: "One of the caller's rides" })
+  @TokenRoute({
+    200: { description: 'The ride', type: RideResponse },
+    400: { description: 'Malformed Consistency-Token', type: ErrorBody },
+    401: { description: 'Missing or unknown API key', type: ErrorBody },
+    404: { description: "Unknown id or another user's ride", type: ErrorBody },
+    503: { description: 'No node can serve the read', type: ErrorBody },
+  })
   @Get(':id')
   async get(@CurrentUser() user: AuthenticatedUser, @Param('id') id: string): Promise<RideBody> {
     const ride = RIDE_ID.test(id) ? await this.rides.findOne(user.id, id) : null;

@@ -1,0 +1,67 @@
+import request from 'supertest';
+import { startApi, startObserver, type RunningApi } from './api.harness';
+
+/** The operator routes: health probes, metrics, the dashboard; none needs a key. */
+describe('operations routes', () => {
+  let api: RunningApi;
+  let observer: { close(): Promise<void> };
+
+  beforeAll(async () => {
+    api = await startApi();
+    observer = await startObserver();
+  });
+
+  afterAll(async () => {
+    await observer.close();
+    await api.close();
+  });
+
+  it('GET /health/live is 200', async () => {
+    const response = await request(api.url).get('/health/live').expect(200);
+    expect(response.body).toMatchObject({ status: 'ok' });
+  });
+
+  it('GET /health/ready is 200 with the primary up and the observer running', async () => {
+    // The first status refresh after start may still be on its way.
+    let response = await request(api.url).get('/health/ready');
+    for (let i = 0; i < 50 && response.status !== 200; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      response = await request(api.url).get('/health/ready');
+    }
+    expect([response.status, response.body]).toEqual([
+      200,
+      expect.objectContaining({
+        status: 'ok',
+        details: { routing: expect.objectContaining({ status: 'up' }) },
+      }),
+    ]);
+  });
+
+  it('GET /metrics shows the process and HTTP metrics without a key', async () => {
+    await request(api.url).get('/health/live').expect(200);
+    const response = await request(api.url).get('/metrics').expect(200);
+    expect(response.headers['content-type']).toMatch(/^text\/plain/);
+    expect(response.text).toContain('process_cpu_user_seconds_total');
+    expect(response.text).toMatch(
+      /http_request_duration_seconds_count\{[^}]*route="\/health\/live"[^}]*\} \d+/,
+    );
+  });
+
+  it('a request id is echoed, taken from X-Request-Id when valid', async () => {
+    const mine = await request(api.url).get('/health').set('X-Request-Id', 'abc-123').expect(200);
+    expect(mine.headers['x-request-id']).toBe('abc-123');
+    const made = await request(api.url).get('/health').set('X-Request-Id', 'bad id!').expect(200);
+    expect(made.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('GET /dashboard serves the page and uPlot from this server', async () => {
+    const page = await request(api.url).get('/dashboard').expect(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.text).toContain('/dashboard/uplot.js');
+    expect(page.text).not.toMatch(/<script[^>]+src="https?:/);
+    const script = await request(api.url).get('/dashboard/uplot.js').expect(200);
+    expect(script.text).toContain('uPlot');
+    const state = await request(api.url).get('/dashboard/state').expect(200);
+    expect(state.body.nodes[0]).toMatchObject({ name: 'primary', role: 'primary' });
+  });
+});
