@@ -5,6 +5,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import type { ApiConfig } from './config/api.config';
 import { installBodyParsers, installClientErrorHandler } from './http/body-parsers';
+import { installLoadShedding } from './http/load-shedding';
 import { loggingSettings } from './http/logger.module';
 import type { LoggingConfig } from './http/logging.config';
 import { installOpenApi } from './http/openapi';
@@ -23,6 +24,7 @@ export async function createApi(
   );
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
+  installLoadShedding(app.getHttpAdapter().getInstance(), config.API_MAX_IN_FLIGHT);
   installBodyParsers(app.getHttpAdapter().getInstance(), config.BODY_LIMIT);
   installClientErrorHandler(app.getHttpServer());
   installOpenApi(app);

@@ -40,3 +40,26 @@ import { createRider, startApi, type RunningApi } from './api.harness';
     }
   });
 });
+
+(e2eEnv().apiUrl ? describe.skip : describe)('load shedding', () => {
+  it('beyond API_MAX_IN_FLIGHT requests at once: 503 with Retry-After, at once, and the rest served', async () => {
+    const api = await startApi({ API_MAX_IN_FLIGHT: '2' });
+    try {
+      const rider = await createRider(api.url);
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, () => request(api.url).get('/rides').set(rider.auth)),
+      );
+      const shed = answers.filter((a) => a.status === 503);
+      expect(shed.length).toBeGreaterThan(0);
+      expect(answers.filter((a) => a.status === 200).length).toBeGreaterThanOrEqual(2);
+      expect(answers.every((a) => a.status === 200 || a.status === 503)).toBe(true);
+      for (const a of shed) {
+        expect(a.headers['retry-after']).toBe('1');
+        expect(a.body).toEqual({ error: 'The API is busy; retry in 1 s.' });
+      }
+      await request(api.url).get('/health/live').expect(200);
+    } finally {
+      await api.close();
+    }
+  });
+});

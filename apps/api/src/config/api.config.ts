@@ -40,6 +40,11 @@ export class ApiConfig extends DatabaseConfig {
    * authenticate on the primary. Requests without a token always do.
    */
   @Type(() => Number) @IsInt() @Min(0) @Max(60_000) AUTH_MAX_STALENESS_MS = 1000;
+  /**
+   * Requests in progress at once in this process; beyond, 503 + Retry-After at
+   * once, before any query (probes and /metrics excepted). 0: no limit.
+   */
+  @Type(() => Number) @IsInt() @Min(0) API_MAX_IN_FLIGHT = 256;
   /** Requests per second per API key, per API process (429 beyond). 0: no limit. */
   @Type(() => Number) @IsInt() @Min(0) RATE_LIMIT_KEY_RPS = 100;
   /** POST /users per client address per minute, per API process (429 beyond). 0: no limit. */
