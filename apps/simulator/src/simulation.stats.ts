@@ -11,6 +11,8 @@ export class SimulationStats {
   readonly readsByNode = new Map<string, number>();
   /** Every ride the API acknowledged (201), when tracking is on: what a lost-ride check verifies. */
   readonly acknowledged: { id: number; distance: number }[] = [];
+  /** Every read's latency in ms, in order, when tracking is on (the chaos run's per-phase p99 and max). */
+  readonly readMs: number[] = [];
   private readonly latencies: number[] = [];
 
   constructor(readonly trackAcknowledged = false) {}
@@ -25,8 +27,9 @@ export class SimulationStats {
     }
   }
 
-  recordRead(node: string | null): void {
+  recordRead(node: string | null, ms?: number): void {
     this.reads++;
+    if (this.trackAcknowledged && ms !== undefined) this.readMs.push(ms);
     const key = node ?? 'unknown';
     this.readsByNode.set(key, (this.readsByNode.get(key) ?? 0) + 1);
   }

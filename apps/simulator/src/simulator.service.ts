@@ -82,7 +82,7 @@ export class SimulatorService {
         await sleep(200); // the API is unreachable: pause before the next ride
         continue;
       }
-      stats.recordRead(read.headers.get('served-by'));
+      stats.recordRead(read.headers.get('served-by'), read.ms);
       if (read.status === 200 && (read.body as Ride).distance === ride.distance) continue;
       if (read.status === 404 || read.status === 200) {
         stats.stale++;

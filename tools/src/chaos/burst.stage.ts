@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BurstClient, type BurstResponse } from './burst.client';
+
+export interface StageResult {
+  connections: number;
+  seconds: number;
+  /** 201s that arrived within the stage, per second. */
+  createdPerSecond: number;
+  /** Answers by status ("0" for no answer), in flight ones included. */
+  statuses: Record<string, number>;
+  /** Answers that are neither 201 nor a 503/429 with Retry-After (no answer at all included). */
+  bad: number;
+  /** A few of the bad answers, for the report. */
+  badSamples: string[];
+  /** Bad answers by kind (`timeout ... (not even connected)`, `500`...). */
+  badKinds: Record<string, number>;
+  /** Latency of the 201s and of the other answers, ms. */
+  ms201: { p50: number; p99: number };
+  msOther: { p50: number; p99: number };
+}
+
+/** Connections open in batches of this many, a few ms apart, so the listen backlog never overflows. */
+const RAMP_BATCH = 250;
+const RAMP_PAUSE_MS = 10;
+
+/**
+ * `connections` loops, each POSTing /rides (a fresh Idempotency-Key each time,
+ * as the users in `apiKeys` in turn) until `ms` have passed; then waits for the
+ * answers in flight.
+ */
+export async function runStage(
+  apiUrl: string,
+  apiKeys: string[],
+  connections: number,
+  ms: number,
+  timeoutMs: number,
+): Promise<StageResult> {
+  const client = new BurstClient(apiUrl, connections, timeoutMs);
+  const statuses: Record<string, number> = {};
+  const badSamples: string[] = [];
+  const badKinds: Record<string, number> = {};
+  const ms201: number[] = [];
+  const msOther: number[] = [];
+  let bad = 0;
+  let created = 0;
+  const started = performance.now();
+  const deadline = started + ms;
+  const loop = async (n: number) => {
+    const auth = `Bearer ${apiKeys[n % apiKeys.length]}`;
+    while (performance.now() < deadline) {
+      const sent = performance.now();
+      const response = await client.post(
+        '/rides',
+        { distance: 10 },
+        { authorization: auth, 'idempotency-key': randomUUID() },
+      );
+      (response.status === 201 ? ms201 : msOther).push(performance.now() - sent);
+      statuses[response.status] = (statuses[response.status] ?? 0) + 1;
+      if (response.status === 201 && performance.now() <= deadline) created++;
+      if (!isAcceptable(response)) {
+        bad++;
+        const kind = response.status === 0 ? (response.error ?? '?') : String(response.status);
+        badKinds[kind] = (badKinds[kind] ?? 0) + 1;
+        if (badSamples.length < 5) badSamples.push(describe(response));
+      }
+    }
+  };
+  const loops: Promise<void>[] = [];
+  for (let n = 0; n < connections; n++) {
+    loops.push(loop(n));
+    if (n % RAMP_BATCH === RAMP_BATCH - 1) await sleep(RAMP_PAUSE_MS);
+  }
+  await Promise.all(loops);
+  client.close();
+  const seconds = ms / 1000;
+  return {
+    connections,
+    seconds,
+    createdPerSecond: created / seconds,
+    statuses,
+    bad,
+    badSamples,
+    badKinds,
+    ms201: percentiles(ms201),
+    msOther: percentiles(msOther),
+  };
+}
+
+function percentiles(ms: number[]): { p50: number; p99: number } {
+  const sorted = [...ms].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+  return { p50: Math.round(at(0.5)), p99: Math.round(at(0.99)) };
+}
+
+/** A 201, or load shed the way a client can act on: 503/429 with Retry-After. */
+export function isAcceptable(r: BurstResponse): boolean {
+  return r.status === 201 || ((r.status === 503 || r.status === 429) && !!r.retryAfter);
+}
+
+export function describe(r: BurstResponse): string {
+  if (r.status === 0) return `no answer: ${r.error}`;
+  const retry = r.retryAfter ? `Retry-After ${r.retryAfter}` : 'no Retry-After';
+  return `${r.status} (${retry}) ${r.body.slice(0, 160)}`;
+}
