@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { EntityManager } from 'typeorm';
 import type { Lsn } from '../lsn.util';
 import type { QueryCount } from '../query-counter.logger';
-import type { PgConnection } from './pg-connection';
+import { inOneWrite, type PgConnection } from './pg-connection';
 import { lsnOfRows, REPLAY_POSITION_SQL, SNAPSHOT_BEGIN_SQL } from './wal.queries';
 
 export interface CheckedRead<T> {
@@ -59,9 +59,11 @@ export async function checkedRead<T>(input: CheckedReadInput<T>): Promise<Checke
     // snapshot taken after it. With `cover`, the transaction's snapshot is taken by the second
     // position query, so that one is at or after every commit the work can see. (One query for
     // both would be wrong: replay may pass the token between the snapshot and the function call.)
-    const check = send(REPLAY_POSITION_SQL, false);
-    if (cover) void send(SNAPSHOT_BEGIN_SQL, false).catch(() => undefined);
-    const upper = cover ? send(REPLAY_POSITION_SQL, false) : undefined;
+    const [check, upper] = inOneWrite(connection, () => {
+      const lower = send(REPLAY_POSITION_SQL, false);
+      if (cover) void send(SNAPSHOT_BEGIN_SQL, false).catch(() => undefined);
+      return [lower, cover ? send(REPLAY_POSITION_SQL, false) : undefined] as const;
+    });
     void upper?.catch(() => undefined);
     const attempt = invoke(input.work, input.manager);
     let replayed: Lsn | null;
