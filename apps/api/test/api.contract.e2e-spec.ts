@@ -273,6 +273,12 @@ describe('API contract', () => {
     );
     expect(replicas.length).toBeGreaterThan(0);
     for (const node of replicas) expect(node.why_not).toMatch(/the read needs FFFFFFF\/0$/);
+    // The token as a response carries it, signed or not.
+    const own = await request(api.url)
+      .get(`/replicas?token=${encodeURIComponent(alice.token)}`)
+      .set(alice.auth)
+      .expect(200);
+    expect(own.body.nodes).toHaveLength(response.body.nodes.length);
     const bad = await request(api.url).get('/replicas?token=nope').set(alice.auth).expect(400);
     expectErrorBody(bad.body);
   });

@@ -63,6 +63,12 @@ async function primaryStatements(
       expect(read.headers['served-by']).not.toBe('primary');
     }
     expect((await primaryStatements(reading, rider.auth, token)) - before).toBe(0);
+    // GET /replicas takes the signed token too.
+    const view = await request(reading.url)
+      .get(`/replicas?token=${encodeURIComponent(token)}`)
+      .set(rider.auth)
+      .expect(200);
+    expect(view.body.nodes.length).toBeGreaterThan(1);
   });
 
   it('refuses a forged or foreign token, and an unsigned one from the future, before any query', async () => {

@@ -2,13 +2,16 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ErrorBody, ReplicasBody } from '../http/openapi.schemas';
 import { TokenRoute } from '../http/token-headers.decorator';
-import { ReplicaStatusView, toLsn, type NodeStatus } from '@app/replica-routing';
+import { ConsistencyTokens, ReplicaStatusView, type NodeStatus } from '@app/replica-routing';
 
 @ApiTags('operations')
 @ApiBearerAuth()
 @Controller('replicas')
 export class ReplicasController {
-  constructor(private readonly view: ReplicaStatusView) {}
+  constructor(
+    private readonly view: ReplicaStatusView,
+    private readonly tokens: ConsistencyTokens,
+  ) {}
 
   /**
    * Every node as this process's router sees it: position and its age, health,
@@ -23,11 +26,11 @@ export class ReplicasController {
   })
   @TokenRoute({
     200: { description: 'Every node, the primary first', type: ReplicasBody },
-    400: { description: 'Malformed token', type: ErrorBody },
+    400: { description: 'Malformed or forged token', type: ErrorBody },
     401: { description: 'Missing or unknown API key', type: ErrorBody },
   })
   @Get()
   list(@Query('token') token?: string): { nodes: NodeStatus[] } {
-    return { nodes: this.view.list(token === undefined ? undefined : toLsn(token)) };
+    return { nodes: this.view.list(token === undefined ? undefined : this.tokens.toLsn(token)) };
   }
 }
