@@ -9,15 +9,13 @@ import {
   testCluster,
   waitForReplicasToCatchUp,
 } from '../../../test/e2e/cluster.control';
+import { createNotesTable } from './notes.fixture';
 import { harness, type Harness } from './routing.harness';
 
 /** docs/design.md, "What each failure does": nodes fail mid-work; the caller sees a normal answer or a clear error. */
 describe('node faults', () => {
   beforeAll(async () => {
-    await sql(
-      'primary',
-      'CREATE TABLE IF NOT EXISTS lib_notes (id serial PRIMARY KEY, body text NOT NULL)',
-    );
+    await createNotesTable();
     await sql('primary', "INSERT INTO lib_notes (body) SELECT 'seed' FROM generate_series(1, 200)");
     await waitForReplicasToCatchUp();
   });

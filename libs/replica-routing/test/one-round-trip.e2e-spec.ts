@@ -1,4 +1,3 @@
-import type { EntityManager } from 'typeorm';
 import { NodeRegistry, PRIMARY_NODE, ReplicaStatusView, type QueryCount } from '../src';
 import {
   describeWithNodeControl,
@@ -6,20 +5,11 @@ import {
   pauseReplay,
   replicaNames,
   resumeReplay,
-  sql,
   testCluster,
   waitForReplicasToCatchUp,
 } from '../../../test/e2e/cluster.control';
+import { createNotesTable, insertNote, findNote } from './notes.fixture';
 import { harness, type Harness } from './routing.harness';
-
-const insertNote = (em: EntityManager, body: string) =>
-  em
-    .query<{ id: number }[]>('INSERT INTO lib_notes (body) VALUES ($1) RETURNING id', [body])
-    .then((r) => r[0]!.id);
-const findNote = (em: EntityManager, id: number) =>
-  em
-    .query<{ body: string }[]>('SELECT body FROM lib_notes WHERE id = $1', [id])
-    .then((r) => r[0]?.body ?? null);
 
 const counts = (h: Harness): Map<string, QueryCount> => {
   const registry = h.module.get(NodeRegistry);
@@ -31,10 +21,7 @@ const delta = (before: Map<string, QueryCount>, after: Map<string, QueryCount>, 
 });
 
 beforeAll(async () => {
-  await sql(
-    'primary',
-    'CREATE TABLE IF NOT EXISTS lib_notes (id serial PRIMARY KEY, body text NOT NULL)',
-  );
+  await createNotesTable();
   await waitForReplicasToCatchUp();
 });
 

@@ -7,6 +7,7 @@ import {
   testCluster,
   waitForReplicasToCatchUp,
 } from '../../../test/e2e/cluster.control';
+import { createNotesTable } from './notes.fixture';
 import { harness, type Harness } from './routing.harness';
 
 /**
@@ -24,10 +25,7 @@ describeWithNodeControl('the pre-commit token hole', () => {
   let originalConf: string;
 
   beforeAll(async () => {
-    await sql(
-      'primary',
-      'CREATE TABLE IF NOT EXISTS lib_notes (id serial PRIMARY KEY, body text NOT NULL)',
-    );
+    await createNotesTable();
     await waitForReplicasToCatchUp();
     autoConf = join(testCluster().node(victim).dir, 'postgresql.auto.conf');
     originalConf = readFileSync(autoConf, 'utf8');

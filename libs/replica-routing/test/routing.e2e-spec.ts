@@ -1,4 +1,3 @@
-import type { EntityManager } from 'typeorm';
 import {
   InvalidConsistencyTokenError,
   NoTransactionError,
@@ -15,25 +14,14 @@ import {
   waitForReplicasToCatchUp,
 } from '../../../test/e2e/cluster.control';
 import { StatusRefresher } from '../src/status-refresher.service';
+import { createNotesTable, findNote, insertNote } from './notes.fixture';
 import { TEST_STATUS_TABLE, harness, type Harness } from './routing.harness';
-
-const insertNote = (em: EntityManager, body: string) =>
-  em
-    .query<{ id: number }[]>('INSERT INTO lib_notes (body) VALUES ($1) RETURNING id', [body])
-    .then((r) => r[0]!.id);
-const findNote = (em: EntityManager, id: number) =>
-  em
-    .query<{ body: string }[]>('SELECT body FROM lib_notes WHERE id = $1', [id])
-    .then((r) => r[0]?.body ?? null);
 
 describe('ReplicaRouter against a primary and streaming replicas (forRoot)', () => {
   let h: Harness;
 
   beforeAll(async () => {
-    await sql(
-      'primary',
-      'CREATE TABLE IF NOT EXISTS lib_notes (id serial PRIMARY KEY, body text NOT NULL)',
-    );
+    await createNotesTable();
     await waitForReplicasToCatchUp();
     h = await harness({ replicaWaitMs: 100 });
     await h.observe();

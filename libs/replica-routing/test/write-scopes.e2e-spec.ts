@@ -1,21 +1,11 @@
-import type { EntityManager } from 'typeorm';
 import { PRIMARY_NODE } from '../src';
 import {
   pauseReplay,
   resumeReplay,
-  sql,
   waitForReplicasToCatchUp,
 } from '../../../test/e2e/cluster.control';
+import { createNotesTable, insertNote, findNote } from './notes.fixture';
 import { harness, type Harness } from './routing.harness';
-
-const insertNote = (em: EntityManager, body: string) =>
-  em
-    .query<{ id: number }[]>('INSERT INTO lib_notes (body) VALUES ($1) RETURNING id', [body])
-    .then((r) => r[0]!.id);
-const findNote = (em: EntityManager, id: number) =>
-  em
-    .query<{ body: string }[]>('SELECT body FROM lib_notes WHERE id = $1', [id])
-    .then((r) => r[0]?.body ?? null);
 
 /**
  * Reads made from inside a write see it. Replicas are paused and tokenless
@@ -26,10 +16,7 @@ describe('reads inside a write see the write', () => {
   let h: Harness;
 
   beforeAll(async () => {
-    await sql(
-      'primary',
-      'CREATE TABLE IF NOT EXISTS lib_notes (id serial PRIMARY KEY, body text NOT NULL)',
-    );
+    await createNotesTable();
     await waitForReplicasToCatchUp();
     h = await harness({ tokenlessReads: 'replica', maxLagBytes: 1024 * 1024 * 1024 });
     await h.observe();
