@@ -7,7 +7,7 @@ import type { ApiConfig } from './config/api.config';
 import { installBodyParsers, installClientErrorHandler } from './http/body-parsers';
 import { installLoadShedding } from './http/load-shedding';
 import { loggingSettings } from './http/logger.module';
-import type { LoggingConfig } from './http/logging.config';
+import type { LoggingConfig } from '@app/config';
 import { installOpenApi } from './http/openapi';
 
 /**

@@ -22,7 +22,7 @@ import { KeysController } from './keys/keys.controller';
 import { KeysService } from './keys/keys.service';
 import { RoutingReadinessIndicator } from './health/routing-readiness.indicator';
 import { loggerModule } from './http/logger.module';
-import type { LoggingConfig } from './http/logging.config';
+import type { LoggingConfig } from '@app/config';
 import { MetricsModule } from './metrics/metrics.module';
 import { HttpErrorFilter } from './http/http-error.filter';
 import { RateLimitGuard } from './rate-limit/rate-limit.guard';

@@ -1,8 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { loadEnv, validateConfig } from '@app/config';
+import { LoggingConfig, loadEnv, validateConfig } from '@app/config';
 import { ApiConfig } from './config/api.config';
-import { LoggingConfig } from './http/logging.config';
 import { createApi } from './api.factory';
 
 async function bootstrap(): Promise<void> {

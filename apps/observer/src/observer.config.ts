@@ -1,4 +1,4 @@
-import { DatabaseConfig } from '@app/config';
+import { DatabaseConfig, LOG_LEVELS, type LogFormat, type LogLevelName } from '@app/config';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
@@ -13,8 +13,8 @@ export class ObserverConfig extends DatabaseConfig {
   @Type(() => Number) @IsInt() @Min(0) @Max(65535) OBSERVER_PORT = 5006;
   /** Interface to listen on. */
   @Matches(/^[0-9a-fA-F:.]+$|^localhost$/) OBSERVER_HOST = '127.0.0.1';
-  /** Lowest level logged (`debug` shows every tick). */
-  @IsIn(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']) LOG_LEVEL = 'info';
+  /** Lowest level logged. */
+  @IsIn(LOG_LEVELS) LOG_LEVEL: LogLevelName = 'info';
   /** `json`, `pretty`, or `auto` (pretty in a terminal). */
-  @IsIn(['auto', 'json', 'pretty']) LOG_FORMAT: 'auto' | 'json' | 'pretty' = 'auto';
+  @IsIn(['auto', 'json', 'pretty']) LOG_FORMAT: LogFormat = 'auto';
 }

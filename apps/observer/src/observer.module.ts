@@ -5,7 +5,8 @@ import { ReplicaObserverModule } from '@app/replica-routing';
 import { collectDefaultMetricsOnce } from './default-metrics';
 import { ObserverHealthController } from './observer-health.controller';
 import { ObserverConfig } from './observer.config';
-import { observerLogger, pinoLevel } from './observer.logging';
+import { pinoLevel } from '@app/config';
+import { observerLogger } from './observer.logging';
 
 /**
  * The observer app: the library's observer, configured from the environment,

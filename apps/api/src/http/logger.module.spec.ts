@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { Writable } from 'node:stream';
-import { REDACTED_PATHS, loggingSettings, pinoLevel } from './logger.module';
-import { LoggingConfig } from './logging.config';
+import { LoggingConfig, pinoLevel } from '@app/config';
+import { REDACTED_PATHS, loggingSettings } from './logger.module';
 
 describe('logging settings', () => {
   it("maps Nest's level lists to the most verbose pino level they allow", () => {

@@ -2,9 +2,8 @@ import type { LogLevel } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { LoggerModule, type Params } from 'nestjs-pino';
-import PinoPretty from 'pino-pretty';
 import type { DynamicModule } from '@nestjs/common';
-import { LoggingConfig, type LogLevelName } from './logging.config';
+import { LoggingConfig, pinoLevel, prettyLogStream } from '@app/config';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
@@ -22,20 +21,6 @@ export const REDACTED_PATHS = [
   '*.*.password',
 ];
 
-/** Nest's level lists (what the tests and dev tools pass) as the most verbose pino level they allow. */
-export function pinoLevel(levels: LogLevel[] | false): LogLevelName {
-  if (levels === false || levels.length === 0) return 'silent';
-  const order: [LogLevel, LogLevelName][] = [
-    ['verbose', 'trace'],
-    ['debug', 'debug'],
-    ['log', 'info'],
-    ['warn', 'warn'],
-    ['error', 'error'],
-    ['fatal', 'fatal'],
-  ];
-  return order.find(([nest]) => levels.includes(nest))?.[1] ?? 'silent';
-}
-
 /** Settings from a Nest level list (in-process apps) or the validated LOG_* variables. */
 export function loggingSettings(logging: LogLevel[] | false | LoggingConfig): LoggingConfig {
   if (logging instanceof LoggingConfig) return logging;
@@ -49,8 +34,6 @@ export function loggingSettings(logging: LogLevel[] | false | LoggingConfig): Lo
  * Reads (GET) log at debug, writes at info, 5xx at error.
  */
 export function loggerModule(logging: LoggingConfig, quietPaths: RegExp): DynamicModule {
-  const pretty =
-    logging.LOG_FORMAT === 'pretty' || (logging.LOG_FORMAT === 'auto' && process.stdout.isTTY);
   const options: Params['pinoHttp'] = {
     level: logging.LOG_LEVEL,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
@@ -77,14 +60,6 @@ export function loggerModule(logging: LoggingConfig, quietPaths: RegExp): Dynami
       }),
     },
   };
-  const stream = pretty
-    ? PinoPretty({
-        sync: true,
-        singleLine: true,
-        translateTime: 'SYS:HH:MM:ss.l',
-        ignore: 'pid,hostname,req,res,responseTime,context',
-        messageFormat: '{if context}[{context}] {end}{msg}',
-      })
-    : undefined;
+  const stream = prettyLogStream(logging.LOG_FORMAT, 'pid,hostname,req,res,responseTime,context');
   return LoggerModule.forRoot({ pinoHttp: stream ? [options, stream] : options });
 }
