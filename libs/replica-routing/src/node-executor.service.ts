@@ -1,13 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager, QueryRunner } from 'typeorm';
-import { explainReleasedRunner, isNodeFailure } from './db-errors.util';
+import { explainReleasedRunner } from './db-errors.util';
 import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
 import type { Work } from './interfaces/routed.interface';
 import { maxLsn, type Lsn } from './lsn.util';
 import { NodeRegistry } from './node-registry.service';
 import { checkedRead } from './postgres/checked-read';
-import { connectionOf, discard } from './postgres/pg-connection';
+import { connectionOf } from './postgres/pg-connection';
 import { insertPosition, replayPosition } from './postgres/wal.queries';
 import { PRIMARY_NODE, RESOLVED_OPTIONS } from './replica-routing.constants';
 import { markRouted } from './query-counter.logger';
@@ -157,11 +157,8 @@ export class NodeExecutor {
       runner = markRouted((await this.registry.get(name)).createQueryRunner(mode));
       await runner.connect();
       return await fn(runner);
-    } catch (caught) {
-      const error = explainReleasedRunner(caught, runner);
-      // A connection that failed under the work (lost, or timed out client-side) is not lent again.
-      if (runner && isNodeFailure(error)) discard(connectionOf(runner));
-      throw error;
+    } catch (error) {
+      throw explainReleasedRunner(error, runner);
     } finally {
       await runner?.release().catch(() => undefined);
       leave();

@@ -6,16 +6,7 @@ export interface PgConnection {
   readonly pipeline?: boolean;
   query(text: string): Promise<{ rows: Record<string, unknown>[] }>;
   /** node-postgres' wire connection; its socket, corked, sends several messages in one write. */
-  readonly connection?: { stream?: { cork?(): void; uncork?(): void; destroy?(): void } };
-}
-
-/**
- * Closes the connection's socket, so that the pool drops the client on
- * release instead of lending it again: after a client-side timeout its query
- * may still be running, and the next borrower's would queue behind it.
- */
-export function discard(connection: PgConnection | undefined): void {
-  connection?.connection?.stream?.destroy?.();
+  readonly connection?: { stream?: { cork?(): void; uncork?(): void } };
 }
 
 /** Runs `send` with the connection's socket corked: what it sends leaves in one write. */
