@@ -9,10 +9,15 @@ async function bootstrap(): Promise<void> {
   const config = validateConfig(ApiConfig);
   const app = await createApi(config, validateConfig(LoggingConfig));
   await app.listen(config.API_PORT, config.API_HOST);
-  const { replicas } = config.routingNodes();
+  const nodes = config.routingNodes();
+  const where =
+    'hosts' in nodes
+      ? `hosts ${nodes.hosts.map((h) => h.name).join(', ')} (roles discovered` +
+        `${nodes.patroniUrls.length > 0 ? ' from Patroni' : ''})`
+      : `primary + ${nodes.replicas.length} replicas ` +
+        `(${nodes.replicas.map((r) => r.name).join(', ') || 'none'})`;
   Logger.log(
-    `listening on http://${config.API_HOST}:${config.API_PORT}; primary + ${replicas.length} replicas ` +
-      `(${replicas.map((r) => r.name).join(', ') || 'none'}); replica wait ${config.REPLICA_WAIT_MS} ms; ` +
+    `listening on http://${config.API_HOST}:${config.API_PORT}; ${where}; replica wait ${config.REPLICA_WAIT_MS} ms; ` +
       `dashboard http://${config.API_HOST}:${config.API_PORT}/dashboard, metrics /metrics, docs /docs`,
     'Api',
   );

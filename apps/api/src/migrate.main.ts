@@ -5,12 +5,25 @@
  */
 import 'reflect-metadata';
 import { DatabaseConfig, loadEnv, validateConfig } from '@app/config';
+import { findPrimary } from '@app/replica-routing';
 import { migrate } from '@app/rides-schema';
 
+const say = (line: string) => console.log(`migrate | ${line}`);
+
+/** DATABASE_URL, or with DATABASE_HOSTS whichever host is the primary (waiting out an election). */
+async function primaryUrl(config: DatabaseConfig): Promise<string> {
+  const hosts = config.hosts();
+  if (hosts.length === 0) return config.primaryUrl();
+  const primary = await findPrimary(hosts, { waitMs: config.ELECTION_WAIT_MS });
+  say(`the primary is ${primary.name}`);
+  return primary.url;
+}
+
 loadEnv();
-migrate(validateConfig(DatabaseConfig).primaryUrl(), (line) =>
-  console.log(`migrate | ${line}`),
-).catch((error: unknown) => {
-  console.error(`migrate | failed: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
-});
+const config = validateConfig(DatabaseConfig);
+primaryUrl(config)
+  .then((url) => migrate(url, say))
+  .catch((error: unknown) => {
+    console.error(`migrate | failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  });

@@ -2,7 +2,7 @@ import request from 'supertest';
 import { createRider, startApi, startObserver, type RunningApi, type Rider } from './api.harness';
 
 /** A WAL position, signed when the API has a TOKEN_SECRET (a compose stack gets .env's). */
-const TOKEN_FORMAT = /^[0-9A-F]+\/[0-9A-F]+(\.[A-Za-z0-9_-]{22})?$/;
+const TOKEN_FORMAT = /^\d+:[0-9A-F]+\/[0-9A-F]+(\.[A-Za-z0-9_-]{22})?$/;
 
 /** Every status code of the API contract (docs/api.md). */
 describe('API contract', () => {

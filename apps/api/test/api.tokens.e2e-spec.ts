@@ -43,7 +43,7 @@ async function primaryStatements(
 
   it('a token minted by one process is honoured by the other with no primary statement', async () => {
     const rider = await createRider(minting.url);
-    expect(rider.token).toMatch(/^[0-9A-F]+\/[0-9A-F]+\.[A-Za-z0-9_-]{22}$/);
+    expect(rider.token).toMatch(/^\d+:[0-9A-F]+\/[0-9A-F]+\.[A-Za-z0-9_-]{22}$/);
     const written = await request(minting.url)
       .post('/rides')
       .set(rider.auth)
@@ -74,9 +74,12 @@ async function primaryStatements(
   it('refuses a forged or foreign token, and an unsigned one from the future, before any query', async () => {
     const rider = await createRider(minting.url);
     const before = await primaryStatements(reading, rider.auth, rider.token);
-    const lsn = parseLsn(rider.token.split('.')[0]!);
+    const [tli, position] = rider.token.split('.')[0]!.split(':') as [string, string];
     const forged = `${rider.token.split('.')[0]}.${'A'.repeat(22)}`;
-    const foreign = signedBy('another-secret-0123456789abcdef').format(lsn);
+    const foreign = signedBy('another-secret-0123456789abcdef').format({
+      tli: Number(tli),
+      lsn: parseLsn(position),
+    });
     for (const token of [forged, foreign, 'FFFFFFF/0']) {
       // No Authorization header either: the token is refused before anything else.
       const response = await request(reading.url)

@@ -18,16 +18,24 @@ export function validateConfig<T extends object>(
     exposeDefaultValues: true,
   });
   const errors = validateSync(instance, { whitelist: false, forbidUnknownValues: false });
-  if (errors.length > 0) {
+  // Rules across variables: a config class may say which of its settings contradict each other.
+  const conflicts = errors.length === 0 ? conflictsOf(instance) : [];
+  if (errors.length > 0 || conflicts.length > 0) {
     const lines = errors.map((e) => {
       // Quote what was set, not what conversion made of it ("abc", not NaN).
       const raw = env[e.property];
       const shown = raw === undefined || raw === '' ? '(unset)' : JSON.stringify(raw);
       return `  ${e.property}=${shown}: ${Object.values(e.constraints ?? {}).join('; ')}`;
     });
+    lines.push(...conflicts.map((c) => `  ${c}`));
     throw new Error(
       `Invalid configuration (fix these environment variables or .env):\n${lines.join('\n')}`,
     );
   }
   return instance;
+}
+
+function conflictsOf(instance: object): string[] {
+  const check = (instance as { conflicts?: () => string[] }).conflicts;
+  return typeof check === 'function' ? check.call(instance) : [];
 }

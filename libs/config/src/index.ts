@@ -1,6 +1,6 @@
 export { loadEnv } from './env.loader';
 export { validateConfig } from './config.validator';
-export { DatabaseConfig } from './database.config';
+export { DatabaseConfig, type RoutingNodes } from './database.config';
 export { postgresUrl, type PostgresAddress } from './postgres-url';
 export {
   LOG_LEVELS,

@@ -7,6 +7,9 @@ import { attempt } from './node-attempt';
 import { NodeExecutor } from './node-executor.service';
 import { NodeState } from './node-state.service';
 import { PRIMARY_NODE } from './replica-routing.constants';
+import type { Position } from './topology/timeline-history';
+import { TopologyDiscovery } from './topology/topology-discovery.service';
+import { Topology } from './topology/topology.service';
 
 /** Decides whether a token a client sent may seed its requests' scope. */
 @Injectable()
@@ -17,6 +20,8 @@ export class ClientTokenGate {
     private readonly tokens: ConsistencyTokens,
     private readonly state: NodeState,
     private readonly executor: NodeExecutor,
+    private readonly topology: Topology,
+    private readonly discovery: TopologyDiscovery,
   ) {}
 
   /**
@@ -26,9 +31,11 @@ export class ClientTokenGate {
    * onto the primary: refused. Without a secret the primary is asked for its
    * position (once for all concurrent callers), only when the token is newer
    * than any position this process knows of; with one, never: an unsigned
-   * token is taken only up to that known position.
+   * token is taken only up to that known position. A token of an earlier
+   * timeline comes back on the current one, or is refused with
+   * `WriteLostError` when its write did not survive the failover.
    */
-  async accept(text: string): Promise<Lsn> {
+  async accept(text: string): Promise<Position> {
     try {
       return await this.checkClientToken(text);
     } catch (error) {
@@ -38,14 +45,16 @@ export class ClientTokenGate {
     }
   }
 
-  private async checkClientToken(text: string): Promise<Lsn> {
-    const { lsn: token, signed } = this.tokens.parse(text);
-    if (signed) {
-      this.state.observePrimary(token);
-      return token;
+  private async checkClientToken(text: string): Promise<Position> {
+    const parsed = this.tokens.parse(text);
+    const token = await this.discovery.toCurrent(parsed, () => text);
+    const position = { tli: this.topology.timeline ?? parsed.tli, lsn: token };
+    if (parsed.signed) {
+      if (position.tli === this.topology.timeline) this.state.observePrimary(token);
+      return position;
     }
     const known = this.state.primaryLsn;
-    if (known !== null && token <= known) return token;
+    if (known !== null && token <= known) return position;
     const current = this.tokens.signing ? known : await this.askPrimaryPosition();
     // When the primary cannot be asked the token cannot be disproved: accept it (it cannot hurt the
     // primary, which is down); reads then go to a replica that has reached it, or fail with a 503.
@@ -58,7 +67,7 @@ export class ClientTokenGate {
         'ahead_of_primary',
       );
     }
-    return token;
+    return position;
   }
 
   /** The primary's position, asked once for all concurrent callers; null when it cannot be asked. */
@@ -67,8 +76,9 @@ export class ClientTokenGate {
       this.executor.primaryPosition(),
     )
       .then(
-        (lsn) => {
-          this.state.observePrimary(lsn, this.state.now());
+        ({ lsn, tli }) => {
+          if (this.topology.observeTimeline(tli)) void this.discovery.refresh();
+          if (tli === this.topology.timeline) this.state.observePrimary(lsn, this.state.now());
           return this.state.primaryLsn;
         },
         () => null,

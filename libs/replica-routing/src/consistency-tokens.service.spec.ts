@@ -12,7 +12,22 @@ describe('ConsistencyTokens', () => {
   it('without a secret, hands out and takes bare WAL positions', () => {
     const plain = tokens();
     expect(plain.format(lsn)).toBe('16/B374D848');
-    expect(plain.parse('16/b374d848')).toEqual({ lsn, signed: false });
+    expect(plain.parse('16/b374d848')).toEqual({ lsn, tli: null, signed: false });
+  });
+
+  it('names the timeline: `<tli>:<X/Y>`, signed over both', () => {
+    const signer = tokens('a-secret-of-32-characters-------');
+    expect(tokens().format({ tli: 3, lsn })).toBe('3:16/B374D848');
+    expect(tokens().parse('3:16/B374D848')).toEqual({ lsn, tli: 3, signed: false });
+    const text = signer.format({ tli: 3, lsn });
+    expect(text).toMatch(/^3:16\/B374D848\.[A-Za-z0-9_-]{22}$/);
+    expect(signer.parse(text)).toEqual({ lsn, tli: 3, signed: true });
+    // Another timeline under the same signature is a forgery.
+    expect(() => signer.parse(text.replace(/^3:/, '4:'))).toThrow(InvalidConsistencyTokenError);
+    expect(() => signer.parse(text.replace(/^3:/, ''))).toThrow(InvalidConsistencyTokenError);
+    expect(() => tokens().parse('0:16/B374D848')).toThrow(InvalidConsistencyTokenError);
+    expect(() => tokens().parse('99999999999:16/B374D848')).toThrow(InvalidConsistencyTokenError);
+    expect(tokens().toPosition(text.split('.')[0])).toEqual({ tli: 3, lsn });
   });
 
   it('with a secret, signs what it hands out, short and header-safe, and verifies it', () => {
@@ -20,10 +35,10 @@ describe('ConsistencyTokens', () => {
     const text = signer.format(lsn);
     expect(text).toMatch(/^16\/B374D848\.[A-Za-z0-9_-]{22}$/);
     expect(text.length).toBeLessThanOrEqual(40);
-    expect(signer.parse(text)).toEqual({ lsn, signed: true });
+    expect(signer.parse(text)).toEqual({ lsn, tli: null, signed: true });
     expect(tokens('a-secret-of-32-characters-------').parse(text).signed).toBe(true);
     // Unsigned tokens still parse (their trust is the router's business).
-    expect(signer.parse('0/10')).toEqual({ lsn: 16n, signed: false });
+    expect(signer.parse('0/10')).toEqual({ lsn: 16n, tli: null, signed: false });
   });
 
   it('refuses an altered position, another secret, and a signature it cannot check', () => {

@@ -4,23 +4,29 @@ import { InvalidConsistencyTokenError } from './exceptions/invalid-consistency-t
 import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
 import { formatLsn, parseLsn, type Lsn } from './lsn.util';
 import { RESOLVED_OPTIONS } from './replica-routing.constants';
+import { asPosition, type PositionLike } from './routing-context.service';
+import type { Position } from './topology/timeline-history';
 
-/** A token as a client sent it: the position, and whether an API process signed it. */
-export interface ParsedToken {
-  lsn: Lsn;
+/** A token as a client sent it: the position and its timeline, and whether an API process signed it. */
+export interface ParsedToken extends Position {
   signed: boolean;
 }
 
 const SIGNATURE_LENGTH = 22; // base64url characters: 132 bits of HMAC-SHA256
-const SIGNED = /^([0-9A-Fa-f]{1,8}\/[0-9A-Fa-f]{1,8})\.([A-Za-z0-9_-]{22})$/;
+const MAX_TIMELINE = 0xffffffff;
+const TOKEN = /^(?:(\d{1,10}):)?([0-9A-Fa-f]{1,8}\/[0-9A-Fa-f]{1,8})(?:\.([A-Za-z0-9_-]{22}))?$/;
+const MAX_TOKEN_LENGTH = 10 + 1 + 17 + 1 + SIGNATURE_LENGTH;
 
 /**
- * The text form of consistency tokens. With `tokenSecret` every token this
- * process hands out is `X/Y.<signature>` (HMAC-SHA256 of the position, cut to
- * 22 base64url characters): any process with the same secret trusts it
+ * The text form of consistency tokens: `<timeline>:<X/Y>` (`3:0/16B3748`),
+ * the WAL position as Postgres prints it and the timeline it was taken on
+ * (docs/design.md, "Failover and timelines"). With `tokenSecret` every token
+ * this process hands out ends in `.<signature>` (HMAC-SHA256 of the rest, cut
+ * to 22 base64url characters): any process with the same secret trusts it
  * without asking the primary, since only an API process can have minted it
- * from a real position. Without a secret tokens are the bare `X/Y` WAL
- * position, as Postgres prints it.
+ * from a real position. Tokens of the earlier form, `X/Y` or `X/Y.<signature>`
+ * without a timeline, still parse; their timeline is unknown and they are
+ * taken as positions on the current one.
  */
 @Injectable()
 export class ConsistencyTokens {
@@ -34,18 +40,29 @@ export class ConsistencyTokens {
     return this.secret !== undefined;
   }
 
-  format(lsn: Lsn): string {
-    const text = formatLsn(lsn);
+  format(token: Position | Lsn): string {
+    const { tli, lsn } = asPosition(token)!;
+    const text = tli === null ? formatLsn(lsn) : `${tli}:${formatLsn(lsn)}`;
     return this.secret === undefined ? text : `${text}.${this.sign(text)}`;
   }
 
-  /** Parses either form; a signature that does not match is refused, whatever the position. */
+  /** Parses any form; a signature that does not match is refused, whatever the position. */
   parse(text: string): ParsedToken {
-    const signed = text.length <= 17 + 1 + SIGNATURE_LENGTH ? SIGNED.exec(text) : null;
-    if (!signed) return { lsn: parseLsn(text), signed: false };
-    const [, position, signature] = signed as unknown as [string, string, string];
+    const match = text.length <= MAX_TOKEN_LENGTH ? TOKEN.exec(text) : null;
+    if (!match) return { lsn: parseLsn(text), tli: null, signed: false }; // throws: malformed
+    const [, timeline, position, signature] = match as unknown as [
+      string,
+      string | undefined,
+      string,
+      string | undefined,
+    ];
+    const tli = timeline === undefined ? null : Number(timeline);
+    if (tli !== null && (tli < 1 || tli > MAX_TIMELINE))
+      throw new InvalidConsistencyTokenError(text);
     const lsn = parseLsn(position);
-    if (this.secret === undefined || !this.matches(this.sign(formatLsn(lsn)), signature)) {
+    if (signature === undefined) return { lsn, tli, signed: false };
+    const canonical = tli === null ? formatLsn(lsn) : `${tli}:${formatLsn(lsn)}`;
+    if (this.secret === undefined || !this.matches(this.sign(canonical), signature)) {
       throw new InvalidConsistencyTokenError(
         text,
         this.secret === undefined
@@ -54,18 +71,31 @@ export class ConsistencyTokens {
         'bad_signature',
       );
     }
-    return { lsn, signed: true };
+    return { lsn, tli, signed: true };
   }
 
-  /** A token in any form a caller may hold: parsed, text (either form), or absent. */
-  toLsn(token: Lsn | string | null | undefined): Lsn | null {
-    if (token === null || token === undefined || token === '') return null;
-    return typeof token === 'bigint' ? token : this.parse(token).lsn;
+  /** A token in any form a caller may hold: parsed, text (any form), or absent. */
+  toLsn(token: PositionLike | string): Lsn | null {
+    return this.toPosition(token)?.lsn ?? null;
   }
 
-  private sign(position: string): string {
+  /** The same, with its timeline (null when the form carries none). */
+  toPosition(token: PositionLike | string): Position | null {
+    if (token === '') return null;
+    if (typeof token === 'string') {
+      const { lsn, tli } = this.parse(token);
+      return { lsn, tli };
+    }
+    return asPosition(token);
+  }
+
+  private sign(text: string): string {
+    // v1 signed bare positions; v2 signs `<timeline>:<X/Y>`.
+    const payload = text.includes(':')
+      ? `replica-routing:v2:${text}`
+      : `replica-routing:v1:${text}`;
     return createHmac('sha256', this.secret!)
-      .update(`replica-routing:v1:${position}`)
+      .update(payload)
       .digest('base64url')
       .slice(0, SIGNATURE_LENGTH);
   }

@@ -27,6 +27,10 @@ export { PrimaryUnavailableError } from './exceptions/primary-unavailable.except
 export { NoNodeAvailableError } from './exceptions/no-node-available.exception';
 export { NodeOverloadedError } from './exceptions/node-overloaded.exception';
 export { NoTransactionError } from './exceptions/no-transaction.exception';
+export { WriteLostError, type WriteLostReason } from './exceptions/write-lost.exception';
+export { Topology } from './topology/topology.service';
+export { findPrimary } from './topology/host-probe';
+export type { Position } from './topology/timeline-history';
 export { parseLsn, formatLsn, maxLsn, toLsn, type Lsn } from './lsn.util';
 export {
   PRIMARY_NODE,
@@ -48,4 +52,5 @@ export type {
   WriteOptions,
   ScopeOptions,
   ScopeResult,
+  TokenInput,
 } from './interfaces/routed.interface';

@@ -4,27 +4,38 @@ import type { EntityManager, QueryRunner } from 'typeorm';
 import { explainReleasedRunner } from './db-errors.util';
 import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
 import type { Work } from './interfaces/routed.interface';
-import { maxLsn, type Lsn } from './lsn.util';
+import type { Lsn } from './lsn.util';
 import { NodeRegistry } from './node-registry.service';
 import { checkedRead } from './postgres/checked-read';
+import { StreamedTimelines } from './postgres/streamed-timelines';
 import { connectionOf } from './postgres/pg-connection';
-import { insertPosition, replayPosition } from './postgres/wal.queries';
+import {
+  committedPosition,
+  inRecovery,
+  insertPosition,
+  onTimeline,
+  replayCovers,
+  replayOfRows,
+  replayPosition,
+  type Replay,
+} from './postgres/wal.queries';
 import { PRIMARY_NODE, RESOLVED_OPTIONS } from './replica-routing.constants';
 import { markRouted } from './query-counter.logger';
+import type { Position } from './topology/timeline-history';
 
 export interface Outcome<T> {
   result: T;
   /** A position covering what the work saw or wrote; null when not computed. */
-  token: Lsn | null;
+  token: Position | null;
 }
 
 /** What a replica said: how far it had replayed, and the outcome if that was far enough. */
 export interface ReplicaAnswer<T> {
   /**
-   * Replayed position read on the connection that ran the work; null: not in
-   * recovery; undefined: not asked (the connection had proven the token before).
+   * What the connection that ran the work said of its replay (lsn null: not
+   * in recovery); undefined: not asked (the connection had proven the token before).
    */
-  replayed: Lsn | null | undefined;
+  replayed: Replay | undefined;
   /** Absent when the replica had not replayed the token (within the wait). */
   served?: Outcome<T>;
   /** How long the read waited for the replica to replay the token, when it did. */
@@ -39,8 +50,12 @@ export interface ReplicaAnswer<T> {
  */
 @Injectable()
 export class NodeExecutor {
-  /** Per connection: the highest replay position it has shown (connections are pg clients). */
-  private readonly proven = new WeakMap<object, Lsn>();
+  /** Per connection: the highest replay position it has shown, and on which timeline (connections are pg clients). */
+  private readonly proven = new WeakMap<object, Replay>();
+  /** Primary connections that showed they are not in recovery: a demotion restarts the server, ending them. */
+  private readonly primaryConnections = new WeakSet<object>();
+  /** Per replica: the timeline it last streamed, for when it streams nothing. */
+  private readonly timelines = new StreamedTimelines();
 
   constructor(
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedReplicaRoutingOptions,
@@ -49,40 +64,57 @@ export class NodeExecutor {
 
   /**
    * Runs a read on a replica only if the replica itself says, on the very
-   * connection that runs the read, that it has replayed `token` (waiting up
-   * to `waitMs`). The cached position is only a hint; this check is the proof.
-   * A connection that has proven a position before needs no check for a token
-   * at or below it when no cover is asked: a live connection's standby only
-   * replays forward (a restart ends the connection; the pool opens a new one,
-   * which proves itself again).
+   * connection that runs the read, that it has replayed `token` on timeline
+   * `tli` (null: none known yet), waiting up to `waitMs`. The cached position
+   * is only a hint; this check is the proof. A connection that has proven a
+   * position on that timeline before needs no check for a token at or below
+   * it when no cover is asked: a live connection's standby only replays
+   * forward (a restart ends the connection; the pool opens a new one, which
+   * proves itself again).
    */
   async readOnReplica<T>(
     name: string,
     token: Lsn | null,
+    tli: number | null,
     work: Work<T>,
     opts: { waitMs: number; cover: boolean },
   ): Promise<ReplicaAnswer<T>> {
     return this.onNode(name, 'slave', async (runner) => {
       const connection = connectionOf(runner);
       const proven = connection && this.proven.get(connection);
-      if (!opts.cover && token !== null && proven !== undefined && token <= proven) {
-        return { replayed: undefined, served: { result: await work(runner.manager, name), token } };
+      if (!opts.cover && token !== null && proven && replayCovers(proven, token, tli)) {
+        return {
+          replayed: undefined,
+          served: { result: await work(runner.manager, name), token: { tli, lsn: token } },
+        };
       }
       const answer = connection?.pipeline
         ? await checkedRead({
             connection,
             manager: runner.manager,
             token,
+            tli,
+            interpret: (rows) => this.timelines.effective(name, replayOfRows(rows)),
             work: (manager) => work(manager, name),
             cover: opts.cover,
             waitMs: opts.waitMs,
             pollMs: this.options.replicaWaitPollMs,
             count: this.registry.queryCount(name),
           })
-        : await this.checkThenRead(runner, name, token, work, opts);
-      if (connection && answer.served && answer.replayed)
-        this.proven.set(connection, maxLsn(proven, answer.replayed)!);
-      return answer;
+        : await this.checkThenRead(runner, name, token, tli, work, opts);
+      const replayed = answer.replayed;
+      if (connection && answer.served && replayed.lsn !== null)
+        this.proven.set(
+          connection,
+          proven && proven.tli === replayed.tli && proven.lsn! > replayed.lsn ? proven : replayed,
+        );
+      return {
+        ...answer,
+        served: answer.served && {
+          result: answer.served.result,
+          token: { tli: replayed.tli, lsn: answer.served.token },
+        },
+      };
     });
   }
 
@@ -91,21 +123,26 @@ export class NodeExecutor {
     runner: QueryRunner,
     name: string,
     token: Lsn | null,
+    tli: number | null,
     work: Work<T>,
     opts: { waitMs: number; cover: boolean },
-  ): Promise<ReplicaAnswer<T>> {
+  ): Promise<{ replayed: Replay; served?: { result: T; token: Lsn }; waitedMs?: number }> {
     const started = Date.now();
-    let replayed = await replayPosition(runner);
-    const mustWait = replayed !== null && token !== null && replayed < token && opts.waitMs > 0;
-    while (replayed !== null && token !== null && replayed < token) {
+    const behind = (r: Replay) =>
+      r.lsn !== null && token !== null && r.lsn < token && onTimeline(r, tli);
+    const ask = async () => this.timelines.effective(name, await replayPosition(runner));
+    let replayed = await ask();
+    const mustWait = behind(replayed) && opts.waitMs > 0;
+    while (behind(replayed)) {
       if (Date.now() >= started + opts.waitMs) break;
       await sleep(this.options.replicaWaitPollMs);
-      replayed = await replayPosition(runner);
+      replayed = await ask();
     }
     const waited = mustWait ? { waitedMs: Date.now() - started } : {};
-    if (replayed === null || (token !== null && replayed < token)) return { replayed, ...waited };
+    if (!replayCovers(replayed, token, tli)) return { replayed, ...waited };
     const result = await work(runner.manager, name);
-    const seen = opts.cover ? await replayPosition(runner) : replayed;
+    const seen = opts.cover ? (await replayPosition(runner)).lsn : replayed.lsn;
+    if (seen === null) return { replayed: { lsn: null, tli: null }, ...waited };
     return { replayed, served: { result, token: seen }, ...waited };
   }
 
@@ -119,30 +156,37 @@ export class NodeExecutor {
   /**
    * Runs `work` on the primary, in a transaction unless told otherwise, and
    * reads the token after COMMIT on the same connection. A thrown error means
-   * nothing was committed (or, if the connection died during COMMIT, the
-   * outcome is unknown). `token` is null when the commit went through but the
-   * position could not be read on that connection: ask {@link primaryPosition}.
+   * nothing was committed unless it is marked {@link markedCommitUnknown}
+   * (the connection failed during COMMIT). `token` is null when the commit went
+   * through but the position could not be read on that connection: ask
+   * {@link primaryPosition}.
    */
   async writeOnPrimary<T>(
     work: (manager: EntityManager) => Promise<T>,
     transaction: boolean,
-  ): Promise<{ result: T; token: Lsn | null }> {
+  ): Promise<{ result: T; token: Position | null }> {
     return this.onNode(PRIMARY_NODE, 'master', async (runner) => {
       let result: T;
       if (transaction) await runner.startTransaction();
       try {
         result = await work(runner.manager);
-        if (transaction) await runner.commitTransaction();
       } catch (error) {
         if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
         throw error;
       }
-      return { result, token: await insertPosition(runner).catch(() => null) };
+      if (!transaction) return { result, token: await committedPosition(runner).catch(() => null) };
+      try {
+        await runner.commitTransaction();
+      } catch (error) {
+        if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+        throw markCommitUnknown(error);
+      }
+      return { result, token: await committedPosition(runner).catch(() => null) };
     });
   }
 
-  /** The primary's current insert position, on a pooled connection. */
-  async primaryPosition(): Promise<Lsn> {
+  /** The primary's current insert position and timeline, on a pooled connection. */
+  async primaryPosition(): Promise<{ lsn: Lsn; tli: number }> {
     return this.onNode(PRIMARY_NODE, 'master', (runner) => insertPosition(runner));
   }
 
@@ -156,6 +200,7 @@ export class NodeExecutor {
     try {
       runner = markRouted((await this.registry.get(name)).createQueryRunner(mode));
       await runner.connect();
+      if (name === PRIMARY_NODE) await this.provePrimary(runner);
       return await fn(runner);
     } catch (error) {
       throw explainReleasedRunner(error, runner);
@@ -164,4 +209,36 @@ export class NodeExecutor {
       leave();
     }
   }
+
+  /**
+   * A primary's work never runs on a standby: a new connection first shows
+   * that its node is not in recovery (a node bound as primary may have been
+   * demoted and restarted as a standby since). A connection that showed it
+   * once stays on a primary: a demotion restarts the server and ends it.
+   */
+  private async provePrimary(runner: QueryRunner): Promise<void> {
+    const connection = connectionOf(runner);
+    if (!connection || this.primaryConnections.has(connection)) return;
+    if (await inRecovery(runner))
+      throw Object.assign(new Error('the node bound as primary is in recovery (a standby now)'), {
+        code: '25006',
+      });
+    this.primaryConnections.add(connection);
+  }
+}
+
+const COMMIT_UNKNOWN = Symbol('commitUnknown');
+
+/** The error of a COMMIT whose outcome is unknown (the connection failed during it). */
+function markCommitUnknown(error: unknown): unknown {
+  if (typeof error === 'object' && error !== null)
+    Object.defineProperty(error, COMMIT_UNKNOWN, { value: true });
+  return error;
+}
+
+/** True when a write may have committed although it failed: never to be run again on its own. */
+export function markedCommitUnknown(error: unknown): boolean {
+  for (let e = error; typeof e === 'object' && e !== null; e = (e as { cause?: unknown }).cause)
+    if ((e as Record<symbol, unknown>)[COMMIT_UNKNOWN]) return true;
+  return false;
 }

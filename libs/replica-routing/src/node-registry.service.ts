@@ -8,11 +8,14 @@ import type {
 import { NodeOverloadedError } from './exceptions/node-overloaded.exception';
 import { QueryCounterLogger, type QueryCount } from './query-counter.logger';
 import { PRIMARY_NODE, RESOLVED_OPTIONS } from './replica-routing.constants';
+import { Topology } from './topology/topology.service';
 
 /**
- * One TypeORM DataSource (one pg pool) per node. Nodes connect lazily and
- * independently, so a node that is down at boot stops nothing: the first use
- * that finds it back connects it. Every pool is closed on shutdown.
+ * One TypeORM DataSource (one pg pool) per routing name (`primary`, each
+ * replica). Nodes connect lazily and independently, so a node that is down at
+ * boot stops nothing: the first use that finds it back connects it. When the
+ * topology moves a name to another host (a failover), its pool is closed and
+ * the next use connects to the new one. Every pool is closed on shutdown.
  */
 @Injectable()
 export class NodeRegistry implements OnApplicationShutdown {
@@ -23,7 +26,25 @@ export class NodeRegistry implements OnApplicationShutdown {
   private readonly inFlight = new Map<string, number>();
   private closed = false;
 
-  constructor(@Inject(RESOLVED_OPTIONS) private readonly options: ResolvedReplicaRoutingOptions) {}
+  constructor(
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedReplicaRoutingOptions,
+    private readonly topology: Topology,
+  ) {
+    topology.onChange((names) => names.forEach((name) => this.drop(name)));
+  }
+
+  /** Closes `name`'s pool (in the background: queries running on it finish or fail on their own). */
+  private drop(name: string): void {
+    const dataSource = this.connected.get(name);
+    this.connected.delete(name);
+    this.connecting.delete(name);
+    if (dataSource)
+      void dataSource
+        .destroy()
+        .catch((error: unknown) =>
+          this.logger.warn(`closing ${name}'s old pool: ${String(error)}`),
+        );
+  }
 
   /** Statements sent to `name` so far (see {@link QueryCount}). */
   queryCount(name: string): QueryCount {
@@ -59,7 +80,7 @@ export class NodeRegistry implements OnApplicationShutdown {
   }
 
   get replicaNames(): string[] {
-    return this.options.replicas.map((r) => r.name);
+    return this.topology.replicas.map((r) => r.name);
   }
 
   /** The node's DataSource, connecting it if needed. Rejects if the node cannot be reached. */
@@ -69,13 +90,17 @@ export class NodeRegistry implements OnApplicationShutdown {
     if (this.closed) throw new Error(`NodeRegistry is shut down; cannot use node ${name}`);
     let pending = this.connecting.get(name);
     if (!pending) {
-      pending = this.connect(name).finally(() => this.connecting.delete(name));
+      const settle = () => {
+        if (this.connecting.get(name) === pending) this.connecting.delete(name);
+      };
+      pending = this.connect(name).finally(settle);
       this.connecting.set(name, pending);
     }
     return pending;
   }
 
   private async connect(name: string): Promise<DataSource> {
+    const target = this.topology.connectionOf(name);
     const dataSource = new DataSource(this.dataSourceOptions(name));
     try {
       await dataSource.initialize();
@@ -88,8 +113,15 @@ export class NodeRegistry implements OnApplicationShutdown {
       await dataSource.destroy();
       throw new Error(`NodeRegistry is shut down; cannot use node ${name}`);
     }
+    if (this.topology.connectionOf(name) !== target) {
+      // The role moved while this pool connected: its host may no longer hold it.
+      await dataSource.destroy();
+      throw noSuchRole(name);
+    }
     this.connected.set(name, dataSource);
-    this.logger.log(`connected to ${name}`);
+    const host =
+      this.topology.discovering && name === PRIMARY_NODE ? ` (${this.topology.primaryHost})` : '';
+    this.logger.log(`connected to ${name}${host}`);
     return dataSource;
   }
 
@@ -121,10 +153,9 @@ export class NodeRegistry implements OnApplicationShutdown {
   }
 
   private nodeOptions(name: string): NodeConnectionOptions {
-    if (name === PRIMARY_NODE) return this.options.primary;
-    const replica = this.options.replicas.find((r) => r.name === name);
-    if (!replica) throw new Error(`Unknown database node ${JSON.stringify(name)}`);
-    return replica;
+    const node = this.topology.connectionOf(name);
+    if (!node) throw noSuchRole(name);
+    return node;
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -134,4 +165,16 @@ export class NodeRegistry implements OnApplicationShutdown {
     this.connected.clear();
     await Promise.allSettled(sources.map((ds) => ds.destroy()));
   }
+}
+
+/**
+ * No host holds this role now (no primary during an election, or a replica
+ * that left the rotation): a connection failure for the caller, so that the
+ * primary's breaker and a writer's wait for a new primary apply.
+ */
+function noSuchRole(name: string): Error {
+  return Object.assign(
+    new Error(name === PRIMARY_NODE ? 'no primary is known now' : `${name} is not a replica now`),
+    { code: '08001' },
+  );
 }

@@ -1,3 +1,4 @@
+import { Topology } from './topology/topology.service';
 import type { ReplicaStatusRow } from './interfaces/replica-status.interface';
 import { parseLsn } from './lsn.util';
 import { NodeState } from './node-state.service';
@@ -33,7 +34,7 @@ describe('NodeState', () => {
 
   beforeEach(() => {
     now = 1_000_000;
-    state = new NodeState(options);
+    state = new NodeState(options, new Topology(options));
     state.now = () => now;
   });
 

@@ -5,6 +5,7 @@ import { maxLsn, type Lsn } from './lsn.util';
 import { newRecord, seconds, type NodeRecord } from './node-record';
 import { PRIMARY_NODE, RESOLVED_OPTIONS } from './replica-routing.constants';
 import { positionProblem, type ReplicaCandidate } from './replica-selection.policy';
+import { Topology } from './topology/topology.service';
 
 const FIRST_PRIMARY_BENCH_MS = 1000;
 
@@ -28,7 +29,22 @@ export class NodeState {
   /** The clock of every decision here; tests move it. */
   now: () => number = Date.now;
 
-  constructor(@Inject(RESOLVED_OPTIONS) private readonly options: ResolvedReplicaRoutingOptions) {}
+  constructor(
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedReplicaRoutingOptions,
+    private readonly topology: Topology,
+  ) {
+    // A name on another host (or a host in another role) starts over: what was
+    // known of it (position, breaker) was about another node, or another timeline.
+    topology.onChange((names) =>
+      names.forEach((name) => {
+        this.records.delete(name);
+        this.movedAt.set(name, this.now());
+      }),
+    );
+  }
+
+  /** When each name last moved to another host: older observations of it are of that other host. */
+  private readonly movedAt = new Map<string, number>();
 
   /** The furthest position the primary is known to have reached. */
   get primaryLsn(): Lsn | null {
@@ -133,6 +149,7 @@ export class NodeState {
   /** The observer's rows. An older observation never overwrites a newer one, and a row seen before brings no news. */
   applyStatusRows(rows: readonly ReplicaStatusRow[]): void {
     for (const row of rows) {
+      if (row.observedAt < (this.movedAt.get(row.name) ?? 0)) continue;
       if (row.name === PRIMARY_NODE) {
         this.observePrimary(row.lsn, row.observedAt);
         continue;
@@ -163,7 +180,7 @@ export class NodeState {
 
   /** The replicas as the selection policy sees them. */
   candidates(): ReplicaCandidate[] {
-    return this.options.replicas.map(({ name, weight }) => {
+    return this.topology.replicas.map(({ name, weight }) => {
       const r = this.record(name);
       return {
         name,
@@ -183,8 +200,11 @@ export class NodeState {
    * its known position serves that read. The same rules as the selection.
    */
   whyNot(name: string, token?: Lsn | null): string | null {
-    const replica = this.options.replicas.find((x) => x.name === name);
-    if (name !== PRIMARY_NODE && !replica) return 'not a configured node';
+    const replica = this.topology.replicas.find((x) => x.name === name);
+    if (name !== PRIMARY_NODE && !replica)
+      return this.topology.hosts.some((h) => h.name === name)
+        ? 'not a replica now (the primary, or not running as a standby)'
+        : 'not a configured node';
     const r = this.record(name);
     const unavailable = this.unavailable(name, r);
     if (unavailable !== null || !replica) return unavailable;

@@ -1,28 +1,35 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { describeError, isRetryableElsewhere } from './db-errors.util';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describeError, isNodeFailure, isRetryableElsewhere, isTransient } from './db-errors.util';
 import { NoNodeAvailableError } from './exceptions/no-node-available.exception';
 import { NoTransactionError } from './exceptions/no-transaction.exception';
 import { PrimaryUnavailableError } from './exceptions/primary-unavailable.exception';
+import { WriteLostError } from './exceptions/write-lost.exception';
 import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
 import type {
   ReadOptions,
   Routed,
   ScopeOptions,
   ScopeResult,
+  TokenInput,
   Work,
   WriteOptions,
 } from './interfaces/routed.interface';
 import { ClientTokenGate } from './client-token.gate';
 import { ConsistencyTokens } from './consistency-tokens.service';
-import { formatLsn, maxLsn, type Lsn } from './lsn.util';
+import { formatLsn, type Lsn } from './lsn.util';
 import { attempt } from './node-attempt';
-import { NodeExecutor, type Outcome } from './node-executor.service';
+import { markedCommitUnknown, NodeExecutor, type Outcome } from './node-executor.service';
 import { NodeState } from './node-state.service';
 import { PRIMARY_NODE, RESOLVED_OPTIONS } from './replica-routing.constants';
 import { routingMetrics, type ReadOutcome } from './metrics/routing.metrics';
 import { ReplicaSelector } from './replica-selector.service';
 import type { SelectionPlan } from './replica-selection.policy';
 import { RoutingContext, type Callback, type TransactionState } from './routing-context.service';
+import { onTimeline, type Replay } from './postgres/wal.queries';
+import type { Position } from './topology/timeline-history';
+import { TopologyDiscovery } from './topology/topology-discovery.service';
+import { Topology } from './topology/topology.service';
 import { runCallbacks } from './transaction-callbacks';
 
 /**
@@ -43,9 +50,16 @@ export class ReplicaRouter {
     private readonly state: NodeState,
     private readonly tokens: ConsistencyTokens,
     private readonly gate: ClientTokenGate,
+    private readonly topology: Topology,
+    private readonly discovery: TopologyDiscovery,
   ) {}
 
-  /** Runs `work` on the primary (in a transaction by default) and returns its post-commit token. */
+  /**
+   * Runs `work` on the primary (in a transaction by default) and returns its
+   * post-commit token. With `hosts`, while there is no primary (an election)
+   * the write waits up to `electionWaitMs` for one and then runs there: only
+   * when nothing of it can have committed (docs/design.md, "Failover and timelines").
+   */
   async write<T>(work: Work<T>, options: WriteOptions = {}): Promise<Routed<T>> {
     const open = this.context.current()?.transaction;
     if (open) {
@@ -54,12 +68,56 @@ export class ReplicaRouter {
         result: await work(open.manager, PRIMARY_NODE),
         servedBy: PRIMARY_NODE,
         token: null,
+        position: null,
       };
     }
+    const deadline = Date.now() + this.options.electionWaitMs;
+    for (;;) {
+      const version = this.topology.version;
+      try {
+        return await this.writeOnce(work, options);
+      } catch (error) {
+        if (!this.awaitsElection(error)) throw error;
+        void this.discovery.refresh();
+        if (Date.now() >= deadline) throw this.noPrimary(error);
+        await this.discovery.awaitChange(version, deadline);
+        if (this.topology.version === version && Date.now() >= deadline)
+          throw this.noPrimary(error);
+        // The breaker of a primary that just came back would refuse the retry: a half-open wait.
+        await sleep(
+          Math.min(this.state.retryInMs(PRIMARY_NODE), Math.max(0, deadline - Date.now())),
+        );
+      }
+    }
+  }
+
+  /**
+   * Whether a failed write may wait for a (new) primary and run again: only
+   * with discovery, only if the primary failed or refused it as read-only
+   * (SQLSTATE 25006: a standby now), never if its COMMIT may have gone through,
+   * and not for load (more tries would only add to it).
+   */
+  private awaitsElection(error: unknown): boolean {
+    if (!this.topology.discovering || markedCommitUnknown(error)) return false;
+    const cause = error instanceof PrimaryUnavailableError ? error.cause : error;
+    if (isTransient(cause)) return false;
+    return (
+      error instanceof PrimaryUnavailableError ||
+      isNodeFailure(error) ||
+      (cause as { code?: unknown } | undefined)?.code === '25006'
+    );
+  }
+
+  private noPrimary(error: unknown): PrimaryUnavailableError {
+    const waited = `no primary took the write within ${this.options.electionWaitMs} ms (a failover?)`;
+    return new PrimaryUnavailableError(1000, error, waited);
+  }
+
+  private async writeOnce<T>(work: Work<T>, options: WriteOptions): Promise<Routed<T>> {
     const transaction = options.transaction ?? true;
     return this.context.run({}, async (scope) => {
       const callbacks = { afterCommit: [] as Callback[], afterRollback: [] as Callback[] };
-      let written: { result: T; token: Lsn | null };
+      let written: { result: T; token: Position | null };
       try {
         written = await attempt(this.state, PRIMARY_NODE, () =>
           this.executor.writeOnPrimary(
@@ -81,13 +139,29 @@ export class ReplicaRouter {
         throw error;
       }
       routingMetrics.writes.inc({ outcome: 'committed' });
-      const token = written.token ?? (await this.positionAfterCommit());
-      this.state.observePrimary(token, this.state.now());
+      const token = this.primaryObserved(written.token ?? (await this.positionAfterCommit()));
       scope.raise(token);
       scope.recordServedBy(PRIMARY_NODE);
       await runCallbacks(this.logger, 'afterCommit', callbacks.afterCommit);
-      return { result: written.result, servedBy: PRIMARY_NODE, token };
+      return { result: written.result, servedBy: PRIMARY_NODE, token: token.lsn, position: token };
     });
+  }
+
+  /**
+   * Records a position read off the primary: its timeline (a newer one means
+   * a failover: discover), and on the current timeline its position. A
+   * position on a timeline the cluster has left, past that timeline's end, was
+   * taken on a former primary: whatever it covers is not in the history.
+   */
+  private primaryObserved(position: Position): Position {
+    if (position.tli !== null && this.topology.observeTimeline(position.tli))
+      void this.discovery.refresh();
+    const resolved = this.topology.resolve(position);
+    if (!resolved.ok && resolved.reason === 'lost')
+      throw new WriteLostError(this.tokens.format(position), 'lost', resolved.detail);
+    if (position.tli === this.topology.timeline || position.tli === null)
+      this.state.observePrimary(position.lsn, this.state.now());
+    return position;
   }
 
   /** Runs `work` on a node that has replayed the read's token (and its scope's), else the primary. */
@@ -99,6 +173,7 @@ export class ReplicaRouter {
         result: await work(scope.transaction.manager, PRIMARY_NODE),
         servedBy: PRIMARY_NODE,
         token: null,
+        position: null,
       };
     }
     const floor = this.freshnessFloor(options.freshWithinMs);
@@ -107,10 +182,14 @@ export class ReplicaRouter {
     // that position may (docs/design.md, "What each failure does").
     const stale = floor === null;
     const lastKnown = stale ? this.state.primaryPositionSince(0) : null;
-    const token = maxLsn(
-      maxLsn(this.tokens.toLsn(options.token), scope?.token),
-      floor ?? lastKnown,
+    const current = this.topology.timeline;
+    const asked = this.topology.later(
+      this.topology.later(this.tokens.toPosition(options.token), scope?.position),
+      this.onCurrent(floor ?? lastKnown),
     );
+    const token = asked === null ? null : await this.resolve(asked);
+    // A replica must stream the current timeline (or the token's, while none is known).
+    const tli = current ?? asked?.tli ?? null;
     const cover = options.cover ?? true;
     const waitMs = options.waitMs ?? this.options.replicaWaitMs;
     const forced =
@@ -129,7 +208,10 @@ export class ReplicaRouter {
         const outcome =
           node === PRIMARY_NODE
             ? await this.readOnPrimary(work, cover)
-            : await this.readOnReplica(node, token, work, { waitMs: i === 0 ? waitMs : 0, cover });
+            : await this.readOnReplica(node, token, tli, work, {
+                waitMs: i === 0 ? waitMs : 0,
+                cover,
+              });
         if (!outcome) {
           attempts.push(
             `${node}: not at ${token === null ? 'a known position' : formatLsn(token)} yet`,
@@ -143,16 +225,27 @@ export class ReplicaRouter {
           outcome:
             lastError !== undefined ? 'retried' : this.why(node, forced || stale, token, plan),
         });
-        return { result: outcome.result, servedBy: node, token: maxLsn(outcome.token, token) };
+        const position = this.topology.later(outcome.token, asked);
+        return { result: outcome.result, servedBy: node, token: position?.lsn ?? null, position };
       } catch (error) {
         if (!(error instanceof PrimaryUnavailableError) && !isRetryableElsewhere(error))
           throw error;
+        if (node === PRIMARY_NODE) void this.discovery.refresh();
         attempts.push(`${node}: ${describeError(error)}`);
         lastError = error;
       }
     }
     if (order.length === 1 && lastError instanceof PrimaryUnavailableError) throw lastError;
     throw new NoNodeAvailableError(attempts, lastError);
+  }
+
+  /** A position known of the primary on the current timeline. */
+  private onCurrent(lsn: Lsn | null): Position | null {
+    return lsn === null ? null : { tli: this.topology.timeline, lsn };
+  }
+
+  private resolve(position: Position): Promise<Lsn> {
+    return this.discovery.toCurrent(position, () => this.tokens.format(position));
   }
 
   /**
@@ -180,33 +273,31 @@ export class ReplicaRouter {
    * Runs `fn` in a scope whose reads see at least `token`, and returns the
    * scope's final token: the clock to hand to the next scope.
    */
-  async withConsistency<T>(
-    token: Lsn | string | null,
-    fn: () => Promise<T>,
-  ): Promise<ScopeResult<T>> {
+  async withConsistency<T>(token: TokenInput, fn: () => Promise<T>): Promise<ScopeResult<T>> {
     return this.scope({ token }, fn);
   }
 
   /** The general form of {@link onPrimary} and {@link withConsistency}. */
   async scope<T>(options: ScopeOptions, fn: () => Promise<T>): Promise<ScopeResult<T>> {
     return this.context.run(
-      { token: this.tokens.toLsn(options.token), primary: options.primary },
+      { token: this.tokens.toPosition(options.token ?? null), primary: options.primary },
       async (scope) => {
         const result = await fn();
-        return { result, token: scope.token };
+        return { result, token: scope.token, position: scope.position };
       },
     );
   }
 
   /** Raises the current scope's token (for example to a user's stored last-write position). */
-  require(token: Lsn | string | null): void {
-    this.context.current()?.raise(this.tokens.toLsn(token));
+  require(token: TokenInput): void {
+    this.context.current()?.raise(this.tokens.toPosition(token));
   }
 
   /** The current scope's token and the nodes that served it, for response headers. */
-  currentScope(): { token: Lsn | null; servedBy: readonly string[] } | undefined {
+  currentScope():
+    { token: Lsn | null; position: Position | null; servedBy: readonly string[] } | undefined {
     const scope = this.context.current();
-    return scope && { token: scope.token, servedBy: scope.servedBy };
+    return scope && { token: scope.token, position: scope.position, servedBy: scope.servedBy };
   }
 
   /** Runs `callback` after the enclosing `write()` commits. */
@@ -223,7 +314,7 @@ export class ReplicaRouter {
    * Parses a token a client sent and refuses one that is malformed, forged,
    * or ahead of the primary (see {@link ClientTokenGate}).
    */
-  acceptClientToken(text: string): Promise<Lsn> {
+  acceptClientToken(text: string): Promise<Position> {
     return this.gate.accept(text);
   }
 
@@ -231,21 +322,22 @@ export class ReplicaRouter {
     const outcome = await attempt(this.state, PRIMARY_NODE, () =>
       this.executor.readOnPrimary(work, cover),
     );
-    this.state.observePrimary(outcome.token, this.state.now());
+    if (outcome.token) this.primaryObserved(outcome.token);
     return outcome;
   }
 
-  /** The replica's answer, recorded; undefined when it had not replayed `token`. */
+  /** The replica's answer, recorded; undefined when it had not replayed `token` on timeline `tli`. */
   private async readOnReplica<T>(
     node: string,
     token: Lsn | null,
+    tli: number | null,
     work: Work<T>,
     opts: { waitMs: number; cover: boolean },
   ): Promise<Outcome<T> | undefined> {
     const answer = await attempt(this.state, node, () =>
-      this.executor.readOnReplica(node, token, work, opts),
+      this.executor.readOnReplica(node, token, tli, work, opts),
     );
-    if (answer.replayed !== undefined) this.state.observeReplay(node, answer.replayed);
+    if (answer.replayed !== undefined) this.replayObserved(node, answer.replayed, tli);
     if (answer.waitedMs !== undefined) {
       routingMetrics.waitSeconds.observe(answer.waitedMs / 1000);
       if (!answer.served) routingMetrics.waitTimeouts.inc({ node });
@@ -257,8 +349,35 @@ export class ReplicaRouter {
     return answer.served;
   }
 
+  /**
+   * Records what a replica said of its replay. Only a position on the current
+   * timeline says how far it is; a standby that streams a newer timeline
+   * means a failover this process has not seen (discover); one that streams
+   * nothing while it replays (its receiver is down, or the role cannot see
+   * `pg_stat_wal_receiver`) cannot show which timeline it is on, and so serves
+   * no read that needs one.
+   */
+  private replayObserved(node: string, replay: Replay, tli: number | null): void {
+    if (replay.tli !== null && tli !== null && replay.tli > tli) void this.discovery.refresh();
+    if (replay.lsn === null || onTimeline(replay, tli)) this.state.observeReplay(node, replay.lsn);
+    if (replay.lsn !== null && replay.tli === null && tli !== null && tli > 1)
+      this.warnNoReceiver(node);
+  }
+
+  private readonly warnedNoReceiver = new Map<string, number>();
+
+  private warnNoReceiver(node: string): void {
+    const now = this.state.now();
+    if (now - (this.warnedNoReceiver.get(node) ?? -Infinity) < 60_000) return;
+    this.warnedNoReceiver.set(node, now);
+    this.logger.warn(
+      `${node} replays WAL but shows no streaming WAL receiver, so it cannot prove its timeline ` +
+        'and serves no read that needs one. Is it streaming? Does the role have pg_read_all_stats?',
+    );
+  }
+
   /** The write committed but its connection died before the token was read: any later position covers it. */
-  private async positionAfterCommit(): Promise<Lsn> {
+  private async positionAfterCommit(): Promise<Position> {
     try {
       return await attempt(this.state, PRIMARY_NODE, () => this.executor.primaryPosition());
     } catch (error) {

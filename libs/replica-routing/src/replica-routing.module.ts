@@ -18,6 +18,8 @@ import { ReplicaStatusStore } from './replica-status.store';
 import { ReplicaStatusView } from './replica-status.view';
 import { RoutingContext } from './routing-context.service';
 import { StatusRefresher } from './status-refresher.service';
+import { TopologyDiscovery } from './topology/topology-discovery.service';
+import { Topology } from './topology/topology.service';
 
 const exported = [
   ReplicaRouter,
@@ -25,12 +27,14 @@ const exported = [
   RoutingContext,
   NodeRegistry,
   ReplicaStatusView,
+  Topology,
   ConsistencyMiddleware,
   ConsistencyInterceptor,
 ];
 
 /**
- * `ReplicaRoutingModule.forRoot({ primary, replicas, ... })` or `forRootAsync(...)`:
+ * `ReplicaRoutingModule.forRoot({ primary, replicas, ... })`, `forRoot({ hosts,
+ * patroniUrls, ... })` (roles discovered), or `forRootAsync(...)`:
  * the router and what it needs. The observer that feeds it is
  * `ReplicaObserverModule`, mounted in one process per cluster.
  * Global by default (`isGlobal: false` to opt out).
@@ -42,6 +46,7 @@ const exported = [
       useFactory: resolveOptions,
       inject: [REPLICA_ROUTING_MODULE_OPTIONS],
     },
+    TopologyDiscovery,
     NodeState,
     ReplicaStatusStore,
     StatusRefresher,

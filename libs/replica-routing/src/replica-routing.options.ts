@@ -25,6 +25,9 @@ const DEFAULTS = {
   unreachableReportMs: 5000,
   waitPenaltyMs: 1000,
   primaryCooldownMs: 30_000,
+  patroniUrls: [] as string[],
+  discoveryIntervalMs: 5000,
+  electionWaitMs: 30_000,
 } as const;
 
 /** Merges defaults in one place and rejects options that could only fail later. */
@@ -35,7 +38,9 @@ export function resolveOptions(
     ...DEFAULTS,
     ...stripUndefined(options),
     entities: options.entities ?? [],
+    primary: options.primary,
     replicas: (options.replicas ?? []).map((r) => ({ ...r, weight: r.weight ?? 1 })),
+    hosts: (options.hosts ?? []).map((r) => ({ ...r, weight: r.weight ?? 1 })),
   } as ResolvedReplicaRoutingOptions;
   const problems = validate(resolved);
   if (problems.length > 0) {
@@ -51,9 +56,22 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
 function validate(o: ResolvedReplicaRoutingOptions): string[] {
   const problems: string[] = [];
   const need = (ok: boolean, message: string) => ok || problems.push(message);
-  need(!!(o.primary?.url || o.primary?.dataSource), 'primary: give a url or dataSource options');
+  if (o.hosts.length > 0) {
+    need(
+      !o.primary && o.replicas.length === 0,
+      'give either hosts (roles discovered) or primary and replicas (roles fixed), not both',
+    );
+  } else {
+    need(!!(o.primary?.url || o.primary?.dataSource), 'primary: give a url or dataSource options');
+    need(o.patroniUrls.length === 0, 'patroniUrls needs hosts (the nodes Patroni manages)');
+  }
+  for (const url of o.patroniUrls)
+    need(
+      /^https?:\/\/[^/\s]+\/?$/.test(url),
+      `patroniUrls: ${JSON.stringify(url)} is not an http(s)://host:port base URL`,
+    );
   const names = new Set<string>();
-  for (const r of o.replicas) {
+  for (const r of [...o.replicas, ...o.hosts]) {
     need(
       /^[A-Za-z0-9_.-]{1,63}$/.test(r.name),
       `replica name ${JSON.stringify(r.name)}: use 1-63 letters, digits, '_', '.' or '-'`,
@@ -92,6 +110,7 @@ function validate(o: ResolvedReplicaRoutingOptions): string[] {
     'waitPenaltyMs',
     'maxQueuedPerNode',
     'primaryCooldownMs',
+    'electionWaitMs',
   ] as const;
   for (const key of nonNegative)
     need(Number.isFinite(o[key]) && o[key] >= 0, `${key} must be a number >= 0`);
@@ -102,6 +121,7 @@ function validate(o: ResolvedReplicaRoutingOptions): string[] {
     'connectTimeoutMs',
     'statementTimeoutMs',
     'replicaFailureThreshold',
+    'discoveryIntervalMs',
   ] as const;
   for (const key of positive)
     need(Number.isFinite(o[key]) && o[key] > 0, `${key} must be a number > 0`);

@@ -1,3 +1,4 @@
+import { Topology } from './topology/topology.service';
 import type { NodeRegistry } from './node-registry.service';
 import { NodeState } from './node-state.service';
 import { parseLsn } from './lsn.util';
@@ -18,13 +19,17 @@ describe('ReplicaStatusView.readiness', () => {
     new ReplicaStatusView(
       options,
       state,
-      { queryCount: () => ({}) } as unknown as NodeRegistry,
+      {
+        queryCount: () => ({}),
+        names: ['primary', ...options.replicas.map((r) => r.name)],
+        replicaNames: options.replicas.map((r) => r.name),
+      } as unknown as NodeRegistry,
       refresher as StatusRefresher,
     );
 
   beforeEach(() => {
     now = 1_000_000;
-    state = new NodeState(options);
+    state = new NodeState(options, new Topology(options));
     state.now = () => now;
     refresher.lastRefreshedAt = now;
     state.applyStatusRows([

@@ -54,7 +54,7 @@ export class ReplicaStatusView {
    */
   readiness(maxStatusAgeMs = Math.max(5000, 20 * this.options.statusRefreshMs)): Readiness {
     const reasons: string[] = [];
-    const replicas = this.options.replicas.map((r) => r.name);
+    const replicas = this.registry.replicaNames;
     const primary = this.state.whyNot(PRIMARY_NODE);
     if (primary !== null && replicas.every((name) => this.state.whyNot(name) !== null))
       reasons.push(`the primary is ${primary}, and no replica can serve`);
@@ -74,7 +74,7 @@ export class ReplicaStatusView {
   /** Every node, the primary first; `token` (a read's required position) makes `why_not` specific. */
   list(token?: Lsn | null): NodeStatus[] {
     const now = this.state.now();
-    return [PRIMARY_NODE, ...this.options.replicas.map((r) => r.name)].map((name) => {
+    return this.registry.names.map((name) => {
       const r = this.state.get(name);
       const primary = name === PRIMARY_NODE;
       const benchedForMs = this.state.retryInMs(name);

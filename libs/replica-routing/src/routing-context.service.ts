@@ -1,7 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { maxLsn, type Lsn } from './lsn.util';
+import type { Lsn } from './lsn.util';
+import { laterPosition, type Position } from './topology/timeline-history';
+import { Topology } from './topology/topology.service';
 
 export type Callback = () => unknown;
 
@@ -11,8 +13,18 @@ export interface TransactionState {
   afterRollback: Callback[];
 }
 
+/** A position with its timeline, or a bare one (timeline unknown). */
+export type PositionLike = Position | Lsn | null | undefined;
+
+type Later = (a: Position | null | undefined, b: Position | null | undefined) => Position | null;
+
+export function asPosition(value: PositionLike): Position | null {
+  if (value === null || value === undefined) return null;
+  return typeof value === 'bigint' ? { tli: null, lsn: value } : value;
+}
+
 export interface ScopeSettings {
-  token?: Lsn | null;
+  token?: PositionLike;
   primary?: boolean;
   transaction?: TransactionState;
 }
@@ -23,8 +35,8 @@ export interface ScopeSettings {
  * (tokens of writes, positions of reads) is raised in every enclosing scope.
  */
 export class RoutingScope {
-  /** The position every read in this scope must see; only ever raised. */
-  token: Lsn | null;
+  /** The position every read in this scope must see, with its timeline; only ever raised. */
+  position: Position | null;
   /** Forced to the primary (`@UsePrimary()`, `router.onPrimary()`); sticky for children. */
   readonly primary: boolean;
   /** The open transaction, if this scope runs inside `router.write()`. */
@@ -35,15 +47,21 @@ export class RoutingScope {
   constructor(
     readonly parent: RoutingScope | undefined,
     options: ScopeSettings = {},
+    private readonly later: Later = laterPosition,
   ) {
-    this.token = maxLsn(parent?.token, options.token);
+    this.position = later(parent?.position, asPosition(options.token));
     this.primary = (parent?.primary ?? false) || (options.primary ?? false);
     this.transaction = options.transaction ?? parent?.transaction;
   }
 
+  /** The position alone (on whatever timeline it was taken). */
+  get token(): Lsn | null {
+    return this.position?.lsn ?? null;
+  }
+
   /** Raises the token of this scope and its ancestors. */
-  raise(token: Lsn | null): void {
-    this.token = maxLsn(this.token, token);
+  raise(token: PositionLike): void {
+    this.position = this.later(this.position, asPosition(token));
     this.parent?.raise(token);
   }
 
@@ -57,6 +75,12 @@ export class RoutingScope {
 @Injectable()
 export class RoutingContext {
   private readonly storage = new AsyncLocalStorage<RoutingScope>();
+  private readonly later: Later;
+
+  /** With the topology, tokens of different timelines merge by what is known of the history. */
+  constructor(@Optional() topology?: Topology) {
+    this.later = topology ? (a, b) => topology.later(a, b) : laterPosition;
+  }
 
   current(): RoutingScope | undefined {
     return this.storage.getStore();
@@ -64,7 +88,7 @@ export class RoutingContext {
 
   /** Runs `fn` in a new scope nested in the current one. */
   run<T>(options: ScopeSettings, fn: (scope: RoutingScope) => T): T {
-    const scope = new RoutingScope(this.current(), options);
+    const scope = new RoutingScope(this.current(), options, this.later);
     return this.storage.run(scope, () => fn(scope));
   }
 }

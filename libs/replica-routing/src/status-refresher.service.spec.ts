@@ -1,3 +1,4 @@
+import { Topology } from './topology/topology.service';
 import type { DataSource } from 'typeorm';
 import type { ReplicaStatusRow } from './interfaces/replica-status.interface';
 import { parseLsn } from './lsn.util';
@@ -52,7 +53,7 @@ describe('StatusRefresher', () => {
         return Promise.resolve(table);
       },
     } as unknown as ReplicaStatusStore;
-    state = new NodeState(options);
+    state = new NodeState(options, new Topology(options));
     refresher = new StatusRefresher(options, registry, store, state);
   });
 

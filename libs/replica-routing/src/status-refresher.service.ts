@@ -36,7 +36,8 @@ export class StatusRefresher implements OnApplicationBootstrap, BeforeApplicatio
   ) {}
 
   onApplicationBootstrap(): void {
-    if (this.options.statusRefreshMs <= 0 || this.options.replicas.length === 0) return;
+    if (this.options.statusRefreshMs <= 0) return;
+    if (this.options.replicas.length === 0 && this.options.hosts.length < 2) return;
     void this.refresh();
     this.timer = setInterval(() => void this.refresh(), this.options.statusRefreshMs);
     this.timer.unref();

@@ -135,7 +135,7 @@ describe('ReplicaRouter against a primary and streaming replicas (forRoot)', () 
         return { inside, outside: outside.length };
       });
       expect(result).toEqual({
-        inside: { result: 'uncommitted', servedBy: PRIMARY_NODE, token: null },
+        inside: { result: 'uncommitted', servedBy: PRIMARY_NODE, token: null, position: null },
         outside: 0,
       });
     });
@@ -172,8 +172,12 @@ describe('ReplicaRouter against a primary and streaming replicas (forRoot)', () 
 
   describe('client tokens', () => {
     it('accepts a position the primary has reached', async () => {
-      const { token } = await h.router.write((em) => insertNote(em, 'token'));
-      await expect(h.router.acceptClientToken(formatLsn(token!))).resolves.toBe(token);
+      const { token, position } = await h.router.write((em) => insertNote(em, 'token'));
+      await expect(h.router.acceptClientToken(formatLsn(token!))).resolves.toEqual(position);
+      // The form with the timeline names the same position.
+      await expect(
+        h.router.acceptClientToken(`${position!.tli}:${formatLsn(token!)}`),
+      ).resolves.toEqual(position);
     });
 
     it('rejects one ahead of the primary, and garbage', async () => {

@@ -3,11 +3,14 @@ import type { ReplicaRoutingModuleOptions } from '@app/replica-routing';
 import type { ApiConfig } from './api.config';
 
 export function routingOptions(config: ApiConfig): ReplicaRoutingModuleOptions {
-  const { primary, replicas } = config.routingNodes();
+  const nodes = config.routingNodes();
   const weights = config.weights();
+  const weighted = (list: { name: string; url: string }[]) =>
+    list.map((r) => ({ ...r, weight: weights.get(r.name) ?? 1 }));
   return {
-    primary,
-    replicas: replicas.map((r) => ({ ...r, weight: weights.get(r.name) ?? 1 })),
+    ...('hosts' in nodes
+      ? { ...nodes, hosts: weighted(nodes.hosts) }
+      : { primary: nodes.primary, replicas: weighted(nodes.replicas) }),
     entities: ENTITIES,
     tokenlessReads: config.TOKENLESS_READS,
     primaryReadShare: config.PRIMARY_READ_SHARE,

@@ -10,6 +10,7 @@ import {
   NoNodeAvailableError,
   NodeOverloadedError,
   PrimaryUnavailableError,
+  WriteLostError,
 } from '@app/replica-routing';
 import type { Response } from 'express';
 
@@ -54,6 +55,8 @@ export class HttpErrorFilter implements ExceptionFilter {
     }
     if (error instanceof InvalidConsistencyTokenError)
       return { status: 400, message: error.message };
+    // The token's write did not survive a failover (docs/api.md, "Errors"): gone, not retryable as is.
+    if (error instanceof WriteLostError) return { status: 410, message: error.message };
     const busy = unavailable(error);
     if (busy) return { status: 503, message: busy.message };
     return { status: 500, message: 'internal server error' };

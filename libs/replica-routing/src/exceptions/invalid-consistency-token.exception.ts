@@ -4,7 +4,7 @@ import { ReplicaRoutingError } from './replica-routing.exception';
 export type TokenRejection = 'malformed' | 'bad_signature' | 'ahead_of_primary';
 
 const MALFORMED =
-  'expected a Consistency-Token of an earlier response, such as "0/16B3748" or "0/16B3748.<signature>"';
+  'expected a Consistency-Token of an earlier response, such as "1:0/16B3748" or "1:0/16B3748.<signature>"';
 
 /** A consistency token that is not one, whose signature does not match, or one the primary has not reached. */
 export class InvalidConsistencyTokenError extends ReplicaRoutingError {

@@ -37,8 +37,8 @@ export class ConsistencyInterceptor implements NestInterceptor {
       if (response.headersSent) return;
       const servedBy = scope.servedBy.at(-1);
       if (servedBy) response.setHeader(SERVED_BY_HEADER, servedBy);
-      if (scope.token !== null)
-        response.setHeader(CONSISTENCY_TOKEN_HEADER, this.tokens.format(scope.token));
+      if (scope.position !== null)
+        response.setHeader(CONSISTENCY_TOKEN_HEADER, this.tokens.format(scope.position));
     };
     return new Observable((subscriber) => {
       const run = () =>

@@ -1,10 +1,19 @@
 import type { NodeConnectionOptions } from './replica-routing-options.interface';
 
 export interface ReplicaObserverModuleOptions {
-  /** The primary: probed, and where the status table is written. */
-  primary: NodeConnectionOptions;
+  /** The primary: probed, and where the status table is written. Either this or `hosts`. */
+  primary?: NodeConnectionOptions;
   /** The replicas to watch, named as the routers name them. Default: none. */
   replicas?: (NodeConnectionOptions & { name: string })[];
+  /**
+   * Every node of a cluster whose primary may change, as the routers' `hosts`:
+   * the observer follows the same discovery and writes to whoever is primary.
+   */
+  hosts?: (NodeConnectionOptions & { name: string })[];
+  /** As the routers' `patroniUrls`. */
+  patroniUrls?: string[];
+  /** As the routers' `discoveryIntervalMs`. Default: `5000`. */
+  discoveryIntervalMs?: number;
   /** How often every node is asked for its position, in ms. Default: `500`. */
   intervalMs?: number;
   /** Deadline for one node's answer, in ms; a slower node counts as unreachable for that tick. Default: `400`. */
@@ -21,6 +30,9 @@ export interface ReplicaObserverModuleOptions {
 
 /** The observer's options with every default applied. */
 export type ResolvedObserverOptions = Required<
-  Omit<ReplicaObserverModuleOptions, 'replicas' | 'heartbeatFile'>
+  Omit<
+    ReplicaObserverModuleOptions,
+    'primary' | 'replicas' | 'hosts' | 'patroniUrls' | 'discoveryIntervalMs' | 'heartbeatFile'
+  >
 > &
   Pick<ReplicaObserverModuleOptions, 'heartbeatFile'>;

@@ -22,10 +22,30 @@ export interface ReplicaNodeOptions extends NodeConnectionOptions {
 export type TokenlessReadPolicy = 'primary' | 'replica';
 
 export interface ReplicaRoutingModuleOptions {
-  /** The node that takes writes. */
-  primary: NodeConnectionOptions;
+  /** The node that takes writes. Either this (a fixed topology) or `hosts`. */
+  primary?: NodeConnectionOptions;
   /** Streaming replicas of `primary`. Default: none (every query goes to the primary). */
   replicas?: ReplicaNodeOptions[];
+  /**
+   * Every node of a cluster whose primary may change (an HA manager such as
+   * Patroni promotes a replica): hosts, not roles. Which one is the primary
+   * is discovered (from `patroniUrls` where given, else by asking each host
+   * `pg_is_in_recovery()`), again on a failure of the primary, on a write
+   * refused as read-only (SQLSTATE 25006) and every `discoveryIntervalMs`.
+   * The names are the replicas' routing names (`Served-By`); the primary is
+   * always `primary`. Not with `primary`/`replicas`.
+   */
+  hosts?: ReplicaNodeOptions[];
+  /** Patroni REST API base URLs (`http://host:8008`), asked in order for `GET /cluster` and `/history`. Default: none. */
+  patroniUrls?: string[];
+  /** How often the topology is discovered again when nothing prompts it, in ms. Default: `5000`. */
+  discoveryIntervalMs?: number;
+  /**
+   * How long a write waits for a primary while there is none (an election), in
+   * ms, before it fails with {@link PrimaryUnavailableError}. Near the HA
+   * manager's leader TTL (Patroni's `ttl`, 30 s by default). Default: `30000`.
+   */
+  electionWaitMs?: number;
   /** TypeORM entities, registered on every node. Default: none. */
   entities?: DataSourceOptions['entities'];
 
@@ -123,8 +143,11 @@ export interface ResolvedReplicaNode extends NodeConnectionOptions {
 
 /** Options with every default applied; what the services read. */
 export type ResolvedReplicaRoutingOptions = Required<
-  Omit<ReplicaRoutingModuleOptions, 'entities' | 'replicas'>
+  Omit<ReplicaRoutingModuleOptions, 'entities' | 'replicas' | 'hosts' | 'primary'>
 > & {
+  /** Absent with `hosts`. */
+  primary: NodeConnectionOptions | undefined;
   entities: NonNullable<DataSourceOptions['entities']>;
   replicas: ResolvedReplicaNode[];
+  hosts: ResolvedReplicaNode[];
 };

@@ -1,5 +1,9 @@
 import type { EntityManager } from 'typeorm';
 import type { Lsn } from '../lsn.util';
+import type { Position } from '../topology/timeline-history';
+
+/** A token as a caller may hold it: with its timeline, a bare position, or the text form. */
+export type TokenInput = Position | Lsn | string | null;
 
 /** What a routed call returns: the work's result, where it ran, and a token covering it. */
 export interface Routed<T> {
@@ -12,13 +16,15 @@ export interface Routed<T> {
    * reads for a caller that sends it back); null when not computed (`cover: false`).
    */
   token: Lsn | null;
+  /** `token` with the timeline it was taken on: what to pass on, or to format for a client. */
+  position: Position | null;
 }
 
 export type Work<T> = (manager: EntityManager, node: string) => Promise<T>;
 
 export interface ReadOptions {
   /** The position the read must see, on top of the current scope's. Text form accepted. */
-  token?: Lsn | string | null;
+  token?: TokenInput;
   /** Run on the primary whatever the token. Default: `false`. */
   primary?: boolean;
   /** Compute the covering token (one extra tiny query on the serving node). Default: `true`. */
@@ -43,7 +49,7 @@ export interface WriteOptions {
 }
 
 export interface ScopeOptions {
-  token?: Lsn | string | null;
+  token?: TokenInput;
   primary?: boolean;
 }
 
@@ -51,4 +57,6 @@ export interface ScopeResult<T> {
   result: T;
   /** The scope's token when it ended: a clock to pass to later scopes (master_slave_adapter's `with_consistency`). */
   token: Lsn | null;
+  /** `token` with its timeline. */
+  position: Position | null;
 }

@@ -3,6 +3,8 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { NodeRegistry } from '../node-registry.service';
 import { RESOLVED_OPTIONS } from '../replica-routing.constants';
 import { ReplicaStatusStore } from '../replica-status.store';
+import { TopologyDiscovery } from '../topology/topology-discovery.service';
+import { Topology } from '../topology/topology.service';
 import {
   ObserverModuleClass,
   REPLICA_OBSERVER_MODULE_OPTIONS,
@@ -16,7 +18,8 @@ import { ReplicaProbe } from './replica-probe.service';
  * The observer in one line: `ReplicaObserverModule.forRoot({ primary, replicas })`
  * polls every node's WAL position on a schedule and writes the status table
  * that every process's router reads. Run it in one process per cluster (its
- * own app, as `apps/observer`, or beside an API). Its pools are its own.
+ * own app, as `apps/observer`, or beside an API). Its pools are its own. With
+ * `hosts` it discovers the roles as the routers do and follows a failover.
  */
 @Module({
   imports: [ScheduleModule.forRoot()],
@@ -31,6 +34,8 @@ import { ReplicaProbe } from './replica-probe.service';
       useFactory: observerNodeOptions,
       inject: [REPLICA_OBSERVER_MODULE_OPTIONS],
     },
+    Topology,
+    TopologyDiscovery,
     NodeRegistry,
     ReplicaStatusStore,
     ReplicaProbe,

@@ -39,6 +39,9 @@ export function observerNodeOptions(
   return resolveOptions({
     primary: o.primary,
     replicas: o.replicas,
+    hosts: o.hosts,
+    patroniUrls: o.patroniUrls,
+    discoveryIntervalMs: o.discoveryIntervalMs,
     statusTable: observer.statusTable,
     statusRefreshMs: 0,
     poolSize: 2,

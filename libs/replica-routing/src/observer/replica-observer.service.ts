@@ -13,6 +13,7 @@ import { NodeRegistry } from '../node-registry.service';
 import { PRIMARY_NODE } from '../replica-routing.constants';
 import { ReplicaStatusStore } from '../replica-status.store';
 import { recordLag } from '../metrics/routing.metrics';
+import { TopologyDiscovery } from '../topology/topology-discovery.service';
 import { NodeChanges, summarize } from './observer.summary';
 import { RESOLVED_OBSERVER_OPTIONS } from './replica-observer.module-definition';
 import { ReplicaProbe } from './replica-probe.service';
@@ -39,6 +40,7 @@ export class ReplicaObserver implements OnApplicationBootstrap, BeforeApplicatio
     private readonly probe: ReplicaProbe,
     private readonly store: ReplicaStatusStore,
     private readonly registry: NodeRegistry,
+    private readonly discovery: TopologyDiscovery,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -69,6 +71,10 @@ export class ReplicaObserver implements OnApplicationBootstrap, BeforeApplicatio
 
   private async observe(n: number): Promise<ReplicaStatusRow[]> {
     const rows = await this.probe.probeAll(this.options.timeoutMs);
+    // A primary that is gone, or no longer one, or a replica that is not in recovery: the roles
+    // may have moved (with `hosts`; without, this does nothing).
+    if (rows.some((r) => !r.reachable && (r.name === PRIMARY_NODE || r.lsn === null)))
+      void this.discovery.refresh();
     recordLag(rows.filter((r) => r.role === 'replica' && r.reachable));
     const saved = await this.save(rows);
     if (saved && this.options.heartbeatFile) await writeFile(this.options.heartbeatFile, String(n));

@@ -3,11 +3,18 @@ import type { EntityManager } from 'typeorm';
 import type { Lsn } from '../lsn.util';
 import type { QueryCount } from '../query-counter.logger';
 import { inOneWrite, type PgConnection } from './pg-connection';
-import { lsnOfRows, REPLAY_POSITION_SQL, SNAPSHOT_BEGIN_SQL } from './wal.queries';
+import {
+  onTimeline,
+  replayCovers,
+  replayOfRows,
+  REPLAY_POSITION_SQL,
+  SNAPSHOT_BEGIN_SQL,
+  type Replay,
+} from './wal.queries';
 
 export interface CheckedRead<T> {
-  /** Replayed position the node reported; null: not in recovery. */
-  replayed: Lsn | null;
+  /** What the node reported of its replay (lsn null: not in recovery). */
+  replayed: Replay;
   /** Present when `replayed` covered the token: the work's result and a token covering what it saw. */
   served?: { result: T; token: Lsn };
   /** How long the read waited for the replica to replay the token, when it did. */
@@ -18,6 +25,10 @@ export interface CheckedReadInput<T> {
   connection: PgConnection;
   manager: EntityManager;
   token: Lsn | null;
+  /** The timeline the node must replay (the current one); null when none is known. */
+  tli: number | null;
+  /** Reads the check's answer (see `StreamedTimelines`). */
+  interpret: (rows: readonly Record<string, unknown>[]) => Replay;
   work: (manager: EntityManager) => Promise<T>;
   /** Return a position at or after everything the work could see (monotonic reads). */
   cover: boolean;
@@ -39,7 +50,7 @@ export interface CheckedReadInput<T> {
  * the connection answers it before anything the next borrower sends.
  */
 export async function checkedRead<T>(input: CheckedReadInput<T>): Promise<CheckedRead<T>> {
-  const { connection, token, cover } = input;
+  const { connection, token, tli, cover } = input;
   const deadline = Date.now() + input.waitMs;
   let waitStart: number | undefined;
   const waited = () => (waitStart === undefined ? {} : { waitedMs: Date.now() - waitStart });
@@ -66,39 +77,41 @@ export async function checkedRead<T>(input: CheckedReadInput<T>): Promise<Checke
     });
     void upper?.catch(() => undefined);
     const attempt = invoke(input.work, input.manager);
-    let replayed: Lsn | null;
+    let replayed: Replay;
     try {
-      replayed = lsnOfRows((await check).rows);
+      replayed = input.interpret((await check).rows);
     } catch (error) {
       await settled(attempt);
       if (cover) void end('ROLLBACK');
       throw error;
     }
-    if (replayed !== null && (token === null || replayed >= token)) {
+    if (replayCovers(replayed, token, tli)) {
       let result: T;
-      let seen: Lsn | null = replayed;
+      let seen: Lsn | null = replayed.lsn;
       try {
         result = await attempt;
-        if (upper) seen = lsnOfRows((await upper).rows);
+        if (upper) seen = replayOfRows((await upper).rows).lsn;
       } catch (error) {
         if (cover) void end('ROLLBACK');
         throw error;
       }
       if (cover) void end('COMMIT');
       // Promoted between the two queries: not a replica any more, whatever it read.
-      if (seen === null) return { replayed: null, ...waited() };
+      if (seen === null) return { replayed: { lsn: null, tli: null }, ...waited() };
       return { replayed, served: { result, token: seen }, ...waited() };
     }
     await settled(attempt);
     if (cover) void end('ROLLBACK');
-    if (replayed === null || token === null || Date.now() >= deadline)
-      return { replayed, ...waited() };
+    // Only a standby on the right timeline that is behind can catch up by waiting.
+    const behind = (r: Replay) =>
+      r.lsn !== null && token !== null && r.lsn < token && onTimeline(r, tli);
+    if (!behind(replayed) || Date.now() >= deadline) return { replayed, ...waited() };
     waitStart ??= Date.now();
-    while (replayed !== null && replayed < token && Date.now() < deadline) {
+    while (behind(replayed) && Date.now() < deadline) {
       await sleep(input.pollMs);
-      replayed = lsnOfRows((await send(REPLAY_POSITION_SQL, true)).rows);
+      replayed = input.interpret((await send(REPLAY_POSITION_SQL, true)).rows);
     }
-    if (replayed === null || replayed < token) return { replayed, ...waited() };
+    if (!replayCovers(replayed, token, tli)) return { replayed, ...waited() };
   }
 }
 

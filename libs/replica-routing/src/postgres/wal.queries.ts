@@ -1,4 +1,4 @@
-import { parseDbLsn, type Lsn } from '../lsn.util';
+import { parseDbLsn, parseLsn, type Lsn } from '../lsn.util';
 
 /**
  * Every question the library asks Postgres about WAL positions and recovery,
@@ -9,27 +9,66 @@ export interface Queryable {
   query(sql: string): Promise<unknown>;
 }
 
-async function oneLsn(on: Queryable, sql: string): Promise<Lsn | null> {
-  const [row] = (await on.query(sql)) as { lsn: string | null }[];
-  return parseDbLsn(row?.lsn ?? null);
+/** What a standby says of itself in the in-band check. */
+export interface Replay {
+  /** Replayed position; null when the node is not in recovery. */
+  lsn: Lsn | null;
+  /**
+   * The timeline its WAL receiver streams from the primary; null when it
+   * streams nothing (receiver down, WAL from an archive, or a role without
+   * `pg_read_all_stats`, which sees no receiver details). See
+   * {@link StreamedTimelines} for what a standby that streams nothing is on.
+   */
+  tli: number | null;
+  /** When its postmaster started: a standby that did not restart kept the history it replayed. */
+  started?: string | null;
 }
 
 /**
- * How far a standby has replayed; null when the node is not in recovery: a
- * primary, or a promoted replica, whose `pg_last_wal_replay_lsn()` stays at the
- * last replayed record. Both asked in one statement, so that the answer is
- * the proof (docs/design.md, "The in-band check is the proof").
+ * How far a standby has replayed, and on which timeline it streams; lsn null
+ * when the node is not in recovery: a primary, or a promoted replica, whose
+ * `pg_last_wal_replay_lsn()` stays at the last replayed record. Asked in one
+ * statement, so that the answer is the proof (docs/design.md, "The in-band
+ * check is the proof"). A standby that streams the current timeline from the
+ * current primary holds that timeline's history up to what it replayed; one
+ * left behind by a failover (it cannot follow the new timeline) streams nothing.
  */
 export const REPLAY_POSITION_SQL =
-  'SELECT (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() END)::text AS lsn';
+  'SELECT (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() END)::text AS lsn, ' +
+  "(SELECT received_tli FROM pg_stat_wal_receiver WHERE status = 'streaming') AS tli, " +
+  'pg_postmaster_start_time()::text AS started';
 
-export function replayPosition(on: Queryable): Promise<Lsn | null> {
-  return oneLsn(on, REPLAY_POSITION_SQL);
+export async function replayPosition(on: Queryable): Promise<Replay> {
+  return replayOfRows((await on.query(REPLAY_POSITION_SQL)) as Record<string, unknown>[]);
 }
 
-/** The position in a result of {@link REPLAY_POSITION_SQL} sent on a raw connection. */
-export function lsnOfRows(rows: readonly Record<string, unknown>[]): Lsn | null {
-  return parseDbLsn(rows[0]?.lsn ?? null);
+/** The answer in a result of {@link REPLAY_POSITION_SQL}. */
+export function replayOfRows(rows: readonly Record<string, unknown>[]): Replay {
+  const tli = rows[0]?.tli;
+  const started = rows[0]?.started;
+  return {
+    lsn: parseDbLsn(rows[0]?.lsn ?? null),
+    tli: tli === null || tli === undefined ? null : Number(tli),
+    started: typeof started === 'string' ? started : null,
+  };
+}
+
+/**
+ * Whether a standby's answer proves it holds `lsn` of timeline `tli` (null:
+ * any timeline, when none is known yet).
+ */
+export function replayCovers(replay: Replay, lsn: Lsn | null, tli: number | null): boolean {
+  if (replay.lsn === null || !onTimeline(replay, tli)) return false;
+  return lsn === null || replay.lsn >= lsn;
+}
+
+/**
+ * Whether a standby replays timeline `tli` (null: any). Timeline 1 has no
+ * fork: in a cluster that never failed over every standby replays it, so one
+ * that streams nothing (its primary is down) is on it too.
+ */
+export function onTimeline(replay: Replay, tli: number | null): boolean {
+  return tli === null || replay.tli === tli || (replay.tli === null && tli === 1);
 }
 
 /**
@@ -46,10 +85,44 @@ export const SNAPSHOT_BEGIN_SQL = 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ON
  * (docs/design.md, "The token is taken after the commit"). `pg_current_wal_lsn()`
  * could be behind with `synchronous_commit = off`.
  */
-export async function insertPosition(on: Queryable): Promise<Lsn> {
-  const lsn = await oneLsn(on, 'SELECT pg_current_wal_insert_lsn()::text AS lsn');
-  if (lsn === null) throw new Error('pg_current_wal_insert_lsn() returned NULL');
-  return lsn;
+export async function insertPosition(on: Queryable): Promise<{ lsn: Lsn; tli: number }> {
+  const [row] = (await on.query(
+    `SELECT pg_current_wal_insert_lsn()::text AS lsn, ${TIMELINE_SQL} AS tli`,
+  )) as { lsn: string; tli: number }[];
+  return { lsn: parseLsn(row!.lsn), tli: Number(row!.tli) };
+}
+
+/**
+ * The primary's timeline: the first 8 hex digits of the WAL file name.
+ * `pg_walfile_name()` refuses to run during recovery, so this also fails on a
+ * node that is not (or no longer) a primary.
+ */
+const TIMELINE_SQL =
+  "('x' || substr(pg_walfile_name(pg_current_wal_insert_lsn()), 1, 8))::bit(32)::int";
+
+/**
+ * The token of a write just committed on this connection: the insert
+ * position, or, under synchronous replication, the position every synchronous
+ * standby has flushed if that is lower. COMMIT returned only once those
+ * standbys had flushed the commit record, so that position covers it too; and
+ * it is at or before where a promoted synchronous standby's new timeline
+ * starts, so the token of an acknowledged write survives a failover
+ * (docs/design.md, "Failover and timelines"). The insert position may be past
+ * that point by WAL of other transactions not yet replicated.
+ */
+export async function committedPosition(on: Queryable): Promise<{ lsn: Lsn; tli: number }> {
+  const [row] = (await on.query(
+    `SELECT least(pg_current_wal_insert_lsn(),
+                  (SELECT min(flush_lsn) FROM pg_stat_replication WHERE sync_state = 'sync'))::text AS lsn,
+            ${TIMELINE_SQL} AS tli`,
+  )) as { lsn: string; tli: number }[];
+  return { lsn: parseLsn(row!.lsn), tli: Number(row!.tli) };
+}
+
+/** True when the node is in recovery: a standby, never to take a primary's work. */
+export async function inRecovery(on: Queryable): Promise<boolean> {
+  const [row] = (await on.query('SELECT pg_is_in_recovery() AS standby')) as { standby: boolean }[];
+  return row!.standby;
 }
 
 /**

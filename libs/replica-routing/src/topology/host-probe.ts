@@ -1,0 +1,122 @@
+import { Client, type ClientConfig } from 'pg';
+import type { NodeConnectionOptions } from '../interfaces/replica-routing-options.interface';
+import { parseHistoryFile } from './timeline-history';
+import type { Lsn } from '../lsn.util';
+
+/** What one host said of its role. */
+export interface HostRole {
+  standby: boolean;
+  /** A primary's timeline; null for a standby. */
+  tli: number | null;
+}
+
+/** node-postgres settings for a node given as a URL or TypeORM options. */
+export function pgConfig(node: NodeConnectionOptions, timeoutMs: number): ClientConfig {
+  const ds = (node.dataSource ?? {}) as Record<string, unknown>;
+  const url = node.url ?? (typeof ds.url === 'string' ? ds.url : undefined);
+  return {
+    ...(url
+      ? { connectionString: url }
+      : {
+          host: ds.host as string | undefined,
+          port: ds.port as number | undefined,
+          user: ds.username as string | undefined,
+          password: ds.password as string | undefined,
+          database: ds.database as string | undefined,
+        }),
+    ...(ds.ssl !== undefined ? { ssl: ds.ssl as ClientConfig['ssl'] } : {}),
+    connectionTimeoutMillis: timeoutMs,
+    query_timeout: timeoutMs,
+    application_name: 'replica-routing-discovery',
+  };
+}
+
+/** `host:port` of a node, to match it with what an HA manager reports. */
+export function addressOf(node: NodeConnectionOptions): string | null {
+  const ds = (node.dataSource ?? {}) as Record<string, unknown>;
+  const url = node.url ?? (typeof ds.url === 'string' ? ds.url : undefined);
+  if (url) {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || '5432'}`;
+  }
+  return typeof ds.host === 'string'
+    ? `${ds.host}:${(ds.port as number | undefined) ?? 5432}`
+    : null;
+}
+
+/** Runs `fn` on a fresh connection to `node`, closed afterwards. */
+async function withClient<T>(
+  node: NodeConnectionOptions,
+  timeoutMs: number,
+  fn: (client: Client) => Promise<T>,
+): Promise<T> {
+  const client = new Client(pgConfig(node, timeoutMs));
+  client.on('error', () => undefined); // a socket error after the answer is of no interest
+  try {
+    await client.connect();
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Asks a host whether it is in recovery, and a primary for its timeline. */
+export function probeRole(node: NodeConnectionOptions, timeoutMs: number): Promise<HostRole> {
+  return withClient(node, timeoutMs, async (client) => {
+    const { rows } = await client.query<{ standby: boolean; tli: number | null }>(
+      `SELECT pg_is_in_recovery() AS standby,
+              CASE WHEN NOT pg_is_in_recovery() THEN
+                ('x' || substr(pg_walfile_name(pg_current_wal_insert_lsn()), 1, 8))::bit(32)::int
+              END AS tli`,
+    );
+    return { standby: rows[0]!.standby, tli: rows[0]!.tli };
+  });
+}
+
+/**
+ * The primary's timeline history file (`pg_wal/<tli>.history`), read with
+ * `pg_read_file()`: needs a superuser or a role granted `pg_read_server_files`.
+ */
+export function readHistoryFile(
+  node: NodeConnectionOptions,
+  tli: number,
+  timeoutMs: number,
+): Promise<Map<number, Lsn>> {
+  const file = `pg_wal/${tli.toString(16).toUpperCase().padStart(8, '0')}.history`;
+  return withClient(node, timeoutMs, async (client) => {
+    const { rows } = await client.query<{ text: string }>('SELECT pg_read_file($1) AS text', [
+      file,
+    ]);
+    return parseHistoryFile(rows[0]!.text);
+  });
+}
+
+/**
+ * The host that is the primary now, asking every host `pg_is_in_recovery()`
+ * until exactly one says no or `waitMs` passes: for one-off jobs (migrations)
+ * that need the primary of a cluster given as hosts.
+ */
+export async function findPrimary<T extends NodeConnectionOptions & { name: string }>(
+  hosts: readonly T[],
+  { waitMs = 30_000, timeoutMs = 2000, pollMs = 500 } = {},
+): Promise<T> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const answers = await Promise.allSettled(hosts.map((h) => probeRole(h, timeoutMs)));
+    const primaries = hosts.filter((_, i) => {
+      const a = answers[i]!;
+      return a.status === 'fulfilled' && !a.value.standby;
+    });
+    if (primaries.length === 1) return primaries[0]!;
+    if (Date.now() >= deadline) {
+      const seen = hosts.map((h, i) => {
+        const a = answers[i]!;
+        const role =
+          a.status === 'fulfilled' ? (a.value.standby ? 'standby' : 'primary') : String(a.reason);
+        return `${h.name}: ${role}`;
+      });
+      throw new Error(`no single primary among the hosts within ${waitMs} ms (${seen.join('; ')})`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
