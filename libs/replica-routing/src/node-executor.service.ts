@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager, QueryRunner } from 'typeorm';
-import { explainReleasedRunner } from './db-errors.util';
+import { explainReleasedRunner, isNodeFailure } from './db-errors.util';
 import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
 import type { Work } from './interfaces/routed.interface';
 import type { Lsn } from './lsn.util';
@@ -202,8 +202,12 @@ export class NodeExecutor {
       await runner.connect();
       if (name === PRIMARY_NODE) await this.provePrimary(runner);
       return await fn(runner);
-    } catch (error) {
-      throw explainReleasedRunner(error, runner);
+    } catch (caught) {
+      const error = explainReleasedRunner(caught, runner);
+      // A connection that failed under the work (lost, or timed out client-side with its query
+      // perhaps still running) goes back as broken: the pool closes it instead of lending it again.
+      if (runner && isNodeFailure(error)) releaseBroken(runner, error);
+      throw error;
     } finally {
       await runner?.release().catch(() => undefined);
       leave();
@@ -225,6 +229,17 @@ export class NodeExecutor {
       });
     this.primaryConnections.add(connection);
   }
+}
+
+/**
+ * Releases the runner's connection to the pool with an error, which pg-pool
+ * takes as "do not reuse": it ends the client. TypeORM's `release()` passes
+ * none; its `releasePostgresConnection(err)` does, and a later `release()` is
+ * then a no-op.
+ */
+function releaseBroken(runner: QueryRunner, error: unknown): void {
+  const typeorm = runner as unknown as { releasePostgresConnection?: (err: unknown) => unknown };
+  void Promise.resolve(typeorm.releasePostgresConnection?.(error)).catch(() => undefined);
 }
 
 const COMMIT_UNKNOWN = Symbol('commitUnknown');

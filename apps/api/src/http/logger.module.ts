@@ -31,7 +31,9 @@ export function loggingSettings(logging: LogLevel[] | false | LoggingConfig): Lo
  * nestjs-pino: every Nest log line and one line per request, as JSON (compose)
  * or readable (a terminal, `npm start`); each with the request's id, taken from
  * a valid `X-Request-Id` header or made up, and echoed in the response.
- * Reads (GET) log at debug, writes at info, 5xx at error.
+ * Reads (GET) log at debug, writes at info, 503 (a designed answer: load
+ * shed, a node unavailable, with Retry-After) at warn, other 5xx at error:
+ * an error line is always something to look at.
  */
 export function loggerModule(logging: LoggingConfig, quietPaths: RegExp): DynamicModule {
   const options: Params['pinoHttp'] = {
@@ -44,6 +46,7 @@ export function loggerModule(logging: LoggingConfig, quietPaths: RegExp): Dynami
       return id;
     },
     customLogLevel: (req, res, error) => {
+      if (res.statusCode === 503) return 'warn';
       if (error || res.statusCode >= 500) return 'error';
       return req.method === 'GET' || req.method === 'HEAD' ? 'debug' : 'info';
     },
