@@ -1,7 +1,9 @@
 #!/bin/sh
-# The primary: initialise once (roles, database, WAL settings, pg_hba), then run.
+# The primary: initialise once (database, roles, WAL settings, pg_hba), then run.
 . /bootstrap/common.sh
-require POSTGRES_USER POSTGRES_PASSWORD POSTGRES_DB REPLICATION_USER REPLICATION_PASSWORD
+require POSTGRES_USER POSTGRES_PASSWORD POSTGRES_DB REPLICATION_USER REPLICATION_PASSWORD \
+  ROCKET_OWNER_USER ROCKET_OWNER_PASSWORD ROCKET_API_USER ROCKET_API_PASSWORD \
+  ROCKET_OBSERVER_USER ROCKET_OBSERVER_PASSWORD
 
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
   log primary "initialising $PGDATA with $(postgres --version)"
@@ -31,12 +33,21 @@ CONF
 host replication $REPLICATION_USER all scram-sha-256
 host all all all scram-sha-256
 HBA
-  # Roles and database, on a server that listens on no TCP port yet.
+  # Database and roles, on a server that listens on no TCP port yet: the
+  # replication role, then the app's (roles.sql, as the native launcher runs
+  # it). Values go in as psql variables, which psql quotes, never spliced into SQL.
   as_postgres pg_ctl -D "$PGDATA" -w -o "-c listen_addresses=''" start >/dev/null
-  as_postgres psql -v ON_ERROR_STOP=1 -h /tmp -U "$POSTGRES_USER" -d postgres -q <<SQL
-CREATE ROLE "$REPLICATION_USER" WITH REPLICATION LOGIN PASSWORD '$REPLICATION_PASSWORD';
-CREATE DATABASE "$POSTGRES_DB";
+  as_postgres psql -v ON_ERROR_STOP=1 -h /tmp -U "$POSTGRES_USER" -d postgres -q \
+    -v db="$POSTGRES_DB" -v replication_user="$REPLICATION_USER" -v replication_password="$REPLICATION_PASSWORD" <<'SQL'
+CREATE ROLE :"replication_user" REPLICATION LOGIN PASSWORD :'replication_password';
+CREATE DATABASE :"db";
 SQL
+  as_postgres psql -v ON_ERROR_STOP=1 -h /tmp -U "$POSTGRES_USER" -d "$POSTGRES_DB" -q -1 \
+    -v db="$POSTGRES_DB" \
+    -v owner_user="$ROCKET_OWNER_USER" -v owner_password="$ROCKET_OWNER_PASSWORD" \
+    -v api_user="$ROCKET_API_USER" -v api_password="$ROCKET_API_PASSWORD" \
+    -v observer_user="$ROCKET_OBSERVER_USER" -v observer_password="$ROCKET_OBSERVER_PASSWORD" \
+    -f /bootstrap/roles.sql
   as_postgres pg_ctl -D "$PGDATA" -w -m fast stop >/dev/null
   log primary "initialised"
 fi

@@ -1,6 +1,6 @@
 import { LocalCluster, findPostgresBinaries } from '@app/dev-tools';
 import { Client } from 'pg';
-import { e2eEnv } from './e2e.env';
+import { e2eEnv, urlAs } from './e2e.env';
 
 const env = e2eEnv();
 
@@ -85,4 +85,4 @@ export async function waitForReplicasToCatchUp(
   }
 }
 
-export { e2eEnv };
+export { e2eEnv, urlAs };

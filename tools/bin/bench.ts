@@ -38,9 +38,9 @@ async function main(cleanup: CleanupRegistry): Promise<void> {
   const settings = benchSettings();
   const date = new Date().toISOString();
   say(`cluster: primary + 5 replicas on 127.0.0.1:${settings.postgresPort}+ (fsync off)`);
-  const { cluster, appEnv } = await startPrivateCluster('bench', settings.postgresPort);
+  const { cluster, observerEnv } = await startPrivateCluster('bench', settings.postgresPort);
   cleanup.add('cluster', () => cluster.stopAll());
-  const observer = await startObserver(appEnv);
+  const observer = await startObserver(observerEnv);
   cleanup.add('observer', () => observer.close());
   const machine = await machineInfo(cluster);
   say(`machine: ${describeMachine(machine)}`);
@@ -51,8 +51,11 @@ async function main(cleanup: CleanupRegistry): Promise<void> {
   const ctx: BenchContext = {
     settings,
     cluster,
-    primaryUrl: cluster.url(),
-    replicas: cluster.nodes.slice(1).map((n) => ({ name: n.name, url: cluster.url(n.name) })),
+    // The API's role: what the API processes and TypeORM's replication connect as.
+    primaryUrl: cluster.urlAs(cluster.roles.api),
+    replicas: cluster.nodes
+      .slice(1)
+      .map((n) => ({ name: n.name, url: cluster.urlAs(cluster.roles.api, n.name) })),
     cleanup,
     say,
   };

@@ -1,6 +1,8 @@
 /**
  * `npm run cluster`: a primary and NUM_REPLICAS streaming replicas in the
- * foreground, migrated and ready; Ctrl+C (or SIGTERM) stops them all.
+ * foreground, with POSTGRES_USER as its superuser and the app roles of
+ * postgres/roles.sql (development passwords: tools/src/credentials.ts),
+ * migrated by the owner role and ready; Ctrl+C (or SIGTERM) stops them all.
  * `npm run cluster:stop`: stops a cluster left running in DATA_DIR.
  */
 import 'reflect-metadata';
@@ -12,12 +14,21 @@ import { LauncherConfig } from '../src/cluster/launcher.config';
 import { LocalCluster } from '../src/cluster/local-cluster';
 import { assertPortFree } from '../src/cluster/ports';
 import { findPostgresBinaries } from '../src/cluster/postgres-binaries';
+import { LOCAL_ROLES } from '../src/credentials';
 
 const say = (line: string) => console.log(`launcher | ${line}`);
 
 async function main(): Promise<void> {
   loadEnv();
   const config = validateConfig(LauncherConfig);
+  // An app's login exported for `nest start` would otherwise fail later, as "role already exists".
+  const appRoles = Object.values(LOCAL_ROLES).map((r) => r.user);
+  if (appRoles.includes(config.POSTGRES_USER)) {
+    throw new Error(
+      `POSTGRES_USER=${config.POSTGRES_USER} names one of the roles the launcher creates (${appRoles.join(', ')}); ` +
+        "for the launcher it is the cluster's superuser: unset it here (.env has rocket).",
+    );
+  }
   const bins = findPostgresBinaries();
   const cluster = new LocalCluster(
     {
@@ -25,6 +36,7 @@ async function main(): Promise<void> {
       host: config.POSTGRES_HOST,
       port: config.POSTGRES_PORT,
       replicas: config.NUM_REPLICAS,
+      // The superuser, for administration: no app connects as it.
       user: config.POSTGRES_USER,
       password: config.POSTGRES_PASSWORD,
       database: config.POSTGRES_DB,
@@ -62,7 +74,12 @@ async function main(): Promise<void> {
     say(`recreating ${config.dataDir}: any data of a previous run is deleted`);
     await cluster.create();
     await cluster.startAll({ foreground: true });
-    await migrate(cluster.url(), (line) => say(`migrations: ${line}`));
+    const { owner, api, observer, replication } = cluster.roles;
+    say(
+      `roles: ${owner.user} (migrations), ${api.user} (api), ${observer.user} (observer), ` +
+        `${replication.user} (replicas); ${config.POSTGRES_USER} is the superuser`,
+    );
+    await migrate(cluster.urlAs(owner), (line) => say(`migrations: ${line}`));
     const streaming = await cluster.waitStreaming(60_000);
     say(
       `primary on ${config.POSTGRES_HOST}:${config.POSTGRES_PORT}, ` +

@@ -2,13 +2,14 @@
  * `npm start`: the whole system in one terminal, like the original's forego.
  * The cluster first (recreated, migrated, every replica streaming), then
  * `nest start api|observer|simulator`, every line prefixed with its process
- * name. Ctrl+C (or SIGTERM) stops the apps, then the cluster, and leaves no
- * process behind.
+ * name; the api and the observer log in as their own roles. Ctrl+C (or
+ * SIGTERM) stops the apps, then the cluster, and leaves no process behind.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { LAUNCHER_READY, launcherCommand } from '../src/cluster/launcher.command';
+import { LOCAL_ROLES, type Login } from '../src/credentials';
 
 const NAMES = ['cluster', 'api', 'observer', 'simulator'];
 const WIDTH = Math.max(...NAMES.map((n) => n.length));
@@ -32,10 +33,11 @@ function run(
   command: string,
   args: string[],
   onLine?: (line: string) => void,
+  env: NodeJS.ProcessEnv = {},
 ): ChildProcess {
   const child = spawn(command, args, {
     // The apps' output is a pipe here, not a terminal: ask for readable logs anyway.
-    env: { LOG_FORMAT: 'pretty', ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+    env: { LOG_FORMAT: 'pretty', ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -88,10 +90,18 @@ async function stop(code: number): Promise<void> {
 process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 
+/** Who each app logs in as (the launcher's roles); the simulator only speaks HTTP. */
+const LOGINS: Record<string, Login | undefined> = {
+  api: LOCAL_ROLES.api,
+  observer: LOCAL_ROLES.observer,
+};
+const asLogin = (login: Login | undefined) =>
+  login ? { POSTGRES_USER: login.user, POSTGRES_PASSWORD: login.password } : {};
+
 const nest = require.resolve('@nestjs/cli/bin/nest.js');
 const launcher = launcherCommand();
 run('cluster', launcher.command, launcher.args, (line) => {
   if (!line.includes(LAUNCHER_READY) || children.has('api')) return;
   for (const app of ['api', 'observer', 'simulator'])
-    run(app, process.execPath, [nest, 'start', app]);
+    run(app, process.execPath, [nest, 'start', app], undefined, asLogin(LOGINS[app]));
 });

@@ -27,9 +27,9 @@ async function main(): Promise<number> {
   const started = Date.now();
   const chromium = findChromium();
   say(`cluster: primary + 5 replicas on ${PORT}+; browser ${chromium}`);
-  const { cluster, appEnv } = await startPrivateCluster('ui', PORT);
+  const { cluster, appEnv, observerEnv } = await startPrivateCluster('ui', PORT);
   const expected = cluster.nodes.map((n) => n.name);
-  const observer = await startObserver(appEnv, { OBSERVER_INTERVAL_MS: '250' });
+  const observer = await startObserver(observerEnv, { OBSERVER_INTERVAL_MS: '250' });
   const api = await startApi(appEnv);
   const sim = await startSimulator(api.url, {
     SIM_USERS: '6',

@@ -1,17 +1,45 @@
-import { DatabaseConfig, type PostgresAddress } from '@app/config';
+// No `@app/config` import (only a type): tools/bin/start.ts runs without tsconfig-paths.
+import type { PostgresAddress } from '@app/config';
+
+/** A role's login. */
+export type Login = Pick<PostgresAddress, 'user' | 'password'>;
 
 /** Who connects to a local cluster, and to which database. */
-export type Credentials = Pick<PostgresAddress, 'user' | 'password' | 'database'>;
-
-const defaults = new DatabaseConfig();
+export type Credentials = Login & Pick<PostgresAddress, 'database'>;
 
 /**
- * The account and database of the private clusters (the e2e suite's, bench's
- * and chaos's): rocket / rocket / rocket_rides. They are `DatabaseConfig`'s
- * defaults, which `npm run cluster` and the apps use too unless POSTGRES_* say otherwise.
+ * The logins a cluster is created with besides its superuser, one per kind of
+ * process (postgres/roles.sql says what each may do): the owner of the schema
+ * runs the migrations, the API and the observer connect as theirs, replicas
+ * stream as the replication role.
+ */
+export interface ClusterRoles {
+  owner: Login;
+  api: Login;
+  observer: Login;
+  replication: Login;
+}
+
+/**
+ * The superuser and database of the local clusters (`npm run cluster`, and the
+ * e2e suite's, bench's, chaos's and test:ui's): rocket / rocket / rocket_rides.
+ * Cluster administration only (creating it, pausing replay, stopping
+ * backends): no app connects as it.
  */
 export const LOCAL_CREDENTIALS: Readonly<Credentials> = {
-  user: defaults.POSTGRES_USER,
-  password: defaults.POSTGRES_PASSWORD,
-  database: defaults.POSTGRES_DB,
+  user: 'rocket',
+  password: 'rocket',
+  database: 'rocket_rides',
+};
+
+/**
+ * The local clusters' app roles, with development passwords. `.env` repeats
+ * the API's (`POSTGRES_USER`, `POSTGRES_PASSWORD`) for apps started by hand;
+ * `npm start` and the test and bench tools take them from here.
+ */
+export const LOCAL_ROLES: Readonly<ClusterRoles> = {
+  owner: { user: 'rocket_owner', password: 'rocket_owner' },
+  api: { user: 'rocket_api', password: 'rocket_api' },
+  observer: { user: 'rocket_observer', password: 'rocket_observer' },
+  replication: { user: 'replicator', password: 'replicator' },
 };

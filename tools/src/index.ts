@@ -2,7 +2,13 @@
 // for the e2e tests and the bench and chaos commands. Importing it loads the three apps, so the
 // commands that only need a cluster (tools/bin/cluster.ts, start.ts, free-port-block.ts) import
 // their files from src/cluster/ directly.
-export { LOCAL_CREDENTIALS, type Credentials } from './credentials';
+export {
+  LOCAL_CREDENTIALS,
+  LOCAL_ROLES,
+  type ClusterRoles,
+  type Credentials,
+  type Login,
+} from './credentials';
 export { LAUNCHER_READY, launcherCommand } from './cluster/launcher.command';
 export {
   LocalCluster,
@@ -11,7 +17,7 @@ export {
   type StopMode,
 } from './cluster/local-cluster';
 export { findPostgresBinaries, type PostgresBinaries } from './cluster/postgres-binaries';
-export { startPrivateCluster, type PrivateCluster } from './cluster/private-cluster';
+export { clusterEnv, startPrivateCluster, type PrivateCluster } from './cluster/private-cluster';
 export { databaseEnv, type DatabaseEnv } from './stack/database.env';
 export { startApi, type InProcessApi } from './stack/api.starter';
 export { startObserver } from './stack/observer.starter';

@@ -6,7 +6,7 @@ import {
 } from '@app/dev-tools';
 import type { LogLevel } from '@nestjs/common';
 import request from 'supertest';
-import { e2eEnv } from '../../../test/e2e/e2e.env';
+import { e2eEnv, urlAs } from '../../../test/e2e/e2e.env';
 
 export interface RunningApi {
   url: string;
@@ -16,9 +16,14 @@ export interface RunningApi {
 /** The in-process apps log warnings and errors. */
 const LOGGER: LogLevel[] = ['warn', 'error'];
 
-function suiteDatabases(): DatabaseEnv {
+/** The suite's nodes as `role`: the apps under test log in as their own roles, never the superuser. */
+function suiteDatabases(role: 'api' | 'observer'): DatabaseEnv {
   const env = e2eEnv();
-  return databaseEnv(env.primaryUrl, env.replicaUrls);
+  const login = env.roles[role];
+  return databaseEnv(
+    urlAs(env.primaryUrl, login),
+    env.replicaUrls.map((r) => ({ name: r.name, url: urlAs(r.url, login) })),
+  );
 }
 
 /**
@@ -28,14 +33,14 @@ function suiteDatabases(): DatabaseEnv {
 export async function startApi(settings: Record<string, string> = {}): Promise<RunningApi> {
   const external = e2eEnv().apiUrl;
   if (external) return { url: external, close: () => Promise.resolve() };
-  return startInProcessApi(suiteDatabases(), { STATUS_REFRESH_MS: '50', ...settings }, LOGGER);
+  return startInProcessApi(suiteDatabases('api'), { STATUS_REFRESH_MS: '50', ...settings }, LOGGER);
 }
 
 /** The observer app in this process (a running stack has its own). */
 export async function startObserver(intervalMs = 100): Promise<{ close(): Promise<void> }> {
   if (e2eEnv().external) return { close: () => Promise.resolve() };
   return startInProcessObserver(
-    suiteDatabases(),
+    suiteDatabases('observer'),
     { OBSERVER_INTERVAL_MS: String(intervalMs) },
     LOGGER,
   );

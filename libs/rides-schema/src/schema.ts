@@ -5,6 +5,7 @@ import { InitialSchema1732000000100 } from './migrations/1732000000100-initial-s
 import { IdempotencyKeys1732000000200 } from './migrations/1732000000200-idempotency-keys.migration';
 import { DropUserMinLsn1732000000300 } from './migrations/1732000000300-drop-user-min-lsn.migration';
 import { ApiKeys1732000000400 } from './migrations/1732000000400-api-keys.migration';
+import { RolePrivileges1732000000500 } from './migrations/1732000000500-role-privileges.migration';
 
 export const ENTITIES = [User, Ride];
 
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   IdempotencyKeys1732000000200,
   DropUserMinLsn1732000000300,
   ApiKeys1732000000400,
+  RolePrivileges1732000000500,
 ];

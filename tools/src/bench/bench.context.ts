@@ -6,8 +6,9 @@ import type { CleanupRegistry } from './cleanup.registry';
 export interface BenchContext {
   settings: BenchSettings;
   cluster: LocalCluster;
+  /** The primary, as the API's role. */
   primaryUrl: string;
-  /** Every replica of the cluster, in order. */
+  /** Every replica of the cluster, in order, as the API's role. */
   replicas: { name: string; url: string }[];
   cleanup: CleanupRegistry;
   /** A progress line (`bench | ...`). */

@@ -15,6 +15,7 @@ export interface TypeormReplication {
  * Section 6, for comparison: TypeORM's own `replication` (writes on the
  * master, reads on a random slave, no consistency tracking) reading right
  * after a write from replicas 10 ms behind. Last: it delays every replica.
+ * It creates a table of its own, so it connects as the owner role.
  */
 export async function typeormReplication(ctx: BenchContext): Promise<TypeormReplication> {
   const { cluster } = ctx;
@@ -24,11 +25,12 @@ export async function typeormReplication(ctx: BenchContext): Promise<TypeormRepl
   await onReplicas("ALTER SYSTEM SET recovery_min_apply_delay = '10ms'");
   await onReplicas('SELECT pg_reload_conf()');
   ctx.say(`TypeORM replication: ${WRITES} times insert on the master, read back on a slave`);
+  const owner = cluster.roles.owner;
   const ds = new DataSource({
     type: 'postgres',
     replication: {
-      master: { url: ctx.primaryUrl },
-      slaves: ctx.replicas.map((r) => ({ url: r.url })),
+      master: { url: cluster.urlAs(owner) },
+      slaves: names.map((name) => ({ url: cluster.urlAs(owner, name) })),
     },
   });
   await ds.initialize();

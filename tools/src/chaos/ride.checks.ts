@@ -1,18 +1,21 @@
-import type { LocalCluster } from '../cluster/local-cluster';
+import type { Client } from 'pg';
+
+/** Runs `fn` on a superuser connection to the primary's `rocket_rides` (whichever node that is now). */
+export type OnPrimary = <T>(fn: (client: Client) => Promise<T>) => Promise<T>;
 
 /** Acknowledged rides that are missing on the primary or hold another distance. */
-export async function lostRides(
-  cluster: LocalCluster,
-  acknowledged: { id: number; distance: number }[],
-): Promise<number> {
-  const stored = await cluster.withClient('primary', 'rocket_rides', async (c) => {
+export async function lostRides<R extends { id: number; distance: number }>(
+  onPrimary: OnPrimary,
+  acknowledged: R[],
+): Promise<R[]> {
+  const stored = await onPrimary(async (c) => {
     const { rows } = await c.query<{ id: string; distance: string }>(
       'SELECT id::text, distance::text FROM rides WHERE id = ANY($1)',
       [acknowledged.map((r) => r.id)],
     );
     return new Map(rows.map((r) => [Number(r.id), Number(r.distance)]));
   });
-  return acknowledged.filter((r) => stored.get(r.id) !== r.distance).length;
+  return acknowledged.filter((r) => stored.get(r.id) !== r.distance);
 }
 
 export interface DuplicateReport {
@@ -30,8 +33,8 @@ export interface DuplicateReport {
  * carries a fresh Idempotency-Key, so each ride of theirs must be the ride of
  * exactly one key. Counted per user: rides against distinct keyed rides.
  */
-export function duplicatedRides(cluster: LocalCluster): Promise<DuplicateReport> {
-  return cluster.withClient('primary', 'rocket_rides', async (c) => {
+export function duplicatedRides(onPrimary: OnPrimary): Promise<DuplicateReport> {
+  return onPrimary(async (c) => {
     const { rows } = await c.query<Record<keyof DuplicateReport, string>>(
       `WITH u AS (SELECT id FROM users WHERE email LIKE 'sim-%' OR email LIKE 'burst-%'),
             r AS (SELECT user_id, count(*) AS n FROM rides WHERE user_id IN (SELECT id FROM u) GROUP BY 1),

@@ -14,14 +14,21 @@ import {
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
+import { LOCAL_ROLES, type ClusterRoles, type Login } from '../credentials';
 import { isAlive } from './cluster.lock';
 import type { PostgresBinaries } from './postgres-binaries';
+import { rolesSql } from './roles.bootstrap';
 
-/** The primary's address (replica `i` listens on `port + 1 + i`) and how the cluster is built. */
+/**
+ * The primary's address (replica `i` listens on `port + 1 + i`; `user` is the
+ * superuser) and how the cluster is built.
+ */
 export interface ClusterSettings extends PostgresAddress {
   dataDir: string;
   replicas: number;
   fsync: boolean;
+  /** The app roles `create()` makes (postgres/roles.sql). Default: `LOCAL_ROLES`. */
+  roles?: ClusterRoles;
 }
 
 export interface ClusterNode {
@@ -78,12 +85,24 @@ export class LocalCluster {
     return node;
   }
 
+  /** The superuser's URL of a node: for administration, not for an app. */
   url(name = 'primary', database = this.settings.database): string {
     const { user, password, host } = this.settings;
     return postgresUrl({ host, port: this.node(name).port, user, password, database });
   }
 
-  /** Wipes `dataDir` and builds the cluster in it. */
+  /** A node's URL for one of the cluster's roles (`roles.api`, ...), in its database. */
+  urlAs(login: Login, name = 'primary'): string {
+    const { host, database } = this.settings;
+    return postgresUrl({ host, port: this.node(name).port, ...login, database });
+  }
+
+  /** The logins `create()` made besides the superuser. */
+  get roles(): ClusterRoles {
+    return this.settings.roles ?? LOCAL_ROLES;
+  }
+
+  /** Wipes `dataDir` and builds the cluster in it, with its roles (postgres/roles.sql). */
   async create(): Promise<void> {
     const { dataDir } = this.settings;
     rmSync(dataDir, { recursive: true, force: true });
@@ -99,6 +118,9 @@ export class LocalCluster {
         await client.query('SELECT pg_create_physical_replication_slot($1)', [replica.name]);
       }
     });
+    await this.withClient('primary', this.settings.database, (client) =>
+      client.query(rolesSql(this.settings.database, this.roles)),
+    );
     await this.stopNode('primary', 'fast');
     for (const replica of this.nodes.slice(1)) this.cloneReplica(primary, replica);
   }
@@ -283,8 +305,8 @@ export class LocalCluster {
     for (const slot of readdirSync(join(replica.dir, 'pg_replslot'))) {
       rmSync(join(replica.dir, 'pg_replslot', slot), { recursive: true, force: true });
     }
-    const { user, password, host } = this.settings;
-    const conninfo = `host=${host} port=${primary.port} user=${user} password=${password} application_name=${replica.name}`;
+    const { user, password } = this.roles.replication;
+    const conninfo = `host=${this.settings.host} port=${primary.port} user=${user} password=${password} application_name=${replica.name}`;
     const standby = [
       `primary_conninfo = '${conninfo.replace(/'/g, "''")}'`,
       `primary_slot_name = '${replica.name}'`,
@@ -339,7 +361,7 @@ export class LocalCluster {
 }
 
 /** Postgres refuses to run as root: use the `postgres` account if there is one, else `nobody`. */
-function unprivilegedUser(): { uid: number; gid: number } {
+export function unprivilegedUser(): { uid: number; gid: number } {
   for (const name of [process.env.PG_RUN_AS, 'postgres', 'nobody']) {
     if (!name) continue;
     try {

@@ -1,18 +1,21 @@
 import { migrate } from '@app/rides-schema';
-import { LOCAL_CREDENTIALS } from '../credentials';
+import { LOCAL_CREDENTIALS, type Login } from '../credentials';
 import { databaseEnv, type DatabaseEnv } from '../stack/database.env';
 import { LocalCluster } from './local-cluster';
 import { findPostgresBinaries } from './postgres-binaries';
 
 export interface PrivateCluster {
   cluster: LocalCluster;
-  /** DATABASE_URL and REPLICA_URLS for the apps' config validation. */
+  /** DATABASE_URL and REPLICA_URLS for the API's config validation: as the API's role. */
   appEnv: DatabaseEnv;
+  /** The same, as the observer's role: give these to the observer. */
+  observerEnv: DatabaseEnv;
 }
 
 /**
  * A throw-away primary and five streaming replicas in `.cluster-<name>` on
- * `port` and up, migrated, owned by this process (bench, chaos). fsync is off.
+ * `port` and up, migrated (as the owner role), owned by this process (bench,
+ * chaos, test:ui). fsync is off.
  */
 export async function startPrivateCluster(name: string, port: number): Promise<PrivateCluster> {
   const cluster = new LocalCluster(
@@ -28,8 +31,19 @@ export async function startPrivateCluster(name: string, port: number): Promise<P
   );
   await cluster.create();
   await cluster.startAll({ foreground: true });
-  await migrate(cluster.url());
+  await migrate(cluster.urlAs(cluster.roles.owner));
   await cluster.waitStreaming();
-  const replicas = cluster.nodes.slice(1).map((n) => ({ name: n.name, url: cluster.url(n.name) }));
-  return { cluster, appEnv: databaseEnv(cluster.url(), replicas) };
+  return {
+    cluster,
+    appEnv: clusterEnv(cluster, cluster.roles.api),
+    observerEnv: clusterEnv(cluster, cluster.roles.observer),
+  };
+}
+
+/** Every node of `cluster` as `login`, in the shape the apps' configuration takes. */
+export function clusterEnv(cluster: LocalCluster, login: Login): DatabaseEnv {
+  const replicas = cluster.nodes
+    .slice(1)
+    .map((n) => ({ name: n.name, url: cluster.urlAs(login, n.name) }));
+  return databaseEnv(cluster.urlAs(login), replicas);
 }
