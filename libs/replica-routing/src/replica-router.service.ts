@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describeError, isNodeFailure, isRetryableElsewhere, isTransient } from './db-errors.util';
 import { NoNodeAvailableError } from './exceptions/no-node-available.exception';
 import { NoTransactionError } from './exceptions/no-transaction.exception';
@@ -71,31 +70,38 @@ export class ReplicaRouter {
         position: null,
       };
     }
+    return this.untilElected(() => this.writeOnce(work, options));
+  }
+
+  /**
+   * Runs `once` again while it fails because there is no primary (an
+   * election: see {@link awaitsElection}), discovering between tries, for up
+   * to `electionWaitMs`; then fails with {@link PrimaryUnavailableError}.
+   * Without `hosts` it runs once.
+   */
+  private async untilElected<T>(once: () => Promise<T>): Promise<T> {
     const deadline = Date.now() + this.options.electionWaitMs;
     for (;;) {
       const version = this.topology.version;
       try {
-        return await this.writeOnce(work, options);
+        return await once();
       } catch (error) {
-        if (!this.awaitsElection(error)) throw error;
-        void this.discovery.refresh();
-        if (Date.now() >= deadline) throw this.noPrimary(error);
+        const primaryError = this.primaryFailures.get(error as object) ?? error;
+        if (!this.awaitsElection(primaryError)) throw error;
+        if (Date.now() >= deadline) throw this.noPrimary(primaryError);
         await this.discovery.awaitChange(version, deadline);
-        if (this.topology.version === version && Date.now() >= deadline)
-          throw this.noPrimary(error);
-        // The breaker of a primary that just came back would refuse the retry: a half-open wait.
-        await sleep(
-          Math.min(this.state.retryInMs(PRIMARY_NODE), Math.max(0, deadline - Date.now())),
-        );
       }
     }
   }
 
+  /** Errors of reads that failed because the primary did, with the primary's error. */
+  private readonly primaryFailures = new WeakMap<object, unknown>();
+
   /**
-   * Whether a failed write may wait for a (new) primary and run again: only
-   * with discovery, only if the primary failed or refused it as read-only
-   * (SQLSTATE 25006: a standby now), never if its COMMIT may have gone through,
-   * and not for load (more tries would only add to it).
+   * Whether work that failed on the primary may wait for a (new) primary and
+   * run again: only with discovery, only if the primary failed or refused it as
+   * read-only (SQLSTATE 25006: a standby now), never if a COMMIT may have gone
+   * through, and not for load (more tries would only add to it).
    */
   private awaitsElection(error: unknown): boolean {
     if (!this.topology.discovering || markedCommitUnknown(error)) return false;
@@ -164,7 +170,11 @@ export class ReplicaRouter {
     return position;
   }
 
-  /** Runs `work` on a node that has replayed the read's token (and its scope's), else the primary. */
+  /**
+   * Runs `work` on a node that has replayed the read's token (and its
+   * scope's), else the primary. With `hosts`, a read that only the primary
+   * could serve waits out an election as a write does.
+   */
   async read<T>(work: Work<T>, options: ReadOptions = {}): Promise<Routed<T>> {
     const scope = this.context.current();
     if (scope?.transaction) {
@@ -176,6 +186,11 @@ export class ReplicaRouter {
         position: null,
       };
     }
+    return this.untilElected(() => this.readOnce(work, options));
+  }
+
+  private async readOnce<T>(work: Work<T>, options: ReadOptions): Promise<Routed<T>> {
+    const scope = this.context.current();
     const floor = this.freshnessFloor(options.freshWithinMs);
     // No recent sample of the primary's position: the primary first. If it cannot answer (it is
     // down, so nothing newer than its last known position can be committed), replicas that have
@@ -203,6 +218,7 @@ export class ReplicaRouter {
       : [...plan.replicas, PRIMARY_NODE];
     const attempts: string[] = [];
     let lastError: unknown;
+    let primaryError: unknown;
     for (const [i, node] of order.entries()) {
       try {
         const outcome =
@@ -230,13 +246,20 @@ export class ReplicaRouter {
       } catch (error) {
         if (!(error instanceof PrimaryUnavailableError) && !isRetryableElsewhere(error))
           throw error;
-        if (node === PRIMARY_NODE) void this.discovery.refresh();
+        if (node === PRIMARY_NODE) {
+          primaryError = error;
+          void this.discovery.refresh();
+        }
         attempts.push(`${node}: ${describeError(error)}`);
         lastError = error;
       }
     }
-    if (order.length === 1 && lastError instanceof PrimaryUnavailableError) throw lastError;
-    throw new NoNodeAvailableError(attempts, lastError);
+    const failure =
+      order.length === 1 && lastError instanceof PrimaryUnavailableError
+        ? lastError
+        : new NoNodeAvailableError(attempts, lastError);
+    if (primaryError !== undefined) this.primaryFailures.set(failure, primaryError);
+    throw failure;
   }
 
   /** A position known of the primary on the current timeline. */

@@ -49,10 +49,19 @@ export class ReplicaStatusView {
   /**
    * Not ready while no node can serve (the primary behind its breaker and no
    * replica usable), or while the replica positions are older than
-   * `maxStatusAgeMs` (default: 20 refresh periods, at least 5 s) because the
-   * status table cannot be read.
+   * `maxStatusAgeMs` (default: 20 refresh periods, at least 5 s; with `hosts`
+   * at least `electionWaitMs` + 5 s, as the observer cannot write them while
+   * there is no primary) because the status table cannot be read. A load
+   * balancer that takes every process out during an election would refuse
+   * the reads replicas can still serve.
    */
-  readiness(maxStatusAgeMs = Math.max(5000, 20 * this.options.statusRefreshMs)): Readiness {
+  readiness(
+    maxStatusAgeMs = Math.max(
+      5000,
+      20 * this.options.statusRefreshMs,
+      this.options.hosts.length > 0 ? this.options.electionWaitMs + 5000 : 0,
+    ),
+  ): Readiness {
     const reasons: string[] = [];
     const replicas = this.registry.replicaNames;
     const primary = this.state.whyNot(PRIMARY_NODE);

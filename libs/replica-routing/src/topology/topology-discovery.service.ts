@@ -78,15 +78,16 @@ export class TopologyDiscovery implements OnApplicationBootstrap, BeforeApplicat
   }
 
   /**
-   * For a writer: discovers until the roles change from `version` (a new
-   * primary, or none) or `deadline` (ms since epoch) passes.
+   * For a caller that needs the primary while there is none (an election):
+   * discovers again, and waits until the roles change from `version` or one
+   * poll period (250 ms) passes, whichever is first, never past `deadline`
+   * (ms since epoch). The caller then tries again.
    */
   async awaitChange(version: number, deadline: number): Promise<void> {
-    while (this.topology.version === version && Date.now() < deadline && !this.closed) {
-      await this.refresh();
-      if (this.topology.version !== version) return;
-      await sleep(Math.max(0, Math.min(ELECTION_POLL_MS, deadline - Date.now())));
-    }
+    const until = Math.min(deadline, Date.now() + ELECTION_POLL_MS);
+    await this.refresh();
+    while (this.topology.version === version && Date.now() < until && !this.closed)
+      await sleep(Math.max(0, Math.min(50, until - Date.now())));
   }
 
   /**
