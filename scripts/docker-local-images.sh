@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Builds local stand-ins for the public base images, for machines that can run
 # Docker but reach no image registry (only Debian's package mirror and npm):
-#   rrs-local/debian:bookworm  debootstrap'd minbase, `docker import`ed
+#   rrs-local/debian:bookworm  debootstrap'd minbase, `docker import`ed (also
+#                              docker-compose.ha.yml's DEBIAN_IMAGE: etcd, haproxy)
 #   rrs-local/postgres:15      Debian's postgresql-15 (binaries not on PATH, no gosu)
 #   rrs-local/node:20          this machine's Node 20 binary and npm on that base
 #   rrs-local/prometheus:2     Debian's prometheus package
 # The local images also trust this machine's extra CA certificates
 # (/usr/local/share/ca-certificates), as npm here does. Each is built only if missing. docker-compose.yml never needs them where
 # `postgres:16`, `node:20-bookworm-slim` and `prom/prometheus` can be pulled.
+# docker-compose.ha.yml builds its Patroni, etcd and HAProxy images itself, on
+# POSTGRES_IMAGE and DEBIAN_IMAGE (rrs-local/postgres:15 and rrs-local/debian:bookworm here).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -56,4 +59,4 @@ if ! have rrs-local/node:20; then
   rm -rf "$ctx"
   trap - EXIT
 fi
-log "ready: rrs-local/postgres:15 rrs-local/node:20 rrs-local/prometheus:2"
+log "ready: rrs-local/debian:bookworm rrs-local/postgres:15 rrs-local/node:20 rrs-local/prometheus:2"

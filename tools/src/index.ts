@@ -18,6 +18,11 @@ export {
 } from './cluster/local-cluster';
 export { findPostgresBinaries, type PostgresBinaries } from './cluster/postgres-binaries';
 export { clusterEnv, startPrivateCluster, type PrivateCluster } from './cluster/private-cluster';
+export { HaCluster } from './ha/ha-cluster';
+export { haEnv, type HaEnv } from './ha/ha.env';
+export { haPortSpan, type HaClusterOptions, type HaNode, type HaSettings } from './ha/ha.settings';
+export { type HaMember, type MemberRole } from './ha/patroni.client';
+export { startPrivateHaCluster, type PrivateHaCluster } from './ha/private-ha-cluster';
 export { databaseEnv, type DatabaseEnv } from './stack/database.env';
 export { startApi, type InProcessApi } from './stack/api.starter';
 export { startObserver } from './stack/observer.starter';

@@ -1,3 +1,4 @@
+import { e2eEnv } from '../../../test/e2e/e2e.env';
 import fc from 'fast-check';
 import { connect } from 'node:net';
 import { createRider, startApi, type RunningApi, type Rider } from './api.harness';
@@ -223,11 +224,16 @@ describe('bad input', () => {
       `GET /rides HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
       431,
     ],
-    [
-      'a header with a raw newline injection',
-      'GET /rides HTTP/1.1\r\nHost: x\r\nConsistency-Token: 0/1\rX-Evil: 1\r\n\r\n',
-      400,
-    ],
+    // A proxy in front (test:compose:ha) rejects this one itself, before the API sees it.
+    ...(e2eEnv().behindProxy
+      ? []
+      : [
+          [
+            'a header with a raw newline injection',
+            'GET /rides HTTP/1.1\r\nHost: x\r\nConsistency-Token: 0/1\rX-Evil: 1\r\n\r\n',
+            400,
+          ] as [string, string, number],
+        ]),
   ])('%s gets a JSON error too', async (_, raw, status) => {
     const response = await rawRequest(api.url, raw);
     expect(response).toMatch(new RegExp(`^HTTP/1.1 ${status} `));

@@ -38,7 +38,8 @@ describe('operations routes', () => {
   });
 
   it('GET /metrics shows the process and HTTP metrics without a key', async () => {
-    await request(api.url).get('/health/live').expect(200);
+    // Behind a round-robin load balancer (test:compose:ha) each process must have seen one.
+    for (let i = 0; i < 4; i++) await request(api.url).get('/health/live').expect(200);
     const response = await request(api.url).get('/metrics').expect(200);
     expect(response.headers['content-type']).toMatch(/^text\/plain/);
     expect(response.text).toContain('process_cpu_user_seconds_total');

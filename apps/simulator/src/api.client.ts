@@ -5,12 +5,22 @@ export interface ApiResponse {
   ms: number;
 }
 
-/** A minimal JSON client over fetch with a per-request timeout. */
+/**
+ * A minimal JSON client over fetch with a per-request timeout. Given several
+ * base URLs (API processes), each request goes to the next one in turn,
+ * starting with the one at index `turn`.
+ */
 export class ApiClient {
+  private readonly baseUrls: readonly string[];
+
   constructor(
-    private readonly baseUrl: string,
+    baseUrls: string | readonly string[],
     private readonly timeoutMs: number,
-  ) {}
+    private turn = 0,
+  ) {
+    this.baseUrls = typeof baseUrls === 'string' ? [baseUrls] : baseUrls;
+    if (this.baseUrls.length === 0) throw new Error('ApiClient needs at least one base URL');
+  }
 
   async request(
     method: string,
@@ -18,7 +28,35 @@ export class ApiClient {
     options: { body?: unknown; headers?: Record<string, string> } = {},
   ): Promise<ApiResponse> {
     const started = performance.now();
-    const response = await fetch(`${this.baseUrl}${path}`, {
+    const baseUrl = this.baseUrls[this.turn++ % this.baseUrls.length]!;
+    return this.requestTo(baseUrl, method, path, options, started);
+  }
+
+  /** Polls GET /health of every base URL until each answers (they may still be starting). */
+  async waitUntilUp(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (const baseUrl of this.baseUrls) {
+      for (;;) {
+        try {
+          if ((await this.requestTo(baseUrl, 'GET', '/health')).status === 200) break;
+        } catch {
+          // not up yet
+        }
+        if (Date.now() > deadline)
+          throw new Error(`API at ${baseUrl} did not answer within ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  }
+
+  private async requestTo(
+    baseUrl: string,
+    method: string,
+    path: string,
+    options: { body?: unknown; headers?: Record<string, string> } = {},
+    started = performance.now(),
+  ): Promise<ApiResponse> {
+    const response = await fetch(`${baseUrl}${path}`, {
       method,
       headers: {
         ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
@@ -40,20 +78,5 @@ export class ApiClient {
       headers: response.headers,
       ms: performance.now() - started,
     };
-  }
-
-  /** Polls GET /health until the API answers (it may still be starting). */
-  async waitUntilUp(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      try {
-        if ((await this.request('GET', '/health')).status === 200) return;
-      } catch {
-        // not up yet
-      }
-      if (Date.now() > deadline)
-        throw new Error(`API at ${this.baseUrl} did not answer within ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
   }
 }

@@ -10,7 +10,7 @@ export class SimulationStats {
   readonly errors = new Map<string, number>();
   readonly readsByNode = new Map<string, number>();
   /** Every ride the API acknowledged (201), when tracking is on: what a lost-ride check verifies. */
-  readonly acknowledged: { id: number; distance: number }[] = [];
+  readonly acknowledged: AcknowledgedRide[] = [];
   /** Every read's latency in ms, in order, when tracking is on (the chaos run's per-phase p99 and max). */
   readonly readMs: number[] = [];
   private readonly latencies: number[] = [];
@@ -68,4 +68,12 @@ export class SimulationStats {
       `reads_by_node=${nodes} p50=${this.percentile(50).toFixed(1)}ms p99=${this.percentile(99).toFixed(1)}ms`
     );
   }
+}
+
+/** A ride the API acknowledged, with what reads it back: its token and its rider's credentials. */
+export interface AcknowledgedRide {
+  id: number;
+  distance: number;
+  token: string | null;
+  auth: Record<string, string>;
 }

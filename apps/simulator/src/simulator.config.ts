@@ -1,9 +1,30 @@
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional, IsUrl, Max, Min } from 'class-validator';
+import { ArrayNotEmpty, IsBoolean, IsInt, IsOptional, IsUrl, Max, Min } from 'class-validator';
+
+// require_protocol: fetch needs one; without it `nope` would pass as a host name.
+const HTTP_URL = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
 export class SimulatorConfig {
   /** The API to drive; default http://127.0.0.1:$API_PORT. */
-  @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https'] }) API_URL?: string;
+  @IsOptional() @IsUrl(HTTP_URL) API_URL?: string;
+  /**
+   * Several API processes to drive instead, comma-separated: each request goes
+   * to the next one in turn, so a ride written through one process is read
+   * through another (with the Consistency-Token the first one minted).
+   * Overrides API_URL. Default: unset.
+   */
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .map((url) => url.trim())
+          .filter(Boolean)
+      : value,
+  )
+  @ArrayNotEmpty()
+  @IsUrl(HTTP_URL, { each: true })
+  API_URLS?: string[];
   @Type(() => Number) @IsInt() @Min(1) @Max(65535) API_PORT = 5005;
   /** Concurrent virtual users. */
   @Type(() => Number) @IsInt() @Min(1) @Max(1000) SIM_USERS = 4;
@@ -29,6 +50,13 @@ export class SimulatorConfig {
 
   get apiUrl(): string {
     return (this.API_URL ?? `http://127.0.0.1:${this.API_PORT}`).replace(/\/$/, '');
+  }
+
+  /** The APIs to drive in turn: API_URLS, else the one `apiUrl`. */
+  get apiUrls(): string[] {
+    return this.API_URLS?.length
+      ? this.API_URLS.map((url) => url.replace(/\/$/, ''))
+      : [this.apiUrl];
   }
 
   /** True when the run ends by itself, and so exits non-zero on any stale read or error. */

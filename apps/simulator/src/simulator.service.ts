@@ -18,13 +18,14 @@ interface Ride {
 @Injectable()
 export class SimulatorService {
   private readonly logger = new Logger('Simulator');
+  /** For waiting until the APIs are up; each user has its own (see `user`). */
   private readonly client: ApiClient;
   private ridesStarted = 0;
   /** The stats of the run in progress, for live reporting (the chaos run reads them per phase). */
   current: SimulationStats | undefined;
 
   constructor(@Inject(SimulatorConfig) private readonly config: SimulatorConfig) {
-    this.client = new ApiClient(config.apiUrl, config.SIM_REQUEST_TIMEOUT_MS);
+    this.client = new ApiClient(config.apiUrls, config.SIM_REQUEST_TIMEOUT_MS);
   }
 
   /** Runs until `signal` aborts or the configured bound is reached. */
@@ -37,7 +38,8 @@ export class SimulatorService {
     const stats = new SimulationStats(options.trackAcknowledged);
     this.current = stats;
     this.logger.log(
-      `${c.SIM_USERS} users against ${c.apiUrl}, wait ${c.SIM_WAIT_MIN_MS}-${c.SIM_WAIT_MAX_MS} ms, ` +
+      `${c.SIM_USERS} users against ${c.apiUrls.join(', ')}` +
+        `${c.apiUrls.length > 1 ? ' (each user takes them in turn)' : ''}, wait ${c.SIM_WAIT_MIN_MS}-${c.SIM_WAIT_MAX_MS} ms, ` +
         `token ${c.SIM_SEND_TOKEN ? 'sent back' : 'not sent'}` +
         (c.bounded ? `, bounded: ${c.SIM_DURATION_S || '-'} s / ${c.SIM_RIDES || '-'} rides` : ''),
     );
@@ -61,22 +63,26 @@ export class SimulatorService {
   }
 
   private async user(n: number, stats: SimulationStats, stop: AbortSignal): Promise<void> {
-    const key = await this.register(n, stats, stop);
+    // One client per user, each starting at another API: with several (API_URLS), a user's
+    // requests take them in turn, so every read goes to another process than its write did
+    // (with the token that one minted), and the users' writes are spread over all of them.
+    const client = new ApiClient(this.config.apiUrls, this.config.SIM_REQUEST_TIMEOUT_MS, n);
+    const key = await this.register(client, n, stats, stop);
     if (!key) return;
     const auth = { authorization: `Bearer ${key}` };
     while (!stop.aborted && this.takeRide()) {
       const distance = Math.round((5 + Math.random() * 995) * 10) / 10;
-      const written = await this.writeRide(stats, stop, auth, distance);
+      const written = await this.writeRide(client, stats, stop, auth, distance);
       if (!written) continue;
       const ride = written.body as Ride;
-      if (stats.trackAcknowledged)
-        stats.acknowledged.push({ id: ride.id, distance: ride.distance });
       const token = written.headers.get('consistency-token');
+      if (stats.trackAcknowledged)
+        stats.acknowledged.push({ id: ride.id, distance: ride.distance, token, auth });
       await sleep(this.waitMs(), undefined, { signal: stop }).catch(() => undefined);
       const headers =
         this.config.SIM_SEND_TOKEN && token ? { ...auth, 'consistency-token': token } : auth;
       const read = await this.attempt(stats, 'read', () =>
-        this.client.request('GET', `/rides/${ride.id}`, { headers }),
+        client.request('GET', `/rides/${ride.id}`, { headers }),
       );
       if (!read) {
         await sleep(200); // the API is unreachable: pause before the next ride
@@ -101,6 +107,7 @@ export class SimulatorService {
    * creates a second ride. Each failed attempt counts as an error of its kind.
    */
   private async writeRide(
+    client: ApiClient,
     stats: SimulationStats,
     stop: AbortSignal,
     auth: Record<string, string>,
@@ -110,7 +117,7 @@ export class SimulatorService {
     const deadline = Date.now() + this.config.SIM_WRITE_RETRY_S * 1000;
     for (let backoff = 100; ; backoff = Math.min(backoff * 2, 2000)) {
       const written = await this.attempt(stats, 'write', () =>
-        this.client.request('POST', '/rides', { body: { distance }, headers }),
+        client.request('POST', '/rides', { body: { distance }, headers }),
       );
       if (written) stats.writes++;
       if (written?.status === 201) return written;
@@ -125,6 +132,7 @@ export class SimulatorService {
   }
 
   private async register(
+    client: ApiClient,
     n: number,
     stats: SimulationStats,
     stop: AbortSignal,
@@ -132,7 +140,7 @@ export class SimulatorService {
     while (!stop.aborted) {
       const email = `sim-${n}-${randomUUID()}@example.com`;
       const response = await this.attempt(stats, 'register', () =>
-        this.client.request('POST', '/users', { body: { email } }),
+        client.request('POST', '/users', { body: { email } }),
       );
       if (response?.status === 201) return (response.body as { api_key: string }).api_key;
       stats.recordError(`register_${response?.status ?? 'network'}`);

@@ -9,8 +9,12 @@ import {
   testCluster,
   waitForReplicasToCatchUp,
 } from '../../../test/e2e/cluster.control';
+import { e2eEnv } from '../../../test/e2e/e2e.env';
 import { createNotesTable } from './notes.fixture';
 import { harness, type Harness } from './routing.harness';
+
+/** The cluster's replicas by name (replica0... here, a Patroni cluster's member names under test:compose:ha). */
+const REPLICAS = e2eEnv().replicaUrls.map((r) => r.name);
 
 /** docs/design.md, "What each failure does": nodes fail mid-work; the caller sees a normal answer or a clear error. */
 describe('node faults', () => {
@@ -21,7 +25,7 @@ describe('node faults', () => {
   });
 
   it('a query cancelled by a replay conflict is retried elsewhere', async () => {
-    const victim = 'replica2';
+    const victim = REPLICAS.at(-1)!;
     // Make the victim cancel a conflicting query at once instead of delaying replay.
     await sql(victim, "ALTER SYSTEM SET max_standby_streaming_delay = '0'");
     await sql(victim, 'SELECT pg_reload_conf()');
@@ -81,7 +85,7 @@ describe('node faults', () => {
       h = await harness({
         replicas: [
           { name: 'blackhole', url: `postgres://rocket:rocket@127.0.0.1:${port}/rocket_rides` },
-          { name: 'replica0', url: nodeUrl('replica0') },
+          { name: REPLICAS[0]!, url: nodeUrl(REPLICAS[0]!) },
         ],
         connectTimeoutMs: 300,
         replicaFailureThreshold: 1,
@@ -99,10 +103,10 @@ describe('node faults', () => {
       const state = h.module.get(NodeState);
       // Make both look current, so that the blackhole is a candidate.
       const [{ lsn }] = (await sql<{ lsn: string }>(
-        'replica0',
+        REPLICAS[0]!,
         'SELECT pg_last_wal_replay_lsn()::text AS lsn',
       )) as [{ lsn: string }];
-      for (const name of ['blackhole', 'replica0']) state.observeReplay(name, parseLsn(lsn));
+      for (const name of ['blackhole', REPLICAS[0]!]) state.observeReplay(name, parseLsn(lsn));
       const token = parseLsn(lsn);
 
       const started = Date.now();

@@ -8,7 +8,11 @@ import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:f
 export class ClusterLock {
   private held = false;
 
-  constructor(private readonly path: string) {}
+  /** `elsewhere`: which variables move a second launcher elsewhere (the HA launcher has its own). */
+  constructor(
+    private readonly path: string,
+    private readonly elsewhere = 'DATA_DIR and POSTGRES_PORT',
+  ) {}
 
   acquire(): void {
     for (let attempt = 0; attempt < 2; attempt++) {
@@ -26,7 +30,7 @@ export class ClusterLock {
             `Another cluster launcher (pid ${owner}) is using this data directory (lock ${this.path}).\n` +
               '  Stop it first (Ctrl+C in its terminal, or `kill ' +
               owner +
-              '`), or set DATA_DIR and POSTGRES_PORT to run a second one.',
+              `\`), or set ${this.elsewhere} to run a second one.`,
           );
         }
         unlinkSync(this.path);

@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { AddressInfo } from 'node:net';
 import { createApi } from '../../../apps/api/src/api.factory';
 import { ApiConfig } from '../../../apps/api/src/config/api.config';
+import type { HaEnv } from '../ha/ha.env';
 import type { DatabaseEnv } from './database.env';
 
 /** Tests, bench and chaos drive load from one address with few keys: no limits unless asked. */
@@ -22,7 +23,7 @@ export interface InProcessApi {
  * configured by `dbEnv` and `settings` alone (not process.env).
  */
 export async function startApi(
-  dbEnv: DatabaseEnv,
+  dbEnv: DatabaseEnv | HaEnv,
   settings: Record<string, string> = {},
   logger: LogLevel[] | false = ['error'],
   port = 0,

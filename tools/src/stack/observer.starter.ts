@@ -2,6 +2,7 @@ import { validateConfig } from '@app/config';
 import type { INestApplication, LogLevel } from '@nestjs/common';
 import { ObserverConfig } from '../../../apps/observer/src/observer.config';
 import { createObserver } from '../../../apps/observer/src/observer.factory';
+import type { HaEnv } from '../ha/ha.env';
 import type { DatabaseEnv } from './database.env';
 
 /**
@@ -11,7 +12,7 @@ import type { DatabaseEnv } from './database.env';
  * `close()` stops it.
  */
 export function startObserver(
-  dbEnv: DatabaseEnv,
+  dbEnv: DatabaseEnv | HaEnv,
   settings: Record<string, string> = {},
   logger: LogLevel[] | false = ['error'],
 ): Promise<INestApplication> {

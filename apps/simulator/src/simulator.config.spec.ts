@@ -1,0 +1,25 @@
+import { validateConfig } from '@app/config';
+import { SimulatorConfig } from './simulator.config';
+
+describe('SimulatorConfig', () => {
+  it('drives one API: API_URL, else 127.0.0.1:API_PORT', () => {
+    expect(validateConfig(SimulatorConfig, {}).apiUrls).toEqual(['http://127.0.0.1:5005']);
+    expect(validateConfig(SimulatorConfig, { API_URL: 'http://api:3000/' }).apiUrls).toEqual([
+      'http://api:3000',
+    ]);
+  });
+
+  it('drives every API of API_URLS in turn, over API_URL', () => {
+    const config = validateConfig(SimulatorConfig, {
+      API_URL: 'http://ignored:1',
+      API_URLS: 'http://127.0.0.1:5005, http://127.0.0.1:5006/,',
+    });
+    expect(config.apiUrls).toEqual(['http://127.0.0.1:5005', 'http://127.0.0.1:5006']);
+  });
+
+  it('names API_URLS when one of them is not a URL', () => {
+    expect(() =>
+      validateConfig(SimulatorConfig, { API_URLS: 'http://127.0.0.1:5005,nope' }),
+    ).toThrow(/API_URLS="http:\/\/127.0.0.1:5005,nope": each value in API_URLS must be a URL/);
+  });
+});

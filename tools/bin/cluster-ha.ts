@@ -1,0 +1,91 @@
+/**
+ * `npm run cluster:ha`: a Patroni cluster in the foreground: one etcd and
+ * HA_NODES nodes (pg0 on POSTGRES_PORT, pg1 on the next port, ...; Patroni's
+ * REST API on PATRONI_PORT and up), with the app roles of postgres/roles.sql,
+ * migrated by the owner role and ready once every replica streams. Then it
+ * says each change of leader or of the streaming replicas. Ctrl+C (or
+ * SIGTERM) stops it all.
+ * `npm run cluster:ha:stop`: stops a cluster left running in HA_DATA_DIR.
+ */
+import 'reflect-metadata';
+import { loadEnv, validateConfig } from '@app/config';
+import { ClusterLock } from '../src/cluster/cluster.lock';
+import { HaCluster } from '../src/ha/ha-cluster';
+import { findHaBinaries } from '../src/ha/ha.binaries';
+import { HA_LAUNCHER_READY } from '../src/ha/ha-launcher.command';
+import { HaLauncherConfig } from '../src/ha/ha-launcher.config';
+import { HaWatcher } from '../src/ha/ha.watcher';
+
+const say = (line: string) => console.log(`launcher | ${line}`);
+
+async function main(): Promise<void> {
+  loadEnv();
+  const config = validateConfig(HaLauncherConfig);
+  const cluster = new HaCluster(
+    config.clusterOptions(),
+    (node, line) => console.log(`${node.padEnd(8)} | ${line}`),
+    // etcd stops last: gone means `npm run cluster:ha:stop` (or a crash) took the cluster away.
+    (name) => {
+      if (name === 'etcd') void stop('etcd exited', 0);
+    },
+  );
+  if (process.argv.includes('stop')) {
+    await cluster.stop();
+    say(`stopped every node and etcd in ${config.dataDir}`);
+    return;
+  }
+
+  const lock = new ClusterLock(`${config.dataDir}.lock`, 'HA_DATA_DIR and the ports');
+  lock.acquire();
+  const watcher = new HaWatcher(cluster, say);
+  let stopping = false;
+  async function stop(why: string, code: number): Promise<void> {
+    if (stopping) return;
+    stopping = true;
+    watcher.stop();
+    say(`${why}: stopping the replicas, then the leader, then etcd`);
+    await cluster.stop().catch((error: unknown) => say(`stop failed: ${String(error)}`));
+    lock.release();
+    say('stopped');
+    process.exit(code);
+  }
+  process.on('SIGINT', () => void stop('SIGINT', 0));
+  process.on('SIGTERM', () => void stop('SIGTERM', 0));
+
+  try {
+    const started = Date.now();
+    const bins = findHaBinaries();
+    say(
+      `PostgreSQL ${bins.postgres.version} from ${bins.postgres.bindir} (${bins.postgres.source}), ` +
+        `Patroni ${bins.patroni}, etcd ${bins.etcd}`,
+    );
+    say(
+      `recreating ${config.dataDir}: any data of a previous run is deleted; ` +
+        `logs in ${cluster.logFile('<name>')}`,
+    );
+    await cluster.start();
+    const members = await cluster.members();
+    const leader = members.find((m) => m.role === 'leader')!;
+    const replicas = members
+      .filter((m) => m !== leader)
+      .map((m) => `${m.name}${m.role === 'sync_standby' ? ' (sync)' : ''} on ${m.host}:${m.port}`);
+    say(
+      `leader ${leader.name} on ${leader.host}:${leader.port}; streaming replicas ${replicas.join(', ')}; ` +
+        `ready in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
+    say(`Patroni REST API: ${cluster.patroniUrls().join(' ')}`);
+    const env = cluster.env();
+    say(`for the apps: DATABASE_HOSTS=${env.DATABASE_HOSTS}`);
+    say(`              PATRONI_URLS=${env.PATRONI_URLS}`);
+    console.log(HA_LAUNCHER_READY);
+    if (!stopping) await watcher.start();
+  } catch (error) {
+    console.error(`launcher | ${error instanceof Error ? error.message : String(error)}`);
+    await stop('start failed', 1);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`launcher | ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

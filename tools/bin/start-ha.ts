@@ -1,0 +1,112 @@
+/**
+ * `npm run start:ha`: the whole system on a Patroni cluster, in one terminal.
+ * The cluster first (`npm run cluster:ha`: etcd and HA_NODES nodes, migrated,
+ * every replica streaming), then the observer, API_PROCESSES API processes on
+ * API_PORT and up, and the simulator, which sends each request to the next
+ * API process in turn (API_URLS), so that a ride written through one is read
+ * through another. The apps are given every node (DATABASE_HOSTS) and
+ * Patroni's REST APIs (PATRONI_URLS), and find the leader themselves. Every
+ * line is prefixed with its process's name. Ctrl+C (or SIGTERM) stops the
+ * apps, then the cluster, and leaves no process behind.
+ */
+import 'reflect-metadata';
+import { loadEnv, validateConfig } from '@app/config';
+import type { Login } from '../src/credentials';
+import { HaCluster } from '../src/ha/ha-cluster';
+import { HA_LAUNCHER_READY, haLauncherCommand } from '../src/ha/ha-launcher.command';
+import { appCommand } from '../src/stack/app.command';
+import { ChildProcesses } from '../src/stack/child-processes';
+import { StartHaConfig } from '../src/stack/start-ha.config';
+
+/** What the plain stack is configured by and this one sets itself (or must not pass on). */
+const REPLACED = [
+  'DATABASE_URL',
+  'REPLICA_URLS',
+  'DATABASE_HOSTS',
+  'PATRONI_URLS',
+  'API_URL',
+  'API_URLS',
+];
+
+function main(): void {
+  loadEnv();
+  const config = validateConfig(StartHaConfig);
+  // Only to derive the addresses: the launcher below runs this same cluster.
+  const cluster = new HaCluster(config.clusterOptions());
+  const { api, observer } = cluster.settings.roles;
+  const apis = config.apiPorts().map((port, i) => ({ name: `api${i}`, port }));
+  const names = ['cluster', 'start', 'observer', 'simulator', ...apis.map((a) => a.name)];
+  const width = Math.max(...names.map((n) => n.length));
+  const say = (line: string) => console.log(`${'start'.padEnd(width)} | ${line}`);
+
+  const processes = new ChildProcesses(width, (name, code, signal) => {
+    say(`${name} exited (${signal ?? `code ${code}`}); stopping everything`);
+    void stop(code === 0 ? 0 : 1);
+  });
+  let stopping = false;
+  async function stop(code: number): Promise<void> {
+    if (stopping) return;
+    stopping = true;
+    processes.beginStop();
+    // The simulator first, so that its final summary counts no errors caused by the APIs going away.
+    await processes.terminate('simulator', true);
+    await Promise.all(
+      [...apis.map((a) => a.name), 'observer'].map((n) => processes.terminate(n, true)),
+    );
+    // The launcher stops etcd and the Patroni nodes itself, replicas first; it is given the time to.
+    await processes.terminate('cluster', false, 90_000);
+    process.exit(code);
+  }
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+
+  // The apps' output is a pipe here, not a terminal: ask for readable logs anyway.
+  const base: NodeJS.ProcessEnv = {
+    LOG_FORMAT: 'pretty',
+    ...process.env,
+    NO_COLOR: '1',
+    FORCE_COLOR: '0',
+  };
+  for (const name of REPLACED) delete base[name];
+  const asLogin = (login: Login) => ({
+    ...cluster.env(login),
+    POSTGRES_USER: login.user,
+    POSTGRES_PASSWORD: login.password,
+  });
+
+  const launcher = haLauncherCommand();
+  processes.run('cluster', {
+    ...launcher,
+    env: process.env,
+    onLine: (line) => {
+      if (!line.includes(HA_LAUNCHER_READY) || processes.has('observer') || stopping) return;
+      const observerPort = String(config.observerPort());
+      processes.run('observer', {
+        ...appCommand('observer'),
+        env: { ...base, ...asLogin(observer), OBSERVER_PORT: observerPort },
+      });
+      for (const a of apis)
+        processes.run(a.name, {
+          ...appCommand('api'),
+          env: { ...base, ...asLogin(api), API_PORT: String(a.port) },
+        });
+      const urls = apis.map((a) => `http://127.0.0.1:${a.port}`);
+      // The simulator waits for every API process to answer /health before its first ride.
+      processes.run('simulator', {
+        ...appCommand('simulator'),
+        env: { ...base, API_URLS: urls.join(',') },
+      });
+      say(
+        `${apis.length} API processes (${urls.join(', ')}), observer on http://127.0.0.1:${observerPort}; ` +
+          `dashboard ${urls[0]}/dashboard`,
+      );
+    },
+  });
+}
+
+try {
+  main();
+} catch (error) {
+  console.error(`start | ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}

@@ -1,0 +1,103 @@
+import { Client } from 'pg';
+import type { HaAddresses } from './ha.addresses';
+import type { HaMember, PatroniClient } from './patroni.client';
+import { waitUntil } from './wait-until';
+
+/**
+ * Who leads and who streams: Patroni's view (`GET /cluster`) checked against
+ * Postgres' own (pg_is_in_recovery, the leader's pg_stat_replication).
+ */
+export class HaTopology {
+  constructor(
+    private readonly addresses: HaAddresses,
+    private readonly client: PatroniClient,
+    /** The nodes whose Patroni runs: those a replica is expected of. */
+    private readonly running: () => string[],
+  ) {}
+
+  members(): Promise<HaMember[]> {
+    return this.client.cluster();
+  }
+
+  async leader(): Promise<HaMember | undefined> {
+    return (await this.members()).find((m) => m.role === 'leader');
+  }
+
+  async waitForLeader(timeoutMs: number, not?: string): Promise<HaMember> {
+    let found: HaMember | undefined;
+    await waitUntil(
+      async () => {
+        found = await this.leader().catch(() => undefined);
+        if (!found || found.name === not || found.state !== 'running') return false;
+        return this.isPrimary(found.name);
+      },
+      timeoutMs,
+      () =>
+        `a writable leader${not ? ` other than ${not}` : ''} (last seen: ${found?.name ?? 'none'})`,
+      200,
+    );
+    return found!;
+  }
+
+  async waitForStreaming(timeoutMs: number): Promise<string[]> {
+    const { synchronous } = this.addresses.settings;
+    let streaming: string[] = [];
+    let expected: string[] = [];
+    let sync: string | undefined;
+    await waitUntil(
+      async () => {
+        const members = await this.members().catch(() => []);
+        const leader = members.find((m) => m.role === 'leader');
+        if (!leader) return false;
+        expected = this.running().filter((name) => name !== leader.name);
+        streaming = await this.streamingTo(leader.name).catch(() => []);
+        sync = members.find((m) => m.role === 'sync_standby')?.name;
+        const synced = !synchronous || expected.length === 0 || sync !== undefined;
+        return synced && expected.every((name) => streaming.includes(name));
+      },
+      timeoutMs,
+      () =>
+        `${expected.join(', ')} to stream (streaming: ${streaming.join(', ') || 'none'}` +
+        `${synchronous ? `; sync standby: ${sync ?? 'none'}` : ''})`,
+      250,
+    );
+    return streaming;
+  }
+
+  /** The nodes streaming from `leader` (its pg_stat_replication, by application_name). */
+  streamingTo(leader: string): Promise<string[]> {
+    return this.withClient(leader, 'postgres', async (c) => {
+      const { rows } = await c.query<{ application_name: string }>(
+        "SELECT application_name FROM pg_stat_replication WHERE state = 'streaming' ORDER BY 1",
+      );
+      return rows.map((r) => r.application_name);
+    });
+  }
+
+  async withClient<T>(
+    name: string,
+    database: string,
+    fn: (client: Client) => Promise<T>,
+  ): Promise<T> {
+    const client = new Client({
+      connectionString: this.addresses.url(name, database),
+      connectionTimeoutMillis: 2000,
+    });
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      return await fn(client);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  private isPrimary(name: string): Promise<boolean> {
+    return this.withClient(name, 'postgres', async (c) => {
+      const { rows } = await c.query<{ recovery: boolean }>(
+        'SELECT pg_is_in_recovery() AS recovery',
+      );
+      return rows[0]?.recovery === false;
+    }).catch(() => false);
+  }
+}
