@@ -3,8 +3,18 @@ import { resolve } from 'node:path';
 /** What the launcher prints once the cluster is migrated and every replica streams. */
 export const LAUNCHER_READY = 'launcher | cluster ready';
 
-/** How to run the cluster launcher (`npm run cluster`) as a child process. */
-export function launcherCommand(): { command: string; args: string[]; cwd: string } {
+/** The repository's root, where the scripts and each app's main.ts find `.env` and tsconfig.json. */
+export const ROOT = resolve(__dirname, '..', '..', '..');
+
+/** A child process that runs one of the repository's TypeScript entry points (ts-node, no type checks). */
+export interface ScriptCommand {
+  command: string;
+  args: string[];
+  cwd: string;
+}
+
+/** How to run `script` (a path from the repository's root) in a process of its own. */
+export function tsNodeCommand(script: string): ScriptCommand {
   return {
     command: process.execPath,
     args: [
@@ -12,8 +22,13 @@ export function launcherCommand(): { command: string; args: string[]; cwd: strin
       '--transpile-only',
       '-r',
       'tsconfig-paths/register',
-      'tools/bin/cluster.ts',
+      script,
     ],
-    cwd: resolve(__dirname, '..', '..', '..'),
+    cwd: ROOT,
   };
+}
+
+/** How to run the cluster launcher (`npm run cluster`) as a child process. */
+export function launcherCommand(): ScriptCommand {
+  return tsNodeCommand('tools/bin/cluster.ts');
 }
