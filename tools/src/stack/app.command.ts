@@ -1,6 +1,4 @@
-import { ROOT, tsNodeCommand, type ScriptCommand } from '../cluster/launcher.command';
-
-export { ROOT };
+import { tsNodeCommand, type ScriptCommand } from '../cluster/launcher.command';
 
 /**
  * How to run an app's own main.ts in a process of its own, through ts-node
