@@ -20,6 +20,7 @@ describe('db error classification', () => {
     ['connection class', wrapped('08006')],
     ['dropped socket', new Error('Connection terminated unexpectedly')],
     ['TCP connect timeout', new Error('Connection terminated due to connection timeout')],
+    ['pool closed by a failover', new Error('Cannot use a pool after calling end on the pool')],
   ])('%s is a node failure', (_, error) => {
     expect(isNodeFailure(error)).toBe(true);
     expect(isTransient(error)).toBe(false);

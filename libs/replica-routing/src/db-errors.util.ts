@@ -47,6 +47,8 @@ const NODE_FAILURE_MESSAGES = [
   /terminating connection/i,
   /the database system is (starting up|shutting down|in recovery mode)/i,
   /socket hang up/i,
+  // The node's pool was closed under this query: its role moved to another host (a failover).
+  /cannot use a pool after calling end/i,
 ];
 
 function codeOf(error: unknown): string | undefined {

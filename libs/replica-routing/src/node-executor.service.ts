@@ -172,7 +172,8 @@ export class NodeExecutor {
         result = await work(runner.manager);
       } catch (error) {
         if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-        throw error;
+        // Without a transaction each statement commits by itself: some may have.
+        throw transaction ? error : markCommitUnknown(error);
       }
       if (!transaction) return { result, token: await committedPosition(runner).catch(() => null) };
       try {
@@ -244,8 +245,8 @@ function releaseBroken(runner: QueryRunner, error: unknown): void {
 
 const COMMIT_UNKNOWN = Symbol('commitUnknown');
 
-/** The error of a COMMIT whose outcome is unknown (the connection failed during it). */
-function markCommitUnknown(error: unknown): unknown {
+/** The error of a write whose outcome is unknown (the connection failed during or after COMMIT). */
+export function markCommitUnknown<E>(error: E): E {
   if (typeof error === 'object' && error !== null)
     Object.defineProperty(error, COMMIT_UNKNOWN, { value: true });
   return error;

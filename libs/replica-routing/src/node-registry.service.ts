@@ -33,17 +33,21 @@ export class NodeRegistry implements OnApplicationShutdown {
     topology.onChange((names) => names.forEach((name) => this.drop(name)));
   }
 
-  /** Closes `name`'s pool (in the background: queries running on it finish or fail on their own). */
+  /**
+   * Closes `name`'s pool in the background. The pg pool itself is ended, not
+   * the DataSource: `DataSource.destroy()` releases the query runners still
+   * at work, and the pool would hand their connections, mid-transaction, to
+   * queued callers. Ended, it closes each connection as its runner releases it.
+   */
   private drop(name: string): void {
     const dataSource = this.connected.get(name);
     this.connected.delete(name);
     this.connecting.delete(name);
-    if (dataSource)
-      void dataSource
-        .destroy()
-        .catch((error: unknown) =>
-          this.logger.warn(`closing ${name}'s old pool: ${String(error)}`),
-        );
+    if (!dataSource) return;
+    const pool = (dataSource.driver as unknown as { master?: { end(): Promise<void> } }).master;
+    void (pool ? pool.end() : dataSource.destroy()).catch((error: unknown) =>
+      this.logger.warn(`closing ${name}'s old pool: ${String(error)}`),
+    );
   }
 
   /** Statements sent to `name` so far (see {@link QueryCount}). */

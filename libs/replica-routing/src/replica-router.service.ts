@@ -18,7 +18,12 @@ import { ClientTokenGate } from './client-token.gate';
 import { ConsistencyTokens } from './consistency-tokens.service';
 import { formatLsn, type Lsn } from './lsn.util';
 import { attempt } from './node-attempt';
-import { markedCommitUnknown, NodeExecutor, type Outcome } from './node-executor.service';
+import {
+  markCommitUnknown,
+  markedCommitUnknown,
+  NodeExecutor,
+  type Outcome,
+} from './node-executor.service';
 import { NodeState } from './node-state.service';
 import { PRIMARY_NODE, RESOLVED_OPTIONS } from './replica-routing.constants';
 import { routingMetrics, type ReadOutcome } from './metrics/routing.metrics';
@@ -404,10 +409,13 @@ export class ReplicaRouter {
     try {
       return await attempt(this.state, PRIMARY_NODE, () => this.executor.primaryPosition());
     } catch (error) {
-      throw new PrimaryUnavailableError(
-        this.options.primaryCooldownMs,
-        error,
-        'the write was committed but the primary went away before its consistency token could be read',
+      // Committed: never to be run again by the election wait.
+      throw markCommitUnknown(
+        new PrimaryUnavailableError(
+          this.options.primaryCooldownMs,
+          error,
+          'the write was committed but the primary went away before its consistency token could be read',
+        ),
       );
     }
   }

@@ -102,9 +102,12 @@ const TIMELINE_SQL =
 
 /**
  * The token of a write just committed on this connection: the insert
- * position, or, under synchronous replication, the position every synchronous
- * standby has flushed if that is lower. COMMIT returned only once those
- * standbys had flushed the commit record, so that position covers it too; and
+ * position, or, under synchronous replication with `synchronous_commit` `on`
+ * or `remote_apply`, the position every synchronous standby (`sync_state =
+ * 'sync'`, priority-based) has flushed if that is lower. COMMIT returned only
+ * once those standbys had flushed the commit record, so that position covers
+ * it too (with `off`, `local` or `remote_write` it did not wait for a flush:
+ * the insert position is used); and
  * it is at or before where a promoted synchronous standby's new timeline
  * starts, so the token of an acknowledged write survives a failover
  * (docs/design.md, "Failover and timelines"). The insert position may be past
@@ -112,8 +115,10 @@ const TIMELINE_SQL =
  */
 export async function committedPosition(on: Queryable): Promise<{ lsn: Lsn; tli: number }> {
   const [row] = (await on.query(
-    `SELECT least(pg_current_wal_insert_lsn(),
-                  (SELECT min(flush_lsn) FROM pg_stat_replication WHERE sync_state = 'sync'))::text AS lsn,
+    `SELECT (CASE WHEN current_setting('synchronous_commit') IN ('on', 'remote_apply')
+                  THEN least(pg_current_wal_insert_lsn(),
+                             (SELECT min(flush_lsn) FROM pg_stat_replication WHERE sync_state = 'sync'))
+                  ELSE pg_current_wal_insert_lsn() END)::text AS lsn,
             ${TIMELINE_SQL} AS tli`,
   )) as { lsn: string; tli: number }[];
   return { lsn: parseLsn(row!.lsn), tli: Number(row!.tli) };

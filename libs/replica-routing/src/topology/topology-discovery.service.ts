@@ -159,10 +159,13 @@ export class TopologyDiscovery implements OnApplicationBootstrap, BeforeApplicat
           this.host(m.name)?.name ??
           this.topology.hosts.find((h) => addressOf(h) === `${m.host}:${m.port}`)?.name;
         const primary = leader ? (name(leader) ?? null) : null;
-        if (leader && primary === null)
+        if (leader && primary === null) {
+          // Its name and connect_address match no host: ask the hosts themselves.
           this.note(
-            `Patroni's leader ${leader.name} (${leader.host}:${leader.port}) is none of the hosts`,
+            `Patroni's leader ${leader.name} (${leader.host}:${leader.port}) is none of the hosts; asking them`,
           );
+          return undefined;
+        }
         return {
           primary,
           replicas: standbysOf(members)
@@ -210,9 +213,13 @@ export class TopologyDiscovery implements OnApplicationBootstrap, BeforeApplicat
     // host claims it: its own failures are what the breaker and the writers' wait are for.
     const current = this.topology.primaryHost;
     const silent = current !== null && !up.some((x) => x.host.name === current);
+    // Replicas likewise: one probe that timed out (a busy node) drops no pool.
+    const silentReplicas = this.topology.replicas
+      .map((r) => r.name)
+      .filter((n) => !up.some((x) => x.host.name === n));
     return {
       primary: primary?.host.name ?? (silent && !ambiguous ? current : null),
-      replicas: up.filter((x) => x.role.standby).map((x) => x.host.name),
+      replicas: [...up.filter((x) => x.role.standby).map((x) => x.host.name), ...silentReplicas],
       timeline: primary?.role.tli ?? null,
     };
   }
