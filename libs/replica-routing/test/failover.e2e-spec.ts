@@ -16,6 +16,7 @@ import {
   type ReplicaRoutingModuleOptions,
 } from '../src';
 import { NodeExecutor } from '../src/node-executor.service';
+import { TopologyDiscovery } from '../src/topology/topology-discovery.service';
 import { findNote, insertNote } from './notes.fixture';
 
 /**
@@ -67,6 +68,7 @@ describeHa('failover under Patroni (hosts, not roles)', () => {
       module,
       router: module.get(ReplicaRouter),
       topology: module.get(Topology),
+      discovery: module.get(TopologyDiscovery),
       tokens: module.get(ConsistencyTokens),
     };
   }
@@ -86,12 +88,17 @@ describeHa('failover under Patroni (hosts, not roles)', () => {
   }
 
   it('finds the primary among the hosts, and follows a kill -9 of the leader to the new one', async () => {
-    const { router: r, topology } = await router();
+    const { router: r, topology, discovery } = await router();
     const first = await leaderName();
     expect(topology.primaryHost).toBe(first);
-    expect(topology.replicas.map((n) => n.name).sort()).toEqual(
-      cluster.nodes.map((n) => n.name).filter((n) => n !== first),
-    );
+    // Patroni may still list a replica as starting when the router first asks; it joins the
+    // rotation at the next discovery.
+    const others = cluster.nodes.map((n) => n.name).filter((n) => n !== first);
+    await waitUntil(async () => {
+      await discovery.refresh();
+      return topology.replicas.length === others.length;
+    });
+    expect(topology.replicas.map((n) => n.name).sort()).toEqual(others);
     const before = await r.write((em) => insertNote(em, 'before the failover'));
     expect(before.position?.tli).toBeGreaterThanOrEqual(1);
     await cluster.waitForStreaming(30_000);
@@ -213,6 +220,14 @@ function childPids(cluster: HaCluster, node: string, kind?: string): number[] {
     .map((line) => line.trim())
     .filter((line) => line && (!kind || line.includes(kind)))
     .map((line) => Number(line.split(/\s+/)[0]));
+}
+
+async function waitUntil(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`not true within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
 
 function tryKill(pid: number): void {
