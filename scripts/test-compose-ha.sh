@@ -122,15 +122,8 @@ members
 node_sql "$first_leader" '-c "SELECT application_name, state, sync_state, replay_lsn FROM pg_stat_replication ORDER BY 1"'
 
 log "jest e2e through the load balancer"
-# What compose used: the environment, else .env. The suite's own setup connects
-# as the superuser; it checks the apps' roles with the ROCKET_* values (e2e.env.ts).
-from_env_file() { sed -n "s/^$1=//p" .env | tail -n 1; }
-for var in POSTGRES_USER POSTGRES_PASSWORD POSTGRES_DB ROCKET_OWNER_USER ROCKET_OWNER_PASSWORD \
-  ROCKET_API_USER ROCKET_API_PASSWORD ROCKET_OBSERVER_USER ROCKET_OBSERVER_PASSWORD; do
-  [ -n "${!var:-}" ] || printf -v "$var" '%s' "$(from_env_file "$var")"
-  export "${var?}"
-done
-url() { echo "postgres://${POSTGRES_USER:-rocket}:$POSTGRES_PASSWORD@127.0.0.1:$1/${POSTGRES_DB:-rocket_rides}"; }
+# The credentials compose used, exported for the suite, and url PORT.
+. scripts/compose-credentials.sh
 port_of() { case $1 in pg0) echo "$PG0_PORT" ;; pg1) echo "$PG1_PORT" ;; pg2) echo "$PG2_PORT" ;; esac; }
 # The leader as the suite's primary, the other two by their member names.
 export E2E_EXTERNAL=1 E2E_BEHIND_PROXY=1 E2E_DATABASE_URL E2E_REPLICA_URLS E2E_API_URL="http://127.0.0.1:$API_PORT"

@@ -104,15 +104,8 @@ primary_sql '-c "SELECT application_name, state, sent_lsn, replay_lsn FROM pg_st
 log "clone attempts: $(dc logs --no-color replica0 replica1 replica2 replica3 replica4 | grep -c ') | cloning' || true) for 5 replicas"
 
 log "jest e2e against the stack"
-# What compose used: the environment, else .env. The tests' own setup connects as
-# the superuser; they check the apps' roles with the ROCKET_* values (e2e.env.ts).
-from_env_file() { sed -n "s/^$1=//p" .env | tail -n 1; }
-for var in POSTGRES_USER POSTGRES_PASSWORD POSTGRES_DB ROCKET_OWNER_USER ROCKET_OWNER_PASSWORD \
-  ROCKET_API_USER ROCKET_API_PASSWORD ROCKET_OBSERVER_USER ROCKET_OBSERVER_PASSWORD; do
-  [ -n "${!var:-}" ] || printf -v "$var" '%s' "$(from_env_file "$var")"
-  export "${var?}"
-done
-url() { echo "postgres://${POSTGRES_USER:-rocket}:$POSTGRES_PASSWORD@127.0.0.1:$1/${POSTGRES_DB:-rocket_rides}"; }
+# The credentials compose used, exported for the suite, and url PORT.
+. scripts/compose-credentials.sh
 export E2E_EXTERNAL=1 E2E_DATABASE_URL
 E2E_DATABASE_URL=$(url "$PRIMARY_PORT")
 E2E_REPLICA_URLS="replica0=$(url "$REPLICA0_PORT"),replica1=$(url "$REPLICA1_PORT"),replica2=$(url "$REPLICA2_PORT"),replica3=$(url "$REPLICA3_PORT"),replica4=$(url "$REPLICA4_PORT")"

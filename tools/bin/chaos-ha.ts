@@ -22,9 +22,10 @@ import {
   type SimulationStats,
 } from '@app/dev-tools';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fmt, printTable, sum, unexpectedErrors, type PhaseRow } from '../src/chaos/chaos.report';
+import { fmt, printTable, sum, unexpectedErrors } from '../src/chaos/chaos.report';
 import { PHASE_MS } from '../src/chaos/chaos.settings';
-import { diff, snapshot, type Phase, type PhaseOutcome } from '../src/chaos/phase';
+import { type Phase, type PhaseOutcome } from '../src/chaos/phase';
+import { runPhases } from '../src/chaos/phase.runner';
 import { waitForProgress } from '../src/chaos/recovery';
 import { duplicatedRides, lostRides, type OnPrimary } from '../src/chaos/ride.checks';
 
@@ -148,16 +149,8 @@ async function main(): Promise<void> {
     },
   ];
 
-  const rows: PhaseRow[] = [];
   await sleep(1000);
-  for (const phase of phases) {
-    say(`phase: ${phase.name}`);
-    const before = snapshot(live());
-    const outcome = (await phase.run()) ?? {};
-    rows.push({ phase, delta: diff(snapshot(live()), before), outcome, readMs: [] });
-    if (outcome.note) say(`  ${outcome.note}`);
-    for (const problem of outcome.problems ?? []) say(`  PROBLEM: ${problem}`);
-  }
+  const rows = await runPhases(phases, live, say);
   stop.abort();
   await running;
   await sim.close();

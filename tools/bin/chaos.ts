@@ -20,14 +20,7 @@ import {
 import type { Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { burstPhase } from '../src/chaos/burst.phase';
-import {
-  boundCheck,
-  fmt,
-  printTable,
-  sum,
-  unexpectedErrors,
-  type PhaseRow,
-} from '../src/chaos/chaos.report';
+import { boundCheck, fmt, printTable, sum, unexpectedErrors } from '../src/chaos/chaos.report';
 import {
   API_SETTINGS,
   BURST,
@@ -47,7 +40,8 @@ import {
   recovered,
 } from '../src/chaos/fault.phases';
 import { thawAll, thawOnExit } from '../src/chaos/node-freezer';
-import { diff, snapshot, type Phase } from '../src/chaos/phase';
+import { type Phase } from '../src/chaos/phase';
+import { runPhases } from '../src/chaos/phase.runner';
 import { waitForProgress } from '../src/chaos/recovery';
 import { duplicatedRides, lostRides, type OnPrimary } from '../src/chaos/ride.checks';
 
@@ -184,17 +178,8 @@ async function main(): Promise<void> {
     { name: 'recovered', readBound: true, run: () => sleep(PHASE_MS) },
   ];
 
-  const rows: PhaseRow[] = [];
   await sleep(1000);
-  for (const phase of phases) {
-    say(`phase: ${phase.name}`);
-    const before = snapshot(live());
-    const outcome = (await phase.run()) ?? {};
-    const delta = diff(snapshot(live()), before);
-    rows.push({ phase, delta, outcome, readMs: live()?.readMs.slice(before.readIndex) ?? [] });
-    if (outcome.note) say(`  ${outcome.note}`);
-    for (const problem of outcome.problems ?? []) say(`  PROBLEM: ${problem}`);
-  }
+  const rows = await runPhases(phases, live, say);
   stop.abort();
   await running;
   await sim.close();
