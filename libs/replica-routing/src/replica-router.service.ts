@@ -120,7 +120,7 @@ export class ReplicaRouter {
   }
 
   private noPrimary(error: unknown): PrimaryUnavailableError {
-    const waited = `no primary took the write within ${this.options.electionWaitMs} ms (a failover?)`;
+    const waited = `no primary answered within ${this.options.electionWaitMs} ms (a failover?)`;
     return new PrimaryUnavailableError(1000, error, waited);
   }
 
