@@ -13,7 +13,7 @@ import {
   committedPosition,
   inRecovery,
   insertPosition,
-  onTimeline,
+  replayBehind,
   replayCovers,
   replayOfRows,
   replayPosition,
@@ -128,8 +128,7 @@ export class NodeExecutor {
     opts: { waitMs: number; cover: boolean },
   ): Promise<{ replayed: Replay; served?: { result: T; token: Lsn }; waitedMs?: number }> {
     const started = Date.now();
-    const behind = (r: Replay) =>
-      r.lsn !== null && token !== null && r.lsn < token && onTimeline(r, tli);
+    const behind = (r: Replay) => replayBehind(r, token, tli);
     const ask = async () => this.timelines.effective(name, await replayPosition(runner));
     let replayed = await ask();
     const mustWait = behind(replayed) && opts.waitMs > 0;

@@ -4,7 +4,7 @@ import type { Lsn } from '../lsn.util';
 import type { QueryCount } from '../query-counter.logger';
 import { inOneWrite, type PgConnection } from './pg-connection';
 import {
-  onTimeline,
+  replayBehind,
   replayCovers,
   replayOfRows,
   REPLAY_POSITION_SQL,
@@ -103,8 +103,7 @@ export async function checkedRead<T>(input: CheckedReadInput<T>): Promise<Checke
     await settled(attempt);
     if (cover) void end('ROLLBACK');
     // Only a standby on the right timeline that is behind can catch up by waiting.
-    const behind = (r: Replay) =>
-      r.lsn !== null && token !== null && r.lsn < token && onTimeline(r, tli);
+    const behind = (r: Replay) => replayBehind(r, token, tli);
     if (!behind(replayed) || Date.now() >= deadline) return { replayed, ...waited() };
     waitStart ??= Date.now();
     while (behind(replayed) && Date.now() < deadline) {

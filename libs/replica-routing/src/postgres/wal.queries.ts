@@ -63,6 +63,14 @@ export function replayCovers(replay: Replay, lsn: Lsn | null, tli: number | null
 }
 
 /**
+ * Whether a standby on timeline `tli` is behind `lsn`: the one state in which
+ * waiting for it to replay can make it serve.
+ */
+export function replayBehind(replay: Replay, lsn: Lsn | null, tli: number | null): boolean {
+  return replay.lsn !== null && lsn !== null && replay.lsn < lsn && onTimeline(replay, tli);
+}
+
+/**
  * Whether a standby replays timeline `tli` (null: any). Timeline 1 has no
  * fork: in a cluster that never failed over every standby replays it, so one
  * that streams nothing (its primary is down) is on it too.
@@ -97,7 +105,7 @@ export async function insertPosition(on: Queryable): Promise<{ lsn: Lsn; tli: nu
  * `pg_walfile_name()` refuses to run during recovery, so this also fails on a
  * node that is not (or no longer) a primary.
  */
-const TIMELINE_SQL =
+export const TIMELINE_SQL =
   "('x' || substr(pg_walfile_name(pg_current_wal_insert_lsn()), 1, 8))::bit(32)::int";
 
 /**

@@ -1,5 +1,6 @@
 import { Client, type ClientConfig } from 'pg';
 import type { NodeConnectionOptions } from '../interfaces/replica-routing-options.interface';
+import { TIMELINE_SQL } from '../postgres/wal.queries';
 import { parseHistoryFile } from './timeline-history';
 import type { Lsn } from '../lsn.util';
 
@@ -65,9 +66,7 @@ export function probeRole(node: NodeConnectionOptions, timeoutMs: number): Promi
   return withClient(node, timeoutMs, async (client) => {
     const { rows } = await client.query<{ standby: boolean; tli: number | null }>(
       `SELECT pg_is_in_recovery() AS standby,
-              CASE WHEN NOT pg_is_in_recovery() THEN
-                ('x' || substr(pg_walfile_name(pg_current_wal_insert_lsn()), 1, 8))::bit(32)::int
-              END AS tli`,
+              CASE WHEN NOT pg_is_in_recovery() THEN ${TIMELINE_SQL} END AS tli`,
     );
     return { standby: rows[0]!.standby, tli: rows[0]!.tli };
   });
