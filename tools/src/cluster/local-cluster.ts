@@ -13,7 +13,8 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client } from 'pg';
+import type { Client } from 'pg';
+import { withPgClient } from './pg-client';
 import { LOCAL_ROLES, type ClusterRoles, type Login } from '../credentials';
 import { isAlive } from './cluster.lock';
 import type { PostgresBinaries } from './postgres-binaries';
@@ -246,17 +247,7 @@ export class LocalCluster {
     database: string,
     fn: (client: Client) => Promise<T>,
   ): Promise<T> {
-    const client = new Client({
-      connectionString: this.url(name, database),
-      connectionTimeoutMillis: 2000,
-    });
-    client.on('error', () => undefined);
-    await client.connect();
-    try {
-      return await fn(client);
-    } finally {
-      await client.end().catch(() => undefined);
-    }
+    return withPgClient(this.url(name, database), fn);
   }
 
   private initPrimary(primary: ClusterNode): void {

@@ -1,4 +1,5 @@
-import { Client } from 'pg';
+import type { Client } from 'pg';
+import { withPgClient } from '../cluster/pg-client';
 import type { HaAddresses } from './ha.addresses';
 import type { HaMember, PatroniClient } from './patroni.client';
 import { waitUntil } from './wait-until';
@@ -79,17 +80,7 @@ export class HaTopology {
     database: string,
     fn: (client: Client) => Promise<T>,
   ): Promise<T> {
-    const client = new Client({
-      connectionString: this.addresses.url(name, database),
-      connectionTimeoutMillis: 2000,
-    });
-    client.on('error', () => undefined);
-    await client.connect();
-    try {
-      return await fn(client);
-    } finally {
-      await client.end().catch(() => undefined);
-    }
+    return withPgClient(this.addresses.url(name, database), fn);
   }
 
   private isPrimary(name: string): Promise<boolean> {
