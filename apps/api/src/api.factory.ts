@@ -24,10 +24,33 @@ export async function createApi(
   );
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
-  installLoadShedding(app.getHttpAdapter().getInstance(), config.API_MAX_IN_FLIGHT);
+  installLoadShedding(app.getHttpAdapter().getInstance(), app.getHttpServer(), {
+    maxInFlight: config.API_MAX_IN_FLIGHT,
+    maxQueued: config.API_MAX_QUEUED,
+    maxWaitMs: config.API_QUEUE_WAIT_MS,
+  });
   installBodyParsers(app.getHttpAdapter().getInstance(), config.BODY_LIMIT);
   installClientErrorHandler(app.getHttpServer());
   installOpenApi(app);
   app.enableShutdownHooks();
   return app;
+}
+
+/**
+ * The kernel's queue of connections the process has not accepted yet. Node's
+ * default (511) overflows when thousands of clients connect at once, and a
+ * connection dropped from it waits for TCP retransmits, seconds with no
+ * answer at all. Linux caps it at net.core.somaxconn (4096 by default).
+ */
+const LISTEN_BACKLOG = 4096;
+
+/** `app.listen(port, host)` with a listen backlog of {@link LISTEN_BACKLOG}. */
+export async function listenApi(
+  app: NestExpressApplication,
+  port: number,
+  host: string,
+): Promise<void> {
+  // Nest passes its arguments on to http.Server#listen(port, host, backlog, callback).
+  const listen = app.listen.bind(app) as (...args: unknown[]) => Promise<unknown>;
+  await listen(port, host, LISTEN_BACKLOG);
 }

@@ -2,13 +2,13 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { LoggingConfig, loadEnv, validateConfig } from '@app/config';
 import { ApiConfig } from './config/api.config';
-import { createApi } from './api.factory';
+import { createApi, listenApi } from './api.factory';
 
 async function bootstrap(): Promise<void> {
   loadEnv();
   const config = validateConfig(ApiConfig);
   const app = await createApi(config, validateConfig(LoggingConfig));
-  await app.listen(config.API_PORT, config.API_HOST);
+  await listenApi(app, config.API_PORT, config.API_HOST);
   const nodes = config.routingNodes();
   const where =
     'hosts' in nodes

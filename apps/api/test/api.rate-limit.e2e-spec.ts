@@ -42,13 +42,14 @@ import { createRider, startApi, type RunningApi } from './api.harness';
 });
 
 (e2eEnv().apiUrl ? describe.skip : describe)('load shedding', () => {
-  it('beyond API_MAX_IN_FLIGHT requests at once: 503 with Retry-After, at once, and the rest served', async () => {
-    const api = await startApi({ API_MAX_IN_FLIGHT: '2' });
+  const burst = (url: string, auth: Record<string, string>, n: number) =>
+    Promise.all(Array.from({ length: n }, () => request(url).get('/rides').set(auth)));
+
+  it('beyond API_MAX_IN_FLIGHT with no queue: 503 with Retry-After at once, and the rest served', async () => {
+    const api = await startApi({ API_MAX_IN_FLIGHT: '2', API_MAX_QUEUED: '0' });
     try {
       const rider = await createRider(api.url);
-      const answers = await Promise.all(
-        Array.from({ length: 20 }, () => request(api.url).get('/rides').set(rider.auth)),
-      );
+      const answers = await burst(api.url, rider.auth, 20);
       const shed = answers.filter((a) => a.status === 503);
       expect(shed.length).toBeGreaterThan(0);
       expect(answers.filter((a) => a.status === 200).length).toBeGreaterThanOrEqual(2);
@@ -58,6 +59,41 @@ import { createRider, startApi, type RunningApi } from './api.harness';
         expect(a.body).toEqual({ error: 'The API is busy; retry in 1 s.' });
       }
       await request(api.url).get('/health/live').expect(200);
+      const metrics = await request(api.url).get('/metrics').expect(200);
+      const counted = /^http_requests_shed_total (\d+)/m.exec(metrics.text);
+      expect(Number(counted?.[1])).toBeGreaterThanOrEqual(shed.length);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('requests beyond API_MAX_IN_FLIGHT wait their turn in the queue instead of being refused', async () => {
+    const api = await startApi({ API_MAX_IN_FLIGHT: '1', API_MAX_QUEUED: '100' });
+    try {
+      const rider = await createRider(api.url);
+      const answers = await burst(api.url, rider.auth, 20);
+      expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('a request that waited API_QUEUE_WAIT_MS is refused with 503 and Retry-After', async () => {
+    const api = await startApi({
+      API_MAX_IN_FLIGHT: '1',
+      API_MAX_QUEUED: '100',
+      API_QUEUE_WAIT_MS: '1',
+    });
+    try {
+      const rider = await createRider(api.url);
+      const answers = await burst(api.url, rider.auth, 20);
+      const shed = answers.filter((a) => a.status === 503);
+      expect(shed.length).toBeGreaterThan(0);
+      for (const a of shed) {
+        expect(Number(a.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+        expect(a.body.error).toMatch(/^The API is busy; retry in \d+ s\.$/);
+      }
+      expect(answers.every((a) => a.status === 200 || a.status === 503)).toBe(true);
     } finally {
       await api.close();
     }

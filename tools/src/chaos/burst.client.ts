@@ -29,7 +29,16 @@ export class BurstClient {
   }
 
   post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<BurstResponse> {
-    const payload = JSON.stringify(body);
+    return this.request('POST', path, body, headers);
+  }
+
+  private request(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<BurstResponse> {
+    const payload = body === undefined ? '' : JSON.stringify(body);
     return new Promise((done) => {
       let settled = false;
       const finish = (response: BurstResponse) => {
@@ -43,13 +52,15 @@ export class BurstClient {
           agent: this.agent,
           host: '127.0.0.1',
           port: this.port,
-          method: 'POST',
+          method,
           path,
-          headers: {
-            ...headers,
-            'content-type': 'application/json',
-            'content-length': Buffer.byteLength(payload),
-          },
+          headers: payload
+            ? {
+                ...headers,
+                'content-type': 'application/json',
+                'content-length': Buffer.byteLength(payload),
+              }
+            : headers,
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -77,6 +88,26 @@ export class BurstClient {
       req.on('error', (e) => finish(failure(e.message)));
       req.end(payload);
     });
+  }
+
+  /**
+   * Opens `connections` keep-alive connections (one `GET /health/live` each, at
+   * once) and resolves with how long that took, ms. Since libuv 1.45 (Node 20) a
+   * server accepts one connection per event-loop iteration, so thousands of
+   * connections opened under load wait seconds to be accepted: a burst of
+   * requests is measured on connections that are already open.
+   */
+  async connect(connections: number): Promise<number> {
+    const started = performance.now();
+    const answers = await Promise.all(
+      Array.from({ length: connections }, () => this.request('GET', '/health/live')),
+    );
+    const failed = answers.filter((a) => a.status !== 200);
+    if (failed.length > 0)
+      throw new Error(
+        `burst: ${failed.length} of ${connections} connections could not be opened, e.g. ${failed[0]!.error ?? failed[0]!.status}`,
+      );
+    return performance.now() - started;
   }
 
   close(): void {

@@ -5,6 +5,7 @@ import { runBurst } from './burst.runner';
 import type { Phase } from './phase';
 
 const fmtStatuses = (s: StageResult) =>
+  `connected in ${s.connectMs} ms; ` +
   Object.entries(s.statuses)
     .map(([status, n]) => `${status === '0' ? 'no answer' : status}:${n}`)
     .join(',') +
@@ -12,7 +13,9 @@ const fmtStatuses = (s: StageResult) =>
 
 /**
  * Overload, loopback only: POST /rides from `baseConnections` connections, then
- * from `burstConnections`, each for `stageMs`; then `writesAfter` writes. Every
+ * from `burstConnections`, each for `stageMs` (the connections are opened
+ * first; clients wait as long as a refusal's Retry-After asks, see
+ * burst.stage.ts); then `writesAfter` writes. Every
  * answer must be a 201 or a 503/429 with Retry-After (no answer is a failure),
  * every write after the burst a 201; the burst's 201/s must reach `minRatio` of
  * the base's. All of it is enforced in a full run; a short run prints it.

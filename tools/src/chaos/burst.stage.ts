@@ -4,6 +4,8 @@ import { BurstClient, type BurstResponse } from './burst.client';
 
 export interface StageResult {
   connections: number;
+  /** How long opening the connections took before the stage, ms. */
+  connectMs: number;
   seconds: number;
   /** 201s that arrived within the stage, per second. */
   createdPerSecond: number;
@@ -20,14 +22,12 @@ export interface StageResult {
   msOther: { p50: number; p99: number };
 }
 
-/** Connections open in batches of this many, a few ms apart, so the listen backlog never overflows. */
-const RAMP_BATCH = 250;
-const RAMP_PAUSE_MS = 10;
-
 /**
- * `connections` loops, each POSTing /rides (a fresh Idempotency-Key each time,
- * as the users in `apiKeys` in turn) until `ms` have passed; then waits for the
- * answers in flight.
+ * Opens `connections` connections, then runs as many loops, each POSTing
+ * /rides (a fresh Idempotency-Key each time, as the users in `apiKeys` in
+ * turn) until `ms` have passed; then waits for the answers in flight. A loop
+ * told 503/429 with Retry-After waits that long (jittered, 0.5x to 1.5x) before
+ * it sends again, as a well-behaved client does.
  */
 export async function runStage(
   apiUrl: string,
@@ -37,6 +37,7 @@ export async function runStage(
   timeoutMs: number,
 ): Promise<StageResult> {
   const client = new BurstClient(apiUrl, connections, timeoutMs);
+  const connectMs = await client.connect(connections);
   const statuses: Record<string, number> = {};
   const badSamples: string[] = [];
   const badKinds: Record<string, number> = {};
@@ -64,18 +65,16 @@ export async function runStage(
         badKinds[kind] = (badKinds[kind] ?? 0) + 1;
         if (badSamples.length < 5) badSamples.push(describe(response));
       }
+      const backOff = retryAfterMs(response);
+      if (backOff > 0) await sleep(Math.min(backOff, deadline - performance.now()));
     }
   };
-  const loops: Promise<void>[] = [];
-  for (let n = 0; n < connections; n++) {
-    loops.push(loop(n));
-    if (n % RAMP_BATCH === RAMP_BATCH - 1) await sleep(RAMP_PAUSE_MS);
-  }
-  await Promise.all(loops);
+  await Promise.all(Array.from({ length: connections }, (_, n) => loop(n)));
   client.close();
   const seconds = ms / 1000;
   return {
     connections,
+    connectMs: Math.round(connectMs),
     seconds,
     createdPerSecond: created / seconds,
     statuses,
@@ -91,6 +90,13 @@ function percentiles(ms: number[]): { p50: number; p99: number } {
   const sorted = [...ms].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
   return { p50: Math.round(at(0.5)), p99: Math.round(at(0.99)) };
+}
+
+/** How long a client waits after a refusal: Retry-After (seconds), jittered to 0.5x-1.5x; 0 for other answers. */
+export function retryAfterMs(r: BurstResponse): number {
+  const seconds = Number(r.retryAfter);
+  if ((r.status !== 503 && r.status !== 429) || !(seconds > 0)) return 0;
+  return seconds * 1000 * (0.5 + Math.random());
 }
 
 /** A 201, or load shed the way a client can act on: 503/429 with Retry-After. */

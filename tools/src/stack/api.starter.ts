@@ -2,7 +2,7 @@ import { validateConfig } from '@app/config';
 import type { LogLevel } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { AddressInfo } from 'node:net';
-import { createApi } from '../../../apps/api/src/api.factory';
+import { createApi, listenApi } from '../../../apps/api/src/api.factory';
 import { ApiConfig } from '../../../apps/api/src/config/api.config';
 import type { HaEnv } from '../ha/ha.env';
 import type { DatabaseEnv } from './database.env';
@@ -32,7 +32,7 @@ export async function startApi(
     validateConfig(ApiConfig, { ...NO_RATE_LIMITS, ...dbEnv, ...settings }),
     logger,
   );
-  await app.listen(port, '127.0.0.1');
+  await listenApi(app, port, '127.0.0.1');
   const address = app.getHttpServer().address() as AddressInfo;
   return { app, url: `http://127.0.0.1:${address.port}`, close: () => app.close() };
 }

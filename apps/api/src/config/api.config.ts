@@ -41,10 +41,15 @@ export class ApiConfig extends DatabaseConfig {
    */
   @Type(() => Number) @IsInt() @Min(0) @Max(60_000) AUTH_MAX_STALENESS_MS = 1000;
   /**
-   * Requests in progress at once in this process; beyond, 503 + Retry-After at
-   * once, before any query (probes and /metrics excepted). 0: no limit.
+   * Requests in progress at once in this process (probes and /metrics
+   * excepted); more wait their turn (API_MAX_QUEUED, API_QUEUE_WAIT_MS), and
+   * beyond that get 503 + Retry-After at once, before any query. 0: no limit.
    */
-  @Type(() => Number) @IsInt() @Min(0) API_MAX_IN_FLIGHT = 256;
+  @Type(() => Number) @IsInt() @Min(0) API_MAX_IN_FLIGHT = 64;
+  /** Requests that may wait for a place among API_MAX_IN_FLIGHT; beyond, 503 at once. */
+  @Type(() => Number) @IsInt() @Min(0) API_MAX_QUEUED = 1000;
+  /** How long a request may wait for a place, in ms; then 503 + Retry-After. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(60_000) API_QUEUE_WAIT_MS = 2000;
   /** Requests per second per API key, per API process (429 beyond). 0: no limit. */
   @Type(() => Number) @IsInt() @Min(0) RATE_LIMIT_KEY_RPS = 100;
   /** POST /users per client address per minute, per API process (429 beyond). 0: no limit. */

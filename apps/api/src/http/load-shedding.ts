@@ -1,34 +1,87 @@
+import { Logger } from '@nestjs/common';
 import type { Express } from 'express';
+import type { Server } from 'node:http';
+import { Counter, register } from 'prom-client';
+import { AdmissionGate, type AdmissionLimits } from './admission.gate';
 
 /** Probes and scrapes are answered whatever the load: they tell operators about it. */
 const EXEMPT = /^\/(health|metrics)(\/|$)/;
 
+/** The 503 a refused request gets, prebuilt for each Retry-After (seconds) so that a refusal costs microseconds. */
+const busyAnswers = new Map<number, { headers: Record<string, string>; body: Buffer }>();
+export function busyBody(retryAfterSeconds: number): { error: string } {
+  return { error: `The API is busy; retry in ${retryAfterSeconds} s.` };
+}
+function busyAnswer(retryAfterSeconds: number) {
+  let answer = busyAnswers.get(retryAfterSeconds);
+  if (!answer) {
+    const body = Buffer.from(JSON.stringify(busyBody(retryAfterSeconds)));
+    const headers = {
+      'Retry-After': String(retryAfterSeconds),
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': String(body.length),
+    };
+    answer = { headers, body };
+    busyAnswers.set(retryAfterSeconds, answer);
+  }
+  return answer;
+}
+/** One warning per this many ms while requests are being refused, not one per request. */
+const SUMMARY_EVERY_MS = 10_000;
+
+const SHED = 'http_requests_shed_total';
+const shedCounter = () =>
+  (register.getSingleMetric(SHED) as Counter | undefined) ??
+  new Counter({
+    name: SHED,
+    help: 'Requests refused with 503 because this API process was full (API_MAX_IN_FLIGHT, API_MAX_QUEUED, API_QUEUE_WAIT_MS)',
+  });
+
 /**
- * A bounded number of requests in progress in this process (API_MAX_IN_FLIGHT);
- * beyond it a request gets 503 + Retry-After at once, before its body is read
- * or any query is made. A traffic spike then costs each extra request a few
- * microseconds instead of a place in every queue behind it (docs/design.md,
- * "What each failure does").
+ * Admission control, before the body is read or any query is made (and before
+ * the request is logged): at most `maxInFlight` requests in progress in this
+ * process, up to `maxQueued` more waiting their turn for at most `maxWaitMs`,
+ * and anything beyond gets `503` + `Retry-After` at once, a prebuilt answer that
+ * costs microseconds. Refusals are counted in `http_requests_shed_total` and
+ * summed up in one warning per 10 s (docs/design.md, "What each failure does").
  */
-export function installLoadShedding(app: Express, maxInFlight: number): void {
-  if (maxInFlight <= 0) return;
-  let inFlight = 0;
+export function installLoadShedding(app: Express, server: Server, limits: AdmissionLimits): void {
+  if (limits.maxInFlight <= 0) return;
+  const gate = new AdmissionGate(limits);
+  const shed = shedCounter();
+  const logger = new Logger('LoadShedding');
+  const summary = setInterval(() => {
+    const refused = gate.takeRefused();
+    if (refused > 0)
+      logger.warn(
+        `refused ${refused} requests in ${SUMMARY_EVERY_MS / 1000} s (503): ${gate.inFlight} in progress, ${gate.queued} waiting`,
+      );
+  }, SUMMARY_EVERY_MS).unref();
+  server.once('close', () => clearInterval(summary));
+
   app.use((req, res, next) => {
     if (EXEMPT.test(req.path)) return next();
-    if (inFlight >= maxInFlight) {
-      res.setHeader('Retry-After', '1');
-      res.status(503).json({ error: 'The API is busy; retry in 1 s.' });
-      return;
-    }
-    inFlight++;
     let done = false;
     const leave = () => {
       if (done) return;
       done = true;
-      inFlight--;
+      gate.leave();
     };
-    res.on('finish', leave);
-    res.on('close', leave);
-    next();
+    const cancel = gate.enter(
+      () => {
+        if (res.destroyed) return leave();
+        res.once('finish', leave);
+        res.once('close', leave);
+        next();
+      },
+      () => {
+        shed.inc();
+        if (res.destroyed) return;
+        const { headers, body } = busyAnswer(gate.retryAfterSeconds());
+        res.writeHead(503, headers).end(body);
+      },
+    );
+    // A client that gives up while waiting frees its place in the queue.
+    res.once('close', cancel);
   });
 }
