@@ -1,6 +1,7 @@
 import { ConsistencyTokens, parseLsn } from '@app/replica-routing';
 import request from 'supertest';
 import { canControlNodes, waitForReplicasToCatchUp } from '../../../test/e2e/cluster.control';
+import { e2eEnv } from '../../../test/e2e/e2e.env';
 import { createRider, sleep, startApi, startObserver, type RunningApi } from './api.harness';
 
 const SECRET = 'e2e-token-secret-0123456789abcdef';
@@ -89,5 +90,80 @@ async function primaryStatements(
       expect(response.body.error).toMatch(/Invalid consistency token/);
     }
     expect((await primaryStatements(reading, rider.auth, rider.token)) - before).toBe(0);
+  });
+});
+
+// Without TOKEN_SECRET: unsigned tokens, checked against the primary only after authentication.
+// In-process apps: not against a running stack.
+(e2eEnv().apiUrl ? describe.skip : describe)('unsigned Consistency-Tokens, no TOKEN_SECRET', () => {
+  let minting: RunningApi;
+  let reading: RunningApi;
+
+  beforeAll(async () => {
+    minting = await startApi();
+    reading = await startApi();
+  });
+
+  afterAll(() => Promise.all([minting.close(), reading.close()]));
+
+  /** Primary statements `api` made for requests, less what the measuring request itself costs. */
+  const counter = async (api: RunningApi) => {
+    const rider = await createRider(minting.url);
+    const measure = () =>
+      request(api.url)
+        .get('/replicas')
+        .set(rider.auth)
+        .expect(200)
+        .then(
+          (r) =>
+            (r.body.nodes as { name: string; queries: { routed: number } }[]).find(
+              (n) => n.name === 'primary',
+            )!.queries.routed,
+        );
+    const first = await measure();
+    const own = (await measure()) - first;
+    let last = first + own;
+    return async () => {
+      const now = await measure();
+      const made = now - last - own;
+      last = now;
+      return made;
+    };
+  };
+
+  it('an unauthenticated request with a token from the future makes no query: 401, not a primary check', async () => {
+    const primaryStatementsSince = await counter(reading);
+    for (const token of ['FFFFFFF/0', '1:FFFFFFF/0', '7:0/1']) {
+      const response = await request(reading.url)
+        .get('/rides')
+        .set('Consistency-Token', token)
+        .expect(401);
+      expect(response.headers['consistency-token']).toBeUndefined();
+    }
+    expect(await primaryStatementsSince()).toBe(0);
+  });
+
+  it('after authentication: a genuine token from another process is honoured, a future one refused', async () => {
+    const rider = await createRider(minting.url);
+    const written = await request(minting.url)
+      .post('/rides')
+      .set(rider.auth)
+      .send({ distance: 7.5 })
+      .expect(201);
+    const token = written.headers['consistency-token'] as string;
+    const read = await request(reading.url)
+      .get(`/rides/${written.body.id as number}`)
+      .set(rider.auth)
+      .set('Consistency-Token', token)
+      .expect(200);
+    expect(read.body.distance).toBe(7.5);
+    const answered = parseLsn(read.headers['consistency-token']!.split(':').at(-1)!);
+    expect(answered).toBeGreaterThanOrEqual(parseLsn(token.split(':').at(-1)!));
+    const future = await request(reading.url)
+      .get('/rides')
+      .set(rider.auth)
+      .set('Consistency-Token', 'FFFFFFF/0')
+      .expect(400);
+    expect(future.body.error).toMatch(/Invalid consistency token/);
   });
 });

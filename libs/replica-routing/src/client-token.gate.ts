@@ -45,6 +45,46 @@ export class ClientTokenGate {
     }
   }
 
+  /**
+   * {@link accept} when it needs no query and no request to Patroni: a signed
+   * token, or an unsigned one this process already knows the primary has
+   * reached, on the current timeline. `undefined` when it would need one (an
+   * unsigned token newer than any known position without `tokenSecret`, or a
+   * token of another timeline): call {@link accept} once the request is
+   * authenticated. Throws as `accept` does for a malformed, forged or (with a
+   * secret) unsigned future token.
+   */
+  acceptWithoutIo(text: string): Position | undefined {
+    try {
+      const parsed = this.tokens.parse(text);
+      const resolved = this.topology.resolve(parsed);
+      if (!resolved.ok) return undefined;
+      const position = { tli: this.topology.timeline ?? parsed.tli, lsn: resolved.lsn };
+      if (parsed.signed) {
+        if (position.tli === this.topology.timeline) this.state.observePrimary(resolved.lsn);
+        return position;
+      }
+      const known = this.state.primaryLsn;
+      if (known !== null && resolved.lsn <= known) return position;
+      if (this.tokens.signing) throw this.aheadOfPrimary(text, known);
+      return undefined;
+    } catch (error) {
+      if (error instanceof InvalidConsistencyTokenError)
+        routingMetrics.tokenRejected.inc({ reason: error.rejection });
+      throw error;
+    }
+  }
+
+  private aheadOfPrimary(text: string, known: Lsn | null): InvalidConsistencyTokenError {
+    return new InvalidConsistencyTokenError(
+      text,
+      known === null
+        ? 'an unsigned token cannot be checked here: send back a signed Consistency-Token'
+        : `it is ahead of the primary's WAL position ${formatLsn(known)}`,
+      'ahead_of_primary',
+    );
+  }
+
   private async checkClientToken(text: string): Promise<Position> {
     const parsed = this.tokens.parse(text);
     const token = await this.discovery.toCurrent(parsed, () => text);
@@ -58,15 +98,8 @@ export class ClientTokenGate {
     const current = this.tokens.signing ? known : await this.askPrimaryPosition();
     // When the primary cannot be asked the token cannot be disproved: accept it (it cannot hurt the
     // primary, which is down); reads then go to a replica that has reached it, or fail with a 503.
-    if (this.tokens.signing || (current !== null && token > current)) {
-      throw new InvalidConsistencyTokenError(
-        text,
-        current === null
-          ? 'an unsigned token cannot be checked here: send back a signed Consistency-Token'
-          : `it is ahead of the primary's WAL position ${formatLsn(current)}`,
-        'ahead_of_primary',
-      );
-    }
+    if (this.tokens.signing || (current !== null && token > current))
+      throw this.aheadOfPrimary(text, current);
     return position;
   }
 

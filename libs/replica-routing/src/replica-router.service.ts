@@ -213,7 +213,10 @@ export class ReplicaRouter {
     const cover = options.cover ?? true;
     const waitMs = options.waitMs ?? this.options.replicaWaitMs;
     const forced =
-      options.primary === true || scope?.primary === true || (stale && lastKnown === null);
+      options.primary === true ||
+      scope?.primary === true ||
+      scope?.unsettled === true ||
+      (stale && lastKnown === null);
     const selected = forced
       ? { replicas: [], primaryFirst: true, guess: false }
       : this.selector.plan(token);
@@ -344,6 +347,30 @@ export class ReplicaRouter {
    */
   acceptClientToken(text: string): Promise<Position> {
     return this.gate.accept(text);
+  }
+
+  /**
+   * {@link acceptClientToken} without a query: the position, or `undefined`
+   * when checking the token needs one (seed the scope's `pendingToken` and
+   * call {@link settleClientToken} once the caller is authenticated).
+   */
+  acceptClientTokenWithoutIo(text: string): Position | undefined {
+    return this.gate.acceptWithoutIo(text);
+  }
+
+  /**
+   * Checks the current scope's pending client token (at most one query to the
+   * primary, none when a read of the scope already saw the primary reach it)
+   * and raises the scope to it; throws as {@link acceptClientToken} does.
+   */
+  async settleClientToken(): Promise<void> {
+    let scope = this.context.current();
+    while (scope && scope.pendingToken === undefined) scope = scope.parent;
+    const text = scope?.pendingToken;
+    if (!scope || text === undefined) return;
+    const position = await this.gate.accept(text);
+    scope.pendingToken = undefined;
+    scope.raise(position);
   }
 
   private async readOnPrimary<T>(work: Work<T>, cover: boolean): Promise<Outcome<T>> {

@@ -24,6 +24,18 @@ describe('RoutingContext', () => {
     });
   });
 
+  it('a client token waiting for its check keeps the scope and its children unsettled', () => {
+    context.run({ pendingToken: 'FFFFFFF/0' }, (outer) => {
+      context.run({ primary: true }, (inner) => {
+        expect(inner.unsettled).toBe(true);
+        expect(inner.position).toBeNull();
+      });
+      outer.pendingToken = undefined;
+      expect(outer.unsettled).toBe(false);
+    });
+    context.run({ token: 5n }, (scope) => expect(scope.unsettled).toBe(false));
+  });
+
   it('keeps the primary sticky for children', () => {
     context.run({ primary: true }, () => {
       context.run({}, (child) => expect(child.primary).toBe(true));

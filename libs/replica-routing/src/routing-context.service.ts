@@ -25,6 +25,8 @@ export function asPosition(value: PositionLike): Position | null {
 
 export interface ScopeSettings {
   token?: PositionLike;
+  /** A client's token not checked yet (see {@link RoutingScope.pendingToken}). */
+  pendingToken?: string;
   primary?: boolean;
   transaction?: TransactionState;
 }
@@ -43,6 +45,13 @@ export class RoutingScope {
   readonly transaction: TransactionState | undefined;
   /** Nodes that served this scope's queries, in order. */
   readonly servedBy: string[] = [];
+  /**
+   * A token the client sent that could not be checked without a query (see
+   * `ClientTokenGate.acceptWithoutIo`): checked after authentication, by
+   * `ReplicaRouter.settleClientToken()`. Until then every read of the scope
+   * goes to the primary, which has every write a genuine token can stand for.
+   */
+  pendingToken: string | undefined;
 
   constructor(
     readonly parent: RoutingScope | undefined,
@@ -52,6 +61,12 @@ export class RoutingScope {
     this.position = later(parent?.position, asPosition(options.token));
     this.primary = (parent?.primary ?? false) || (options.primary ?? false);
     this.transaction = options.transaction ?? parent?.transaction;
+    this.pendingToken = options.pendingToken;
+  }
+
+  /** A token waiting for its check, in this scope or an enclosing one. */
+  get unsettled(): boolean {
+    return this.pendingToken !== undefined || (this.parent?.unsettled ?? false);
   }
 
   /** The position alone (on whatever timeline it was taken). */

@@ -6,16 +6,19 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { ServerResponse } from 'node:http';
-import { Observable, tap } from 'rxjs';
+import { Observable, from, switchMap, tap } from 'rxjs';
 import { USE_PRIMARY_KEY } from '../decorators/use-primary.decorator';
 import { ConsistencyTokens } from '../consistency-tokens.service';
 import { CONSISTENCY_TOKEN_HEADER, SERVED_BY_HEADER } from '../replica-routing.constants';
+import { ReplicaRouter } from '../replica-router.service';
 import { RoutingContext } from '../routing-context.service';
 
 /**
- * Applies `@UsePrimary()` and writes the `Served-By` and `Consistency-Token`
- * response headers from the request's routing scope (success and error alike).
- * Needs {@link ConsistencyMiddleware} in front of the same routes.
+ * Checks a client token the middleware left pending (interceptors run after
+ * guards: only for a request the app let through), applies `@UsePrimary()`,
+ * and writes the `Served-By` and `Consistency-Token` response headers from the
+ * request's routing scope (success and error alike). Needs
+ * {@link ConsistencyMiddleware} in front of the same routes.
  */
 @Injectable()
 export class ConsistencyInterceptor implements NestInterceptor {
@@ -23,6 +26,7 @@ export class ConsistencyInterceptor implements NestInterceptor {
     private readonly reflector: Reflector,
     private readonly context: RoutingContext,
     private readonly tokens: ConsistencyTokens,
+    private readonly router: ReplicaRouter,
   ) {}
 
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -40,10 +44,13 @@ export class ConsistencyInterceptor implements NestInterceptor {
       if (scope.position !== null)
         response.setHeader(CONSISTENCY_TOKEN_HEADER, this.tokens.format(scope.position));
     };
+    const handle = () =>
+      scope.pendingToken === undefined
+        ? next.handle()
+        : from(this.router.settleClientToken()).pipe(switchMap(() => next.handle()));
     return new Observable((subscriber) => {
       const run = () =>
-        next
-          .handle()
+        handle()
           .pipe(tap({ next: writeHeaders, error: writeHeaders }))
           .subscribe(subscriber);
       return primary ? this.context.run({ primary: true }, run) : run();

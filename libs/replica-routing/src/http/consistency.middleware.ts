@@ -6,8 +6,12 @@ import { RoutingContext } from '../routing-context.service';
 
 /**
  * Opens a routing scope per request, seeded with the `Consistency-Token`
- * request header. A malformed token, or one ahead of the primary, is rejected
- * with {@link InvalidConsistencyTokenError} (map it to 400).
+ * request header, without a query: a malformed or forged token is rejected
+ * with {@link InvalidConsistencyTokenError} (map it to 400). A token that
+ * needs a query to be checked (unsigned, newer than any position this process
+ * knows, without `tokenSecret`) waits for {@link ConsistencyInterceptor},
+ * which runs after the app's guards: an unauthenticated request never makes a
+ * query for its token.
  */
 @Injectable()
 export class ConsistencyMiddleware implements NestMiddleware {
@@ -18,10 +22,10 @@ export class ConsistencyMiddleware implements NestMiddleware {
     private readonly context: RoutingContext,
   ) {}
 
-  async use(req: IncomingMessage, _res: ServerResponse, next: () => void): Promise<void> {
+  use(req: IncomingMessage, _res: ServerResponse, next: () => void): void {
     const raw = req.headers[this.header];
-    const text = Array.isArray(raw) ? raw.join(',') : raw;
-    const token = text ? await this.router.acceptClientToken(text.trim()) : null;
-    this.context.run({ token }, () => next());
+    const text = (Array.isArray(raw) ? raw.join(',') : raw)?.trim();
+    const token = text ? this.router.acceptClientTokenWithoutIo(text) : null;
+    this.context.run({ token, pendingToken: token === undefined ? text : undefined }, () => next());
   }
 }
