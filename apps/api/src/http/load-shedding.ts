@@ -9,7 +9,7 @@ const EXEMPT = /^\/(health|metrics)(\/|$)/;
 
 /** The 503 a refused request gets, prebuilt for each Retry-After (seconds) so that a refusal costs microseconds. */
 const busyAnswers = new Map<number, { headers: Record<string, string>; body: Buffer }>();
-export function busyBody(retryAfterSeconds: number): { error: string } {
+function busyBody(retryAfterSeconds: number): { error: string } {
   return { error: `The API is busy; retry in ${retryAfterSeconds} s.` };
 }
 function busyAnswer(retryAfterSeconds: number) {
