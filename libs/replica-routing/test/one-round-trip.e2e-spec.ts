@@ -1,3 +1,4 @@
+import type { EntityManager } from 'typeorm';
 import { NodeRegistry, PRIMARY_NODE, ReplicaStatusView, type QueryCount } from '../src';
 import {
   describeWithNodeControl,
@@ -115,5 +116,61 @@ describeWithNodeControl('a connection that proved a position', () => {
       first = await readWithoutCover(id, token!);
     expect(first.read).toMatchObject({ result: 'proven', servedBy: victim });
     expect(first.cost.routed).toBe(2); // a new connection: checked again
+  });
+
+  const covered = async (work: (em: EntityManager) => Promise<unknown>, token: bigint) => {
+    const before = counts(h);
+    const read = await h.router.read(work, { token });
+    return { read, cost: delta(before, counts(h), victim) };
+  };
+
+  it('answers a covered read with the read and its position behind it: two statements, one round trip', async () => {
+    const { result: id, token } = await h.router.write((em) => insertNote(em, 'covered'));
+    await waitForReplicasToCatchUp([victim]);
+    await h.observe();
+    await covered((em) => findNote(em, id), token!); // proves the connection, if it had not
+    const again = await covered((em) => findNote(em, id), token!);
+    expect(again.read).toMatchObject({ result: 'covered', servedBy: victim });
+    expect(again.cost).toEqual({ routed: 2, roundTrips: 1 });
+    expect(again.read.token! >= token!).toBe(true);
+    // The position is taken after the read: a commit the replica has replayed since is covered.
+    const { token: later } = await h.router.write((em) => insertNote(em, 'later'));
+    await waitForReplicasToCatchUp([victim]);
+    const after = await covered((em) => findNote(em, id), token!);
+    expect(after.cost).toEqual({ routed: 2, roundTrips: 1 });
+    expect(after.read.token! >= later!).toBe(true);
+  });
+
+  it('asks for the position once more after the last statement of a longer read', async () => {
+    const { result: id, token } = await h.router.write((em) => insertNote(em, 'two statements'));
+    await waitForReplicasToCatchUp([victim]);
+    await h.observe();
+    await covered((em) => findNote(em, id), token!);
+    const twice = await covered(async (em) => {
+      await findNote(em, id);
+      return findNote(em, id);
+    }, token!);
+    expect(twice.read).toMatchObject({ result: 'two statements', servedBy: victim });
+    // Two statements of work, the position behind the first (no trip of its own), one after the last.
+    expect(twice.cost).toEqual({ routed: 4, roundTrips: 3 });
+  });
+
+  it('checks a covered read again on the new connection of a restarted replica', async () => {
+    const { result: id, token } = await h.router.write((em) => insertNote(em, 'restarted'));
+    await waitForReplicasToCatchUp([victim]);
+    await h.observe();
+    await covered((em) => findNote(em, id), token!);
+    expect((await covered((em) => findNote(em, id), token!)).cost.routed).toBe(2);
+    const cluster = testCluster();
+    await cluster.stopNode(victim, 'fast');
+    await cluster.startNode(victim, { foreground: false });
+    await cluster.waitReady(victim);
+    await waitForReplicasToCatchUp([victim]);
+    let first = await covered((em) => findNote(em, id), token!);
+    for (let i = 0; i < 20 && first.read.servedBy !== victim; i++)
+      first = await covered((em) => findNote(em, id), token!);
+    expect(first.read).toMatchObject({ result: 'restarted', servedBy: victim });
+    // Check, BEGIN, the covering position, the read, COMMIT: a new connection proves itself.
+    expect(first.cost).toEqual({ routed: 5, roundTrips: 1 });
   });
 });

@@ -25,6 +25,8 @@ export interface ReadPhase {
   /** Reads the router served per request (`replica_routing_reads_total`); null if not exported. */
   readsPerRequest: number | null;
   cpu: CpuUse;
+  /** Every request's latency, to merge rounds (see {@link mergeReadPhases}); not enumerable, never written out. */
+  readonly latenciesMs?: number[];
 }
 
 interface ReadSample {
@@ -44,6 +46,7 @@ export async function measureOwnRideReads(
   api: BenchApi,
   riders: readonly Rider[],
   withToken: boolean,
+  seconds = ctx.settings.seconds,
 ): Promise<ReadPhase> {
   const { settings } = ctx;
   const headers = riders.map((r) =>
@@ -54,7 +57,7 @@ export async function measureOwnRideReads(
   const run = await warmThenMeasure(
     {
       connections: riders.length,
-      durationMs: settings.seconds * 1000,
+      durationMs: seconds * 1000,
       warmupMs: settings.warmupMs,
       maxSteps: settings.maxRequestsPerPhase,
     },
@@ -81,7 +84,7 @@ export async function measureOwnRideReads(
   const after = await api.counters.snapshot();
   const ok = run.samples.filter((s) => s.ok);
   const latency = summarizeLatency(run.samples.map((s) => s.ms));
-  return {
+  const phase: ReadPhase = {
     requests: run.samples.length,
     reqPerSec: run.samples.length / (run.elapsedMs / 1000),
     p50Ms: latency.p50,
@@ -95,6 +98,58 @@ export async function measureOwnRideReads(
         ? null
         : (readsAfter - readsBefore) / run.samples.length,
     cpu: run.cpu,
+  };
+  // Not enumerable: JSON results leave it out.
+  return Object.defineProperty(phase, 'latenciesMs', {
+    value: run.samples.map((s) => s.ms),
+    enumerable: false,
+  });
+}
+
+/**
+ * Rounds of one variant as one phase: requests and errors added up, req/s
+ * over the rounds' time, percentiles over every request, per-request costs
+ * weighted by requests, CPU by time. Without its latencies.
+ */
+export function mergeReadPhases(rounds: readonly ReadPhase[]): ReadPhase {
+  const requests = rounds.reduce((n, r) => n + r.requests, 0);
+  const secondsOf = (r: ReadPhase) => (r.reqPerSec > 0 ? r.requests / r.reqPerSec : 0);
+  const seconds = rounds.reduce((n, r) => n + secondsOf(r), 0);
+  const mean = (value: (r: ReadPhase) => number | null, weight: (r: ReadPhase) => number) => {
+    let total = 0;
+    let weights = 0;
+    for (const r of rounds) {
+      const v = value(r);
+      if (v === null) return null;
+      total += v * weight(r);
+      weights += weight(r);
+    }
+    return weights > 0 ? total / weights : 0;
+  };
+  const perRequest = (value: (r: ReadPhase) => number | null) => mean(value, (r) => r.requests);
+  const perSecond = (value: (r: ReadPhase) => number | null) => mean(value, secondsOf);
+  const kind = (k: 'primary' | 'replicas') => ({
+    statements: perRequest((r) => r.cost[k].statements) ?? 0,
+    allStatements: perRequest((r) => r.cost[k].allStatements) ?? 0,
+    roundTrips: perRequest((r) => r.cost[k].roundTrips),
+  });
+  const latency = summarizeLatency(rounds.flatMap((r) => r.latenciesMs ?? []));
+  return {
+    requests,
+    reqPerSec: seconds > 0 ? requests / seconds : 0,
+    p50Ms: latency.p50,
+    p99Ms: latency.p99,
+    replicaShare: perRequest((r) => r.replicaShare) ?? 0,
+    errors: rounds.reduce((n, r) => n + r.errors, 0),
+    firstError: rounds.find((r) => r.firstError !== null)?.firstError ?? null,
+    cost: { primary: kind('primary'), replicas: kind('replicas') },
+    readsPerRequest: perRequest((r) => r.readsPerRequest),
+    cpu: {
+      api: perSecond((r) => r.cpu.api),
+      client: perSecond((r) => r.cpu.client) ?? 0,
+      postgres: perSecond((r) => r.cpu.postgres),
+      machine: perSecond((r) => r.cpu.machine),
+    },
   };
 }
 

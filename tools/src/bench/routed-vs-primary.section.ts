@@ -1,6 +1,11 @@
 import { withApi } from './bench-api.launcher';
 import type { BenchContext } from './bench.context';
-import { measureOwnRideReads, readPhaseRows, type ReadPhase } from './own-ride-reads.phase';
+import {
+  measureOwnRideReads,
+  mergeReadPhases,
+  readPhaseRows,
+  type ReadPhase,
+} from './own-ride-reads.phase';
 import { createRiders, type Rider } from './riders.fixture';
 import { cpuMsPerRequest, disturbedNotes } from './cpu.probe';
 import { firstErrors, fmt, renderTable } from './table.printer';
@@ -19,28 +24,54 @@ export interface RoutedVsPrimary {
 }
 
 /**
+ * The order (a) and (b) take turns in, each for half a phase: a machine that
+ * gets faster or slower during the section weighs on both alike (single runs
+ * in a fixed order moved the (a)/(b) ratio by up to 25 % here).
+ */
+const TURNS = ['a', 'b', 'b', 'a'] as const;
+
+/**
  * Section 1: GET /rides/:id of each connection's own ride, routed with its
- * token, kept on the primary, and without a token. Returns the riders too:
- * later sections read the same rides.
+ * token, kept on the primary, and without a token. (a) and (b) run on two API
+ * processes up at once and take turns (a, b, b, a); (c) follows on (a)'s.
+ * Returns the riders too: later sections read the same rides.
  */
 export async function routedVsPrimary(
   ctx: BenchContext,
 ): Promise<{ result: RoutedVsPrimary; riders: Rider[] }> {
   const n = ctx.settings.connections;
-  const { riders, routed, noToken } = await withApi(ctx, { name: 'api-routed' }, async (api) => {
-    const riders = await createRiders(api.client, n, 'reader');
-    ctx.say(`(a) ${n} connections, GET /rides/:id with the ride's Consistency-Token`);
-    const routed = await measureOwnRideReads(ctx, api, riders, true);
-    ctx.say(`(c) ${n} connections, GET /rides/:id without a token`);
-    const noToken = await measureOwnRideReads(ctx, api, riders, false);
-    return { riders, routed, noToken };
-  });
-  const primaryOnly = await withApi(
+  const half = ctx.settings.seconds / 2;
+  const { riders, routed, primaryOnly, noToken } = await withApi(
     ctx,
-    { name: 'api-primary', settings: { PRIMARY_READ_SHARE: '1' } },
-    (api) => {
-      ctx.say(`(b) ${n} connections, GET /rides/:id with the token, every read on the primary`);
-      return measureOwnRideReads(ctx, api, riders, true);
+    { name: 'api-routed' },
+    async (routedApi) => {
+      const riders = await createRiders(routedApi.client, n, 'reader');
+      return withApi(
+        ctx,
+        { name: 'api-primary', settings: { PRIMARY_READ_SHARE: '1' } },
+        async (primaryApi) => {
+          const rounds: Record<'a' | 'b', ReadPhase[]> = { a: [], b: [] };
+          for (const turn of TURNS) {
+            ctx.say(
+              turn === 'a'
+                ? `(a) ${n} connections, GET /rides/:id with the ride's Consistency-Token, ${half} s`
+                : `(b) ${n} connections, GET /rides/:id with the token, every read on the primary, ${half} s`,
+            );
+            const api = turn === 'a' ? routedApi : primaryApi;
+            rounds[turn].push(await measureOwnRideReads(ctx, api, riders, true, half));
+          }
+          ctx.say(`(c) ${n} connections, GET /rides/:id without a token`);
+          const noToken = mergeReadPhases([
+            await measureOwnRideReads(ctx, routedApi, riders, false),
+          ]);
+          return {
+            riders,
+            routed: mergeReadPhases(rounds.a),
+            primaryOnly: mergeReadPhases(rounds.b),
+            noToken,
+          };
+        },
+      );
     },
   );
   const result = {

@@ -4,7 +4,7 @@ import type { QueryRunner } from 'typeorm';
 export interface PgConnection {
   /** True when the client pipelines: queries are sent at once, answered in order. */
   readonly pipeline?: boolean;
-  query(text: string): Promise<{ rows: Record<string, unknown>[] }>;
+  query(text: string, ...rest: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
   /** node-postgres' wire connection; its socket, corked, sends several messages in one write. */
   readonly connection?: { stream?: { cork?(): void; uncork?(): void } };
 }
@@ -17,6 +17,45 @@ export function inOneWrite<T>(connection: PgConnection, send: () => T): T {
     return send();
   } finally {
     stream?.uncork?.();
+  }
+}
+
+/**
+ * Runs `work` with the statement `behind` sent right after the work's first
+ * statement, in the same socket write (a pipelining connection answers them
+ * in that order). Resolves with the work's result, how many statements the
+ * work sent, and `behind`'s answer (undefined when the work sent none). The
+ * connection must be this caller's alone meanwhile (a checked-out client).
+ */
+export async function withStatementBehindFirst<T>(
+  connection: PgConnection,
+  work: () => Promise<T>,
+  behind: string,
+): Promise<{
+  result: T;
+  statements: number;
+  answer?: Promise<{ rows: Record<string, unknown>[] }>;
+}> {
+  const target = connection as { query: PgConnection['query'] };
+  const original = target.query;
+  let statements = 0;
+  let answer: Promise<{ rows: Record<string, unknown>[] }> | undefined;
+  const patched: PgConnection['query'] = function (this: unknown, ...args) {
+    statements++;
+    if (answer !== undefined) return original.apply(this, args);
+    return inOneWrite(connection, () => {
+      const first = original.apply(this, args);
+      answer = original.call(this, behind);
+      void answer.catch(() => undefined);
+      return first;
+    });
+  };
+  target.query = patched;
+  try {
+    const result = await work();
+    return { result, statements, answer };
+  } finally {
+    if (target.query === patched) target.query = original;
   }
 }
 
