@@ -80,10 +80,13 @@ export function evaluateTargets(s: Sections): Target[] {
     target('3s', 'STALE READS right after write', fmt.int(stale), '0', stale === 0, { stale }),
     target(
       '4',
-      'primary commits per POST /rides (write transactions)',
-      `${fmt.num(s.writes.commitsPerPost, 2)} (${fmt.num(s.writes.writeTransactionsPerPost, 2)})`,
+      // The issue's second commit was a second write transaction (min_lsn). xact_commit also counts
+      // every read-only statement run outside a transaction, which writes no WAL and waits for no
+      // flush or standby: shown, not judged.
+      'write transactions per POST /rides (xact_commit)',
+      `${fmt.num(s.writes.writeTransactionsPerPost, 2)} (${fmt.num(s.writes.commitsPerPost, 2)})`,
       '1 (<= 1.05)',
-      s.writes.commitsPerPost <= 1.05,
+      s.writes.writeTransactionsPerPost <= 1.05,
       {
         commitsPerPost: s.writes.commitsPerPost,
         writeTransactionsPerPost: s.writes.writeTransactionsPerPost,
