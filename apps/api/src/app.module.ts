@@ -80,6 +80,10 @@ export class AppModule implements NestModule {
   }
 
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(ConsistencyMiddleware).forRoutes('*path');
+    // Probes and scrapes read no rides: no routing scope, and no token of theirs is ever checked.
+    consumer
+      .apply(ConsistencyMiddleware)
+      .exclude('health', 'health/*path', 'metrics')
+      .forRoutes('*path');
   }
 }

@@ -123,6 +123,18 @@ async function primaryStatements(
     expect(primaryRouted(reading) - before).toBe(0);
   });
 
+  it('probes and scrapes ignore a token from the future: 200, no query', async () => {
+    const before = primaryRouted(reading);
+    for (const path of ['/health/live', '/metrics'])
+      await request(reading.url).get(path).set('Consistency-Token', 'FFFFFFF/0').expect(200);
+    // No observer in this suite: not ready (503), but not for the token either.
+    const ready = await request(reading.url)
+      .get('/health/ready')
+      .set('Consistency-Token', 'FFFFFFF/0');
+    expect(ready.body.error ?? '').not.toMatch(/consistency token/i);
+    expect(primaryRouted(reading) - before).toBe(0);
+  });
+
   it('after authentication: a genuine token from another process is honoured, a future one refused', async () => {
     const rider = await createRider(minting.url);
     const written = await request(minting.url)
