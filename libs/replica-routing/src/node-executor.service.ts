@@ -73,9 +73,9 @@ export class NodeExecutor {
    * `tli` (null: none known yet), waiting up to `waitMs`. The cached position
    * is only a hint; this check is the proof. A connection that has proven a
    * position on that timeline before needs no check for a token at or below
-   * it when no cover is asked: a live connection's standby only replays
-   * forward (a restart ends the connection; the pool opens a new one, which
-   * proves itself again).
+   * it: a live connection's standby only replays forward (a restart ends the
+   * connection; the pool opens a new one, which proves itself again). Without
+   * a cover the read runs alone; with one, see {@link coveredOnProven}.
    */
   async readOnReplica<T>(
     name: string,
@@ -95,7 +95,9 @@ export class NodeExecutor {
           };
         if (connection.pipeline) {
           const answer = await this.coveredOnProven(name, connection, runner, token, tli, work);
+          // Not covered any more (promoted, another timeline): the connection must prove itself again.
           if (answer.served) this.proven.set(connection, answer.replayed);
+          else this.proven.delete(connection);
           return answer;
         }
       }
@@ -134,7 +136,9 @@ export class NodeExecutor {
    * and no transaction. The position query leaves right behind the work's
    * first statement, in the same write, and runs after it: under READ
    * COMMITTED that statement's snapshot was taken when it started, so the
-   * position is at or after every commit it saw. A work of several statements
+   * position is at or after every commit it saw (as with the snapshot
+   * position of the checked read; Postgres moves the replay position just
+   * after a record is applied, a window of microseconds). A work of several statements
    * asks once more, after its last one. Two statements in one round trip,
    * where the check-and-snapshot read takes five.
    */

@@ -359,18 +359,23 @@ export class ReplicaRouter {
   }
 
   /**
-   * Checks the current scope's pending client token (at most one query to the
-   * primary, none when a read of the scope already saw the primary reach it)
-   * and raises the scope to it; throws as {@link acceptClientToken} does.
+   * Checks the pending client token of the current scope or the nearest
+   * enclosing one (at most one query to the primary, none when a read of the
+   * scope already saw the primary reach it) and raises the current scope, and
+   * with it every enclosing one, to it; throws as {@link acceptClientToken}
+   * does (the token then stays pending: reads stay on the primary).
    */
   async settleClientToken(): Promise<void> {
-    let scope = this.context.current();
-    while (scope && scope.pendingToken === undefined) scope = scope.parent;
-    const text = scope?.pendingToken;
-    if (!scope || text === undefined) return;
+    const current = this.context.current();
+    let holder = current;
+    while (holder && holder.pendingToken === undefined) holder = holder.parent;
+    const text = holder?.pendingToken;
+    if (!current || !holder || text === undefined) return;
     const position = await this.gate.accept(text);
-    scope.pendingToken = undefined;
-    scope.raise(position);
+    holder.pendingToken = undefined;
+    // Raising the current scope raises its ancestors, the holder among them: a child scope copied
+    // its parent's position when it was opened, so raising only the holder would leave it behind.
+    current.raise(position);
   }
 
   private async readOnPrimary<T>(work: Work<T>, cover: boolean): Promise<Outcome<T>> {

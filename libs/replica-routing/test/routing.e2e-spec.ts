@@ -13,6 +13,7 @@ import {
   sql,
   waitForReplicasToCatchUp,
 } from '../../../test/e2e/cluster.control';
+import { RoutingContext } from '../src/routing-context.service';
 import { StatusRefresher } from '../src/status-refresher.service';
 import { createNotesTable, findNote, insertNote } from './notes.fixture';
 import { TEST_STATUS_TABLE, harness, type Harness } from './routing.harness';
@@ -178,6 +179,20 @@ describe('ReplicaRouter against a primary and streaming replicas (forRoot)', () 
       await expect(
         h.router.acceptClientToken(`${position!.tli}:${formatLsn(token!)}`),
       ).resolves.toEqual(position);
+    });
+
+    it('settles a pending token into the scope that asks, and every scope around it', async () => {
+      const { token, position } = await h.router.write((em) => insertNote(em, 'pending'));
+      const context = h.module.get(RoutingContext);
+      await context.run({ pendingToken: formatLsn(token!) }, (outer) =>
+        context.run({}, async (inner) => {
+          expect(inner.unsettled).toBe(true);
+          await h.router.settleClientToken();
+          expect(inner.unsettled).toBe(false);
+          expect(inner.position).toEqual(position);
+          expect(outer.position).toEqual(position);
+        }),
+      );
     });
 
     it('rejects one ahead of the primary, and garbage', async () => {
