@@ -1,4 +1,9 @@
-import { QueryFailedError, QueryRunnerAlreadyReleasedError, type QueryRunner } from 'typeorm';
+import {
+  QueryFailedError,
+  QueryRunnerAlreadyReleasedError,
+  QueryRunnerProviderAlreadyReleasedError,
+  type QueryRunner,
+} from 'typeorm';
 import {
   explainReleasedRunner,
   isNodeFailure,
@@ -65,6 +70,14 @@ describe('db error classification', () => {
       const error = explainReleasedRunner(new QueryRunnerAlreadyReleasedError(), runner(true));
       expect(isNodeFailure(error)).toBe(true);
       expect((error as Error).cause).toBeInstanceOf(QueryRunnerAlreadyReleasedError);
+    });
+
+    it('is a lost connection too when the work’s EntityManager finds its runner released', () => {
+      const error = explainReleasedRunner(
+        new QueryRunnerProviderAlreadyReleasedError(),
+        runner(true),
+      );
+      expect(isNodeFailure(error)).toBe(true);
     });
 
     it('is the caller’s own bug when the runner in hand is still live', () => {

@@ -1,4 +1,8 @@
-import { QueryRunnerAlreadyReleasedError, type QueryRunner } from 'typeorm';
+import {
+  QueryRunnerAlreadyReleasedError,
+  QueryRunnerProviderAlreadyReleasedError,
+  type QueryRunner,
+} from 'typeorm';
 
 /** SQLSTATEs and socket errors meaning "this node cannot serve now", not "this query is wrong". */
 const NODE_FAILURE_CODES = new Set([
@@ -101,15 +105,19 @@ export function describeError(error: unknown): string {
 /**
  * TypeORM releases a query runner by itself when its connection emits an
  * error (the node died under it), and the next query on it then throws
- * QueryRunnerAlreadyReleasedError, which says nothing about the node. Seen
- * while the primary was killed between a transaction's statements and its
- * COMMIT. This turns it into what it is: a lost connection (SQLSTATE 08006),
+ * QueryRunnerAlreadyReleasedError (or, through its EntityManager,
+ * QueryRunnerProviderAlreadyReleasedError), which says nothing about the
+ * node. Seen while the primary was killed between a transaction's statements
+ * and its COMMIT. This turns it into what it is: a lost connection (SQLSTATE 08006),
  * so that the node is charged and the work goes elsewhere or fails as
  * unavailable. Only when `runner` is the one that was released: a caller using
  * a manager from an earlier, finished scope gets its own error back.
  */
 export function explainReleasedRunner(error: unknown, runner: QueryRunner | undefined): unknown {
-  if (!(error instanceof QueryRunnerAlreadyReleasedError) || !runner?.isReleased) return error;
+  const released =
+    error instanceof QueryRunnerAlreadyReleasedError ||
+    error instanceof QueryRunnerProviderAlreadyReleasedError;
+  if (!released || !runner?.isReleased) return error;
   return Object.assign(new Error('connection to the node was lost mid-work', { cause: error }), {
     code: '08006',
   });
