@@ -41,10 +41,15 @@ const WRITES_BACK_S = PATRONI_TTL_S + 5;
 const API_LOG: ('fatal' | 'error' | 'warn')[] = process.env.CHAOS_HA_WARN
   ? ['fatal', 'error', 'warn']
   : ['fatal', 'error'];
-/** While there is no leader, the only failure a client may see is a 503 (or, async, a lost write's 410). */
-const ELECTION_ERRORS = SYNCHRONOUS ? /_503$/ : /_(503|410)$/;
-/** After a lost write (asynchronous only), a client still holding its token gets its 410. */
-const AFTER_ELECTION = SYNCHRONOUS ? undefined : /_410$/;
+/**
+ * While there is no leader, the only failure a client may see is a 503, or a 410: asynchronously for
+ * a lost write; synchronously only on a read, whose token (an asynchronous standby's replay
+ * position) may cover WAL the synchronous standby had not flushed, which the failover dropped. No
+ * acknowledged write is lost under synchronous replication: that is checked below, separately.
+ */
+const ELECTION_ERRORS = SYNCHRONOUS ? /^(write_503|read_503|read_410)$/ : /_(503|410)$/;
+/** After the election, a client still holding such a token gets its 410. */
+const AFTER_ELECTION = SYNCHRONOUS ? /^read_410$/ : /_410$/;
 
 let cluster: HaCluster | undefined;
 
@@ -127,7 +132,7 @@ async function main(): Promise<void> {
     },
     {
       name: 'switchover (patronictl, planned)',
-      allowedErrors: SYNCHRONOUS ? /_503$/ : /_(503|410)$/,
+      allowedErrors: ELECTION_ERRORS,
       readBound: false,
       run: async () => {
         const from = (await c.waitForLeader(30_000)).name;
