@@ -22,6 +22,7 @@ import { KeysController } from './keys/keys.controller';
 import { KeysService } from './keys/keys.service';
 import { RoutingReadinessIndicator } from './health/routing-readiness.indicator';
 import { loggerModule } from './http/logger.module';
+import { probeRoutePatterns } from './http/probe-paths';
 import type { LoggingConfig } from '@app/config';
 import { MetricsModule } from './metrics/metrics.module';
 import { HttpErrorFilter } from './http/http-error.filter';
@@ -83,7 +84,7 @@ export class AppModule implements NestModule {
     // Probes and scrapes read no rides: no routing scope, and no token of theirs is ever checked.
     consumer
       .apply(ConsistencyMiddleware)
-      .exclude('health', 'health/*path', 'metrics')
+      .exclude(...probeRoutePatterns())
       .forRoutes('*path');
   }
 }

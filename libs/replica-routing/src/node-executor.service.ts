@@ -25,7 +25,7 @@ import {
   type Replay,
 } from './postgres/wal.queries';
 import { PRIMARY_NODE, RESOLVED_OPTIONS } from './replica-routing.constants';
-import { markRouted } from './query-counter.logger';
+import { countRouted, markRouted } from './query-counter.logger';
 import type { Position } from './topology/timeline-history';
 
 export interface Outcome<T> {
@@ -150,24 +150,16 @@ export class NodeExecutor {
     tli: number | null,
     work: Work<T>,
   ): Promise<ReplicaAnswer<T> & { replayed: Replay }> {
-    const count = this.registry.queryCount(name);
     const { result, statements, answer } = await withStatementBehindFirst(
       connection,
       () => work(runner.manager, name),
       REPLAY_POSITION_SQL,
     );
-    if (answer) {
-      count.total++;
-      count.routed++;
-    }
-    let rows = answer && statements === 1 ? (await answer).rows : undefined;
-    if (!rows) {
-      count.total++;
-      count.routed++;
-      count.roundTrips++;
-      rows = (await connection.query(REPLAY_POSITION_SQL)).rows;
-    }
-    const seen = this.timelines.effective(name, replayOfRows(rows));
+    // The statement behind the work bypassed TypeORM's logger; a second ask goes through it.
+    if (answer) countRouted(this.registry.queryCount(name), false);
+    const replay =
+      answer && statements === 1 ? replayOfRows((await answer).rows) : await replayPosition(runner);
+    const seen = this.timelines.effective(name, replay);
     // Promoted, or moved to another timeline, meanwhile: not an answer to trust.
     if (!replayCovers(seen, token, tli)) return { replayed: seen };
     return { replayed: seen, served: { result, token: { tli: seen.tli, lsn: seen.lsn! } } };

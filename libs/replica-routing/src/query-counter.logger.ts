@@ -12,6 +12,16 @@ export interface QueryCount {
 
 const ROUTED = 'replicaRouting.routed';
 
+/**
+ * Counts a statement of routed work sent on the raw connection, around
+ * TypeORM's logger; `trip`: the caller waited for it (false: it rode along).
+ */
+export function countRouted(count: QueryCount, trip: boolean): void {
+  count.total++;
+  count.routed++;
+  if (trip) count.roundTrips++;
+}
+
 /** Tags a query runner of routed work, so that its statements count as `routed`. */
 export function markRouted(runner: QueryRunner): QueryRunner {
   runner.data = { ...runner.data, [ROUTED]: true };

@@ -3,9 +3,7 @@ import type { Express } from 'express';
 import type { Server } from 'node:http';
 import { Counter, register } from 'prom-client';
 import { AdmissionGate, type AdmissionLimits } from './admission.gate';
-
-/** Probes and scrapes are answered whatever the load: they tell operators about it. */
-const EXEMPT = /^\/(health|metrics)(\/|$)/;
+import { isProbePath } from './probe-paths';
 
 /** The 503 a refused request gets, prebuilt for each Retry-After (seconds) so that a refusal costs microseconds. */
 const busyAnswers = new Map<number, { headers: Record<string, string>; body: Buffer }>();
@@ -60,7 +58,8 @@ export function installLoadShedding(app: Express, server: Server, limits: Admiss
   server.once('close', () => clearInterval(summary));
 
   app.use((req, res, next) => {
-    if (EXEMPT.test(req.path)) return next();
+    // Probes and scrapes are answered whatever the load: they tell operators about it.
+    if (isProbePath(req.path)) return next();
     let done = false;
     const leave = () => {
       if (done) return;

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EntityManager } from 'typeorm';
 import type { Lsn } from '../lsn.util';
-import type { QueryCount } from '../query-counter.logger';
+import { countRouted, type QueryCount } from '../query-counter.logger';
 import { inOneWrite, type PgConnection } from './pg-connection';
 import {
   replayBehind,
@@ -55,9 +55,7 @@ export async function checkedRead<T>(input: CheckedReadInput<T>): Promise<Checke
   let waitStart: number | undefined;
   const waited = () => (waitStart === undefined ? {} : { waitedMs: Date.now() - waitStart });
   const send = (sql: string, trip: boolean) => {
-    input.count.total++;
-    input.count.routed++;
-    if (trip) input.count.roundTrips++;
+    countRouted(input.count, trip);
     return connection.query(sql);
   };
   const end = (sql: 'COMMIT' | 'ROLLBACK') =>
