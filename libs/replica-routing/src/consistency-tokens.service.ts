@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InvalidConsistencyTokenError } from './exceptions/invalid-consistency-token.exception';
 import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
 import { formatLsn, parseLsn, type Lsn } from './lsn.util';
-import { RESOLVED_OPTIONS } from './replica-routing.constants';
+import { CONSISTENCY_TOKEN_PATTERN, RESOLVED_OPTIONS } from './replica-routing.constants';
 import { asPosition, type PositionLike } from './routing-context.service';
 import type { Position } from './topology/timeline-history';
 
@@ -14,7 +14,7 @@ export interface ParsedToken extends Position {
 
 const SIGNATURE_LENGTH = 22; // base64url characters: 132 bits of HMAC-SHA256
 const MAX_TIMELINE = 0xffffffff;
-const TOKEN = /^(?:(\d{1,10}):)?([0-9A-Fa-f]{1,8}\/[0-9A-Fa-f]{1,8})(?:\.([A-Za-z0-9_-]{22}))?$/;
+const TOKEN = new RegExp(CONSISTENCY_TOKEN_PATTERN);
 const MAX_TOKEN_LENGTH = 10 + 1 + 17 + 1 + SIGNATURE_LENGTH;
 
 /**

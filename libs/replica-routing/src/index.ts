@@ -35,6 +35,7 @@ export { parseLsn, formatLsn, maxLsn, toLsn, type Lsn } from './lsn.util';
 export {
   PRIMARY_NODE,
   CONSISTENCY_TOKEN_HEADER,
+  CONSISTENCY_TOKEN_PATTERN,
   SERVED_BY_HEADER,
 } from './replica-routing.constants';
 export type {

@@ -6,6 +6,7 @@ import type {
   ResolvedReplicaRoutingOptions,
 } from './interfaces/replica-routing-options.interface';
 import { NodeOverloadedError } from './exceptions/node-overloaded.exception';
+import { publishZeroCounters } from './metrics/routing.metrics';
 import { QueryCounterLogger, type QueryCount } from './query-counter.logger';
 import { PRIMARY_NODE, RESOLVED_OPTIONS } from './replica-routing.constants';
 import { Topology } from './topology/topology.service';
@@ -31,6 +32,12 @@ export class NodeRegistry implements OnApplicationShutdown {
     private readonly topology: Topology,
   ) {
     topology.onChange((names) => names.forEach((name) => this.drop(name)));
+    // Every name a node can go by is known now: the primary, static replicas, discovered hosts.
+    publishZeroCounters([
+      PRIMARY_NODE,
+      ...options.replicas.map((r) => r.name),
+      ...options.hosts.map((h) => h.name),
+    ]);
   }
 
   /**

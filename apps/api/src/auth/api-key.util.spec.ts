@@ -7,6 +7,15 @@ describe('api keys', () => {
     expect(parseBearer(`Bearer ${a}`)).toBe(a);
   });
 
+  it.each(['bearer', 'BEARER', 'bEaReR'])(
+    'takes the scheme in any case (%s), as RFC 9110 says',
+    (scheme) => {
+      const key = generateApiKey();
+      expect(parseBearer(`${scheme} ${key}`)).toBe(key);
+      expect(parseBearer(`${scheme}  ${key}`)).toBe(key);
+    },
+  );
+
   it('stores a hash, not the key', () => {
     const key = generateApiKey();
     expect(hashApiKey(key)).toMatch(/^[0-9a-f]{64}$/);
@@ -19,7 +28,8 @@ describe('api keys', () => {
     'Bearer',
     'Bearer ',
     'Basic abcdefghijklmnopqrstuvwxyz',
-    'bearer abcdefghijklmnopqrstuvwxyz',
+    'Bearerabcdefghijklmnopqrstuvwxyz',
+    'Token abcdefghijklmnopqrstuvwxyz',
     'Bearer short',
     `Bearer ${'a'.repeat(300)}`,
     "Bearer abcdefghijklmnopqrst'; DROP TABLE users;--",

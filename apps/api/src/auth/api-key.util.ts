@@ -10,9 +10,10 @@ export function hashApiKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
 }
 
-const BEARER = /^Bearer ([A-Za-z0-9_-]{20,128})$/;
+// The scheme is case-insensitive and may be followed by several spaces (RFC 9110 section 11.1, 11.4).
+const BEARER = /^bearer +([A-Za-z0-9_-]{20,128})$/i;
 
-/** The key of an `Authorization: Bearer <key>` header, or null if absent or malformed. */
+/** The key of an `Authorization: Bearer <key>` header (any case of `Bearer`), or null if absent or malformed. */
 export function parseBearer(header: string | undefined): string | null {
   if (!header || header.length > 200) return null;
   return BEARER.exec(header)?.[1] ?? null;

@@ -1,12 +1,16 @@
 import { applyDecorators, type Type } from '@nestjs/common';
 import { ApiHeader, ApiResponse } from '@nestjs/swagger';
-import { CONSISTENCY_TOKEN_HEADER, SERVED_BY_HEADER } from '@app/replica-routing';
+import {
+  CONSISTENCY_TOKEN_HEADER,
+  CONSISTENCY_TOKEN_PATTERN,
+  SERVED_BY_HEADER,
+} from '@app/replica-routing';
 
 const RESPONSE_HEADERS = {
   [CONSISTENCY_TOKEN_HEADER]: {
     description:
       'A WAL position covering what the request wrote or saw (send it back on the next request)',
-    schema: { type: 'string', example: '0/3000148' },
+    schema: { type: 'string', pattern: CONSISTENCY_TOKEN_PATTERN, example: '1:0/3000148' },
   },
   [SERVED_BY_HEADER]: {
     description: '`primary` or the replica that ran the last statement',
@@ -29,11 +33,8 @@ export function TokenRoute(
       name: CONSISTENCY_TOKEN_HEADER,
       required: false,
       description:
-        'The newest token the client holds (`X/Y`, or `X/Y.<signature>` when the API signs tokens): reads see at least that position (`400` if malformed, forged or ahead of the primary)',
-      schema: {
-        type: 'string',
-        pattern: '^[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}(\\.[A-Za-z0-9_-]{22})?$',
-      },
+        'The newest token the client holds (`<timeline>:X/Y`, with `.<signature>` when the API signs tokens; the older `X/Y` still parses): reads see at least that position (`400` if malformed, forged or ahead of the primary)',
+      schema: { type: 'string', pattern: CONSISTENCY_TOKEN_PATTERN, example: '1:0/3000148' },
     }),
     ...Object.entries(responses).map(([status, { description, type, headers }]) =>
       ApiResponse({

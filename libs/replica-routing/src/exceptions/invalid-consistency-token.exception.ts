@@ -1,7 +1,10 @@
 import { ReplicaRoutingError } from './replica-routing.exception';
 
-/** Why a client's token was refused (also the `reason` label of `replica_routing_token_rejected_total`). */
-export type TokenRejection = 'malformed' | 'bad_signature' | 'ahead_of_primary';
+/** Every reason a client's token can be refused (the `reason` label of `replica_routing_token_rejected_total`). */
+export const TOKEN_REJECTIONS = ['malformed', 'bad_signature', 'ahead_of_primary'] as const;
+
+/** Why a client's token was refused. */
+export type TokenRejection = (typeof TOKEN_REJECTIONS)[number];
 
 const MALFORMED =
   'expected a Consistency-Token of an earlier response, such as "1:0/16B3748" or "1:0/16B3748.<signature>"';

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, register } from 'prom-client';
+import { TOKEN_REJECTIONS } from '../exceptions/invalid-consistency-token.exception';
 
 /**
  * Why a read went where it did (`outcome` label of `replica_routing_reads_total`):
@@ -110,6 +111,19 @@ export const routingMetrics = {
       }),
   ),
 };
+
+/**
+ * Publishes every counter series whose labels are known at start at 0, so that
+ * `rate()` and alerts see a series before the first event: the per-node
+ * counters for `nodes`, and token rejections for every reason.
+ */
+export function publishZeroCounters(nodes: readonly string[]): void {
+  for (const node of nodes) {
+    routingMetrics.waitTimeouts.inc({ node }, 0);
+    routingMetrics.checkRefused.inc({ node }, 0);
+  }
+  for (const reason of TOKEN_REJECTIONS) routingMetrics.tokenRejected.inc({ reason }, 0);
+}
 
 /** Sets the lag gauges of every replica row that has them (observer rows, or a router's state). */
 export function recordLag(
