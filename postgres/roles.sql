@@ -28,6 +28,13 @@ CREATE ROLE :"owner_user" LOGIN PASSWORD :'owner_password';
 CREATE ROLE :"api_user" LOGIN PASSWORD :'api_password' IN ROLE rides_api;
 CREATE ROLE :"observer_user" LOGIN PASSWORD :'observer_password' IN ROLE rides_observer;
 
+-- A backstop for a session left inside a transaction (its snapshot holds back
+-- vacuum, and a pooled connection in that state must never serve a read): the
+-- server ends it after 30 s idle. The routing library already closes such
+-- connections instead of reusing them (docs/design.md, "A connection carries state").
+ALTER ROLE :"api_user" SET idle_in_transaction_session_timeout = '30s';
+ALTER ROLE :"observer_user" SET idle_in_transaction_session_timeout = '30s';
+
 ALTER DATABASE :"db" OWNER TO :"owner_user";
 REVOKE ALL ON DATABASE :"db" FROM PUBLIC;
 GRANT CONNECT ON DATABASE :"db" TO rides_api, rides_observer;

@@ -6,7 +6,9 @@ import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing
 import type { Work } from './interfaces/routed.interface';
 import type { Lsn } from './lsn.util';
 import { NodeRegistry } from './node-registry.service';
+import { routingMetrics } from './metrics/routing.metrics';
 import { checkedRead } from './postgres/checked-read';
+import { uncleanState } from './postgres/connection-hygiene';
 import { StreamedTimelines } from './postgres/streamed-timelines';
 import {
   connectionOf,
@@ -16,6 +18,7 @@ import {
 import {
   committedPosition,
   inRecovery,
+  syncCommitSetting,
   insertPosition,
   replayBehind,
   replayCovers,
@@ -84,7 +87,7 @@ export class NodeExecutor {
     work: Work<T>,
     opts: { waitMs: number; cover: boolean },
   ): Promise<ReplicaAnswer<T>> {
-    return this.onNode(name, 'slave', async (runner) => {
+    return this.onNode(name, 'slave', async (runner, hold) => {
       const connection = connectionOf(runner);
       const proven = connection && this.proven.get(connection);
       if (token !== null && proven && replayCovers(proven, token, tli)) {
@@ -113,6 +116,7 @@ export class NodeExecutor {
             waitMs: opts.waitMs,
             pollMs: this.options.replicaWaitPollMs,
             count: this.registry.queryCount(name),
+            onEnd: hold,
           })
         : await this.checkThenRead(runner, name, token, tli, work, opts);
       const replayed = answer.replayed;
@@ -192,10 +196,20 @@ export class NodeExecutor {
     return { replayed, served: { result, token: seen }, ...waited };
   }
 
+  /**
+   * A read on the primary. Once its work has run, a failure to read the cover
+   * is marked {@link markCommitUnknown}: a read's work may write (one sent to
+   * a replica fails with 25006 and lands here), so it is never run again.
+   */
   async readOnPrimary<T>(work: Work<T>, cover: boolean): Promise<Outcome<T>> {
     return this.onNode(PRIMARY_NODE, 'master', async (runner) => {
       const result = await work(runner.manager, PRIMARY_NODE);
-      return { result, token: cover ? await insertPosition(runner) : null };
+      if (!cover) return { result, token: null };
+      try {
+        return { result, token: await insertPosition(runner) };
+      } catch (error) {
+        throw markCommitUnknown(error);
+      }
     });
   }
 
@@ -221,34 +235,51 @@ export class NodeExecutor {
         // Without a transaction each statement commits by itself: some may have.
         throw transaction ? error : markCommitUnknown(error);
       }
-      if (!transaction) return { result, token: await committedPosition(runner).catch(() => null) };
+      if (!transaction)
+        return { result, token: await committedPosition(runner, 'session').catch(() => null) };
+      let setting: string | null;
       try {
+        // What this transaction commits with (a SET LOCAL reverts at COMMIT), asked only when
+        // there are synchronous standbys for it to matter (see committedPosition).
+        setting = this.syncStandbys ? await syncCommitSetting(runner) : null;
         await runner.commitTransaction();
       } catch (error) {
         if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
         throw markCommitUnknown(error);
       }
-      return { result, token: await committedPosition(runner).catch(() => null) };
+      const token = await committedPosition(runner, setting).catch(() => null);
+      if (token) this.syncStandbys = token.syncStandbys;
+      return { result, token: token && { lsn: token.lsn, tli: token.tli } };
     });
   }
+
+  /** Whether the primary had synchronous standbys at the last commit (read after every commit). */
+  private syncStandbys = true;
 
   /** The primary's current insert position and timeline, on a pooled connection. */
   async primaryPosition(): Promise<{ lsn: Lsn; tli: number }> {
     return this.onNode(PRIMARY_NODE, 'master', (runner) => insertPosition(runner));
   }
 
+  /**
+   * Runs `fn` on a pooled connection of `name`. `hold` lets it name a
+   * statement it sent without waiting for it (a pipelined COMMIT): the
+   * connection goes back to the pool once that one is answered, not before.
+   */
   private async onNode<T>(
     name: string,
     mode: 'master' | 'slave',
-    fn: (runner: QueryRunner) => Promise<T>,
+    fn: (runner: QueryRunner, hold: (trailing: Promise<unknown>) => void) => Promise<T>,
   ): Promise<T> {
     const leave = this.registry.admit(name);
     let runner: QueryRunner | undefined;
+    let trailing: Promise<unknown> | undefined;
     try {
-      runner = markRouted((await this.registry.get(name)).createQueryRunner(mode));
-      await runner.connect();
+      runner = await this.cleanRunner(name, mode);
       if (name === PRIMARY_NODE) await this.provePrimary(runner);
-      return await fn(runner);
+      return await fn(runner, (p) => {
+        trailing = p;
+      });
     } catch (caught) {
       const error = explainReleasedRunner(caught, runner);
       // A connection that failed under the work (lost, or timed out client-side with its query
@@ -256,9 +287,50 @@ export class NodeExecutor {
       if (runner && isNodeFailure(error)) releaseBroken(runner, error);
       throw error;
     } finally {
-      await runner?.release().catch(() => undefined);
+      if (runner) {
+        const done = runner;
+        if (trailing) void trailing.then(() => this.putBack(name, done));
+        else await this.putBack(name, done);
+      }
       leave();
     }
+  }
+
+  /**
+   * A connected runner whose session is clean. The library's own releases
+   * keep every pooled session idle; one that is not (someone else's use of
+   * the node's DataSource) is discarded, and another one taken.
+   */
+  private async cleanRunner(name: string, mode: 'master' | 'slave'): Promise<QueryRunner> {
+    for (let tries = 0; ; tries++) {
+      const runner = markRouted((await this.registry.get(name)).createQueryRunner(mode));
+      await runner.connect();
+      const connection = connectionOf(runner);
+      const reason = connection && uncleanState(connection);
+      if (!reason) return runner;
+      this.discard(name, runner, reason);
+      // Every discarded one is closed: within poolSize + 1 tries the pool opens a new one.
+      if (tries > this.options.poolSize) throw new Error(`no clean connection to ${name}`);
+    }
+  }
+
+  /**
+   * Returns the runner's connection to the pool only if its session is idle
+   * with nothing in flight; otherwise the pool closes it, which rolls back
+   * whatever it held (docs/design.md, "A connection carries state").
+   */
+  private async putBack(name: string, runner: QueryRunner): Promise<void> {
+    const connection = connectionOf(runner);
+    const reason = !runner.isReleased && connection ? uncleanState(connection) : null;
+    if (reason) this.discard(name, runner, reason);
+    else await runner.release().catch(() => undefined);
+  }
+
+  private discard(name: string, runner: QueryRunner, reason: string): void {
+    const connection = connectionOf(runner);
+    if (connection) this.proven.delete(connection);
+    routingMetrics.connectionsDiscarded.inc({ node: name, reason });
+    releaseBroken(runner, new Error(`connection not reused: ${reason.replace('_', ' ')}`));
   }
 
   /**

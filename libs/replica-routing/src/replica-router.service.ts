@@ -126,6 +126,9 @@ export class ReplicaRouter {
 
   private async writeOnce<T>(work: Work<T>, options: WriteOptions): Promise<Routed<T>> {
     const transaction = options.transaction ?? true;
+    // Where the write runs: a token read after COMMIT must come from this very server.
+    const host = this.topology.primaryHost;
+    const timeline = this.topology.timeline;
     return this.context.run({}, async (scope) => {
       const callbacks = { afterCommit: [] as Callback[], afterRollback: [] as Callback[] };
       let written: { result: T; token: Position | null };
@@ -150,7 +153,9 @@ export class ReplicaRouter {
         throw error;
       }
       routingMetrics.writes.inc({ outcome: 'committed' });
-      const token = this.primaryObserved(written.token ?? (await this.positionAfterCommit()));
+      const token = this.primaryObserved(
+        written.token ?? (await this.positionAfterCommit(host, timeline)),
+      );
       scope.raise(token);
       scope.recordServedBy(PRIMARY_NODE);
       await runCallbacks(this.logger, 'afterCommit', callbacks.afterCommit);
@@ -202,14 +207,14 @@ export class ReplicaRouter {
     // that position may (docs/design.md, "What each failure does").
     const stale = floor === null;
     const lastKnown = stale ? this.state.primaryPositionSince(0) : null;
-    const current = this.topology.timeline;
     const asked = this.topology.later(
       this.topology.later(this.tokens.toPosition(options.token), scope?.position),
       this.onCurrent(floor ?? lastKnown),
     );
     const token = asked === null ? null : await this.resolve(asked);
-    // A replica must stream the current timeline (or the token's, while none is known).
-    const tli = current ?? asked?.tli ?? null;
+    // A replica must stream the current timeline (or the token's, while none is known): read
+    // after resolving, which discovers a newer timeline that the token names.
+    const tli = this.topology.timeline ?? asked?.tli ?? null;
     const cover = options.cover ?? true;
     const waitMs = options.waitMs ?? this.options.replicaWaitMs;
     const forced =
@@ -252,6 +257,8 @@ export class ReplicaRouter {
         const position = this.topology.later(outcome.token, asked);
         return { result: outcome.result, servedBy: node, token: position?.lsn ?? null, position };
       } catch (error) {
+        // A work that may have written is never run again, here or elsewhere.
+        if (markedCommitUnknown(error)) throw error;
         if (!(error instanceof PrimaryUnavailableError) && !isRetryableElsewhere(error))
           throw error;
         if (node === PRIMARY_NODE) {
@@ -436,20 +443,45 @@ export class ReplicaRouter {
     );
   }
 
-  /** The write committed but its connection died before the token was read: any later position covers it. */
-  private async positionAfterCommit(): Promise<Position> {
-    try {
-      return await attempt(this.state, PRIMARY_NODE, () => this.executor.primaryPosition());
-    } catch (error) {
+  /**
+   * The write committed on `host` (timeline `timeline`) but its connection
+   * died before the token was read: a later position of that same server
+   * covers it. One of another server does not: if the primary moved
+   * meanwhile, the new one may never have received the write, and a token of
+   * its timeline would hide the loss. The outcome is then unknown.
+   */
+  private async positionAfterCommit(
+    host: string | null,
+    timeline: number | null,
+  ): Promise<Position> {
+    const unknown = (error: unknown, why: string) =>
       // Committed: never to be run again by the election wait.
-      throw markCommitUnknown(
-        new PrimaryUnavailableError(
-          this.options.primaryCooldownMs,
-          error,
-          'the write was committed but the primary went away before its consistency token could be read',
-        ),
+      markCommitUnknown(new PrimaryUnavailableError(this.options.primaryCooldownMs, error, why));
+    const moved = () =>
+      this.topology.primaryHost !== host
+        ? `the write was committed on ${host ?? 'the primary'}, which is no longer the primary, ` +
+          'before its consistency token could be read: the new primary may not have it'
+        : null;
+    let position: Position;
+    try {
+      const before = moved();
+      if (before) throw unknown(undefined, before);
+      position = await attempt(this.state, PRIMARY_NODE, () => this.executor.primaryPosition());
+    } catch (error) {
+      if (markedCommitUnknown(error)) throw error;
+      throw unknown(
+        error,
+        'the write was committed but the primary went away before its consistency token could be read',
       );
     }
+    const after = moved();
+    if (after) throw unknown(undefined, after);
+    if (timeline !== null && position.tli !== null && position.tli !== timeline)
+      throw unknown(
+        undefined,
+        `the write was committed on timeline ${timeline}, the primary is now on ${position.tli}`,
+      );
+    return position;
   }
 
   private openTransaction(what: string): TransactionState {

@@ -48,6 +48,17 @@ describe('database roles (postgres/roles.sql and the role privileges migration)'
     for (const row of rows) expect(row).toMatchObject({ rolsuper: false, creates: false });
   });
 
+  it('the app roles end a session left idle in a transaction (a backstop for pooled connections)', async () => {
+    for (const login of [api, observer]) {
+      const setting = await as(login, async (c) =>
+        c.query<{ value: string }>(
+          "SELECT current_setting('idle_in_transaction_session_timeout') AS value",
+        ),
+      );
+      expect([login.user, setting.rows[0]!.value]).toEqual([login.user, '30s']);
+    }
+  });
+
   it('every replica streams as a replication-only role', async () => {
     const rows = await sql<{ rolsuper: boolean; rolreplication: boolean; connect: boolean }>(
       'primary',

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, register } from 'prom-client';
 import { TOKEN_REJECTIONS } from '../exceptions/invalid-consistency-token.exception';
+import { DISCARD_REASONS } from '../postgres/connection-hygiene';
 
 /**
  * Why a read went where it did (`outcome` label of `replica_routing_reads_total`):
@@ -101,6 +102,15 @@ export const routingMetrics = {
         labelNames: ['node'],
       }),
   ),
+  connectionsDiscarded: once(
+    'replica_routing_connections_discarded_total',
+    () =>
+      new Counter({
+        name: 'replica_routing_connections_discarded_total',
+        help: 'Pooled connections closed instead of reused because their session was not idle (an open or failed transaction, a statement in flight)',
+        labelNames: ['node', 'reason'],
+      }),
+  ),
   tokenRejected: once(
     'replica_routing_token_rejected_total',
     () =>
@@ -121,6 +131,8 @@ export function publishZeroCounters(nodes: readonly string[]): void {
   for (const node of nodes) {
     routingMetrics.waitTimeouts.inc({ node }, 0);
     routingMetrics.checkRefused.inc({ node }, 0);
+    for (const reason of DISCARD_REASONS)
+      routingMetrics.connectionsDiscarded.inc({ node, reason }, 0);
   }
   for (const reason of TOKEN_REJECTIONS) routingMetrics.tokenRejected.inc({ reason }, 0);
 }

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { EntityManager } from 'typeorm';
 import type { Lsn } from '../lsn.util';
 import { countRouted, type QueryCount } from '../query-counter.logger';
+import { watchTransactionEnd } from './connection-hygiene';
 import { inOneWrite, type PgConnection } from './pg-connection';
 import {
   replayBehind,
@@ -36,6 +37,8 @@ export interface CheckedReadInput<T> {
   pollMs: number;
   /** Where statements and round trips are counted (statements sent here bypass TypeORM's logger). */
   count: QueryCount;
+  /** Told of a COMMIT or ROLLBACK sent and not awaited: the connection is not free before it is answered. */
+  onEnd?: (ending: Promise<void>) => void;
 }
 
 /**
@@ -46,8 +49,11 @@ export interface CheckedReadInput<T> {
  * caller goes elsewhere, or waits and tries again. With `cover`, the work
  * runs in a REPEATABLE READ READ ONLY transaction opened right after the
  * check, whose snapshot is taken by a second position query: that position
- * is at or after every commit the work can see. COMMIT is pipelined and not awaited:
- * the connection answers it before anything the next borrower sends.
+ * is at or after every commit the work can see. COMMIT is pipelined and not awaited
+ * (`onEnd` hears of it: the connection goes back to its pool once it is answered). A
+ * work that ends that transaction itself (a nested `transaction()` commits it) runs
+ * its later statements outside the snapshot: the position is then asked again after
+ * the work, which covers them too.
  */
 export async function checkedRead<T>(input: CheckedReadInput<T>): Promise<CheckedRead<T>> {
   const { connection, token, tli, cover } = input;
@@ -58,12 +64,19 @@ export async function checkedRead<T>(input: CheckedReadInput<T>): Promise<Checke
     countRouted(input.count, trip);
     return connection.query(sql);
   };
-  const end = (sql: 'COMMIT' | 'ROLLBACK') =>
-    send(sql, false).then(
+  const end = (sql: 'COMMIT' | 'ROLLBACK') => {
+    const ending = send(sql, false).then(
       () => undefined,
       () => undefined,
     );
+    input.onEnd?.(ending);
+  };
   for (;;) {
+    // After the check's ReadyForQuery (idle), any idle one means the snapshot transaction ended.
+    let snapshotEnded = false;
+    const unwatch = cover
+      ? watchTransactionEnd(connection, 1, () => (snapshotEnded = true))
+      : () => undefined;
     // The check comes first, outside any transaction: a commit it says is replayed is in every
     // snapshot taken after it. With `cover`, the transaction's snapshot is taken by the second
     // position query, so that one is at or after every commit the work can see. (One query for
@@ -80,7 +93,8 @@ export async function checkedRead<T>(input: CheckedReadInput<T>): Promise<Checke
       replayed = input.interpret((await check).rows);
     } catch (error) {
       await settled(attempt);
-      if (cover) void end('ROLLBACK');
+      unwatch();
+      if (cover && !snapshotEnded) end('ROLLBACK');
       throw error;
     }
     if (replayCovers(replayed, token, tli)) {
@@ -89,17 +103,21 @@ export async function checkedRead<T>(input: CheckedReadInput<T>): Promise<Checke
       try {
         result = await attempt;
         if (upper) seen = replayOfRows((await upper).rows).lsn;
+        unwatch();
+        if (snapshotEnded) seen = replayOfRows((await send(REPLAY_POSITION_SQL, true)).rows).lsn;
       } catch (error) {
-        if (cover) void end('ROLLBACK');
+        unwatch();
+        if (cover && !snapshotEnded) end('ROLLBACK');
         throw error;
       }
-      if (cover) void end('COMMIT');
+      if (cover && !snapshotEnded) end('COMMIT');
       // Promoted between the two queries: not a replica any more, whatever it read.
       if (seen === null) return { replayed: { lsn: null, tli: null }, ...waited() };
       return { replayed, served: { result, token: seen }, ...waited() };
     }
     await settled(attempt);
-    if (cover) void end('ROLLBACK');
+    unwatch();
+    if (cover && !snapshotEnded) end('ROLLBACK');
     // Only a standby on the right timeline that is behind can catch up by waiting.
     const behind = (r: Replay) => replayBehind(r, token, tli);
     if (!behind(replayed) || Date.now() >= deadline) return { replayed, ...waited() };

@@ -20,12 +20,24 @@ export function inOneWrite<T>(connection: PgConnection, send: () => T): T {
   }
 }
 
+/** A statement that opens a transaction: nothing may be slipped in behind it (see below). */
+const OPENS_TRANSACTION = /^\s*(BEGIN|START\s+TRANSACTION)\b/i;
+
+function statementText(query: unknown): string {
+  if (typeof query === 'string') return query;
+  const text = (query as { text?: unknown } | null)?.text;
+  return typeof text === 'string' ? text : '';
+}
+
 /**
  * Runs `work` with the statement `behind` sent right after the work's first
  * statement, in the same socket write (a pipelining connection answers them
  * in that order). Resolves with the work's result, how many statements the
- * work sent, and `behind`'s answer (undefined when the work sent none). The
- * connection must be this caller's alone meanwhile (a checked-out client).
+ * work sent, and `behind`'s answer (undefined when the work sent none, or
+ * when its first statement opens a transaction: `behind` would then run
+ * inside it, take its snapshot, and make a `SET TRANSACTION` that must come
+ * first fail with 25001). The connection must be this caller's alone
+ * meanwhile (a checked-out client).
  */
 export async function withStatementBehindFirst<T>(
   connection: PgConnection,
@@ -42,7 +54,8 @@ export async function withStatementBehindFirst<T>(
   let answer: Promise<{ rows: Record<string, unknown>[] }> | undefined;
   const patched: PgConnection['query'] = function (this: unknown, ...args) {
     statements++;
-    if (answer !== undefined) return original.apply(this, args);
+    if (statements > 1 || OPENS_TRANSACTION.test(statementText(args[0])))
+      return original.apply(this, args);
     return inOneWrite(connection, () => {
       const first = original.apply(this, args);
       answer = original.call(this, behind);

@@ -108,28 +108,52 @@ export async function insertPosition(on: Queryable): Promise<{ lsn: Lsn; tli: nu
 export const TIMELINE_SQL =
   "('x' || substr(pg_walfile_name(pg_current_wal_insert_lsn()), 1, 8))::bit(32)::int";
 
+/** `synchronous_commit` as the open transaction will commit with it (a `SET LOCAL` included). */
+export async function syncCommitSetting(on: Queryable): Promise<string> {
+  const [row] = (await on.query("SELECT current_setting('synchronous_commit') AS setting")) as {
+    setting: string;
+  }[];
+  return row!.setting;
+}
+
+/** The `synchronous_commit` values with which COMMIT waits for synchronous standbys to flush. */
+const WAITS_FOR_FLUSH = new Set(['on', 'remote_apply']);
+
 /**
  * The token of a write just committed on this connection: the insert
- * position, or, under synchronous replication with `synchronous_commit` `on`
- * or `remote_apply`, the position every synchronous standby (`sync_state =
- * 'sync'`, priority-based) has flushed if that is lower. COMMIT returned only
- * once those standbys had flushed the commit record, so that position covers
- * it too (with `off`, `local` or `remote_write` it did not wait for a flush:
- * the insert position is used); and
- * it is at or before where a promoted synchronous standby's new timeline
+ * position, or, when COMMIT waited for synchronous standbys (`sync_state =
+ * 'sync'`, priority-based) to flush the commit record, the position every one
+ * of them has flushed if that is lower. That position covers the commit too,
+ * and it is at or before where a promoted synchronous standby's new timeline
  * starts, so the token of an acknowledged write survives a failover
- * (docs/design.md, "Failover and timelines"). The insert position may be past
+ * (docs/design.md, "Failover and timelines"); the insert position may be past
  * that point by WAL of other transactions not yet replicated.
+ *
+ * Whether COMMIT waited depends on the `synchronous_commit` it ran with,
+ * which a `SET LOCAL` changes and COMMIT reverts: `setting` is that value, as
+ * {@link syncCommitSetting} read it before COMMIT; `'session'` for statements
+ * that committed on their own (no transaction: the session's value applies);
+ * null when it was not read (then the insert position, which never falls
+ * short). `syncStandbys` says whether the primary has any, so that a caller
+ * knows whether the setting is worth reading next time.
  */
-export async function committedPosition(on: Queryable): Promise<{ lsn: Lsn; tli: number }> {
+export async function committedPosition(
+  on: Queryable,
+  setting: string | null,
+): Promise<{ lsn: Lsn; tli: number; syncStandbys: boolean }> {
+  const waited =
+    setting === 'session'
+      ? "current_setting('synchronous_commit') IN ('on', 'remote_apply')"
+      : String(setting !== null && WAITS_FOR_FLUSH.has(setting));
   const [row] = (await on.query(
-    `SELECT (CASE WHEN current_setting('synchronous_commit') IN ('on', 'remote_apply')
+    `SELECT (CASE WHEN ${waited}
                   THEN least(pg_current_wal_insert_lsn(),
                              (SELECT min(flush_lsn) FROM pg_stat_replication WHERE sync_state = 'sync'))
                   ELSE pg_current_wal_insert_lsn() END)::text AS lsn,
-            ${TIMELINE_SQL} AS tli`,
-  )) as { lsn: string; tli: number }[];
-  return { lsn: parseLsn(row!.lsn), tli: Number(row!.tli) };
+            ${TIMELINE_SQL} AS tli,
+            current_setting('synchronous_standby_names') <> '' AS sync`,
+  )) as { lsn: string; tli: number; sync: boolean }[];
+  return { lsn: parseLsn(row!.lsn), tli: Number(row!.tli), syncStandbys: row!.sync };
 }
 
 /** True when the node is in recovery: a standby, never to take a primary's work. */
