@@ -1,0 +1,93 @@
+import { formatLsn } from '../src';
+import {
+  describeWithNodeControl,
+  e2eEnv,
+  sql,
+  waitForReplicasToCatchUp,
+} from '../../../test/e2e/cluster.control';
+import { createNotesTable, findNote, insertNote } from './notes.fixture';
+import { harness, type Harness } from './routing.harness';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitFor(check: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+/**
+ * docs/design.md, "The token is taken after the commit": under synchronous
+ * replication a write's token may be the synchronous standbys' flush
+ * position, but only when its COMMIT waited for them. A transaction that
+ * turned `synchronous_commit` off with `SET LOCAL` did not wait, and that
+ * setting is gone once it commits.
+ */
+describeWithNodeControl(
+  'the token of a write that committed without waiting for its standby',
+  () => {
+    let h: Harness;
+    let receiver: number | undefined;
+
+    beforeAll(async () => {
+      await createNotesTable();
+      await sql('primary', "ALTER SYSTEM SET synchronous_standby_names = 'replica0'");
+      await sql('primary', 'SELECT pg_reload_conf()');
+      await waitFor(async () => {
+        const rows = await sql(
+          'primary',
+          "SELECT 1 FROM pg_stat_replication WHERE sync_state = 'sync'",
+        );
+        return rows.length > 0;
+      }, 'replica0 to become a synchronous standby');
+      // Only the synchronous standby: the read below has nowhere else to go but the primary.
+      h = await harness({ replicas: [e2eEnv().replicaUrls[0]!] });
+      await h.router.write((em) => insertNote(em, 'sync: warm-up'));
+      await waitForReplicasToCatchUp(['replica0']);
+      await h.observe();
+    });
+
+    afterAll(async () => {
+      if (receiver !== undefined) process.kill(receiver, 'SIGCONT');
+      await sql('primary', 'ALTER SYSTEM RESET synchronous_standby_names');
+      await sql('primary', 'SELECT pg_reload_conf()');
+      await h?.close();
+    });
+
+    it('covers its commit, so the standby that never got it does not serve it', async () => {
+      // The standby stops receiving: its flush position stays where it is.
+      const [row] = await sql<{ pid: number }>('replica0', 'SELECT pid FROM pg_stat_wal_receiver');
+      receiver = row!.pid;
+      process.kill(receiver, 'SIGSTOP');
+      try {
+        const written = await h.router.write(async (em) => {
+          await em.query('SET LOCAL synchronous_commit = off');
+          return insertNote(em, 'sync: not waited for');
+        });
+        await sleep(300); // the standby replays what it has flushed
+        const read = await h.router.read((em) => findNote(em, written.result), {
+          token: written.position,
+          waitMs: 0,
+        });
+        expect(read.result).toBe('sync: not waited for');
+        expect(read.servedBy).toBe('primary');
+      } finally {
+        process.kill(receiver, 'SIGCONT');
+        receiver = undefined;
+      }
+      await waitForReplicasToCatchUp(['replica0']);
+    });
+
+    it('a write that waited for its standby gets a token the standby has', async () => {
+      const written = await h.router.write((em) => insertNote(em, 'sync: waited for'));
+      const [row] = await sql<{ ok: boolean }>(
+        'replica0',
+        'SELECT pg_last_wal_receive_lsn() >= $1::pg_lsn AS ok',
+        [formatLsn(written.token!)],
+      );
+      expect(row!.ok).toBe(true);
+    });
+  },
+);
