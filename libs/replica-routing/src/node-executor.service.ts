@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { EntityManager, QueryRunner } from 'typeorm';
 import { explainReleasedRunner, isNodeFailure } from './db-errors.util';
 import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
@@ -25,6 +25,7 @@ import {
   replayOfRows,
   replayPosition,
   REPLAY_POSITION_SQL,
+  sameSession,
   type Replay,
 } from './postgres/wal.queries';
 import { PRIMARY_NODE, RESOLVED_OPTIONS } from './replica-routing.constants';
@@ -58,6 +59,7 @@ export interface ReplicaAnswer<T> {
  */
 @Injectable()
 export class NodeExecutor {
+  private readonly logger = new Logger(NodeExecutor.name);
   /** Per connection: the highest replay position it has shown, and on which timeline (connections are pg clients). */
   private readonly proven = new WeakMap<object, Replay>();
   /** Primary connections that showed they are not in recovery: a demotion restarts the server, ending them. */
@@ -89,8 +91,8 @@ export class NodeExecutor {
   ): Promise<ReplicaAnswer<T>> {
     return this.onNode(name, 'slave', async (runner, hold) => {
       const connection = connectionOf(runner);
-      const proven = connection && this.proven.get(connection);
-      if (token !== null && proven && replayCovers(proven, token, tli)) {
+      const proven = connection && this.proofsOn(name) ? this.proven.get(connection) : undefined;
+      if (connection && token !== null && proven && replayCovers(proven, token, tli)) {
         if (!opts.cover)
           return {
             replayed: undefined,
@@ -98,10 +100,14 @@ export class NodeExecutor {
           };
         if (connection.pipeline) {
           const answer = await this.coveredOnProven(name, connection, runner, token, tli, work);
-          // Not covered any more (promoted, another timeline): the connection must prove itself again.
-          if (answer.served) this.proven.set(connection, answer.replayed);
-          else this.proven.delete(connection);
-          return answer;
+          if (sameSession(proven, answer.replayed)) {
+            // Not covered any more (promoted, another timeline): the connection must prove itself again.
+            if (answer.served) this.proven.set(connection, answer.replayed);
+            else this.proven.delete(connection);
+            return answer;
+          }
+          // Another server session answered: what the proof said is void. Prove it in-band below.
+          this.sessionChanged(name, connection);
         }
       }
       const answer = connection?.pipeline
@@ -120,7 +126,9 @@ export class NodeExecutor {
           })
         : await this.checkThenRead(runner, name, token, tli, work, opts);
       const replayed = answer.replayed;
-      if (connection && answer.served && replayed.lsn !== null)
+      if (connection && proven && !sameSession(proven, replayed))
+        this.sessionChanged(name, connection);
+      else if (connection && answer.served && replayed.lsn !== null && this.proofsOn(name))
         this.proven.set(
           connection,
           proven && proven.tli === replayed.tli && proven.lsn! > replayed.lsn ? proven : replayed,
@@ -167,6 +175,25 @@ export class NodeExecutor {
     // Promoted, or moved to another timeline, meanwhile: not an answer to trust.
     if (!replayCovers(seen, token, tli)) return { replayed: seen };
     return { replayed: seen, served: { result, token: { tli: seen.tli, lsn: seen.lsn! } } };
+  }
+
+  /** Whether proofs held by connections to `name` may stand in for the in-band check. */
+  private proofsOn(name: string): boolean {
+    return this.options.connectionProofs && !this.pooled.has(name);
+  }
+
+  /** Nodes seen answering one client connection from two server sessions: a pooler in between. */
+  private readonly pooled = new Set<string>();
+
+  private sessionChanged(name: string, connection: PgConnection): void {
+    this.proven.delete(connection);
+    if (this.pooled.has(name)) return;
+    this.pooled.add(name);
+    this.logger.warn(
+      `${name}: one client connection answered from two server sessions (a transaction-mode ` +
+        'pooler such as PgBouncer in front of it?). Its connections prove nothing from now on: ' +
+        'every read on it is checked in-band. Set connectionProofs: false to say so up front.',
+    );
   }
 
   /** The same proof on a connection that does not pipeline: check (and wait), then read, then cover. */

@@ -12,6 +12,7 @@ const DEFAULTS = {
   maxLagBytes: 16 * 1024 * 1024,
   maxReplicaAttempts: 2,
   pipelineReads: true,
+  connectionProofs: true,
   statusTable: 'replica_statuses',
   tokenSecret: '',
   statusRefreshMs: 250,

@@ -41,7 +41,7 @@ describeWithNodeControl('a read whose work writes, and whose connection dies aft
       runs++;
       if (node === 'primary') {
         // The work is done; its connection is lost before the cover can be read.
-        const [{ pid }] = (await em.query('SELECT pg_backend_pid() AS pid')) as [{ pid: number }];
+        const [{ pid }] = await em.query<[{ pid: number }]>('SELECT pg_backend_pid() AS pid');
         await sql('primary', 'SELECT pg_terminate_backend($1)', [pid]);
         await sleep(300);
       }

@@ -15,6 +15,12 @@ export class ApiConfig extends DatabaseConfig {
   @Type(() => Number) @IsNumber() @Min(0) @Max(1) PRIMARY_READ_SHARE = 0;
   /** How long a read may wait for a replica to catch up before it goes to the primary. */
   @Type(() => Number) @IsInt() @Min(0) @Max(5000) REPLICA_WAIT_MS = 20;
+  /**
+   * `false` when the replica URLs go through a transaction-mode pooler
+   * (PgBouncer `pool_mode = transaction`): every replica read is then checked
+   * in-band. See ReplicaRoutingModuleOptions.connectionProofs.
+   */
+  @IsIn(['true', 'false']) REPLICA_CONNECTION_PROOFS: 'true' | 'false' = 'true';
   /** How often the routing cache reloads replica_statuses. */
   @Type(() => Number) @IsInt() @Min(0) STATUS_REFRESH_MS = 250;
   /** Fail-fast period after the primary fails (circuit breaker). */

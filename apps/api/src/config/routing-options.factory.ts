@@ -15,6 +15,7 @@ export function routingOptions(config: ApiConfig): ReplicaRoutingModuleOptions {
     tokenlessReads: config.TOKENLESS_READS,
     primaryReadShare: config.PRIMARY_READ_SHARE,
     replicaWaitMs: config.REPLICA_WAIT_MS,
+    connectionProofs: config.REPLICA_CONNECTION_PROOFS === 'true',
     statusRefreshMs: config.STATUS_REFRESH_MS,
     primaryCooldownMs: config.PRIMARY_COOLDOWN_MS,
     connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,

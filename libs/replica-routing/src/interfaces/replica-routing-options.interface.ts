@@ -73,6 +73,17 @@ export interface ReplicaRoutingModuleOptions {
    * (`QueryRunner.stream`) cannot run on a pipelining connection. Default: `true`.
    */
   pipelineReads?: boolean;
+  /**
+   * A pooled replica connection that proved a token in-band once needs no
+   * check for tokens at or below it later: a live server session's standby
+   * only replays forward. That holds only when one client connection is one
+   * server session. Behind a transaction-mode pooler (PgBouncer
+   * `pool_mode = transaction`) it is not: set `false`, and every replica read
+   * is checked in-band. A router that sees one client connection answer
+   * from two server sessions turns proofs off for that node by itself (and
+   * logs it), but it can only see it on a read that asks. Default: `true`.
+   */
+  connectionProofs?: boolean;
   /** Most replicas one read tries before the primary. Default: `2`. */
   maxReplicaAttempts?: number;
 

@@ -22,6 +22,8 @@ export interface Replay {
   tli: number | null;
   /** When its postmaster started: a standby that did not restart kept the history it replayed. */
   started?: string | null;
+  /** The server session (backend) that answered: one client connection, one session, unless a pooler is in between. */
+  pid?: number | null;
 }
 
 /**
@@ -36,7 +38,7 @@ export interface Replay {
 export const REPLAY_POSITION_SQL =
   'SELECT (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() END)::text AS lsn, ' +
   "(SELECT received_tli FROM pg_stat_wal_receiver WHERE status = 'streaming') AS tli, " +
-  'pg_postmaster_start_time()::text AS started';
+  'pg_postmaster_start_time()::text AS started, pg_backend_pid() AS pid';
 
 export async function replayPosition(on: Queryable): Promise<Replay> {
   return replayOfRows((await on.query(REPLAY_POSITION_SQL)) as Record<string, unknown>[]);
@@ -46,11 +48,25 @@ export async function replayPosition(on: Queryable): Promise<Replay> {
 export function replayOfRows(rows: readonly Record<string, unknown>[]): Replay {
   const tli = rows[0]?.tli;
   const started = rows[0]?.started;
+  const pid = rows[0]?.pid;
   return {
     lsn: parseDbLsn(rows[0]?.lsn ?? null),
     tli: tli === null || tli === undefined ? null : Number(tli),
     started: typeof started === 'string' ? started : null,
+    pid: pid === null || pid === undefined ? null : Number(pid),
   };
+}
+
+/**
+ * Whether two answers on one client connection came from one server session:
+ * the same backend of the same postmaster. A direct connection cannot
+ * outlive its session; one through a transaction-mode pooler can.
+ */
+export function sameSession(a: Replay, b: Replay): boolean {
+  if (a.started !== b.started) return false;
+  return a.pid === null || a.pid === undefined || b.pid === null || b.pid === undefined
+    ? true
+    : a.pid === b.pid;
 }
 
 /**
