@@ -26,9 +26,12 @@ import { fmt, printTable, sum, unexpectedErrors } from '../src/chaos/chaos.repor
 import { PHASE_MS } from '../src/chaos/chaos.settings';
 import { type Phase, type PhaseOutcome } from '../src/chaos/phase';
 import { runPhases } from '../src/chaos/phase.runner';
+import { checkHistoryFile } from '../src/history/history.check';
 import { waitForProgress } from '../src/chaos/recovery';
 import { duplicatedRides, lostRides, type OnPrimary } from '../src/chaos/ride.checks';
 
+/** Every operation of the simulated users, for the session-guarantee checker. */
+const HISTORY_FILE = `${process.cwd()}/.chaos-ha-history.jsonl`;
 const say = (line: string) => console.log(`chaos:ha | ${line}`);
 const SYNCHRONOUS = !/^(off|false|0|no)$/i.test(process.env.HA_SYNCHRONOUS ?? 'on');
 const API_PROCESSES = Number(process.env.API_PROCESSES ?? 2);
@@ -87,6 +90,7 @@ async function main(): Promise<void> {
     SIM_WAIT_MAX_MS: '200',
     SIM_REPORT_EVERY_S: '3600',
     SIM_WRITE_RETRY_S: '60',
+    SIM_HISTORY_FILE: HISTORY_FILE,
     // A request may wait out an election (ELECTION_WAIT_MS) before it answers.
     SIM_REQUEST_TIMEOUT_MS: String((PATRONI_TTL_S + 15) * 1000),
   });
@@ -159,6 +163,7 @@ async function main(): Promise<void> {
   stop.abort();
   await running;
   await sim.close();
+  const violations = checkHistoryFile(HISTORY_FILE, say);
 
   const final = stats!;
   const lost = await lostRides(onPrimary, final.acknowledged);
@@ -205,6 +210,7 @@ async function main(): Promise<void> {
   const lostUnexplained = lostReads.filter((s) => s !== 410).length;
   const failed =
     final.stale > 0 ||
+    violations > 0 ||
     (lost.length > 0 && !lostAllowed) ||
     lostUnexplained > 0 ||
     dup.duplicated > 0 ||
@@ -214,7 +220,7 @@ async function main(): Promise<void> {
   say(
     failed
       ? 'FAILED'
-      : `PASSED: 0 stale reads, 0 duplicated rides, ${
+      : `PASSED: 0 stale reads, 0 session-guarantee violations, 0 duplicated rides, ${
           SYNCHRONOUS
             ? '0 lost acknowledged writes'
             : `${lost.length} acknowledged writes lost (asynchronous), each read back with a 410`

@@ -42,9 +42,12 @@ import {
 import { thawAll, thawOnExit } from '../src/chaos/node-freezer';
 import { type Phase } from '../src/chaos/phase';
 import { runPhases } from '../src/chaos/phase.runner';
+import { checkHistoryFile } from '../src/history/history.check';
 import { waitForProgress } from '../src/chaos/recovery';
 import { duplicatedRides, lostRides, type OnPrimary } from '../src/chaos/ride.checks';
 
+/** Every operation of the simulated users, for the session-guarantee checker. */
+const HISTORY_FILE = `${process.cwd()}/.chaos-history.jsonl`;
 const say = (line: string) => console.log(`chaos | ${line}`);
 /**
  * Errors only: an unexpected 500 is logged with its stack (the run fails on
@@ -88,6 +91,7 @@ async function main(): Promise<void> {
     SIM_WAIT_MAX_MS: '200',
     SIM_REPORT_EVERY_S: '3600',
     SIM_WRITE_RETRY_S: '60',
+    SIM_HISTORY_FILE: HISTORY_FILE,
   });
   const stop = new AbortController();
   let stats: SimulationStats | undefined;
@@ -183,6 +187,7 @@ async function main(): Promise<void> {
   stop.abort();
   await running;
   await sim.close();
+  const violations = checkHistoryFile(HISTORY_FILE, say);
 
   const final = stats!;
   const onPrimary: OnPrimary = (fn) => c.withClient('primary', 'rocket_rides', fn);
@@ -220,6 +225,7 @@ async function main(): Promise<void> {
   );
   const failed =
     final.stale > 0 ||
+    violations > 0 ||
     lost > 0 ||
     dup.duplicated > 0 ||
     dup.keysWithoutOwnRide > 0 ||
@@ -229,7 +235,7 @@ async function main(): Promise<void> {
   say(
     failed
       ? 'FAILED'
-      : 'PASSED: 0 stale reads, 0 lost or duplicated rides, errors only where allowed, reads within the bound, every fault recovered by itself',
+      : 'PASSED: 0 stale reads, 0 session-guarantee violations, 0 lost or duplicated rides, errors only where allowed, reads within the bound, every fault recovered by itself',
   );
   process.exit(failed ? 1 : 0);
 }

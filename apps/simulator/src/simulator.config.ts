@@ -1,5 +1,14 @@
 import { Transform, Type } from 'class-transformer';
-import { ArrayNotEmpty, IsBoolean, IsInt, IsOptional, IsUrl, Max, Min } from 'class-validator';
+import {
+  ArrayNotEmpty,
+  IsBoolean,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Max,
+  Min,
+} from 'class-validator';
 
 // require_protocol: fetch needs one; without it `nope` would pass as a host name.
 const HTTP_URL = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
@@ -45,6 +54,12 @@ export class SimulatorConfig {
   SIM_SEND_TOKEN = true;
   /** How long a failed write (network error or 5xx) is retried with its Idempotency-Key before it counts as given up. */
   @Type(() => Number) @IsInt() @Min(0) SIM_WRITE_RETRY_S = 30;
+  /**
+   * Write every operation (client, op, tokens sent and received, result,
+   * node, times) to this file as JSON lines, for the session-guarantee
+   * checker (`npm run check:history -- FILE`). Default: unset.
+   */
+  @IsOptional() @IsString() SIM_HISTORY_FILE?: string;
   /** Per-request timeout. */
   @Type(() => Number) @IsInt() @Min(100) SIM_REQUEST_TIMEOUT_MS = 5000;
 

@@ -2,6 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiClient } from './api.client';
+import { HistoryWriter } from './history/history.writer';
+import { Session } from './history/session';
 import { SimulationStats } from './simulation.stats';
 import { SimulatorConfig } from './simulator.config';
 
@@ -10,10 +12,15 @@ interface Ride {
   distance: number;
 }
 
+/** Rides a list read asks for: the user's newest. */
+const LIST_LIMIT = 20;
+
 /**
  * N virtual users, each like the original simulator: register, then loop
- * (write a ride with a random distance in [5, 1000), wait, read it back).
- * Every read is checked: anything but 200 with the same distance is stale.
+ * (write a ride with a random distance in [5, 1000), wait, read it back, list
+ * the newest rides). Every read is checked: anything but 200 with the same
+ * distance is stale. A user sends back the newest token it holds. With
+ * SIM_HISTORY_FILE every operation is recorded for the session-guarantee checker.
  */
 @Injectable()
 export class SimulatorService {
@@ -37,6 +44,7 @@ export class SimulatorService {
     await this.client.waitUntilUp(60_000);
     const stats = new SimulationStats(options.trackAcknowledged);
     this.current = stats;
+    const history = c.SIM_HISTORY_FILE ? new HistoryWriter(c.SIM_HISTORY_FILE) : undefined;
     this.logger.log(
       `${c.SIM_USERS} users against ${c.apiUrls.join(', ')}` +
         `${c.apiUrls.length > 1 ? ' (each user takes them in turn)' : ''}, wait ${c.SIM_WAIT_MIN_MS}-${c.SIM_WAIT_MAX_MS} ms, ` +
@@ -52,9 +60,10 @@ export class SimulatorService {
     const report = setInterval(() => this.logger.log(stats.summary()), c.SIM_REPORT_EVERY_S * 1000);
     try {
       await Promise.all(
-        Array.from({ length: c.SIM_USERS }, (_, i) => this.user(i, stats, stop.signal)),
+        Array.from({ length: c.SIM_USERS }, (_, i) => this.user(i, stats, stop.signal, history)),
       );
     } finally {
+      await history?.close();
       clearInterval(report);
       clearTimeout(deadline);
       signal.removeEventListener('abort', abort);
@@ -62,7 +71,12 @@ export class SimulatorService {
     return stats;
   }
 
-  private async user(n: number, stats: SimulationStats, stop: AbortSignal): Promise<void> {
+  private async user(
+    n: number,
+    stats: SimulationStats,
+    stop: AbortSignal,
+    history: HistoryWriter | undefined,
+  ): Promise<void> {
     // One client per user, each starting at another API: with several (API_URLS), a user's
     // requests take them in turn, so every read goes to another process than its write did
     // (with the token that one minted), and the users' writes are spread over all of them.
@@ -70,26 +84,38 @@ export class SimulatorService {
     const key = await this.register(client, n, stats, stop);
     if (!key) return;
     const auth = { authorization: `Bearer ${key}` };
+    const session = new Session(`u${n}`, history);
     while (!stop.aborted && this.takeRide()) {
       const distance = Math.round((5 + Math.random() * 995) * 10) / 10;
+      const started = Date.now();
       const written = await this.writeRide(client, stats, stop, auth, distance);
-      if (!written) continue;
-      const ride = written.body as Ride;
-      const token = written.headers.get('consistency-token');
+      const ride = written?.status === 201 ? (written.body as Ride) : undefined;
+      session.record('write', started, null, written, ride ? { ride: ride.id, distance } : {});
+      if (!ride) continue;
+      const token = written!.headers.get('consistency-token');
       if (stats.trackAcknowledged)
         stats.acknowledged.push({ id: ride.id, distance: ride.distance, token, auth });
       await sleep(this.waitMs(), undefined, { signal: stop }).catch(() => undefined);
-      const headers =
-        this.config.SIM_SEND_TOKEN && token ? { ...auth, 'consistency-token': token } : auth;
+      const headers = (): Record<string, string> =>
+        this.config.SIM_SEND_TOKEN && session.token
+          ? { ...auth, 'consistency-token': session.token }
+          : auth;
+      const sent = headers()['consistency-token'] ?? null;
+      const readStarted = Date.now();
       const read = await this.attempt(stats, 'read', () =>
-        client.request('GET', `/rides/${ride.id}`, { headers }),
+        client.request('GET', `/rides/${ride.id}`, { headers: headers() }),
       );
+      const found = read?.status === 200 ? (read.body as Ride).distance : null;
+      session.record('read', readStarted, sent, read, { ride: ride.id, distance: found });
       if (!read) {
         await sleep(200); // the API is unreachable: pause before the next ride
         continue;
       }
       stats.recordRead(read.headers.get('served-by'), read.ms);
-      if (read.status === 200 && (read.body as Ride).distance === ride.distance) continue;
+      if (read.status === 200 && found === ride.distance) {
+        if (history) await this.list(client, stats, session, headers());
+        continue;
+      }
       if (read.status === 404 || read.status === 200) {
         stats.stale++;
         this.logger.error(
@@ -99,6 +125,29 @@ export class SimulatorService {
         stats.recordError(`read_${read.status}`);
       }
     }
+  }
+
+  /** GET /rides?limit=20: the user's newest rides, recorded for the monotonic-reads check. */
+  private async list(
+    client: ApiClient,
+    stats: SimulationStats,
+    session: Session,
+    headers: Record<string, string>,
+  ): Promise<void> {
+    const started = Date.now();
+    const listed = await this.attempt(stats, 'list', () =>
+      client.request('GET', `/rides?limit=${LIST_LIMIT}`, { headers }),
+    );
+    const rides =
+      listed?.status === 200
+        ? (listed.body as { rides: Ride[] }).rides.map((r) => ({ id: r.id, distance: r.distance }))
+        : undefined;
+    session.record('list', started, headers['consistency-token'] ?? null, listed, {
+      ...(rides ? { rides } : {}),
+      limit: LIST_LIMIT,
+    });
+    if (listed) stats.recordRead(listed.headers.get('served-by'), listed.ms);
+    if (listed && listed.status !== 200) stats.recordError(`list_${listed.status}`);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { Test, type TestingModule } from '@nestjs/testing';
+import { Test, type TestingModule, type TestingModuleBuilder } from '@nestjs/testing';
 import { sql } from '../../../test/e2e/cluster.control';
 import { e2eEnv } from '../../../test/e2e/e2e.env';
 import {
@@ -31,23 +31,27 @@ export function clusterNodes(): Pick<ReplicaRoutingModuleOptions, 'primary' | 'r
  */
 export const TEST_STATUS_TABLE = 'lib_test_statuses';
 
+/** A router on the suite's cluster; `override` may replace its providers (a router broken on purpose). */
 export async function harness(
   options: Partial<ReplicaRoutingModuleOptions> = {},
+  override: (builder: TestingModuleBuilder) => TestingModuleBuilder = (b) => b,
 ): Promise<Harness> {
   await sql(
     'primary',
     `CREATE TABLE IF NOT EXISTS ${TEST_STATUS_TABLE} (LIKE replica_statuses INCLUDING ALL)`,
   );
-  const module = await Test.createTestingModule({
-    imports: [
-      ReplicaRoutingModule.forRoot({
-        ...clusterNodes(),
-        statusRefreshMs: 0,
-        statusTable: TEST_STATUS_TABLE,
-        ...options,
-      }),
-    ],
-  }).compile();
+  const module = await override(
+    Test.createTestingModule({
+      imports: [
+        ReplicaRoutingModule.forRoot({
+          ...clusterNodes(),
+          statusRefreshMs: 0,
+          statusTable: TEST_STATUS_TABLE,
+          ...options,
+        }),
+      ],
+    }),
+  ).compile();
   await module.init();
   return fromModule(module);
 }

@@ -1,0 +1,95 @@
+import type { HistoryRecord } from '../../../apps/simulator/src/history/history.record';
+import { checkSessionGuarantees, formatReport, type Guarantee } from './session-guarantees';
+
+let clock = 0;
+const op = (fields: Partial<HistoryRecord> & Pick<HistoryRecord, 'op'>): HistoryRecord => {
+  const start = (clock += 10);
+  return {
+    client: 'u1',
+    tokenSent: null,
+    tokenReceived: null,
+    status: 200,
+    node: 'replica0',
+    start,
+    end: start + 5,
+    ...fields,
+  };
+};
+const write = (ride: number, token: string) =>
+  op({
+    op: 'write',
+    ride,
+    distance: ride * 10,
+    tokenReceived: token,
+    status: 201,
+    node: 'primary',
+  });
+const read = (ride: number, distance: number | null, token: string) =>
+  op({ op: 'read', ride, distance, tokenReceived: token, status: distance === null ? 404 : 200 });
+const list = (ids: number[], token: string, limit = 20) =>
+  op({
+    op: 'list',
+    rides: ids.map((id) => ({ id, distance: id * 10 })),
+    limit,
+    tokenReceived: token,
+  });
+
+const broken = (history: HistoryRecord[]): Guarantee[] =>
+  checkSessionGuarantees(history).violations.map((v) => v.guarantee);
+
+describe('checkSessionGuarantees', () => {
+  it('passes a history that keeps all four', () => {
+    const report = checkSessionGuarantees([
+      write(1, '1:0/100'),
+      read(1, 10, '1:0/100'),
+      write(2, '1:0/200'),
+      list([2, 1], '1:0/210'),
+      read(2, 20, '1:0/220'),
+    ]);
+    expect(report.violations).toEqual([]);
+    expect(report.checked).toEqual({
+      'read-your-writes': 4,
+      'monotonic-reads': 4,
+      'monotonic-writes': 1,
+      'writes-follow-reads': 1,
+    });
+  });
+
+  it('read-your-writes: a read that misses an acknowledged write (a 404 is a miss)', () => {
+    expect(broken([write(1, '1:0/100'), { ...read(1, null, '1:0/90'), status: 200 }])).toContain(
+      'read-your-writes',
+    );
+    expect(broken([write(1, '1:0/100'), list([], '1:0/100')])).toEqual(['read-your-writes']);
+  });
+
+  it('read-your-writes: a list whose window does not reach the write does not count', () => {
+    expect(broken([write(1, '1:0/100'), list([5, 4], '1:0/100', 2)])).toEqual([]);
+  });
+
+  it('read-your-writes: an answer whose token is below the write', () => {
+    expect(broken([write(1, '1:0/100'), read(1, 10, '1:0/90')])).toEqual(['read-your-writes']);
+  });
+
+  it('monotonic reads: a ride seen once vanishes, or the token goes back', () => {
+    expect(broken([list([1], '1:0/100'), list([], '1:0/110')])).toEqual(['monotonic-reads']);
+    expect(broken([list([1], '1:0/100'), list([1], '1:0/90')])).toEqual(['monotonic-reads']);
+  });
+
+  it('monotonic writes: a later write ordered before an earlier one', () => {
+    expect(broken([write(1, '1:0/200'), write(2, '1:0/100')])).toEqual(['monotonic-writes']);
+  });
+
+  it('writes follow reads: a write ordered before what a read saw', () => {
+    expect(broken([list([], '2:0/300'), write(2, '2:0/200')])).toEqual(['writes-follow-reads']);
+  });
+
+  it('ignores operations that got no answer or an error', () => {
+    expect(broken([write(1, '1:0/100'), { ...read(1, null, '1:0/0'), status: 503 }])).toEqual([]);
+  });
+
+  it('prints a line per guarantee and the violations', () => {
+    const lines = formatReport(checkSessionGuarantees([write(1, '1:0/100'), list([], '1:0/100')]));
+    expect(lines[1]).toMatch(/^read-your-writes +\| +1 \| 1$/);
+    expect(lines.at(-1)).toMatch(/shows ride 1 as missing/);
+  });
+});

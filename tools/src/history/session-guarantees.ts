@@ -1,0 +1,161 @@
+import {
+  tokenPosition,
+  type HistoryRecord,
+} from '../../../apps/simulator/src/history/history.record';
+
+/** Terry et al.'s four session guarantees (PDIS 1994), as checked here. */
+export const GUARANTEES = [
+  'read-your-writes',
+  'monotonic-reads',
+  'monotonic-writes',
+  'writes-follow-reads',
+] as const;
+export type Guarantee = (typeof GUARANTEES)[number];
+
+export interface Violation {
+  guarantee: Guarantee;
+  client: string;
+  detail: string;
+}
+
+export interface GuaranteeReport {
+  /** Per guarantee: how many pairs of operations were checked, and what broke. */
+  checked: Record<Guarantee, number>;
+  violations: Violation[];
+}
+
+const ok = (r: HistoryRecord) => r.status >= 200 && r.status < 300;
+
+/**
+ * Checks every client's history against the four session guarantees. What
+ * a client saw is checked through its content (a ride it wrote must be there,
+ * with its distance; one it saw must not vanish) and through the tokens,
+ * which order operations in the database's commit order (WAL positions):
+ * - read-your-writes: a read after an acknowledged write shows it (by id,
+ *   or in a list whose window reaches it) and its token is not below it;
+ * - monotonic reads: a read after a read shows every ride the earlier one
+ *   showed that its window reaches, and its token is not below the earlier one's;
+ * - monotonic writes: a session's acknowledged writes are ordered as it made
+ *   them (each token above the last);
+ * - writes-follow-reads: a write after a read is ordered after what that
+ *   read saw (its token is not below the read's).
+ * Only operations that got an answer count; a client's operations run one at a time.
+ */
+export function checkSessionGuarantees(history: readonly HistoryRecord[]): GuaranteeReport {
+  const checked = Object.fromEntries(GUARANTEES.map((g) => [g, 0])) as Record<Guarantee, number>;
+  const violations: Violation[] = [];
+  const byClient = new Map<string, HistoryRecord[]>();
+  for (const r of history) byClient.set(r.client, [...(byClient.get(r.client) ?? []), r]);
+  for (const [client, records] of byClient) {
+    const ops = records.filter(ok).sort((a, b) => a.start - b.start);
+    const fail = (guarantee: Guarantee, detail: string) =>
+      violations.push({ guarantee, client, detail });
+    const writes: HistoryRecord[] = [];
+    let lastRead: HistoryRecord | undefined;
+    let lastWrite: HistoryRecord | undefined;
+    /** Rides this client has seen present, with the distance seen. */
+    const seen = new Map<number, number>();
+    for (const op of ops) {
+      const token = tokenPosition(op.tokenReceived);
+      if (op.op === 'write') {
+        if (lastWrite) {
+          checked['monotonic-writes']++;
+          if (below(token, lastWrite))
+            fail(
+              'monotonic-writes',
+              `write of ride ${op.ride} at ${op.tokenReceived}, after ride ${lastWrite.ride} at ${lastWrite.tokenReceived}`,
+            );
+        }
+        if (lastRead) {
+          checked['writes-follow-reads']++;
+          if (below(token, lastRead))
+            fail(
+              'writes-follow-reads',
+              `write of ride ${op.ride} at ${op.tokenReceived}, after a read at ${lastRead.tokenReceived}`,
+            );
+        }
+        lastWrite = op;
+        writes.push(op);
+        continue;
+      }
+      const shown = shownRides(op);
+      // Read-your-writes: every write acknowledged before this read began.
+      for (const w of writes.filter((w) => w.end <= op.start)) {
+        if (!reaches(op, w.ride!)) continue;
+        checked['read-your-writes']++;
+        const distance = shown.get(w.ride!);
+        if (distance !== w.distance)
+          fail(
+            'read-your-writes',
+            `${describe(op)} shows ride ${w.ride} as ${distance ?? 'missing'}, written ${w.distance} (token ${w.tokenReceived})`,
+          );
+        else if (below(token, w))
+          fail(
+            'read-your-writes',
+            `${describe(op)} answered ${op.tokenReceived}, below the write of ride ${w.ride} at ${w.tokenReceived}`,
+          );
+      }
+      // Monotonic reads: what earlier reads showed, and the last one's token.
+      for (const [ride, distance] of seen) {
+        if (!reaches(op, ride)) continue;
+        checked['monotonic-reads']++;
+        if (shown.get(ride) !== distance)
+          fail('monotonic-reads', `${describe(op)} no longer shows ride ${ride}, seen before`);
+      }
+      if (lastRead) checked['monotonic-reads']++;
+      if (lastRead && below(token, lastRead))
+        fail(
+          'monotonic-reads',
+          `${describe(op)} answered ${op.tokenReceived}, below an earlier read's ${lastRead.tokenReceived}`,
+        );
+      for (const [ride, distance] of shown) seen.set(ride, distance);
+      lastRead = op;
+    }
+  }
+  return { checked, violations };
+}
+
+/** True when `token` is known and below the other operation's received token. */
+function below(token: bigint | null, other: HistoryRecord): boolean {
+  const before = tokenPosition(other.tokenReceived);
+  return token !== null && before !== null && token < before;
+}
+
+/** The rides a read showed present: one by id (when found), or a list's rows. */
+function shownRides(op: HistoryRecord): Map<number, number> {
+  if (op.op === 'list') return new Map((op.rides ?? []).map((r) => [r.id, r.distance]));
+  return op.distance === null || op.distance === undefined || op.ride === undefined
+    ? new Map<number, number>()
+    : new Map<number, number>([[op.ride, op.distance]]);
+}
+
+/**
+ * Whether a read would show `ride` if it existed: a read by id, of that ride;
+ * a list (newest first), if it returned fewer rows than it asked for or the
+ * ride is not older than its last row.
+ */
+function reaches(op: HistoryRecord, ride: number): boolean {
+  if (op.op === 'read') return op.ride === ride;
+  const rows = op.rides ?? [];
+  if (rows.length < (op.limit ?? Infinity)) return true;
+  return ride >= Math.min(...rows.map((r) => r.id));
+}
+
+function describe(op: HistoryRecord): string {
+  const what = op.op === 'list' ? 'list' : `read of ride ${op.ride}`;
+  return `${what} from ${op.node ?? 'unknown'} at ${new Date(op.start).toISOString()}`;
+}
+
+/** The report as a table, a line per guarantee, then up to `examples` violations. */
+export function formatReport(report: GuaranteeReport, examples = 10): string[] {
+  const lines = ['guarantee            | checked | violations'];
+  for (const g of GUARANTEES) {
+    const n = report.violations.filter((v) => v.guarantee === g).length;
+    lines.push(`${g.padEnd(20)} | ${String(report.checked[g]).padStart(7)} | ${n}`);
+  }
+  for (const v of report.violations.slice(0, examples))
+    lines.push(`  ${v.guarantee} (${v.client}): ${v.detail}`);
+  if (report.violations.length > examples)
+    lines.push(`  ... and ${report.violations.length - examples} more`);
+  return lines;
+}
