@@ -3,7 +3,7 @@
 . /bootstrap/common.sh
 require POSTGRES_USER POSTGRES_PASSWORD POSTGRES_DB REPLICATION_USER REPLICATION_PASSWORD \
   ROCKET_OWNER_USER ROCKET_OWNER_PASSWORD ROCKET_API_USER ROCKET_API_PASSWORD \
-  ROCKET_OBSERVER_USER ROCKET_OBSERVER_PASSWORD
+  ROCKET_OBSERVER_USER ROCKET_OBSERVER_PASSWORD ROCKET_LOG_USER ROCKET_LOG_PASSWORD
 
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
   log primary "initialising $PGDATA with $(postgres --version)"
@@ -47,6 +47,7 @@ SQL
     -v owner_user="$ROCKET_OWNER_USER" -v owner_password="$ROCKET_OWNER_PASSWORD" \
     -v api_user="$ROCKET_API_USER" -v api_password="$ROCKET_API_PASSWORD" \
     -v observer_user="$ROCKET_OBSERVER_USER" -v observer_password="$ROCKET_OBSERVER_PASSWORD" \
+    -v log_user="$ROCKET_LOG_USER" -v log_password="$ROCKET_LOG_PASSWORD" \
     -f /bootstrap/roles.sql
   as_postgres pg_ctl -D "$PGDATA" -w -m fast stop >/dev/null
   log primary "initialised"

@@ -2,7 +2,7 @@
 -- database right after creating it: by postgres/primary.sh in compose, by the
 -- launcher natively (tools/src/cluster/roles.bootstrap.ts). psql variables:
 -- db, owner_user, owner_password, api_user, api_password, observer_user,
--- observer_password. (Plain SQL and variables only, no meta-commands: the
+-- observer_password, log_user, log_password. (Plain SQL and variables only, no meta-commands: the
 -- launcher fills the variables in itself.) The replication role is each
 -- deployment's own.
 --
@@ -23,10 +23,17 @@ GRANT pg_read_all_stats TO rides_api;
 CREATE ROLE rides_observer NOLOGIN;
 GRANT pg_monitor TO rides_observer;
 
+-- What the unified log's processes (apps/streamer, apps/consumer) may do:
+-- sequence and publish the outbox, keep the consumers' state, read rides back
+-- (on replicas too: the in-band check reads pg_stat_wal_receiver).
+CREATE ROLE rides_log NOLOGIN;
+GRANT pg_read_all_stats TO rides_log;
+
 -- Owns the database and the schema's objects, runs the migrations; no superuser, no CREATEROLE.
 CREATE ROLE :"owner_user" LOGIN PASSWORD :'owner_password';
 CREATE ROLE :"api_user" LOGIN PASSWORD :'api_password' IN ROLE rides_api;
 CREATE ROLE :"observer_user" LOGIN PASSWORD :'observer_password' IN ROLE rides_observer;
+CREATE ROLE :"log_user" LOGIN PASSWORD :'log_password' IN ROLE rides_log;
 
 -- A backstop for a session left inside a transaction (its snapshot holds back
 -- vacuum, and a pooled connection in that state must never serve a read): the
@@ -34,10 +41,11 @@ CREATE ROLE :"observer_user" LOGIN PASSWORD :'observer_password' IN ROLE rides_o
 -- connections instead of reusing them (docs/design.md, "A connection carries state").
 ALTER ROLE :"api_user" SET idle_in_transaction_session_timeout = '30s';
 ALTER ROLE :"observer_user" SET idle_in_transaction_session_timeout = '30s';
+ALTER ROLE :"log_user" SET idle_in_transaction_session_timeout = '30s';
 
 ALTER DATABASE :"db" OWNER TO :"owner_user";
 REVOKE ALL ON DATABASE :"db" FROM PUBLIC;
-GRANT CONNECT ON DATABASE :"db" TO rides_api, rides_observer;
+GRANT CONNECT ON DATABASE :"db" TO rides_api, rides_observer, rides_log;
 
 -- Only the owner creates objects (before Postgres 15 every role could create in `public`).
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;

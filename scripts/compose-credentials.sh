@@ -4,7 +4,8 @@
 # values (test/e2e/e2e.env.ts). url PORT: the superuser's URL of a node.
 from_env_file() { sed -n "s/^$1=//p" .env | tail -n 1; }
 for var in POSTGRES_USER POSTGRES_PASSWORD POSTGRES_DB ROCKET_OWNER_USER ROCKET_OWNER_PASSWORD \
-  ROCKET_API_USER ROCKET_API_PASSWORD ROCKET_OBSERVER_USER ROCKET_OBSERVER_PASSWORD; do
+  ROCKET_API_USER ROCKET_API_PASSWORD ROCKET_OBSERVER_USER ROCKET_OBSERVER_PASSWORD \
+  ROCKET_LOG_USER ROCKET_LOG_PASSWORD; do
   [ -n "${!var:-}" ] || printf -v "$var" '%s' "$(from_env_file "$var")"
   export "${var?}"
 done

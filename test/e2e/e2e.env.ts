@@ -21,7 +21,7 @@ export interface E2eEnv extends Credentials {
   replicas: number;
   primaryUrl: string;
   replicaUrls: { name: string; url: string }[];
-  roles: { owner: Login; api: Login; observer: Login };
+  roles: { owner: Login; api: Login; observer: Login; log: Login };
   apiUrl: string | undefined;
 }
 
@@ -36,7 +36,7 @@ export function e2eEnv(env = process.env): E2eEnv {
       })
     : Array.from({ length: replicas }, (_, i) => ({ name: `replica${i}`, url: url(port + 1 + i) }));
   const external = env.E2E_EXTERNAL === '1';
-  const login = (kind: 'OWNER' | 'API' | 'OBSERVER', local: Login): Login =>
+  const login = (kind: 'OWNER' | 'API' | 'OBSERVER' | 'LOG', local: Login): Login =>
     external
       ? {
           user: env[`ROCKET_${kind}_USER`] || local.user,
@@ -55,6 +55,7 @@ export function e2eEnv(env = process.env): E2eEnv {
       owner: login('OWNER', LOCAL_ROLES.owner),
       api: login('API', LOCAL_ROLES.api),
       observer: login('OBSERVER', LOCAL_ROLES.observer),
+      log: login('LOG', LOCAL_ROLES.log),
     },
     apiUrl: env.E2E_API_URL,
     behindProxy: env.E2E_BEHIND_PROXY === '1',

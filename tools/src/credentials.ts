@@ -17,6 +17,8 @@ export interface ClusterRoles {
   owner: Login;
   api: Login;
   observer: Login;
+  /** The unified log's streamer and consumers. */
+  log: Login;
   replication: Login;
 }
 
@@ -41,5 +43,6 @@ export const LOCAL_ROLES: Readonly<ClusterRoles> = {
   owner: { user: 'rocket_owner', password: 'rocket_owner' },
   api: { user: 'rocket_api', password: 'rocket_api' },
   observer: { user: 'rocket_observer', password: 'rocket_observer' },
+  log: { user: 'rocket_log', password: 'rocket_log' },
   replication: { user: 'replicator', password: 'replicator' },
 };

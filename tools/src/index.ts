@@ -20,6 +20,7 @@ export { findPostgresBinaries, type PostgresBinaries } from './cluster/postgres-
 export { clusterEnv, startPrivateCluster, type PrivateCluster } from './cluster/private-cluster';
 export { HaCluster } from './ha/ha-cluster';
 export { PgBouncer, findPgBouncer, type PgBouncerSettings } from './pooler/pgbouncer.process';
+export { RedisServer, findRedisServer, type RedisSettings } from './redis/redis.process';
 export { haEnv, type HaEnv } from './ha/ha.env';
 export { haPortSpan, type HaClusterOptions, type HaNode, type HaSettings } from './ha/ha.settings';
 export { type HaMember, type MemberRole } from './ha/patroni.client';

@@ -6,6 +6,7 @@ import { IdempotencyKeys1732000000200 } from './migrations/1732000000200-idempot
 import { DropUserMinLsn1732000000300 } from './migrations/1732000000300-drop-user-min-lsn.migration';
 import { ApiKeys1732000000400 } from './migrations/1732000000400-api-keys.migration';
 import { RolePrivileges1732000000500 } from './migrations/1732000000500-role-privileges.migration';
+import { UnifiedLog1732000000600 } from './migrations/1732000000600-unified-log.migration';
 
 export const ENTITIES = [User, Ride];
 
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   DropUserMinLsn1732000000300,
   ApiKeys1732000000400,
   RolePrivileges1732000000500,
+  UnifiedLog1732000000600,
 ];

@@ -14,7 +14,7 @@ const REPLICATION_SQL = `CREATE ROLE :"replication_user" REPLICATION LOGIN PASSW
  * multi-statement query for a superuser connected to `database`.
  */
 export function rolesSql(database: string, roles: ClusterRoles): string {
-  const { owner, api, observer, replication } = roles;
+  const { owner, api, observer, log, replication } = roles;
   return substitute(`${readFileSync(ROLES_SQL, 'utf8')}\n${REPLICATION_SQL}\n`, {
     db: database,
     owner_user: owner.user,
@@ -23,6 +23,8 @@ export function rolesSql(database: string, roles: ClusterRoles): string {
     api_password: api.password,
     observer_user: observer.user,
     observer_password: observer.password,
+    log_user: log.user,
+    log_password: log.password,
     replication_user: replication.user,
     replication_password: replication.password,
   });

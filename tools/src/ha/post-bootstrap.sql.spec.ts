@@ -6,6 +6,7 @@ describe('postBootstrapSql', () => {
     owner: { user: 'o', password: 'op' },
     api: { user: 'a', password: "it's" },
     observer: { user: 'ob', password: 'back\\slash' },
+    log: { user: 'l', password: 'lp' },
     replication: { user: 'r', password: 'rp' },
   };
 
@@ -20,6 +21,8 @@ describe('postBootstrapSql', () => {
       "\\set api_password 'it''s'",
       "\\set observer_user 'ob'",
       "\\set observer_password 'back\\\\slash'",
+      "\\set log_user 'l'",
+      "\\set log_password 'lp'",
       "\\set replication_user 'r'",
       "\\set replication_password 'rp'",
       'CREATE DATABASE :"db";',

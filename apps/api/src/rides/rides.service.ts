@@ -1,6 +1,7 @@
 import { Injectable, Logger, UnprocessableEntityException } from '@nestjs/common';
 import { Ride } from '@app/rides-schema';
 import { ReplicaRouter } from '@app/replica-routing';
+import { stageRideCreated } from '@app/rides-log';
 import type { EntityManager } from 'typeorm';
 import { ApiConfig } from '../config/api.config';
 import { requestHash } from './idempotency';
@@ -15,7 +16,8 @@ export class RidesService {
   ) {}
 
   /**
-   * Writes the ride on the primary: one transaction, one commit. The response
+   * Writes the ride on the primary: one transaction, one commit, with its
+   * `ride.created` event staged in the outbox (the unified log). The response
    * carries the write's post-commit token; a later request without a token
    * authenticates on the primary and takes the primary's position then, which
    * covers this write too (see UsersService.authenticate).
@@ -36,6 +38,8 @@ export class RidesService {
         return { ride: await this.replay(em, userId, key, hash), replayed: true };
       }
       const ride = await em.save(em.create(Ride, { userId, distance: rounded }));
+      // The unified log's event, staged in the same transaction: it exists if and only if the ride does.
+      await stageRideCreated(em, ride);
       if (key !== undefined) {
         await em.query('UPDATE idempotency_keys SET ride_id = $3 WHERE user_id = $1 AND key = $2', [
           userId,

@@ -1,0 +1,217 @@
+import { Logger } from '@nestjs/common';
+import type { ReplicaRouter } from '@app/replica-routing';
+import type Redis from 'ioredis';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { decodeEntry, entryId, type Decoded } from './log.envelope';
+import { logMetrics } from './log.metrics';
+
+export interface ConsumerOptions {
+  name: string;
+  stream: string;
+  /** Entries read (and applied in one transaction) at most per batch. */
+  batch: number;
+  /** How long one XREAD blocks, ms. */
+  blockMs: number;
+  /** Failure injection: the share of batches that fail after computing, before commit. */
+  failRate: number;
+}
+
+/** The consumer's position and result, as `consumer_states` holds them. */
+export interface ConsumerState {
+  totalDistance: string;
+  ridesCounted: string;
+  lastSeq: bigint;
+}
+
+/** A gap in seq: an entry is missing between the consumer's position and the next one it read. */
+export class LogGapError extends Error {
+  override readonly name = 'LogGapError';
+  constructor(
+    readonly consumer: string,
+    readonly expected: bigint,
+    readonly found: bigint,
+  ) {
+    super(
+      `${consumer}: the stream jumps from seq ${expected - 1n} to ${found}; entries ${expected}..${found - 1n} are missing. ` +
+        'Stopped without applying anything past the gap: check the streamer (it re-publishes what the stream lost from the outbox) and docs/operations.md, "When a consumer stops on a gap".',
+    );
+  }
+}
+
+/**
+ * One consumer of the unified log: it keeps the total distance of every ride
+ * (docs/design.md, "The unified log"). Each batch is one transaction on the
+ * primary that checks the position it started from (a second copy with the
+ * same name that got there first makes it start over), applies only the
+ * entries right after it, in seq order, and saves total, count and position
+ * together: an exactly-once effect, whatever the stream re-sends. Before
+ * that, every ride it counts is read back through the routing library with
+ * the token its event carries: on a replica that has it, never stale.
+ */
+export class LogConsumer {
+  private readonly logger: Logger;
+  /** When the loop last completed a read (for readiness); `stopped` once it gave up on a gap. */
+  lastRoundAt = 0;
+  stopped: Error | undefined;
+  readonly readBack = { replica: 0, primary: 0 };
+
+  constructor(
+    private readonly router: ReplicaRouter,
+    private readonly redis: Redis,
+    private readonly options: ConsumerOptions,
+  ) {
+    this.logger = new Logger(`Consumer ${options.name}`);
+  }
+
+  async state(): Promise<ConsumerState> {
+    const { result } = await this.router.read(
+      (em) =>
+        em.query<{ total: string; rides: string; last: string }[]>(
+          'SELECT total_distance::text AS total, rides_counted::text AS rides, last_seq::text AS last FROM consumer_states WHERE name = $1',
+          [this.options.name],
+        ),
+      { primary: true },
+    );
+    const row = result[0];
+    return row
+      ? { totalDistance: row.total, ridesCounted: row.rides, lastSeq: BigInt(row.last) }
+      : { totalDistance: '0', ridesCounted: '0', lastSeq: 0n };
+  }
+
+  /** Runs until `signal` aborts or a gap stops it (then `stopped` says why). */
+  async run(signal: AbortSignal): Promise<void> {
+    await this.router.write((em) =>
+      em.query(
+        `INSERT INTO consumer_states (name, total_distance, rides_counted, last_seq, updated_at)
+         VALUES ($1, 0, 0, 0, now()) ON CONFLICT (name) DO NOTHING`,
+        [this.options.name],
+      ),
+    );
+    while (!signal.aborted) {
+      try {
+        await this.round();
+        this.lastRoundAt = Date.now();
+      } catch (error) {
+        if (error instanceof LogGapError) {
+          logMetrics.gaps.inc({ consumer: this.options.name });
+          this.logger.error(error.message);
+          this.stopped = error;
+          return;
+        }
+        if (signal.aborted) return;
+        this.logger.warn(
+          `${error instanceof Error ? error.message : String(error)}; retrying in 0.5 s`,
+        );
+        await sleep(500, undefined, { signal }).catch(() => undefined);
+      }
+    }
+  }
+
+  /** Reads what follows the saved position and applies it; returns how many entries it applied. */
+  async round(): Promise<number> {
+    const { lastSeq } = await this.state();
+    logMetrics.consumerLastSeq.set({ consumer: this.options.name }, Number(lastSeq));
+    const reply = await this.redis.xread(
+      'COUNT',
+      this.options.batch,
+      'BLOCK',
+      this.options.blockMs,
+      'STREAMS',
+      this.options.stream,
+      entryId(lastSeq),
+    );
+    const entries = reply?.[0]?.[1] ?? [];
+    if (entries.length === 0) return 0;
+    const decoded = entries.map(([id, fields]) => decodeEntry(id, fields));
+    let expected = lastSeq + 1n;
+    const batch: Decoded[] = [];
+    for (const d of decoded) {
+      const seq = d.ok ? d.envelope.seq : d.seq;
+      if (seq < expected) continue; // a duplicate of what is applied
+      if (seq > expected) {
+        if (batch.length === 0) throw new LogGapError(this.options.name, expected, seq);
+        break; // apply what is contiguous; the next round stops at the gap
+      }
+      batch.push(d);
+      expected++;
+    }
+    await this.verify(batch);
+    return this.apply(lastSeq, batch);
+  }
+
+  /**
+   * Reads the batch's rides back through the routing library with the
+   * newest token of the batch (which covers every earlier one): a replica
+   * serves only if it has every one of those commits. A missing or different
+   * ride would be a stale read: it fails the batch.
+   */
+  private async verify(batch: readonly Decoded[]): Promise<void> {
+    const rides = batch.flatMap((d) => (d.ok ? [d] : []));
+    if (rides.length === 0) return;
+    const { result, servedBy } = await this.router.read(
+      (em) =>
+        em.query<{ id: string; distance: string }[]>(
+          'SELECT id::text AS id, distance::text AS distance FROM rides WHERE id = ANY($1::bigint[])',
+          [rides.map((r) => r.ride.ride_id)],
+        ),
+      { token: rides.at(-1)!.envelope.token, cover: false },
+    );
+    const found = new Map(result.map((r) => [Number(r.id), r.distance]));
+    const wrong = rides.filter((r) => found.get(r.ride.ride_id) !== r.ride.distance);
+    if (wrong.length > 0)
+      throw new Error(
+        `read back from ${servedBy}: rides ${wrong.map((r) => r.ride.ride_id).join(', ')} missing or different (a stale read)`,
+      );
+    const served = servedBy === 'primary' ? 'primary' : 'replica';
+    this.readBack[served] += rides.length;
+    logMetrics.readBack.inc({ consumer: this.options.name, served }, rides.length);
+  }
+
+  private async apply(from: bigint, batch: readonly Decoded[]): Promise<number> {
+    const rides = batch.flatMap((d) => (d.ok ? [d] : []));
+    const dead = batch.flatMap((d) => (d.ok ? [] : [d]));
+    const last = from + BigInt(batch.length);
+    const name = this.options.name;
+    await this.router.write(async (em) => {
+      const [row] = await em.query<{ last: string }[]>(
+        'SELECT last_seq::text AS last FROM consumer_states WHERE name = $1 FOR UPDATE',
+        [name],
+      );
+      if (row?.last !== from.toString())
+        throw new Error(
+          `position moved from ${from} to ${row?.last} under this batch (another copy of ${name}?)`,
+        );
+      for (const d of dead)
+        await em.query(
+          'INSERT INTO log_dead_letters (consumer, seq, reason, fields) VALUES ($1, $2, $3, $4)',
+          [name, d.seq.toString(), d.reason, JSON.stringify(d.fields)],
+        );
+      if (Math.random() < this.options.failRate)
+        throw new Error(
+          `injected failure before committing seqs ${from + 1n}..${last} (CONSUMER_FAIL_RATE)`,
+        );
+      // Decimal text summed as numeric: exact, whatever the order.
+      await em.query(
+        `UPDATE consumer_states
+            SET total_distance = total_distance + (SELECT coalesce(sum(d::numeric), 0) FROM unnest($2::text[]) d),
+                rides_counted = rides_counted + $3, last_seq = $4, updated_at = now()
+          WHERE name = $1`,
+        [name, rides.map((r) => r.ride.distance), rides.length, last.toString()],
+      );
+    });
+    const now = Date.now();
+    for (const r of rides)
+      logMetrics.commitToApply.observe(
+        { consumer: name },
+        Math.max(0, now - Date.parse(r.envelope.occurredAt)) / 1000,
+      );
+    if (dead.length > 0) {
+      logMetrics.deadLetters.inc({ consumer: name }, dead.length);
+      this.logger.warn(
+        `${dead.length} entries to log_dead_letters: ${dead.map((d) => `seq ${d.seq} (${d.reason})`).join('; ')}`,
+      );
+    }
+    logMetrics.consumerLastSeq.set({ consumer: name }, Number(last));
+    return batch.length;
+  }
+}

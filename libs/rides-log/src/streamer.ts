@@ -1,0 +1,198 @@
+import { Logger } from '@nestjs/common';
+import type Redis from 'ioredis';
+import type { Client } from 'pg';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { logMetrics } from './log.metrics';
+import { OUTBOX_CHANNEL } from './outbox.stager';
+import { OutboxStore } from './outbox.store';
+import { StreamPublisher } from './stream.publisher';
+
+export interface StreamerOptions {
+  stream: string;
+  /** Events sequenced and published per batch. */
+  batch: number;
+  /** Fallback poll when no NOTIFY comes, ms. */
+  pollMs: number;
+  /** How often the stream is compared with the outbox, trimmed, and old events deleted, ms. */
+  maintenanceMs: number;
+  /** How long published events stay in the outbox at least, s (and never less than every consumer needs). */
+  retentionS: number;
+  /** How often a standby tries the lease, ms. */
+  leaseRetryMs: number;
+  /** Failure injection: the share of batches that fail after XADD, before being marked published. */
+  failRate: number;
+  /** The advisory lock key of the lease. */
+  leaseKey: number;
+}
+
+export type StreamerRole = 'starting' | 'standby' | 'active';
+
+/**
+ * Moves committed outbox events into the Redis stream (docs/design.md, "The
+ * unified log"). One streamer is active at a time: it holds a session-level
+ * advisory lock on its own connection to the primary (the lease), and does
+ * all its database work on that session, so that a streamer that lost its
+ * session can no longer sequence or mark anything. Others stand by and try
+ * the lease every `leaseRetryMs`.
+ */
+export class Streamer {
+  private readonly logger = new Logger('Streamer');
+  role: StreamerRole = 'starting';
+  /** When the loop last completed a round (for readiness). */
+  lastRoundAt = 0;
+  private wake: (() => void) | undefined;
+  /** A NOTIFY or a Redis reconnect came since the round began: no idling. */
+  private woken = false;
+  private repairNeeded = true;
+
+  constructor(
+    private readonly connect: () => Promise<Client>,
+    private readonly redis: Redis,
+    private readonly sign: (position: { lsn: string; tli: number }) => string,
+    private readonly options: StreamerOptions,
+  ) {
+    // A Redis that came back may have lost its last entries (or all of them).
+    redis.on('ready', () => {
+      this.repairNeeded = true;
+      this.poke();
+    });
+  }
+
+  /** Runs until `signal` aborts; a lost session or a failure starts over with the lease. */
+  async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      let session: Client | undefined;
+      try {
+        session = await this.connect();
+        session.on('error', () => undefined);
+        await this.takeLease(session, signal);
+        if (signal.aborted) break;
+        await this.serve(session, signal);
+      } catch (error) {
+        if (signal.aborted) break;
+        this.logger.warn(`${describe(error)}; starting over in 1 s`);
+        await sleep(1000, undefined, { signal }).catch(() => undefined);
+      } finally {
+        this.role = 'starting';
+        await session?.end().catch(() => undefined);
+      }
+    }
+  }
+
+  private async takeLease(session: Client, signal: AbortSignal): Promise<void> {
+    let told = false;
+    while (!signal.aborted) {
+      const { rows } = await session.query<{ ok: boolean }>(
+        'SELECT pg_try_advisory_lock($1) AS ok',
+        [this.options.leaseKey],
+      );
+      if (rows[0]!.ok) {
+        this.logger.log('holding the lease: active');
+        this.role = 'active';
+        return;
+      }
+      this.role = 'standby';
+      if (!told) this.logger.log('another streamer holds the lease: standing by');
+      told = true;
+      this.lastRoundAt = Date.now();
+      await sleep(this.options.leaseRetryMs, undefined, { signal }).catch(() => undefined);
+    }
+  }
+
+  private async serve(session: Client, signal: AbortSignal): Promise<void> {
+    const store = new OutboxStore(session);
+    const publisher = new StreamPublisher(this.redis, this.options.stream);
+    const lost = new Promise<never>((_, reject) => {
+      session.once('error', (e: Error) => reject(e));
+      session.once('end', () => reject(new Error('the lease session ended')));
+    });
+    void lost.catch(() => undefined);
+    session.on('notification', () => this.poke());
+    await session.query(`LISTEN ${OUTBOX_CHANNEL}`);
+    this.repairNeeded = true;
+    let maintainedAt = 0;
+    while (!signal.aborted) {
+      if (this.repairNeeded || Date.now() - maintainedAt >= this.options.maintenanceMs) {
+        this.repairNeeded = false;
+        await Promise.race([this.maintain(store, publisher), lost]);
+        maintainedAt = Date.now();
+      }
+      this.woken = false;
+      const claimed = await Promise.race([store.claim(this.options.batch, this.sign), lost]);
+      const pending = await Promise.race([this.publishPending(store, publisher), lost]);
+      this.lastRoundAt = Date.now();
+      if (claimed < this.options.batch && pending < this.options.batch)
+        await this.idle(signal, lost);
+    }
+  }
+
+  /** Publishes sequenced events in order and marks them; returns how many there were. */
+  private async publishPending(store: OutboxStore, publisher: StreamPublisher): Promise<number> {
+    const events = await store.unpublished(this.options.batch);
+    if (events.length === 0) return 0;
+    const { added, duplicates } = await publisher.publish(events);
+    logMetrics.published.inc(added);
+    logMetrics.duplicatePublish.inc(duplicates);
+    if (Math.random() < this.options.failRate)
+      throw new Error(
+        `injected failure after publishing ${events.length} entries (STREAMER_FAIL_RATE)`,
+      );
+    await store.markPublished(events.at(-1)!.seq);
+    return events.length;
+  }
+
+  /**
+   * Re-publishes what the stream lost (its end is below what the outbox says
+   * was published: a Redis restart, FLUSHALL, a failover to a lagging
+   * replica), from where the slowest consumer is; trims the stream below the
+   * slowest consumer; deletes outbox events past retention that every
+   * consumer has passed; updates the backlog gauges.
+   */
+  private async maintain(store: OutboxStore, publisher: StreamPublisher): Promise<void> {
+    const [inStream, published, slowest] = await Promise.all([
+      publisher.lastSeq(),
+      store.lastPublished(),
+      store.slowestConsumer(),
+    ]);
+    let from = inStream > (slowest ?? 0n) ? inStream : (slowest ?? 0n);
+    let republished = 0;
+    while (from < published) {
+      const events = await store.published(from, published, this.options.batch);
+      if (events.length === 0) break;
+      republished += (await publisher.publish(events)).added;
+      from = events.at(-1)!.seq;
+    }
+    if (republished > 0) {
+      logMetrics.republished.inc(republished);
+      this.logger.warn(
+        `the stream ended at seq ${inStream}, the outbox had published up to ${published}: ${republished} entries published again`,
+      );
+    }
+    if (slowest !== null) await publisher.trimBelow(slowest + 1n);
+    await store.retain(this.options.retentionS);
+    const backlog = await store.backlog();
+    logMetrics.backlog.set(backlog.events);
+    logMetrics.oldestSeconds.set(backlog.oldestS);
+  }
+
+  private poke(): void {
+    this.woken = true;
+    this.wake?.();
+  }
+
+  /** Waits for a NOTIFY, a Redis reconnect, the poll period or the end. */
+  private async idle(signal: AbortSignal, lost: Promise<never>): Promise<void> {
+    if (this.woken) return;
+    const woken = new Promise<void>((resolve) => {
+      this.wake = resolve;
+      setTimeout(resolve, this.options.pollMs).unref();
+      signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    await Promise.race([woken, lost]);
+    this.wake = undefined;
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,245 @@
+import { Client } from 'pg';
+import { describeWithNodeControl, e2eEnv, sql } from '../../../test/e2e/cluster.control';
+import { entryId, logMetrics, LogGapError, OutboxStore, StreamPublisher } from '../src';
+import { LogFixture, STREAM } from './log.fixture';
+
+const counter = async (c: { get(): Promise<{ values: { value: number }[] }> }) =>
+  (await c.get()).values.reduce((n, v) => n + v.value, 0);
+
+/**
+ * The unified log end to end on the suite's cluster and a private Redis: the
+ * API's transaction stages events, the streamer sequences and publishes them,
+ * two consumers keep the total distance. Each test starts from an empty log
+ * (every staged event unsequenced, no consumer state, Redis flushed).
+ */
+describeWithNodeControl('the unified log', () => {
+  const log = new LogFixture();
+
+  beforeAll(() => log.start());
+  beforeEach(() => log.reset());
+  afterAll(() => log.close());
+
+  it('both consumers count every ride once; totals are exact decimals whatever the batching', async () => {
+    // Thirty rides of 0.1: summed as floating point, 3.0000000000000013.
+    for (let i = 0; i < 30; i++) await log.ride('0.1');
+    log.streamer();
+    log.run((s) => log.consumer('consumer0', 7).run(s));
+    log.run((s) => log.consumer('consumer1', 13).run(s));
+    await log.converged(['consumer0', 'consumer1']);
+    const truth = await log.truth();
+    const states = await log.states();
+    expect(states.consumer0).toEqual({
+      total: truth.total,
+      rides: truth.rides,
+      last: truth.lastSeq,
+    });
+    expect(states.consumer1).toEqual(states.consumer0);
+    expect(truth.total).toMatch(/^\d+\.\d$/); // numeric, never 3.0000000000000013
+  });
+
+  it('a ride with a low id that commits after higher ones is counted (seq follows commits, not ids)', async () => {
+    const held = new Client({ connectionString: e2eEnv().primaryUrl });
+    await held.connect();
+    await held.query('BEGIN');
+    const [late] = (
+      await held.query<{ id: string }>(
+        'INSERT INTO rides (user_id, distance) VALUES ($1, 7.5) RETURNING id::text AS id',
+        [log.userId],
+      )
+    ).rows;
+    await held.query(
+      `INSERT INTO log_outbox (type, version, payload)
+       SELECT 'ride.created', 1, jsonb_build_object('ride_id', id, 'user_id', user_id, 'distance', distance::text) FROM rides WHERE id = $1`,
+      [late!.id],
+    );
+    const early = [await log.ride('1.0'), await log.ride('2.0')];
+    expect(early.every((id) => id > Number(late!.id))).toBe(true);
+    log.streamer();
+    log.run((s) => log.consumer('consumer0').run(s));
+    log.run((s) => log.consumer('consumer1').run(s));
+    await waitUntil(
+      async () => (await log.states()).consumer1?.last === (await log.truth()).lastSeq,
+    );
+    await held.query('COMMIT'); // the low id commits now: it gets the next seq
+    await held.end();
+    await log.converged(['consumer0', 'consumer1']);
+    const [row] = await sql<{ seq: string; max: string }>(
+      'primary',
+      "SELECT seq::text, (SELECT max(seq)::text FROM log_outbox) AS max FROM log_outbox WHERE (payload->>'ride_id')::bigint = $1",
+      [late!.id],
+    );
+    expect(row!.seq).toBe(row!.max);
+    const truth = await log.truth();
+    expect((await log.states()).consumer0).toEqual({
+      total: truth.total,
+      rides: truth.rides,
+      last: truth.lastSeq,
+    });
+  });
+
+  it('a full batch published again after a crash is refused as duplicates, and consumers move past it', async () => {
+    for (let i = 0; i < 20; i++) await log.ride('3.3');
+    // A streamer that published a batch and died before marking it published.
+    const session = new Client({ connectionString: e2eEnv().primaryUrl });
+    await session.connect();
+    const store = new OutboxStore(session);
+    await store.claim(20, (at) => log.tokens.format({ lsn: BigInt(0), tli: at.tli }));
+    const crashed = new StreamPublisher(log.client(), STREAM);
+    expect((await crashed.publish(await store.unpublished(20))).added).toBe(20);
+    await session.end();
+    const duplicates = await counter(logMetrics.duplicatePublish);
+    log.run((s) => log.consumer('consumer0', 20).run(s));
+    log.streamer(); // re-sends the whole batch
+    await log.converged(['consumer0']);
+    expect((await counter(logMetrics.duplicatePublish)) - duplicates).toBe(20);
+    const truth = await log.truth();
+    expect((await log.states()).consumer0).toEqual({
+      total: truth.total,
+      rides: truth.rides,
+      last: truth.lastSeq,
+    });
+  });
+
+  it('Redis loses everything (FLUSHALL): the streamer publishes again from the outbox, nothing is lost or counted twice', async () => {
+    for (let i = 0; i < 10; i++) await log.ride('4.0');
+    log.streamer();
+    log.run((s) => log.consumer('consumer0').run(s));
+    const stopSlow = log.run((s) => log.consumer('consumer1').run(s));
+    await log.converged(['consumer0', 'consumer1']);
+    await stopSlow(); // consumer1 stops: the stream must keep what it has not read
+    for (let i = 0; i < 10; i++) await log.ride('5.0');
+    await log.converged(['consumer0']);
+    const republished = await counter(logMetrics.republished);
+    await log.client().flushall();
+    for (let i = 0; i < 5; i++) await log.ride('6.0');
+    await log.converged(['consumer0']);
+    expect((await counter(logMetrics.republished)) - republished).toBeGreaterThan(0);
+    // Trimmed below the slowest consumer only: everything past consumer1's position is there.
+    const states = await log.states();
+    const kept = await log
+      .client()
+      .xrange(STREAM, entryId(BigInt(states.consumer1!.last) + 1n), '+');
+    expect(kept.length).toBe(Number(states.consumer0!.last) - Number(states.consumer1!.last));
+    log.run((s) => log.consumer('consumer1').run(s));
+    await log.converged(['consumer0', 'consumer1']);
+    const truth = await log.truth();
+    expect((await log.states()).consumer1).toEqual({
+      total: truth.total,
+      rides: truth.rides,
+      last: truth.lastSeq,
+    });
+  });
+
+  it('Redis down: rides keep committing, and the log catches up when it is back', async () => {
+    log.streamer();
+    log.run((s) => log.consumer('consumer0').run(s));
+    await log.ride('1.5');
+    await log.converged(['consumer0']);
+    await log.redis.stop('SIGKILL');
+    for (let i = 0; i < 5; i++) await log.ride('2.5'); // the outbox holds them
+    await log.redis.start();
+    await log.converged(['consumer0']);
+    const truth = await log.truth();
+    expect((await log.states()).consumer0).toEqual({
+      total: truth.total,
+      rides: truth.rides,
+      last: truth.lastSeq,
+    });
+  });
+
+  it('a rolled-back write leaves no event', async () => {
+    const [before] = await sql<{ n: string }>(
+      'primary',
+      'SELECT count(*)::text AS n FROM log_outbox',
+    );
+    await expect(
+      log.api.write(async (em) => {
+        const [row] = await em.query<{ id: string }[]>(
+          'INSERT INTO rides (user_id, distance) VALUES ($1, 9.9) RETURNING id::text AS id',
+          [log.userId],
+        );
+        await em.query(
+          `INSERT INTO log_outbox (type, version, payload) VALUES ('ride.created', 1, jsonb_build_object('ride_id', $1::bigint))`,
+          [row!.id],
+        );
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    const [after] = await sql<{ n: string }>(
+      'primary',
+      'SELECT count(*)::text AS n FROM log_outbox',
+    );
+    expect(after!.n).toBe(before!.n);
+  });
+
+  it('an entry it cannot use goes to log_dead_letters and the consumer goes on; a gap stops it', async () => {
+    await log.ride('1.0');
+    const streamer = log.streamer();
+    const consumer = log.consumer('consumer0');
+    log.run((s) => consumer.run(s));
+    await log.converged(['consumer0']);
+    void streamer;
+    await log.stopAll(); // nothing else writes to the stream now
+    const last = BigInt((await log.states()).consumer0!.last);
+    const redis = log.client();
+    await redis.xadd(
+      STREAM,
+      entryId(last + 1n),
+      'type',
+      'ride.created',
+      'version',
+      '2',
+      'payload',
+      '{}',
+    );
+    const dead = await counter(logMetrics.deadLetters);
+    expect(await consumer.round()).toBe(1);
+    expect((await counter(logMetrics.deadLetters)) - dead).toBe(1);
+    const letters = await sql<{ seq: string; reason: string }>(
+      'primary',
+      "SELECT seq::text, reason FROM log_dead_letters WHERE consumer = 'consumer0'",
+    );
+    expect(letters).toEqual([
+      { seq: String(last + 1n), reason: 'unknown version "2" of ride.created' },
+    ]);
+    // Seq last + 2 is missing: the next one must not be applied.
+    await redis.xadd(
+      STREAM,
+      entryId(last + 3n),
+      'type',
+      'ride.created',
+      'version',
+      '1',
+      'payload',
+      '{}',
+    );
+    await expect(consumer.round()).rejects.toBeInstanceOf(LogGapError);
+    expect((await log.states()).consumer0!.last).toBe(String(last + 1n));
+  });
+
+  it('one streamer holds the lease; a second takes over within 5 s of the first dying', async () => {
+    const first = log.streamer();
+    await waitUntil(() => Promise.resolve(first.role === 'active'));
+    const stopSecond = log.streamer();
+    await waitUntil(() => Promise.resolve(stopSecond.role === 'standby'));
+    // The first one's session dies (its process would, with it).
+    await sql(
+      'primary',
+      "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objid = 424242 AND granted",
+    );
+    const died = Date.now();
+    await waitUntil(() => Promise.resolve(stopSecond.role === 'active'), 5_000);
+    expect(Date.now() - died).toBeLessThan(5_000);
+    await log.ride('8.0');
+    log.run((s) => log.consumer('consumer0').run(s));
+    await log.converged(['consumer0']);
+  });
+});
+
+async function waitUntil(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`not true within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
