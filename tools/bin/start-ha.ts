@@ -4,18 +4,23 @@
  * every replica streaming), then the observer, API_PROCESSES API processes on
  * API_PORT and up, and the simulator, which sends each request to the next
  * API process in turn (API_URLS), so that a ride written through one is read
- * through another. The apps are given every node (DATABASE_HOSTS) and
- * Patroni's REST APIs (PATRONI_URLS), and find the leader themselves. Every
- * line is prefixed with its process's name. Ctrl+C (or SIGTERM) stops the
- * apps, then the cluster, and leaves no process behind.
+ * through another; and the API's proxy, where clients connect: HAProxy on
+ * PROXY_PORT (docker/haproxy-api.cfg, as in both compose files). The apps are
+ * given every node (DATABASE_HOSTS) and Patroni's REST APIs (PATRONI_URLS),
+ * and find the leader themselves. Every line is prefixed with its process's
+ * name. Ctrl+C (or SIGTERM) stops the apps, then the cluster, and leaves no
+ * process behind.
  */
 import 'reflect-metadata';
+import { join } from 'node:path';
 import { loadEnv, validateConfig } from '@app/config';
 import type { Login } from '../src/credentials';
 import { HaCluster } from '../src/ha/ha-cluster';
 import { HA_LAUNCHER_READY, haLauncherCommand } from '../src/ha/ha-launcher.command';
+import { findHaproxy, proxyCommand } from '../src/proxy/haproxy.command';
 import { appCommand } from '../src/stack/app.command';
 import { ChildProcesses } from '../src/stack/child-processes';
+import { waitAllReady } from '../src/stack/http-ready';
 import { StartHaConfig } from '../src/stack/start-ha.config';
 
 /** What the plain stack is configured by and this one sets itself (or must not pass on). */
@@ -35,7 +40,9 @@ function main(): void {
   const cluster = new HaCluster(config.clusterOptions());
   const { api, observer } = cluster.settings.roles;
   const apis = config.apiPorts().map((port, i) => ({ name: `api${i}`, port }));
-  const names = ['cluster', 'start', 'observer', 'simulator', ...apis.map((a) => a.name)];
+  // Before anything starts: a missing HAProxy stops here, not with a cluster running.
+  const haproxy = findHaproxy();
+  const names = ['cluster', 'start', 'observer', 'simulator', 'proxy', ...apis.map((a) => a.name)];
   const width = Math.max(...names.map((n) => n.length));
   const say = (line: string) => console.log(`${'start'.padEnd(width)} | ${line}`);
 
@@ -51,7 +58,7 @@ function main(): void {
     // The simulator first, so that its final summary counts no errors caused by the APIs going away.
     await processes.terminate('simulator', true);
     await Promise.all(
-      [...apis.map((a) => a.name), 'observer'].map((n) => processes.terminate(n, true)),
+      [...apis.map((a) => a.name), 'observer', 'proxy'].map((n) => processes.terminate(n, true)),
     );
     // The launcher stops etcd and the Patroni nodes itself, replicas first; it is given the time to.
     await processes.terminate('cluster', false, 90_000);
@@ -100,6 +107,32 @@ function main(): void {
         `${apis.length} API processes (${urls.join(', ')}), observer on http://127.0.0.1:${observerPort}; ` +
           `dashboard ${urls[0]}/dashboard`,
       );
+      // Once the API processes are ready (else its first health checks report them down);
+      // from then on its checks take a process out of rotation and back.
+      void waitAllReady(
+        urls.map((u) => `${u}/health/ready`),
+        120_000,
+        () => stopping,
+      ).then(() => {
+        if (stopping) return;
+        processes.run(
+          'proxy',
+          proxyCommand(
+            {
+              port: config.PROXY_PORT,
+              servers: apis,
+              maxInFlight: config.API_MAX_IN_FLIGHT,
+              queueMs: config.PROXY_QUEUE_MS,
+              configFile: join(config.dataDir, 'haproxy.cfg'),
+            },
+            haproxy,
+          ),
+        );
+        say(
+          `proxy http://127.0.0.1:${config.PROXY_PORT}: where clients connect (HAProxy over the ` +
+            `${apis.length} API processes, ${config.API_MAX_IN_FLIGHT} requests at once each, queue ${config.PROXY_QUEUE_MS} ms)`,
+        );
+      });
     },
   });
 }
