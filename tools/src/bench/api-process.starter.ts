@@ -121,7 +121,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** A port of 127.0.0.1 that nothing listens on now. */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

@@ -16,6 +16,8 @@ export interface BenchSettings {
   maxRequestsPerPhase: number;
   /** Given to every API process, so that each honours the others' tokens. */
   tokenSecret: string;
+  /** BENCH_ONLY=storm: section 7 alone (what CI runs). Unset: every section. */
+  only: 'storm' | null;
 }
 
 export const BENCH_TOKEN_SECRET = 'bench-secret-0123456789abcdef0123';
@@ -29,7 +31,14 @@ export function benchSettings(env: NodeJS.ProcessEnv = process.env): BenchSettin
     warmupMs: 2000,
     maxRequestsPerPhase: 2_000_000,
     tokenSecret: BENCH_TOKEN_SECRET,
+    only: only(env.BENCH_ONLY),
   };
+}
+
+function only(raw: string | undefined): 'storm' | null {
+  if (raw === undefined || raw === '') return null;
+  if (raw === 'storm') return raw;
+  throw new Error(`BENCH_ONLY=${JSON.stringify(raw)}: must be storm (section 7 alone), or unset`);
 }
 
 function positive(env: NodeJS.ProcessEnv, name: string, fallback: number, max = 3600): number {

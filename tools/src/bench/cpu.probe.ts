@@ -109,6 +109,12 @@ function stat(pid: number | string): { ms: number; ppid: number } | null {
   }
 }
 
+/** CPU milliseconds so far of `roots` and their children together (HAProxy, say); null off Linux. */
+export function treeMs(roots: number[]): number | null {
+  const family = familyMs(roots);
+  return family === null ? null : [...family.values()].reduce((sum, ms) => sum + ms, 0);
+}
+
 function processMs(pid: number): number | null {
   return stat(pid)?.ms ?? null;
 }

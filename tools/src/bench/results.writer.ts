@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { BenchSettings } from './bench.settings';
 import type { MachineInfo } from './machine.info';
+import type { RetryStorm } from './retry-storm.section';
 import type { Sections, Target } from './targets.summary';
 import type { TypeormReplication } from './typeorm-replication.section';
 
@@ -9,7 +10,10 @@ export interface BenchResults {
   date: string;
   machine: MachineInfo;
   settings: Pick<BenchSettings, 'seconds' | 'connections' | 'postgresPort' | 'warmupMs'>;
-  sections: Sections & { typeormReplication: TypeormReplication };
+  /** Every section; with BENCH_ONLY=storm, the retry storm alone. */
+  sections: Partial<Sections & { typeormReplication: TypeormReplication }> & {
+    retryStorm: RetryStorm;
+  };
   targets: Target[];
 }
 

@@ -1,0 +1,166 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { HaproxyProcess } from '../proxy/haproxy.process';
+import { freePort, startApiProcess, type ApiProcess } from './api-process.starter';
+import { apiDatabaseEnv } from './bench-api.launcher';
+import type { BenchContext } from './bench.context';
+import { HttpClient } from './http.client';
+import { createUser } from './riders.fixture';
+import type { StormResult } from './storm.main';
+import { runStorm } from './storm.runner';
+import type { StormStage, StormStageSpec } from './storm.stage';
+import { printStormTable } from './storm.table';
+
+/** Issue #21's storm: 100 connections, then 3,000, all retrying at once; 10 s client timeout. */
+export const STORM = {
+  calmConnections: 100,
+  stormConnections: 3000,
+  users: 100,
+  timeoutS: 10,
+  writesAfter: 20,
+  /** The API's default API_MAX_IN_FLIGHT, given to the API and, as maxconn, to the proxy. */
+  maxInFlight: 64,
+  /** The proxy's default PROXY_QUEUE_MS. */
+  queueMs: 2000,
+};
+
+/** One target (through the proxy, or straight to the API): calm, then storm, then writes. */
+export interface StormRun {
+  calm: StormStage;
+  storm: StormStage;
+  /** The storm's 201/s over the calm's. */
+  ratio: number;
+  after: StormResult['after'];
+}
+
+export interface RetryStorm {
+  proxy: StormRun;
+  direct: StormRun;
+  settings: typeof STORM & { calmSeconds: number; stormSeconds: number };
+}
+
+/** The calm stage lasts BENCH_SECONDS up to 10 s (CI runs 3), the storm twice as long. */
+export function stormSeconds(benchSeconds: number): { calm: number; storm: number } {
+  const calm = Math.min(benchSeconds, 10);
+  return { calm, storm: 2 * calm };
+}
+
+/**
+ * Section 7: POST /rides from clients that retry at once, whatever the
+ * answer (autocannon: each connection sends its next request as soon as it
+ * has an answer), on one API process: through the API's proxy (HAProxy on
+ * docker/haproxy-api.cfg, as every deployment runs it), then straight to the
+ * API for comparison. Each: a warm-up, 100 connections, 3,000 connections, then
+ * 20 writes that must all succeed.
+ */
+export async function retryStorm(ctx: BenchContext): Promise<RetryStorm> {
+  const seconds = stormSeconds(ctx.settings.seconds);
+  const settings = { ...STORM, calmSeconds: seconds.calm, stormSeconds: seconds.storm };
+  const api = await startApiProcess(
+    'api-storm',
+    {
+      ...apiDatabaseEnv(ctx, ctx.replicas.length),
+      TOKEN_SECRET: ctx.settings.tokenSecret,
+      RATE_LIMIT_KEY_RPS: '0',
+      RATE_LIMIT_SIGNUP_PER_MIN: '0',
+      API_MAX_IN_FLIGHT: String(STORM.maxInFlight),
+      // Thousands of 503s a second: only errors are worth a line.
+      LOG_LEVEL: 'error',
+    },
+    ctx.cleanup,
+  );
+  const dir = mkdtempSync(join(tmpdir(), 'rrs-bench-haproxy-'));
+  const proxy = new HaproxyProcess({
+    port: await freePort(),
+    servers: [{ name: 'api', port: Number(new URL(api.url).port) }],
+    maxInFlight: STORM.maxInFlight,
+    queueMs: STORM.queueMs,
+    configFile: join(dir, 'haproxy.cfg'),
+  });
+  const unregister = ctx.cleanup.add('haproxy', () => proxy.stop());
+  try {
+    await proxy.start();
+    ctx.say(
+      `haproxy: pid ${proxy.pid} on ${proxy.url}, in front of ${api.url} (maxconn ${STORM.maxInFlight}, queue ${STORM.queueMs} ms)`,
+    );
+    const apiKeys = await registerUsers(api.url, STORM.users);
+    const run = (url: string, proxyPid: number | null) =>
+      stormRun(ctx, api, apiKeys, url, proxyPid, seconds);
+    ctx.say(`retry storm through the proxy: ${describeStages(seconds)}`);
+    const throughProxy = await run(proxy.url, proxy.pid ?? null);
+    // What the proxy held back is gone; let the API finish what it admitted.
+    await sleep(2000);
+    ctx.say(`retry storm straight to the API: ${describeStages(seconds)}`);
+    const direct = await run(api.url, null);
+    const result = { proxy: throughProxy, direct, settings };
+    printStormTable(result);
+    return result;
+  } finally {
+    await proxy.stop();
+    unregister();
+    rmSync(dir, { recursive: true, force: true });
+    await api.stop();
+  }
+}
+
+const describeStages = (s: { calm: number; storm: number }) =>
+  `${STORM.calmConnections} connections for ${s.calm} s, then ${STORM.stormConnections.toLocaleString('en-US')} for ${s.storm} s`;
+
+async function stormRun(
+  ctx: BenchContext,
+  api: ApiProcess,
+  apiKeys: string[],
+  url: string,
+  proxyPid: number | null,
+  seconds: { calm: number; storm: number },
+): Promise<StormRun> {
+  const stage = (label: string, connections: number, s: number): StormStageSpec => ({
+    label,
+    connections,
+    seconds: s,
+  });
+  const result = await runStorm(
+    {
+      url,
+      apiKeys,
+      timeoutS: STORM.timeoutS,
+      maxRequests: ctx.settings.maxRequestsPerPhase,
+      requestIdEchoed: proxyPid !== null,
+      cpu: {
+        apiPid: api.pid,
+        postmasterPids: ctx.cluster.nodes.flatMap((n) => ctx.cluster.pidOf(n.name) ?? []),
+        proxyPid,
+      },
+      stages: [
+        stage('warm-up', STORM.calmConnections, ctx.settings.warmupMs / 1000),
+        stage('calm', STORM.calmConnections, seconds.calm),
+        stage('storm', STORM.stormConnections, seconds.storm),
+      ],
+      writesAfter: STORM.writesAfter,
+    },
+    (stop) => ctx.cleanup.add('storm generator', () => Promise.resolve(stop())),
+  );
+  const [, calm, storm] = result.stages as [StormStage, StormStage, StormStage];
+  const ratio = calm.createdPerSecond > 0 ? storm.createdPerSecond / calm.createdPerSecond : 0;
+  return { calm, storm, ratio, after: result.after };
+}
+
+/** `count` users, registered 10 at a time; their API keys. */
+async function registerUsers(apiUrl: string, count: number): Promise<string[]> {
+  const client = new HttpClient(apiUrl, 10);
+  try {
+    const keys: string[] = [];
+    for (let i = 0; i < count; i += 10) {
+      const batch = Array.from({ length: Math.min(10, count - i) }, () =>
+        createUser(client, 'storm'),
+      );
+      for (const auth of await Promise.all(batch))
+        keys.push(auth.authorization!.replace(/^Bearer /, ''));
+    }
+    return keys;
+  } finally {
+    client.close();
+  }
+}
