@@ -1,17 +1,34 @@
 /**
  * `npm start`: the whole system in one terminal, like the original's forego.
- * The cluster first (recreated, migrated, every replica streaming), then
- * `nest start api|observer|simulator`, every line prefixed with its process
- * name; the api and the observer log in as their own roles. Ctrl+C (or
- * SIGTERM) stops the apps, then the cluster, and leaves no process behind.
+ * The cluster first (recreated, migrated, every replica streaming) and a
+ * private redis-server (REDIS_PORT, default 6380; append-only file in
+ * ./.redis), then `nest start api|observer|streamer|consumer|simulator`
+ * (the consumer twice, as consumer0 and consumer1), every line prefixed with
+ * its process name; the apps log in as their own roles. As in the seed,
+ * failures are injected into the log: 10 % of the streamer's batches fail
+ * after publishing, 10 % of the consumers' before committing. Ctrl+C (or
+ * SIGTERM) stops the apps, then Redis and the cluster, and leaves no process behind.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { LAUNCHER_READY, launcherCommand } from '../src/cluster/launcher.command';
 import { LOCAL_ROLES, type Login } from '../src/credentials';
+import { findRedisServer } from '../src/redis/redis.process';
 
-const NAMES = ['cluster', 'api', 'observer', 'simulator'];
+const NAMES = [
+  'cluster',
+  'redis',
+  'api',
+  'observer',
+  'streamer',
+  'consumer0',
+  'consumer1',
+  'simulator',
+];
+const LOG_APPS = ['streamer', 'consumer0', 'consumer1'];
+const REDIS_PORT = Number(process.env.REDIS_PORT ?? 6380);
 const WIDTH = Math.max(...NAMES.map((n) => n.length));
 const children = new Map<string, ChildProcess>();
 let stopping = false;
@@ -81,7 +98,8 @@ async function stop(code: number): Promise<void> {
   stopping = true;
   // The simulator first, so that its final summary counts no errors caused by the API going away.
   await terminate('simulator', true);
-  await Promise.all(['api', 'observer'].map((n) => terminate(n, true)));
+  await Promise.all(['api', 'observer', ...LOG_APPS].map((n) => terminate(n, true)));
+  await terminate('redis', false);
   // The launcher stops its Postgres nodes itself (fast shutdown), so only it is signalled.
   await terminate('cluster', false);
   process.exit(code);
@@ -94,14 +112,54 @@ process.on('SIGTERM', () => void stop(0));
 const LOGINS: Record<string, Login | undefined> = {
   api: LOCAL_ROLES.api,
   observer: LOCAL_ROLES.observer,
+  streamer: LOCAL_ROLES.log,
+  consumer0: LOCAL_ROLES.log,
+  consumer1: LOCAL_ROLES.log,
 };
 const asLogin = (login: Login | undefined) =>
   login ? { POSTGRES_USER: login.user, POSTGRES_PASSWORD: login.password } : {};
+const LOG_ENV = {
+  REDIS_URL: `redis://127.0.0.1:${REDIS_PORT}`,
+  STREAMER_FAIL_RATE: process.env.STREAMER_FAIL_RATE ?? '0.1',
+  CONSUMER_FAIL_RATE: process.env.CONSUMER_FAIL_RATE ?? '0.1',
+};
+/** The nest project each process runs, and what it is told besides. */
+const APPS: { name: string; project: string; env: NodeJS.ProcessEnv }[] = [
+  { name: 'api', project: 'api', env: {} },
+  { name: 'observer', project: 'observer', env: {} },
+  { name: 'streamer', project: 'streamer', env: LOG_ENV },
+  ...[0, 1].map((i) => ({
+    name: `consumer${i}`,
+    project: 'consumer',
+    env: { ...LOG_ENV, CONSUMER_NAME: `consumer${i}`, CONSUMER_PORT: String(5008 + i) },
+  })),
+  { name: 'simulator', project: 'simulator', env: {} },
+];
+
+// Redis for the unified log: private port and data directory, append-only file on.
+mkdirSync('.redis', { recursive: true });
+run('redis', findRedisServer(), [
+  '--bind',
+  '127.0.0.1',
+  '--port',
+  String(REDIS_PORT),
+  '--dir',
+  `${process.cwd()}/.redis`,
+  '--appendonly',
+  'yes',
+  '--appendfsync',
+  'everysec',
+  '--save',
+  '',
+]);
 
 const nest = require.resolve('@nestjs/cli/bin/nest.js');
 const launcher = launcherCommand();
 run('cluster', launcher.command, launcher.args, (line) => {
   if (!line.includes(LAUNCHER_READY) || children.has('api')) return;
-  for (const app of ['api', 'observer', 'simulator'])
-    run(app, process.execPath, [nest, 'start', app], undefined, asLogin(LOGINS[app]));
+  for (const app of APPS)
+    run(app.name, process.execPath, [nest, 'start', app.project], undefined, {
+      ...asLogin(LOGINS[app.name]),
+      ...app.env,
+    });
 });

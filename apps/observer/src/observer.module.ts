@@ -2,11 +2,9 @@ import { Module, type DynamicModule, type LogLevel } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { ReplicaObserverModule } from '@app/replica-routing';
-import { collectDefaultMetricsOnce } from './default-metrics';
 import { ObserverHealthController } from './observer-health.controller';
 import { ObserverConfig } from './observer.config';
-import { pinoLevel } from '@app/config';
-import { observerLogger } from './observer.logging';
+import { collectDefaultMetricsOnce, pinoLevel, processLogger } from '@app/config';
 
 /**
  * The observer app: the library's observer, configured from the environment,
@@ -20,7 +18,7 @@ export class ObserverModule {
     return {
       module: ObserverModule,
       imports: [
-        observerLogger(
+        processLogger(
           logger === undefined ? config.LOG_LEVEL : pinoLevel(logger),
           config.LOG_FORMAT,
         ),

@@ -2,6 +2,8 @@ export { loadEnv } from './env.loader';
 export { validateConfig } from './config.validator';
 export { DatabaseConfig, type RoutingNodes } from './database.config';
 export { postgresUrl, type PostgresAddress } from './postgres-url';
+export { collectDefaultMetricsOnce } from './default-metrics';
+export { processLogger } from './process.logging';
 export {
   LOG_LEVELS,
   LoggingConfig,

@@ -3,6 +3,7 @@ import type { ReplicaRouter } from '@app/replica-routing';
 import type Redis from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeEntry, entryId, type Decoded } from './log.envelope';
+import { InjectedFailure, maybeFail } from './failure.injection';
 import { logMetrics } from './log.metrics';
 
 export interface ConsumerOptions {
@@ -54,6 +55,8 @@ export class LogConsumer {
   lastRoundAt = 0;
   stopped: Error | undefined;
   readonly readBack = { replica: 0, primary: 0 };
+  /** Failures injected so far (CONSUMER_FAIL_RATE). */
+  injected = 0;
 
   constructor(
     private readonly router: ReplicaRouter,
@@ -99,6 +102,12 @@ export class LogConsumer {
           return;
         }
         if (signal.aborted) return;
+        if (error instanceof InjectedFailure) {
+          // As if the process had died there: nothing was committed, the next round reads again.
+          this.injected++;
+          this.logger.debug(error.message);
+          continue;
+        }
         this.logger.warn(
           `${error instanceof Error ? error.message : String(error)}; retrying in 0.5 s`,
         );
@@ -186,10 +195,7 @@ export class LogConsumer {
           'INSERT INTO log_dead_letters (consumer, seq, reason, fields) VALUES ($1, $2, $3, $4)',
           [name, d.seq.toString(), d.reason, JSON.stringify(d.fields)],
         );
-      if (Math.random() < this.options.failRate)
-        throw new Error(
-          `injected failure before committing seqs ${from + 1n}..${last} (CONSUMER_FAIL_RATE)`,
-        );
+      maybeFail(this.options.failRate, `before committing seqs ${from + 1n}..${last}`);
       // Decimal text summed as numeric: exact, whatever the order.
       await em.query(
         `UPDATE consumer_states

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
 import type { Client } from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { InjectedFailure, maybeFail } from './failure.injection';
 import { logMetrics } from './log.metrics';
 import { OUTBOX_CHANNEL } from './outbox.stager';
 import { OutboxStore } from './outbox.store';
@@ -40,6 +41,8 @@ export class Streamer {
   role: StreamerRole = 'starting';
   /** When the loop last completed a round (for readiness). */
   lastRoundAt = 0;
+  /** Failures injected so far (STREAMER_FAIL_RATE). */
+  injected = 0;
   private wake: (() => void) | undefined;
   /** A NOTIFY or a Redis reconnect came since the round began: no idling. */
   private woken = false;
@@ -119,7 +122,15 @@ export class Streamer {
       }
       this.woken = false;
       const claimed = await Promise.race([store.claim(this.options.batch, this.sign), lost]);
-      const pending = await Promise.race([this.publishPending(store, publisher), lost]);
+      const pending = await Promise.race([this.publishPending(store, publisher), lost]).catch(
+        (error: unknown) => {
+          // As if the process had died there: the next round sends the same batch again.
+          if (!(error instanceof InjectedFailure)) throw error;
+          this.injected++;
+          this.logger.debug(error.message);
+          return this.options.batch;
+        },
+      );
       this.lastRoundAt = Date.now();
       if (claimed < this.options.batch && pending < this.options.batch)
         await this.idle(signal, lost);
@@ -133,10 +144,10 @@ export class Streamer {
     const { added, duplicates } = await publisher.publish(events);
     logMetrics.published.inc(added);
     logMetrics.duplicatePublish.inc(duplicates);
-    if (Math.random() < this.options.failRate)
-      throw new Error(
-        `injected failure after publishing ${events.length} entries (STREAMER_FAIL_RATE)`,
-      );
+    maybeFail(
+      this.options.failRate,
+      `after publishing seqs ${events[0]!.seq}..${events.at(-1)!.seq}`,
+    );
     await store.markPublished(events.at(-1)!.seq);
     return events.length;
   }

@@ -16,6 +16,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from 'pg';
 import { withPgClient } from './pg-client';
 import { LOCAL_ROLES, type ClusterRoles, type Login } from '../credentials';
+import { unprivilegedUser } from './unprivileged-user';
+
+export { unprivilegedUser };
 import { isAlive } from './cluster.lock';
 import type { PostgresBinaries } from './postgres-binaries';
 import { rolesSql } from './roles.bootstrap';
@@ -349,23 +352,6 @@ export class LocalCluster {
       await sleep(100);
     }
   }
-}
-
-/** Postgres refuses to run as root: use the `postgres` account if there is one, else `nobody`. */
-export function unprivilegedUser(): { uid: number; gid: number } {
-  for (const name of [process.env.PG_RUN_AS, 'postgres', 'nobody']) {
-    if (!name) continue;
-    try {
-      const uid = Number(execFileSync('id', ['-u', name], { encoding: 'utf8' }).trim());
-      const gid = Number(execFileSync('id', ['-g', name], { encoding: 'utf8' }).trim());
-      return { uid, gid };
-    } catch {
-      // try the next one
-    }
-  }
-  throw new Error(
-    'Running as root, but no unprivileged account (postgres, nobody) to run Postgres as; set PG_RUN_AS.',
-  );
 }
 
 function quoteIdent(name: string): string {

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
-import { unprivilegedUser } from '../cluster/local-cluster';
+import { unprivilegedUser } from '../cluster/unprivileged-user';
 
 /** One database entry: the alias clients name, and the server it stands for. */
 export interface PooledDatabase {

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
-import { unprivilegedUser } from '../cluster/local-cluster';
+import { unprivilegedUser } from '../cluster/unprivileged-user';
 
 export interface RedisSettings {
   /** Data directory (the append-only file lives here); wiped by `start({ fresh: true })`. */

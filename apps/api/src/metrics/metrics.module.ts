@@ -1,6 +1,6 @@
 import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { PrometheusModule, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
-import { collectDefaultMetricsOnce } from './default-metrics';
+import { collectDefaultMetricsOnce } from '@app/config';
 import { HTTP_DURATION, HttpMetricsMiddleware } from './http-metrics.middleware';
 import { MetricsController } from './metrics.controller';
 

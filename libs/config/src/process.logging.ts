@@ -1,9 +1,13 @@
 import type { DynamicModule } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
-import { prettyLogStream, type LogFormat, type LogLevelName } from '@app/config';
+import { prettyLogStream, type LogFormat, type LogLevelName } from './logging.config';
 
-/** nestjs-pino, as the API: JSON lines, or readable ones in a terminal (`LOG_FORMAT`). */
-export function observerLogger(level: LogLevelName, format: LogFormat): DynamicModule {
+/**
+ * nestjs-pino for a process whose only HTTP is probes and scrapes (the
+ * observer, the streamer, the consumers), as the API: JSON lines, or
+ * readable ones in a terminal (`LOG_FORMAT`).
+ */
+export function processLogger(level: LogLevelName, format: LogFormat): DynamicModule {
   const options = {
     level,
     // Requests are probes and scrapes: not worth a line each.
