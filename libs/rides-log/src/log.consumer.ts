@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeEntry, entryId, type Decoded } from './log.envelope';
 import { InjectedFailure, maybeFail } from './failure.injection';
 import { logMetrics } from './log.metrics';
+import { QuietWarner } from './quiet.warner';
 
 export interface ConsumerOptions {
   name: string;
@@ -51,6 +52,7 @@ export class LogGapError extends Error {
  */
 export class LogConsumer {
   private readonly logger: Logger;
+  private readonly warner: QuietWarner;
   /** When the loop last completed a read (for readiness); `stopped` once it gave up on a gap. */
   lastRoundAt = 0;
   stopped: Error | undefined;
@@ -64,6 +66,7 @@ export class LogConsumer {
     private readonly options: ConsumerOptions,
   ) {
     this.logger = new Logger(`Consumer ${options.name}`);
+    this.warner = new QuietWarner(this.logger);
   }
 
   async state(): Promise<ConsumerState> {
@@ -108,8 +111,8 @@ export class LogConsumer {
           this.logger.debug(error.message);
           continue;
         }
-        this.logger.warn(
-          `${error instanceof Error ? error.message : String(error)}; retrying in 0.5 s`,
+        this.warner.warn(
+          `${error instanceof Error ? error.message : String(error)}; retrying every 0.5 s`,
         );
         await sleep(500, undefined, { signal }).catch(() => undefined);
       }

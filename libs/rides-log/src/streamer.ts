@@ -4,6 +4,7 @@ import type { Client } from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InjectedFailure, maybeFail } from './failure.injection';
 import { logMetrics } from './log.metrics';
+import { QuietWarner } from './quiet.warner';
 import { OUTBOX_CHANNEL } from './outbox.stager';
 import { OutboxStore } from './outbox.store';
 import { StreamPublisher } from './stream.publisher';
@@ -38,6 +39,7 @@ export type StreamerRole = 'starting' | 'standby' | 'active';
  */
 export class Streamer {
   private readonly logger = new Logger('Streamer');
+  private readonly warner = new QuietWarner(this.logger);
   role: StreamerRole = 'starting';
   /** When the loop last completed a round (for readiness). */
   lastRoundAt = 0;
@@ -73,7 +75,7 @@ export class Streamer {
         await this.serve(session, signal);
       } catch (error) {
         if (signal.aborted) break;
-        this.logger.warn(`${describe(error)}; starting over in 1 s`);
+        this.warner.warn(`${describe(error)}; starting over every 1 s`);
         await sleep(1000, undefined, { signal }).catch(() => undefined);
       } finally {
         this.role = 'starting';
