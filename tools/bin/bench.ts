@@ -12,7 +12,9 @@
  *   5. scaling: (a) with 0, 1, 2 and 5 replicas;
  *   6. for comparison, TypeORM's built-in replication;
  *   7. a retry storm, through the API's proxy (HAProxy) and straight to the
- *      API: 100, then 3,000 connections of clients that retry at once.
+ *      API: 100, then 3,000 connections of clients that retry at once;
+ *   8. the unified log: commit-to-apply latency at up to 300 rides/s, and the
+ *      drain rate of a 100,000-event backlog (BENCH_ONLY=log: alone).
  * BENCH_SECONDS (15) per measured phase, after a 2 s warm-up; BENCH_CONNECTIONS
  * (16) requests in flight; BENCH_ONLY=storm runs section 7 alone (CI). Asserts
  * section 7's targets only: exits 1 if one is missed (or it crashes).
@@ -31,9 +33,10 @@ import { retryStorm } from '../src/bench/retry-storm.section';
 import { routedVsPrimary } from '../src/bench/routed-vs-primary.section';
 import { scaling } from '../src/bench/scaling.section';
 import { stormTargets } from '../src/bench/storm.targets';
-import { evaluateTargets, printTargets } from '../src/bench/targets.summary';
+import { evaluateTargets, printTargets, type Target } from '../src/bench/targets.summary';
 import { twoProcesses } from '../src/bench/two-processes.section';
 import { typeormReplication } from '../src/bench/typeorm-replication.section';
+import { unifiedLog } from '../src/bench/unified-log.section';
 import { writes } from '../src/bench/writes.section';
 
 const say = (line: string) => console.log(`bench | ${line}`);
@@ -75,8 +78,15 @@ async function main(cleanup: CleanupRegistry): Promise<number> {
       warmupMs: settings.warmupMs,
     },
   };
-  let targets;
-  if (settings.only === 'storm') {
+  let targets: Target[];
+  if (settings.only === 'log') {
+    targets = [];
+    writeResults(settings.outFile, {
+      ...results,
+      sections: { unifiedLog: await unifiedLog(ctx) },
+      targets,
+    });
+  } else if (settings.only === 'storm') {
     const storm = await retryStorm(ctx);
     targets = stormTargets(storm);
     printTargets(targets);
@@ -91,13 +101,14 @@ async function main(cleanup: CleanupRegistry): Promise<number> {
       scaling: await scaling(ctx, riders),
     };
     const storm = await retryStorm(ctx);
+    const log = await unifiedLog(ctx);
     // Last: it delays the replicas' replay.
     const typeorm = await typeormReplication(ctx);
     targets = [...evaluateTargets(sections), ...stormTargets(storm)];
     printTargets(targets, sections);
     writeResults(settings.outFile, {
       ...results,
-      sections: { ...sections, typeormReplication: typeorm, retryStorm: storm },
+      sections: { ...sections, typeormReplication: typeorm, retryStorm: storm, unifiedLog: log },
       targets,
     });
   }

@@ -50,9 +50,11 @@ const API_LOG: ('fatal' | 'error' | 'warn')[] = process.env.CHAOS_HA_WARN
  * position) may cover WAL the synchronous standby had not flushed, which the failover dropped. No
  * acknowledged write is lost under synchronous replication: that is checked below, separately.
  */
-const ELECTION_ERRORS = SYNCHRONOUS ? /^(write_503|read_503|read_410)$/ : /_(503|410)$/;
+const ELECTION_ERRORS = SYNCHRONOUS
+  ? /^(write_503|read_503|list_503|read_410|list_410)$/
+  : /_(503|410)$/;
 /** After the election, a client still holding such a token gets its 410. */
-const AFTER_ELECTION = SYNCHRONOUS ? /^read_410$/ : /_410$/;
+const AFTER_ELECTION = SYNCHRONOUS ? /^(read|list)_410$/ : /_410$/;
 
 let cluster: HaCluster | undefined;
 

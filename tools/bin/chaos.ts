@@ -9,6 +9,7 @@
  */
 import 'reflect-metadata';
 import {
+  clusterEnv,
   startApi,
   startObserver,
   startPrivateCluster,
@@ -43,6 +44,8 @@ import { thawAll, thawOnExit } from '../src/chaos/node-freezer';
 import { type Phase } from '../src/chaos/phase';
 import { runPhases } from '../src/chaos/phase.runner';
 import { checkHistoryFile } from '../src/history/history.check';
+import { logPhases } from '../src/chaos/log.phases';
+import { LogStack, type LogTally } from '../src/stack/log.stack';
 import { waitForProgress } from '../src/chaos/recovery';
 import { duplicatedRides, lostRides, type OnPrimary } from '../src/chaos/ride.checks';
 
@@ -57,6 +60,13 @@ const say = (line: string) => console.log(`chaos | ${line}`);
 const API_LOG: ['fatal', 'error'] = ['fatal', 'error'];
 let cluster: LocalCluster | undefined;
 let stopBurst: (() => void) | undefined;
+let stopLog: (() => Promise<void>) | undefined;
+/** The chaos run's Redis, beside its cluster's ports. */
+const LOG_REDIS_PORT = Number(process.env.CHAOS_REDIS_PORT ?? 27533);
+const onPrimaryOf =
+  (c: LocalCluster): OnPrimary =>
+  (fn) =>
+    c.withClient('primary', 'rocket_rides', fn);
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -72,6 +82,13 @@ async function main(): Promise<void> {
   const { appEnv: db, observerEnv } = privateCluster;
   const c = (cluster = privateCluster.cluster);
   const replicas = c.nodes.slice(1).map((n) => n.name);
+  // The unified log: Redis, two streamers and two consumers, as processes of their own, started
+  // by its first phase (after the burst, which measures the API alone).
+  const log = new LogStack(clusterEnv(c, c.roles.log), LOG_REDIS_PORT, say, () => ({
+    STREAMER_FAIL_RATE: '0.1',
+    CONSUMER_FAIL_RATE: '0.1',
+  }));
+  stopLog = () => log.stop();
   const onReplicas = (names: string[], text: string) =>
     Promise.all(names.map((n) => c.withClient(n, 'postgres', (client) => client.query(text))));
 
@@ -179,6 +196,7 @@ async function main(): Promise<void> {
       },
     },
     primaryKilledDefaultCooldown(stack),
+    ...logPhases(log),
     { name: 'recovered', readBound: true, run: () => sleep(PHASE_MS) },
   ];
 
@@ -188,9 +206,18 @@ async function main(): Promise<void> {
   await running;
   await sim.close();
   const violations = checkHistoryFile(HISTORY_FILE, say);
+  // Within 30 s of the last write, both consumers must equal sum(distance) and count(*) exactly.
+  const lastWrite = Date.now();
+  let tally: LogTally = await log.tally(onPrimaryOf(c));
+  while (!LogStack.agree(tally) && Date.now() - lastWrite < 30_000) {
+    await sleep(500);
+    tally = await log.tally(onPrimaryOf(c));
+  }
+  const logAgreedS = LogStack.agree(tally) ? (Date.now() - lastWrite) / 1000 : undefined;
+  await log.stop();
 
   const final = stats!;
-  const onPrimary: OnPrimary = (fn) => c.withClient('primary', 'rocket_rides', fn);
+  const onPrimary = onPrimaryOf(c);
   const lost = (await lostRides(onPrimary, final.acknowledged)).length;
   const dup = await duplicatedRides(onPrimary);
   await observer.close();
@@ -221,11 +248,21 @@ async function main(): Promise<void> {
   );
   say(`other problems: ${problems.join('; ') || 'none'}`);
   say(
+    `unified log: sum(distance) ${tally.truth.total} over ${tally.truth.rides} rides; ` +
+      Object.entries(tally.consumers)
+        .map(([n, s]) => `${n} ${s.total} over ${s.rides}`)
+        .join(', ') +
+      (logAgreedS === undefined
+        ? ' -- NOT equal 30 s after the last write'
+        : `: equal ${logAgreedS.toFixed(1)} s after the last write`),
+  );
+  say(
     `run took ${((Date.now() - started) / 1000).toFixed(0)} s; burst ${BURST.burstConnections} connections`,
   );
   const failed =
     final.stale > 0 ||
     violations > 0 ||
+    logAgreedS === undefined ||
     lost > 0 ||
     dup.duplicated > 0 ||
     dup.keysWithoutOwnRide > 0 ||
@@ -235,7 +272,7 @@ async function main(): Promise<void> {
   say(
     failed
       ? 'FAILED'
-      : 'PASSED: 0 stale reads, 0 session-guarantee violations, 0 lost or duplicated rides, errors only where allowed, reads within the bound, every fault recovered by itself',
+      : 'PASSED: 0 stale reads, 0 session-guarantee violations, 0 lost or duplicated rides, both log consumers exact, errors only where allowed, reads within the bound, every fault recovered by itself',
   );
   process.exit(failed ? 1 : 0);
 }
@@ -262,6 +299,7 @@ main().catch(async (error: unknown) => {
   console.error(error);
   thawAll();
   stopBurst?.();
+  await stopLog?.().catch(() => undefined);
   await cluster?.stopAll('immediate').catch(() => undefined);
   process.exit(1);
 });

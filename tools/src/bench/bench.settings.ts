@@ -16,8 +16,8 @@ export interface BenchSettings {
   maxRequestsPerPhase: number;
   /** Given to every API process, so that each honours the others' tokens. */
   tokenSecret: string;
-  /** BENCH_ONLY=storm: section 7 alone (what CI runs). Unset: every section. */
-  only: 'storm' | null;
+  /** BENCH_ONLY=storm: section 7 alone (what CI runs); log: section 8 alone. Unset: every section. */
+  only: 'storm' | 'log' | null;
 }
 
 export const BENCH_TOKEN_SECRET = 'bench-secret-0123456789abcdef0123';
@@ -35,10 +35,12 @@ export function benchSettings(env: NodeJS.ProcessEnv = process.env): BenchSettin
   };
 }
 
-function only(raw: string | undefined): 'storm' | null {
+function only(raw: string | undefined): 'storm' | 'log' | null {
   if (raw === undefined || raw === '') return null;
-  if (raw === 'storm') return raw;
-  throw new Error(`BENCH_ONLY=${JSON.stringify(raw)}: must be storm (section 7 alone), or unset`);
+  if (raw === 'storm' || raw === 'log') return raw;
+  throw new Error(
+    `BENCH_ONLY=${JSON.stringify(raw)}: must be storm (section 7 alone), log (section 8 alone), or unset`,
+  );
 }
 
 function positive(env: NodeJS.ProcessEnv, name: string, fallback: number, max = 3600): number {

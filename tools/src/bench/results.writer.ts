@@ -4,16 +4,21 @@ import type { MachineInfo } from './machine.info';
 import type { RetryStorm } from './retry-storm.section';
 import type { Sections, Target } from './targets.summary';
 import type { TypeormReplication } from './typeorm-replication.section';
+import type { UnifiedLogBench } from './unified-log.section';
 
 /** Everything one run measured: the file BENCH_OUT names. */
 export interface BenchResults {
   date: string;
   machine: MachineInfo;
   settings: Pick<BenchSettings, 'seconds' | 'connections' | 'postgresPort' | 'warmupMs'>;
-  /** Every section; with BENCH_ONLY=storm, the retry storm alone. */
-  sections: Partial<Sections & { typeormReplication: TypeormReplication }> & {
-    retryStorm: RetryStorm;
-  };
+  /** Every section; with BENCH_ONLY, the one asked for alone. */
+  sections: Partial<
+    Sections & {
+      typeormReplication: TypeormReplication;
+      retryStorm: RetryStorm;
+      unifiedLog: UnifiedLogBench;
+    }
+  >;
   targets: Target[];
 }
 
