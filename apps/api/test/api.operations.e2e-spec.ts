@@ -1,5 +1,6 @@
 import request from 'supertest';
-import { startApi, startObserver, type RunningApi } from './api.harness';
+import { canControlNodes, sql } from '../../../test/e2e/cluster.control';
+import { createRider, startApi, startObserver, type RunningApi } from './api.harness';
 
 /** The operator routes: health probes, metrics, the dashboard; none needs a key. */
 describe('operations routes', () => {
@@ -15,6 +16,30 @@ describe('operations routes', () => {
     await observer.close();
     await api.close();
   });
+
+  // Against a running stack, its simulator writes rides between the two reads.
+  (canControlNodes ? it : it.skip)(
+    "GET /dashboard/state has the log panel: the rides' sum and count, and each consumer",
+    async () => {
+      const rider = await createRider(api.url);
+      await request(api.url).post('/rides').set(rider.auth).send({ distance: 2.5 }).expect(201);
+      const { body } = await request(api.url).get('/dashboard/state').expect(200);
+      const log = body.log as {
+        total: string;
+        rides: string;
+        backlog: number;
+        consumers: unknown[];
+      };
+      const [truth] = await sql<{ total: string; rides: string }>(
+        'primary',
+        'SELECT coalesce(sum(distance), 0)::text AS total, count(*)::text AS rides FROM rides',
+      );
+      // Read on the primary at most 2 s before; nothing else writes rides in this suite meanwhile.
+      expect({ total: log.total, rides: log.rides }).toEqual(truth);
+      expect(typeof log.backlog).toBe('number');
+      expect(Array.isArray(log.consumers)).toBe(true);
+    },
+  );
 
   it('GET /health/live is 200', async () => {
     const response = await request(api.url).get('/health/live').expect(200);

@@ -79,6 +79,17 @@ function renderNodes(state) {
   document.getElementById('nodes').innerHTML = rows.join('');
 }
 
+function renderLog(log) {
+  const el = document.getElementById('log');
+  if (!log) { el.innerHTML = '<tr><td colspan="6">the log tables cannot be read</td></tr>'; return; }
+  const rows = log.consumers.map((c) =>
+    '<tr data-consumer="' + c.name + '"><td>' + c.name + '</td><td>' + c.total + '</td><td>' + c.rides + '</td><td>' + c.last_seq +
+    '</td><td>' + c.lag + '</td><td>' + (c.agrees ? '<span class="ok">= sum(distance)</span>' : '<span class="bad">catching up</span>') + '</td></tr>');
+  rows.push('<tr><td>rides</td><td>' + log.total + '</td><td>' + log.rides + '</td><td>' + log.last_seq +
+    '</td><td>backlog ' + log.backlog + '</td><td>oldest ' + log.oldest_s.toFixed(1) + ' s</td></tr>');
+  el.innerHTML = rows.join('');
+}
+
 async function tick() {
   let state;
   try {
@@ -90,6 +101,7 @@ async function tick() {
     return;
   }
   if (!charts.reads) build(state);
+  renderLog(state.log);
   renderNodes(state);
   const x = state.at / 1000;
   const seconds = previous ? Math.max(0.001, (state.at - previous.at) / 1000) : 1;
@@ -157,6 +169,9 @@ export const DASHBOARD_HTML = `<!doctype html>
   <div class="panel"><h2>Nodes and breakers</h2>
     <table><thead><tr><th>node</th><th>role</th><th>reads</th><th>breaker</th><th>lag</th><th>observed</th><th>why not</th></tr></thead>
     <tbody id="nodes"></tbody></table></div>
+  <div class="panel"><h2>Unified log: consumers against sum(distance)</h2>
+    <table><thead><tr><th>consumer</th><th>total distance</th><th>rides</th><th>seq</th><th>lag</th><th></th></tr></thead>
+    <tbody id="log"></tbody></table></div>
 </div>
 <script src="/dashboard/uplot.js"></script>
 <script>${SCRIPT}</script>

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ReplicaStatusView } from '@app/replica-routing';
+import { ReplicaRouter, ReplicaStatusView } from '@app/replica-routing';
 import { register } from 'prom-client';
 
 /** One node as the dashboard shows it: routing state only, no user data. */
@@ -30,6 +30,27 @@ export interface DashboardState {
   wait_timeouts: number;
   check_refused: number;
   token_rejected: number;
+  /** The unified log (refreshed every 2 s), or null while it cannot be read. */
+  log: DashboardLog | null;
+}
+
+/** The log panel: backlog, each consumer's position and total, and the truth they must reach. */
+export interface DashboardLog {
+  backlog: number;
+  oldest_s: number;
+  last_seq: string;
+  /** `sum(distance)` and `count(*)` of every ride. */
+  total: string;
+  rides: string;
+  consumers: {
+    name: string;
+    total: string;
+    rides: string;
+    last_seq: string;
+    lag: string;
+    /** Its total is exactly `sum(distance)` (only once it has caught up). */
+    agrees: boolean;
+  }[];
 }
 
 type Sample = { labels: Record<string, string | number>; value: number; metricName?: string };
@@ -59,7 +80,53 @@ const total = (sums: Record<string, number> | undefined) =>
 /** What GET /dashboard/state answers: this process's routing metrics and node states. */
 @Injectable()
 export class DashboardStateService {
-  constructor(private readonly view: ReplicaStatusView) {}
+  private log: { at: number; value: Promise<DashboardLog | null> } | undefined;
+
+  constructor(
+    private readonly view: ReplicaStatusView,
+    private readonly router: ReplicaRouter,
+  ) {}
+
+  /** The log panel's numbers, read on the primary at most every 2 s (a sum over every ride). */
+  private logState(): Promise<DashboardLog | null> {
+    if (this.log && Date.now() - this.log.at < 2000) return this.log.value;
+    const value = this.router
+      .read(
+        async (em) => {
+          const [backlog] = await em.query<
+            { events: string; oldest_s: number; last_seq: string }[]
+          >('SELECT events::text AS events, oldest_s, last_seq::text AS last_seq FROM log_backlog');
+          const [truth] = await em.query<{ total: string; rides: string }[]>(
+            'SELECT coalesce(sum(distance), 0)::text AS total, count(*)::text AS rides FROM rides',
+          );
+          const consumers = await em.query<
+            { name: string; total: string; rides: string; last_seq: string }[]
+          >(
+            'SELECT name, total_distance::text AS total, rides_counted::text AS rides, last_seq::text AS last_seq FROM consumer_states ORDER BY name',
+          );
+          const last = BigInt(backlog!.last_seq);
+          return {
+            backlog: Number(backlog!.events),
+            oldest_s: backlog!.oldest_s,
+            last_seq: backlog!.last_seq,
+            total: truth!.total,
+            rides: truth!.rides,
+            consumers: consumers.map((c) => ({
+              ...c,
+              lag: (last - BigInt(c.last_seq)).toString(),
+              agrees: c.total === truth!.total && c.rides === truth!.rides,
+            })),
+          };
+        },
+        { primary: true },
+      )
+      .then(
+        (r) => r.result,
+        () => null,
+      );
+    this.log = { at: Date.now(), value };
+    return value;
+  }
 
   async state(): Promise<DashboardState> {
     const statuses = this.view.list();
@@ -87,6 +154,7 @@ export class DashboardStateService {
       wait_timeouts: total(await sumBy('replica_routing_wait_timeouts_total')),
       check_refused: total(await sumBy('replica_routing_check_refused_total')),
       token_rejected: total(await sumBy('replica_routing_token_rejected_total')),
+      log: await this.logState(),
     };
   }
 }

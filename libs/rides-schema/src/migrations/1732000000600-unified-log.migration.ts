@@ -74,9 +74,18 @@ export class UnifiedLog1732000000600 implements MigrationInterface {
     );
     // The consumers read rides back (through the routing library, which reads the status table).
     await queryRunner.query('GRANT SELECT ON rides, replica_statuses TO rides_log');
+    // The dashboard's log panel: the backlog as a view (not the events), and the consumers' state.
+    await queryRunner.query(`
+      CREATE VIEW log_backlog AS
+        SELECT count(*) FILTER (WHERE published_at IS NULL) AS events,
+               coalesce(extract(epoch FROM now() - min(occurred_at) FILTER (WHERE published_at IS NULL)), 0)::float8 AS oldest_s,
+               (SELECT last_seq FROM log_sequence) AS last_seq
+          FROM log_outbox`);
+    await queryRunner.query('GRANT SELECT ON log_backlog, consumer_states TO rides_api');
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query('DROP VIEW log_backlog');
     await queryRunner.query('REVOKE SELECT ON rides, replica_statuses FROM rides_log');
     await queryRunner.query(
       'DROP TABLE log_dead_letters, consumer_states, log_sequence, log_outbox',
