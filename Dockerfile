@@ -1,4 +1,4 @@
-# One image for the three apps (build once); each compose service picks its
+# One image for the five apps (build once); each compose service picks its
 # entry point with `command`. Base image is a build argument: the public
 # node:22-bookworm-slim by default, a local stand-in where no registry is
 # reachable (scripts/docker-local-images.sh).
@@ -12,6 +12,7 @@ COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY apps apps
 COPY libs libs
 RUN npx nest build api && npx nest build observer && npx nest build simulator \
+ && npx nest build streamer && npx nest build consumer \
  && npm prune --omit=dev --no-audit --no-fund --ignore-scripts
 
 FROM ${NODE_IMAGE}
