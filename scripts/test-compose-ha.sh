@@ -6,8 +6,10 @@
 # load balancer, then stops the leader's container: a write through the
 # balancer must succeed again (the seconds it took are printed), the simulator,
 # reading through the balancer all along, must have counted no stale read, and
-# the old leader, started again, must rejoin as a replica. Prints the stack's
-# logs on failure and tears it down with its volumes.
+# the old leader, started again, must rejoin as a replica. Last, the balancer
+# (the API's proxy) with room for one request per API process must answer the
+# overflow itself in the API's JSON shape. Prints the stack's logs on failure
+# and tears it down with its volumes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -198,7 +200,25 @@ dc logs --no-color simulator | grep 'LOG \[Simulator\]' | tail -n 1 | sed 's/.*L
 [ "${stale:-x}" = 0 ] && [ "$(stale_lines)" = 0 ] || check_failed "the simulator counted ${stale:-?} stale reads"
 [ "${writes_after:-0}" -gt "${writes_before:-0}" ] || check_failed "the simulator wrote nothing after the failover (writes $writes_before -> $writes_after)"
 
-summary="build ${build_s} s, up ${up_s} s, e2e ${e2e_s} s; leader $first_leader stopped, first write ${write_s} s later on $new_leader; $first_leader rejoined in ${rejoin_s} s; stale reads ${stale:-?}"
+# The balancer recreated with room for one request per API process and a 1 ms queue:
+# of 40 requests at once, most overflow, and it must answer them itself.
+log "the proxy answers overflow itself: 503, Retry-After, the API's JSON shape, X-Request-Id"
+API_MAX_IN_FLIGHT=1 PROXY_QUEUE_MS=1 dc up -d --no-deps lb
+deadline=$((SECONDS + 120))
+until [ "$(docker inspect -f '{{.State.Health.Status}}' "$(dc ps -q lb)" 2>/dev/null)" = healthy ]; do
+  [ $SECONDS -lt $deadline ] || fail "the recreated balancer is not healthy"
+  sleep 2
+done
+# Its health checks must take both API processes into rotation again first.
+until [ "$(curl -s -o /dev/null -w '%{http_code}' "$api/health/ready")" = 200 ]; do
+  [ $SECONDS -lt $deadline ] || fail "no API process in the recreated balancer's rotation"
+  sleep 1
+done
+sleep 3
+npx --no-install ts-node --transpile-only tools/bin/check-proxy-overflow.ts "$api" \
+  || check_failed "the proxy's overflow answers (above)"
+
+summary="build ${build_s} s, up ${up_s} s, e2e ${e2e_s} s; leader $first_leader stopped, first write ${write_s} s later on $new_leader; $first_leader rejoined in ${rejoin_s} s; stale reads ${stale:-?}; overflow answered by the proxy"
 if [ ${#failed[@]} -gt 0 ]; then
   status=1
   log "FAILED: $(printf '%s; ' "${failed[@]}")$summary"

@@ -3,7 +3,8 @@
 # project name and ports, so it cannot collide with `npm start`), wait for
 # every service to be healthy, show pg_stat_replication, run the same jest e2e
 # suite as `npm test` against it, restart one replica and re-clone another,
-# query Prometheus for a routing metric with data, print the stack's logs on
+# query Prometheus for a routing metric with data, check that the API's proxy
+# answers overflow itself in the API's JSON shape, print the stack's logs on
 # failure, and tear it down with its volumes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,20 +17,22 @@ project=rrs-compose-test
 # Host ports: below Linux's ephemeral range (32768-60999), so that no outgoing
 # connection can be holding one; if something listens on one anyway, the next
 # block of 100 is tried, and the choice is printed.
-base=$(npx --no-install ts-node --transpile-only tools/bin/free-port-block.ts "${COMPOSE_TEST_PORT:-28433}" 8)
-# Six Postgres ports, then the API's and Prometheus'.
+base=$(npx --no-install ts-node --transpile-only tools/bin/free-port-block.ts "${COMPOSE_TEST_PORT:-28433}" 9)
+# Six Postgres ports, then the API's, Prometheus' and the API proxy's.
 export PRIMARY_PORT=$base REPLICA0_PORT=$((base + 1)) REPLICA1_PORT=$((base + 2)) REPLICA2_PORT=$((base + 3)) \
-  REPLICA3_PORT=$((base + 4)) REPLICA4_PORT=$((base + 5)) API_PORT=$((base + 6)) PROMETHEUS_PORT=$((base + 7))
+  REPLICA3_PORT=$((base + 4)) REPLICA4_PORT=$((base + 5)) API_PORT=$((base + 6)) PROMETHEUS_PORT=$((base + 7)) \
+  PROXY_PORT=$((base + 8))
 dc() { "${compose[@]}" -p "$project" -f docker-compose.yml "$@"; }
 
 # Public base images when they can be pulled; local stand-ins otherwise.
-if [ -z "${POSTGRES_IMAGE:-}" ] || [ -z "${NODE_IMAGE:-}" ]; then
-  if timeout 60 docker pull -q postgres:16 >/dev/null 2>&1 && timeout 60 docker pull -q node:22-bookworm-slim >/dev/null 2>&1; then
-    export POSTGRES_IMAGE=postgres:16 NODE_IMAGE=node:22-bookworm-slim
+if [ -z "${POSTGRES_IMAGE:-}" ] || [ -z "${NODE_IMAGE:-}" ] || [ -z "${DEBIAN_IMAGE:-}" ]; then
+  if timeout 60 docker pull -q postgres:16 >/dev/null 2>&1 && timeout 60 docker pull -q node:22-bookworm-slim >/dev/null 2>&1 \
+    && timeout 60 docker pull -q debian:bookworm-slim >/dev/null 2>&1; then
+    export POSTGRES_IMAGE=postgres:16 NODE_IMAGE=node:22-bookworm-slim DEBIAN_IMAGE=debian:bookworm-slim
   else
     log "no image registry reachable: using local stand-ins"
     bash scripts/docker-local-images.sh
-    export POSTGRES_IMAGE=rrs-local/postgres:15 NODE_IMAGE=rrs-local/node:22
+    export POSTGRES_IMAGE=rrs-local/postgres:15 NODE_IMAGE=rrs-local/node:22 DEBIAN_IMAGE=rrs-local/debian:bookworm
   fi
 fi
 if [ -z "${PROMETHEUS_IMAGE:-}" ]; then
@@ -41,7 +44,7 @@ if [ -z "${PROMETHEUS_IMAGE:-}" ]; then
     export PROMETHEUS_IMAGE=rrs-local/prometheus:2
   fi
 fi
-log "images: $POSTGRES_IMAGE, app on $NODE_IMAGE, $PROMETHEUS_IMAGE; compose: ${compose[*]}; host ports $PRIMARY_PORT-$PROMETHEUS_PORT"
+log "images: $POSTGRES_IMAGE, app on $NODE_IMAGE, $PROMETHEUS_IMAGE, haproxy on $DEBIAN_IMAGE; compose: ${compose[*]}; host ports $PRIMARY_PORT-$PROXY_PORT"
 
 status=0
 cleanup() {
@@ -57,6 +60,7 @@ trap cleanup EXIT
 dc down -v --remove-orphans >/dev/null 2>&1 || true
 log "build"
 dc build --build-arg NODE_IMAGE="$NODE_IMAGE" migrate
+dc build lb
 log "up"
 # The e2e suite signs up many riders from one address: no rate limits on this test stack.
 export RATE_LIMIT_KEY_RPS=0 RATE_LIMIT_SIGNUP_PER_MIN=0
@@ -64,18 +68,22 @@ dc up -d
 
 log "waiting for every service to be healthy"
 deadline=$((SECONDS + 300))
-services=(primary replica0 replica1 replica2 replica3 replica4 api observer simulator prometheus)
-while :; do
-  unhealthy=()
-  for s in "${services[@]}"; do
-    id=$(dc ps -q "$s")
-    state=$(docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}' "$id" 2>/dev/null || echo missing)
-    [ "$state" = healthy ] || unhealthy+=("$s:$state")
+services=(primary replica0 replica1 replica2 replica3 replica4 api lb observer simulator prometheus)
+# wait_healthy SERVICE...: until every one is healthy, or fail at the deadline.
+wait_healthy() {
+  while :; do
+    unhealthy=()
+    for s in "$@"; do
+      id=$(dc ps -q "$s")
+      state=$(docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}' "$id" 2>/dev/null || echo missing)
+      [ "$state" = healthy ] || unhealthy+=("$s:$state")
+    done
+    [ ${#unhealthy[@]} -eq 0 ] && break
+    if [ $SECONDS -gt $deadline ]; then status=1; log "not healthy in time: ${unhealthy[*]}"; exit 1; fi
+    sleep 2
   done
-  [ ${#unhealthy[@]} -eq 0 ] && break
-  if [ $SECONDS -gt $deadline ]; then status=1; log "not healthy in time: ${unhealthy[*]}"; exit 1; fi
-  sleep 2
-done
+}
+wait_healthy "${services[@]}"
 migrate_exit=$(docker inspect -f '{{.State.ExitCode}}' "$(dc ps -q migrate)")
 [ "$migrate_exit" = 0 ] || { status=1; log "migrate exited $migrate_exit"; exit 1; }
 
@@ -158,6 +166,14 @@ for _ in $(seq 1 30); do
 done
 [ "$seen" = 2 ] || { status=1; log "re-cloned replica1 shows $seen of 2 rows"; exit 1; }
 primary_sql '-c "DROP TABLE compose_marks"' >/dev/null
-log "passed: restarted replica caught up; re-cloned replica streams and replays"
+# The proxy recreated with room for one request in the api and a 1 ms queue: of 40
+# requests at once, most overflow, and the proxy must answer them itself.
+log "the proxy answers overflow itself: 503, Retry-After, the API's JSON shape, X-Request-Id"
+API_MAX_IN_FLIGHT=1 PROXY_QUEUE_MS=1 dc up -d --no-deps lb
+deadline=$((SECONDS + 120))
+wait_healthy lb
+npx --no-install ts-node --transpile-only tools/bin/check-proxy-overflow.ts "http://127.0.0.1:$PROXY_PORT" \
+  || { status=1; log "the proxy's overflow answers are wrong (above)"; exit 1; }
+log "passed: restarted replica caught up; re-cloned replica streams and replays; the proxy sheds in the API's shape"
 primary_sql '-c "SELECT application_name, state FROM pg_stat_replication ORDER BY 1"'
 exit "$status"
