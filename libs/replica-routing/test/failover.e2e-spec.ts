@@ -11,6 +11,7 @@ import {
   ConsistencyTokens,
   ReplicaRouter,
   ReplicaRoutingModule,
+  formatLsn,
   Topology,
   WriteLostError,
   type ReplicaRoutingModuleOptions,
@@ -102,6 +103,22 @@ describeHa('failover under Patroni (hosts, not roles)', () => {
     const before = await r.write((em) => insertNote(em, 'before the failover'));
     expect(before.position?.tli).toBeGreaterThanOrEqual(1);
     await cluster.waitForStreaming(30_000);
+    // Replication is asynchronous here: the write survives the kill only once a standby has it.
+    await waitUntil(async () => {
+      const replayed = await Promise.all(
+        others.map((n) =>
+          admin(n, (c) =>
+            c.query<{ ok: boolean }>('SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS ok', [
+              formatLsn(before.token!),
+            ]),
+          ).then(
+            (q) => q.rows[0]!.ok,
+            () => false,
+          ),
+        ),
+      );
+      return replayed.every(Boolean);
+    });
 
     await cluster.kill(first);
     const started = Date.now();

@@ -59,6 +59,8 @@ export class LogConsumer {
   readonly readBack = { replica: 0, primary: 0 };
   /** Failures injected so far (CONSUMER_FAIL_RATE). */
   injected = 0;
+  /** The position as this process last committed it; unknown after a failure. */
+  private position: bigint | undefined;
 
   constructor(
     private readonly router: ReplicaRouter,
@@ -121,7 +123,10 @@ export class LogConsumer {
 
   /** Reads what follows the saved position and applies it; returns how many entries it applied. */
   async round(): Promise<number> {
-    const { lastSeq } = await this.state();
+    // The position this process committed last; read again after anything went wrong (another
+    // copy may have moved it: the commit checks it anyway).
+    const lastSeq = this.position ?? (await this.state()).lastSeq;
+    this.position = undefined;
     logMetrics.consumerLastSeq.set({ consumer: this.options.name }, Number(lastSeq));
     const reply = await this.redis.xread(
       'COUNT',
@@ -133,7 +138,10 @@ export class LogConsumer {
       entryId(lastSeq),
     );
     const entries = reply?.[0]?.[1] ?? [];
-    if (entries.length === 0) return 0;
+    if (entries.length === 0) {
+      this.position = lastSeq;
+      return 0;
+    }
     const decoded = entries.map(([id, fields]) => decodeEntry(id, fields));
     let expected = lastSeq + 1n;
     const batch: Decoded[] = [];
@@ -148,7 +156,9 @@ export class LogConsumer {
       expected++;
     }
     await this.verify(batch);
-    return this.apply(lastSeq, batch);
+    const applied = await this.apply(lastSeq, batch);
+    this.position = lastSeq + BigInt(applied);
+    return applied;
   }
 
   /**

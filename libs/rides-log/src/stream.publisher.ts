@@ -38,6 +38,18 @@ export class StreamPublisher {
     return { added, duplicates };
   }
 
+  /** The seq of the stream's first entry; 0 when the stream is empty or gone. */
+  async firstSeq(): Promise<bigint> {
+    const first = await this.redis.xrange(this.key, '-', '+', 'COUNT', 1);
+    const id = first[0]?.[0];
+    return id === undefined ? 0n : BigInt(id.split('-')[0]!);
+  }
+
+  /** Drops the stream, to rebuild it in order (Redis takes no entry below its last id). */
+  async reset(): Promise<void> {
+    await this.redis.del(this.key);
+  }
+
   /** The seq of the stream's last entry; 0 when the stream is empty or gone. */
   async lastSeq(): Promise<bigint> {
     const last = await this.redis.xrevrange(this.key, '+', '-', 'COUNT', 1);

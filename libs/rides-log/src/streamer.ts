@@ -162,12 +162,23 @@ export class Streamer {
    * consumer has passed; updates the backlog gauges.
    */
   private async maintain(store: OutboxStore, publisher: StreamPublisher): Promise<void> {
-    const [inStream, published, slowest] = await Promise.all([
+    const [first, last, published, slowest] = await Promise.all([
+      publisher.firstSeq(),
       publisher.lastSeq(),
       store.lastPublished(),
       store.slowestConsumer(),
     ]);
-    let from = inStream > (slowest ?? 0n) ? inStream : (slowest ?? 0n);
+    const floor = slowest ?? 0n;
+    let from = last > floor ? last : floor;
+    if (last > 0n && first > floor + 1n && floor < published) {
+      // Entries every consumer still needs are gone from the start of the stream (a FLUSHALL, then
+      // new entries): Redis takes no id below its last one, so the stream is rebuilt in order.
+      await publisher.reset();
+      from = floor;
+      this.logger.warn(
+        `the stream lacks seqs ${floor + 1n}..${first - 1n}: rebuilding it from the outbox`,
+      );
+    }
     let republished = 0;
     while (from < published) {
       const events = await store.published(from, published, this.options.batch);
@@ -178,7 +189,7 @@ export class Streamer {
     if (republished > 0) {
       logMetrics.republished.inc(republished);
       this.logger.warn(
-        `the stream ended at seq ${inStream}, the outbox had published up to ${published}: ${republished} entries published again`,
+        `the stream ended at seq ${last}, the outbox had published up to ${published}: ${republished} entries published again`,
       );
     }
     if (slowest !== null) await publisher.trimBelow(slowest + 1n);

@@ -113,7 +113,8 @@ describeWithNodeControl('the unified log', () => {
     await log.client().flushall();
     for (let i = 0; i < 5; i++) await log.ride('6.0');
     await log.converged(['consumer0']);
-    expect((await counter(logMetrics.republished)) - republished).toBeGreaterThan(0);
+    // consumer0 may have read the new entries before the streamer noticed what the stream lost.
+    await waitUntil(async () => (await counter(logMetrics.republished)) > republished);
     // Trimmed below the slowest consumer only: everything past consumer1's position is there.
     const states = await log.states();
     const kept = await log
