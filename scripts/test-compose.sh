@@ -3,7 +3,8 @@
 # project name and ports, so it cannot collide with `npm start`), wait for
 # every service to be healthy, show pg_stat_replication, run the same jest e2e
 # suite as `npm test` against it, restart one replica and re-clone another,
-# query Prometheus for a routing metric with data, check that the API's proxy
+# query Prometheus for a routing metric with data, check that both log consumers
+# equal sum(distance) once the simulator stops, check that the API's proxy
 # answers overflow itself in the API's JSON shape, print the stack's logs on
 # failure, and tear it down with its volumes.
 set -euo pipefail
@@ -60,7 +61,7 @@ trap cleanup EXIT
 dc down -v --remove-orphans >/dev/null 2>&1 || true
 log "build"
 dc build --build-arg NODE_IMAGE="$NODE_IMAGE" migrate
-dc build lb
+dc build lb redis
 log "up"
 # The e2e suite signs up many riders from one address: no rate limits on this test stack.
 export RATE_LIMIT_KEY_RPS=0 RATE_LIMIT_SIGNUP_PER_MIN=0
@@ -68,7 +69,7 @@ dc up -d
 
 log "waiting for every service to be healthy"
 deadline=$((SECONDS + 300))
-services=(primary replica0 replica1 replica2 replica3 replica4 api lb observer simulator prometheus)
+services=(primary replica0 replica1 replica2 replica3 replica4 api lb observer simulator prometheus redis streamer consumer0 consumer1)
 # wait_healthy SERVICE...: until every one is healthy, or fail at the deadline.
 wait_healthy() {
   while :; do
@@ -142,6 +143,18 @@ done
 printf '%s\n' "$reads"
 
 # A restarted replica keeps its volume (no second clone) and catches up from its slot.
+
+log "the unified log: once the simulator stops, both consumers equal sum(distance) and count(*)"
+dc stop simulator >/dev/null
+agree=0
+for _ in $(seq 1 60); do
+  agree=$(primary_sql "-tAc \"SELECT count(*) FROM consumer_states c, (SELECT coalesce(sum(distance), 0) AS total, count(*) AS rides FROM rides) t WHERE c.total_distance = t.total AND c.rides_counted = t.rides\"" | tr -d '[:space:]')
+  [ "$agree" = 2 ] && break
+  sleep 1
+done
+primary_sql '-c "SELECT name, total_distance, rides_counted, last_seq FROM consumer_states ORDER BY name"'
+primary_sql '-c "SELECT sum(distance) AS sum_distance, count(*) AS rides FROM rides"'
+[ "$agree" = 2 ] || { status=1; log "the consumers do not both equal sum(distance) 60 s after the last write"; exit 1; }
 log "restart replica0: keeps its data, catches up"
 dc restart replica0 >/dev/null
 wait_streaming
