@@ -43,7 +43,11 @@ import { createRider, startApi, type RunningApi } from './api.harness';
 
 (e2eEnv().apiUrl ? describe.skip : describe)('load shedding', () => {
   const burst = (url: string, auth: Record<string, string>, n: number) =>
-    Promise.all(Array.from({ length: n }, () => request(url).get('/rides').set(auth)));
+    Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        request(url).get('/rides').set(auth).set('X-Request-Id', `burst-${i}`),
+      ),
+    );
 
   it('beyond API_MAX_IN_FLIGHT with no queue: 503 with Retry-After at once, and the rest served', async () => {
     const api = await startApi({ API_MAX_IN_FLIGHT: '2', API_MAX_QUEUED: '0' });
@@ -56,6 +60,7 @@ import { createRider, startApi, type RunningApi } from './api.harness';
       expect(answers.every((a) => a.status === 200 || a.status === 503)).toBe(true);
       for (const a of shed) {
         expect(a.headers['retry-after']).toBe('1');
+        expect(a.headers['x-request-id']).toMatch(/^burst-\d+$/);
         expect(a.body).toEqual({ error: 'The API is busy; retry in 1 s.' });
       }
       await request(api.url).get('/health/live').expect(200);

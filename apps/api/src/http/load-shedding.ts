@@ -3,6 +3,7 @@ import type { Express } from 'express';
 import type { Server } from 'node:http';
 import { Counter, register } from 'prom-client';
 import { AdmissionGate, type AdmissionLimits } from './admission.gate';
+import { requestIdOf } from './logger.module';
 import { isProbePath } from './probe-paths';
 
 /** The 503 a refused request gets, prebuilt for each Retry-After (seconds) so that a refusal costs microseconds. */
@@ -77,6 +78,8 @@ export function installLoadShedding(app: Express, server: Server, limits: Admiss
         shed.inc();
         if (res.destroyed) return;
         const { headers, body } = busyAnswer(gate.retryAfterSeconds());
+        // Written before the request logger runs: the id is echoed here, as on every answer.
+        res.setHeader('X-Request-Id', requestIdOf(req));
         res.writeHead(503, headers).end(body);
       },
     );

@@ -35,13 +35,18 @@ export function loggingSettings(logging: LogLevel[] | false | LoggingConfig): Lo
  * shed, a node unavailable, with Retry-After) at warn, other 5xx at error:
  * an error line is always something to look at.
  */
+/** The request's id: the client's `X-Request-Id` when it is a sane one, else a new UUID. */
+export function requestIdOf(req: IncomingMessage): string {
+  const sent = req.headers['x-request-id'];
+  return typeof sent === 'string' && REQUEST_ID.test(sent) ? sent : randomUUID();
+}
+
 export function loggerModule(logging: LoggingConfig, quietPaths: RegExp): DynamicModule {
   const options: Params['pinoHttp'] = {
     level: logging.LOG_LEVEL,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     genReqId: (req: IncomingMessage, res: ServerResponse) => {
-      const sent = req.headers['x-request-id'];
-      const id = typeof sent === 'string' && REQUEST_ID.test(sent) ? sent : randomUUID();
+      const id = requestIdOf(req);
       res.setHeader('X-Request-Id', id);
       return id;
     },
