@@ -15,7 +15,7 @@ import { mkdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { LAUNCHER_READY, launcherCommand } from '../src/cluster/launcher.command';
 import { LOCAL_ROLES, type Login } from '../src/credentials';
-import { findRedisServer } from '../src/redis/redis.process';
+import { findRedisServer, redisServerArgs } from '../src/redis/redis.process';
 
 const NAMES = [
   'cluster',
@@ -138,20 +138,11 @@ const APPS: { name: string; project: string; env: NodeJS.ProcessEnv }[] = [
 
 // Redis for the unified log: private port and data directory, append-only file on.
 mkdirSync('.redis', { recursive: true });
-run('redis', findRedisServer(), [
-  '--bind',
-  '127.0.0.1',
-  '--port',
-  String(REDIS_PORT),
-  '--dir',
-  `${process.cwd()}/.redis`,
-  '--appendonly',
-  'yes',
-  '--appendfsync',
-  'everysec',
-  '--save',
-  '',
-]);
+run(
+  'redis',
+  findRedisServer(),
+  redisServerArgs({ dir: `${process.cwd()}/.redis`, port: REDIS_PORT }),
+);
 
 const nest = require.resolve('@nestjs/cli/bin/nest.js');
 const launcher = launcherCommand();

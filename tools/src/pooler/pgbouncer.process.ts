@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection } from 'node:net';
+import { chownSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { unprivilegedUser } from '../cluster/unprivileged-user';
+import { debianBinary, listening } from '../stack/debian-server';
 
 /** One database entry: the alias clients name, and the server it stands for. */
 export interface PooledDatabase {
@@ -23,14 +23,15 @@ export interface PgBouncerSettings {
 
 /** Where Debian's `pgbouncer` package puts the binary (PGBOUNCER_BIN overrides). */
 export function findPgBouncer(): string {
-  const candidates = [process.env.PGBOUNCER_BIN, '/usr/sbin/pgbouncer', '/usr/bin/pgbouncer'];
-  const found = candidates.find((c) => c && existsSync(c));
-  if (!found)
-    throw new Error(
-      'pgbouncer is needed for the pooler suite; not found.\n' +
-        '  Install it (Debian/Ubuntu: apt-get install pgbouncer), or set PGBOUNCER_BIN.',
-    );
-  return found;
+  return debianBinary(
+    {
+      name: 'pgbouncer',
+      package: 'pgbouncer',
+      variable: 'PGBOUNCER_BIN',
+      purpose: 'the pooler suite',
+    },
+    ['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer'],
+  );
 }
 
 /**
@@ -113,15 +114,4 @@ export class PgBouncer {
     ];
     writeFileSync(this.configFile, `${lines.join('\n')}\n`);
   }
-}
-
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, rmSync } from 'node:fs';
-import { createConnection } from 'node:net';
+import { chownSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { unprivilegedUser } from '../cluster/unprivileged-user';
+import { debianBinary, listening } from '../stack/debian-server';
 
 export interface RedisSettings {
   /** Data directory (the append-only file lives here); wiped by `start({ fresh: true })`. */
@@ -13,14 +13,35 @@ export interface RedisSettings {
 
 /** Where Debian's `redis-server` package puts the binary (REDIS_SERVER_BIN overrides). */
 export function findRedisServer(): string {
-  const candidates = [process.env.REDIS_SERVER_BIN, '/usr/bin/redis-server'];
-  const found = candidates.find((c) => c && existsSync(c));
-  if (!found)
-    throw new Error(
-      'redis-server is needed for the unified log; not found.\n' +
-        '  Install it (Debian/Ubuntu: apt-get install redis-server), or set REDIS_SERVER_BIN.',
-    );
-  return found;
+  return debianBinary(
+    {
+      name: 'redis-server',
+      package: 'redis-server',
+      variable: 'REDIS_SERVER_BIN',
+      purpose: 'the unified log',
+    },
+    ['/usr/bin/redis-server'],
+  );
+}
+
+/** redis-server's arguments: 127.0.0.1 only, append-only file on (`appendfsync everysec`), no RDB snapshots. */
+export function redisServerArgs(settings: RedisSettings): string[] {
+  const { dir, port, password } = settings;
+  return [
+    '--bind',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--dir',
+    dir,
+    '--appendonly',
+    'yes',
+    '--appendfsync',
+    'everysec',
+    '--save',
+    '',
+    ...(password ? ['--requirepass', password] : []),
+  ];
 }
 
 /**
@@ -40,28 +61,12 @@ export class RedisServer {
   }
 
   async start(options: { fresh?: boolean } = {}): Promise<void> {
-    const { dir, port, password } = this.settings;
+    const { dir, port } = this.settings;
     if (options.fresh) rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     const owner = process.getuid?.() === 0 ? unprivilegedUser() : undefined;
     if (owner) chownSync(dir, owner.uid, owner.gid);
-    const args = [
-      '--bind',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--dir',
-      dir,
-      '--appendonly',
-      'yes',
-      '--appendfsync',
-      'everysec',
-      '--save',
-      '',
-      '--logfile',
-      join(dir, 'redis.log'),
-      ...(password ? ['--requirepass', password] : []),
-    ];
+    const args = [...redisServerArgs(this.settings), '--logfile', join(dir, 'redis.log')];
     this.child = spawn(findRedisServer(), args, { stdio: 'ignore', ...(owner ?? {}) });
     const deadline = Date.now() + 10_000;
     while (!(await listening(port))) {
@@ -78,15 +83,4 @@ export class RedisServer {
     child.kill(signal);
     await exited;
   }
-}
-
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }

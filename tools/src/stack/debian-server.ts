@@ -1,0 +1,32 @@
+import { existsSync } from 'node:fs';
+import { createConnection } from 'node:net';
+
+/**
+ * The binary of a Debian package the tests or the stack run: `override` (an
+ * environment variable's value) if set, else the first of `paths` that
+ * exists; a clear error naming the package otherwise.
+ */
+export function debianBinary(
+  what: { name: string; package: string; variable: string; purpose: string },
+  paths: readonly string[],
+): string {
+  const found = [process.env[what.variable], ...paths].find((c) => c && existsSync(c));
+  if (!found)
+    throw new Error(
+      `${what.name} is needed for ${what.purpose}; not found.\n` +
+        `  Install it (Debian/Ubuntu: apt-get install ${what.package}), or set ${what.variable}.`,
+    );
+  return found;
+}
+
+/** True once something accepts TCP connections on 127.0.0.1:`port`. */
+export function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
