@@ -40,7 +40,10 @@ export const logMetrics = {
         name: 'rides_log_commit_to_apply_seconds',
         help: "From a ride's commit (its event's occurred_at) to a consumer's commit that counted it",
         labelNames: ['consumer'],
-        buckets: [0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30],
+        buckets: [
+          0.002, 0.005, 0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05, 0.06, 0.075, 0.1, 0.15, 0.2,
+          0.5, 1, 2, 5, 10, 30,
+        ],
       }),
   ),
   readBack: counter(
