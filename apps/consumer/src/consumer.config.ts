@@ -12,6 +12,11 @@ export class ConsumerConfig extends LogConfig {
   @Type(() => Number) @IsInt() @Min(1) @Max(10_000) CONSUMER_BATCH = 500;
   /** How long one XREAD waits for entries, ms. */
   @Type(() => Number) @IsInt() @Min(10) @Max(60_000) CONSUMER_BLOCK_MS = 1000;
+  /**
+   * How long a read-back may wait for a replica to replay the batch's token
+   * before it goes to the primary (the routing library's `replicaWaitMs`).
+   */
+  @Type(() => Number) @IsInt() @Min(0) @Max(5000) CONSUMER_REPLICA_WAIT_MS = 50;
   /** Seconds between the summary lines (total, count, lag). */
   @Type(() => Number) @IsInt() @Min(1) CONSUMER_REPORT_EVERY_S = 10;
   /** Failure injection: the share of batches that fail after computing, before commit. */

@@ -20,7 +20,7 @@ export class ConsumerModule {
         ReplicaRoutingModule.forRoot({
           ...config.routingNodes(),
           tokenSecret: config.TOKEN_SECRET,
-          replicaWaitMs: 50,
+          replicaWaitMs: config.CONSUMER_REPLICA_WAIT_MS,
           applicationName: `rocket-rides-${config.CONSUMER_NAME}`,
         }),
       ],

@@ -7,8 +7,8 @@ import type { BenchContext } from './bench.context';
 import { createUser } from './riders.fixture';
 import { fmt, renderTable } from './table.printer';
 
-/** Rides per second the latency phase aims at (section 8's target load). */
-const TARGET_RATE = 300;
+/** Rides per second the latency phase aims at (section 8's target load; BENCH_LOG_RATE, a multiple of 100). */
+const TARGET_RATE = Number(process.env.BENCH_LOG_RATE ?? 300);
 const DRAIN_RECORDS = 100_000;
 
 export interface UnifiedLogBench {
@@ -40,6 +40,9 @@ export async function unifiedLog(ctx: BenchContext): Promise<UnifiedLogBench> {
   const log = new LogStack(clusterEnv(cluster, cluster.roles.log), base, say, (name) => ({
     LOG_LEVEL: 'warn',
     TOKEN_SECRET: settings.tokenSecret,
+    ...(process.env.CONSUMER_REPLICA_WAIT_MS
+      ? { CONSUMER_REPLICA_WAIT_MS: process.env.CONSUMER_REPLICA_WAIT_MS }
+      : {}),
     ...(ports[name] ? { CONSUMER_PORT: ports[name] } : {}),
   }));
   ctx.cleanup.add('log', () => log.stop());
