@@ -26,6 +26,10 @@ describe('db error classification', () => {
     ['dropped socket', new Error('Connection terminated unexpectedly')],
     ['TCP connect timeout', new Error('Connection terminated due to connection timeout')],
     ['pool closed by a failover', new Error('Cannot use a pool after calling end on the pool')],
+    [
+      'the postmaster died under the backend',
+      wrapped('57P01', 'terminating connection due to unexpected postmaster exit'),
+    ],
   ])('%s is a node failure', (_, error) => {
     expect(isNodeFailure(error)).toBe(true);
     expect(isTransient(error)).toBe(false);

@@ -68,9 +68,16 @@ function messagesOf(error: unknown): string {
   return [e.message, e.driverError instanceof Error ? e.driverError.message : ''].join(' ');
 }
 
+/**
+ * 57P01 also reports the postmaster dying under the backend (a crashed or
+ * killed server): that is the node failing, not one connection dropped.
+ */
+const POSTMASTER_GONE = /unexpected postmaster exit/i;
+
 /** The node is busy or dropped one connection: retry soon or elsewhere, charge nothing. */
 export function isTransient(error: unknown): boolean {
   const code = codeOf(error);
+  if (code === '57P01' && POSTMASTER_GONE.test(messagesOf(error))) return false;
   if (code !== undefined) return TRANSIENT_CODES.has(code);
   const text = messagesOf(error);
   return TRANSIENT_MESSAGES.some((re) => re.test(text));
