@@ -64,4 +64,15 @@ export async function createRider(url: string): Promise<Rider> {
   };
 }
 
+/** POST /rides, then GET of that ride with the write's Consistency-Token: both answers. */
+export async function writeAndReadBack(url: string, rider: Rider, distance: number) {
+  const written = await request(url).post('/rides').set(rider.auth).send({ distance }).expect(201);
+  const read = await request(url)
+    .get(`/rides/${written.body.id as number}`)
+    .set(rider.auth)
+    .set('Consistency-Token', written.headers['consistency-token'] as string)
+    .expect(200);
+  return { written, read };
+}
+
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,6 +1,11 @@
-import request from 'supertest';
 import { e2eEnv, replicaNames, sql } from '../../../test/e2e/cluster.control';
-import { createRider, startApi, startObserver, type RunningApi } from './api.harness';
+import {
+  createRider,
+  startApi,
+  startObserver,
+  writeAndReadBack,
+  type RunningApi,
+} from './api.harness';
 
 /** The `application_name` each app's pools send (apps/api/src/config, apps/observer/src). */
 const APPS = { 'rocket-rides-api': 'api', 'rocket-rides-observer': 'observer' } as const;
@@ -28,16 +33,7 @@ describe('the apps log in as their own roles', () => {
 
   it('the API signs up, writes a ride and reads it back from a replica, as its role', async () => {
     const rider = await createRider(api.url);
-    const written = await request(api.url)
-      .post('/rides')
-      .set(rider.auth)
-      .send({ distance: 4.2 })
-      .expect(201);
-    const read = await request(api.url)
-      .get(`/rides/${written.body.id as number}`)
-      .set(rider.auth)
-      .set('Consistency-Token', written.headers['consistency-token'] as string)
-      .expect(200);
+    const { written, read } = await writeAndReadBack(api.url, rider, 4.2);
     expect(read.body).toMatchObject({ id: written.body.id as number, distance: 4.2 });
   });
 

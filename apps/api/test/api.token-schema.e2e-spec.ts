@@ -1,7 +1,7 @@
 import { ConsistencyTokens, parseLsn } from '@app/replica-routing';
 import request from 'supertest';
 import { canControlNodes as inProcess } from '../../../test/e2e/cluster.control';
-import { createRider, startApi, type RunningApi } from './api.harness';
+import { createRider, startApi, writeAndReadBack, type RunningApi } from './api.harness';
 
 const SECRET = 'e2e-token-schema-secret-0123456789';
 
@@ -41,16 +41,7 @@ function tokenPatterns(doc: Document): string[] {
 /** Tokens a running API hands out: sign-up, a write, a read of it. */
 async function issuedTokens(api: RunningApi): Promise<string[]> {
   const rider = await createRider(api.url);
-  const written = await request(api.url)
-    .post('/rides')
-    .set(rider.auth)
-    .send({ distance: 4 })
-    .expect(201);
-  const read = await request(api.url)
-    .get(`/rides/${written.body.id as number}`)
-    .set(rider.auth)
-    .set('Consistency-Token', written.headers['consistency-token'] as string)
-    .expect(200);
+  const { written, read } = await writeAndReadBack(api.url, rider, 4);
   return [rider.token, written.headers['consistency-token'], read.headers['consistency-token']].map(
     String,
   );
