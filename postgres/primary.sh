@@ -26,6 +26,8 @@ max_replication_slots = 20
 wal_keep_size = '256MB'
 hot_standby = on
 hot_standby_feedback = on
+# The unified log stamps each event with its transaction's commit time.
+track_commit_timestamp = on
 log_min_messages = warning
 log_checkpoints = off
 CONF

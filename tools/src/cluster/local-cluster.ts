@@ -283,6 +283,8 @@ export class LocalCluster {
         'max_replication_slots = 40',
         'hot_standby = on',
         'hot_standby_feedback = on',
+        // The unified log stamps each event with its transaction's commit time (docs/design.md).
+        'track_commit_timestamp = on',
         'max_connections = 200',
         'shared_buffers = 64MB',
         `fsync = ${this.settings.fsync ? 'on' : 'off'}`,

@@ -51,6 +51,8 @@ export function patroniConfig(
             wal_log_hints: 'on',
             hot_standby: 'on',
             hot_standby_feedback: 'on',
+            // The unified log stamps each event with its transaction's commit time.
+            track_commit_timestamp: 'on',
             max_connections: 200,
             max_wal_senders: 10,
             max_replication_slots: 10,
