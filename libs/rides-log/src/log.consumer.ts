@@ -195,13 +195,23 @@ export class LogConsumer {
     const last = from + BigInt(batch.length);
     const name = this.options.name;
     await this.router.write(async (em) => {
-      const [row] = await em.query<{ last: string }[]>(
-        'SELECT last_seq::text AS last FROM consumer_states WHERE name = $1 FOR UPDATE',
-        [name],
+      // Counts the batch only from the position it was read at: the UPDATE takes the row's lock
+      // (a second copy of this consumer waits for it) and then sees the position as committed.
+      // Decimal text summed as numeric: exact, whatever the order.
+      // A SELECT around the UPDATE: TypeORM answers an UPDATE with [rows, count], a SELECT with rows.
+      const [counted] = await em.query<{ n: number }[]>(
+        `WITH counted AS (
+           UPDATE consumer_states
+              SET total_distance = total_distance + (SELECT coalesce(sum(d::numeric), 0) FROM unnest($2::text[]) d),
+                  rides_counted = rides_counted + $3, last_seq = $4, updated_at = now()
+            WHERE name = $1 AND last_seq = $5
+            RETURNING 1)
+         SELECT count(*)::int AS n FROM counted`,
+        [name, rides.map((r) => r.ride.distance), rides.length, last.toString(), from.toString()],
       );
-      if (row?.last !== from.toString())
+      if (counted?.n !== 1)
         throw new Error(
-          `position moved from ${from} to ${row?.last} under this batch (another copy of ${name}?)`,
+          `the position is no longer ${from} under this batch (another copy of ${name} moved it?)`,
         );
       for (const d of dead)
         await em.query(
@@ -209,14 +219,6 @@ export class LogConsumer {
           [name, d.seq.toString(), d.reason, JSON.stringify(d.fields)],
         );
       maybeFail(this.options.failRate, `before committing seqs ${from + 1n}..${last}`);
-      // Decimal text summed as numeric: exact, whatever the order.
-      await em.query(
-        `UPDATE consumer_states
-            SET total_distance = total_distance + (SELECT coalesce(sum(d::numeric), 0) FROM unnest($2::text[]) d),
-                rides_counted = rides_counted + $3, last_seq = $4, updated_at = now()
-          WHERE name = $1`,
-        [name, rides.map((r) => r.ride.distance), rides.length, last.toString()],
-      );
     });
     const now = Date.now();
     for (const r of rides)

@@ -6,8 +6,23 @@ export interface SqlSession {
 }
 
 /** The primary's insert position and timeline: at or after every commit visible now. */
-const POSITION_SQL =
-  "SELECT pg_current_wal_insert_lsn()::text AS lsn, ('x' || substr(pg_walfile_name(pg_current_wal_insert_lsn()), 1, 8))::bit(32)::int AS tli";
+const POSITION_COLUMNS =
+  "pg_current_wal_insert_lsn()::text AS lsn, ('x' || substr(pg_walfile_name(pg_current_wal_insert_lsn()), 1, 8))::bit(32)::int AS tli";
+
+interface ClaimRow {
+  last: string;
+  ids: string[];
+  lsn: string;
+  tli: number;
+}
+
+/**
+ * An event's time, when it is sequenced: its transaction's commit time
+ * (`o.xmin` is the staging transaction: a row lock leaves it) where the
+ * server tracks commit timestamps, else the staging insert's clock time.
+ */
+const COMMITTED_AT =
+  "CASE WHEN current_setting('track_commit_timestamp')::bool THEN coalesce(pg_xact_commit_timestamp(o.xmin), o.occurred_at) ELSE o.occurred_at END";
 
 // Ordered by the table's seq (a bigint), not this list's text alias of it.
 const ENVELOPE_COLUMNS =
@@ -44,39 +59,41 @@ export class OutboxStore {
   /**
    * Gives the next seqs, in staging order, to up to `limit` committed events
    * that have none, in one transaction, with the token `sign` makes of the
-   * primary's position now: their commits are visible, so it covers them. A
-   * row still uncommitted is not seen and gets a later seq once it commits.
-   * Returns how many were sequenced.
+   * primary's position: read in the statement that found the events, whose
+   * snapshot holds their commits, so it covers them. A row still uncommitted
+   * is not seen and gets a later seq once it commits. Three round trips.
+   * Returns the events sequenced, in seq order.
    */
   async claim(
     limit: number,
     sign: (position: { lsn: string; tli: number }) => string,
-  ): Promise<number> {
-    await this.db.query('BEGIN');
+  ): Promise<LogEnvelope[]> {
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new Error(`bad batch size ${limit}`);
     try {
-      const { rows: seqRows } = await this.db.query<{ last: string }>(
-        'SELECT last_seq::text AS last FROM log_sequence FOR UPDATE',
-      );
-      const { rows } = await this.db.query<{ id: string }>(
-        'SELECT id::text AS id FROM log_outbox WHERE seq IS NULL ORDER BY id LIMIT $1 FOR UPDATE',
-        [limit],
-      );
-      if (rows.length === 0) {
+      // BEGIN rides along (a simple query of two statements): the locks last until COMMIT.
+      const results = (await this.db.query(
+        `BEGIN;
+         WITH s AS (SELECT last_seq FROM log_sequence FOR UPDATE),
+              c AS (SELECT id FROM log_outbox WHERE seq IS NULL ORDER BY id LIMIT ${limit} FOR UPDATE)
+         SELECT (SELECT last_seq::text FROM s) AS last, ARRAY(SELECT id::text FROM c ORDER BY id) AS ids,
+                ${POSITION_COLUMNS}`,
+      )) as unknown as { rows: ClaimRow[] }[];
+      const found = results[1]!.rows[0]!;
+      if (found.ids.length === 0) {
         await this.db.query('COMMIT');
-        return 0;
+        return [];
       }
-      const { rows: at } = await this.db.query<{ lsn: string; tli: number }>(POSITION_SQL);
-      const base = BigInt(seqRows[0]!.last);
-      await this.db.query(
-        `UPDATE log_outbox o SET seq = $1::bigint + n.ord, token = $2
-           FROM unnest($3::bigint[]) WITH ORDINALITY AS n(id, ord) WHERE o.id = n.id`,
-        [base.toString(), sign(at[0]!), rows.map((r) => r.id)],
+      const { rows } = await this.db.query<EnvelopeRow>(
+        `WITH o AS (
+           UPDATE log_outbox o SET seq = $1::bigint + n.ord, token = $2, occurred_at = ${COMMITTED_AT}
+             FROM unnest($3::bigint[]) WITH ORDINALITY AS n(id, ord) WHERE o.id = n.id
+           RETURNING o.*),
+         q AS (UPDATE log_sequence SET last_seq = $1::bigint + $4)
+         SELECT ${ENVELOPE_COLUMNS} FROM o ORDER BY o.seq`,
+        [found.last, sign({ lsn: found.lsn, tli: found.tli }), found.ids, found.ids.length],
       );
-      await this.db.query('UPDATE log_sequence SET last_seq = $1', [
-        (base + BigInt(rows.length)).toString(),
-      ]);
       await this.db.query('COMMIT');
-      return rows.length;
+      return rows.map(toEnvelope);
     } catch (error) {
       await this.db.query('ROLLBACK').catch(() => undefined);
       throw error;

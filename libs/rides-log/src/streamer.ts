@@ -3,6 +3,7 @@ import type Redis from 'ioredis';
 import type { Client } from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InjectedFailure, maybeFail } from './failure.injection';
+import type { LogEnvelope } from './log.envelope';
 import { logMetrics } from './log.metrics';
 import { QuietWarner } from './quiet.warner';
 import { OUTBOX_CHANNEL } from './outbox.stager';
@@ -115,6 +116,7 @@ export class Streamer {
     session.on('notification', () => this.poke());
     await session.query(`LISTEN ${OUTBOX_CHANNEL}`);
     this.repairNeeded = true;
+    this.allPublished = false;
     let maintainedAt = 0;
     while (!signal.aborted) {
       if (this.repairNeeded || Date.now() - maintainedAt >= this.options.maintenanceMs) {
@@ -124,24 +126,42 @@ export class Streamer {
       }
       this.woken = false;
       const claimed = await Promise.race([store.claim(this.options.batch, this.sign), lost]);
-      const pending = await Promise.race([this.publishPending(store, publisher), lost]).catch(
-        (error: unknown) => {
-          // As if the process had died there: the next round sends the same batch again.
-          if (!(error instanceof InjectedFailure)) throw error;
-          this.injected++;
-          this.logger.debug(error.message);
-          return this.options.batch;
-        },
-      );
+      // Nothing older waits to be published: the batch just sequenced is all there is to send.
+      const known: LogEnvelope[] | undefined = this.allPublished ? claimed : undefined;
+      this.allPublished = false;
+      const pending: number = await Promise.race([
+        this.publishPending(store, publisher, known),
+        lost,
+      ]).catch((error: unknown) => {
+        // As if the process had died there: the next round sends the same batch again.
+        if (!(error instanceof InjectedFailure)) throw error;
+        this.injected++;
+        this.logger.debug(error.message);
+        return this.options.batch;
+      });
+      this.allPublished = pending < this.options.batch;
       this.lastRoundAt = Date.now();
-      if (claimed < this.options.batch && pending < this.options.batch)
+      if (claimed.length < this.options.batch && pending < this.options.batch)
         await this.idle(signal, lost);
     }
   }
 
-  /** Publishes sequenced events in order and marks them; returns how many there were. */
-  private async publishPending(store: OutboxStore, publisher: StreamPublisher): Promise<number> {
-    const events = await store.unpublished(this.options.batch);
+  /**
+   * Whether, after the last round, every sequenced event was published and
+   * marked (this session is the only one that sequences and marks).
+   */
+  private allPublished = false;
+
+  /**
+   * Publishes sequenced events in order and marks them; returns how many
+   * there were. `known`: the unpublished events, when the caller knows them all.
+   */
+  private async publishPending(
+    store: OutboxStore,
+    publisher: StreamPublisher,
+    known?: LogEnvelope[],
+  ): Promise<number> {
+    const events = known ?? (await store.unpublished(this.options.batch));
     if (events.length === 0) return 0;
     const { added, duplicates } = await publisher.publish(events);
     logMetrics.published.inc(added);

@@ -60,15 +60,18 @@ describeWithNodeControl('the unified log', () => {
     await waitUntil(
       async () => (await log.states()).consumer1?.last === (await log.truth()).lastSeq,
     );
+    const [clock] = (await held.query<{ at: Date }>('SELECT clock_timestamp() AS at')).rows;
     await held.query('COMMIT'); // the low id commits now: it gets the next seq
     await held.end();
     await log.converged(['consumer0', 'consumer1']);
-    const [row] = await sql<{ seq: string; max: string }>(
+    const [row] = await sql<{ seq: string; max: string; occurred: Date }>(
       'primary',
-      "SELECT seq::text, (SELECT max(seq)::text FROM log_outbox) AS max FROM log_outbox WHERE (payload->>'ride_id')::bigint = $1",
+      "SELECT seq::text, (SELECT max(seq)::text FROM log_outbox) AS max, occurred_at AS occurred FROM log_outbox WHERE (payload->>'ride_id')::bigint = $1",
       [late!.id],
     );
     expect(row!.seq).toBe(row!.max);
+    // Its time is its transaction's commit (what commit-to-apply latency starts from), not its INSERT.
+    expect(row!.occurred.getTime()).toBeGreaterThanOrEqual(clock!.at.getTime());
     const truth = await log.truth();
     expect((await log.states()).consumer0).toEqual({
       total: truth.total,

@@ -17,6 +17,8 @@ export interface UnifiedLogBench {
   rides: number;
   /** Commit-to-apply latency per consumer, from its histogram (bucket-interpolated), ms. */
   apply: Record<string, { p50Ms: number; p99Ms: number }>;
+  /** The first leg of it: from a ride's commit to its event's publication in Redis (the outbox's times), ms. */
+  published: { p50Ms: number; p99Ms: number };
   /** A backlog of DRAIN_RECORDS staged events: from the first seq to both consumers at the last. */
   drain: { records: number; seconds: number; perSec: number };
 }
@@ -81,6 +83,12 @@ export async function unifiedLog(ctx: BenchContext): Promise<UnifiedLogBench> {
     await Promise.all(inFlight);
     const rate = created / ((performance.now() - started) / 1000);
     await converged(primary, 60_000);
+    const [leg] = await primary<{ p50: number; p99: number }>(
+      `SELECT 1000 * extract(epoch FROM percentile_cont(0.5) WITHIN GROUP (ORDER BY published_at - occurred_at))::float8 AS p50,
+              1000 * extract(epoch FROM percentile_cont(0.99) WITHIN GROUP (ORDER BY published_at - occurred_at))::float8 AS p99
+         FROM log_outbox`,
+    );
+    const published = { p50Ms: leg!.p50, p99Ms: leg!.p99 };
     const apply: UnifiedLogBench['apply'] = {};
     for (const [name, port] of Object.entries(ports))
       apply[name] = percentiles(await metricsOf(Number(port)), name);
@@ -109,6 +117,7 @@ export async function unifiedLog(ctx: BenchContext): Promise<UnifiedLogBench> {
       rate,
       rides: created,
       apply,
+      published,
       drain: { records: DRAIN_RECORDS, seconds, perSec: DRAIN_RECORDS / seconds },
     };
     print(result, settings.seconds);
@@ -205,6 +214,12 @@ function print(r: UnifiedLogBench, seconds: number): void {
           fmt.num(r.apply.consumer0!.p99Ms),
           fmt.num(r.apply.consumer1!.p99Ms),
           '<= 100',
+        ],
+        [
+          'of which commit to marked published (after XADD), p50 / p99 ms',
+          `${fmt.num(r.published.p50Ms)} / ${fmt.num(r.published.p99Ms)}`,
+          '',
+          '',
         ],
         ['backlog drain, records/s (both consumers)', fmt.int(r.drain.perSec), '', '>= 5,000'],
       ],
