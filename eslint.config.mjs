@@ -5,8 +5,28 @@ import tseslint from 'typescript-eslint';
 // libs/replica-routing is published on its own (@rocket-rides/replica-routing): its sources may
 // import packages and each other, never a monorepo alias or a path that leaves libs/replica-routing/src.
 const LIB = 'libs/replica-routing/src';
-const libImports = (files, depth) => ({
+// Its core imports no framework and no ORM: adapters and glue live in these folders (docs/api.md).
+const GLUE = ['nest', 'observer', 'typeorm', 'kysely', 'drizzle', 'prisma', 'pg', 'express'];
+const FRAMEWORKS = {
+  group: [
+    '@nestjs/*',
+    'typeorm',
+    'typeorm/*',
+    'kysely',
+    'drizzle-orm',
+    'drizzle-orm/*',
+    '@prisma/*',
+    'express',
+    'rxjs',
+  ],
+  message:
+    'the routing core imports no framework or ORM: put this in an adapter folder (' +
+    GLUE.join(', ') +
+    ').',
+};
+const libImports = (files, depth, core) => ({
   files,
+  ...(core ? { ignores: [...GLUE.map((g) => `${LIB}/${g}/**`), '**/*.spec.ts'] } : {}),
   rules: {
     'no-restricted-imports': [
       'error',
@@ -21,6 +41,7 @@ const libImports = (files, depth) => ({
             regex: depth === null ? '^(\\.\\./){5,}' : `^(\\.\\./){${depth}}\\.\\.(/|$)`,
             message: `only ${LIB} is published (as dist/); this path leaves it.`,
           },
+          ...(core ? [FRAMEWORKS] : []),
         ],
       },
     ],
@@ -63,6 +84,9 @@ export default tseslint.config(
       '@typescript-eslint/unbound-method': 'off',
     },
   },
-  libImports([`${LIB}/**/*.ts`], null),
-  ...[0, 1, 2, 3, 4].map((depth) => libImports([`${LIB}/${'*/'.repeat(depth)}*.ts`], depth)),
+  libImports([`${LIB}/**/*.ts`], null, false),
+  ...[0, 1, 2, 3, 4].flatMap((depth) => [
+    libImports([`${LIB}/${'*/'.repeat(depth)}*.ts`], depth, false),
+    libImports([`${LIB}/${'*/'.repeat(depth)}*.ts`], depth, true),
+  ]),
 );

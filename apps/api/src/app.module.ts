@@ -1,17 +1,7 @@
-import {
-  Module,
-  ValidationPipe,
-  type DynamicModule,
-  type MiddlewareConsumer,
-  type NestModule,
-} from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { Module, ValidationPipe, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
-import {
-  ConsistencyInterceptor,
-  ConsistencyMiddleware,
-  ReplicaRoutingModule,
-} from '@app/replica-routing';
+import { ReplicaRoutingModule } from '@app/replica-routing/nest';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { ApiConfig } from './config/api.config';
 import { routingOptions } from './config/routing-options.factory';
@@ -22,7 +12,6 @@ import { KeysController } from './keys/keys.controller';
 import { KeysService } from './keys/keys.service';
 import { RoutingReadinessIndicator } from './health/routing-readiness.indicator';
 import { loggerModule } from './http/logger.module';
-import { probeRoutePatterns } from './http/probe-paths';
 import type { LoggingConfig } from '@app/config';
 import { MetricsModule } from './metrics/metrics.module';
 import { HttpErrorFilter } from './http/http-error.filter';
@@ -35,7 +24,7 @@ import { UsersController } from './users/users.controller';
 import { UsersService } from './users/users.service';
 
 @Module({})
-export class AppModule implements NestModule {
+export class AppModule {
   static forRoot(config: ApiConfig, logging: LoggingConfig): DynamicModule {
     return {
       module: AppModule,
@@ -67,7 +56,6 @@ export class AppModule implements NestModule {
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         // After authentication: limits per API key need to know the key.
         { provide: APP_GUARD, useClass: RateLimitGuard },
-        { provide: APP_INTERCEPTOR, useClass: ConsistencyInterceptor },
         {
           provide: APP_PIPE,
           useValue: new ValidationPipe({
@@ -78,13 +66,5 @@ export class AppModule implements NestModule {
         },
       ],
     };
-  }
-
-  configure(consumer: MiddlewareConsumer): void {
-    // Probes and scrapes read no rides: no routing scope, and no token of theirs is ever checked.
-    consumer
-      .apply(ConsistencyMiddleware)
-      .exclude(...probeRoutePatterns())
-      .forRoutes('*path');
   }
 }

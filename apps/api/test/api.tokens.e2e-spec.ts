@@ -1,5 +1,6 @@
 import type { InProcessApi } from '@app/dev-tools';
-import { ConsistencyTokens, NodeRegistry, PRIMARY_NODE, parseLsn } from '@app/replica-routing';
+import { ConsistencyTokens, PRIMARY_NODE, parseLsn } from '@app/replica-routing';
+import { NodeRegistry } from '@app/replica-routing/node-registry.service';
 import request from 'supertest';
 import { canControlNodes, waitForReplicasToCatchUp } from '../../../test/e2e/cluster.control';
 import { e2eEnv } from '../../../test/e2e/e2e.env';

@@ -1,9 +1,10 @@
 import { Module, type DynamicModule, type LogLevel } from '@nestjs/common';
-import { ReplicaRoutingModule } from '@app/replica-routing';
+import { ReplicaRoutingModule } from '@app/replica-routing/nest';
 import { logProcessImports } from '@app/rides-log';
 import { ConsumerHealthController } from './consumer-health.controller';
 import { ConsumerConfig } from './consumer.config';
 import { ConsumerService } from './consumer.service';
+import { typeormAdapter } from '@app/replica-routing/typeorm';
 
 /**
  * A consumer of the unified log (libs/rides-log): the total distance of
@@ -18,6 +19,7 @@ export class ConsumerModule {
       imports: [
         ...logProcessImports(config, logger),
         ReplicaRoutingModule.forRoot({
+          adapter: typeormAdapter(),
           ...config.routingNodes(),
           tokenSecret: config.TOKEN_SECRET,
           replicaWaitMs: config.CONSUMER_REPLICA_WAIT_MS,

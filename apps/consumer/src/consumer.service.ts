@@ -1,3 +1,4 @@
+import type { EntityManager } from 'typeorm';
 import {
   Inject,
   Injectable,
@@ -25,7 +26,7 @@ export class ConsumerService implements OnApplicationBootstrap, BeforeApplicatio
 
   constructor(
     @Inject(ConsumerConfig) private readonly config: ConsumerConfig,
-    router: ReplicaRouter,
+    router: ReplicaRouter<EntityManager>,
   ) {
     this.logger = new Logger(config.CONSUMER_NAME);
     this.redis = logRedis(config.REDIS_URL, (m) => this.logger.warn(m));

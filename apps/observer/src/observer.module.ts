@@ -1,7 +1,7 @@
 import { Module, type DynamicModule, type LogLevel } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
-import { ReplicaObserverModule } from '@app/replica-routing';
+import { ReplicaObserverModule } from '@app/replica-routing/nest';
 import { ObserverHealthController } from './observer-health.controller';
 import { ObserverConfig } from './observer.config';
 import { collectDefaultMetricsOnce, pinoLevel, processLogger } from '@app/config';

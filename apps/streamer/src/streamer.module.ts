@@ -1,9 +1,10 @@
 import { Module, type DynamicModule, type LogLevel } from '@nestjs/common';
-import { ReplicaRoutingModule } from '@app/replica-routing';
+import { ReplicaRoutingModule } from '@app/replica-routing/nest';
 import { logProcessImports } from '@app/rides-log';
 import { StreamerHealthController } from './streamer-health.controller';
 import { StreamerConfig } from './streamer.config';
 import { StreamerService } from './streamer.service';
+import { typeormAdapter } from '@app/replica-routing/typeorm';
 
 /**
  * The streamer app: moves committed outbox events into the Redis stream
@@ -19,6 +20,7 @@ export class StreamerModule {
       imports: [
         ...logProcessImports(config, logger),
         ReplicaRoutingModule.forRoot({
+          adapter: typeormAdapter(),
           ...config.routingNodes(),
           tokenSecret: config.TOKEN_SECRET,
           statusRefreshMs: 0,

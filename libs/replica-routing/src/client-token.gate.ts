@@ -1,18 +1,16 @@
-import { Injectable } from '@nestjs/common';
-import { ConsistencyTokens } from './consistency-tokens.service';
+import { type ConsistencyTokens } from './consistency-tokens.service';
 import { InvalidConsistencyTokenError } from './exceptions/invalid-consistency-token.exception';
 import { formatLsn, type Lsn } from './lsn.util';
 import { routingMetrics } from './metrics/routing.metrics';
 import { attempt } from './node-attempt';
-import { NodeExecutor } from './node-executor.service';
-import { NodeState } from './node-state.service';
+import { type NodeExecutor } from './node-executor.service';
+import { type NodeState } from './node-state.service';
 import { PRIMARY_NODE } from './replica-routing.constants';
 import type { Position } from './topology/timeline-history';
-import { TopologyDiscovery } from './topology/topology-discovery.service';
-import { Topology } from './topology/topology.service';
+import { type TopologyDiscovery } from './topology/topology-discovery.service';
+import { type Topology } from './topology/topology.service';
 
 /** Decides whether a token a client sent may seed its requests' scope. */
-@Injectable()
 export class ClientTokenGate {
   private primaryPositionCheck: Promise<Lsn | null> | undefined;
 

@@ -1,9 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
 import { InvalidConsistencyTokenError } from './exceptions/invalid-consistency-token.exception';
 import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
 import { formatLsn, parseLsn, type Lsn } from './lsn.util';
-import { CONSISTENCY_TOKEN_PATTERN, RESOLVED_OPTIONS } from './replica-routing.constants';
+import { CONSISTENCY_TOKEN_PATTERN } from './replica-routing.constants';
 import { asPosition, type PositionLike } from './routing-context.service';
 import type { Position } from './topology/timeline-history';
 
@@ -28,11 +27,10 @@ const MAX_TOKEN_LENGTH = 10 + 1 + 17 + 1 + SIGNATURE_LENGTH;
  * without a timeline, still parse; their timeline is unknown and they are
  * taken as positions on the current one.
  */
-@Injectable()
 export class ConsistencyTokens {
   private readonly secret: string | undefined;
 
-  constructor(@Inject(RESOLVED_OPTIONS) options: ResolvedReplicaRoutingOptions) {
+  constructor(options: ResolvedReplicaRoutingOptions) {
     this.secret = options.tokenSecret || undefined;
   }
 

@@ -1,15 +1,5 @@
-import {
-  QueryFailedError,
-  QueryRunnerAlreadyReleasedError,
-  QueryRunnerProviderAlreadyReleasedError,
-  type QueryRunner,
-} from 'typeorm';
-import {
-  explainReleasedRunner,
-  isNodeFailure,
-  isRetryableElsewhere,
-  isTransient,
-} from './db-errors.util';
+import { QueryFailedError } from 'typeorm';
+import { isNodeFailure, isRetryableElsewhere, isTransient } from './db-errors.util';
 
 const pgError = (code: string, message = 'x') => Object.assign(new Error(message), { code });
 const wrapped = (code: string, message = 'x') =>
@@ -65,34 +55,5 @@ describe('db error classification', () => {
   ])('%s is the caller’s problem: neither', (_, error) => {
     expect(isNodeFailure(error)).toBe(false);
     expect(isRetryableElsewhere(error)).toBe(false);
-  });
-
-  describe('a released query runner', () => {
-    const runner = (isReleased: boolean) => ({ isReleased }) as QueryRunner;
-
-    it('is a lost connection when the runner in hand was released under the work', () => {
-      const error = explainReleasedRunner(new QueryRunnerAlreadyReleasedError(), runner(true));
-      expect(isNodeFailure(error)).toBe(true);
-      expect((error as Error).cause).toBeInstanceOf(QueryRunnerAlreadyReleasedError);
-    });
-
-    it('is a lost connection too when the work’s EntityManager finds its runner released', () => {
-      const error = explainReleasedRunner(
-        new QueryRunnerProviderAlreadyReleasedError(),
-        runner(true),
-      );
-      expect(isNodeFailure(error)).toBe(true);
-    });
-
-    it('is the caller’s own bug when the runner in hand is still live', () => {
-      const original = new QueryRunnerAlreadyReleasedError();
-      expect(explainReleasedRunner(original, runner(false))).toBe(original);
-      expect(isNodeFailure(original)).toBe(false);
-    });
-
-    it('leaves other errors alone', () => {
-      const original = wrapped('23505');
-      expect(explainReleasedRunner(original, runner(true))).toBe(original);
-    });
   });
 });

@@ -1,9 +1,3 @@
-import {
-  QueryRunnerAlreadyReleasedError,
-  QueryRunnerProviderAlreadyReleasedError,
-  type QueryRunner,
-} from 'typeorm';
-
 /** SQLSTATEs and socket errors meaning "this node cannot serve now", not "this query is wrong". */
 const NODE_FAILURE_CODES = new Set([
   '57P02', // crash_shutdown
@@ -107,25 +101,4 @@ export function describeError(error: unknown): string {
   const code = codeOf(error);
   const message = error instanceof Error ? error.message : String(error);
   return code ? `${code} ${message}` : message;
-}
-
-/**
- * TypeORM releases a query runner by itself when its connection emits an
- * error (the node died under it), and the next query on it then throws
- * QueryRunnerAlreadyReleasedError (or, through its EntityManager,
- * QueryRunnerProviderAlreadyReleasedError), which says nothing about the
- * node. Seen while the primary was killed between a transaction's statements
- * and its COMMIT. This turns it into what it is: a lost connection (SQLSTATE 08006),
- * so that the node is charged and the work goes elsewhere or fails as
- * unavailable. Only when `runner` is the one that was released: a caller using
- * a manager from an earlier, finished scope gets its own error back.
- */
-export function explainReleasedRunner(error: unknown, runner: QueryRunner | undefined): unknown {
-  const released =
-    error instanceof QueryRunnerAlreadyReleasedError ||
-    error instanceof QueryRunnerProviderAlreadyReleasedError;
-  if (!released || !runner?.isReleased) return error;
-  return Object.assign(new Error('connection to the node was lost mid-work', { cause: error }), {
-    code: '08006',
-  });
 }

@@ -1,23 +1,13 @@
-export { ReplicaRoutingModule } from './replica-routing.module';
+// The core: no Nest, no ORM. Adapters and glue live in their subpaths
+// (`/typeorm`, `/kysely`, `/drizzle`, `/pg`, `/nest`, `/express`); docs/api.md lists them all.
+export { createReplicaRouting, type ReplicaRouting } from './replica-routing';
+export type { RoutingAdapter, BindContext } from './routing.adapter';
 export { ReplicaRouter } from './replica-router.service';
 export { ConsistencyTokens, type ParsedToken } from './consistency-tokens.service';
-export { RoutingContext, RoutingScope } from './routing-context.service';
-export { NodeRegistry } from './node-registry.service';
-export type { QueryCount } from './query-counter.logger';
 export { ReplicaStatusView, type NodeStatus, type Readiness } from './replica-status.view';
+export type { QueryCount } from './query-count';
+export { setRoutingLogger, type RoutingLogger, type RoutingLoggerFactory } from './logger';
 export { routingMetrics, type ReadOutcome, type WriteOutcome } from './metrics/routing.metrics';
-export { ReplicaObserverModule } from './observer/replica-observer.module';
-export { ReplicaObserver } from './observer/replica-observer.service';
-export { ConsistencyMiddleware } from './http/consistency.middleware';
-export { ConsistencyInterceptor } from './http/consistency.interceptor';
-export { UsePrimary } from './decorators/use-primary.decorator';
-export {
-  AddReplicaStatusLagSeconds1732000000010,
-  CreateReplicaStatuses1732000000000,
-  replicaStatusesLagSecondsMigration,
-  replicaStatusesMigration,
-  replicaStatusesMigrations,
-} from './migrations/create-replica-statuses.migration';
 export { ReplicaRoutingError } from './exceptions/replica-routing.exception';
 export {
   InvalidConsistencyTokenError,
@@ -28,7 +18,6 @@ export { NoNodeAvailableError } from './exceptions/no-node-available.exception';
 export { NodeOverloadedError } from './exceptions/node-overloaded.exception';
 export { NoTransactionError } from './exceptions/no-transaction.exception';
 export { WriteLostError, type WriteLostReason } from './exceptions/write-lost.exception';
-export { Topology } from './topology/topology.service';
 export { findPrimary } from './topology/host-probe';
 export type { Position } from './topology/timeline-history';
 export { parseLsn, formatLsn, maxLsn, toLsn, type Lsn } from './lsn.util';
@@ -39,7 +28,7 @@ export {
   SERVED_BY_HEADER,
 } from './replica-routing.constants';
 export type {
-  ReplicaRoutingModuleOptions,
+  ReplicaRoutingOptions,
   ReplicaNodeOptions,
   NodeConnectionOptions,
   TokenlessReadPolicy,

@@ -1,4 +1,3 @@
-import type { DataSource } from 'typeorm';
 import { NodeExecutor } from './node-executor.service';
 import type { NodeRegistry } from './node-registry.service';
 import { resolveOptions } from './replica-routing.options';
@@ -7,36 +6,37 @@ describe('NodeExecutor', () => {
   const options = resolveOptions({ primary: { url: 'postgres://p' } });
 
   /**
-   * A registry whose one runner's release can be watched; its connection is a
+   * A registry whose pool lends one connection whose release can be watched: a
    * proven primary's, whose session reports `status` (node-postgres' last ReadyForQuery).
    */
-  function executorWith(status = { now: 'I' }) {
+  function connectionWith(status = { now: 'I' }) {
     const released: unknown[] = [];
     const connection = {
       query: jest.fn(() => Promise.resolve({ rows: [{ standby: false }] })),
       readyForQuery: true,
       getTransactionStatus: () => status.now,
-    };
-    const runner = {
-      data: {},
-      manager: {},
-      isReleased: false,
-      databaseConnection: connection,
-      connect: () => Promise.resolve(),
-      query: () => Promise.resolve([{ standby: false }]),
-      releasePostgresConnection: jest.fn((err?: unknown) => {
-        if (!runner.isReleased) released.push(err);
-        runner.isReleased = true;
-        return Promise.resolve();
+      on: () => undefined,
+      release: jest.fn((err?: unknown) => {
+        released.push(err);
       }),
-      release: () => runner.releasePostgresConnection(),
     };
+    return { connection, released };
+  }
+
+  const adapter = { bind: () => ({}) };
+
+  function executorOn(lent: { connection: unknown }[]) {
     const registry = {
       admit: () => () => undefined,
-      get: () => Promise.resolve({ createQueryRunner: () => runner } as unknown as DataSource),
+      get: () => Promise.resolve({ connect: () => Promise.resolve(lent.shift()!.connection) }),
       queryCount: () => ({ total: 0, routed: 0, roundTrips: 0 }),
     } as unknown as NodeRegistry;
-    return { executor: new NodeExecutor(options, registry), released, runner };
+    return new NodeExecutor(options, registry, adapter);
+  }
+
+  function executorWith(status = { now: 'I' }) {
+    const lent = connectionWith(status);
+    return { executor: executorOn([lent]), released: lent.released };
   }
 
   it('hands back as broken a connection that timed out or was lost under the work', async () => {
@@ -71,23 +71,32 @@ describe('NodeExecutor', () => {
   });
 
   it('takes another connection when the pool lends one that is not idle', async () => {
-    // Each checkout lends a new runner; the first one's session is inside a transaction.
-    const lent = [executorWith({ now: 'T' }), executorWith({ now: 'I' })];
-    const registry = {
-      admit: () => () => undefined,
-      get: () =>
-        Promise.resolve({
-          createQueryRunner: () => lent.shift()!.runner,
-        } as unknown as DataSource),
-      queryCount: () => ({ total: 0, routed: 0, roundTrips: 0 }),
-    } as unknown as NodeRegistry;
-    const [dirty, clean] = lent;
-    const read = new NodeExecutor(options, registry).readOnPrimary(
-      () => Promise.resolve('r'),
-      false,
-    );
+    // The first connection lent is inside a transaction.
+    const dirty = connectionWith({ now: 'T' });
+    const clean = connectionWith({ now: 'I' });
+    const read = executorOn([dirty, clean]).readOnPrimary(() => Promise.resolve('r'), false);
     await expect(read).resolves.toMatchObject({ result: 'r' });
-    expect(dirty!.released).toEqual([new Error('connection not reused: in transaction')]);
-    expect(clean!.released).toEqual([undefined]);
+    expect(dirty.released).toEqual([new Error('connection not reused: in transaction')]);
+    expect(clean.released).toEqual([undefined]);
+  });
+
+  it('gives a work a handle that stops working once the work is over', async () => {
+    const lent = connectionWith();
+    let kept: { query(text: string): unknown } | undefined;
+    const executor = new NodeExecutor(
+      options,
+      {
+        admit: () => () => undefined,
+        get: () => Promise.resolve({ connect: () => Promise.resolve(lent.connection) }),
+        queryCount: () => ({ total: 0, routed: 0, roundTrips: 0 }),
+      } as unknown as NodeRegistry,
+      { bind: (client) => client },
+    );
+    await executor.readOnPrimary((client) => {
+      kept = client;
+      return Promise.resolve();
+    }, false);
+    expect(() => kept!.query('SELECT 1')).toThrow(TypeError);
+    expect(lent.released).toEqual([undefined]);
   });
 });

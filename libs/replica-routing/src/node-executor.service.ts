@@ -1,20 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { EntityManager, QueryRunner } from 'typeorm';
-import { explainReleasedRunner, isNodeFailure } from './db-errors.util';
+import { routingLogger } from './logger';
+import { isNodeFailure } from './db-errors.util';
 import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
 import type { Work } from './interfaces/routed.interface';
 import type { Lsn } from './lsn.util';
-import { NodeRegistry } from './node-registry.service';
+import { type NodeRegistry } from './node-registry.service';
 import { routingMetrics } from './metrics/routing.metrics';
 import { checkedRead } from './postgres/checked-read';
 import { uncleanState } from './postgres/connection-hygiene';
 import { StreamedTimelines } from './postgres/streamed-timelines';
-import {
-  connectionOf,
-  withStatementBehindFirst,
-  type PgConnection,
-} from './postgres/pg-connection';
+import { ClientView, type PgConnection } from './postgres/pg-connection';
 import {
   committedPosition,
   inRecovery,
@@ -28,8 +23,8 @@ import {
   sameSession,
   type Replay,
 } from './postgres/wal.queries';
-import { PRIMARY_NODE, RESOLVED_OPTIONS } from './replica-routing.constants';
-import { countRouted, markRouted } from './query-counter.logger';
+import { PRIMARY_NODE } from './replica-routing.constants';
+import type { RoutingAdapter } from './routing.adapter';
 import type { Position } from './topology/timeline-history';
 
 export interface Outcome<T> {
@@ -57,19 +52,21 @@ export interface ReplicaAnswer<T> {
  * routing: errors propagate (the router charges the node), positions go back
  * to the caller (the router records them).
  */
-@Injectable()
-export class NodeExecutor {
-  private readonly logger = new Logger(NodeExecutor.name);
+export class NodeExecutor<H = unknown> {
+  private readonly logger = routingLogger(NodeExecutor.name);
   /** Per connection: the highest replay position it has shown, and on which timeline (connections are pg clients). */
   private readonly proven = new WeakMap<object, Replay>();
   /** Primary connections that showed they are not in recovery: a demotion restarts the server, ending them. */
   private readonly primaryConnections = new WeakSet<object>();
+  /** Connections this executor has listened to for errors (one listener each). */
+  private readonly listened = new WeakSet<object>();
   /** Per replica: the timeline it last streamed, for when it streams nothing. */
   private readonly timelines = new StreamedTimelines();
 
   constructor(
-    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedReplicaRoutingOptions,
+    private readonly options: ResolvedReplicaRoutingOptions,
     private readonly registry: NodeRegistry,
+    private readonly adapter: Pick<RoutingAdapter<H>, 'bind'>,
   ) {}
 
   /**
@@ -86,20 +83,21 @@ export class NodeExecutor {
     name: string,
     token: Lsn | null,
     tli: number | null,
-    work: Work<T>,
+    work: Work<T, H>,
     opts: { waitMs: number; cover: boolean },
   ): Promise<ReplicaAnswer<T>> {
-    return this.onNode(name, 'slave', async (runner, hold) => {
-      const connection = connectionOf(runner);
-      const proven = connection && this.proofsOn(name) ? this.proven.get(connection) : undefined;
-      if (connection && token !== null && proven && replayCovers(proven, token, tli)) {
+    return this.onNode(name, async (connection, use, hold) => {
+      const run = () =>
+        work(this.adapter.bind(use.client, { node: name, transaction: false }), name);
+      const proven = this.proofsOn(name) ? this.proven.get(connection) : undefined;
+      if (token !== null && proven && replayCovers(proven, token, tli)) {
         if (!opts.cover)
           return {
             replayed: undefined,
-            served: { result: await work(runner.manager, name), token: { tli, lsn: token } },
+            served: { result: await run(), token: { tli, lsn: token } },
           };
         if (connection.pipeline) {
-          const answer = await this.coveredOnProven(name, connection, runner, token, tli, work);
+          const answer = await this.coveredOnProven(name, use, connection, token, tli, run);
           if (sameSession(proven, answer.replayed)) {
             // Not covered any more (promoted, another timeline): the connection must prove itself again.
             if (answer.served) this.proven.set(connection, answer.replayed);
@@ -110,25 +108,23 @@ export class NodeExecutor {
           this.sessionChanged(name, connection);
         }
       }
-      const answer = connection?.pipeline
+      const answer = connection.pipeline
         ? await checkedRead({
             connection,
-            manager: runner.manager,
             token,
             tli,
             interpret: (rows) => this.timelines.effective(name, replayOfRows(rows)),
-            work: (manager) => work(manager, name),
+            work: run,
             cover: opts.cover,
             waitMs: opts.waitMs,
             pollMs: this.options.replicaWaitPollMs,
             count: this.registry.queryCount(name),
             onEnd: hold,
           })
-        : await this.checkThenRead(runner, name, token, tli, work, opts);
+        : await this.checkThenRead(connection, name, token, tli, run, opts);
       const replayed = answer.replayed;
-      if (connection && proven && !sameSession(proven, replayed))
-        this.sessionChanged(name, connection);
-      else if (connection && answer.served && replayed.lsn !== null && this.proofsOn(name))
+      if (proven && !sameSession(proven, replayed)) this.sessionChanged(name, connection);
+      else if (answer.served && replayed.lsn !== null && this.proofsOn(name))
         this.proven.set(
           connection,
           proven && proven.tli === replayed.tli && proven.lsn! > replayed.lsn ? proven : replayed,
@@ -156,25 +152,32 @@ export class NodeExecutor {
    */
   private async coveredOnProven<T>(
     name: string,
+    use: ClientView,
     connection: PgConnection,
-    runner: QueryRunner,
     token: Lsn,
     tli: number | null,
-    work: Work<T>,
+    run: () => Promise<T>,
   ): Promise<ReplicaAnswer<T> & { replayed: Replay }> {
-    const { result, statements, answer } = await withStatementBehindFirst(
-      connection,
-      () => work(runner.manager, name),
-      REPLAY_POSITION_SQL,
-    );
-    // The statement behind the work bypassed TypeORM's logger; a second ask goes through it.
-    if (answer) countRouted(this.registry.queryCount(name), false);
+    use.sendBehindFirst(REPLAY_POSITION_SQL);
+    const result = await run();
+    const answer = use.behindAnswer();
     const replay =
-      answer && statements === 1 ? replayOfRows((await answer).rows) : await replayPosition(runner);
+      answer && use.statements === 1
+        ? replayOfRows((await answer).rows)
+        : await this.ask(name, connection);
     const seen = this.timelines.effective(name, replay);
     // Promoted, or moved to another timeline, meanwhile: not an answer to trust.
     if (!replayCovers(seen, token, tli)) return { replayed: seen };
     return { replayed: seen, served: { result, token: { tli: seen.tli, lsn: seen.lsn! } } };
+  }
+
+  /** The replay position, asked on `connection` as a round trip of routed work. */
+  private ask(name: string, connection: PgConnection): Promise<Replay> {
+    const count = this.registry.queryCount(name);
+    count.total++;
+    count.routed++;
+    count.roundTrips++;
+    return replayPosition(connection);
   }
 
   /** Whether proofs held by connections to `name` may stand in for the in-band check. */
@@ -198,16 +201,16 @@ export class NodeExecutor {
 
   /** The same proof on a connection that does not pipeline: check (and wait), then read, then cover. */
   private async checkThenRead<T>(
-    runner: QueryRunner,
+    connection: PgConnection,
     name: string,
     token: Lsn | null,
     tli: number | null,
-    work: Work<T>,
+    run: () => Promise<T>,
     opts: { waitMs: number; cover: boolean },
   ): Promise<{ replayed: Replay; served?: { result: T; token: Lsn }; waitedMs?: number }> {
     const started = Date.now();
     const behind = (r: Replay) => replayBehind(r, token, tli);
-    const ask = async () => this.timelines.effective(name, await replayPosition(runner));
+    const ask = async () => this.timelines.effective(name, await this.ask(name, connection));
     let replayed = await ask();
     const mustWait = behind(replayed) && opts.waitMs > 0;
     while (behind(replayed)) {
@@ -217,8 +220,8 @@ export class NodeExecutor {
     }
     const waited = mustWait ? { waitedMs: Date.now() - started } : {};
     if (!replayCovers(replayed, token, tli)) return { replayed, ...waited };
-    const result = await work(runner.manager, name);
-    const seen = opts.cover ? (await replayPosition(runner)).lsn : replayed.lsn;
+    const result = await run();
+    const seen = opts.cover ? (await this.ask(name, connection)).lsn : replayed.lsn;
     if (seen === null) return { replayed: { lsn: null, tli: null }, ...waited };
     return { replayed, served: { result, token: seen }, ...waited };
   }
@@ -228,12 +231,15 @@ export class NodeExecutor {
    * is marked {@link markCommitUnknown}: a read's work may write (one sent to
    * a replica fails with 25006 and lands here), so it is never run again.
    */
-  async readOnPrimary<T>(work: Work<T>, cover: boolean): Promise<Outcome<T>> {
-    return this.onNode(PRIMARY_NODE, 'master', async (runner) => {
-      const result = await work(runner.manager, PRIMARY_NODE);
+  async readOnPrimary<T>(work: Work<T, H>, cover: boolean): Promise<Outcome<T>> {
+    return this.onNode(PRIMARY_NODE, async (connection, use) => {
+      const result = await work(
+        this.adapter.bind(use.client, { node: PRIMARY_NODE, transaction: false }),
+        PRIMARY_NODE,
+      );
       if (!cover) return { result, token: null };
       try {
-        return { result, token: await insertPosition(runner) };
+        return { result, token: await this.routed(PRIMARY_NODE, insertPosition(connection)) };
       } catch (error) {
         throw markCommitUnknown(error);
       }
@@ -249,32 +255,42 @@ export class NodeExecutor {
    * {@link primaryPosition}.
    */
   async writeOnPrimary<T>(
-    work: (manager: EntityManager) => Promise<T>,
+    work: (handle: H) => Promise<T>,
     transaction: boolean,
   ): Promise<{ result: T; token: Position | null }> {
-    return this.onNode(PRIMARY_NODE, 'master', async (runner) => {
+    return this.onNode(PRIMARY_NODE, async (connection, use) => {
+      const send = (sql: string) => this.routed(PRIMARY_NODE, connection.query(sql));
       let result: T;
-      if (transaction) await runner.startTransaction();
+      if (transaction) await send('BEGIN');
       try {
-        result = await work(runner.manager);
+        result = await work(this.adapter.bind(use.client, { node: PRIMARY_NODE, transaction }));
       } catch (error) {
-        if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+        if (transaction) await send('ROLLBACK').catch(() => undefined);
         // Without a transaction each statement commits by itself: some may have.
         throw transaction ? error : markCommitUnknown(error);
       }
-      if (!transaction)
-        return { result, token: await committedPosition(runner, 'session').catch(() => null) };
+      const committed = (setting: string | null) =>
+        this.routed(PRIMARY_NODE, committedPosition(connection, setting)).catch(() => null);
+      if (!transaction) return { result, token: await committed('session') };
+      if (connection.getTransactionStatus?.() === 'E') {
+        // A statement failed and the work went on: COMMIT would only roll back. Say so.
+        await send('ROLLBACK').catch(() => undefined);
+        throw new Error('a statement of the write failed inside its transaction: rolled back');
+      }
       let setting: string | null;
       try {
         // What this transaction commits with (a SET LOCAL reverts at COMMIT), asked only when
         // there are synchronous standbys for it to matter (see committedPosition).
-        setting = this.syncStandbys ? await syncCommitSetting(runner) : null;
-        await runner.commitTransaction();
+        setting = this.syncStandbys
+          ? await this.routed(PRIMARY_NODE, syncCommitSetting(connection))
+          : null;
+        await send('COMMIT');
       } catch (error) {
-        if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+        if (connection.getTransactionStatus?.() !== 'I')
+          await send('ROLLBACK').catch(() => undefined);
         throw markCommitUnknown(error);
       }
-      const token = await committedPosition(runner, setting).catch(() => null);
+      const token = await committed(setting);
       if (token) this.syncStandbys = token.syncStandbys;
       return { result, token: token && { lsn: token.lsn, tli: token.tli } };
     });
@@ -285,79 +301,105 @@ export class NodeExecutor {
 
   /** The primary's current insert position and timeline, on a pooled connection. */
   async primaryPosition(): Promise<{ lsn: Lsn; tli: number }> {
-    return this.onNode(PRIMARY_NODE, 'master', (runner) => insertPosition(runner));
+    return this.onNode(PRIMARY_NODE, (connection) =>
+      this.routed(PRIMARY_NODE, insertPosition(connection)),
+    );
+  }
+
+  /** Counts a statement of the library's own routed work on `name` (one round trip). */
+  private routed<R>(name: string, query: Promise<R>): Promise<R> {
+    const count = this.registry.queryCount(name);
+    count.total++;
+    count.routed++;
+    count.roundTrips++;
+    return query;
   }
 
   /**
-   * Runs `fn` on a pooled connection of `name`. `hold` lets it name a
-   * statement it sent without waiting for it (a pipelined COMMIT): the
-   * connection goes back to the pool once that one is answered, not before.
+   * Runs `fn` on a pooled connection of `name`, with the view of it a work
+   * may use. `hold` lets `fn` name a statement it sent without waiting for it
+   * (a pipelined COMMIT): the connection goes back to the pool once that one
+   * is answered, not before.
    */
   private async onNode<T>(
     name: string,
-    mode: 'master' | 'slave',
-    fn: (runner: QueryRunner, hold: (trailing: Promise<unknown>) => void) => Promise<T>,
+    fn: (
+      connection: PgConnection,
+      use: ClientView,
+      hold: (trailing: Promise<unknown>) => void,
+    ) => Promise<T>,
   ): Promise<T> {
     const leave = this.registry.admit(name);
-    let runner: QueryRunner | undefined;
+    let connection: PgConnection | undefined;
+    let use: ClientView | undefined;
     let trailing: Promise<unknown> | undefined;
+    let broken: Error | undefined;
     try {
-      runner = await this.cleanRunner(name, mode);
-      if (name === PRIMARY_NODE) await this.provePrimary(runner);
-      return await fn(runner, (p) => {
+      connection = await this.cleanConnection(name);
+      use = new ClientView(connection, this.registry.queryCount(name));
+      if (name === PRIMARY_NODE) await this.provePrimary(connection);
+      return await fn(connection, use, (p) => {
         trailing = p;
       });
-    } catch (caught) {
-      const error = explainReleasedRunner(caught, runner);
+    } catch (error) {
       // A connection that failed under the work (lost, or timed out client-side with its query
       // perhaps still running) goes back as broken: the pool closes it instead of lending it again.
-      if (runner && isNodeFailure(error)) releaseBroken(runner, error);
+      if (isNodeFailure(error)) broken = error instanceof Error ? error : new Error(String(error));
       throw error;
     } finally {
-      if (runner) {
-        const done = runner;
-        if (trailing) void trailing.then(() => this.putBack(name, done));
-        else await this.putBack(name, done);
+      use?.revoke();
+      if (connection) {
+        const done = connection;
+        if (trailing) void trailing.then(() => this.putBack(name, done, broken));
+        else this.putBack(name, done, broken);
       }
       leave();
     }
   }
 
   /**
-   * A connected runner whose session is clean. The library's own releases
-   * keep every pooled session idle; one that is not (someone else's use of
-   * the node's DataSource) is discarded, and another one taken.
+   * A connection whose session is clean. The library's own releases keep
+   * every pooled session idle; one that is not (someone else's use of the
+   * node's pool) is discarded, and another one taken.
    */
-  private async cleanRunner(name: string, mode: 'master' | 'slave'): Promise<QueryRunner> {
+  private async cleanConnection(name: string): Promise<PgConnection> {
+    const pool = await this.registry.get(name);
     for (let tries = 0; ; tries++) {
-      const runner = markRouted((await this.registry.get(name)).createQueryRunner(mode));
-      await runner.connect();
-      const connection = connectionOf(runner);
-      const reason = connection && uncleanState(connection);
-      if (!reason) return runner;
-      this.discard(name, runner, reason);
+      const connection = (await pool.connect()) as PgConnection;
+      if (!this.listened.has(connection)) {
+        // A connection that fails while checked out fails its query; the event itself is no news.
+        connection.on('error', () => undefined);
+        this.listened.add(connection);
+      }
+      const reason = uncleanState(connection);
+      if (!reason) return connection;
+      this.discard(name, connection, reason);
       // Every discarded one is closed: within poolSize + 1 tries the pool opens a new one.
       if (tries > this.options.poolSize) throw new Error(`no clean connection to ${name}`);
     }
   }
 
   /**
-   * Returns the runner's connection to the pool only if its session is idle
-   * with nothing in flight; otherwise the pool closes it, which rolls back
+   * Returns the connection to the pool only if its session is idle with
+   * nothing in flight; otherwise the pool closes it, which rolls back
    * whatever it held (docs/design.md, "A connection carries state").
    */
-  private async putBack(name: string, runner: QueryRunner): Promise<void> {
-    const connection = connectionOf(runner);
-    const reason = !runner.isReleased && connection ? uncleanState(connection) : null;
-    if (reason) this.discard(name, runner, reason);
-    else await runner.release().catch(() => undefined);
+  private putBack(name: string, connection: PgConnection, broken: Error | undefined): void {
+    if (broken) {
+      this.proven.delete(connection);
+      connection.release(broken);
+      return;
+    }
+    const reason = uncleanState(connection);
+    if (reason) this.discard(name, connection, reason);
+    else connection.release();
   }
 
-  private discard(name: string, runner: QueryRunner, reason: string): void {
-    const connection = connectionOf(runner);
-    if (connection) this.proven.delete(connection);
+  private discard(name: string, connection: PgConnection, reason: string): void {
+    this.proven.delete(connection);
     routingMetrics.connectionsDiscarded.inc({ node: name, reason });
-    releaseBroken(runner, new Error(`connection not reused: ${reason.replace('_', ' ')}`));
+    // Released with an error, a pg pool closes the connection instead of lending it again.
+    connection.release(new Error(`connection not reused: ${reason.replace('_', ' ')}`));
   }
 
   /**
@@ -366,26 +408,14 @@ export class NodeExecutor {
    * demoted and restarted as a standby since). A connection that showed it
    * once stays on a primary: a demotion restarts the server and ends it.
    */
-  private async provePrimary(runner: QueryRunner): Promise<void> {
-    const connection = connectionOf(runner);
-    if (!connection || this.primaryConnections.has(connection)) return;
-    if (await inRecovery(runner))
+  private async provePrimary(connection: PgConnection): Promise<void> {
+    if (this.primaryConnections.has(connection)) return;
+    if (await this.routed(PRIMARY_NODE, inRecovery(connection)))
       throw Object.assign(new Error('the node bound as primary is in recovery (a standby now)'), {
         code: '25006',
       });
     this.primaryConnections.add(connection);
   }
-}
-
-/**
- * Releases the runner's connection to the pool with an error, which pg-pool
- * takes as "do not reuse": it ends the client. TypeORM's `release()` passes
- * none; its `releasePostgresConnection(err)` does, and a later `release()` is
- * then a no-op.
- */
-function releaseBroken(runner: QueryRunner, error: unknown): void {
-  const typeorm = runner as unknown as { releasePostgresConnection?: (err: unknown) => unknown };
-  void Promise.resolve(typeorm.releasePostgresConnection?.(error)).catch(() => undefined);
 }
 
 const COMMIT_UNKNOWN = Symbol('commitUnknown');

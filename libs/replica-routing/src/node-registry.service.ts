@@ -1,35 +1,35 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import type {
-  NodeConnectionOptions,
-  PostgresDataSourceOptions,
-  ResolvedReplicaRoutingOptions,
-} from './interfaces/replica-routing-options.interface';
+import { Pool, type PoolConfig } from 'pg';
+import { routingLogger } from './logger';
+import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
 import { NodeOverloadedError } from './exceptions/node-overloaded.exception';
 import { publishZeroCounters } from './metrics/routing.metrics';
-import { QueryCounterLogger, type QueryCount } from './query-counter.logger';
-import { PRIMARY_NODE, RESOLVED_OPTIONS } from './replica-routing.constants';
-import { Topology } from './topology/topology.service';
+import type { QueryCount } from './query-count';
+import { PRIMARY_NODE } from './replica-routing.constants';
+import type { RoutingAdapter } from './routing.adapter';
+import type { Queryable } from './postgres/wal.queries';
+import { pgConfig } from './topology/host-probe';
+import { type Topology } from './topology/topology.service';
 
 /**
- * One TypeORM DataSource (one pg pool) per routing name (`primary`, each
- * replica). Nodes connect lazily and independently, so a node that is down at
- * boot stops nothing: the first use that finds it back connects it. When the
- * topology moves a name to another host (a failover), its pool is closed and
- * the next use connects to the new one. Every pool is closed on shutdown.
+ * One node-postgres pool per routing name (`primary`, each replica), opened
+ * through the adapter. Nodes connect lazily and independently, so a node that
+ * is down at boot stops nothing: the first use that finds it back connects
+ * it. When the topology moves a name to another host (a failover), its pool
+ * is closed and the next use connects to the new one. Every pool is closed
+ * by {@link close}.
  */
-@Injectable()
-export class NodeRegistry implements OnApplicationShutdown {
-  private readonly logger = new Logger(NodeRegistry.name);
-  private readonly connecting = new Map<string, Promise<DataSource>>();
-  private readonly connected = new Map<string, DataSource>();
+export class NodeRegistry {
+  private readonly logger = routingLogger(NodeRegistry.name);
+  private readonly connecting = new Map<string, Promise<Pool>>();
+  private readonly connected = new Map<string, Pool>();
   private readonly counts = new Map<string, QueryCount>();
   private readonly inFlight = new Map<string, number>();
   private closed = false;
 
   constructor(
-    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedReplicaRoutingOptions,
+    private readonly options: ResolvedReplicaRoutingOptions,
     private readonly topology: Topology,
+    private readonly adapter: Pick<RoutingAdapter<unknown>, 'openPool' | 'closePool'>,
   ) {
     topology.onChange((names) => names.forEach((name) => this.drop(name)));
     // Every name a node can go by is known now: the primary, static replicas, discovered hosts.
@@ -41,20 +41,21 @@ export class NodeRegistry implements OnApplicationShutdown {
   }
 
   /**
-   * Closes `name`'s pool in the background. The pg pool itself is ended, not
-   * the DataSource: `DataSource.destroy()` releases the query runners still
-   * at work, and the pool would hand their connections, mid-transaction, to
-   * queued callers. Ended, it closes each connection as its runner releases it.
+   * Closes `name`'s pool in the background. Ended, a pg pool closes each
+   * connection as it is released, so work still running on one finishes first.
    */
   private drop(name: string): void {
-    const dataSource = this.connected.get(name);
+    const pool = this.connected.get(name);
     this.connected.delete(name);
     this.connecting.delete(name);
-    if (!dataSource) return;
-    const pool = (dataSource.driver as unknown as { master?: { end(): Promise<void> } }).master;
-    void (pool ? pool.end() : dataSource.destroy()).catch((error: unknown) =>
-      this.logger.warn(`closing ${name}'s old pool: ${String(error)}`),
-    );
+    if (pool)
+      void this.closePool(name, pool).catch((error: unknown) =>
+        this.logger.warn(`closing ${name}'s old pool: ${String(error)}`),
+      );
+  }
+
+  private closePool(name: string, pool: Pool): Promise<void> {
+    return this.adapter.closePool ? this.adapter.closePool(name, pool) : pool.end();
   }
 
   /** Statements sent to `name` so far (see {@link QueryCount}). */
@@ -65,6 +66,18 @@ export class NodeRegistry implements OnApplicationShutdown {
       this.counts.set(name, count);
     }
     return count;
+  }
+
+  /** Runs one statement of the library's own (status, probes) on a pooled connection of `name`. */
+  async query<R>(name: string, sql: string, values?: unknown[]): Promise<R[]> {
+    const pool = await this.get(name);
+    this.queryCount(name).total++;
+    return (await pool.query(sql, values)).rows as R[];
+  }
+
+  /** {@link query} as a {@link Queryable}. */
+  queryable(name: string): Queryable {
+    return { query: async (sql) => ({ rows: await this.query(name, sql) }) };
   }
 
   /**
@@ -94,8 +107,8 @@ export class NodeRegistry implements OnApplicationShutdown {
     return this.topology.replicas.map((r) => r.name);
   }
 
-  /** The node's DataSource, connecting it if needed. Rejects if the node cannot be reached. */
-  async get(name: string): Promise<DataSource> {
+  /** The node's pool, connecting it if needed. Rejects if the node cannot be reached. */
+  async get(name: string): Promise<Pool> {
     const ready = this.connected.get(name);
     if (ready) return ready;
     if (this.closed) throw new Error(`NodeRegistry is shut down; cannot use node ${name}`);
@@ -110,71 +123,60 @@ export class NodeRegistry implements OnApplicationShutdown {
     return pending;
   }
 
-  private async connect(name: string): Promise<DataSource> {
+  private async connect(name: string): Promise<Pool> {
     const target = this.topology.connectionOf(name);
-    const dataSource = new DataSource(this.dataSourceOptions(name));
+    const config = this.poolConfig(name);
+    const pool = this.adapter.openPool
+      ? await this.adapter.openPool(name, config)
+      : new Pool(config);
+    // An idle connection that fails (its server went away) must not crash the process.
+    pool.on('error', (error) =>
+      this.logger.warn(`${name}: idle connection lost: ${error.message}`),
+    );
     try {
-      await dataSource.initialize();
+      // One connection now, so that a node that is down fails here, as a node failure.
+      (await pool.connect()).release();
     } catch (error) {
-      // A failed initialize may leave a pool behind; drop it before the next attempt.
-      await dataSource.driver.disconnect().catch(() => undefined);
+      await this.closePool(name, pool).catch(() => undefined);
       throw error;
     }
-    if (this.closed) {
-      await dataSource.destroy();
-      throw new Error(`NodeRegistry is shut down; cannot use node ${name}`);
+    if (this.closed || this.topology.connectionOf(name) !== target) {
+      // Shut down meanwhile, or the role moved while this pool connected: its host may no longer hold it.
+      await this.closePool(name, pool).catch(() => undefined);
+      throw this.closed
+        ? new Error(`NodeRegistry is shut down; cannot use node ${name}`)
+        : noSuchRole(name);
     }
-    if (this.topology.connectionOf(name) !== target) {
-      // The role moved while this pool connected: its host may no longer hold it.
-      await dataSource.destroy();
-      throw noSuchRole(name);
-    }
-    this.connected.set(name, dataSource);
+    this.connected.set(name, pool);
     const host =
       this.topology.discovering && name === PRIMARY_NODE ? ` (${this.topology.primaryHost})` : '';
     this.logger.log(`connected to ${name}${host}`);
-    return dataSource;
+    return pool;
   }
 
-  private dataSourceOptions(name: string): PostgresDataSourceOptions {
-    const node = this.nodeOptions(name);
-    const o = this.options;
-    return {
-      ...node.dataSource,
-      type: 'postgres',
-      ...(node.url ? { url: node.url } : {}),
-      entities: o.entities,
-      logger: new QueryCounterLogger(name, this.queryCount(name)),
-      synchronize: false,
-      migrationsRun: false,
-      applicationName: o.applicationName,
-      connectTimeoutMS: o.connectTimeoutMs,
-      extra: {
-        max: o.poolSize,
-        connectionTimeoutMillis: o.connectTimeoutMs,
-        statement_timeout: o.statementTimeoutMs,
-        // Client-side guard for a node that stops answering without closing the socket.
-        query_timeout: o.statementTimeoutMs + o.connectTimeoutMs,
-        keepAlive: true,
-        // A replica read sends its in-band check with its first statement (postgres/checked-read.ts).
-        ...(name !== PRIMARY_NODE && o.pipelineReads ? { pipeline: true } : {}),
-        ...(node.dataSource?.extra as object | undefined),
-      },
-    };
-  }
-
-  private nodeOptions(name: string): NodeConnectionOptions {
+  private poolConfig(name: string): PoolConfig {
     const node = this.topology.connectionOf(name);
     if (!node) throw noSuchRole(name);
-    return node;
+    const o = this.options;
+    return pgConfig(node, {
+      max: o.poolSize,
+      connectionTimeoutMillis: o.connectTimeoutMs,
+      statement_timeout: o.statementTimeoutMs,
+      // Client-side guard for a node that stops answering without closing the socket.
+      query_timeout: o.statementTimeoutMs + o.connectTimeoutMs,
+      keepAlive: true,
+      application_name: node.connection?.application_name ?? o.applicationName,
+      // A replica read sends its in-band check with its first statement (postgres/checked-read.ts).
+      ...(name !== PRIMARY_NODE && o.pipelineReads ? { pipeline: true } : {}),
+    });
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async close(): Promise<void> {
     this.closed = true;
     await Promise.allSettled([...this.connecting.values()]);
-    const sources = [...this.connected.values()];
+    const pools = [...this.connected.entries()];
     this.connected.clear();
-    await Promise.allSettled(sources.map((ds) => ds.destroy()));
+    await Promise.allSettled(pools.map(([name, pool]) => this.closePool(name, pool)));
   }
 }
 

@@ -1,11 +1,11 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { routingLogger } from './logger';
 import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
 import type { ReplicaStatusRow } from './interfaces/replica-status.interface';
 import { maxLsn, type Lsn } from './lsn.util';
 import { newRecord, seconds, type NodeRecord } from './node-record';
-import { PRIMARY_NODE, RESOLVED_OPTIONS } from './replica-routing.constants';
+import { PRIMARY_NODE } from './replica-routing.constants';
 import { positionProblem, type ReplicaCandidate } from './replica-selection.policy';
-import { Topology } from './topology/topology.service';
+import { type Topology } from './topology/topology.service';
 
 const FIRST_PRIMARY_BENCH_MS = 1000;
 
@@ -22,15 +22,14 @@ const FIRST_PRIMARY_BENCH_MS = 1000;
  * open); its success closes the breaker, its failure opens it again at once.
  * Load (see `isTransient`) is no verdict either way.
  */
-@Injectable()
 export class NodeState {
-  private readonly logger = new Logger(NodeState.name);
+  private readonly logger = routingLogger(NodeState.name);
   private readonly records = new Map<string, NodeRecord>();
   /** The clock of every decision here; tests move it. */
   now: () => number = Date.now;
 
   constructor(
-    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedReplicaRoutingOptions,
+    private readonly options: ResolvedReplicaRoutingOptions,
     private readonly topology: Topology,
   ) {
     // A name on another host (or a host in another role) starts over: what was

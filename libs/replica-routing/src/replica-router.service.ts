@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { routingLogger } from './logger';
 import { describeError, isNodeFailure, isRetryableElsewhere, isTransient } from './db-errors.util';
 import { NoNodeAvailableError } from './exceptions/no-node-available.exception';
 import { NoTransactionError } from './exceptions/no-transaction.exception';
@@ -14,26 +14,26 @@ import type {
   Work,
   WriteOptions,
 } from './interfaces/routed.interface';
-import { ClientTokenGate } from './client-token.gate';
-import { ConsistencyTokens } from './consistency-tokens.service';
+import { type ClientTokenGate } from './client-token.gate';
+import { type ConsistencyTokens } from './consistency-tokens.service';
 import { formatLsn, type Lsn } from './lsn.util';
 import { attempt } from './node-attempt';
 import {
   markCommitUnknown,
   markedCommitUnknown,
-  NodeExecutor,
+  type NodeExecutor,
   type Outcome,
 } from './node-executor.service';
-import { NodeState } from './node-state.service';
-import { PRIMARY_NODE, RESOLVED_OPTIONS } from './replica-routing.constants';
+import { type NodeState } from './node-state.service';
+import { PRIMARY_NODE } from './replica-routing.constants';
 import { routingMetrics, type ReadOutcome } from './metrics/routing.metrics';
-import { ReplicaSelector } from './replica-selector.service';
+import { type ReplicaSelector } from './replica-selector.service';
 import type { SelectionPlan } from './replica-selection.policy';
-import { RoutingContext, type Callback, type TransactionState } from './routing-context.service';
+import { type RoutingContext, type Callback, type TransactionState } from './routing-context.service';
 import { onTimeline, type Replay } from './postgres/wal.queries';
 import type { Position } from './topology/timeline-history';
-import { TopologyDiscovery } from './topology/topology-discovery.service';
-import { Topology } from './topology/topology.service';
+import { type TopologyDiscovery } from './topology/topology-discovery.service';
+import { type Topology } from './topology/topology.service';
 import { runCallbacks } from './transaction-callbacks';
 
 /**
@@ -42,15 +42,14 @@ import { runCallbacks } from './transaction-callbacks';
  * the read and of its scope, else to the primary. What each attempt observed
  * (positions, failures) is recorded in {@link NodeState} here, in one place.
  */
-@Injectable()
-export class ReplicaRouter {
-  private readonly logger = new Logger(ReplicaRouter.name);
+export class ReplicaRouter<H = unknown> {
+  private readonly logger = routingLogger(ReplicaRouter.name);
 
   constructor(
-    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedReplicaRoutingOptions,
+    private readonly options: ResolvedReplicaRoutingOptions,
     private readonly context: RoutingContext,
     private readonly selector: ReplicaSelector,
-    private readonly executor: NodeExecutor,
+    private readonly executor: NodeExecutor<H>,
     private readonly state: NodeState,
     private readonly tokens: ConsistencyTokens,
     private readonly gate: ClientTokenGate,
@@ -64,12 +63,12 @@ export class ReplicaRouter {
    * the write waits up to `electionWaitMs` for one and then runs there: only
    * when nothing of it can have committed (docs/design.md, "Failover and timelines").
    */
-  async write<T>(work: Work<T>, options: WriteOptions = {}): Promise<Routed<T>> {
+  async write<T>(work: Work<T, H>, options: WriteOptions = {}): Promise<Routed<T>> {
     const open = this.context.current()?.transaction;
     if (open) {
       // Joins the enclosing transaction; its token is taken when that one commits.
       return {
-        result: await work(open.manager, PRIMARY_NODE),
+        result: await work(open.manager as H, PRIMARY_NODE),
         servedBy: PRIMARY_NODE,
         token: null,
         position: null,
@@ -124,7 +123,7 @@ export class ReplicaRouter {
     return new PrimaryUnavailableError(1000, error, waited);
   }
 
-  private async writeOnce<T>(work: Work<T>, options: WriteOptions): Promise<Routed<T>> {
+  private async writeOnce<T>(work: Work<T, H>, options: WriteOptions): Promise<Routed<T>> {
     const transaction = options.transaction ?? true;
     // Where the write runs: a token read after COMMIT must come from this very server.
     const host = this.topology.primaryHost;
@@ -185,12 +184,12 @@ export class ReplicaRouter {
    * scope's), else the primary. With `hosts`, a read that only the primary
    * could serve waits out an election as a write does.
    */
-  async read<T>(work: Work<T>, options: ReadOptions = {}): Promise<Routed<T>> {
+  async read<T>(work: Work<T, H>, options: ReadOptions = {}): Promise<Routed<T>> {
     const scope = this.context.current();
     if (scope?.transaction) {
       // Inside a write: read its own uncommitted changes on the same connection.
       return {
-        result: await work(scope.transaction.manager, PRIMARY_NODE),
+        result: await work(scope.transaction.manager as H, PRIMARY_NODE),
         servedBy: PRIMARY_NODE,
         token: null,
         position: null,
@@ -199,7 +198,7 @@ export class ReplicaRouter {
     return this.untilElected(() => this.readOnce(work, options));
   }
 
-  private async readOnce<T>(work: Work<T>, options: ReadOptions): Promise<Routed<T>> {
+  private async readOnce<T>(work: Work<T, H>, options: ReadOptions): Promise<Routed<T>> {
     const scope = this.context.current();
     const floor = this.freshnessFloor(options.freshWithinMs);
     // No recent sample of the primary's position: the primary first. If it cannot answer (it is
@@ -385,7 +384,7 @@ export class ReplicaRouter {
     current.raise(position);
   }
 
-  private async readOnPrimary<T>(work: Work<T>, cover: boolean): Promise<Outcome<T>> {
+  private async readOnPrimary<T>(work: Work<T, H>, cover: boolean): Promise<Outcome<T>> {
     const outcome = await attempt(this.state, PRIMARY_NODE, () =>
       this.executor.readOnPrimary(work, cover),
     );
@@ -398,7 +397,7 @@ export class ReplicaRouter {
     node: string,
     token: Lsn | null,
     tli: number | null,
-    work: Work<T>,
+    work: Work<T, H>,
     opts: { waitMs: number; cover: boolean },
   ): Promise<Outcome<T> | undefined> {
     const answer = await attempt(this.state, node, () =>

@@ -13,7 +13,6 @@ describe('resolveOptions', () => {
       statusTable: 'replica_statuses',
       statusRefreshMs: 250,
       primaryCooldownMs: 30_000,
-      entities: [],
     });
     expect(o.replicas).toEqual([{ name: 'r0', url: 'postgres://r0', weight: 1 }]);
   });

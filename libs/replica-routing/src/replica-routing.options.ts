@@ -1,5 +1,5 @@
 import type {
-  ReplicaRoutingModuleOptions,
+  ReplicaRoutingOptions,
   ResolvedReplicaRoutingOptions,
 } from './interfaces/replica-routing-options.interface';
 import { PRIMARY_NODE } from './replica-routing.constants';
@@ -32,13 +32,10 @@ const DEFAULTS = {
 } as const;
 
 /** Merges defaults in one place and rejects options that could only fail later. */
-export function resolveOptions(
-  options: ReplicaRoutingModuleOptions,
-): ResolvedReplicaRoutingOptions {
+export function resolveOptions(options: ReplicaRoutingOptions): ResolvedReplicaRoutingOptions {
   const resolved = {
     ...DEFAULTS,
     ...stripUndefined(options),
-    entities: options.entities ?? [],
     primary: options.primary,
     replicas: (options.replicas ?? []).map((r) => ({ ...r, weight: r.weight ?? 1 })),
     hosts: (options.hosts ?? []).map((r) => ({ ...r, weight: r.weight ?? 1 })),
@@ -63,7 +60,7 @@ function validate(o: ResolvedReplicaRoutingOptions): string[] {
       'give either hosts (roles discovered) or primary and replicas (roles fixed), not both',
     );
   } else {
-    need(!!(o.primary?.url || o.primary?.dataSource), 'primary: give a url or dataSource options');
+    need(!!(o.primary?.url || o.primary?.connection), 'primary: give a url or connection settings');
     need(o.patroniUrls.length === 0, 'patroniUrls needs hosts (the nodes Patroni manages)');
   }
   for (const url of o.patroniUrls)
@@ -79,7 +76,7 @@ function validate(o: ResolvedReplicaRoutingOptions): string[] {
     );
     need(r.name !== PRIMARY_NODE, `replica name "${PRIMARY_NODE}" is reserved for the primary`);
     need(!names.has(r.name), `replica name ${JSON.stringify(r.name)} is used twice`);
-    need(!!(r.url || r.dataSource), `replica ${r.name}: give a url or dataSource options`);
+    need(!!(r.url || r.connection), `replica ${r.name}: give a url or connection settings`);
     need(
       Number.isFinite(r.weight) && r.weight >= 0,
       `replica ${r.name}: weight must be a number >= 0`,

@@ -1,18 +1,15 @@
-import { Inject, Injectable } from '@nestjs/common';
 import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
 import type { Lsn } from './lsn.util';
-import { NodeState } from './node-state.service';
-import { RESOLVED_OPTIONS } from './replica-routing.constants';
+import { type NodeState } from './node-state.service';
 import { planRead, type SelectionPlan } from './replica-selection.policy';
 
 /** Applies the selection policy to this process's node state. */
-@Injectable()
 export class ReplicaSelector {
   /** Injectable randomness, so that tests can pin choices. */
   random: () => number = Math.random;
 
   constructor(
-    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedReplicaRoutingOptions,
+    private readonly options: ResolvedReplicaRoutingOptions,
     private readonly state: NodeState,
   ) {}
 

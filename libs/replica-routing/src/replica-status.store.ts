@@ -1,9 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
 import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
 import type { ReplicaStatusRow } from './interfaces/replica-status.interface';
 import { formatLsn, parseDbLsn } from './lsn.util';
-import { RESOLVED_OPTIONS } from './replica-routing.constants';
 
 interface RawRow {
   name: string;
@@ -16,17 +13,19 @@ interface RawRow {
   last_error: string | null;
 }
 
+/** Runs one statement on a node (`NodeRegistry.query`). */
+export type StatusQuery = <R>(sql: string, values?: unknown[]) => Promise<R[]>;
+
 /** Reads and writes the status table (see `CreateReplicaStatuses` migration). */
-@Injectable()
 export class ReplicaStatusStore {
   private readonly table: string;
 
-  constructor(@Inject(RESOLVED_OPTIONS) options: ResolvedReplicaRoutingOptions) {
+  constructor(options: ResolvedReplicaRoutingOptions) {
     this.table = options.statusTable; // validated as a plain identifier
   }
 
-  async load(dataSource: DataSource): Promise<ReplicaStatusRow[]> {
-    const rows: RawRow[] = await dataSource.query(
+  async load(query: StatusQuery): Promise<ReplicaStatusRow[]> {
+    const rows = await query<RawRow>(
       `SELECT name, role, last_lsn::text AS lsn, lag_bytes::text AS lag_bytes, lag_seconds, reachable, last_error,
               (extract(epoch FROM observed_at) * 1000)::float8 AS observed_ms
          FROM ${this.table}`,
@@ -47,9 +46,9 @@ export class ReplicaStatusStore {
    * Upserts all rows in one statement. A node that could not be reached keeps its
    * last known position (still a lower bound of what it had replayed).
    */
-  async save(dataSource: DataSource, rows: readonly ReplicaStatusRow[]): Promise<void> {
+  async save(query: StatusQuery, rows: readonly ReplicaStatusRow[]): Promise<void> {
     if (rows.length === 0) return;
-    await dataSource.query(
+    await query(
       `INSERT INTO ${this.table} AS t (name, role, last_lsn, observed_at, reachable, lag_bytes, last_error, lag_seconds)
        SELECT * FROM unnest($1::text[], $2::text[], $3::pg_lsn[], $4::timestamptz[], $5::bool[], $6::bigint[], $7::text[], $8::float8[])
        ON CONFLICT (name) DO UPDATE SET

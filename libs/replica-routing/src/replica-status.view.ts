@@ -1,10 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
 import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
 import { formatLsn, type Lsn } from './lsn.util';
-import { NodeRegistry } from './node-registry.service';
-import { NodeState } from './node-state.service';
-import { PRIMARY_NODE, RESOLVED_OPTIONS } from './replica-routing.constants';
-import { StatusRefresher } from './status-refresher.service';
+import { type NodeRegistry } from './node-registry.service';
+import { type NodeState } from './node-state.service';
+import { PRIMARY_NODE } from './replica-routing.constants';
+import { type StatusRefresher } from './status-refresher.service';
 
 export interface NodeStatus {
   name: string;
@@ -37,10 +36,9 @@ export interface Readiness {
 }
 
 /** The routing picture of this process, for an operator (`GET /replicas`) and a readiness probe. */
-@Injectable()
 export class ReplicaStatusView {
   constructor(
-    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedReplicaRoutingOptions,
+    private readonly options: ResolvedReplicaRoutingOptions,
     private readonly state: NodeState,
     private readonly registry: NodeRegistry,
     private readonly refresher: StatusRefresher,

@@ -1,14 +1,13 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Injectable, Optional } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 import type { Lsn } from './lsn.util';
 import { laterPosition, type Position } from './topology/timeline-history';
-import { Topology } from './topology/topology.service';
+import { type Topology } from './topology/topology.service';
 
 export type Callback = () => unknown;
 
 export interface TransactionState {
-  manager: EntityManager;
+  /** The adapter's handle of the open transaction (what `write()`'s work received). */
+  manager: unknown;
   afterCommit: Callback[];
   afterRollback: Callback[];
 }
@@ -87,13 +86,12 @@ export class RoutingScope {
 }
 
 /** Holds the current {@link RoutingScope} in AsyncLocalStorage. */
-@Injectable()
 export class RoutingContext {
   private readonly storage = new AsyncLocalStorage<RoutingScope>();
   private readonly later: Later;
 
   /** With the topology, tokens of different timelines merge by what is known of the history. */
-  constructor(@Optional() topology?: Topology) {
+  constructor(topology?: Topology) {
     this.later = topology ? (a, b) => topology.later(a, b) : laterPosition;
   }
 

@@ -1,5 +1,4 @@
 import { Topology } from './topology/topology.service';
-import type { DataSource } from 'typeorm';
 import type { ReplicaStatusRow } from './interfaces/replica-status.interface';
 import { parseLsn } from './lsn.util';
 import type { NodeRegistry } from './node-registry.service';
@@ -30,12 +29,12 @@ describe('StatusRefresher', () => {
     replicas: [{ name: 'replica0', url: 'postgres://r0' }],
     primaryCooldownMs: 30_000,
   });
-  // The fake registry hands out node names in place of DataSources, so the
-  // store can tell which node it was asked to read from.
+  // The fake registry's queries answer with their node's name, so the store can
+  // tell which node it was asked to read from.
   const registry = {
     names: ['primary', 'replica0'],
     replicaNames: ['replica0'],
-    get: (name: string) => Promise.resolve(name as unknown as DataSource),
+    query: (name: string) => Promise.resolve(name),
   } as unknown as NodeRegistry;
   let asked: string[];
   /** What the status table holds (the fake primary refuses; replica0 serves its copy). */
@@ -47,7 +46,8 @@ describe('StatusRefresher', () => {
     asked = [];
     table = [row('replica0', '0/5000', 1000)];
     const store = {
-      load: (node: unknown) => {
+      load: async (query: (text: string) => Promise<unknown>) => {
+        const node = await query('SELECT');
         asked.push(node as string);
         if (node === 'primary') return Promise.reject(new Error('connect ECONNREFUSED'));
         return Promise.resolve(table);

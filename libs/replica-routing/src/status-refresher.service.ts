@@ -1,17 +1,10 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type BeforeApplicationShutdown,
-  type OnApplicationBootstrap,
-} from '@nestjs/common';
+import { routingLogger } from './logger';
 import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
 import type { ReplicaStatusRow } from './interfaces/replica-status.interface';
-import { NodeRegistry } from './node-registry.service';
-import { NodeState } from './node-state.service';
-import { RESOLVED_OPTIONS } from './replica-routing.constants';
+import { type NodeRegistry } from './node-registry.service';
+import { type NodeState } from './node-state.service';
 import { recordLag, routingMetrics } from './metrics/routing.metrics';
-import { ReplicaStatusStore } from './replica-status.store';
+import { type ReplicaStatusStore } from './replica-status.store';
 
 /**
  * Loads the observer's status table into {@link NodeState} every
@@ -19,9 +12,8 @@ import { ReplicaStatusStore } from './replica-status.store';
  * never queries the primary. The positions are hints: a read re-checks the
  * position on the replica itself before it trusts it.
  */
-@Injectable()
-export class StatusRefresher implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger(StatusRefresher.name);
+export class StatusRefresher {
+  private readonly logger = routingLogger(StatusRefresher.name);
   private timer: NodeJS.Timeout | undefined;
   private refreshing: Promise<void> | undefined;
   private lastError: string | null = null;
@@ -29,13 +21,13 @@ export class StatusRefresher implements OnApplicationBootstrap, BeforeApplicatio
   lastRefreshedAt: number | undefined;
 
   constructor(
-    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedReplicaRoutingOptions,
+    private readonly options: ResolvedReplicaRoutingOptions,
     private readonly registry: NodeRegistry,
     private readonly store: ReplicaStatusStore,
     private readonly state: NodeState,
   ) {}
 
-  onApplicationBootstrap(): void {
+  start(): void {
     if (this.options.statusRefreshMs <= 0) return;
     if (this.options.replicas.length === 0 && this.options.hosts.length < 2) return;
     void this.refresh();
@@ -43,7 +35,7 @@ export class StatusRefresher implements OnApplicationBootstrap, BeforeApplicatio
     this.timer.unref();
   }
 
-  beforeApplicationShutdown(): Promise<void> | undefined {
+  stop(): Promise<void> | undefined {
     clearInterval(this.timer);
     return this.refreshing;
   }
@@ -85,7 +77,7 @@ export class StatusRefresher implements OnApplicationBootstrap, BeforeApplicatio
     let lastError: unknown = new Error('every node is benched');
     for (const name of this.registry.names.filter((n) => !this.state.isBenched(n))) {
       try {
-        return await this.store.load(await this.registry.get(name));
+        return await this.store.load((sql, values) => this.registry.query(name, sql, values));
       } catch (error) {
         lastError = error;
       }

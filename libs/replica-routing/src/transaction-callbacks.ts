@@ -1,9 +1,9 @@
-import type { Logger } from '@nestjs/common';
+import type { RoutingLogger } from './logger';
 import type { Callback } from './routing-context.service';
 
 /** Runs `afterCommit` / `afterRollback` callbacks in order; one that throws is logged and does not stop the rest. */
 export async function runCallbacks(
-  logger: Logger,
+  logger: RoutingLogger,
   kind: 'afterCommit' | 'afterRollback',
   callbacks: readonly Callback[],
 ): Promise<void> {

@@ -1,3 +1,4 @@
+import type { EntityManager } from 'typeorm';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,18 +8,13 @@ import { LOCAL_CREDENTIALS } from '../../../tools/src/credentials';
 import type { HaCluster } from '../../../tools/src/ha/ha-cluster';
 import { startPrivateHaCluster } from '../../../tools/src/ha/private-ha-cluster';
 import { e2eEnv } from '../../../test/e2e/e2e.env';
-import {
-  ConsistencyTokens,
-  ReplicaRouter,
-  ReplicaRoutingModule,
-  formatLsn,
-  Topology,
-  WriteLostError,
-  type ReplicaRoutingModuleOptions,
-} from '../src';
+import { ConsistencyTokens, ReplicaRouter, formatLsn, WriteLostError } from '../src';
+import { ReplicaRoutingModule, type ReplicaRoutingModuleOptions } from '../src/nest';
+import { Topology } from '../src/topology/topology.service';
 import { NodeExecutor } from '../src/node-executor.service';
 import { TopologyDiscovery } from '../src/topology/topology-discovery.service';
 import { findNote, insertNote } from './notes.fixture';
+import { typeormAdapter } from '../src/typeorm';
 
 /**
  * The library under a real HA manager: a private Patroni cluster (etcd and
@@ -53,6 +49,7 @@ describeHa('failover under Patroni (hosts, not roles)', () => {
     const module = await Test.createTestingModule({
       imports: [
         ReplicaRoutingModule.forRoot({
+          adapter: typeormAdapter(),
           hosts: cluster.hosts(LOCAL_CREDENTIALS),
           patroniUrls: cluster.patroniUrls(),
           // Nothing but the failures themselves prompts discovery in these tests.
@@ -67,7 +64,7 @@ describeHa('failover under Patroni (hosts, not roles)', () => {
     open.push(module);
     return {
       module,
-      router: module.get(ReplicaRouter),
+      router: module.get<ReplicaRouter<EntityManager>>(ReplicaRouter),
       topology: module.get(Topology),
       discovery: module.get(TopologyDiscovery),
       tokens: module.get(ConsistencyTokens),
@@ -168,7 +165,7 @@ describeHa('failover under Patroni (hosts, not roles)', () => {
       primary: { url: url(leader) },
       replicas: others.map((name) => ({ name, url: url(name) })),
     });
-    const executor = module.get(NodeExecutor);
+    const executor = module.get<NodeExecutor<EntityManager>>(NodeExecutor);
     const promoted = others[0]!;
     const read = () =>
       executor.readOnReplica(promoted, null, null, (em) => findNote(em, 0), {

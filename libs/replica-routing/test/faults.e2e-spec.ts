@@ -1,7 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { PRIMARY_NODE, PrimaryUnavailableError, parseLsn } from '../src';
-import { NodeState } from '../src/node-state.service';
 import {
   describeWithNodeControl,
   nodeUrl,
@@ -100,7 +99,7 @@ describe('node faults', () => {
     });
 
     it('costs one connect timeout, then the replica is benched and skipped', async () => {
-      const state = h.module.get(NodeState);
+      const state = h.routing.state;
       // Make both look current, so that the blackhole is a candidate.
       const [{ lsn }] = (await sql<{ lsn: string }>(
         REPLICAS[0]!,

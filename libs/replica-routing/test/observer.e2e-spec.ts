@@ -1,15 +1,10 @@
+import type { EntityManager } from 'typeorm';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
-import {
-  PRIMARY_NODE,
-  ReplicaObserver,
-  ReplicaObserverModule,
-  ReplicaRouter,
-  ReplicaRoutingModule,
-  ReplicaStatusView,
-  replicaStatusesMigrations,
-} from '../src';
+import { PRIMARY_NODE, ReplicaRouter, ReplicaStatusView } from '../src';
+import { ReplicaObserver, ReplicaObserverModule, ReplicaRoutingModule } from '../src/nest';
+import { replicaStatusesMigrations, typeormAdapter } from '../src/typeorm';
 import { e2eEnv, replicaNames, sql } from '../../../test/e2e/cluster.control';
 import { clusterNodes } from './routing.harness';
 
@@ -34,6 +29,7 @@ describe('ReplicaObserverModule with its own status table', () => {
       imports: [
         ReplicaObserverModule.forRoot({ ...clusterNodes(), intervalMs: 50, statusTable: table }),
         ReplicaRoutingModule.forRoot({
+          adapter: typeormAdapter(),
           ...clusterNodes(),
           statusTable: table,
           statusRefreshMs: 50,
@@ -63,7 +59,7 @@ describe('ReplicaObserverModule with its own status table', () => {
   });
 
   it('feeds the router: its state learns every replica position from the table', async () => {
-    const router = module.get(ReplicaRouter);
+    const router = module.get<ReplicaRouter<EntityManager>>(ReplicaRouter);
     const view = module.get(ReplicaStatusView);
     const { token } = await router.write((em) => em.query('SELECT 1'));
     // Reads never raise a known position: only rows from the observer's table can.

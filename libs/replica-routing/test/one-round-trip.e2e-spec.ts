@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { NodeRegistry, PRIMARY_NODE, ReplicaStatusView, type QueryCount } from '../src';
+import { PRIMARY_NODE, type QueryCount } from '../src';
 import {
   describeWithNodeControl,
   nodeUrl,
@@ -13,7 +13,7 @@ import { createNotesTable, insertNote, findNote } from './notes.fixture';
 import { harness, type Harness } from './routing.harness';
 
 const counts = (h: Harness): Map<string, QueryCount> => {
-  const registry = h.module.get(NodeRegistry);
+  const registry = h.routing.registry;
   return new Map(registry.names.map((n) => [n, { ...registry.queryCount(n) }]));
 };
 const delta = (before: Map<string, QueryCount>, after: Map<string, QueryCount>, node: string) => ({
@@ -53,7 +53,7 @@ describe('a routed read on a pipelining connection', () => {
     const { result: id, token } = await h.router.write((em) => insertNote(em, 'a guess'));
     await waitForReplicasToCatchUp();
     // The router has not refreshed: as far as it knows, no replica has this write yet.
-    for (const node of h.module.get(ReplicaStatusView).list(token).slice(1))
+    for (const node of h.routing.status.list(token).slice(1))
       expect(node.why_not).toMatch(/the read needs/);
     const read = await h.router.read((em) => findNote(em, id), { token, waitMs: 0 });
     expect(read.result).toBe('a guess');

@@ -8,7 +8,8 @@ import {
   testCluster,
   waitForReplicasToCatchUp,
 } from '../../../test/e2e/cluster.control';
-import { PRIMARY_NODE, type ReplicaRoutingModuleOptions } from '../src';
+import { PRIMARY_NODE } from '../src';
+import { type ReplicaRoutingModuleOptions } from '../src/nest';
 import { createNotesTable, findNote, insertNote } from './notes.fixture';
 import { harness, type Harness } from './routing.harness';
 

@@ -1,17 +1,14 @@
+import type { EntityManager } from 'typeorm';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { LocalCluster, findPostgresBinaries } from '@app/dev-tools';
 import { LOCAL_CREDENTIALS } from '../../../tools/src/credentials';
 import { e2eEnv } from '../../../test/e2e/e2e.env';
-import {
-  parseLsn,
-  PrimaryUnavailableError,
-  ReplicaRouter,
-  ReplicaRoutingModule,
-  replicaStatusesMigrations,
-  Topology,
-} from '../src';
+import { parseLsn, PrimaryUnavailableError, ReplicaRouter } from '../src';
+import { ReplicaRoutingModule } from '../src/nest';
+import { replicaStatusesMigrations, typeormAdapter } from '../src/typeorm';
+import { Topology } from '../src/topology/topology.service';
 import { TopologyDiscovery } from '../src/topology/topology-discovery.service';
 import { findNote, insertNote } from './notes.fixture';
 import { fromModule } from './routing.harness';
@@ -59,6 +56,7 @@ describePromote('a promotion racing a read or a write', () => {
     module = await Test.createTestingModule({
       imports: [
         ReplicaRoutingModule.forRoot({
+          adapter: typeormAdapter(),
           hosts: cluster.nodes.map((n) => ({
             name: HOST_NAMES[n.name]!,
             url: cluster.url(n.name),
@@ -113,7 +111,7 @@ describePromote('a promotion racing a read or a write', () => {
   }
 
   it('a read whose token names a timeline the router learns only while resolving it is not served by a replica left on the old one', async () => {
-    const router = module!.get(ReplicaRouter);
+    const router = module!.get<ReplicaRouter<EntityManager>>(ReplicaRouter);
     // The router learns pg2's position (it guesses only on replicas it has news of).
     await fromModule(module!).observe();
     const sender = await senderPid('replica0');
@@ -159,22 +157,26 @@ describePromote('a promotion racing a read or a write', () => {
   });
 
   it("a write whose token query fails after the primary moved is reported unknown, not given the new primary's token", async () => {
-    const router = module!.get(ReplicaRouter);
+    const router = module!.get<ReplicaRouter<EntityManager>>(ReplicaRouter);
     const sender = await senderPid('replica0');
     const writing = router.write(async (em) => {
       const id = await insertNote(em, 'committed on the old primary only');
       // pg1 receives nothing more: the commit never reaches it.
       process.kill(sender, 'SIGSTOP');
+      // The work's view of the connection passes an assignment on to the connection itself.
       const client = (em.queryRunner as unknown as { databaseConnection: Client })
         .databaseConnection;
-      const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
+      const query = Client.prototype.query as (...args: unknown[]) => Promise<unknown>;
       // Once COMMIT is through, the token query waits for the failover and finds its server gone.
-      (client as unknown as { query: unknown }).query = async (...args: unknown[]) => {
+      (client as unknown as { query: unknown }).query = async function (
+        this: Client,
+        ...args: unknown[]
+      ) {
         if (String(args[0]).includes('pg_current_wal_insert_lsn')) {
           await failOverTo(sender);
           await module!.get(TopologyDiscovery).refresh();
         }
-        return query(...args);
+        return query.apply(this, args);
       };
       return id;
     });

@@ -13,8 +13,6 @@ import {
   sql,
   waitForReplicasToCatchUp,
 } from '../../../test/e2e/cluster.control';
-import { RoutingContext } from '../src/routing-context.service';
-import { StatusRefresher } from '../src/status-refresher.service';
 import { createNotesTable, findNote, insertNote } from './notes.fixture';
 import { TEST_STATUS_TABLE, harness, type Harness } from './routing.harness';
 
@@ -80,7 +78,7 @@ describe('ReplicaRouter against a primary and streaming replicas (forRoot)', () 
       const others = replicaNames().slice(1);
       await pauseReplay(others);
       try {
-        await h.module.get(StatusRefresher).refresh();
+        await h.routing.refresher.refresh();
         const read = await h.router.read((em) => findNote(em, id), { token, waitMs: 0 });
         expect(read.result).toBe('cache lies');
         expect(read.servedBy).toBe(PRIMARY_NODE);
@@ -183,7 +181,7 @@ describe('ReplicaRouter against a primary and streaming replicas (forRoot)', () 
 
     it('settles a pending token into the scope that asks, and every scope around it', async () => {
       const { token, position } = await h.router.write((em) => insertNote(em, 'pending'));
-      const context = h.module.get(RoutingContext);
+      const context = h.routing.context;
       await context.run({ pendingToken: formatLsn(token!) }, (outer) =>
         context.run({}, async (inner) => {
           expect(inner.unsettled).toBe(true);

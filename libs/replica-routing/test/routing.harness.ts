@@ -1,26 +1,33 @@
-import { Test, type TestingModule, type TestingModuleBuilder } from '@nestjs/testing';
+import type { EntityManager } from 'typeorm';
 import { sql } from '../../../test/e2e/cluster.control';
 import { e2eEnv } from '../../../test/e2e/e2e.env';
+import { Logger } from '@nestjs/common';
+import type { TestingModule } from '@nestjs/testing';
 import {
-  NodeRegistry,
   PRIMARY_NODE,
-  ReplicaRouter,
-  ReplicaRoutingModule,
-  type ReplicaRoutingModuleOptions,
+  setRoutingLogger,
+  type ReplicaRouter,
+  type ReplicaRoutingOptions,
 } from '../src';
+import { ROUTING } from '../src/nest/replica-routing.module';
 import { ReplicaProbe } from '../src/observer/replica-probe.service';
-import { ReplicaStatusStore } from '../src/replica-status.store';
-import { StatusRefresher } from '../src/status-refresher.service';
+import {
+  createReplicaRouting,
+  type RoutingInternals,
+  type RoutingParts,
+} from '../src/replica-routing';
+import { typeormAdapter } from '../src/typeorm';
 
 export interface Harness {
-  module: TestingModule;
-  router: ReplicaRouter;
+  /** The core and its parts, as `createReplicaRouting` built them. */
+  routing: RoutingParts<EntityManager>;
+  router: ReplicaRouter<EntityManager>;
   /** Does what the observer does once, then refreshes the router's cache. */
   observe(): Promise<void>;
   close(): Promise<void>;
 }
 
-export function clusterNodes(): Pick<ReplicaRoutingModuleOptions, 'primary' | 'replicas'> {
+export function clusterNodes(): Pick<ReplicaRoutingOptions, 'primary' | 'replicas'> {
   const env = e2eEnv();
   return { primary: { url: env.primaryUrl }, replicas: env.replicaUrls };
 }
@@ -31,43 +38,44 @@ export function clusterNodes(): Pick<ReplicaRoutingModuleOptions, 'primary' | 'r
  */
 export const TEST_STATUS_TABLE = 'lib_test_statuses';
 
-/** A router on the suite's cluster; `override` may replace its providers (a router broken on purpose). */
+/** A router (the core with the TypeORM adapter) on the suite's cluster; `internals` may replace a part. */
 export async function harness(
-  options: Partial<ReplicaRoutingModuleOptions> = {},
-  override: (builder: TestingModuleBuilder) => TestingModuleBuilder = (b) => b,
+  options: Partial<ReplicaRoutingOptions> = {},
+  internals: RoutingInternals = {},
 ): Promise<Harness> {
   await sql(
     'primary',
     `CREATE TABLE IF NOT EXISTS ${TEST_STATUS_TABLE} (LIKE replica_statuses INCLUDING ALL)`,
   );
-  const module = await override(
-    Test.createTestingModule({
-      imports: [
-        ReplicaRoutingModule.forRoot({
-          ...clusterNodes(),
-          statusRefreshMs: 0,
-          statusTable: TEST_STATUS_TABLE,
-          ...options,
-        }),
-      ],
-    }),
-  ).compile();
-  await module.init();
-  return fromModule(module);
+  // As the Nest module does: the tests watch Nest's Logger.
+  setRoutingLogger((scope) => new Logger(scope));
+  const routing = createReplicaRouting(
+    { ...clusterNodes(), statusRefreshMs: 0, statusTable: TEST_STATUS_TABLE, ...options },
+    typeormAdapter(),
+    internals,
+  );
+  await routing.start();
+  return fromRouting(routing);
 }
 
+/** The harness of a Nest app's routing core (`ReplicaRoutingModule`). */
 export function fromModule(module: TestingModule): Harness {
-  const registry = module.get(NodeRegistry);
-  const refresher = module.get(StatusRefresher);
-  const probe = new ReplicaProbe(registry);
+  return fromRouting(module.get<RoutingParts<EntityManager>>(ROUTING));
+}
+
+export function fromRouting(routing: RoutingParts<EntityManager>): Harness {
+  const probe = new ReplicaProbe(routing.registry);
   return {
-    module,
-    router: module.get(ReplicaRouter),
+    routing,
+    router: routing.router,
     async observe() {
       const rows = await probe.probeAll(1000);
-      await module.get(ReplicaStatusStore).save(await registry.get(PRIMARY_NODE), rows);
-      await refresher.refresh();
+      await routing.store.save(
+        (text, values) => routing.registry.query(PRIMARY_NODE, text, values),
+        rows,
+      );
+      await routing.refresher.refresh();
     },
-    close: () => module.close(),
+    close: () => routing.close(),
   };
 }

@@ -1,3 +1,4 @@
+import type { PoolClient } from 'pg';
 import type { EntityManager } from 'typeorm';
 import type { HistoryRecord } from '../../../apps/simulator/src/history/history.record';
 import {
@@ -8,26 +9,35 @@ import {
   waitForReplicasToCatchUp,
 } from '../../../test/e2e/cluster.control';
 import { checkSessionGuarantees } from '../../../tools/src/history/session-guarantees';
-import { ConsistencyTokens, type NodeRegistry, type Position, type Work } from '../src';
+import { type Position, type Work } from '../src';
+import { type NodeRegistry } from '../src/node-registry.service';
 import { NodeExecutor, type ReplicaAnswer } from '../src/node-executor.service';
 import { harness, type Harness } from './routing.harness';
 
 /** A router built wrong on purpose: replica reads skip the in-band check. */
-class UncheckedExecutor extends NodeExecutor {
+class UncheckedExecutor extends NodeExecutor<EntityManager> {
   private readonly nodes: NodeRegistry;
+  private readonly manager: (client: PoolClient, node: string) => EntityManager;
 
-  constructor(...args: ConstructorParameters<typeof NodeExecutor>) {
+  constructor(...args: ConstructorParameters<typeof NodeExecutor<EntityManager>>) {
     super(...args);
     this.nodes = args[1];
+    this.manager = (client, node) => args[2].bind(client, { node, transaction: false });
   }
 
   override async readOnReplica<T>(
     name: string,
     token: bigint | null,
     tli: number | null,
-    work: Work<T>,
+    work: Work<T, EntityManager>,
   ): Promise<ReplicaAnswer<T>> {
-    const result = await work((await this.nodes.get(name)).manager, name);
+    const client = await (await this.nodes.get(name)).connect();
+    let result: T;
+    try {
+      result = await work(this.manager(client, name), name);
+    } finally {
+      client.release();
+    }
     return {
       replayed: undefined,
       served: { result, token: token === null ? null : { tli, lsn: token } },
@@ -36,9 +46,7 @@ class UncheckedExecutor extends NodeExecutor {
 }
 
 const router = (broken: boolean): Promise<Harness> =>
-  harness({}, (builder) =>
-    broken ? builder.overrideProvider(NodeExecutor).useClass(UncheckedExecutor) : builder,
-  );
+  harness({}, broken ? { Executor: UncheckedExecutor as typeof NodeExecutor } : {});
 
 const LIMIT = 5;
 const insertRide = (em: EntityManager, client: string, distance: number) =>
@@ -60,7 +68,7 @@ const newest = (em: EntityManager, client: string) =>
  * every operation recorded as the simulator records it.
  */
 async function simulate(h: Harness, run: string): Promise<HistoryRecord[]> {
-  const tokens = h.module.get(ConsistencyTokens);
+  const tokens = h.routing.tokens;
   const text = (p: Position | null) => (p ? tokens.format(p) : null);
   const history: HistoryRecord[] = [];
   const latest = new Map<string, Position | null>();

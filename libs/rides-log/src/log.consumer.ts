@@ -1,3 +1,4 @@
+import type { EntityManager } from 'typeorm';
 import { Logger } from '@nestjs/common';
 import type { ReplicaRouter } from '@app/replica-routing';
 import type Redis from 'ioredis';
@@ -63,7 +64,7 @@ export class LogConsumer {
   private position: bigint | undefined;
 
   constructor(
-    private readonly router: ReplicaRouter,
+    private readonly router: ReplicaRouter<EntityManager>,
     private readonly redis: Redis,
     private readonly options: ConsumerOptions,
   ) {

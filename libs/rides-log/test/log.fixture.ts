@@ -1,15 +1,13 @@
+import type { EntityManager } from 'typeorm';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { RedisServer } from '@app/dev-tools';
-import {
-  ConsistencyTokens,
-  parseLsn,
-  ReplicaRouter,
-  ReplicaRoutingModule,
-} from '@app/replica-routing';
+import { ConsistencyTokens, parseLsn, ReplicaRouter } from '@app/replica-routing';
+import { ReplicaRoutingModule } from '@app/replica-routing/nest';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { e2eEnv, sql, urlAs } from '../../../test/e2e/cluster.control';
 import { LogConsumer, stageRideCreated, Streamer, type StreamerOptions } from '../src';
+import { typeormAdapter } from '@app/replica-routing/typeorm';
 
 export const STREAM = 'rides:log:e2e';
 const SECRET = 'e2e-log-token-secret-0123456789';
@@ -21,6 +19,7 @@ async function routerAs(login: { user: string; password: string }) {
   const module = await Test.createTestingModule({
     imports: [
       ReplicaRoutingModule.forRoot({
+        adapter: typeormAdapter(),
         primary: { url: urlAs(env.primaryUrl, login) },
         replicas: env.replicaUrls.map((r) => ({ name: r.name, url: urlAs(r.url, login) })),
         tokenSecret: SECRET,
@@ -43,8 +42,8 @@ export class LogFixture {
   private readonly modules: TestingModule[] = [];
   private readonly clients: Redis[] = [];
   private readonly running: { stop: AbortController; done: Promise<void> }[] = [];
-  api!: ReplicaRouter;
-  log!: ReplicaRouter;
+  api!: ReplicaRouter<EntityManager>;
+  log!: ReplicaRouter<EntityManager>;
   tokens!: ConsistencyTokens;
   userId = 0;
 
@@ -53,8 +52,8 @@ export class LogFixture {
     const api = await routerAs(env.roles.api);
     const log = await routerAs(env.roles.log);
     this.modules.push(api, log);
-    this.api = api.get(ReplicaRouter);
-    this.log = log.get(ReplicaRouter);
+    this.api = api.get<ReplicaRouter<EntityManager>>(ReplicaRouter);
+    this.log = log.get<ReplicaRouter<EntityManager>>(ReplicaRouter);
     this.tokens = api.get(ConsistencyTokens);
     const [user] = await sql<{ id: number }>(
       'primary',

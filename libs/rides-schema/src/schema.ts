@@ -1,4 +1,4 @@
-import { replicaStatusesMigrations } from '@app/replica-routing';
+import { replicaStatusesMigrations } from '@app/replica-routing/typeorm';
 import { Ride } from './entities/ride.entity';
 import { User } from './entities/user.entity';
 import { InitialSchema1732000000100 } from './migrations/1732000000100-initial-schema.migration';

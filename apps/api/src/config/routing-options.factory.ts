@@ -1,5 +1,7 @@
 import { ENTITIES } from '@app/rides-schema';
-import type { ReplicaRoutingModuleOptions } from '@app/replica-routing';
+import type { ReplicaRoutingModuleOptions } from '@app/replica-routing/nest';
+import { typeormAdapter } from '@app/replica-routing/typeorm';
+import { probeRoutePatterns } from '../http/probe-paths';
 import type { ApiConfig } from './api.config';
 
 export function routingOptions(config: ApiConfig): ReplicaRoutingModuleOptions {
@@ -11,7 +13,9 @@ export function routingOptions(config: ApiConfig): ReplicaRoutingModuleOptions {
     ...('hosts' in nodes
       ? { ...nodes, hosts: weighted(nodes.hosts) }
       : { primary: nodes.primary, replicas: weighted(nodes.replicas) }),
-    entities: ENTITIES,
+    adapter: typeormAdapter({ entities: ENTITIES }),
+    // Probes and scrapes read no rides: no routing scope, and no token of theirs is ever checked.
+    http: { exclude: probeRoutePatterns() },
     tokenlessReads: config.TOKENLESS_READS,
     primaryReadShare: config.PRIMARY_READ_SHARE,
     replicaWaitMs: config.REPLICA_WAIT_MS,

@@ -1,3 +1,4 @@
+import type { EntityManager } from 'typeorm';
 import { Injectable } from '@nestjs/common';
 import { ReplicaRouter, ReplicaStatusView } from '@app/replica-routing';
 import { register } from 'prom-client';
@@ -84,7 +85,7 @@ export class DashboardStateService {
 
   constructor(
     private readonly view: ReplicaStatusView,
-    private readonly router: ReplicaRouter,
+    private readonly router: ReplicaRouter<EntityManager>,
   ) {}
 
   /** The log panel's numbers, read on the primary at most every 2 s (a sum over every ride). */

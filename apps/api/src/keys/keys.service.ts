@@ -1,3 +1,4 @@
+import type { EntityManager } from 'typeorm';
 import { Injectable } from '@nestjs/common';
 import { ReplicaRouter } from '@app/replica-routing';
 import type { AuthenticatedUser } from '../auth/authenticated-user.interface';
@@ -9,7 +10,7 @@ import { issueKey } from '../users/users.service';
  */
 @Injectable()
 export class KeysService {
-  constructor(private readonly router: ReplicaRouter) {}
+  constructor(private readonly router: ReplicaRouter<EntityManager>) {}
 
   /** A new key for the caller; the key of this request is revoked in the same transaction. */
   async rotate(caller: AuthenticatedUser): Promise<string> {

@@ -1,3 +1,4 @@
+import type { EntityManager } from 'typeorm';
 import {
   Injectable,
   Logger,
@@ -19,7 +20,7 @@ export class IdempotencyKeysReaper implements OnApplicationBootstrap, OnApplicat
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly router: ReplicaRouter,
+    private readonly router: ReplicaRouter<EntityManager>,
     private readonly config: ApiConfig,
   ) {}
 

@@ -11,7 +11,7 @@ export class RidesService {
   private readonly logger = new Logger(RidesService.name);
 
   constructor(
-    private readonly router: ReplicaRouter,
+    private readonly router: ReplicaRouter<EntityManager>,
     private readonly config: ApiConfig,
   ) {}
 

@@ -11,7 +11,7 @@ const UNIQUE_VIOLATION = '23505';
 @Injectable()
 export class UsersService {
   constructor(
-    private readonly router: ReplicaRouter,
+    private readonly router: ReplicaRouter<EntityManager>,
     private readonly config: ApiConfig,
   ) {}
 

@@ -1,14 +1,11 @@
-import type { DataSourceOptions } from 'typeorm';
+import type { PoolConfig } from 'pg';
 
-/** TypeORM's options for the `postgres` driver. */
-export type PostgresDataSourceOptions = Extract<DataSourceOptions, { type: 'postgres' }>;
-
-/** How to reach one Postgres node: a URL, or TypeORM options for the `postgres` driver. */
+/** How to reach one Postgres node: a URL, node-postgres settings, or both (the settings win). */
 export interface NodeConnectionOptions {
-  /** `postgres://user:pass@host:port/db`. Either this or `dataSource`. */
+  /** `postgres://user:pass@host:port/db`. */
   url?: string;
-  /** TypeORM `postgres` options (host, port, ssl, extra...). The library's pool and timeout settings apply on top. */
-  dataSource?: Partial<Omit<PostgresDataSourceOptions, 'type'>>;
+  /** node-postgres pool settings (host, port, user, ssl...). The library's pool and timeout settings apply on top. */
+  connection?: PoolConfig;
 }
 
 export interface ReplicaNodeOptions extends NodeConnectionOptions {
@@ -21,7 +18,7 @@ export interface ReplicaNodeOptions extends NodeConnectionOptions {
 /** What a read that carries no consistency token may do. */
 export type TokenlessReadPolicy = 'primary' | 'replica';
 
-export interface ReplicaRoutingModuleOptions {
+export interface ReplicaRoutingOptions {
   /** The node that takes writes. Either this (a fixed topology) or `hosts`. */
   primary?: NodeConnectionOptions;
   /** Streaming replicas of `primary`. Default: none (every query goes to the primary). */
@@ -46,9 +43,6 @@ export interface ReplicaRoutingModuleOptions {
    * manager's leader TTL (Patroni's `ttl`, 30 s by default). Default: `30000`.
    */
   electionWaitMs?: number;
-  /** TypeORM entities, registered on every node. Default: none. */
-  entities?: DataSourceOptions['entities'];
-
   /** Share (0..1) of reads kept on the primary even when a replica could serve them. Default: `0`. */
   primaryReadShare?: number;
   /**
@@ -70,7 +64,7 @@ export interface ReplicaRoutingModuleOptions {
    * statement (node-postgres pipelining on replica pools): one round trip
    * where checking first takes two. A read's work may then run on a replica
    * whose check says no; its result is dropped. Streaming queries
-   * (`QueryRunner.stream`) cannot run on a pipelining connection. Default: `true`.
+   * (a cursor or `pg-query-stream`) cannot run on a pipelining connection. Default: `true`.
    */
   pipelineReads?: boolean;
   /**
@@ -154,11 +148,10 @@ export interface ResolvedReplicaNode extends NodeConnectionOptions {
 
 /** Options with every default applied; what the services read. */
 export type ResolvedReplicaRoutingOptions = Required<
-  Omit<ReplicaRoutingModuleOptions, 'entities' | 'replicas' | 'hosts' | 'primary'>
+  Omit<ReplicaRoutingOptions, 'replicas' | 'hosts' | 'primary'>
 > & {
   /** Absent with `hosts`. */
   primary: NodeConnectionOptions | undefined;
-  entities: NonNullable<DataSourceOptions['entities']>;
   replicas: ResolvedReplicaNode[];
   hosts: ResolvedReplicaNode[];
 };

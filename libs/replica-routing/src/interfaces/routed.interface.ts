@@ -1,4 +1,3 @@
-import type { EntityManager } from 'typeorm';
 import type { Lsn } from '../lsn.util';
 import type { Position } from '../topology/timeline-history';
 
@@ -20,7 +19,12 @@ export interface Routed<T> {
   position: Position | null;
 }
 
-export type Work<T> = (manager: EntityManager, node: string) => Promise<T>;
+/**
+ * What a caller runs on a node: `handle` is the adapter's (an EntityManager,
+ * a Kysely or Drizzle instance, a pg client) bound to the one connection the
+ * library chose, valid only while the work runs.
+ */
+export type Work<T, H = unknown> = (handle: H, node: string) => Promise<T>;
 
 export interface ReadOptions {
   /** The position the read must see, on top of the current scope's. Text form accepted. */

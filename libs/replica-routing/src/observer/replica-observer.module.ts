@@ -1,7 +1,9 @@
-import { Module } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
+import type { ReplicaObserverModuleOptions } from '../interfaces/replica-observer-options.interface';
+import type { ResolvedReplicaRoutingOptions as Resolved } from '../interfaces/replica-routing-options.interface';
+import { setRoutingLogger } from '../logger';
 import { NodeRegistry } from '../node-registry.service';
-import { RESOLVED_OPTIONS } from '../replica-routing.constants';
 import { ReplicaStatusStore } from '../replica-status.store';
 import { TopologyDiscovery } from '../topology/topology-discovery.service';
 import { Topology } from '../topology/topology.service';
@@ -9,6 +11,7 @@ import {
   ObserverModuleClass,
   REPLICA_OBSERVER_MODULE_OPTIONS,
   RESOLVED_OBSERVER_OPTIONS,
+  RESOLVED_OPTIONS,
 } from './replica-observer.module-definition';
 import { observerNodeOptions, resolveObserverOptions } from './replica-observer.options';
 import { ReplicaObserver } from './replica-observer.service';
@@ -31,13 +34,29 @@ import { ReplicaProbe } from './replica-probe.service';
     },
     {
       provide: RESOLVED_OPTIONS,
-      useFactory: observerNodeOptions,
+      useFactory: (options: ReplicaObserverModuleOptions) => {
+        setRoutingLogger((scope) => new Logger(scope));
+        return observerNodeOptions(options);
+      },
       inject: [REPLICA_OBSERVER_MODULE_OPTIONS],
     },
-    Topology,
-    TopologyDiscovery,
-    NodeRegistry,
-    ReplicaStatusStore,
+    { provide: Topology, useFactory: (o: Resolved) => new Topology(o), inject: [RESOLVED_OPTIONS] },
+    {
+      provide: TopologyDiscovery,
+      useFactory: (o: Resolved, t: Topology) => new TopologyDiscovery(o, t),
+      inject: [RESOLVED_OPTIONS, Topology],
+    },
+    {
+      provide: NodeRegistry,
+      // Its pools are plain node-postgres pools: the observer runs no one's work.
+      useFactory: (o: Resolved, t: Topology) => new NodeRegistry(o, t, {}),
+      inject: [RESOLVED_OPTIONS, Topology],
+    },
+    {
+      provide: ReplicaStatusStore,
+      useFactory: (o: Resolved) => new ReplicaStatusStore(o),
+      inject: [RESOLVED_OPTIONS],
+    },
     ReplicaProbe,
     ReplicaObserver,
   ],

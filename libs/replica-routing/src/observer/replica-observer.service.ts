@@ -5,6 +5,7 @@ import {
   Logger,
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
+  type OnApplicationShutdown,
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import type { ResolvedObserverOptions } from '../interfaces/replica-observer-options.interface';
@@ -27,7 +28,9 @@ const JOB = 'replica-routing-observer';
  * slow database never piles ticks up.
  */
 @Injectable()
-export class ReplicaObserver implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class ReplicaObserver
+  implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
   private readonly logger = new Logger('Observer');
   private running: Promise<ReplicaStatusRow[]> | undefined;
   private tickNumber = 0;
@@ -43,7 +46,8 @@ export class ReplicaObserver implements OnApplicationBootstrap, BeforeApplicatio
     private readonly discovery: TopologyDiscovery,
   ) {}
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
+    await this.discovery.start();
     const timer = setInterval(() => void this.tick(), this.options.intervalMs);
     this.scheduler.addInterval(JOB, timer);
     this.logger.log(
@@ -55,7 +59,12 @@ export class ReplicaObserver implements OnApplicationBootstrap, BeforeApplicatio
   /** Lets a tick in flight finish before the pools close. */
   async beforeApplicationShutdown(): Promise<void> {
     if (this.scheduler.doesExist('interval', JOB)) this.scheduler.deleteInterval(JOB);
-    await this.running?.catch(() => undefined);
+    await Promise.all([this.running?.catch(() => undefined), this.discovery.stop()]);
+  }
+
+  /** Its pools close last, with the app. */
+  onApplicationShutdown(): Promise<void> {
+    return this.registry.close();
   }
 
   /** One observation; returns what was probed (or null when a tick was already running). */
@@ -90,7 +99,7 @@ export class ReplicaObserver implements OnApplicationBootstrap, BeforeApplicatio
   private async save(rows: ReplicaStatusRow[]): Promise<boolean> {
     if (!rows.find((r) => r.name === PRIMARY_NODE)?.reachable) return false;
     try {
-      await this.store.save(await this.registry.get(PRIMARY_NODE), rows);
+      await this.store.save((sql, values) => this.registry.query(PRIMARY_NODE, sql, values), rows);
       return true;
     } catch (error) {
       this.logger.warn(

@@ -76,6 +76,6 @@ export class ReplicaProbe {
   }
 
   private async query(name: string): Promise<Probe> {
-    return nodePosition(await this.registry.get(name));
+    return nodePosition(this.registry.queryable(name));
   }
 }

@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { EntityManager } from 'typeorm';
 import type { Lsn } from '../lsn.util';
-import { countRouted, type QueryCount } from '../query-counter.logger';
+import { countRouted, type QueryCount } from '../query-count';
 import { watchTransactionEnd } from './connection-hygiene';
 import { inOneWrite, type PgConnection } from './pg-connection';
 import {
@@ -24,18 +23,18 @@ export interface CheckedRead<T> {
 
 export interface CheckedReadInput<T> {
   connection: PgConnection;
-  manager: EntityManager;
   token: Lsn | null;
   /** The timeline the node must replay (the current one); null when none is known. */
   tli: number | null;
   /** Reads the check's answer (see `StreamedTimelines`). */
   interpret: (rows: readonly Record<string, unknown>[]) => Replay;
-  work: (manager: EntityManager) => Promise<T>;
+  /** The work, bound to the connection (its first statement joins the pipeline). */
+  work: () => Promise<T>;
   /** Return a position at or after everything the work could see (monotonic reads). */
   cover: boolean;
   waitMs: number;
   pollMs: number;
-  /** Where statements and round trips are counted (statements sent here bypass TypeORM's logger). */
+  /** Where the check's statements and round trips are counted. */
   count: QueryCount;
   /** Told of a COMMIT or ROLLBACK sent and not awaited: the connection is not free before it is answered. */
   onEnd?: (ending: Promise<void>) => void;
@@ -87,7 +86,7 @@ export async function checkedRead<T>(input: CheckedReadInput<T>): Promise<Checke
       return [lower, cover ? send(REPLAY_POSITION_SQL, false) : undefined] as const;
     });
     void upper?.catch(() => undefined);
-    const attempt = invoke(input.work, input.manager);
+    const attempt = invoke(input.work);
     let replayed: Replay;
     try {
       replayed = input.interpret((await check).rows);
@@ -131,11 +130,8 @@ export async function checkedRead<T>(input: CheckedReadInput<T>): Promise<Checke
 }
 
 /** Starts the work at once (its first statement joins the pipeline); a synchronous throw becomes a rejection. */
-async function invoke<T>(
-  work: (manager: EntityManager) => Promise<T>,
-  manager: EntityManager,
-): Promise<T> {
-  return work(manager);
+async function invoke<T>(work: () => Promise<T>): Promise<T> {
+  return work();
 }
 
 async function settled(promise: Promise<unknown>): Promise<void> {

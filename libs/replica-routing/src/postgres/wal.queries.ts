@@ -2,11 +2,16 @@ import { parseDbLsn, parseLsn, type Lsn } from '../lsn.util';
 
 /**
  * Every question the library asks Postgres about WAL positions and recovery,
- * in one place. `Queryable` is a TypeORM QueryRunner (one connection) or a
- * DataSource (a pooled connection per query).
+ * in one place. `Queryable` is a node-postgres client (one connection) or pool
+ * (a pooled connection per query).
  */
 export interface Queryable {
-  query(sql: string): Promise<unknown>;
+  query(sql: string): Promise<{ rows: unknown[] }>;
+}
+
+/** The rows of a result, typed as the caller's query shapes them. */
+async function rowsOf<R>(on: Queryable, sql: string): Promise<R[]> {
+  return (await on.query(sql)).rows as R[];
 }
 
 /** What a standby says of itself in the in-band check. */
@@ -41,7 +46,7 @@ export const REPLAY_POSITION_SQL =
   'pg_postmaster_start_time()::text AS started, pg_backend_pid() AS pid';
 
 export async function replayPosition(on: Queryable): Promise<Replay> {
-  return replayOfRows((await on.query(REPLAY_POSITION_SQL)) as Record<string, unknown>[]);
+  return replayOfRows(await rowsOf<Record<string, unknown>>(on, REPLAY_POSITION_SQL));
 }
 
 /** The answer in a result of {@link REPLAY_POSITION_SQL}. */
@@ -110,9 +115,10 @@ export const SNAPSHOT_BEGIN_SQL = 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ON
  * could be behind with `synchronous_commit = off`.
  */
 export async function insertPosition(on: Queryable): Promise<{ lsn: Lsn; tli: number }> {
-  const [row] = (await on.query(
+  const [row] = await rowsOf<{ lsn: string; tli: number }>(
+    on,
     `SELECT pg_current_wal_insert_lsn()::text AS lsn, ${TIMELINE_SQL} AS tli`,
-  )) as { lsn: string; tli: number }[];
+  );
   return { lsn: parseLsn(row!.lsn), tli: Number(row!.tli) };
 }
 
@@ -126,9 +132,9 @@ export const TIMELINE_SQL =
 
 /** `synchronous_commit` as the open transaction will commit with it (a `SET LOCAL` included). */
 export async function syncCommitSetting(on: Queryable): Promise<string> {
-  const [row] = (await on.query("SELECT current_setting('synchronous_commit') AS setting")) as {
+  const [row] = await rowsOf<{
     setting: string;
-  }[];
+  }>(on, "SELECT current_setting('synchronous_commit') AS setting");
   return row!.setting;
 }
 
@@ -161,20 +167,21 @@ export async function committedPosition(
     setting === 'session'
       ? "current_setting('synchronous_commit') IN ('on', 'remote_apply')"
       : String(setting !== null && WAITS_FOR_FLUSH.has(setting));
-  const [row] = (await on.query(
+  const [row] = await rowsOf<{ lsn: string; tli: number; sync: boolean }>(
+    on,
     `SELECT (CASE WHEN ${waited}
                   THEN least(pg_current_wal_insert_lsn(),
                              (SELECT min(flush_lsn) FROM pg_stat_replication WHERE sync_state = 'sync'))
                   ELSE pg_current_wal_insert_lsn() END)::text AS lsn,
             ${TIMELINE_SQL} AS tli,
             current_setting('synchronous_standby_names') <> '' AS sync`,
-  )) as { lsn: string; tli: number; sync: boolean }[];
+  );
   return { lsn: parseLsn(row!.lsn), tli: Number(row!.tli), syncStandbys: row!.sync };
 }
 
 /** True when the node is in recovery: a standby, never to take a primary's work. */
 export async function inRecovery(on: Queryable): Promise<boolean> {
-  const [row] = (await on.query('SELECT pg_is_in_recovery() AS standby')) as { standby: boolean }[];
+  const [row] = await rowsOf<{ standby: boolean }>(on, 'SELECT pg_is_in_recovery() AS standby');
   return row!.standby;
 }
 
@@ -188,14 +195,15 @@ export async function inRecovery(on: Queryable): Promise<boolean> {
 export async function nodePosition(
   on: Queryable,
 ): Promise<{ standby: boolean; lsn: Lsn | null; lagSeconds: number | null }> {
-  const [row] = (await on.query(
+  const [row] = await rowsOf<{ standby: boolean; lsn: string | null; lag_seconds: number | null }>(
+    on,
     `SELECT pg_is_in_recovery() AS standby,
             (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()
                   ELSE pg_current_wal_insert_lsn() END)::text AS lsn,
             (CASE WHEN NOT pg_is_in_recovery() THEN NULL
                   WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
                   ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END)::float8 AS lag_seconds`,
-  )) as { standby: boolean; lsn: string | null; lag_seconds: number | null }[];
+  );
   return {
     standby: row!.standby,
     lsn: parseDbLsn(row!.lsn),

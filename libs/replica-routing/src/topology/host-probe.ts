@@ -1,4 +1,4 @@
-import { Client, type ClientConfig } from 'pg';
+import { Client, type ClientConfig, type PoolConfig } from 'pg';
 import type { NodeConnectionOptions } from '../interfaces/replica-routing-options.interface';
 import { TIMELINE_SQL } from '../postgres/wal.queries';
 import { parseHistoryFile } from './timeline-history';
@@ -11,38 +11,27 @@ export interface HostRole {
   tli: number | null;
 }
 
-/** node-postgres settings for a node given as a URL or TypeORM options. */
-export function pgConfig(node: NodeConnectionOptions, timeoutMs: number): ClientConfig {
-  const ds = (node.dataSource ?? {}) as Record<string, unknown>;
-  const url = node.url ?? (typeof ds.url === 'string' ? ds.url : undefined);
-  return {
-    ...(url
-      ? { connectionString: url }
-      : {
-          host: ds.host as string | undefined,
-          port: ds.port as number | undefined,
-          user: ds.username as string | undefined,
-          password: ds.password as string | undefined,
-          database: ds.database as string | undefined,
-        }),
-    ...(ds.ssl !== undefined ? { ssl: ds.ssl as ClientConfig['ssl'] } : {}),
+/** node-postgres settings for a node: its URL and settings (these win), and `overrides`. */
+export function pgConfig(node: NodeConnectionOptions, overrides: PoolConfig): PoolConfig {
+  return { ...(node.url ? { connectionString: node.url } : {}), ...node.connection, ...overrides };
+}
+
+/** node-postgres settings for a discovery probe of `node`. */
+function probeConfig(node: NodeConnectionOptions, timeoutMs: number): ClientConfig {
+  return pgConfig(node, {
     connectionTimeoutMillis: timeoutMs,
     query_timeout: timeoutMs,
     application_name: 'replica-routing-discovery',
-  };
+  });
 }
 
 /** `host:port` of a node, to match it with what an HA manager reports. */
 export function addressOf(node: NodeConnectionOptions): string | null {
-  const ds = (node.dataSource ?? {}) as Record<string, unknown>;
-  const url = node.url ?? (typeof ds.url === 'string' ? ds.url : undefined);
-  if (url) {
-    const u = new URL(url);
-    return `${u.hostname}:${u.port || '5432'}`;
-  }
-  return typeof ds.host === 'string'
-    ? `${ds.host}:${(ds.port as number | undefined) ?? 5432}`
-    : null;
+  if (node.connection?.host !== undefined)
+    return `${node.connection.host}:${node.connection.port ?? 5432}`;
+  if (!node.url) return null;
+  const u = new URL(node.url);
+  return `${u.hostname}:${u.port || '5432'}`;
 }
 
 /** Runs `fn` on a fresh connection to `node`, closed afterwards. */
@@ -51,7 +40,7 @@ async function withClient<T>(
   timeoutMs: number,
   fn: (client: Client) => Promise<T>,
 ): Promise<T> {
-  const client = new Client(pgConfig(node, timeoutMs));
+  const client = new Client(probeConfig(node, timeoutMs));
   client.on('error', () => undefined); // a socket error after the answer is of no interest
   try {
     await client.connect();

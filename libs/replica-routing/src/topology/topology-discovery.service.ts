@@ -1,11 +1,5 @@
+import { routingLogger } from '../logger';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type BeforeApplicationShutdown,
-  type OnApplicationBootstrap,
-} from '@nestjs/common';
 import { describeError } from '../db-errors.util';
 import { PrimaryUnavailableError } from '../exceptions/primary-unavailable.exception';
 import { WriteLostError } from '../exceptions/write-lost.exception';
@@ -15,10 +9,9 @@ import type {
   ResolvedReplicaNode,
   ResolvedReplicaRoutingOptions,
 } from '../interfaces/replica-routing-options.interface';
-import { RESOLVED_OPTIONS } from '../replica-routing.constants';
 import { addressOf, probeRole, readHistoryFile } from './host-probe';
 import { leaderOf, patroniCluster, patroniHistory, standbysOf } from './patroni.client';
-import { Topology, type Roles } from './topology.service';
+import { type Topology, type Roles } from './topology.service';
 
 /** Discovery never runs more often than this, however often it is prompted. */
 const MIN_SPACING_MS = 200;
@@ -33,9 +26,8 @@ const ELECTION_POLL_MS = 250;
  * the router prompts it (the primary failed, a write was refused as
  * read-only, a newer timeline was seen). Does nothing with static options.
  */
-@Injectable()
-export class TopologyDiscovery implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger('Discovery');
+export class TopologyDiscovery {
+  private readonly logger = routingLogger('Discovery');
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private lastRunAt = 0;
@@ -43,11 +35,11 @@ export class TopologyDiscovery implements OnApplicationBootstrap, BeforeApplicat
   private closed = false;
 
   constructor(
-    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedReplicaRoutingOptions,
+    private readonly options: ResolvedReplicaRoutingOptions,
     private readonly topology: Topology,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
+  async start(): Promise<void> {
     if (!this.topology.discovering) return;
     const via = this.options.patroniUrls.length > 0 ? 'Patroni, then the hosts' : 'the hosts';
     this.logger.log(
@@ -59,7 +51,7 @@ export class TopologyDiscovery implements OnApplicationBootstrap, BeforeApplicat
     this.timer.unref();
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
+  async stop(): Promise<void> {
     this.closed = true;
     clearInterval(this.timer);
     await this.running;

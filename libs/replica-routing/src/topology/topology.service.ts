@@ -1,11 +1,11 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { routingLogger } from '../logger';
 import type {
   NodeConnectionOptions,
   ResolvedReplicaNode,
   ResolvedReplicaRoutingOptions,
 } from '../interfaces/replica-routing-options.interface';
 import type { Lsn } from '../lsn.util';
-import { PRIMARY_NODE, RESOLVED_OPTIONS } from '../replica-routing.constants';
+import { PRIMARY_NODE } from '../replica-routing.constants';
 import { laterPosition, resolvePosition, type Position, type Resolution } from './timeline-history';
 
 /** What discovery found: which host is the primary, which are replicas, and the primary's timeline. */
@@ -27,9 +27,8 @@ export type TopologyListener = (changed: readonly string[]) => void;
  * tell what a token of an earlier timeline means (docs/design.md, "Failover
  * and timelines").
  */
-@Injectable()
 export class Topology {
-  private readonly logger = new Logger(Topology.name);
+  private readonly logger = routingLogger(Topology.name);
   readonly discovering: boolean;
   private readonly hostsByName: ReadonlyMap<string, ResolvedReplicaNode>;
   private primaryHostName: string | null;
@@ -41,7 +40,7 @@ export class Topology {
   /** Bumped on every change of roles: a writer that waits for a new primary watches it. */
   version = 0;
 
-  constructor(@Inject(RESOLVED_OPTIONS) private readonly options: ResolvedReplicaRoutingOptions) {
+  constructor(private readonly options: ResolvedReplicaRoutingOptions) {
     this.discovering = options.hosts.length > 0;
     this.hostsByName = new Map(options.hosts.map((h) => [h.name, h]));
     this.primaryHostName = this.discovering ? null : PRIMARY_NODE;

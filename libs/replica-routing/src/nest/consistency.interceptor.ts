@@ -7,9 +7,9 @@ import {
 import { Reflector } from '@nestjs/core';
 import type { ServerResponse } from 'node:http';
 import { Observable, from, switchMap, tap } from 'rxjs';
-import { USE_PRIMARY_KEY } from '../decorators/use-primary.decorator';
+import { USE_PRIMARY_KEY } from './use-primary.decorator';
 import { ConsistencyTokens } from '../consistency-tokens.service';
-import { CONSISTENCY_TOKEN_HEADER, SERVED_BY_HEADER } from '../replica-routing.constants';
+import { writeScopeHeaders } from '../http/request-scope';
 import { ReplicaRouter } from '../replica-router.service';
 import { RoutingContext } from '../routing-context.service';
 
@@ -37,13 +37,7 @@ export class ConsistencyInterceptor implements NestInterceptor {
       ctx.getHandler(),
       ctx.getClass(),
     ]);
-    const writeHeaders = () => {
-      if (response.headersSent) return;
-      const servedBy = scope.servedBy.at(-1);
-      if (servedBy) response.setHeader(SERVED_BY_HEADER, servedBy);
-      if (scope.position !== null)
-        response.setHeader(CONSISTENCY_TOKEN_HEADER, this.tokens.format(scope.position));
-    };
+    const writeHeaders = () => writeScopeHeaders(this.tokens, scope, response);
     const handle = () =>
       scope.pendingToken === undefined
         ? next.handle()

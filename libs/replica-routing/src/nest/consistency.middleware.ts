@@ -1,6 +1,6 @@
 import { Injectable, type NestMiddleware } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { CONSISTENCY_TOKEN_HEADER } from '../replica-routing.constants';
+import { runInRequestScope } from '../http/request-scope';
 import { ReplicaRouter } from '../replica-router.service';
 import { RoutingContext } from '../routing-context.service';
 
@@ -15,17 +15,12 @@ import { RoutingContext } from '../routing-context.service';
  */
 @Injectable()
 export class ConsistencyMiddleware implements NestMiddleware {
-  private readonly header = CONSISTENCY_TOKEN_HEADER.toLowerCase();
-
   constructor(
     private readonly router: ReplicaRouter,
     private readonly context: RoutingContext,
   ) {}
 
   use(req: IncomingMessage, _res: ServerResponse, next: () => void): void {
-    const raw = req.headers[this.header];
-    const text = (Array.isArray(raw) ? raw.join(',') : raw)?.trim();
-    const token = text ? this.router.acceptClientTokenWithoutIo(text) : null;
-    this.context.run({ token, pendingToken: token === undefined ? text : undefined }, () => next());
+    runInRequestScope(this.router, this.context, req, () => next());
   }
 }

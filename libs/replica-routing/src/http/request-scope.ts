@@ -1,0 +1,40 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ConsistencyTokens } from '../consistency-tokens.service';
+import { CONSISTENCY_TOKEN_HEADER, SERVED_BY_HEADER } from '../replica-routing.constants';
+import type { ReplicaRouter } from '../replica-router.service';
+import type { RoutingContext, RoutingScope } from '../routing-context.service';
+
+const HEADER = CONSISTENCY_TOKEN_HEADER.toLowerCase();
+
+/**
+ * Runs `next` in a routing scope for one HTTP request, seeded with its
+ * `Consistency-Token` header, without a query: a malformed or forged token
+ * throws `InvalidConsistencyTokenError` (map it to 400). A token that needs a
+ * query to be checked (unsigned, newer than any position this process knows,
+ * without `tokenSecret`) stays pending: `router.settleClientToken()` checks it
+ * once the caller is authenticated; until then the scope reads on the primary.
+ */
+export function runInRequestScope(
+  router: ReplicaRouter<unknown>,
+  context: RoutingContext,
+  req: IncomingMessage,
+  next: (scope: RoutingScope) => void,
+): void {
+  const raw = req.headers[HEADER];
+  const text = (Array.isArray(raw) ? raw.join(',') : raw)?.trim();
+  const token = text ? router.acceptClientTokenWithoutIo(text) : null;
+  context.run({ token, pendingToken: token === undefined ? text : undefined }, next);
+}
+
+/** Sets `Served-By` and `Consistency-Token` from the request's scope, unless headers are sent. */
+export function writeScopeHeaders(
+  tokens: ConsistencyTokens,
+  scope: RoutingScope,
+  response: ServerResponse,
+): void {
+  if (response.headersSent) return;
+  const servedBy = scope.servedBy.at(-1);
+  if (servedBy) response.setHeader(SERVED_BY_HEADER, servedBy);
+  if (scope.position !== null)
+    response.setHeader(CONSISTENCY_TOKEN_HEADER, tokens.format(scope.position));
+}
