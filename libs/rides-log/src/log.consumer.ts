@@ -195,32 +195,45 @@ export class LogConsumer {
     const dead = batch.flatMap((d) => (d.ok ? [] : [d]));
     const last = from + BigInt(batch.length);
     const name = this.options.name;
-    await this.router.write(async (em) => {
-      // Counts the batch only from the position it was read at: the UPDATE takes the row's lock
-      // (a second copy of this consumer waits for it) and then sees the position as committed.
-      // Decimal text summed as numeric: exact, whatever the order.
-      // A SELECT around the UPDATE: TypeORM answers an UPDATE with [rows, count], a SELECT with rows.
-      const [counted] = await em.query<{ n: number }[]>(
-        `WITH counted AS (
-           UPDATE consumer_states
-              SET total_distance = total_distance + (SELECT coalesce(sum(d::numeric), 0) FROM unnest($2::text[]) d),
-                  rides_counted = rides_counted + $3, last_seq = $4, updated_at = now()
-            WHERE name = $1 AND last_seq = $5
-            RETURNING 1)
-         SELECT count(*)::int AS n FROM counted`,
-        [name, rides.map((r) => r.ride.distance), rides.length, last.toString(), from.toString()],
+    maybeFail(this.options.failRate, `before committing seqs ${from + 1n}..${last}`);
+    // One statement, so one transaction without a BEGIN/COMMIT round trip each. It counts the
+    // batch only from the position it was read at: the UPDATE takes the row's lock (a second copy
+    // of this consumer waits for it) and then sees the position as committed; the dead letters
+    // are written only with it. Decimal text summed as numeric: exact, whatever the order.
+    // A SELECT around the writes: TypeORM answers an UPDATE with [rows, count], a SELECT with rows.
+    const { result } = await this.router.write(
+      (em) =>
+        em.query<{ n: number }[]>(
+          `WITH counted AS (
+             UPDATE consumer_states
+                SET total_distance = total_distance + (SELECT coalesce(sum(d::numeric), 0) FROM unnest($2::text[]) d),
+                    rides_counted = rides_counted + $3, last_seq = $4, updated_at = now()
+              WHERE name = $1 AND last_seq = $5
+              RETURNING 1),
+           dead AS (
+             INSERT INTO log_dead_letters (consumer, seq, reason, fields)
+             SELECT $1, d.seq, d.reason, d.fields::jsonb
+               FROM unnest($6::bigint[], $7::text[], $8::text[]) AS d(seq, reason, fields)
+              WHERE EXISTS (SELECT 1 FROM counted)
+             RETURNING 1)
+           SELECT (SELECT count(*) FROM counted)::int AS n`,
+          [
+            name,
+            rides.map((r) => r.ride.distance),
+            rides.length,
+            last.toString(),
+            from.toString(),
+            dead.map((d) => d.seq.toString()),
+            dead.map((d) => d.reason),
+            dead.map((d) => JSON.stringify(d.fields)),
+          ],
+        ),
+      { transaction: false },
+    );
+    if (result[0]?.n !== 1)
+      throw new Error(
+        `the position is no longer ${from} under this batch (another copy of ${name} moved it?)`,
       );
-      if (counted?.n !== 1)
-        throw new Error(
-          `the position is no longer ${from} under this batch (another copy of ${name} moved it?)`,
-        );
-      for (const d of dead)
-        await em.query(
-          'INSERT INTO log_dead_letters (consumer, seq, reason, fields) VALUES ($1, $2, $3, $4)',
-          [name, d.seq.toString(), d.reason, JSON.stringify(d.fields)],
-        );
-      maybeFail(this.options.failRate, `before committing seqs ${from + 1n}..${last}`);
-    });
     const now = Date.now();
     for (const r of rides)
       logMetrics.commitToApply.observe(
