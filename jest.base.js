@@ -16,6 +16,8 @@ const esmPackages = [
   'uint8array-extras',
   '@borewit',
   '@standard-schema',
+  // Adapters' ORMs that ship ES modules only.
+  'kysely',
 ];
 
 module.exports = {

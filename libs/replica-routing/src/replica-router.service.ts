@@ -29,7 +29,11 @@ import { PRIMARY_NODE } from './replica-routing.constants';
 import { routingMetrics, type ReadOutcome } from './metrics/routing.metrics';
 import { type ReplicaSelector } from './replica-selector.service';
 import type { SelectionPlan } from './replica-selection.policy';
-import { type RoutingContext, type Callback, type TransactionState } from './routing-context.service';
+import {
+  type RoutingContext,
+  type Callback,
+  type TransactionState,
+} from './routing-context.service';
 import { onTimeline, type Replay } from './postgres/wal.queries';
 import type { Position } from './topology/timeline-history';
 import { type TopologyDiscovery } from './topology/topology-discovery.service';

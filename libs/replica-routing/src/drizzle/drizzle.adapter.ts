@@ -1,0 +1,69 @@
+import {
+  createTableRelationsHelpers,
+  extractTablesRelationalConfig,
+  type ExtractTablesWithRelations,
+  type RelationalSchemaConfig,
+  type TablesRelationalConfig,
+} from 'drizzle-orm';
+import {
+  NodePgDatabase,
+  NodePgSession,
+  NodePgTransaction,
+  type NodePgQueryResultHKT,
+} from 'drizzle-orm/node-postgres';
+import { PgDialect, type PgDatabase } from 'drizzle-orm/pg-core';
+import type { PoolClient } from 'pg';
+import type { BindContext, RoutingAdapter } from '../routing.adapter';
+
+/** What a work gets: Drizzle's node-postgres database (a transaction of it inside `write()`). */
+export type DrizzleHandle<TSchema extends Record<string, unknown>> = PgDatabase<
+  NodePgQueryResultHKT,
+  TSchema,
+  ExtractTablesWithRelations<TSchema>
+>;
+
+export interface DrizzleAdapterOptions<TSchema extends Record<string, unknown>> {
+  /** Tables and relations, for `db.query.<table>` (relational queries). Default: none. */
+  schema?: TSchema;
+}
+
+/**
+ * Works get Drizzle (`drizzle-orm/node-postgres`) on the connection the
+ * library chose: `router.read((db) => db.select().from(rides))`. The schema's
+ * relational config is built once; a handle per work costs microseconds.
+ * Inside `write()` the handle is Drizzle's transaction object on the
+ * library's transaction, so `db.transaction()` there nests as a SAVEPOINT.
+ */
+export function drizzleAdapter<TSchema extends Record<string, unknown> = Record<string, never>>(
+  options: DrizzleAdapterOptions<TSchema> = {},
+): RoutingAdapter<DrizzleHandle<TSchema>> {
+  const dialect = new PgDialect();
+  const relational = relationalConfig(options.schema);
+  return {
+    bind(client: PoolClient, { transaction }: BindContext): DrizzleHandle<TSchema> {
+      const session = new NodePgSession<Record<string, unknown>, TablesRelationalConfig>(
+        client,
+        dialect,
+        relational,
+        {},
+      );
+      return (transaction
+        ? new NodePgTransaction(dialect, session, relational ?? EMPTY_SCHEMA, 0)
+        : new NodePgDatabase<Record<string, unknown>>(
+            dialect,
+            session,
+            relational,
+          )) as unknown as DrizzleHandle<TSchema>;
+    },
+  };
+}
+
+const EMPTY_SCHEMA = { fullSchema: {}, schema: {}, tableNamesMap: {} };
+
+function relationalConfig(
+  schema: Record<string, unknown> | undefined,
+): RelationalSchemaConfig<TablesRelationalConfig> | undefined {
+  if (!schema) return undefined;
+  const config = extractTablesRelationalConfig(schema, createTableRelationsHelpers);
+  return { fullSchema: schema, schema: config.tables, tableNamesMap: config.tableNamesMap };
+}

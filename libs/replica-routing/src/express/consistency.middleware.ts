@@ -1,0 +1,39 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { runInRequestScope, writeScopeHeaders } from '../http/request-scope';
+import type { ReplicaRouting } from '../replica-routing';
+
+/** Express (or Connect, or `node:http`) middleware. */
+export type ConsistencyMiddleware = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: (error?: unknown) => void,
+) => void;
+
+/**
+ * One routing scope per request, for apps without Nest:
+ * `app.use(authenticate, consistency(routing))`. It reads the request's
+ * `Consistency-Token`, checks it (a query to the primary only when it must:
+ * mount it after authentication, so that an anonymous request never causes
+ * one), and answers with `Served-By` and `Consistency-Token` headers. A bad
+ * token goes to `next(error)` as `InvalidConsistencyTokenError` (answer 400).
+ */
+export function consistency(
+  routing: Pick<ReplicaRouting<unknown>, 'router' | 'context' | 'tokens'>,
+): ConsistencyMiddleware {
+  return (req, res, next) => {
+    try {
+      runInRequestScope(routing.router, routing.context, req, (scope) => {
+        // Set just before the headers leave, whatever the handler did meanwhile.
+        const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+        res.writeHead = (...args: unknown[]) => {
+          writeScopeHeaders(routing.tokens, scope, res);
+          return writeHead(...args);
+        };
+        if (scope.pendingToken === undefined) return next();
+        routing.router.settleClientToken().then(() => next(), next);
+      });
+    } catch (error) {
+      next(error);
+    }
+  };
+}

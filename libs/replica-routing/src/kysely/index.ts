@@ -1,0 +1,2 @@
+// Kysely: works get a Kysely<DB> on the chosen connection.
+export { kyselyAdapter, type KyselyAdapterOptions } from './kysely.adapter';

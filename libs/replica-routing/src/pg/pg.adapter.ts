@@ -1,0 +1,47 @@
+import type { PoolClient, QueryResult, QueryResultRow } from 'pg';
+import type { RoutingAdapter } from '../routing.adapter';
+
+/** What a work gets with {@link pgAdapter}: node-postgres on the connection the library chose. */
+export interface PgHandle {
+  /** `client.query(text, values)` on that connection. */
+  query<R extends QueryResultRow = QueryResultRow>(
+    text: string,
+    values?: unknown[],
+  ): Promise<QueryResult<R>>;
+  /**
+   * Runs `fn` in a transaction: BEGIN/COMMIT on its own, a SAVEPOINT inside
+   * `write()` or another `transaction()` (its failure rolls back only its part).
+   */
+  transaction<T>(fn: (handle: PgHandle) => Promise<T>): Promise<T>;
+  /** The connection itself (valid only while the work runs), for what `query` does not cover. */
+  readonly client: PoolClient;
+}
+
+/**
+ * Works get a {@link PgHandle}: plain node-postgres, no ORM.
+ * `router.read((db) => db.query('SELECT ...'))`.
+ */
+export function pgAdapter(): RoutingAdapter<PgHandle> {
+  return { bind: (client, context) => handle(client, context.transaction ? 1 : 0) };
+}
+
+function handle(client: PoolClient, depth: number): PgHandle {
+  return {
+    client,
+    query: (text, values) => client.query(text, values),
+    async transaction(fn) {
+      const savepoint = `replica_routing_${depth}`;
+      await client.query(depth === 0 ? 'BEGIN' : `SAVEPOINT ${savepoint}`);
+      try {
+        const result = await fn(handle(client, depth + 1));
+        await client.query(depth === 0 ? 'COMMIT' : `RELEASE SAVEPOINT ${savepoint}`);
+        return result;
+      } catch (error) {
+        await client
+          .query(depth === 0 ? 'ROLLBACK' : `ROLLBACK TO SAVEPOINT ${savepoint}`)
+          .catch(() => undefined);
+        throw error;
+      }
+    },
+  };
+}

@@ -1,0 +1,287 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { sql as drizzleSql } from 'drizzle-orm';
+import { bigserial, pgTable, text } from 'drizzle-orm/pg-core';
+import type { EntityManager } from 'typeorm';
+import {
+  pauseReplay,
+  resumeReplay,
+  sql,
+  waitForReplicasToCatchUp,
+} from '../../../test/e2e/cluster.control';
+import { PRIMARY_NODE, type RoutingAdapter } from '../src';
+import { drizzleAdapter, type DrizzleHandle } from '../src/drizzle';
+import { consistency } from '../src/express';
+import { kyselyAdapter } from '../src/kysely';
+import { pgAdapter, type PgHandle } from '../src/pg';
+import { createReplicaRouting, type RoutingParts } from '../src/replica-routing';
+import { typeormAdapter } from '../src/typeorm';
+import { clusterNodes, fromRouting, TEST_STATUS_TABLE } from './routing.harness';
+
+/**
+ * Every adapter on the same core: a write, then a read of it with its
+ * token, from a replica when one has replayed it. One replica has its replay
+ * paused (it lags by everything written here), and the reads may wait a
+ * little for the others: a read the paused one served would miss the row.
+ */
+const notes = pgTable('lib_adapter_notes', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  body: text('body').notNull(),
+});
+interface NotesDb {
+  lib_adapter_notes: { id: string; body: string };
+}
+
+/** What each adapter must do: insert a note, find one by id, and nest a transaction that fails. */
+interface Dialect<H> {
+  adapter: RoutingAdapter<H>;
+  insert(db: H, body: string): Promise<number>;
+  find(db: H, id: number): Promise<string | null>;
+  /** Inserts `kept`, then in a nested transaction inserts `lost` and fails. */
+  nestedFailure(db: H, kept: string, lost: string): Promise<void>;
+}
+
+const typeorm: Dialect<EntityManager> = {
+  adapter: typeormAdapter(),
+  insert: async (em, body) =>
+    Number(
+      (
+        await em.query<{ id: string }[]>(
+          'INSERT INTO lib_adapter_notes (body) VALUES ($1) RETURNING id',
+          [body],
+        )
+      )[0]!.id,
+    ),
+  find: async (em, id) =>
+    (
+      await em.query<{ body: string }[]>('SELECT body FROM lib_adapter_notes WHERE id = $1', [id])
+    )[0]?.body ?? null,
+  async nestedFailure(em, kept, lost) {
+    await typeorm.insert(em, kept);
+    await em
+      .transaction(async (inner) => {
+        await typeorm.insert(inner, lost);
+        throw new Error('rolled back');
+      })
+      .catch(() => undefined);
+  },
+};
+
+const pg: Dialect<PgHandle> = {
+  adapter: pgAdapter(),
+  insert: async (db, body) =>
+    Number(
+      (
+        await db.query<{ id: string }>(
+          'INSERT INTO lib_adapter_notes (body) VALUES ($1) RETURNING id',
+          [body],
+        )
+      ).rows[0]!.id,
+    ),
+  find: async (db, id) =>
+    (await db.query<{ body: string }>('SELECT body FROM lib_adapter_notes WHERE id = $1', [id]))
+      .rows[0]?.body ?? null,
+  async nestedFailure(db, kept, lost) {
+    await pg.insert(db, kept);
+    await db
+      .transaction(async (inner) => {
+        await pg.insert(inner, lost);
+        throw new Error('rolled back');
+      })
+      .catch(() => undefined);
+  },
+};
+
+const kysely: Dialect<ReturnType<ReturnType<typeof kyselyAdapter<NotesDb>>['bind']>> = {
+  adapter: kyselyAdapter<NotesDb>(),
+  insert: async (db, body) =>
+    Number(
+      (
+        await db
+          .insertInto('lib_adapter_notes')
+          .values({ body } as never)
+          .returning('id')
+          .executeTakeFirstOrThrow()
+      ).id,
+    ),
+  find: async (db, id) =>
+    (
+      await db
+        .selectFrom('lib_adapter_notes')
+        .select('body')
+        .where('id', '=', String(id))
+        .executeTakeFirst()
+    )?.body ?? null,
+  async nestedFailure(db, kept, lost) {
+    await kysely.insert(db, kept);
+    await db
+      .transaction()
+      .execute(async (trx) => {
+        await kysely.insert(trx, lost);
+        throw new Error('rolled back');
+      })
+      .catch(() => undefined);
+  },
+};
+
+const drizzle: Dialect<DrizzleHandle<Record<string, never>>> = {
+  adapter: drizzleAdapter(),
+  insert: async (db, body) =>
+    (await db.insert(notes).values({ body }).returning({ id: notes.id }))[0]!.id,
+  find: async (db, id) =>
+    (
+      await db
+        .select({ body: notes.body })
+        .from(notes)
+        .where(drizzleSql`${notes.id} = ${id}`)
+    )[0]?.body ?? null,
+  async nestedFailure(db, kept, lost) {
+    await drizzle.insert(db, kept);
+    await db
+      .transaction(async (inner) => {
+        await drizzle.insert(inner, lost);
+        throw new Error('rolled back');
+      })
+      .catch(() => undefined);
+  },
+};
+
+const dialects: [string, Dialect<unknown>][] = [
+  ['TypeORM', typeorm],
+  ['Kysely', kysely],
+  ['Drizzle', drizzle],
+  ['plain pg', pg],
+];
+
+const PAUSED = 'replica0';
+
+/** A core with `adapter` on the suite's cluster, whose replicas it has seen once (as from the observer). */
+async function routingFor<H>(adapter: RoutingAdapter<H>): Promise<RoutingParts<H>> {
+  const routing = createReplicaRouting(
+    { ...clusterNodes(), statusRefreshMs: 0, statusTable: TEST_STATUS_TABLE, replicaWaitMs: 200 },
+    adapter,
+  );
+  await routing.start();
+  await fromRouting(routing as RoutingParts<EntityManager>).observe();
+  return routing;
+}
+const PAIRS = 60;
+
+describe('adapters: read-your-writes from replicas, whatever the query layer', () => {
+  beforeAll(async () => {
+    await sql(
+      'primary',
+      'CREATE TABLE IF NOT EXISTS lib_adapter_notes (id bigserial PRIMARY KEY, body text NOT NULL)',
+    );
+    await sql(
+      'primary',
+      `CREATE TABLE IF NOT EXISTS ${TEST_STATUS_TABLE} (LIKE replica_statuses INCLUDING ALL)`,
+    );
+    await waitForReplicasToCatchUp();
+    await pauseReplay([PAUSED]);
+  });
+
+  afterAll(() => resumeReplay([PAUSED]));
+
+  describe.each(dialects)('%s', (_, dialect) => {
+    let routing: RoutingParts<unknown>;
+
+    beforeAll(async () => {
+      routing = await routingFor(dialect.adapter);
+    });
+
+    afterAll(() => routing.close());
+
+    it(`${PAIRS} writes each read back with its token: none stale, most from replicas`, async () => {
+      let stale = 0;
+      let onReplicas = 0;
+      for (let i = 0; i < PAIRS; i++) {
+        const body = `note ${i} ${Date.now()}`;
+        const written = await routing.router.write((db) => dialect.insert(db, body));
+        const read = await routing.router.read((db) => dialect.find(db, written.result), {
+          token: written.position,
+        });
+        if (read.result !== body) stale++;
+        if (read.servedBy !== PRIMARY_NODE) onReplicas++;
+        expect(read.servedBy).not.toBe(PAUSED);
+      }
+      expect(stale).toBe(0);
+      expect(onReplicas / PAIRS).toBeGreaterThan(0.5);
+      // The lag was real: the paused replica has none of these rows.
+      const last = await sql(PAUSED, 'SELECT 1 FROM lib_adapter_notes WHERE body LIKE $1', [
+        `note ${PAIRS - 1} %`,
+      ]);
+      expect(last).toEqual([]);
+    });
+
+    it('a transaction nested in a write is a savepoint: its failure loses only its part', async () => {
+      const tag = `${Date.now()}-${Math.random()}`;
+      const written = await routing.router.write((db) =>
+        dialect.nestedFailure(db, `kept ${tag}`, `lost ${tag}`),
+      );
+      const rows = await sql<{ body: string }>(
+        'primary',
+        'SELECT body FROM lib_adapter_notes WHERE body LIKE $1 ORDER BY id',
+        [`% ${tag}`],
+      );
+      expect(rows.map((r) => r.body)).toEqual([`kept ${tag}`]);
+      expect(written.token).not.toBeNull();
+    });
+  });
+
+  describe('Express middleware (consistency)', () => {
+    let routing: RoutingParts<PgHandle>;
+    let server: Server;
+    let base: string;
+
+    beforeAll(async () => {
+      routing = await routingFor(pgAdapter());
+      const middleware = consistency(routing);
+      // node:http with the middleware in front, as an Express app mounts it.
+      server = createServer((req, res) =>
+        middleware(req, res, (error?: unknown) => {
+          if (error) {
+            res.writeHead(400).end(error instanceof Error ? error.message : 'bad request');
+            return;
+          }
+          void (async () => {
+            if (req.method === 'POST') {
+              const { result } = await routing.router.write((db) => pg.insert(db, 'via http'));
+              res.writeHead(201).end(String(result));
+            } else {
+              const id = Number(new URL(req.url!, 'http://x').searchParams.get('id'));
+              const { result } = await routing.router.read((db) => pg.find(db, id));
+              res.writeHead(result === null ? 404 : 200).end(result ?? '');
+            }
+          })();
+        }),
+      );
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+
+    afterAll(async () => {
+      await new Promise((resolve) => server.close(resolve));
+      await routing.close();
+    });
+
+    it('hands out the write’s token and honours it on the next request', async () => {
+      const created = await fetch(`${base}/`, { method: 'POST' });
+      expect(created.status).toBe(201);
+      const token = created.headers.get('consistency-token');
+      expect(token).toMatch(/^\d+:[0-9A-F]+\/[0-9A-F]+$/);
+      expect(created.headers.get('served-by')).toBe(PRIMARY_NODE);
+      const read = await fetch(`${base}/?id=${await created.text()}`, {
+        headers: { 'Consistency-Token': token! },
+      });
+      expect([read.status, await read.text()]).toEqual([200, 'via http']);
+      expect(read.headers.get('served-by')).not.toBe(PAUSED);
+      expect(read.headers.get('consistency-token')).toBeTruthy();
+    });
+
+    it('refuses a malformed token', async () => {
+      const read = await fetch(`${base}/?id=1`, { headers: { 'Consistency-Token': 'nope' } });
+      expect(read.status).toBe(400);
+    });
+  });
+});
