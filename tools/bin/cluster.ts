@@ -12,9 +12,9 @@ import { ClusterLock } from '../src/cluster/cluster.lock';
 import { LAUNCHER_READY } from '../src/cluster/launcher.command';
 import { LauncherConfig } from '../src/cluster/launcher.config';
 import { LocalCluster } from '../src/cluster/local-cluster';
-import { assertPortFree } from '../src/cluster/ports';
 import { findPostgresBinaries } from '../src/cluster/postgres-binaries';
 import { LOCAL_ROLES } from '../src/credentials';
+import { assertPortFree } from '../src/process/wait';
 
 const say = (line: string) => console.log(`launcher | ${line}`);
 

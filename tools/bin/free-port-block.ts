@@ -2,7 +2,7 @@
  * Prints the first port of a free block: `free-port-block.ts <first> <count>`.
  * Used by scripts/test-compose.sh to pick the compose stack's host ports.
  */
-import { findFreeBlock } from '../src/cluster/ports';
+import { findFreeBlock } from '../src/process/wait';
 
 const [first, count] = process.argv.slice(2).map(Number);
 if (!Number.isInteger(first) || !Number.isInteger(count)) {

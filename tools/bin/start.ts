@@ -9,13 +9,12 @@
  * after publishing, 10 % of the consumers' before committing. Ctrl+C (or
  * SIGTERM) stops the apps, then Redis and the cluster, and leaves no process behind.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { LAUNCHER_READY, launcherCommand } from '../src/cluster/launcher.command';
 import { LOCAL_ROLES, type Login } from '../src/credentials';
+import { prefixed } from '../src/process/child.process';
 import { findRedisServer, redisServerArgs } from '../src/redis/redis.process';
+import { ChildProcesses } from '../src/stack/child-processes';
 
 const NAMES = [
   'cluster',
@@ -30,83 +29,39 @@ const NAMES = [
 const LOG_APPS = ['streamer', 'consumer0', 'consumer1'];
 const REDIS_PORT = Number(process.env.REDIS_PORT ?? 6380);
 const WIDTH = Math.max(...NAMES.map((n) => n.length));
-const children = new Map<string, ChildProcess>();
+
+const processes = new ChildProcesses(WIDTH, (name, code, signal) => {
+  console.log(
+    prefixed('start', `${name} exited (${signal ?? `code ${code}`}); stopping everything`, WIDTH),
+  );
+  void stop(code === 0 ? 0 : 1);
+});
 let stopping = false;
-
-function prefix(
-  name: string,
-  stream: NodeJS.ReadableStream,
-  onLine?: (line: string) => void,
-): void {
-  createInterface({ input: stream }).on('line', (line) => {
-    process.stdout.write(`${name.padEnd(WIDTH)} | ${line}\n`);
-    onLine?.(line);
-  });
-}
-
-/** Each child leads its own process group, so that stopping it also stops what it spawned. */
-function run(
-  name: string,
-  command: string,
-  args: string[],
-  onLine?: (line: string) => void,
-  env: NodeJS.ProcessEnv = {},
-): ChildProcess {
-  const child = spawn(command, args, {
-    // The apps' output is a pipe here, not a terminal: ask for readable logs anyway.
-    env: { LOG_FORMAT: 'pretty', ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  children.set(name, child);
-  prefix(name, child.stdout, onLine);
-  prefix(name, child.stderr, onLine);
-  child.on('exit', (code, signal) => {
-    children.delete(name);
-    if (!stopping) {
-      console.log(
-        `${'start'.padEnd(WIDTH)} | ${name} exited (${signal ?? `code ${code}`}); stopping everything`,
-      );
-      void stop(code === 0 ? 0 : 1);
-    }
-  });
-  return child;
-}
-
-async function terminate(name: string, group: boolean): Promise<void> {
-  const child = children.get(name);
-  if (!child?.pid) return;
-  const exited = once(child, 'exit');
-  try {
-    process.kill(group ? -child.pid : child.pid, 'SIGTERM');
-  } catch {
-    return;
-  }
-  const timer = setTimeout(() => {
-    try {
-      process.kill(group ? -child.pid! : child.pid!, 'SIGKILL');
-    } catch {
-      // gone
-    }
-  }, 15_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 async function stop(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
+  processes.beginStop();
   // The simulator first, so that its final summary counts no errors caused by the API going away.
-  await terminate('simulator', true);
-  await Promise.all(['api', 'observer', ...LOG_APPS].map((n) => terminate(n, true)));
-  await terminate('redis', false);
+  await processes.terminate('simulator', true);
+  await Promise.all(['api', 'observer', ...LOG_APPS].map((n) => processes.terminate(n, true)));
+  await processes.terminate('redis', false);
   // The launcher stops its Postgres nodes itself (fast shutdown), so only it is signalled.
-  await terminate('cluster', false);
+  await processes.terminate('cluster', false);
   process.exit(code);
 }
 
 process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
+
+/** The apps' output is a pipe here, not a terminal: ask for readable logs anyway. */
+const childEnv = (env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
+  LOG_FORMAT: 'pretty',
+  ...process.env,
+  NO_COLOR: '1',
+  FORCE_COLOR: '0',
+  ...env,
+});
 
 /** Who each app logs in as (the launcher's roles); the simulator only speaks HTTP. */
 const LOGINS: Record<string, Login | undefined> = {
@@ -138,19 +93,23 @@ const APPS: { name: string; project: string; env: NodeJS.ProcessEnv }[] = [
 
 // Redis for the unified log: private port and data directory, append-only file on.
 mkdirSync('.redis', { recursive: true });
-run(
-  'redis',
-  findRedisServer(),
-  redisServerArgs({ dir: `${process.cwd()}/.redis`, port: REDIS_PORT }),
-);
+processes.run('redis', {
+  command: findRedisServer(),
+  args: redisServerArgs({ dir: `${process.cwd()}/.redis`, port: REDIS_PORT }),
+  env: childEnv(),
+});
 
 const nest = require.resolve('@nestjs/cli/bin/nest.js');
-const launcher = launcherCommand();
-run('cluster', launcher.command, launcher.args, (line) => {
-  if (!line.includes(LAUNCHER_READY) || children.has('api')) return;
-  for (const app of APPS)
-    run(app.name, process.execPath, [nest, 'start', app.project], undefined, {
-      ...asLogin(LOGINS[app.name]),
-      ...app.env,
-    });
+processes.run('cluster', {
+  ...launcherCommand(),
+  env: childEnv(),
+  onLine: (line) => {
+    if (!line.includes(LAUNCHER_READY) || processes.has('api') || stopping) return;
+    for (const app of APPS)
+      processes.run(app.name, {
+        command: process.execPath,
+        args: [nest, 'start', app.project],
+        env: childEnv({ ...asLogin(LOGINS[app.name]), ...app.env }),
+      });
+  },
 });

@@ -1,10 +1,7 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { get } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import { createInterface } from 'node:readline';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { spawnChild } from '../process/child.process';
+import { freePort, waitUntil } from '../process/wait';
+import { httpStatus } from '../stack/http-ready';
 import type { CleanupRegistry } from './cleanup.registry';
 
 const ROOT = resolve(__dirname, '../../..');
@@ -27,7 +24,8 @@ export interface ApiProcess {
  * load generator. `env` is its configuration (the committed .env fills in the
  * rest, as for `npm start`); logs at warn and above are shown, prefixed with
  * `name`. Resolves once `GET /health` answers 200; the process is stopped by
- * `cleanup` if the bench ends first.
+ * `cleanup` if the bench ends first. Its IPC channel tells it when the bench
+ * goes away without stopping it (api-process.main.ts).
  */
 export async function startApiProcess(
   name: string,
@@ -35,9 +33,12 @@ export async function startApiProcess(
   cleanup: CleanupRegistry,
 ): Promise<ApiProcess> {
   const port = await freePort();
-  const child = fork(ENTRY, [], {
+  const output: string[] = [];
+  const child = spawnChild({
+    name,
+    command: process.execPath,
+    args: ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', ENTRY],
     cwd: ROOT,
-    execArgv: ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register'],
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
@@ -49,22 +50,29 @@ export async function startApiProcess(
       API_PORT: String(port),
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-  });
-  const output: string[] = [];
-  for (const stream of [child.stdout, child.stderr]) {
-    if (!stream) continue;
-    createInterface({ input: stream }).on('line', (line) => {
+    ipc: true,
+    print: { to: process.stderr },
+    onLine: (line) => {
       output.push(line);
       if (output.length > 40) output.shift();
-      console.error(`${name} | ${line}`);
-    });
-  }
-  const stop = () => stopChild(child);
+    },
+  });
+  const stop = async () => {
+    await child.stop({ timeoutMs: STOP_TIMEOUT_MS });
+  };
   const unregister = cleanup.add(name, stop);
   const url = `http://127.0.0.1:${port}`;
   try {
-    await waitHealthy(child, url);
+    await waitUntil(
+      async () => {
+        if (!child.running) {
+          const { code, signal } = child.exitStatus!;
+          throw new Error(`it exited (${signal ?? `code ${code}`})`);
+        }
+        return (await httpStatus(`${url}/health`)) === 200;
+      },
+      { timeoutMs: START_TIMEOUT_MS, what: `GET ${url}/health to answer 200`, intervalMs: 200 },
+    );
   } catch (error) {
     await stop();
     unregister();
@@ -83,49 +91,4 @@ export async function startApiProcess(
       unregister();
     },
   };
-}
-
-async function waitHealthy(child: ChildProcess, url: string): Promise<void> {
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`it exited (${child.signalCode ?? `code ${child.exitCode}`})`);
-    }
-    if ((await healthStatus(url)) === 200) return;
-    await sleep(200);
-  }
-  throw new Error(`GET ${url}/health did not answer 200 within ${START_TIMEOUT_MS / 1000} s`);
-}
-
-function healthStatus(url: string): Promise<number> {
-  return new Promise((done) => {
-    const req = get(`${url}/health`, { timeout: 1000 }, (res) => {
-      res.resume();
-      done(res.statusCode ?? 0);
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => done(0));
-  });
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  const killer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-  try {
-    await exited;
-  } finally {
-    clearTimeout(killer);
-  }
-}
-
-/** A port of 127.0.0.1 that nothing listens on now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
 }

@@ -1,15 +1,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HaproxyProcess } from '../proxy/haproxy.process';
-import { freePort, startApiProcess, type ApiProcess } from './api-process.starter';
+import { runForResult } from '../process/result.process';
+import { freePort } from '../process/wait';
+import { startApiProcess, type ApiProcess } from './api-process.starter';
 import { apiDatabaseEnv } from './bench-api.launcher';
 import type { BenchContext } from './bench.context';
 import { HttpClient } from './http.client';
 import { createUser } from './riders.fixture';
-import type { StormResult } from './storm.main';
-import { runStorm } from './storm.runner';
+import { STORM_RESULT, type StormConfig, type StormResult } from './storm.main';
 import type { StormStage, StormStageSpec } from './storm.stage';
 import { printStormTable } from './storm.table';
 
@@ -121,27 +122,32 @@ async function stormRun(
     connections,
     seconds: s,
   });
-  const result = await runStorm(
-    {
-      url,
-      apiKeys,
-      timeoutS: STORM.timeoutS,
-      maxRequests: ctx.settings.maxRequestsPerPhase,
-      requestIdEchoed: proxyPid !== null,
-      cpu: {
-        apiPid: api.pid,
-        postmasterPids: ctx.cluster.nodes.flatMap((n) => ctx.cluster.pidOf(n.name) ?? []),
-        proxyPid,
-      },
-      stages: [
-        stage('warm-up', STORM.calmConnections, ctx.settings.warmupMs / 1000),
-        stage('calm', STORM.calmConnections, seconds.calm),
-        stage('storm', STORM.stormConnections, seconds.storm),
-      ],
-      writesAfter: STORM.writesAfter,
+  const config: StormConfig = {
+    url,
+    apiKeys,
+    timeoutS: STORM.timeoutS,
+    maxRequests: ctx.settings.maxRequestsPerPhase,
+    requestIdEchoed: proxyPid !== null,
+    cpu: {
+      apiPid: api.pid,
+      postmasterPids: ctx.cluster.nodes.flatMap((n) => ctx.cluster.pidOf(n.name) ?? []),
+      proxyPid,
     },
-    (stop) => ctx.cleanup.add('storm generator', () => Promise.resolve(stop())),
-  );
+    stages: [
+      stage('warm-up', STORM.calmConnections, ctx.settings.warmupMs / 1000),
+      stage('calm', STORM.calmConnections, seconds.calm),
+      stage('storm', STORM.stormConnections, seconds.storm),
+    ],
+    writesAfter: STORM.writesAfter,
+  };
+  // The storm generator in a process of its own, with a raised file-descriptor limit.
+  const result = await runForResult<StormResult>({
+    name: 'storm',
+    entry: resolve(__dirname, 'storm.main.ts'),
+    env: { STORM_CONFIG: JSON.stringify(config) },
+    resultPrefix: STORM_RESULT,
+    onChild: (stop) => ctx.cleanup.add('storm generator', () => Promise.resolve(stop())),
+  });
   const [, calm, storm] = result.stages as [StormStage, StormStage, StormStage];
   const ratio = calm.createdPerSecond > 0 ? storm.createdPerSecond / calm.createdPerSecond : 0;
   return { calm, storm, ratio, after: result.after };

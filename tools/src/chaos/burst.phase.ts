@@ -1,7 +1,9 @@
+import { resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { runForResult } from '../process/result.process';
 import { BURST, FULL_RUN } from './chaos.settings';
 import type { StageResult } from './burst.stage';
-import { runBurst } from './burst.runner';
+import { RESULT_PREFIX, type BurstResult } from './burst.main';
 import type { Phase } from './phase';
 
 const fmtStatuses = (s: StageResult) =>
@@ -33,10 +35,14 @@ export function burstPhase(apiUrl: () => string, onChild: (stop: () => void) => 
       // The API runs in this process: its event loop's delay shows how busy it was.
       const loop = monitorEventLoopDelay({ resolution: 10 });
       loop.enable();
-      const { base, burst, after } = await runBurst(
-        { apiUrl: apiUrl(), ...BURST },
+      // The generator in a process of its own, with a raised file-descriptor limit.
+      const { base, burst, after } = await runForResult<BurstResult>({
+        name: 'burst',
+        entry: resolve(__dirname, 'burst.main.ts'),
+        env: { BURST_CONFIG: JSON.stringify({ apiUrl: apiUrl(), ...BURST }) },
+        resultPrefix: RESULT_PREFIX,
         onChild,
-      ).finally(() => loop.disable());
+      }).finally(() => loop.disable());
       const lag = `API event-loop delay p99 ${(loop.percentile(99) / 1e6).toFixed(0)} ms, max ${(loop.max / 1e6).toFixed(0)} ms`;
       const ratio = base.createdPerSecond > 0 ? burst.createdPerSecond / base.createdPerSecond : 0;
       const problems: string[] = [];

@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { processes, signal } from '../process/process.probe';
 
 /** Every pid the chaos run has SIGSTOPped and not yet continued: what `thawAll` resumes. */
 const frozen = new Set<number>();
@@ -6,12 +6,7 @@ const frozen = new Set<number>();
 /** `pid` and all its descendants, parents first (from each process's ppid in /proc/<pid>/stat). */
 export function processTree(pid: number): number[] {
   const children = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const ppid = parentOf(Number(entry));
-    if (ppid === undefined) continue;
-    children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-  }
+  for (const p of processes()) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p.pid]);
   const tree: number[] = [];
   const visit = (p: number) => {
     tree.push(p);
@@ -19,25 +14,6 @@ export function processTree(pid: number): number[] {
   };
   visit(pid);
   return tree;
-}
-
-function parentOf(pid: number): number | undefined {
-  try {
-    // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so split after the last ')'.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return undefined; // exited meanwhile
-  }
-}
-
-function signal(pid: number, name: NodeJS.Signals): boolean {
-  try {
-    process.kill(pid, name);
-    return true;
-  } catch {
-    return false; // exited meanwhile
-  }
 }
 
 /**

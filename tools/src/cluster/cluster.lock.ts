@@ -1,4 +1,5 @@
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { isAlive } from '../process/process.probe';
 
 /**
  * An exclusive lock file holding the owner's pid, so that a second launcher on
@@ -47,14 +48,5 @@ export class ClusterLock {
     } catch {
       // already gone
     }
-  }
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -1,11 +1,8 @@
 import { postgresUrl, type PostgresAddress } from '@app/config';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import {
   appendFileSync,
-  createWriteStream,
   existsSync,
   mkdirSync,
-  openSync,
   readFileSync,
   readdirSync,
   rmSync,
@@ -14,14 +11,14 @@ import {
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from 'pg';
-import { withPgClient } from './pg-client';
 import { LOCAL_ROLES, type ClusterRoles, type Login } from '../credentials';
-import { unprivilegedUser } from './unprivileged-user';
-
-export { unprivilegedUser };
-import { isAlive } from './cluster.lock';
+import { runCommand, spawnChild, type Owner } from '../process/child.process';
+import { isAlive } from '../process/process.probe';
+import { waitUntil } from '../process/wait';
+import { withPgClient } from './pg-client';
 import type { PostgresBinaries } from './postgres-binaries';
 import { rolesSql } from './roles.bootstrap';
+import { serverOwner } from './unprivileged-user';
 
 /**
  * The primary's address (replica `i` listens on `port + 1 + i`; `user` is the
@@ -60,15 +57,14 @@ const SIGNALS: Record<StopMode, NodeJS.Signals> = {
  * its own replication slot so that the primary keeps the WAL they still need.
  */
 export class LocalCluster {
-  private readonly owner: { uid: number; gid: number } | undefined;
-  private readonly children = new Map<string, ChildProcess>();
+  private readonly owner: Owner | undefined;
 
   constructor(
     readonly settings: ClusterSettings,
     private readonly bins: PostgresBinaries,
     private readonly log: NodeLog = () => undefined,
   ) {
-    this.owner = process.getuid?.() === 0 ? unprivilegedUser() : undefined;
+    this.owner = serverOwner();
   }
 
   get nodes(): ClusterNode[] {
@@ -144,51 +140,45 @@ export class LocalCluster {
 
   /**
    * Starts one node. In the foreground its output goes to `logFile(name)`, its
-   * warnings and errors also to the log callback, and it stops with this
-   * process; otherwise it is detached and logs to `<dataDir>/<name>.log`.
+   * warnings and errors also to the log callback, and it stays in this
+   * process's group (a terminal's Ctrl+C reaches it too); otherwise it leads a
+   * group of its own, may outlive this process, and logs to `<dataDir>/<name>.log`.
+   * Either way it is stopped through its postmaster.pid (`stopNode`).
    */
   async startNode(name: string, options: { foreground: boolean }): Promise<void> {
     const node = this.node(name);
     if (this.pidOf(name)) throw new Error(`${name} is already running (pid ${this.pidOf(name)})`);
-    const logFile = join(this.settings.dataDir, `${name}.log`);
-    const stdio = options.foreground ? 'pipe' : openSync(logFile, 'a');
-    const child = spawn(this.bins.postgres, ['-D', node.dir], {
-      stdio: ['ignore', stdio, stdio],
-      detached: !options.foreground,
-      ...(this.owner ?? {}),
-    });
-    if (options.foreground) {
-      this.children.set(name, child);
-      const file = this.logFile(name);
+    const { foreground } = options;
+    const logFile = foreground ? this.logFile(name) : join(this.settings.dataDir, `${name}.log`);
+    if (foreground) {
       mkdirSync(join(this.settings.dataDir, 'log'), { recursive: true });
-      const out = createWriteStream(file, { flags: 'a' });
-      this.log(name, `log: ${file} (warnings and errors shown here)`);
-      for (const stream of [child.stdout, child.stderr]) {
-        stream?.setEncoding('utf8').on('data', (chunk: string) => {
-          for (const line of chunk.split('\n')) {
-            if (!line.trim()) continue;
-            if (!out.writableEnded) out.write(`${line}\n`);
-            if (SHOWN.test(line)) this.log(name, line);
-          }
-        });
-      }
-      child.on('exit', (code, signal) => {
-        this.children.delete(name);
-        this.log(name, `exited (${signal ?? `code ${code}`})`);
-      });
-      // After 'exit' its output may still be draining: close the file once the pipes have.
-      child.on('close', () => out.end());
-    } else {
-      child.unref();
+      this.log(name, `log: ${logFile} (warnings and errors shown here)`);
     }
-    await this.waitFor(
-      () => this.pidOf(name) !== undefined || child.exitCode !== null,
-      15_000,
-      `${name} to start`,
-    );
-    if (child.exitCode !== null && !this.pidOf(name)) {
+    const child = spawnChild({
+      name,
+      command: this.bins.postgres,
+      args: ['-D', node.dir],
+      owner: this.owner,
+      logFile,
+      ...(foreground
+        ? {
+            ownGroup: false,
+            onLine: (line: string) => {
+              if (SHOWN.test(line)) this.log(name, line);
+            },
+            onExit: (code: number | null, signal: NodeJS.Signals | null) =>
+              this.log(name, `exited (${signal ?? `code ${code}`})`),
+          }
+        : { output: 'file' as const }),
+    });
+    if (!foreground) child.unref();
+    await waitUntil(() => this.pidOf(name) !== undefined || !child.running, {
+      timeoutMs: 15_000,
+      what: `${name} to start`,
+    });
+    if (!child.running && !this.pidOf(name)) {
       throw new Error(
-        `${name} exited at start with code ${child.exitCode}; see its log above or in ${logFile}`,
+        `${name} exited at start with code ${child.exitStatus?.code}; see its log above or in ${logFile}`,
       );
     }
   }
@@ -202,7 +192,10 @@ export class LocalCluster {
     } catch {
       return;
     }
-    await this.waitFor(() => !isAlive(pid), 60_000, `${name} (pid ${pid}) to stop`);
+    await waitUntil(() => !isAlive(pid), {
+      timeoutMs: 60_000,
+      what: `${name} (pid ${pid}) to stop`,
+    });
     if (mode === 'kill') await this.killOrphans(name);
   }
 
@@ -212,17 +205,16 @@ export class LocalCluster {
 
   /** Resolves when the node accepts queries (a standby: once it is consistent). */
   async waitReady(name: string, timeoutMs = 30_000): Promise<void> {
-    await this.waitFor(
+    await waitUntil(
       () => this.withClient(name, 'postgres', () => Promise.resolve(true)).catch(() => false),
-      timeoutMs,
-      `${name} to accept connections`,
+      { timeoutMs, what: `${name} to accept connections` },
     );
   }
 
   /** Resolves when the primary reports every replica streaming; returns their names. */
   async waitStreaming(timeoutMs = 60_000, expected = this.settings.replicas): Promise<string[]> {
     let streaming: string[] = [];
-    await this.waitFor(
+    await waitUntil(
       async () => {
         streaming = await this.withClient('primary', 'postgres', async (c) => {
           const { rows } = await c.query<{ application_name: string }>(
@@ -232,8 +224,10 @@ export class LocalCluster {
         }).catch(() => []);
         return streaming.length >= expected;
       },
-      timeoutMs,
-      `${expected} replicas to stream (streaming: ${streaming.join(', ') || 'none'})`,
+      {
+        timeoutMs,
+        what: () => `${expected} replicas to stream (streaming: ${streaming.join(', ') || 'none'})`,
+      },
     );
     return streaming;
   }
@@ -257,18 +251,22 @@ export class LocalCluster {
     const pwfile = join(this.settings.dataDir, 'pwfile');
     writeFileSync(pwfile, `${this.settings.password}\n`, { mode: 0o600 });
     this.chown(pwfile);
-    this.runAsOwner(this.bins.initdb, [
-      '-D',
-      primary.dir,
-      '-U',
-      this.settings.user,
-      `--pwfile=${pwfile}`,
-      '--auth-host=scram-sha-256',
-      '--auth-local=trust',
-      '-E',
-      'UTF8',
-      '--locale=C',
-    ]);
+    runCommand(
+      this.bins.initdb,
+      [
+        '-D',
+        primary.dir,
+        '-U',
+        this.settings.user,
+        `--pwfile=${pwfile}`,
+        '--auth-host=scram-sha-256',
+        '--auth-local=trust',
+        '-E',
+        'UTF8',
+        '--locale=C',
+      ],
+      { owner: this.owner },
+    );
     rmSync(pwfile);
     appendFileSync(
       join(primary.dir, 'postgresql.conf'),
@@ -297,7 +295,7 @@ export class LocalCluster {
   }
 
   private cloneReplica(primary: ClusterNode, replica: ClusterNode): void {
-    execFileSync('cp', ['-a', primary.dir, replica.dir]);
+    runCommand('cp', ['-a', primary.dir, replica.dir]);
     for (const slot of readdirSync(join(replica.dir, 'pg_replslot'))) {
       rmSync(join(replica.dir, 'pg_replslot', slot), { recursive: true, force: true });
     }
@@ -327,32 +325,15 @@ export class LocalCluster {
   private async killOrphans(name: string): Promise<void> {
     const dir = this.node(name).dir;
     try {
-      execFileSync('pkill', ['-KILL', '-f', `postgres.*${dir}`], { stdio: 'ignore' });
+      runCommand('pkill', ['-KILL', '-f', `postgres.*${dir}`]);
     } catch {
       // none left
     }
     await sleep(100);
   }
 
-  private runAsOwner(file: string, args: string[]): void {
-    execFileSync(file, args, { stdio: ['ignore', 'ignore', 'pipe'], ...(this.owner ?? {}) });
-  }
-
   private chown(path: string): void {
-    if (this.owner) execFileSync('chown', ['-R', `${this.owner.uid}:${this.owner.gid}`, path]);
-  }
-
-  private async waitFor(
-    check: () => boolean | Promise<boolean>,
-    timeoutMs: number,
-    what: string,
-  ): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await check())) {
-      if (Date.now() > deadline)
-        throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-      await sleep(100);
-    }
+    if (this.owner) runCommand('chown', ['-R', `${this.owner.uid}:${this.owner.gid}`, path]);
   }
 }
 

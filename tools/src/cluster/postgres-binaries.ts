@@ -1,6 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { runCommand } from '../process/child.process';
 
 export interface PostgresBinaries {
   bindir: string;
@@ -43,9 +43,9 @@ function* candidates(
   yield ['PG_BINDIR', env.PG_BINDIR];
   for (const dir of (env.PATH ?? '').split(':')) {
     if (dir && existsSync(join(dir, 'initdb')))
-      yield ['PATH', dirname(realpath(join(dir, 'initdb')))];
+      yield ['PATH', dirname(realpathSync(join(dir, 'initdb')))];
   }
-  if (env.PATH) yield ['pg_config --bindir', run('pg_config', ['--bindir'])];
+  if (env.PATH) yield ['pg_config --bindir', output('pg_config', ['--bindir'])];
   if (existsSync(debian)) {
     const versions = readdirSync(debian)
       .filter((v) => /^\d+$/.test(v))
@@ -59,7 +59,7 @@ function inspect(dir: string, source: string): PostgresBinaries | undefined {
   const initdb = join(dir, 'initdb');
   const postgres = join(dir, 'postgres');
   if (!existsSync(initdb) || !existsSync(postgres)) return undefined;
-  const match = /(\d+)(?:\.\d+)?/.exec(run(postgres, ['--version']) ?? '');
+  const match = /(\d+)(?:\.\d+)?/.exec(output(postgres, ['--version']) ?? '');
   return match ? { bindir: dir, initdb, postgres, version: Number(match[1]), source } : undefined;
 }
 
@@ -74,17 +74,11 @@ function embeddedBindir(): string | undefined {
   }
 }
 
-function run(file: string, args: string[]): string | undefined {
+/** What a command printed, or undefined if it could not run or failed. */
+function output(file: string, args: string[]): string | undefined {
   try {
-    return execFileSync(file, args, {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).trim();
+    return runCommand(file, args);
   } catch {
     return undefined;
   }
-}
-
-function realpath(path: string): string {
-  return execFileSync('readlink', ['-f', path], { encoding: 'utf8' }).trim();
 }

@@ -1,8 +1,8 @@
-import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { stopProcess, type Child, type Owner } from '../process/child.process';
+import { waitUntil } from '../process/wait';
 import type { HaSettings } from './ha.settings';
-import { launch, runningPid, terminate, type Owner } from './logged.process';
-import { waitUntil } from './wait-until';
+import { launch, runningPid } from './logged.process';
 
 export type ProcessLog = (name: string, line: string) => void;
 /** Told when a process this one started exits: `etcd` or a node's name (its Patroni). */
@@ -36,7 +36,7 @@ export function etcdArgs(settings: HaSettings, dir: string): string[] {
 
 /** The cluster's one etcd: Patroni's store for the leader key and the members. */
 export class EtcdProcess {
-  private child: ChildProcess | undefined;
+  private child: Child | undefined;
 
   constructor(
     private readonly settings: HaSettings,
@@ -60,6 +60,7 @@ export class EtcdProcess {
   /** Starts etcd; resolves once it reports itself healthy. */
   async start(binary: string, logFile: string): Promise<void> {
     const child = launch({
+      name: 'etcd',
       command: binary,
       args: etcdArgs(this.settings, this.dir),
       cwd: this.settings.dataDir,
@@ -78,18 +79,22 @@ export class EtcdProcess {
     this.child = child;
     await waitUntil(
       async () => {
-        if (child.exitCode !== null) throw new Error(`etcd exited at start; see ${logFile}`);
+        if (!child.running) throw new Error(`etcd exited at start; see ${logFile}`);
         return this.healthy();
       },
-      15_000,
-      `etcd on ${this.url} to be healthy (log: ${logFile})`,
+      { timeoutMs: 15_000, what: `etcd on ${this.url} to be healthy (log: ${logFile})` },
     );
   }
 
-  /** Stops etcd (SIGTERM, SIGKILL after 10 s), started here or by another launcher. */
+  /** Stops etcd's process group (SIGTERM, SIGKILL after 10 s), started here or by another launcher. */
   async stop(): Promise<void> {
-    const pid = this.child?.pid ?? this.pid;
-    if (pid !== undefined) await terminate(pid, 10_000);
+    if (this.child) {
+      await this.child.stop({ timeoutMs: 10_000 });
+      return;
+    }
+    const pid = this.pid;
+    if (pid !== undefined)
+      await stopProcess(pid, { timeoutMs: 10_000, leader: true, what: 'etcd' });
   }
 
   private async healthy(): Promise<boolean> {

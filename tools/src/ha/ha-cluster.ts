@@ -1,11 +1,11 @@
 import { migrate } from '@app/rides-schema';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from 'pg';
-import { unprivilegedUser } from '../cluster/local-cluster';
-import { assertPortFree } from '../cluster/ports';
+import { serverOwner } from '../cluster/unprivileged-user';
 import type { Login } from '../credentials';
+import { runCommand, type Owner } from '../process/child.process';
+import { assertPortFree, waitUntil } from '../process/wait';
 import { EtcdProcess, type ExitListener, type ProcessLog } from './etcd.process';
 import { HaAddresses } from './ha.addresses';
 import { findHaBinaries, type HaBinaries } from './ha.binaries';
@@ -18,12 +18,10 @@ import {
   type HaSettings,
 } from './ha.settings';
 import { HaTopology } from './ha.topology';
-import type { Owner } from './logged.process';
 import { PatroniClient, type HaMember } from './patroni.client';
 import { patroniConfig, renderPatroniConfig } from './patroni.config';
 import { PatroniProcess } from './patroni.process';
 import { postBootstrapFile, postBootstrapSql } from './post-bootstrap.sql';
-import { waitUntil } from './wait-until';
 
 /**
  * A Patroni cluster on this machine: one etcd and `nodes` Patroni nodes
@@ -58,7 +56,7 @@ export class HaCluster {
     this.settings = resolveHaSettings(options);
     this.addresses = new HaAddresses(this.settings);
     this.nodes = this.addresses.nodes;
-    this.owner = process.getuid?.() === 0 ? unprivilegedUser() : undefined;
+    this.owner = serverOwner();
     this.etcd = new EtcdProcess(this.settings, this.owner, log, onExit);
     this.patroni = new Map(
       this.nodes.map((n) => [n.name, new PatroniProcess(n, this.owner, log, onExit)]),
@@ -135,7 +133,11 @@ export class HaCluster {
     await this.patroniOf(name).waitReaped();
     this.launch(name);
     const url = this.addresses.patroniUrl(name);
-    await waitUntil(() => this.client.answers(url), 30_000, `${name}'s Patroni on ${url}`, 200);
+    await waitUntil(() => this.client.answers(url), {
+      timeoutMs: 30_000,
+      what: `${name}'s Patroni on ${url}`,
+      intervalMs: 200,
+    });
   }
 
   /**
@@ -251,6 +253,6 @@ export class HaCluster {
       const config = patroniConfig(this.settings, node, bins.postgres.bindir);
       writeFileSync(node.configFile, renderPatroniConfig(config), { mode: 0o600 });
     }
-    if (this.owner) execFileSync('chown', ['-R', `${this.owner.uid}:${this.owner.gid}`, dataDir]);
+    if (this.owner) runCommand('chown', ['-R', `${this.owner.uid}:${this.owner.gid}`, dataDir]);
   }
 }

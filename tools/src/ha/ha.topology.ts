@@ -2,7 +2,7 @@ import type { Client } from 'pg';
 import { withPgClient } from '../cluster/pg-client';
 import type { HaAddresses } from './ha.addresses';
 import type { HaMember, PatroniClient } from './patroni.client';
-import { waitUntil } from './wait-until';
+import { waitUntil } from '../process/wait';
 
 /**
  * Who leads and who streams: Patroni's view (`GET /cluster`) checked against
@@ -32,10 +32,12 @@ export class HaTopology {
         if (!found || found.name === not || found.state !== 'running') return false;
         return this.isPrimary(found.name);
       },
-      timeoutMs,
-      () =>
-        `a writable leader${not ? ` other than ${not}` : ''} (last seen: ${found?.name ?? 'none'})`,
-      200,
+      {
+        timeoutMs,
+        what: () =>
+          `a writable leader${not ? ` other than ${not}` : ''} (last seen: ${found?.name ?? 'none'})`,
+        intervalMs: 200,
+      },
     );
     return found!;
   }
@@ -56,11 +58,13 @@ export class HaTopology {
         const synced = !synchronous || expected.length === 0 || sync !== undefined;
         return synced && expected.every((name) => streaming.includes(name));
       },
-      timeoutMs,
-      () =>
-        `${expected.join(', ')} to stream (streaming: ${streaming.join(', ') || 'none'}` +
-        `${synchronous ? `; sync standby: ${sync ?? 'none'}` : ''})`,
-      250,
+      {
+        timeoutMs,
+        what: () =>
+          `${expected.join(', ')} to stream (streaming: ${streaming.join(', ') || 'none'}` +
+          `${synchronous ? `; sync standby: ${sync ?? 'none'}` : ''})`,
+        intervalMs: 250,
+      },
     );
     return streaming;
   }

@@ -1,16 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
-import { commandLine, isRunning, signal } from './process.probe';
-import { waitUntil } from './wait-until';
-
-/** The account a process runs as (Postgres, and so Patroni, refuse root). */
-export interface Owner {
-  uid: number;
-  gid: number;
-}
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnChild, type Child, type Owner } from '../process/child.process';
+import { commandLine, isRunning } from '../process/process.probe';
 
 export interface LaunchSpec {
+  /** etcd, or the node's name. */
+  name: string;
   command: string;
   args: string[];
   cwd: string;
@@ -32,28 +26,19 @@ export interface LaunchSpec {
  * ETCD_* variables as settings (PATRONI_URLS, ETCD_PORT are ours, not theirs),
  * libpq reads PG*, and a PYTHONPATH meant for another python3 breaks Patroni.
  */
-export function launch(spec: LaunchSpec): ChildProcess {
-  const child = spawn(spec.command, spec.args, {
+export function launch(spec: LaunchSpec): Child {
+  const child = spawnChild({
+    name: spec.name,
+    command: spec.command,
+    args: spec.args,
     cwd: spec.cwd,
     env: { PATH: '/usr/local/bin:/usr/bin:/bin', LC_ALL: 'C.UTF-8', HOME: spec.cwd },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-    ...(spec.owner ?? {}),
+    owner: spec.owner,
+    logFile: spec.logFile,
+    onLine: spec.onLine,
+    onExit: spec.onExit,
   });
   if (child.pid !== undefined) writeFileSync(spec.pidFile, `${child.pid}\n`);
-  const out = createWriteStream(spec.logFile, { flags: 'a' });
-  for (const stream of [child.stdout, child.stderr]) {
-    if (!stream) continue;
-    createInterface({ input: stream }).on('line', (line) => {
-      if (!out.writableEnded) out.write(`${line}\n`);
-      spec.onLine(line);
-    });
-  }
-  child.on('exit', (code, sig) => spec.onExit(code, sig));
-  // After 'exit' its output may still be draining (an orphaned postmaster holds the pipe):
-  // close the file once the pipes have.
-  child.on('close', () => out.end());
-  child.on('error', (error) => spec.onLine(`could not start ${spec.command}: ${error.message}`));
   return child;
 }
 
@@ -67,17 +52,4 @@ export function runningPid(pidFile: string, marker: string): number | undefined 
   const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
   if (!Number.isInteger(pid) || pid <= 0 || !isRunning(pid)) return undefined;
   return commandLine(pid)?.includes(marker) ? pid : undefined;
-}
-
-/** SIGTERM, then SIGKILL if it still runs after `timeoutMs`; resolves once it is gone. */
-export async function terminate(pid: number, timeoutMs: number): Promise<'stopped' | 'killed'> {
-  if (!signal(pid, 'SIGTERM')) return 'stopped';
-  try {
-    await waitUntil(() => !isRunning(pid), timeoutMs, `pid ${pid} to exit`);
-    return 'stopped';
-  } catch {
-    signal(pid, 'SIGKILL');
-    await waitUntil(() => !isRunning(pid), 5_000, `pid ${pid} to die after SIGKILL`);
-    return 'killed';
-  }
 }

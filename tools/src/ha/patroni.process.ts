@@ -1,20 +1,22 @@
-import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { stopProcess, type Child, type Owner } from '../process/child.process';
+import { childrenOf, groupRunning, hasEntry, isRunning, signal } from '../process/process.probe';
+import { waitUntil } from '../process/wait';
 import type { ExitListener, ProcessLog } from './etcd.process';
 import type { HaNode } from './ha.settings';
-import { launch, runningPid, type Owner } from './logged.process';
+import { launch, runningPid } from './logged.process';
 import { patroniEvent } from './patroni.events';
-import { childrenOf, hasEntry, isRunning, signal } from './process.probe';
-import { waitUntil } from './wait-until';
 
 /**
- * One node's Patroni and the Postgres it runs. Patroni starts its postmaster
- * detached (as pg_ctl does), so the two are stopped and killed separately:
- * the postmaster's pid comes from the data directory's postmaster.pid.
+ * One node's Patroni and the Postgres it runs. Patroni leads a process group
+ * of its own (with whatever it runs at the moment: pg_basebackup, pg_rewind,
+ * ...), but starts its postmaster in a session of its own (as pg_ctl does),
+ * so the two are stopped and killed separately: the postmaster's pid comes
+ * from the data directory's postmaster.pid.
  */
 export class PatroniProcess {
-  private child: ChildProcess | undefined;
+  private child: Child | undefined;
 
   constructor(
     readonly node: HaNode,
@@ -38,6 +40,7 @@ export class PatroniProcess {
     if (this.pid !== undefined)
       throw new Error(`${this.node.name}'s Patroni already runs (pid ${this.pid})`);
     this.child = launch({
+      name: this.node.name,
       command: binary,
       args: [this.node.configFile],
       cwd: this.node.dir,
@@ -66,51 +69,52 @@ export class PatroniProcess {
     await this.waitStopped(timeoutMs);
   }
 
-  /** Sends Patroni its SIGTERM without waiting (see `waitStopped`). */
+  /** Sends Patroni's group its SIGTERM without waiting (see `waitStopped`). */
   requestStop(): void {
     const pid = this.child?.pid ?? this.pid;
-    if (pid !== undefined) signal(pid, 'SIGTERM');
+    if (pid !== undefined) signal(pid, 'SIGTERM', true);
   }
 
   /** Resolves once Postgres is down (Patroni may still be saying goodbye to etcd). */
   async postgresStopped(timeoutMs = 30_000): Promise<void> {
-    await waitUntil(
-      () => this.postmasterPid === undefined,
+    await waitUntil(() => this.postmasterPid === undefined, {
       timeoutMs,
-      `${this.node.name}'s Postgres to stop`,
-    );
+      what: `${this.node.name}'s Postgres to stop`,
+    });
   }
 
   /** Waits for Patroni to exit after `requestStop()`, killing what is left after `timeoutMs`. */
   async waitStopped(timeoutMs = 30_000): Promise<void> {
     const pid = this.child?.pid ?? this.pid;
     if (pid !== undefined) {
-      const exited = await waitUntil(() => !isRunning(pid), timeoutMs, 'exit').then(
-        () => true,
-        () => false,
-      );
-      if (!exited) {
+      const how = await stopProcess(pid, {
+        signal: null,
+        timeoutMs,
+        leader: true,
+        what: `${this.node.name}'s Patroni`,
+      });
+      if (how === 'killed')
         this.log(this.node.name, `Patroni did not stop within ${timeoutMs / 1000} s: killed`);
-        signal(pid, 'SIGKILL');
-        await waitUntil(() => !isRunning(pid), 5_000, `${this.node.name}'s Patroni to die`);
-      }
     }
     const postmaster = this.postmasterPid;
     if (postmaster !== undefined) {
       signal(postmaster, 'SIGINT'); // Postgres' fast shutdown
-      await waitUntil(() => !isRunning(postmaster), timeoutMs, 'exit').catch(() =>
+      await waitUntil(() => !isRunning(postmaster), { timeoutMs, what: 'exit' }).catch(() =>
         this.killPostgres(),
       );
     }
   }
 
-  /** A lost machine: SIGKILL Patroni, its postmaster and every backend, no shutdown at all. */
+  /** A lost machine: SIGKILL Patroni's group, its postmaster and every backend, no shutdown at all. */
   async kill(): Promise<void> {
     const pid = this.child?.pid ?? this.pid;
-    if (pid !== undefined) signal(pid, 'SIGKILL');
+    if (pid !== undefined) signal(pid, 'SIGKILL', true);
     await this.killPostgres();
     if (pid !== undefined)
-      await waitUntil(() => !isRunning(pid), 5_000, `${this.node.name}'s Patroni to die`);
+      await waitUntil(() => !isRunning(pid) && !groupRunning(pid), {
+        timeoutMs: 5_000,
+        what: `${this.node.name}'s Patroni to die`,
+      });
   }
 
   /**
@@ -123,7 +127,7 @@ export class PatroniProcess {
     if (!existsSync(file)) return;
     const pid = Number(readFileSync(file, 'utf8').split('\n')[0]);
     if (pid > 0)
-      await waitUntil(() => !hasEntry(pid), timeoutMs, `pid ${pid} to be reaped`).catch(
+      await waitUntil(() => !hasEntry(pid), { timeoutMs, what: `pid ${pid} to be reaped` }).catch(
         () => undefined,
       );
   }
@@ -135,10 +139,9 @@ export class PatroniProcess {
     // current query; a lost machine has none left, and a restart needs the shared memory free.
     const backends = childrenOf(postmaster);
     for (const pid of [postmaster, ...backends]) signal(pid, 'SIGKILL');
-    await waitUntil(
-      () => [postmaster, ...backends].every((pid) => !isRunning(pid)),
-      5_000,
-      `${this.node.name}'s Postgres processes to die`,
-    );
+    await waitUntil(() => [postmaster, ...backends].every((pid) => !isRunning(pid)), {
+      timeoutMs: 5_000,
+      what: `${this.node.name}'s Postgres processes to die`,
+    });
   }
 }

@@ -1,4 +1,4 @@
-import { findFreeBlock } from '../cluster/ports';
+import { findFreeBlock } from '../process/wait';
 import { HaCluster } from './ha-cluster';
 import type { HaEnv } from './ha.env';
 import { haPortSpan, type HaClusterOptions } from './ha.settings';

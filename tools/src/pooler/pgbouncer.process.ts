@@ -1,8 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { chownSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { unprivilegedUser } from '../cluster/unprivileged-user';
-import { debianBinary, listening } from '../stack/debian-server';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { serverOwner } from '../cluster/unprivileged-user';
+import { spawnChild, type Child } from '../process/child.process';
+import { listening, waitUntil } from '../process/wait';
+import { debianBinary } from '../stack/debian-server';
 
 /** One database entry: the alias clients name, and the server it stands for. */
 export interface PooledDatabase {
@@ -38,10 +40,11 @@ export function findPgBouncer(): string {
  * Debian's PgBouncer in `pool_mode = transaction` on 127.0.0.1, for tests:
  * every statement outside a transaction may run on another server session.
  * `repoint()` rewrites an alias to another server and reloads (SIGHUP), as a
- * replica replaced behind the same address would look to a client.
+ * replica replaced behind the same address would look to a client. Like
+ * `RedisServer`, it stays in the caller's process group.
  */
 export class PgBouncer {
-  private child: ChildProcess | undefined;
+  private child: Child | undefined;
 
   constructor(private settings: PgBouncerSettings) {}
 
@@ -53,18 +56,29 @@ export class PgBouncer {
     rmSync(this.settings.dir, { recursive: true, force: true });
     mkdirSync(this.settings.dir, { recursive: true });
     this.writeConfig();
-    const owner = process.getuid?.() === 0 ? unprivilegedUser() : undefined;
+    const owner = serverOwner();
     if (owner) chownSync(this.settings.dir, owner.uid, owner.gid);
-    this.child = spawn(findPgBouncer(), [this.configFile], {
-      stdio: 'ignore',
-      ...(owner ?? {}),
+    const child = spawnChild({
+      name: 'pgbouncer',
+      command: findPgBouncer(),
+      args: [this.configFile],
+      owner,
+      ownGroup: false,
+      output: 'ignore',
     });
-    const deadline = Date.now() + 10_000;
-    while (!(await listening(this.settings.port))) {
-      if (this.child.exitCode !== null || Date.now() > deadline)
-        throw new Error(`pgbouncer did not start; see ${join(this.settings.dir, 'pgbouncer.log')}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    this.child = child;
+    const log = join(this.settings.dir, 'pgbouncer.log');
+    await waitUntil(
+      async () => {
+        if (!child.running) throw new Error(`pgbouncer did not start; see ${log}`);
+        return listening(this.settings.port);
+      },
+      {
+        timeoutMs: 10_000,
+        what: `pgbouncer to listen on ${this.settings.port} (see ${log})`,
+        intervalMs: 50,
+      },
+    );
   }
 
   /** Points `alias` at the server on `port` (a replica replaced behind the pooler) and reloads. */
@@ -74,16 +88,13 @@ export class PgBouncer {
       databases: this.settings.databases.map((d) => (d.alias === alias ? { ...d, port } : d)),
     };
     this.writeConfig();
-    this.child?.kill('SIGHUP');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    this.child?.signal('SIGHUP');
+    await sleep(300);
   }
 
+  /** SIGINT (PgBouncer's safe shutdown), SIGKILL after 15 s; resolves once it has exited. */
   async stop(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGINT');
-    await exited;
+    await this.child?.stop({ signal: 'SIGINT' });
   }
 
   private get configFile(): string {

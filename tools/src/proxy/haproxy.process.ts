@@ -1,7 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { spawnChild, type Child } from '../process/child.process';
+import { waitUntil } from '../process/wait';
 import { httpStatus } from '../stack/http-ready';
 import { proxyCommand, type ProxySettings } from './haproxy.command';
 
@@ -10,10 +8,10 @@ const STOP_TIMEOUT_MS = 5_000;
 
 /**
  * The API's proxy as a child process of a tool (the bench): HAProxy on
- * docker/haproxy-api.cfg, its lines printed as `<name> | ...`.
+ * docker/haproxy-api.cfg, its lines printed as `<name> | ...` on stderr.
  */
 export class HaproxyProcess {
-  private child: ChildProcess | undefined;
+  private child: Child | undefined;
 
   constructor(
     private readonly settings: ProxySettings,
@@ -32,36 +30,32 @@ export class HaproxyProcess {
 
   /** Starts it; resolves once `GET /health/ready` through it answers 200 (an API process is in rotation). */
   async start(): Promise<void> {
-    const { command, args, cwd, env } = proxyCommand(this.settings);
-    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnChild({
+      name: this.name,
+      ...proxyCommand(this.settings),
+      print: { to: process.stderr },
+    });
     this.child = child;
-    for (const stream of [child.stdout, child.stderr])
-      createInterface({ input: stream }).on('line', (line) =>
-        console.error(`${this.name} | ${line}`),
+    const ready = `${this.url}/health/ready`;
+    try {
+      await waitUntil(
+        async () => {
+          if (!child.running) {
+            const { code, signal } = child.exitStatus!;
+            throw new Error(`${this.name} exited (${signal ?? `code ${code}`})`);
+          }
+          return (await httpStatus(ready)) === 200;
+        },
+        { timeoutMs: START_TIMEOUT_MS, what: `${this.name}: GET ${ready} to answer 200` },
       );
-    const deadline = Date.now() + START_TIMEOUT_MS;
-    while ((await httpStatus(`${this.url}/health/ready`)) !== 200) {
-      if (child.exitCode !== null || child.signalCode !== null)
-        throw new Error(`${this.name} exited (${child.signalCode ?? `code ${child.exitCode}`})`);
-      if (Date.now() > deadline) {
-        await this.stop();
-        throw new Error(`${this.name}: GET ${this.url}/health/ready did not answer 200 in time`);
-      }
-      await sleep(100);
+    } catch (error) {
+      await this.stop();
+      throw error;
     }
   }
 
   /** SIGTERM, SIGKILL after 5 s; resolves once it has exited. */
   async stop(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = once(child, 'exit');
-    child.kill('SIGTERM');
-    const killer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-    try {
-      await exited;
-    } finally {
-      clearTimeout(killer);
-    }
+    await this.child?.stop({ timeoutMs: STOP_TIMEOUT_MS });
   }
 }

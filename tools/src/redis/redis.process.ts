@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { chownSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { unprivilegedUser } from '../cluster/unprivileged-user';
-import { debianBinary, listening } from '../stack/debian-server';
+import { serverOwner } from '../cluster/unprivileged-user';
+import { spawnChild, type Child } from '../process/child.process';
+import { listening, waitUntil } from '../process/wait';
+import { debianBinary } from '../stack/debian-server';
 
 export interface RedisSettings {
   /** Data directory (the append-only file lives here); wiped by `start({ fresh: true })`. */
@@ -48,10 +49,12 @@ export function redisServerArgs(settings: RedisSettings): string[] {
  * Debian's redis-server on 127.0.0.1 for the local stack and the tests, with
  * the append-only file on (`appendfsync everysec`, as docs/operations.md
  * advises): a restart keeps all but about the last second. Stopped with
- * SIGTERM (a clean shutdown) or SIGKILL (a crash).
+ * SIGTERM (a clean shutdown) or SIGKILL (a crash). It stays in the caller's
+ * process group, so that a Ctrl+C that ends a test run before its teardown
+ * ends this Redis too.
  */
 export class RedisServer {
-  private child: ChildProcess | undefined;
+  private child: Child | undefined;
 
   constructor(readonly settings: RedisSettings) {}
 
@@ -64,23 +67,29 @@ export class RedisServer {
     const { dir, port } = this.settings;
     if (options.fresh) rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
-    const owner = process.getuid?.() === 0 ? unprivilegedUser() : undefined;
+    const owner = serverOwner();
     if (owner) chownSync(dir, owner.uid, owner.gid);
-    const args = [...redisServerArgs(this.settings), '--logfile', join(dir, 'redis.log')];
-    this.child = spawn(findRedisServer(), args, { stdio: 'ignore', ...(owner ?? {}) });
-    const deadline = Date.now() + 10_000;
-    while (!(await listening(port))) {
-      if (this.child.exitCode !== null || Date.now() > deadline)
-        throw new Error(`redis-server did not start on ${port}; see ${join(dir, 'redis.log')}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    const log = join(dir, 'redis.log');
+    const child = spawnChild({
+      name: 'redis',
+      command: findRedisServer(),
+      args: [...redisServerArgs(this.settings), '--logfile', log],
+      owner,
+      ownGroup: false,
+      output: 'ignore',
+    });
+    this.child = child;
+    await waitUntil(
+      async () => {
+        if (!child.running) throw new Error(`redis-server did not start on ${port}; see ${log}`);
+        return listening(port);
+      },
+      { timeoutMs: 10_000, what: `redis-server to listen on ${port} (see ${log})`, intervalMs: 50 },
+    );
   }
 
+  /** SIGTERM (a clean shutdown; SIGKILL after 15 s) or SIGKILL (a crash); resolves once it has exited. */
   async stop(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill(signal);
-    await exited;
+    await this.child?.stop({ signal });
   }
 }

@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { createConnection } from 'node:net';
 
 /**
  * The binary of a Debian package the tests or the stack run: `override` (an
@@ -17,16 +16,4 @@ export function debianBinary(
         `  Install it (Debian/Ubuntu: apt-get install ${what.package}), or set ${what.variable}.`,
     );
   return found;
-}
-
-/** True once something accepts TCP connections on 127.0.0.1:`port`. */
-export function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }

@@ -1,5 +1,5 @@
 import { get } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { waitUntil } from '../process/wait';
 
 /** The status of `GET url` (0: no answer within a second). */
 export function httpStatus(url: string): Promise<number> {
@@ -22,11 +22,13 @@ export async function waitAllReady(
   timeoutMs: number,
   cancelled: () => boolean = () => false,
 ): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cancelled() && Date.now() < deadline) {
-    const statuses = await Promise.all(urls.map(httpStatus));
-    if (statuses.every((s) => s === 200)) return true;
-    await sleep(500);
-  }
-  return false;
+  const ready = async () => (await Promise.all(urls.map(httpStatus))).every((s) => s === 200);
+  return waitUntil(async () => cancelled() || (await ready()), {
+    timeoutMs,
+    what: urls.join(', '),
+    intervalMs: 500,
+  }).then(
+    () => !cancelled(),
+    () => false,
+  );
 }

@@ -1,8 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import type { Client } from 'pg';
 import { tsNodeCommand } from '../cluster/launcher.command';
+import { prefixed, spawnChild, type Child } from '../process/child.process';
 import { RedisServer } from '../redis/redis.process';
 import type { DatabaseEnv } from './database.env';
 
@@ -17,11 +15,12 @@ export interface LogTally {
  * (append-only file on) and the real apps as processes of their own, so that
  * a phase can kill -9 one: two streamers (one holds the lease, one stands
  * by) and consumer0 and consumer1. `env` adds to their settings (the seed's
- * failure injection, fixed ports).
+ * failure injection, fixed ports). They stay in the caller's process group, as
+ * its Redis does: a Ctrl+C of the chaos run reaches them directly.
  */
 export class LogStack {
   readonly redis: RedisServer;
-  private readonly processes = new Map<string, ChildProcess>();
+  private readonly processes = new Map<string, Child>();
 
   constructor(
     private readonly db: DatabaseEnv,
@@ -42,11 +41,10 @@ export class LogStack {
   /** Starts (or restarts) one of the log's processes. */
   launch(name: string): void {
     const consumer = name.startsWith('consumer');
-    const { command, args, cwd } = tsNodeCommand(
-      `apps/${consumer ? 'consumer' : 'streamer'}/src/main.ts`,
-    );
-    const child = spawn(command, args, {
-      cwd,
+    const child = spawnChild({
+      name,
+      ...tsNodeCommand(`apps/${consumer ? 'consumer' : 'streamer'}/src/main.ts`),
+      ownGroup: false,
       env: {
         ...process.env,
         ...this.db,
@@ -61,20 +59,14 @@ export class LogStack {
         ...(consumer ? { CONSUMER_NAME: name } : {}),
         ...this.env(name),
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      onLine: (line) => this.say(`  ${prefixed(name, line)}`),
     });
-    for (const stream of [child.stdout, child.stderr])
-      createInterface({ input: stream }).on('line', (line) => this.say(`  ${name} | ${line}`));
     this.processes.set(name, child);
   }
 
   /** kill -9, as a crash. */
   async kill(name: string): Promise<void> {
-    const child = this.processes.get(name);
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = once(child, 'exit');
-    child.kill('SIGKILL');
-    await exited;
+    await this.processes.get(name)?.kill();
   }
 
   /** The consumers' totals beside `sum(distance)` and `count(*)` of every ride. */
@@ -100,15 +92,9 @@ export class LogStack {
     );
   }
 
+  /** The apps (SIGTERM, SIGKILL after 15 s), then Redis. */
   async stop(): Promise<void> {
-    await Promise.all(
-      [...this.processes.values()].map(async (child) => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        const exited = once(child, 'exit');
-        child.kill('SIGTERM');
-        await exited;
-      }),
-    );
+    await Promise.all([...this.processes.values()].map((child) => child.stop()));
     await this.redis.stop();
   }
 }
