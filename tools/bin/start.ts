@@ -9,7 +9,7 @@
  * after publishing, 10 % of the consumers' before committing. Ctrl+C (or
  * SIGTERM) stops the apps, then Redis and the cluster, and leaves no process behind.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { LAUNCHER_READY, launcherCommand } from '../src/cluster/launcher.command';
 import { LOCAL_ROLES, type Login } from '../src/credentials';
 import { prefixed } from '../src/process/child.process';
@@ -91,7 +91,10 @@ const APPS: { name: string; project: string; env: NodeJS.ProcessEnv }[] = [
   { name: 'simulator', project: 'simulator', env: {} },
 ];
 
-// Redis for the unified log: private port and data directory, append-only file on.
+// Redis for the unified log: private port and data directory, append-only file on. It is a copy
+// of the cluster's outbox, and the cluster is recreated on every start: so is its data directory
+// (a stream kept from an earlier cluster would run ahead of the new outbox).
+rmSync('.redis', { recursive: true, force: true });
 mkdirSync('.redis', { recursive: true });
 processes.run('redis', {
   command: findRedisServer(),

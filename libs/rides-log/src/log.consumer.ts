@@ -150,7 +150,7 @@ export class LogConsumer {
       const seq = d.ok ? d.envelope.seq : d.seq;
       if (seq < expected) continue; // a duplicate of what is applied
       if (seq > expected) {
-        if (batch.length === 0) throw new LogGapError(this.options.name, expected, seq);
+        if (batch.length === 0) throw await this.gapOrForeign(expected, seq);
         break; // apply what is contiguous; the next round stops at the gap
       }
       batch.push(d);
@@ -160,6 +160,24 @@ export class LogConsumer {
     const applied = await this.apply(lastSeq, batch);
     this.position = lastSeq + BigInt(applied);
     return applied;
+  }
+
+  /**
+   * A gap, unless the entry found was never given out by this database: then
+   * the stream is another database's log (the database was rebuilt and Redis
+   * kept), which the streamer rebuilds. That is retried, not a stop.
+   */
+  private async gapOrForeign(expected: bigint, found: bigint): Promise<Error> {
+    const { result } = await this.router.read(
+      (em) => em.query<{ last: string }[]>('SELECT last_seq::text AS last FROM log_sequence'),
+      { primary: true },
+    );
+    const sequenced = BigInt(result[0]?.last ?? '0');
+    if (found <= sequenced) return new LogGapError(this.options.name, expected, found);
+    return new Error(
+      `the stream holds seq ${found}, which this database never gave out (its last is ${sequenced}): ` +
+        'another database’s log; waiting for the streamer to rebuild it',
+    );
   }
 
   /**

@@ -135,6 +135,14 @@ export class OutboxStore {
     return BigInt(rows[0]!.seq);
   }
 
+  /** The last seq this database gave out (0 before any). */
+  async lastSequenced(): Promise<bigint> {
+    const { rows } = await this.db.query<{ seq: string }>(
+      'SELECT last_seq::text AS seq FROM log_sequence',
+    );
+    return BigInt(rows[0]!.seq);
+  }
+
   /** The lowest position any consumer has reached; null before any consumer has a state. */
   async slowestConsumer(): Promise<bigint | null> {
     const { rows } = await this.db.query<{ seq: string | null }>(

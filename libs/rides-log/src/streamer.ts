@@ -182,15 +182,25 @@ export class Streamer {
    * consumer has passed; updates the backlog gauges.
    */
   private async maintain(store: OutboxStore, publisher: StreamPublisher): Promise<void> {
-    const [first, last, published, slowest] = await Promise.all([
+    const [first, last, published, slowest, sequenced] = await Promise.all([
       publisher.firstSeq(),
       publisher.lastSeq(),
       store.lastPublished(),
       store.slowestConsumer(),
+      store.lastSequenced(),
     ]);
     const floor = slowest ?? 0n;
     let from = last > floor ? last : floor;
-    if (last > 0n && first > floor + 1n && floor < published) {
+    if (last > sequenced) {
+      // Entries this database never gave out: the stream is another database's log (the database
+      // was rebuilt and Redis kept). Consumers wait for this rather than count it.
+      await publisher.reset();
+      from = floor;
+      this.logger.warn(
+        `the stream ends at seq ${last}, past the last seq this database gave out (${sequenced}): ` +
+          'it is another database’s log; rebuilding it from the outbox',
+      );
+    } else if (last > 0n && first > floor + 1n && floor < published) {
       // Entries every consumer still needs are gone from the start of the stream (a FLUSHALL, then
       // new entries): Redis takes no id below its last one, so the stream is rebuilt in order.
       await publisher.reset();

@@ -206,7 +206,9 @@ describeWithNodeControl('the unified log', () => {
     expect(letters).toEqual([
       { seq: String(last + 1n), reason: 'unknown version "2" of ride.created' },
     ]);
-    // Seq last + 2 is missing: the next one must not be applied.
+    // Seq last + 2 is missing: the next one must not be applied. (The database gave out up to
+    // last + 3, so it is a gap, not another database's log.)
+    await sql('primary', 'UPDATE log_sequence SET last_seq = $1', [String(last + 3n)]);
     await redis.xadd(
       STREAM,
       entryId(last + 3n),
@@ -219,6 +221,40 @@ describeWithNodeControl('the unified log', () => {
     );
     await expect(consumer.round()).rejects.toBeInstanceOf(LogGapError);
     expect((await log.states()).consumer0!.last).toBe(String(last + 1n));
+  });
+
+  it('a stream holding seqs this database never gave out (rebuilt, Redis kept) is rebuilt, not counted and no stop', async () => {
+    for (let i = 0; i < 3; i++) await log.ride('3.5');
+    log.streamer();
+    const consumer = log.consumer('consumer0');
+    log.run((s) => consumer.run(s));
+    await log.converged(['consumer0']);
+    await log.stopAll();
+    const { lastSeq } = await log.truth();
+    // Another database's entries, past anything this one sequenced.
+    await log
+      .client()
+      .xadd(
+        STREAM,
+        entryId(BigInt(lastSeq) + 100n),
+        'type',
+        'ride.created',
+        'version',
+        '1',
+        'payload',
+        JSON.stringify({ ride_id: 1, user_id: 1, distance: '1000.0' }),
+      );
+    for (let i = 0; i < 2; i++) await log.ride('4.5');
+    await expect(consumer.round()).rejects.toThrow(/never gave out/);
+    log.streamer();
+    log.run((s) => log.consumer('consumer0').run(s));
+    await log.converged(['consumer0']);
+    const truth = await log.truth();
+    expect((await log.states()).consumer0).toEqual({
+      total: truth.total,
+      rides: truth.rides,
+      last: truth.lastSeq,
+    });
   });
 
   it('one streamer holds the lease; a second takes over within 5 s of the first dying', async () => {
