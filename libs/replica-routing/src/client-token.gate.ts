@@ -6,7 +6,7 @@ import { attempt } from './node-attempt';
 import { type NodeExecutor } from './node-executor.service';
 import { type NodeState } from './node-state.service';
 import { PRIMARY_NODE } from './replica-routing.constants';
-import type { Position } from './topology/timeline-history';
+import type { Position } from './position';
 import { type TopologyDiscovery } from './topology/topology-discovery.service';
 import { type Topology } from './topology/topology.service';
 

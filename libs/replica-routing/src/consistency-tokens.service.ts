@@ -4,7 +4,7 @@ import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing
 import { formatLsn, parseLsn, type Lsn } from './lsn.util';
 import { CONSISTENCY_TOKEN_PATTERN } from './replica-routing.constants';
 import { asPosition, type PositionLike } from './routing-context.service';
-import type { Position } from './topology/timeline-history';
+import type { Position } from './position';
 
 /** A token as a client sent it: the position and its timeline, and whether an API process signed it. */
 export interface ParsedToken extends Position {

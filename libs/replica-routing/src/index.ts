@@ -19,7 +19,7 @@ export { NodeOverloadedError } from './exceptions/node-overloaded.exception';
 export { NoTransactionError } from './exceptions/no-transaction.exception';
 export { WriteLostError, type WriteLostReason } from './exceptions/write-lost.exception';
 export { findPrimary } from './topology/host-probe';
-export type { Position } from './topology/timeline-history';
+export type { Position } from './position';
 export { parseLsn, formatLsn, maxLsn, toLsn, type Lsn } from './lsn.util';
 export {
   PRIMARY_NODE,

@@ -1,4 +1,5 @@
 import { isNodeFailure, isTransient } from './db-errors.util';
+import { NodeBenchedError } from './exceptions/node-state.exceptions';
 import { PrimaryUnavailableError } from './exceptions/primary-unavailable.exception';
 import type { NodeState } from './node-state.service';
 import { PRIMARY_NODE } from './replica-routing.constants';
@@ -18,9 +19,7 @@ export async function attempt<T>(state: NodeState, name: string, fn: () => Promi
   const primary = name === PRIMARY_NODE;
   if (!state.admit(name)) {
     if (primary) throw new PrimaryUnavailableError(Math.max(state.retryInMs(name), BUSY_RETRY_MS));
-    throw Object.assign(new Error(`${name} is benched: ${state.whyNot(name)}`), {
-      code: 'RR_BENCHED',
-    });
+    throw new NodeBenchedError(name, state.whyNot(name));
   }
   try {
     const value = await fn();

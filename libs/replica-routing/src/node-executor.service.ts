@@ -1,50 +1,33 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { routingLogger } from './logger';
-import { isNodeFailure } from './db-errors.util';
+import { markCommitUnknown } from './commit-unknown';
+import { ConnectionLender } from './connection.lender';
+import { ConnectionProofs } from './connection.proofs';
 import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
+import type { Outcome, ReplicaAnswer } from './interfaces/node-answers.interface';
 import type { Work } from './interfaces/routed.interface';
 import type { Lsn } from './lsn.util';
-import { type NodeRegistry } from './node-registry.service';
-import { routingMetrics } from './metrics/routing.metrics';
+import type { NodeRegistry } from './node-registry.service';
 import { checkedRead } from './postgres/checked-read';
-import { uncleanState } from './postgres/connection-hygiene';
+import type { ClientView, PgConnection } from './postgres/pg-connection';
 import { StreamedTimelines } from './postgres/streamed-timelines';
-import { ClientView, type PgConnection } from './postgres/pg-connection';
 import {
   committedPosition,
-  inRecovery,
-  syncCommitSetting,
   insertPosition,
-  replayBehind,
   replayCovers,
   replayOfRows,
   replayPosition,
   REPLAY_POSITION_SQL,
   sameSession,
+  syncCommitSetting,
   type Replay,
 } from './postgres/wal.queries';
+import { countRouted } from './query-count';
 import { PRIMARY_NODE } from './replica-routing.constants';
 import type { RoutingAdapter } from './routing.adapter';
-import type { Position } from './topology/timeline-history';
+import type { Position } from './position';
 
-export interface Outcome<T> {
-  result: T;
-  /** A position covering what the work saw or wrote; null when not computed. */
-  token: Position | null;
-}
+export { markCommitUnknown, markedCommitUnknown } from './commit-unknown';
 
-/** What a replica said: how far it had replayed, and the outcome if that was far enough. */
-export interface ReplicaAnswer<T> {
-  /**
-   * What the connection that ran the work said of its replay (lsn null: not
-   * in recovery); undefined: not asked (the connection had proven the token before).
-   */
-  replayed: Replay | undefined;
-  /** Absent when the replica had not replayed the token (within the wait). */
-  served?: Outcome<T>;
-  /** How long the read waited for the replica to replay the token, when it did. */
-  waitedMs?: number;
-}
+export type { Outcome, ReplicaAnswer } from './interfaces/node-answers.interface';
 
 /**
  * Runs work on one node, with the checks that make the answer trustworthy,
@@ -53,21 +36,19 @@ export interface ReplicaAnswer<T> {
  * to the caller (the router records them).
  */
 export class NodeExecutor<H = unknown> {
-  private readonly logger = routingLogger(NodeExecutor.name);
-  /** Per connection: the highest replay position it has shown, and on which timeline (connections are pg clients). */
-  private readonly proven = new WeakMap<object, Replay>();
-  /** Primary connections that showed they are not in recovery: a demotion restarts the server, ending them. */
-  private readonly primaryConnections = new WeakSet<object>();
-  /** Connections this executor has listened to for errors (one listener each). */
-  private readonly listened = new WeakSet<object>();
   /** Per replica: the timeline it last streamed, for when it streams nothing. */
   private readonly timelines = new StreamedTimelines();
+  private readonly lender: ConnectionLender;
+  private readonly proofs: ConnectionProofs;
 
   constructor(
-    private readonly options: ResolvedReplicaRoutingOptions,
+    options: ResolvedReplicaRoutingOptions,
     private readonly registry: NodeRegistry,
     private readonly adapter: Pick<RoutingAdapter<H>, 'bind'>,
-  ) {}
+  ) {
+    this.lender = new ConnectionLender(options, registry);
+    this.proofs = new ConnectionProofs(options.connectionProofs);
+  }
 
   /**
    * Runs a read on a replica only if the replica itself says, on the very
@@ -86,46 +67,42 @@ export class NodeExecutor<H = unknown> {
     work: Work<T, H>,
     opts: { waitMs: number; cover: boolean },
   ): Promise<ReplicaAnswer<T>> {
-    return this.onNode(name, async (connection, use, hold) => {
+    return this.lender.lend(name, async (connection, use, hold) => {
       const run = () =>
         work(this.adapter.bind(use.client, { node: name, transaction: false }), name);
-      const proven = this.proofsOn(name) ? this.proven.get(connection) : undefined;
+      const proven = this.proofs.of(name, connection);
       if (token !== null && proven && replayCovers(proven, token, tli)) {
         if (!opts.cover)
           return {
             replayed: undefined,
             served: { result: await run(), token: { tli, lsn: token } },
           };
-        if (connection.pipeline) {
-          const answer = await this.coveredOnProven(name, use, connection, token, tli, run);
-          if (sameSession(proven, answer.replayed)) {
-            // Not covered any more (promoted, another timeline): the connection must prove itself again.
-            if (answer.served) this.proven.set(connection, answer.replayed);
-            else this.proven.delete(connection);
-            return answer;
-          }
-          // Another server session answered: what the proof said is void. Prove it in-band below.
-          this.sessionChanged(name, connection);
+        const answer = await this.coveredOnProven(name, use, connection, token, tli, run);
+        if (sameSession(proven, answer.replayed)) {
+          // Not covered any more (promoted, another timeline): the connection must prove itself again.
+          if (answer.served) this.proofs.record(name, connection, answer.replayed);
+          else this.proofs.forget(connection);
+          return answer;
         }
+        // Another server session answered: what the proof said is void. Prove it in-band below.
+        this.proofs.sessionChanged(name, connection);
       }
-      const answer = connection.pipeline
-        ? await checkedRead({
-            connection,
-            token,
-            tli,
-            interpret: (rows) => this.timelines.effective(name, replayOfRows(rows)),
-            work: run,
-            cover: opts.cover,
-            waitMs: opts.waitMs,
-            pollMs: this.options.replicaWaitPollMs,
-            count: this.registry.queryCount(name),
-            onEnd: hold,
-          })
-        : await this.checkThenRead(connection, name, token, tli, run, opts);
+      const answer = await checkedRead({
+        connection,
+        token,
+        tli,
+        interpret: (rows) => this.timelines.effective(name, replayOfRows(rows)),
+        work: run,
+        cover: opts.cover,
+        waitMs: opts.waitMs,
+        count: this.registry.queryCount(name),
+        onEnd: hold,
+      });
       const replayed = answer.replayed;
-      if (proven && !sameSession(proven, replayed)) this.sessionChanged(name, connection);
-      else if (answer.served && replayed.lsn !== null && this.proofsOn(name))
-        this.proven.set(
+      if (proven && !sameSession(proven, replayed)) this.proofs.sessionChanged(name, connection);
+      else if (answer.served && replayed.lsn !== null)
+        this.proofs.record(
+          name,
           connection,
           proven && proven.tli === replayed.tli && proven.lsn! > replayed.lsn ? proven : replayed,
         );
@@ -173,57 +150,14 @@ export class NodeExecutor<H = unknown> {
 
   /** The replay position, asked on `connection` as a round trip of routed work. */
   private ask(name: string, connection: PgConnection): Promise<Replay> {
-    const count = this.registry.queryCount(name);
-    count.total++;
-    count.routed++;
-    count.roundTrips++;
+    countRouted(this.registry.queryCount(name), true);
     return replayPosition(connection);
   }
 
-  /** Whether proofs held by connections to `name` may stand in for the in-band check. */
-  private proofsOn(name: string): boolean {
-    return this.options.connectionProofs && !this.pooled.has(name);
-  }
-
-  /** Nodes seen answering one client connection from two server sessions: a pooler in between. */
-  private readonly pooled = new Set<string>();
-
-  private sessionChanged(name: string, connection: PgConnection): void {
-    this.proven.delete(connection);
-    if (this.pooled.has(name)) return;
-    this.pooled.add(name);
-    this.logger.warn(
-      `${name}: one client connection answered from two server sessions (a transaction-mode ` +
-        'pooler such as PgBouncer in front of it?). Its connections prove nothing from now on: ' +
-        'every read on it is checked in-band. Set connectionProofs: false to say so up front.',
-    );
-  }
-
-  /** The same proof on a connection that does not pipeline: check (and wait), then read, then cover. */
-  private async checkThenRead<T>(
-    connection: PgConnection,
-    name: string,
-    token: Lsn | null,
-    tli: number | null,
-    run: () => Promise<T>,
-    opts: { waitMs: number; cover: boolean },
-  ): Promise<{ replayed: Replay; served?: { result: T; token: Lsn }; waitedMs?: number }> {
-    const started = Date.now();
-    const behind = (r: Replay) => replayBehind(r, token, tli);
-    const ask = async () => this.timelines.effective(name, await this.ask(name, connection));
-    let replayed = await ask();
-    const mustWait = behind(replayed) && opts.waitMs > 0;
-    while (behind(replayed)) {
-      if (Date.now() >= started + opts.waitMs) break;
-      await sleep(this.options.replicaWaitPollMs);
-      replayed = await ask();
-    }
-    const waited = mustWait ? { waitedMs: Date.now() - started } : {};
-    if (!replayCovers(replayed, token, tli)) return { replayed, ...waited };
-    const result = await run();
-    const seen = opts.cover ? (await this.ask(name, connection)).lsn : replayed.lsn;
-    if (seen === null) return { replayed: { lsn: null, tli: null }, ...waited };
-    return { replayed, served: { result, token: seen }, ...waited };
+  /** A statement of the library's own on the primary, counted as a round trip of routed work. */
+  private routed<R>(query: Promise<R>): Promise<R> {
+    countRouted(this.registry.queryCount(PRIMARY_NODE), true);
+    return query;
   }
 
   /**
@@ -232,14 +166,14 @@ export class NodeExecutor<H = unknown> {
    * a replica fails with 25006 and lands here), so it is never run again.
    */
   async readOnPrimary<T>(work: Work<T, H>, cover: boolean): Promise<Outcome<T>> {
-    return this.onNode(PRIMARY_NODE, async (connection, use) => {
+    return this.lender.lend(PRIMARY_NODE, async (connection, use) => {
       const result = await work(
         this.adapter.bind(use.client, { node: PRIMARY_NODE, transaction: false }),
         PRIMARY_NODE,
       );
       if (!cover) return { result, token: null };
       try {
-        return { result, token: await this.routed(PRIMARY_NODE, insertPosition(connection)) };
+        return { result, token: await this.routed(insertPosition(connection)) };
       } catch (error) {
         throw markCommitUnknown(error);
       }
@@ -258,8 +192,8 @@ export class NodeExecutor<H = unknown> {
     work: (handle: H) => Promise<T>,
     transaction: boolean,
   ): Promise<{ result: T; token: Position | null }> {
-    return this.onNode(PRIMARY_NODE, async (connection, use) => {
-      const send = (sql: string) => this.routed(PRIMARY_NODE, connection.query(sql));
+    return this.lender.lend(PRIMARY_NODE, async (connection, use) => {
+      const send = (sql: string) => this.routed(connection.query(sql));
       let result: T;
       if (transaction) await send('BEGIN');
       try {
@@ -270,7 +204,7 @@ export class NodeExecutor<H = unknown> {
         throw transaction ? error : markCommitUnknown(error);
       }
       const committed = (setting: string | null) =>
-        this.routed(PRIMARY_NODE, committedPosition(connection, setting)).catch(() => null);
+        this.routed(committedPosition(connection, setting)).catch(() => null);
       if (!transaction) return { result, token: await committed('session') };
       if (connection.getTransactionStatus?.() === 'E') {
         // A statement failed and the work went on: COMMIT would only roll back. Say so.
@@ -281,9 +215,7 @@ export class NodeExecutor<H = unknown> {
       try {
         // What this transaction commits with (a SET LOCAL reverts at COMMIT), asked only when
         // there are synchronous standbys for it to matter (see committedPosition).
-        setting = this.syncStandbys
-          ? await this.routed(PRIMARY_NODE, syncCommitSetting(connection))
-          : null;
+        setting = this.syncStandbys ? await this.routed(syncCommitSetting(connection)) : null;
         await send('COMMIT');
       } catch (error) {
         if (connection.getTransactionStatus?.() !== 'I')
@@ -301,135 +233,6 @@ export class NodeExecutor<H = unknown> {
 
   /** The primary's current insert position and timeline, on a pooled connection. */
   async primaryPosition(): Promise<{ lsn: Lsn; tli: number }> {
-    return this.onNode(PRIMARY_NODE, (connection) =>
-      this.routed(PRIMARY_NODE, insertPosition(connection)),
-    );
+    return this.lender.lend(PRIMARY_NODE, (connection) => this.routed(insertPosition(connection)));
   }
-
-  /** Counts a statement of the library's own routed work on `name` (one round trip). */
-  private routed<R>(name: string, query: Promise<R>): Promise<R> {
-    const count = this.registry.queryCount(name);
-    count.total++;
-    count.routed++;
-    count.roundTrips++;
-    return query;
-  }
-
-  /**
-   * Runs `fn` on a pooled connection of `name`, with the view of it a work
-   * may use. `hold` lets `fn` name a statement it sent without waiting for it
-   * (a pipelined COMMIT): the connection goes back to the pool once that one
-   * is answered, not before.
-   */
-  private async onNode<T>(
-    name: string,
-    fn: (
-      connection: PgConnection,
-      use: ClientView,
-      hold: (trailing: Promise<unknown>) => void,
-    ) => Promise<T>,
-  ): Promise<T> {
-    const leave = this.registry.admit(name);
-    let connection: PgConnection | undefined;
-    let use: ClientView | undefined;
-    let trailing: Promise<unknown> | undefined;
-    let broken: Error | undefined;
-    try {
-      connection = await this.cleanConnection(name);
-      use = new ClientView(connection, this.registry.queryCount(name));
-      if (name === PRIMARY_NODE) await this.provePrimary(connection);
-      return await fn(connection, use, (p) => {
-        trailing = p;
-      });
-    } catch (error) {
-      // A connection that failed under the work (lost, or timed out client-side with its query
-      // perhaps still running) goes back as broken: the pool closes it instead of lending it again.
-      if (isNodeFailure(error)) broken = error instanceof Error ? error : new Error(String(error));
-      throw error;
-    } finally {
-      use?.revoke();
-      if (connection) {
-        const done = connection;
-        if (trailing) void trailing.then(() => this.putBack(name, done, broken));
-        else this.putBack(name, done, broken);
-      }
-      leave();
-    }
-  }
-
-  /**
-   * A connection whose session is clean. The library's own releases keep
-   * every pooled session idle; one that is not (someone else's use of the
-   * node's pool) is discarded, and another one taken.
-   */
-  private async cleanConnection(name: string): Promise<PgConnection> {
-    const pool = await this.registry.get(name);
-    for (let tries = 0; ; tries++) {
-      const connection = (await pool.connect()) as PgConnection;
-      if (!this.listened.has(connection)) {
-        // A connection that fails while checked out fails its query; the event itself is no news.
-        connection.on('error', () => undefined);
-        this.listened.add(connection);
-      }
-      const reason = uncleanState(connection);
-      if (!reason) return connection;
-      this.discard(name, connection, reason);
-      // Every discarded one is closed: within poolSize + 1 tries the pool opens a new one.
-      if (tries > this.options.poolSize) throw new Error(`no clean connection to ${name}`);
-    }
-  }
-
-  /**
-   * Returns the connection to the pool only if its session is idle with
-   * nothing in flight; otherwise the pool closes it, which rolls back
-   * whatever it held (docs/design.md, "A connection carries state").
-   */
-  private putBack(name: string, connection: PgConnection, broken: Error | undefined): void {
-    if (broken) {
-      this.proven.delete(connection);
-      connection.release(broken);
-      return;
-    }
-    const reason = uncleanState(connection);
-    if (reason) this.discard(name, connection, reason);
-    else connection.release();
-  }
-
-  private discard(name: string, connection: PgConnection, reason: string): void {
-    this.proven.delete(connection);
-    routingMetrics.connectionsDiscarded.inc({ node: name, reason });
-    // Released with an error, a pg pool closes the connection instead of lending it again.
-    connection.release(new Error(`connection not reused: ${reason.replace('_', ' ')}`));
-  }
-
-  /**
-   * A primary's work never runs on a standby: a new connection first shows
-   * that its node is not in recovery (a node bound as primary may have been
-   * demoted and restarted as a standby since). A connection that showed it
-   * once stays on a primary: a demotion restarts the server and ends it.
-   */
-  private async provePrimary(connection: PgConnection): Promise<void> {
-    if (this.primaryConnections.has(connection)) return;
-    if (await this.routed(PRIMARY_NODE, inRecovery(connection)))
-      throw Object.assign(new Error('the node bound as primary is in recovery (a standby now)'), {
-        code: '25006',
-      });
-    this.primaryConnections.add(connection);
-  }
-}
-
-const COMMIT_UNKNOWN = Symbol('commitUnknown');
-
-/** The error of a write whose outcome is unknown (the connection failed during or after COMMIT). */
-export function markCommitUnknown<E>(error: E): E {
-  if (typeof error === 'object' && error !== null)
-    Object.defineProperty(error, COMMIT_UNKNOWN, { value: true });
-  return error;
-}
-
-/** True when a write may have committed although it failed: never to be run again on its own. */
-export function markedCommitUnknown(error: unknown): boolean {
-  for (let e = error; typeof e === 'object' && e !== null; e = (e as { cause?: unknown }).cause)
-    if ((e as Record<symbol, unknown>)[COMMIT_UNKNOWN]) return true;
-  return false;
 }

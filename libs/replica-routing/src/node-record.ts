@@ -1,7 +1,8 @@
+import type { BreakerState } from './breaker';
 import type { Lsn } from './lsn.util';
 
 /** Everything one process knows about one node. Owned by {@link NodeState}; times are its clock's. */
-export interface NodeRecord {
+export interface NodeRecord extends BreakerState {
   /**
    * Replicas: a replayed position, a lower bound of the truth. The primary:
    * the highest insert position seen (writes, the observer, token checks).
@@ -24,17 +25,6 @@ export interface NodeRecord {
   reachable: boolean;
   /** When this process learned `reachable`. */
   reachableSince: number;
-
-  /** Consecutive failed attempts (connection refused, lost, timed out). */
-  failures: number;
-  /**
-   * The breaker is open until then: the primary fails fast, a replica is not
-   * chosen. 0: closed. In the past: half-open, one trial at a time.
-   */
-  benchedUntil: number;
-  /** When the half-open breaker's one trial attempt started; null when none is in flight. */
-  trialSince: number | null;
-  lastError: string | null;
 
   /** A try on this replica came up short: no read guesses or waits on it before then... */
   noWaitUntil: number;

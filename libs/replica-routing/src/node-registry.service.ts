@@ -1,6 +1,7 @@
 import { Pool, type PoolConfig } from 'pg';
 import { routingLogger } from './logger';
 import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
+import { NoSuchRoleError } from './exceptions/node-state.exceptions';
 import { NodeOverloadedError } from './exceptions/node-overloaded.exception';
 import { publishZeroCounters } from './metrics/routing.metrics';
 import type { QueryCount } from './query-count';
@@ -9,6 +10,9 @@ import type { RoutingAdapter } from './routing.adapter';
 import type { Queryable } from './postgres/wal.queries';
 import { pgConfig } from './topology/host-probe';
 import { type Topology } from './topology/topology.service';
+
+/** Queries of one node that may wait for one of its connections in this process. */
+const MAX_QUEUED_PER_NODE = 100;
 
 /**
  * One node-postgres pool per routing name (`primary`, each replica), opened
@@ -81,14 +85,13 @@ export class NodeRegistry {
   }
 
   /**
-   * Takes one of the node's `poolSize + maxQueuedPerNode` slots (a query
+   * Takes one of the node's `poolSize + 100` slots (a query
    * running, or waiting for a pooled connection) and returns its release; when
    * every slot is taken, throws {@link NodeOverloadedError} at once.
    */
   admit(name: string): () => void {
     const taken = this.inFlight.get(name) ?? 0;
-    if (taken >= this.options.poolSize + this.options.maxQueuedPerNode)
-      throw new NodeOverloadedError(name);
+    if (taken >= this.options.poolSize + MAX_QUEUED_PER_NODE) throw new NodeOverloadedError(name);
     this.inFlight.set(name, taken + 1);
     let released = false;
     return () => {
@@ -145,7 +148,7 @@ export class NodeRegistry {
       await this.closePool(name, pool).catch(() => undefined);
       throw this.closed
         ? new Error(`NodeRegistry is shut down; cannot use node ${name}`)
-        : noSuchRole(name);
+        : new NoSuchRoleError(name);
     }
     this.connected.set(name, pool);
     const host =
@@ -156,7 +159,7 @@ export class NodeRegistry {
 
   private poolConfig(name: string): PoolConfig {
     const node = this.topology.connectionOf(name);
-    if (!node) throw noSuchRole(name);
+    if (!node) throw new NoSuchRoleError(name);
     const o = this.options;
     return pgConfig(node, {
       max: o.poolSize,
@@ -167,7 +170,7 @@ export class NodeRegistry {
       keepAlive: true,
       application_name: node.connection?.application_name ?? o.applicationName,
       // A replica read sends its in-band check with its first statement (postgres/checked-read.ts).
-      ...(name !== PRIMARY_NODE && o.pipelineReads ? { pipeline: true } : {}),
+      ...(name !== PRIMARY_NODE ? { pipeline: true } : {}),
     });
   }
 
@@ -178,16 +181,4 @@ export class NodeRegistry {
     this.connected.clear();
     await Promise.allSettled(pools.map(([name, pool]) => this.closePool(name, pool)));
   }
-}
-
-/**
- * No host holds this role now (no primary during an election, or a replica
- * that left the rotation): a connection failure for the caller, so that the
- * primary's breaker and a writer's wait for a new primary apply.
- */
-function noSuchRole(name: string): Error {
-  return Object.assign(
-    new Error(name === PRIMARY_NODE ? 'no primary is known now' : `${name} is not a replica now`),
-    { code: '08001' },
-  );
 }

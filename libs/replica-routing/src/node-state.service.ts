@@ -1,6 +1,7 @@
 import { routingLogger } from './logger';
 import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
 import type { ReplicaStatusRow } from './interfaces/replica-status.interface';
+import { Breaker } from './breaker';
 import { maxLsn, type Lsn } from './lsn.util';
 import { newRecord, seconds, type NodeRecord } from './node-record';
 import { PRIMARY_NODE } from './replica-routing.constants';
@@ -11,16 +12,9 @@ const FIRST_PRIMARY_BENCH_MS = 1000;
 
 /**
  * The one home of per-node state in a process: position, reachability,
- * circuit breaker and wait penalty, on one clock (`now`). Lower layers report
- * what they observed; the router records it here; selection and
- * `GET /replicas` read it. {@link whyNot} answers "why not this node, now".
- *
- * Breaker: a replica is benched after `replicaFailureThreshold` consecutive
- * failures for `replicaBenchMs`; the primary after one failure, for a second
- * at first and for `primaryCooldownMs` once its trial failed too. When the time is up the breaker is half-open: one
- * attempt at a time goes through (the others are refused as if it were still
- * open); its success closes the breaker, its failure opens it again at once.
- * Load (see `isTransient`) is no verdict either way.
+ * breaker ({@link Breaker}) and wait penalty, on one clock (`now`). Lower
+ * layers report what they observed; the router records it here; selection
+ * and `GET /replicas` read it. {@link whyNot} answers "why not this node, now".
  */
 export class NodeState {
   private readonly logger = routingLogger(NodeState.name);
@@ -57,8 +51,7 @@ export class NodeState {
 
   /** Open, or half-open with its trial in flight: no attempt may go to the node now. */
   isBenched(name: string): boolean {
-    const r = this.record(name);
-    return r.benchedUntil > this.now() || this.trialInFlight(r);
+    return this.breaker(name).refusing;
   }
 
   /**
@@ -67,45 +60,30 @@ export class NodeState {
    * or endTrial.
    */
   admit(name: string): boolean {
-    const r = this.record(name);
-    if (r.benchedUntil === 0) return true;
-    if (this.isBenched(name)) return false;
-    r.trialSince = this.now();
-    return true;
+    return this.breaker(name).admit();
   }
 
   /** An attempt ended with no verdict on the node (load, or it never reached the node). */
   endTrial(name: string): void {
-    this.record(name).trialSince = null;
+    this.breaker(name).endTrial();
   }
 
   /** Milliseconds until a benched node is tried again (0 when not benched). */
   retryInMs(name: string): number {
-    return Math.max(0, this.record(name).benchedUntil - this.now());
+    return this.breaker(name).retryInMs();
   }
 
   recordSuccess(name: string): void {
-    const r = this.record(name);
-    if (r.failures > 0 && r.benchedUntil > 0) this.logger.log(`${name} is back`);
-    r.failures = 0;
-    r.benchedUntil = 0;
-    r.trialSince = null;
+    if (this.breaker(name).succeed()) this.logger.log(`${name} is back`);
   }
 
   /** An attempt on `name` failed because of the node (see `isNodeFailure`). */
   recordFailure(name: string, error: unknown): void {
     const r = this.record(name);
-    r.failures += 1;
-    r.trialSince = null;
-    r.lastError = error instanceof Error ? error.message : String(error);
-    const primary = name === PRIMARY_NODE;
-    if (!primary && r.observedAt !== null) this.report(r, false, true);
-    const threshold = primary ? 1 : this.options.replicaFailureThreshold;
-    if (r.failures >= threshold && !this.isBenched(name)) {
-      const ms = primary ? this.primaryBenchMs(r.failures) : this.options.replicaBenchMs;
-      r.benchedUntil = this.now() + ms;
+    if (name !== PRIMARY_NODE && r.observedAt !== null) this.report(r, false, true);
+    const ms = this.breaker(name).fail(error);
+    if (ms !== null)
       this.logger.warn(`${name} failed ${r.failures}x (${r.lastError}); benched for ${ms} ms`);
-    }
   }
 
   /**
@@ -215,10 +193,8 @@ export class NodeState {
 
   private unavailable(name: string, r: NodeRecord): string | null {
     const now = this.now();
-    if (r.benchedUntil > now)
-      return `benched for ${seconds(r.benchedUntil - now)} more after ${r.failures} failure(s) (${r.lastError})`;
-    if (this.trialInFlight(r)) return 'half-open: one trial attempt is in flight';
-    if (name === PRIMARY_NODE) return null;
+    const breaker = this.breaker(name).why();
+    if (breaker !== null || name === PRIMARY_NODE) return breaker;
     if (r.observedAt === null) return 'never observed (no status row, no read yet)';
     const quietFor = this.options.unreachableReportMs - (now - r.reachableSince);
     if (!r.reachable && quietFor > 0)
@@ -227,19 +203,29 @@ export class NodeState {
   }
 
   /**
-   * A first failure of the primary (one lost connection, say) benches it for
-   * at most a second: its half-open trial then tells a primary that is down
-   * (bench for `primaryCooldownMs`) from one that dropped a connection.
+   * The node's breaker. A replica is benched after `replicaFailureThreshold`
+   * consecutive failures for `replicaBenchMs`; the primary after one failure:
+   * for at most a second at first (its half-open trial then tells a primary
+   * that is down from one that dropped a connection), for `primaryCooldownMs`
+   * once its trial failed too.
    */
-  private primaryBenchMs(failures: number): number {
-    const cooldown = this.options.primaryCooldownMs;
-    return failures === 1 ? Math.min(FIRST_PRIMARY_BENCH_MS, cooldown) : cooldown;
-  }
-
-  /** A trial cannot outlive a statement plus a connect timeout (the client's query_timeout). */
-  private trialInFlight(r: NodeRecord): boolean {
-    const limit = this.options.statementTimeoutMs + this.options.connectTimeoutMs;
-    return r.trialSince !== null && this.now() - r.trialSince < limit;
+  private breaker(name: string): Breaker {
+    const o = this.options;
+    const primary = name === PRIMARY_NODE;
+    return new Breaker(
+      this.record(name),
+      {
+        threshold: primary ? 1 : o.replicaFailureThreshold,
+        benchMs: (failures) =>
+          !primary
+            ? o.replicaBenchMs
+            : failures === 1
+              ? Math.min(FIRST_PRIMARY_BENCH_MS, o.primaryCooldownMs)
+              : o.primaryCooldownMs,
+        trialLimitMs: o.statementTimeoutMs + o.connectTimeoutMs,
+      },
+      this.now,
+    );
   }
 
   private waitable(r: NodeRecord): boolean {

@@ -7,17 +7,14 @@ import { PRIMARY_NODE } from './replica-routing.constants';
 const DEFAULTS = {
   primaryReadShare: 0,
   replicaWaitMs: 0,
-  replicaWaitPollMs: 2,
   tokenlessReads: 'primary',
   maxLagBytes: 16 * 1024 * 1024,
   maxReplicaAttempts: 2,
-  pipelineReads: true,
   connectionProofs: true,
   statusTable: 'replica_statuses',
   tokenSecret: '',
   statusRefreshMs: 250,
   poolSize: 10,
-  maxQueuedPerNode: 100,
   connectTimeoutMs: 2000,
   statementTimeoutMs: 10_000,
   applicationName: 'replica-routing',
@@ -106,14 +103,12 @@ function validate(o: ResolvedReplicaRoutingOptions): string[] {
     'replicaBenchMs',
     'unreachableReportMs',
     'waitPenaltyMs',
-    'maxQueuedPerNode',
     'primaryCooldownMs',
     'electionWaitMs',
   ] as const;
   for (const key of nonNegative)
     need(Number.isFinite(o[key]) && o[key] >= 0, `${key} must be a number >= 0`);
   const positive = [
-    'replicaWaitPollMs',
     'maxReplicaAttempts',
     'poolSize',
     'connectTimeoutMs',

@@ -4,7 +4,11 @@ import type { ReplicaRoutingOptions } from './interfaces/replica-routing-options
 import { NodeExecutor } from './node-executor.service';
 import { NodeRegistry } from './node-registry.service';
 import { NodeState } from './node-state.service';
+import { ElectionWait } from './election.wait';
+import { NodeObservations } from './node.observations';
+import { ReadFlow } from './read.flow';
 import { ReplicaRouter } from './replica-router.service';
+import { WriteFlow } from './write.flow';
 import { resolveOptions } from './replica-routing.options';
 import { ReplicaSelector } from './replica-selector.service';
 import { ReplicaStatusStore } from './replica-status.store';
@@ -70,17 +74,23 @@ export function createReplicaRouting<H>(
   const tokens = new ConsistencyTokens(resolved);
   const context = new RoutingContext(topology);
   const gate = new ClientTokenGate(tokens, state, executor, topology, discovery);
-  const router = new ReplicaRouter<H>(
+  const observations = new NodeObservations(state, tokens, topology, discovery);
+  const election = new ElectionWait(resolved, topology, discovery);
+  const reads = new ReadFlow<H>(
     resolved,
     context,
     new ReplicaSelector(resolved, state),
     executor,
     state,
     tokens,
-    gate,
     topology,
     discovery,
+    observations,
+    election,
   );
+  const writes = new WriteFlow<H>(resolved, context, executor, state, topology, observations);
+  const router = new ReplicaRouter<H>(context, tokens, gate, reads, writes, election);
+
   const status = new ReplicaStatusView(resolved, state, registry, refresher);
   const stop = async () => {
     await Promise.all([discovery.stop(), refresher.stop()]);

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Lsn } from './lsn.util';
-import { laterPosition, type Position } from './topology/timeline-history';
+import { laterPosition } from './topology/timeline-history';
+import type { Position } from './position';
 import { type Topology } from './topology/topology.service';
 
 export type Callback = () => unknown;

@@ -50,8 +50,6 @@ export interface ReplicaRoutingOptions {
    * the primary, polling `pg_last_wal_replay_lsn()` on the replica. Default: `0` (no wait).
    */
   replicaWaitMs?: number;
-  /** Poll period while waiting (see `replicaWaitMs`). Default: `2` ms. */
-  replicaWaitPollMs?: number;
   /**
    * Reads without any token: `'primary'` (always fresh, as the original demo) or
    * `'replica'` (any replica whose last observed lag is within `maxLagBytes`). Default: `'primary'`.
@@ -59,14 +57,6 @@ export interface ReplicaRoutingOptions {
   tokenlessReads?: TokenlessReadPolicy;
   /** Lag budget for tokenless reads on replicas, in bytes of WAL. Default: `16777216` (16 MiB). */
   maxLagBytes?: number;
-  /**
-   * Replica reads send the in-band check together with the read's first
-   * statement (node-postgres pipelining on replica pools): one round trip
-   * where checking first takes two. A read's work may then run on a replica
-   * whose check says no; its result is dropped. Streaming queries
-   * (a cursor or `pg-query-stream`) cannot run on a pipelining connection. Default: `true`.
-   */
-  pipelineReads?: boolean;
   /**
    * A pooled replica connection that proved a token in-band once needs no
    * check for tokens at or below it later: a live server session's standby
@@ -98,15 +88,13 @@ export interface ReplicaRoutingOptions {
   /** How often each process refreshes its cached replica positions, in ms. `0` disables. Default: `250`. */
   statusRefreshMs?: number;
 
-  /** Connections per node. Default: `10`. */
-  poolSize?: number;
   /**
-   * Queries that may wait for one of a node's connections in this process;
-   * beyond `poolSize + maxQueuedPerNode` at once a query fails at once with
-   * {@link NodeOverloadedError} (a read goes to another node). Load is shed
-   * early with a clear answer instead of piling up. Default: `100`.
+   * Connections per node. A node takes at most `poolSize + 100` queries at once from this
+   * process (running, or waiting for a connection); beyond that one fails at once with
+   * {@link NodeOverloadedError} (a read goes to another node): load is shed early with a
+   * clear answer instead of piling up. Default: `10`.
    */
-  maxQueuedPerNode?: number;
+  poolSize?: number;
   /** Connect timeout per node, in ms. Default: `2000`. */
   connectTimeoutMs?: number;
   /** Server-side `statement_timeout` per query, in ms. Default: `10000`. */

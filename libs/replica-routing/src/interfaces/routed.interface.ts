@@ -1,5 +1,5 @@
 import type { Lsn } from '../lsn.util';
-import type { Position } from '../topology/timeline-history';
+import type { Position } from '../position';
 
 /** A token as a caller may hold it: with its timeline, a bare position, or the text form. */
 export type TokenInput = Position | Lsn | string | null;

@@ -12,6 +12,9 @@ import {
   type Replay,
 } from './wal.queries';
 
+/** While a read waits for a replica to replay its token, it asks again this often. */
+export const WAIT_POLL_MS = 2;
+
 export interface CheckedRead<T> {
   /** What the node reported of its replay (lsn null: not in recovery). */
   replayed: Replay;
@@ -33,7 +36,6 @@ export interface CheckedReadInput<T> {
   /** Return a position at or after everything the work could see (monotonic reads). */
   cover: boolean;
   waitMs: number;
-  pollMs: number;
   /** Where the check's statements and round trips are counted. */
   count: QueryCount;
   /** Told of a COMMIT or ROLLBACK sent and not awaited: the connection is not free before it is answered. */
@@ -122,7 +124,7 @@ export async function checkedRead<T>(input: CheckedReadInput<T>): Promise<Checke
     if (!behind(replayed) || Date.now() >= deadline) return { replayed, ...waited() };
     waitStart ??= Date.now();
     while (behind(replayed) && Date.now() < deadline) {
-      await sleep(input.pollMs);
+      await sleep(WAIT_POLL_MS);
       replayed = input.interpret((await send(REPLAY_POSITION_SQL, true)).rows);
     }
     if (!replayCovers(replayed, token, tli)) return { replayed, ...waited() };

@@ -1,13 +1,5 @@
 import { formatLsn, parseLsn, type Lsn } from '../lsn.util';
-
-/**
- * A WAL position with the timeline it was read on. `tli` is null for a
- * position whose timeline is not known (a token of the older `X/Y` form).
- */
-export interface Position {
-  tli: number | null;
-  lsn: Lsn;
-}
+import type { Position } from '../position';
 
 /** Where each earlier timeline ended: `ends.get(1)` is the first position of timeline 2. */
 export type TimelineEnds = ReadonlyMap<number, Lsn>;

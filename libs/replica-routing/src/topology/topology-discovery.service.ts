@@ -4,7 +4,7 @@ import { describeError } from '../db-errors.util';
 import { PrimaryUnavailableError } from '../exceptions/primary-unavailable.exception';
 import { WriteLostError } from '../exceptions/write-lost.exception';
 import type { Lsn } from '../lsn.util';
-import type { Position } from './timeline-history';
+import type { Position } from '../position';
 import type {
   ResolvedReplicaNode,
   ResolvedReplicaRoutingOptions,

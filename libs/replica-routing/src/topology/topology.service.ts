@@ -6,7 +6,8 @@ import type {
 } from '../interfaces/replica-routing-options.interface';
 import type { Lsn } from '../lsn.util';
 import { PRIMARY_NODE } from '../replica-routing.constants';
-import { laterPosition, resolvePosition, type Position, type Resolution } from './timeline-history';
+import { laterPosition, resolvePosition, type Resolution } from './timeline-history';
+import type { Position } from '../position';
 
 /** What discovery found: which host is the primary, which are replicas, and the primary's timeline. */
 export interface Roles {

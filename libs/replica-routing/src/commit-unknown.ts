@@ -1,0 +1,15 @@
+const COMMIT_UNKNOWN = Symbol('commitUnknown');
+
+/** The error of a write whose outcome is unknown (the connection failed during or after COMMIT). */
+export function markCommitUnknown<E>(error: E): E {
+  if (typeof error === 'object' && error !== null)
+    Object.defineProperty(error, COMMIT_UNKNOWN, { value: true });
+  return error;
+}
+
+/** True when a write may have committed although it failed: never to be run again on its own. */
+export function markedCommitUnknown(error: unknown): boolean {
+  for (let e = error; typeof e === 'object' && e !== null; e = (e as { cause?: unknown }).cause)
+    if ((e as Record<symbol, unknown>)[COMMIT_UNKNOWN]) return true;
+  return false;
+}

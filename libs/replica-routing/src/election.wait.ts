@@ -1,0 +1,70 @@
+import { isNodeFailure, isTransient } from './db-errors.util';
+import { PrimaryUnavailableError } from './exceptions/primary-unavailable.exception';
+import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
+import { markedCommitUnknown } from './node-executor.service';
+import type { TopologyDiscovery } from './topology/topology-discovery.service';
+import type { Topology } from './topology/topology.service';
+
+/**
+ * A write (or a read only the primary could serve) while there is no
+ * primary: with `hosts`, it waits for the election and runs again, only when
+ * nothing of it can have committed (docs/design.md, "Failover and timelines").
+ */
+export class ElectionWait {
+  /** Errors of reads that failed because the primary did, with the primary's error. */
+  private readonly primaryFailures = new WeakMap<object, unknown>();
+
+  constructor(
+    private readonly options: ResolvedReplicaRoutingOptions,
+    private readonly topology: Topology,
+    private readonly discovery: TopologyDiscovery,
+  ) {}
+
+  /** Remembers that a read's `failure` came from the primary's `error`. */
+  rememberPrimaryFailure(failure: object, error: unknown): void {
+    this.primaryFailures.set(failure, error);
+  }
+
+  /**
+   * Runs `once` again while it fails because there is no primary (an
+   * election: see {@link awaitsElection}), discovering between tries, for up
+   * to `electionWaitMs`; then fails with {@link PrimaryUnavailableError}.
+   * Without `hosts` it runs once.
+   */
+  async run<T>(once: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.options.electionWaitMs;
+    for (;;) {
+      const version = this.topology.version;
+      try {
+        return await once();
+      } catch (error) {
+        const primaryError = this.primaryFailures.get(error as object) ?? error;
+        if (!this.awaitsElection(primaryError)) throw error;
+        if (Date.now() >= deadline) throw this.noPrimary(primaryError);
+        await this.discovery.awaitChange(version, deadline);
+      }
+    }
+  }
+
+  /**
+   * Whether work that failed on the primary may wait for a (new) primary and
+   * run again: only with discovery, only if the primary failed or refused it as
+   * read-only (SQLSTATE 25006: a standby now), never if a COMMIT may have gone
+   * through, and not for load (more tries would only add to it).
+   */
+  private awaitsElection(error: unknown): boolean {
+    if (!this.topology.discovering || markedCommitUnknown(error)) return false;
+    const cause = error instanceof PrimaryUnavailableError ? error.cause : error;
+    if (isTransient(cause)) return false;
+    return (
+      error instanceof PrimaryUnavailableError ||
+      isNodeFailure(error) ||
+      (cause as { code?: unknown } | undefined)?.code === '25006'
+    );
+  }
+
+  private noPrimary(error: unknown): PrimaryUnavailableError {
+    const waited = `no primary answered within ${this.options.electionWaitMs} ms (a failover?)`;
+    return new PrimaryUnavailableError(1000, error, waited);
+  }
+}

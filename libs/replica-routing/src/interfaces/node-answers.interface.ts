@@ -1,0 +1,22 @@
+import type { Replay } from '../postgres/wal.queries';
+import type { Position } from '../position';
+
+/** What the executor hands back of one node's answer. */
+export interface Outcome<T> {
+  result: T;
+  /** A position covering what the work saw or wrote; null when not computed. */
+  token: Position | null;
+}
+
+/** What a replica said: how far it had replayed, and the outcome if that was far enough. */
+export interface ReplicaAnswer<T> {
+  /**
+   * What the connection that ran the work said of its replay (lsn null: not
+   * in recovery); undefined: not asked (the connection had proven the token before).
+   */
+  replayed: Replay | undefined;
+  /** Absent when the replica had not replayed the token (within the wait). */
+  served?: Outcome<T>;
+  /** How long the read waited for the replica to replay the token, when it did. */
+  waitedMs?: number;
+}

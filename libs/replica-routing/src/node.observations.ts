@@ -1,0 +1,68 @@
+import type { ConsistencyTokens } from './consistency-tokens.service';
+import { WriteLostError } from './exceptions/write-lost.exception';
+import { routingLogger } from './logger';
+import type { NodeState } from './node-state.service';
+import { onTimeline, type Replay } from './postgres/wal.queries';
+import type { Position } from './position';
+import type { TopologyDiscovery } from './topology/topology-discovery.service';
+import type { Topology } from './topology/topology.service';
+
+/**
+ * What reads and writes saw of the nodes, recorded in {@link NodeState} in
+ * one place: positions read off the primary, replay positions a replica
+ * showed, and the failovers either one reveals.
+ */
+export class NodeObservations {
+  private readonly logger = routingLogger('ReplicaRouter');
+  /** When each replica was last warned of (once a minute). */
+  private readonly warnedNoReceiver = new Map<string, number>();
+
+  constructor(
+    private readonly state: NodeState,
+    private readonly tokens: ConsistencyTokens,
+    private readonly topology: Topology,
+    private readonly discovery: TopologyDiscovery,
+  ) {}
+
+  /**
+   * Records a position read off the primary: its timeline (a newer one means
+   * a failover: discover), and on the current timeline its position. A
+   * position on a timeline the cluster has left, past that timeline's end, was
+   * taken on a former primary: whatever it covers is not in the history.
+   */
+  primary(position: Position): Position {
+    if (position.tli !== null && this.topology.observeTimeline(position.tli))
+      void this.discovery.refresh();
+    const resolved = this.topology.resolve(position);
+    if (!resolved.ok && resolved.reason === 'lost')
+      throw new WriteLostError(this.tokens.format(position), 'lost', resolved.detail);
+    if (position.tli === this.topology.timeline || position.tli === null)
+      this.state.observePrimary(position.lsn, this.state.now());
+    return position;
+  }
+
+  /**
+   * Records what a replica said of its replay. Only a position on the current
+   * timeline says how far it is; a standby that streams a newer timeline
+   * means a failover this process has not seen (discover); one that streams
+   * nothing while it replays (its receiver is down, or the role cannot see
+   * `pg_stat_wal_receiver`) cannot show which timeline it is on, and so serves
+   * no read that needs one.
+   */
+  replay(node: string, replay: Replay, tli: number | null): void {
+    if (replay.tli !== null && tli !== null && replay.tli > tli) void this.discovery.refresh();
+    if (replay.lsn === null || onTimeline(replay, tli)) this.state.observeReplay(node, replay.lsn);
+    if (replay.lsn !== null && replay.tli === null && tli !== null && tli > 1)
+      this.warnNoReceiver(node);
+  }
+
+  private warnNoReceiver(node: string): void {
+    const now = this.state.now();
+    if (now - (this.warnedNoReceiver.get(node) ?? -Infinity) < 60_000) return;
+    this.warnedNoReceiver.set(node, now);
+    this.logger.warn(
+      `${node} replays WAL but shows no streaming WAL receiver, so it cannot prove its timeline ` +
+        'and serves no read that needs one. Is it streaming? Does the role have pg_read_all_stats?',
+    );
+  }
+}

@@ -1,0 +1,175 @@
+import { describeError, isRetryableElsewhere } from './db-errors.util';
+import { NoNodeAvailableError } from './exceptions/no-node-available.exception';
+import { PrimaryUnavailableError } from './exceptions/primary-unavailable.exception';
+import type { ElectionWait } from './election.wait';
+import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
+import type { ReadOptions, Routed, Work } from './interfaces/routed.interface';
+import type { ConsistencyTokens } from './consistency-tokens.service';
+import { formatLsn, type Lsn } from './lsn.util';
+import { routingMetrics, type ReadOutcome } from './metrics/routing.metrics';
+import { attempt } from './node-attempt';
+import { markedCommitUnknown, type NodeExecutor, type Outcome } from './node-executor.service';
+import type { NodeObservations } from './node.observations';
+import type { NodeState } from './node-state.service';
+import { PRIMARY_NODE } from './replica-routing.constants';
+import type { ReplicaSelector } from './replica-selector.service';
+import type { SelectionPlan } from './replica-selection.policy';
+import type { RoutingContext } from './routing-context.service';
+import type { Position } from './position';
+import type { TopologyDiscovery } from './topology/topology-discovery.service';
+import type { Topology } from './topology/topology.service';
+
+/**
+ * One read: the position it must see (its token, its scope's, a freshness
+ * bound), the nodes to try in order, and each try: on a replica only if the
+ * replica proves in-band that it has replayed that position, else on the
+ * primary (docs/design.md, "Reads").
+ */
+export class ReadFlow<H> {
+  constructor(
+    private readonly options: ResolvedReplicaRoutingOptions,
+    private readonly context: RoutingContext,
+    private readonly selector: ReplicaSelector,
+    private readonly executor: NodeExecutor<H>,
+    private readonly state: NodeState,
+    private readonly tokens: ConsistencyTokens,
+    private readonly topology: Topology,
+    private readonly discovery: TopologyDiscovery,
+    private readonly observations: NodeObservations,
+    private readonly election: ElectionWait,
+  ) {}
+
+  async once<T>(work: Work<T, H>, options: ReadOptions): Promise<Routed<T>> {
+    const scope = this.context.current();
+    const floor = this.freshnessFloor(options.freshWithinMs);
+    // No recent sample of the primary's position: the primary first. If it cannot answer (it is
+    // down, so nothing newer than its last known position can be committed), replicas that have
+    // that position may (docs/design.md, "What each failure does").
+    const stale = floor === null;
+    const lastKnown = stale ? this.state.primaryPositionSince(0) : null;
+    const asked = this.topology.later(
+      this.topology.later(this.tokens.toPosition(options.token), scope?.position),
+      this.onCurrent(floor ?? lastKnown),
+    );
+    const token = asked === null ? null : await this.resolve(asked);
+    // A replica must stream the current timeline (or the token's, while none is known): read
+    // after resolving, which discovers a newer timeline that the token names.
+    const tli = this.topology.timeline ?? asked?.tli ?? null;
+    const cover = options.cover ?? true;
+    const waitMs = options.waitMs ?? this.options.replicaWaitMs;
+    const forced =
+      options.primary === true ||
+      scope?.primary === true ||
+      scope?.unsettled === true ||
+      (stale && lastKnown === null);
+    const selected = forced
+      ? { replicas: [], primaryFirst: true, guess: false }
+      : this.selector.plan(token);
+    const plan = stale ? { ...selected, primaryFirst: true } : selected;
+    const order = plan.primaryFirst
+      ? [PRIMARY_NODE, ...plan.replicas]
+      : [...plan.replicas, PRIMARY_NODE];
+    const attempts: string[] = [];
+    let lastError: unknown;
+    let primaryError: unknown;
+    for (const [i, node] of order.entries()) {
+      try {
+        const outcome =
+          node === PRIMARY_NODE
+            ? await this.readOnPrimary(work, cover)
+            : await this.readOnReplica(node, token, tli, work, {
+                waitMs: i === 0 ? waitMs : 0,
+                cover,
+              });
+        if (!outcome) {
+          attempts.push(
+            `${node}: not at ${token === null ? 'a known position' : formatLsn(token)} yet`,
+          );
+          continue;
+        }
+        scope?.raise(outcome.token);
+        scope?.recordServedBy(node);
+        routingMetrics.reads.inc({
+          node,
+          outcome:
+            lastError !== undefined ? 'retried' : this.why(node, forced || stale, token, plan),
+        });
+        const position = this.topology.later(outcome.token, asked);
+        return { result: outcome.result, servedBy: node, token: position?.lsn ?? null, position };
+      } catch (error) {
+        // A work that may have written is never run again, here or elsewhere.
+        if (markedCommitUnknown(error)) throw error;
+        if (!(error instanceof PrimaryUnavailableError) && !isRetryableElsewhere(error))
+          throw error;
+        if (node === PRIMARY_NODE) {
+          primaryError = error;
+          void this.discovery.refresh();
+        }
+        attempts.push(`${node}: ${describeError(error)}`);
+        lastError = error;
+      }
+    }
+    const failure =
+      order.length === 1 && lastError instanceof PrimaryUnavailableError
+        ? lastError
+        : new NoNodeAvailableError(attempts, lastError);
+    if (primaryError !== undefined) this.election.rememberPrimaryFailure(failure, primaryError);
+    throw failure;
+  }
+
+  /** A position known of the primary on the current timeline. */
+  private onCurrent(lsn: Lsn | null): Position | null {
+    return lsn === null ? null : { tli: this.topology.timeline, lsn };
+  }
+
+  private resolve(position: Position): Promise<Lsn> {
+    return this.discovery.toCurrent(position, () => this.tokens.format(position));
+  }
+
+  /**
+   * For `freshWithinMs`: the primary's position read no longer ago than that
+   * (undefined when not asked; null when no such sample is known).
+   */
+  private freshnessFloor(freshWithinMs: number | undefined): Lsn | null | undefined {
+    if (freshWithinMs === undefined) return undefined;
+    return this.state.primaryPositionSince(this.state.now() - freshWithinMs);
+  }
+
+  private why(node: string, forced: boolean, token: Lsn | null, plan: SelectionPlan): ReadOutcome {
+    if (node !== PRIMARY_NODE) return plan.guess ? 'replica_guess' : 'replica';
+    if (forced) return 'primary_forced';
+    if (token === null && this.options.tokenlessReads === 'primary') return 'primary_tokenless';
+    return plan.primaryFirst && plan.replicas.length > 0 ? 'primary_share' : 'primary_no_replica';
+  }
+
+  private async readOnPrimary<T>(work: Work<T, H>, cover: boolean): Promise<Outcome<T>> {
+    const outcome = await attempt(this.state, PRIMARY_NODE, () =>
+      this.executor.readOnPrimary(work, cover),
+    );
+    if (outcome.token) this.observations.primary(outcome.token);
+    return outcome;
+  }
+
+  /** The replica's answer, recorded; undefined when it had not replayed `token` on timeline `tli`. */
+  private async readOnReplica<T>(
+    node: string,
+    token: Lsn | null,
+    tli: number | null,
+    work: Work<T, H>,
+    opts: { waitMs: number; cover: boolean },
+  ): Promise<Outcome<T> | undefined> {
+    const answer = await attempt(this.state, node, () =>
+      this.executor.readOnReplica(node, token, tli, work, opts),
+    );
+    if (answer.replayed !== undefined) this.observations.replay(node, answer.replayed, tli);
+    if (answer.waitedMs !== undefined) {
+      routingMetrics.waitSeconds.observe(answer.waitedMs / 1000);
+      if (!answer.served) routingMetrics.waitTimeouts.inc({ node });
+    }
+    if (!answer.served) {
+      this.state.recordRefusal(node);
+      routingMetrics.checkRefused.inc({ node });
+    }
+    return answer.served;
+  }
+}

@@ -1,0 +1,112 @@
+import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
+import type { Routed, Work, WriteOptions } from './interfaces/routed.interface';
+import { PrimaryUnavailableError } from './exceptions/primary-unavailable.exception';
+import { routingLogger } from './logger';
+import { routingMetrics } from './metrics/routing.metrics';
+import { attempt } from './node-attempt';
+import { markCommitUnknown, markedCommitUnknown, type NodeExecutor } from './node-executor.service';
+import type { NodeObservations } from './node.observations';
+import type { NodeState } from './node-state.service';
+import { PRIMARY_NODE } from './replica-routing.constants';
+import type { Callback, RoutingContext } from './routing-context.service';
+import type { Position } from './position';
+import type { Topology } from './topology/topology.service';
+import { runCallbacks } from './transaction-callbacks';
+
+/**
+ * One write on the primary: in a transaction of its own (unless told
+ * otherwise), with its callbacks, and its token taken after COMMIT on the
+ * same server (docs/design.md, "The token is taken after the commit").
+ */
+export class WriteFlow<H> {
+  private readonly logger = routingLogger('ReplicaRouter');
+
+  constructor(
+    private readonly options: ResolvedReplicaRoutingOptions,
+    private readonly context: RoutingContext,
+    private readonly executor: NodeExecutor<H>,
+    private readonly state: NodeState,
+    private readonly topology: Topology,
+    private readonly observations: NodeObservations,
+  ) {}
+
+  async once<T>(work: Work<T, H>, options: WriteOptions): Promise<Routed<T>> {
+    const transaction = options.transaction ?? true;
+    // Where the write runs: a token read after COMMIT must come from this very server.
+    const host = this.topology.primaryHost;
+    const timeline = this.topology.timeline;
+    return this.context.run({}, async (scope) => {
+      const callbacks = { afterCommit: [] as Callback[], afterRollback: [] as Callback[] };
+      let written: { result: T; token: Position | null };
+      try {
+        written = await attempt(this.state, PRIMARY_NODE, () =>
+          this.executor.writeOnPrimary(
+            (manager) =>
+              transaction
+                ? this.context.run({ transaction: { manager, ...callbacks } }, () =>
+                    work(manager, PRIMARY_NODE),
+                  )
+                : // Reads inside see the writes made so far: they stay on the primary.
+                  this.context.run({ primary: true }, () => work(manager, PRIMARY_NODE)),
+            transaction,
+          ),
+        );
+      } catch (error) {
+        routingMetrics.writes.inc({
+          outcome: error instanceof PrimaryUnavailableError ? 'primary_unavailable' : 'rolled_back',
+        });
+        await runCallbacks(this.logger, 'afterRollback', callbacks.afterRollback);
+        throw error;
+      }
+      routingMetrics.writes.inc({ outcome: 'committed' });
+      const token = this.observations.primary(
+        written.token ?? (await this.positionAfterCommit(host, timeline)),
+      );
+      scope.raise(token);
+      scope.recordServedBy(PRIMARY_NODE);
+      await runCallbacks(this.logger, 'afterCommit', callbacks.afterCommit);
+      return { result: written.result, servedBy: PRIMARY_NODE, token: token.lsn, position: token };
+    });
+  }
+
+  /**
+   * The write committed on `host` (timeline `timeline`) but its connection
+   * died before the token was read: a later position of that same server
+   * covers it. One of another server does not: if the primary moved
+   * meanwhile, the new one may never have received the write, and a token of
+   * its timeline would hide the loss. The outcome is then unknown.
+   */
+  private async positionAfterCommit(
+    host: string | null,
+    timeline: number | null,
+  ): Promise<Position> {
+    const unknown = (error: unknown, why: string) =>
+      // Committed: never to be run again by the election wait.
+      markCommitUnknown(new PrimaryUnavailableError(this.options.primaryCooldownMs, error, why));
+    const moved = () =>
+      this.topology.primaryHost !== host
+        ? `the write was committed on ${host ?? 'the primary'}, which is no longer the primary, ` +
+          'before its consistency token could be read: the new primary may not have it'
+        : null;
+    let position: Position;
+    try {
+      const before = moved();
+      if (before) throw unknown(undefined, before);
+      position = await attempt(this.state, PRIMARY_NODE, () => this.executor.primaryPosition());
+    } catch (error) {
+      if (markedCommitUnknown(error)) throw error;
+      throw unknown(
+        error,
+        'the write was committed but the primary went away before its consistency token could be read',
+      );
+    }
+    const after = moved();
+    if (after) throw unknown(undefined, after);
+    if (timeline !== null && position.tli !== null && position.tli !== timeline)
+      throw unknown(
+        undefined,
+        `the write was committed on timeline ${timeline}, the primary is now on ${position.tli}`,
+      );
+    return position;
+  }
+}
