@@ -6,14 +6,14 @@ import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing
 import type { ReadOptions, Routed, Work } from './interfaces/routed.interface';
 import type { ConsistencyTokens } from './consistency-tokens.service';
 import { formatLsn, type Lsn } from './lsn.util';
-import { routingMetrics, type ReadOutcome } from './metrics/routing.metrics';
+import { routingMetrics } from './metrics/routing.metrics';
 import { attempt } from './node-attempt';
 import { markedCommitUnknown, type NodeExecutor, type Outcome } from './node-executor.service';
 import type { NodeObservations } from './node.observations';
 import type { NodeState } from './node-state.service';
 import { PRIMARY_NODE } from './replica-routing.constants';
 import type { ReplicaSelector } from './replica-selector.service';
-import type { SelectionPlan } from './replica-selection.policy';
+import { readOutcome } from './replica-selection.policy';
 import type { RoutingContext } from './routing-context.service';
 import type { Position } from './position';
 import type { TopologyDiscovery } from './topology/topology-discovery.service';
@@ -62,13 +62,8 @@ export class ReadFlow<H> {
       scope?.primary === true ||
       scope?.unsettled === true ||
       (stale && lastKnown === null);
-    const selected = forced
-      ? { replicas: [], primaryFirst: true, guess: false }
-      : this.selector.plan(token);
-    const plan = stale ? { ...selected, primaryFirst: true } : selected;
-    const order = plan.primaryFirst
-      ? [PRIMARY_NODE, ...plan.replicas]
-      : [...plan.replicas, PRIMARY_NODE];
+    const plan = this.selector.plan(token, { forced, stale });
+    const order = plan.order;
     const attempts: string[] = [];
     let lastError: unknown;
     let primaryError: unknown;
@@ -91,8 +86,7 @@ export class ReadFlow<H> {
         scope?.recordServedBy(node);
         routingMetrics.reads.inc({
           node,
-          outcome:
-            lastError !== undefined ? 'retried' : this.why(node, forced || stale, token, plan),
+          outcome: lastError !== undefined ? 'retried' : readOutcome(node, plan),
         });
         const position = this.topology.later(outcome.token, asked);
         return { result: outcome.result, servedBy: node, token: position?.lsn ?? null, position };
@@ -133,13 +127,6 @@ export class ReadFlow<H> {
   private freshnessFloor(freshWithinMs: number | undefined): Lsn | null | undefined {
     if (freshWithinMs === undefined) return undefined;
     return this.state.primaryPositionSince(this.state.now() - freshWithinMs);
-  }
-
-  private why(node: string, forced: boolean, token: Lsn | null, plan: SelectionPlan): ReadOutcome {
-    if (node !== PRIMARY_NODE) return plan.guess ? 'replica_guess' : 'replica';
-    if (forced) return 'primary_forced';
-    if (token === null && this.options.tokenlessReads === 'primary') return 'primary_tokenless';
-    return plan.primaryFirst && plan.replicas.length > 0 ? 'primary_share' : 'primary_no_replica';
   }
 
   private async readOnPrimary<T>(work: Work<T, H>, cover: boolean): Promise<Outcome<T>> {

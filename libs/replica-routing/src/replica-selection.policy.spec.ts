@@ -1,4 +1,9 @@
-import { planRead, type ReplicaCandidate, type SelectionInput } from './replica-selection.policy';
+import {
+  planRead,
+  readOutcome,
+  type ReplicaCandidate,
+  type SelectionInput,
+} from './replica-selection.policy';
 
 const replica = (
   name: string,
@@ -52,6 +57,8 @@ describe('planRead', () => {
       replicas: [],
       primaryFirst: true,
       guess: false,
+      order: ['primary'],
+      primaryReason: 'primary_no_replica',
     });
   });
 
@@ -73,7 +80,32 @@ describe('planRead', () => {
       replicas: [],
       primaryFirst: true,
       guess: false,
+      order: ['primary'],
+      primaryReason: 'primary_tokenless',
     });
+  });
+
+  it('sends a forced read to the primary alone, and says why', () => {
+    const plan = planRead(input({ forced: true, replicas: [replica('a', 200n)] }));
+    expect(plan.order).toEqual(['primary']);
+    expect(readOutcome('primary', plan)).toBe('primary_forced');
+  });
+
+  it('tries the primary first without a recent sample of its position, replicas after it', () => {
+    const plan = planRead(input({ stale: true, replicas: [replica('a', 200n)] }));
+    expect(plan.order).toEqual(['primary', 'a']);
+    expect(readOutcome('primary', plan)).toBe('primary_forced');
+    expect(readOutcome('a', plan)).toBe('replica');
+  });
+
+  it('orders replicas before the primary, and names a guess as one', () => {
+    const known = planRead(input({ replicas: [replica('a', 200n)] }));
+    expect(known.order).toEqual(['a', 'primary']);
+    expect(readOutcome('a', known)).toBe('replica');
+    const guessed = planRead(input({ replicas: [replica('a', 10n)] }));
+    expect(guessed.order).toEqual(['a', 'primary']);
+    expect(readOutcome('a', guessed)).toBe('replica_guess');
+    expect(readOutcome('primary', guessed)).toBe('primary_no_replica');
   });
 
   it("lets tokenless reads use replicas within the lag budget under 'replica'", () => {

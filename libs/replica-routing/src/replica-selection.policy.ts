@@ -1,4 +1,6 @@
 import { formatLsn, type Lsn } from './lsn.util';
+import type { ReadOutcome } from './metrics/routing.metrics';
+import { PRIMARY_NODE } from './replica-routing.constants';
 
 export interface ReplicaCandidate {
   name: string;
@@ -19,6 +21,10 @@ export interface SelectionInput {
   primaryReadShare: number;
   maxReplicaAttempts: number;
   random: () => number;
+  /** The primary only (`primary: true`, a primary scope, a client token not settled yet...). */
+  forced?: boolean;
+  /** No recent sample of the primary's position: the primary first, replicas only if it cannot answer. */
+  stale?: boolean;
 }
 
 export interface SelectionPlan {
@@ -28,6 +34,10 @@ export interface SelectionPlan {
   primaryFirst: boolean;
   /** True when the one replica offered is a guess: none was known to have the token. */
   guess: boolean;
+  /** Every node to try, in order (the primary included). */
+  order: string[];
+  /** Why the primary serves the read when it does (the `outcome` label of `replica_routing_reads_total`). */
+  primaryReason: Extract<ReadOutcome, `primary_${string}`>;
 }
 
 /**
@@ -36,9 +46,9 @@ export interface SelectionPlan {
  * as configured; a share of reads may be kept on the primary.
  */
 export function planRead(input: SelectionInput): SelectionPlan {
-  if (input.token === null && input.tokenlessReads === 'primary') {
-    return { replicas: [], primaryFirst: true, guess: false };
-  }
+  if (input.forced) return primaryOnly('primary_forced');
+  if (input.token === null && input.tokenlessReads === 'primary')
+    return primaryOnly('primary_tokenless');
   const usable = input.replicas.filter((r) => r.available && r.weight > 0);
   const eligible = usable.filter((r) => positionProblem(r, input) === null);
   let ordered = weightedShuffle(eligible, input.random).map((r) => r.name);
@@ -53,12 +63,30 @@ export function planRead(input: SelectionInput): SelectionPlan {
     )[0];
     ordered = waitOn ? [waitOn.name] : [];
   }
-  const primaryFirst = ordered.length === 0 || input.random() < input.primaryReadShare;
+  const replicas = ordered.slice(0, input.maxReplicaAttempts);
+  const primaryFirst =
+    input.stale === true || ordered.length === 0 || input.random() < input.primaryReadShare;
   return {
-    replicas: ordered.slice(0, input.maxReplicaAttempts),
+    replicas,
     primaryFirst,
     guess: guess && ordered.length > 0,
+    order: primaryFirst ? [PRIMARY_NODE, ...replicas] : [...replicas, PRIMARY_NODE],
+    primaryReason: input.stale
+      ? 'primary_forced'
+      : primaryFirst && replicas.length > 0
+        ? 'primary_share'
+        : 'primary_no_replica',
   };
+}
+
+function primaryOnly(primaryReason: SelectionPlan['primaryReason']): SelectionPlan {
+  return { replicas: [], primaryFirst: true, guess: false, order: [PRIMARY_NODE], primaryReason };
+}
+
+/** Why `node` served a read planned as `plan` (first try; a later one is `retried`). */
+export function readOutcome(node: string, plan: SelectionPlan): ReadOutcome {
+  if (node === PRIMARY_NODE) return plan.primaryReason;
+  return plan.guess ? 'replica_guess' : 'replica';
 }
 
 /**

@@ -13,10 +13,11 @@ export class ReplicaSelector {
     private readonly state: NodeState,
   ) {}
 
-  plan(token: Lsn | null): SelectionPlan {
+  plan(token: Lsn | null, when: { forced: boolean; stale: boolean }): SelectionPlan {
     const o = this.options;
     return planRead({
-      replicas: this.state.candidates(),
+      ...when,
+      replicas: when.forced ? [] : this.state.candidates(),
       token,
       tokenlessReads: o.tokenlessReads,
       maxLagBytes: o.maxLagBytes,
