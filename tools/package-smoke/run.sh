@@ -48,6 +48,8 @@ cleanup() {
   # Runs once, to the end: a second Ctrl+C must not leave the cluster or the directories behind.
   trap - EXIT
   trap '' INT TERM
+  # The relative paths below (the cluster's data directory) are the repository's.
+  cd "$repo"
   for pid in $app_pid "${install_pids[@]}"; do
     if kill -0 "$pid" 2>/dev/null; then
       kill "$pid" 2>/dev/null || true
@@ -153,7 +155,7 @@ done
 install_pids=()
 
 log "compile each app against its install (this repository's tsc)"
-for app in "${apps[@]}"; do
+for app in "${apps[@]}"; do (
   cd "$tmp/$app"
   cp "$repo/tools/package-smoke/${source[$app]}" "src/main.${source[$app]##*.}"
   cp "$repo/tools/package-smoke/common.ts" src/common.ts
@@ -185,8 +187,7 @@ for app in "${apps[@]}"; do
 EOF
   "$repo/node_modules/.bin/tsc" -p tsconfig.json || { log "$app: does not compile against the package"; exit 1; }
   echo "$app: compiled ($(cd dist && echo main.*))"
-  cd "$repo"
-done
+) done
 
 log "private cluster: waiting until it is ready"
 deadline=$((SECONDS + 180))
