@@ -1,0 +1,185 @@
+/**
+ * What the three scratch apps of `npm run test:package` share: run.sh copies
+ * this file beside each app's main file. It needs only `pg`, which every app
+ * installs (a required peer of the package), and nothing of the package.
+ */
+import pg from 'pg';
+
+export interface Cluster {
+  primary: { url: string };
+  replicas: { name: string; url: string }[];
+}
+
+function env(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
+}
+
+const APP = env('SMOKE_APP');
+const host = env('SMOKE_PG_HOST');
+const port = Number(env('SMOKE_PG_PORT'));
+const replicaCount = Number(env('SMOKE_REPLICAS'));
+const nodeUrl = (nodePort: number, database: string) =>
+  `postgres://${encodeURIComponent(env('SMOKE_PG_USER'))}:${encodeURIComponent(env('SMOKE_PG_PASSWORD'))}` +
+  `@${host}:${nodePort}/${database}`;
+
+export const say = (line: string): void => console.log(`${APP} | ${line}`);
+
+/** The private cluster's nodes, on `database`. */
+export function cluster(database: string): Cluster {
+  return {
+    primary: { url: nodeUrl(port, database) },
+    replicas: Array.from({ length: replicaCount }, (_, i) => ({
+      name: `replica${i}`,
+      url: nodeUrl(port + 1 + i, database),
+    })),
+  };
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * A database of the app's own, new, once every replica has replayed its
+ * creation (until then, connecting to it there fails).
+ */
+export async function freshDatabase(database: string): Promise<void> {
+  const adminDb = env('SMOKE_PG_DB');
+  const created = await withClient(nodeUrl(port, adminDb), async (admin) => {
+    await admin.query(`DROP DATABASE IF EXISTS ${database}`);
+    await admin.query(`CREATE DATABASE ${database}`);
+    const { rows } = await admin.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
+    return rows[0]!.lsn;
+  });
+  const deadline = Date.now() + 20_000;
+  for (let i = 0; i < replicaCount; i++) {
+    await withClient(nodeUrl(port + 1 + i, adminDb), async (replica) => {
+      for (;;) {
+        const { rows } = await replica.query<{ done: boolean }>(
+          'SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS done',
+          [created],
+        );
+        if (rows[0]?.done) return;
+        if (Date.now() > deadline) throw new Error(`replica${i} did not replay CREATE DATABASE`);
+        await sleep(20);
+      }
+    });
+  }
+}
+
+/**
+ * The status table the routers read, for an app without TypeORM: the same
+ * columns as the package's migrations (`replicaStatusesMigrations()` in
+ * `/typeorm`, which such an app cannot run).
+ */
+export async function createStatusTable(nodes: Cluster): Promise<void> {
+  await withClient(nodes.primary.url, (client) =>
+    client.query(`
+      CREATE TABLE replica_statuses (
+        name        text PRIMARY KEY,
+        role        text NOT NULL CHECK (role IN ('primary', 'replica')),
+        last_lsn    pg_lsn,
+        observed_at timestamptz NOT NULL,
+        reachable   boolean NOT NULL,
+        lag_bytes   bigint,
+        last_error  text,
+        lag_seconds double precision
+      )`),
+  );
+}
+
+/**
+ * What the observer (`ReplicaObserverModule`, in `/nest`) does on each tick,
+ * once, for an app without Nest: every replica's replayed position, upserted
+ * into the status table. A router treats a replica it has never seen in that
+ * table (or served a read from) as unavailable ("never observed", see
+ * node-state.service.ts), so without a row no read would ever leave the
+ * primary. With a row, a read whose token is past the known position is
+ * tried on one replica with a known position (replica-selection.policy.ts,
+ * the "guess"), which proves the token in-band, waiting up to `replicaWaitMs`.
+ * Returns the positions, for the log.
+ */
+export async function observeReplicas(nodes: Cluster): Promise<string> {
+  const rows = await Promise.all(
+    nodes.replicas.map(({ name, url }) =>
+      withClient(url, async (client) => {
+        const { rows } = await client.query<{ lsn: string | null }>(
+          'SELECT pg_last_wal_replay_lsn()::text AS lsn',
+        );
+        return { name, lsn: rows[0]?.lsn ?? null };
+      }),
+    ),
+  );
+  await withClient(nodes.primary.url, (client) =>
+    client.query(
+      `INSERT INTO replica_statuses (name, role, last_lsn, observed_at, reachable)
+       SELECT name, 'replica', lsn, now(), true FROM unnest($1::text[], $2::pg_lsn[]) AS r(name, lsn)
+       ON CONFLICT (name) DO UPDATE SET last_lsn = excluded.last_lsn,
+         observed_at = excluded.observed_at, reachable = true`,
+      [rows.map((r) => r.name), rows.map((r) => r.lsn)],
+    ),
+  );
+  return rows.map((r) => `${r.name} ${r.lsn}`).join(', ');
+}
+
+export interface Pair {
+  /** Who served the read. */
+  servedBy: string;
+  /** Whether the read saw the row just written. */
+  fresh: boolean;
+}
+
+/**
+ * `rounds` writes, each read back with its token: every read must see its
+ * row, and at least one must come from a replica (a router that never left
+ * the primary, or read a replica that had not replayed the write, fails).
+ */
+export async function readYourWrites(
+  nodes: Cluster,
+  rounds: number,
+  pair: (round: number) => Promise<Pair>,
+): Promise<void> {
+  const replicaNames = new Set(nodes.replicas.map((r) => r.name));
+  const served: string[] = [];
+  const problems: string[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    const { servedBy, fresh } = await pair(round);
+    served.push(servedBy);
+    say(`round ${round}: read served by ${servedBy}, ${fresh ? 'saw its write' : 'STALE'}`);
+    if (!fresh) problems.push(`round ${round}: the read on ${servedBy} did not see its write`);
+    if (servedBy !== 'primary' && !replicaNames.has(servedBy))
+      problems.push(`round ${round}: served by an unknown node ${servedBy}`);
+  }
+  const onReplicas = served.filter((s) => replicaNames.has(s)).length;
+  if (onReplicas === 0) problems.push(`none of ${rounds} reads was served by a replica`);
+  if (problems.length > 0) throw new Error(problems.join('; '));
+  say(`${onReplicas} of ${rounds} reads served by replicas, none stale`);
+}
+
+/** Runs the app's check: exit 0 when it passes, 1 (with the reason) when not or after `limitMs`. */
+export function run(main: () => Promise<void>, limitMs = 90_000): void {
+  setTimeout(() => {
+    say(`FAIL: timed out after ${limitMs / 1000} s`);
+    process.exit(1);
+  }, limitMs).unref();
+  main().then(
+    () => {
+      say('PASS');
+      process.exit(0);
+    },
+    (error: unknown) => {
+      say(`FAIL: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    },
+  );
+}

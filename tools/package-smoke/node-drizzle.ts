@@ -1,0 +1,97 @@
+/**
+ * Scratch app 3 of `npm run test:package`: plain Node + Drizzle, no
+ * framework. run.sh installs the packed tarball with `pg`, `prom-client` and
+ * `drizzle-orm` only (and types), compiles this file as CommonJS
+ * (`moduleResolution: nodenext`, through the package's `exports`), and runs
+ * it against a private cluster. It checks that:
+ * - Nest, TypeORM, Kysely and Express are not installed, and the core and
+ *   `/drizzle` load without them: the core needs neither Nest nor an ORM;
+ * - the status table can be made and fed without the package's TypeORM
+ *   migrations or its Nest observer (common.ts);
+ * - writes read back with their token see their row, some from a replica.
+ * CommonJS, not an ES module: the package is CommonJS, so its declarations
+ * see drizzle-orm's CommonJS types, which an ES module's own drizzle-orm
+ * imports do not match (the same classes, declared twice), although it runs.
+ */
+import { createReplicaRouting, formatLsn } from '@rocket-rides/replica-routing';
+import { drizzleAdapter } from '@rocket-rides/replica-routing/drizzle';
+import { eq } from 'drizzle-orm';
+import { pgTable, serial, text } from 'drizzle-orm/pg-core';
+import {
+  cluster,
+  createStatusTable,
+  freshDatabase,
+  observeReplicas,
+  readYourWrites,
+  run,
+  say,
+} from './common.js';
+
+const notes = pgTable('smoke_notes', {
+  id: serial('id').primaryKey(),
+  note: text('note').notNull(),
+});
+
+const DATABASE = 'rr_package_drizzle';
+const nodes = cluster(DATABASE);
+
+function assertNotInstalled(names: string[]): void {
+  for (const name of names) {
+    let found: string | undefined;
+    try {
+      found = require.resolve(name);
+    } catch {
+      continue;
+    }
+    throw new Error(`${name} is installed (${found}): this app must run without it`);
+  }
+  say(`not installed, as meant: ${names.join(', ')}`);
+}
+
+run(async () => {
+  assertNotInstalled([
+    '@nestjs/common',
+    '@nestjs/core',
+    '@nestjs/schedule',
+    'typeorm',
+    'kysely',
+    'express',
+    'reflect-metadata',
+    'rxjs',
+  ]);
+  await freshDatabase(DATABASE);
+  await createStatusTable(nodes);
+  // Seeded once, before the core starts (it loads the table at start, then every 250 ms).
+  say(`status table seeded by hand (no observer here): ${await observeReplicas(nodes)}`);
+
+  const routing = createReplicaRouting({ ...nodes, replicaWaitMs: 500 }, drizzleAdapter());
+  await routing.start();
+  try {
+    await routing.router.write((db) =>
+      db.execute('CREATE TABLE smoke_notes (id serial PRIMARY KEY, note text NOT NULL)'),
+    );
+    await readYourWrites(nodes, 5, async (round) => {
+      const note = `drizzle ${round} ${Date.now()}`;
+      const written = await routing.router.write(async (db) => {
+        const [row] = await db.insert(notes).values({ note }).returning({ id: notes.id });
+        return row!.id;
+      });
+      if (written.servedBy !== 'primary') throw new Error(`a write ran on ${written.servedBy}`);
+      if (written.token === null) throw new Error('a write returned no token');
+      say(`round ${round}: wrote row ${written.result}, token ${formatLsn(written.token)}`);
+      const read = await routing.router.read(
+        async (db) => {
+          const [row] = await db
+            .select({ note: notes.note })
+            .from(notes)
+            .where(eq(notes.id, written.result));
+          return row?.note ?? null;
+        },
+        { token: written.position },
+      );
+      return { servedBy: read.servedBy, fresh: read.result === note };
+    });
+  } finally {
+    await routing.close();
+  }
+});
