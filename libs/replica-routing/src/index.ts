@@ -1,6 +1,8 @@
 // The core: no Nest, no ORM. Adapters and glue live in their subpaths
 // (`/typeorm`, `/kysely`, `/drizzle`, `/pg`, `/nest`, `/express`); docs/api.md lists them all.
 export { createReplicaRouting, type ReplicaRouting } from './replica-routing';
+export { createReplicaObserver } from './observer/create-replica-observer';
+export { ReplicaObserver } from './observer/replica.observer';
 export type { RoutingAdapter, BindContext } from './routing.adapter';
 export { ReplicaRouter } from './replica-router.service';
 export { ConsistencyTokens, type ParsedToken } from './consistency-tokens.service';

@@ -61,6 +61,22 @@ export interface RoutingInternals {
 export function createReplicaRouting<H>(
   options: ReplicaRoutingOptions,
   adapter: RoutingAdapter<H>,
+): ReplicaRouting<H> {
+  const parts = createRoutingParts(options, adapter);
+  return {
+    router: parts.router,
+    tokens: parts.tokens,
+    context: parts.context,
+    status: parts.status,
+    start: () => parts.start(),
+    close: () => parts.close(),
+  };
+}
+
+/** {@link createReplicaRouting} with every part in reach: for the Nest glue and the library's tests. */
+export function createRoutingParts<H>(
+  options: ReplicaRoutingOptions,
+  adapter: RoutingAdapter<H>,
   internals: RoutingInternals = {},
 ): RoutingParts<H> {
   const resolved = resolveOptions(options);

@@ -14,7 +14,7 @@ import { drizzleAdapter, type DrizzleHandle } from '../src/drizzle';
 import { consistency } from '../src/express';
 import { kyselyAdapter } from '../src/kysely';
 import { pgAdapter, type PgHandle } from '../src/pg';
-import { createReplicaRouting, type RoutingParts } from '../src/replica-routing';
+import { createRoutingParts, type RoutingParts } from '../src/replica-routing';
 import { typeormAdapter } from '../src/typeorm';
 import { clusterNodes, fromRouting, TEST_STATUS_TABLE } from './routing.harness';
 
@@ -157,7 +157,7 @@ const PAUSED = 'replica0';
 
 /** A core with `adapter` on the suite's cluster, whose replicas it has seen once (as from the observer). */
 async function routingFor<H>(adapter: RoutingAdapter<H>): Promise<RoutingParts<H>> {
-  const routing = createReplicaRouting(
+  const routing = createRoutingParts(
     { ...clusterNodes(), statusRefreshMs: 0, statusTable: TEST_STATUS_TABLE, replicaWaitMs: 200 },
     adapter,
   );

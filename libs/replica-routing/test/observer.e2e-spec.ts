@@ -3,7 +3,9 @@ import { Test, type TestingModule } from '@nestjs/testing';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import { PRIMARY_NODE, ReplicaRouter, ReplicaStatusView } from '../src';
-import { ReplicaObserver, ReplicaObserverModule, ReplicaRoutingModule } from '../src/nest';
+import { createReplicaObserver, createReplicaRouting, ReplicaObserver } from '../src';
+import { pgAdapter } from '../src/pg';
+import { ReplicaObserverModule, ReplicaRoutingModule } from '../src/nest';
 import { replicaStatusesMigrations, typeormAdapter } from '../src/typeorm';
 import { e2eEnv, replicaNames, sql } from '../../../test/e2e/cluster.control';
 import { clusterNodes } from './routing.harness';
@@ -74,5 +76,49 @@ describe('ReplicaObserverModule with its own status table', () => {
     expect(known.sort()).toEqual(replicaNames().sort());
     const read = await router.read((em) => em.query('SELECT 1'), { token, waitMs: 0 });
     expect(replicaNames()).toContain(read.servedBy);
+  });
+});
+
+/** The same observer without Nest, feeding a router without Nest. */
+describe('createReplicaObserver', () => {
+  const table = 'observer_plain_statuses';
+
+  beforeAll(async () => {
+    await sql('primary', `DROP TABLE IF EXISTS ${table}`);
+    await sql('primary', `CREATE TABLE ${table} (LIKE replica_statuses INCLUDING ALL)`);
+  });
+
+  afterAll(() => sql('primary', `DROP TABLE IF EXISTS ${table}`));
+
+  it('ticks on its own timer and feeds a router built with createReplicaRouting', async () => {
+    const observer = createReplicaObserver({
+      ...clusterNodes(),
+      intervalMs: 50,
+      statusTable: table,
+    });
+    const routing = createReplicaRouting(
+      { ...clusterNodes(), statusTable: table, statusRefreshMs: 50 },
+      pgAdapter(),
+    );
+    await Promise.all([observer.start(), routing.start()]);
+    try {
+      const { position } = await routing.router.write((db) => db.query('SELECT 1'));
+      let known: string[] = [];
+      for (let i = 0; i < 100 && known.length < replicaNames().length; i++) {
+        await sleep(50);
+        known = routing.status
+          .list(position?.lsn ?? null)
+          .filter((n) => n.role === 'replica' && n.why_not === null)
+          .map((n) => n.name);
+      }
+      expect(known.sort()).toEqual(replicaNames().sort());
+      const read = await routing.router.read((db) => db.query('SELECT 1'), {
+        token: position,
+        waitMs: 0,
+      });
+      expect(replicaNames()).toContain(read.servedBy);
+    } finally {
+      await Promise.all([observer.close(), routing.close()]);
+    }
   });
 });

@@ -12,14 +12,14 @@ import {
 import { ROUTING } from '../src/nest/replica-routing.module';
 import { ReplicaProbe } from '../src/observer/replica-probe.service';
 import {
-  createReplicaRouting,
+  createRoutingParts,
   type RoutingInternals,
   type RoutingParts,
 } from '../src/replica-routing';
 import { typeormAdapter } from '../src/typeorm';
 
 export interface Harness {
-  /** The core and its parts, as `createReplicaRouting` built them. */
+  /** The core and its parts, as `createRoutingParts` built them. */
   routing: RoutingParts<EntityManager>;
   router: ReplicaRouter<EntityManager>;
   /** Does what the observer does once, then refreshes the router's cache. */
@@ -49,7 +49,7 @@ export async function harness(
   );
   // As the Nest module does: the tests watch Nest's Logger.
   setRoutingLogger((scope) => new Logger(scope));
-  const routing = createReplicaRouting(
+  const routing = createRoutingParts(
     { ...clusterNodes(), statusRefreshMs: 0, statusTable: TEST_STATUS_TABLE, ...options },
     typeormAdapter(),
     internals,

@@ -4,5 +4,4 @@ export type { ReplicaRoutingModuleOptions } from './replica-routing.module-defin
 export { ConsistencyMiddleware } from './consistency.middleware';
 export { ConsistencyInterceptor } from './consistency.interceptor';
 export { UsePrimary } from './use-primary.decorator';
-export { ReplicaObserverModule } from '../observer/replica-observer.module';
-export { ReplicaObserver } from '../observer/replica-observer.service';
+export { ReplicaObserverModule } from './replica-observer.module';

@@ -16,7 +16,7 @@ import { NodeExecutor } from '../node-executor.service';
 import { NodeRegistry } from '../node-registry.service';
 import { NodeState } from '../node-state.service';
 import { ReplicaRouter } from '../replica-router.service';
-import { createReplicaRouting, type RoutingParts } from '../replica-routing';
+import { createRoutingParts, type RoutingParts } from '../replica-routing';
 import { ReplicaStatusView } from '../replica-status.view';
 import { RoutingContext } from '../routing-context.service';
 import { StatusRefresher } from '../status-refresher.service';
@@ -76,7 +76,7 @@ const part = <T>(
       provide: ROUTING,
       useFactory: (options: ReplicaRoutingModuleOptions) => {
         setRoutingLogger((scope) => new Logger(scope));
-        return createReplicaRouting(options, options.adapter);
+        return createRoutingParts(options, options.adapter);
       },
       inject: [REPLICA_ROUTING_MODULE_OPTIONS],
     },

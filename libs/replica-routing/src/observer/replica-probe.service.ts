@@ -1,8 +1,7 @@
-import { Injectable } from '@nestjs/common';
 import { describeError } from '../db-errors.util';
 import type { ReplicaStatusRow } from '../interfaces/replica-status.interface';
 import type { Lsn } from '../lsn.util';
-import { NodeRegistry } from '../node-registry.service';
+import type { NodeRegistry } from '../node-registry.service';
 import { nodePosition } from '../postgres/wal.queries';
 import { PRIMARY_NODE } from '../replica-routing.constants';
 
@@ -16,7 +15,6 @@ interface Probe {
  * Asks every node where it is, all in parallel and each within a deadline, so
  * that one dead or slow node delays nothing. The observer's eyes.
  */
-@Injectable()
 export class ReplicaProbe {
   constructor(private readonly registry: NodeRegistry) {}
 

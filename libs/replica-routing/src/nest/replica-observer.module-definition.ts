@@ -7,9 +7,3 @@ export const {
 } = new ConfigurableModuleBuilder<ReplicaObserverModuleOptions>()
   .setClassMethodName('forRoot')
   .build();
-
-/** Injection token of the observer's resolved options. */
-export const RESOLVED_OBSERVER_OPTIONS = Symbol('REPLICA_OBSERVER_RESOLVED_OPTIONS');
-
-/** Injection token of the node settings the observer's pools use. */
-export const RESOLVED_OPTIONS = Symbol('REPLICA_OBSERVER_NODE_OPTIONS');

@@ -1,70 +1,60 @@
 import { writeFile } from 'node:fs/promises';
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type BeforeApplicationShutdown,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
 import type { ResolvedObserverOptions } from '../interfaces/replica-observer-options.interface';
 import type { ReplicaStatusRow } from '../interfaces/replica-status.interface';
-import { NodeRegistry } from '../node-registry.service';
-import { PRIMARY_NODE } from '../replica-routing.constants';
-import { ReplicaStatusStore } from '../replica-status.store';
+import { routingLogger } from '../logger';
 import { recordLag } from '../metrics/routing.metrics';
-import { TopologyDiscovery } from '../topology/topology-discovery.service';
+import type { NodeRegistry } from '../node-registry.service';
+import { PRIMARY_NODE } from '../replica-routing.constants';
+import type { ReplicaStatusStore } from '../replica-status.store';
+import type { TopologyDiscovery } from '../topology/topology-discovery.service';
 import { NodeChanges, summarize } from './observer.summary';
-import { RESOLVED_OBSERVER_OPTIONS } from './replica-observer.module-definition';
-import { ReplicaProbe } from './replica-probe.service';
-
-const JOB = 'replica-routing-observer';
+import type { ReplicaProbe } from './replica-probe.service';
 
 /**
  * Every `intervalMs`: ask every node where it is (in parallel, each with a
  * deadline), upsert the answers into the status table on the primary, log one
  * line. A tick still running when the next is due makes that one skip, so a
- * slow database never piles ticks up.
+ * slow database never piles ticks up. Framework-free: `createReplicaObserver`
+ * builds one; the Nest module schedules the same ticks.
  */
-@Injectable()
-export class ReplicaObserver
-  implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
-{
-  private readonly logger = new Logger('Observer');
+export class ReplicaObserver {
+  private readonly logger = routingLogger('Observer');
   private running: Promise<ReplicaStatusRow[]> | undefined;
   private tickNumber = 0;
   private lastSummaryAt = 0;
   private readonly changes = new NodeChanges();
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    @Inject(RESOLVED_OBSERVER_OPTIONS) private readonly options: ResolvedObserverOptions,
-    private readonly scheduler: SchedulerRegistry,
+    private readonly options: ResolvedObserverOptions,
     private readonly probe: ReplicaProbe,
     private readonly store: ReplicaStatusStore,
     private readonly registry: NodeRegistry,
     private readonly discovery: TopologyDiscovery,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
+  /** Starts discovery (with `hosts`); `schedule` runs the ticks (default: a timer of its own). */
+  async start(schedule?: (tick: () => void, intervalMs: number) => void): Promise<void> {
     await this.discovery.start();
-    const timer = setInterval(() => void this.tick(), this.options.intervalMs);
-    this.scheduler.addInterval(JOB, timer);
+    const tick = () => void this.tick();
+    if (schedule) schedule(tick, this.options.intervalMs);
+    else this.timer = setInterval(tick, this.options.intervalMs);
     this.logger.log(
       `polling ${this.registry.replicaNames.length} replicas every ${this.options.intervalMs} ms ` +
         `(timeout ${this.options.timeoutMs} ms)`,
     );
   }
 
-  /** Lets a tick in flight finish before the pools close. */
-  async beforeApplicationShutdown(): Promise<void> {
-    if (this.scheduler.doesExist('interval', JOB)) this.scheduler.deleteInterval(JOB);
+  /** Stops its own timer and discovery, and lets a tick in flight finish. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
     await Promise.all([this.running?.catch(() => undefined), this.discovery.stop()]);
   }
 
-  /** Its pools close last, with the app. */
-  onApplicationShutdown(): Promise<void> {
-    return this.registry.close();
+  /** {@link stop}, then closes its pools. */
+  async close(): Promise<void> {
+    await this.stop();
+    await this.registry.close();
   }
 
   /** One observation; returns what was probed (or null when a tick was already running). */
