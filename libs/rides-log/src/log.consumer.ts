@@ -163,21 +163,36 @@ export class LogConsumer {
   }
 
   /**
-   * A gap, unless the entry found was never given out by this database: then
-   * the stream is another database's log (the database was rebuilt and Redis
-   * kept), which the streamer rebuilds. That is retried, not a stop.
+   * What a jump from `expected` to `found` in the stream is. Entries this
+   * database never gave out: the stream is another database's log (the
+   * database was rebuilt and Redis kept). Entries the outbox still has: the
+   * stream lost or trimmed them (a Redis restart, a consumer that joined after
+   * the stream was trimmed below the others), and the streamer publishes them
+   * again. Both are waited for (retried), never applied around. Only a hole
+   * that nothing can fill any more is a gap: it stops the consumer.
    */
   private async gapOrForeign(expected: bigint, found: bigint): Promise<Error> {
     const { result } = await this.router.read(
-      (em) => em.query<{ last: string }[]>('SELECT last_seq::text AS last FROM log_sequence'),
+      (em) =>
+        em.query<{ last: string; held: boolean }[]>(
+          `SELECT (SELECT last_seq::text FROM log_sequence) AS last,
+                  EXISTS (SELECT 1 FROM log_outbox WHERE seq = $1 AND published_at IS NOT NULL) AS held`,
+          [expected.toString()],
+        ),
       { primary: true },
     );
     const sequenced = BigInt(result[0]?.last ?? '0');
-    if (found <= sequenced) return new LogGapError(this.options.name, expected, found);
-    return new Error(
-      `the stream holds seq ${found}, which this database never gave out (its last is ${sequenced}): ` +
-        'another database’s log; waiting for the streamer to rebuild it',
-    );
+    if (found > sequenced)
+      return new Error(
+        `the stream holds seq ${found}, which this database never gave out (its last is ${sequenced}): ` +
+          'another database’s log; waiting for the streamer to rebuild it',
+      );
+    if (result[0]?.held)
+      return new Error(
+        `the stream lacks seqs ${expected}..${found - 1n}, which the outbox still has; ` +
+          'waiting for the streamer to publish them again',
+      );
+    return new LogGapError(this.options.name, expected, found);
   }
 
   /**

@@ -45,6 +45,21 @@ export class StreamPublisher {
     return id === undefined ? 0n : BigInt(id.split('-')[0]!);
   }
 
+  /**
+   * The seq of the last entry the stream ever took (its last generated id),
+   * even when trimming has emptied it: Redis takes no entry at or below it.
+   * 0 when the stream is gone.
+   */
+  async topSeq(): Promise<bigint> {
+    const info = (await this.redis.xinfo('STREAM', this.key).catch((error: Error) => {
+      if (/no such key/i.test(error.message)) return [];
+      throw error;
+    })) as unknown[];
+    const at = info.indexOf('last-generated-id');
+    const id = at >= 0 ? info[at + 1] : undefined;
+    return typeof id === 'string' ? BigInt(id.split('-')[0]!) : 0n;
+  }
+
   /** Drops the stream, to rebuild it in order (Redis takes no entry below its last id). */
   async reset(): Promise<void> {
     await this.redis.del(this.key);

@@ -182,31 +182,35 @@ export class Streamer {
    * consumer has passed; updates the backlog gauges.
    */
   private async maintain(store: OutboxStore, publisher: StreamPublisher): Promise<void> {
-    const [first, last, published, slowest, sequenced] = await Promise.all([
+    const [first, last, top] = await Promise.all([
       publisher.firstSeq(),
       publisher.lastSeq(),
-      store.lastPublished(),
-      store.slowestConsumer(),
-      store.lastSequenced(),
+      publisher.topSeq(),
     ]);
+    // One statement at a time on the lease session.
+    const published = await store.lastPublished();
+    const slowest = await store.slowestConsumer();
+    const sequenced = await store.lastSequenced();
     const floor = slowest ?? 0n;
     let from = last > floor ? last : floor;
-    if (last > sequenced) {
+    // Entries a consumer still needs are missing from the start of the stream: lost (a FLUSHALL,
+    // then new entries) or trimmed below a consumer that joined late (an emptied stream keeps its
+    // top id). Redis takes no id at or below its top, so the stream is rebuilt in order.
+    const lacksStart = first > floor + 1n || (first === 0n && top > floor);
+    if (top > sequenced) {
       // Entries this database never gave out: the stream is another database's log (the database
       // was rebuilt and Redis kept). Consumers wait for this rather than count it.
       await publisher.reset();
       from = floor;
       this.logger.warn(
-        `the stream ends at seq ${last}, past the last seq this database gave out (${sequenced}): ` +
+        `the stream ends at seq ${top}, past the last seq this database gave out (${sequenced}): ` +
           'it is another database’s log; rebuilding it from the outbox',
       );
-    } else if (last > 0n && first > floor + 1n && floor < published) {
-      // Entries every consumer still needs are gone from the start of the stream (a FLUSHALL, then
-      // new entries): Redis takes no id below its last one, so the stream is rebuilt in order.
+    } else if (top > 0n && lacksStart && floor < published) {
       await publisher.reset();
       from = floor;
       this.logger.warn(
-        `the stream lacks seqs ${floor + 1n}..${first - 1n}: rebuilding it from the outbox`,
+        `the stream lacks seqs ${floor + 1n}..${(first || top + 1n) - 1n}: rebuilding it from the outbox`,
       );
     }
     let republished = 0;

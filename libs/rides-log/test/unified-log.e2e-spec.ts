@@ -257,6 +257,25 @@ describeWithNodeControl('the unified log', () => {
     });
   });
 
+  it('a consumer that joins after the stream was trimmed below the others waits for a republish, then counts everything', async () => {
+    for (let i = 0; i < 5; i++) await log.ride('2.5');
+    log.streamer();
+    log.run((s) => log.consumer('consumer0').run(s));
+    await log.converged(['consumer0']);
+    // consumer0 is the only consumer known: the streamer trims everything it has passed.
+    await waitUntil(async () => (await log.client().xlen(STREAM)) === 0);
+    const late = log.consumer('consumer1');
+    log.run((s) => late.run(s));
+    await log.converged(['consumer0', 'consumer1']);
+    expect(late.stopped).toBeUndefined();
+    const truth = await log.truth();
+    expect((await log.states()).consumer1).toEqual({
+      total: truth.total,
+      rides: truth.rides,
+      last: truth.lastSeq,
+    });
+  });
+
   it('one streamer holds the lease; a second takes over within 5 s of the first dying', async () => {
     const first = log.streamer();
     await waitUntil(() => Promise.resolve(first.role === 'active'));
