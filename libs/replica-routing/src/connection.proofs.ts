@@ -9,7 +9,7 @@ import type { Replay } from './postgres/wal.queries';
  * (a restart ends the connection; the pool opens a new one, which proves
  * itself again). That holds only when one client connection is one server
  * session: a node seen breaking it (a transaction-mode pooler in between)
- * has its proofs turned off (docs/design.md, "Poolers").
+ * has its proofs turned off (docs/design.md, "A connection carries state").
  */
 export class ConnectionProofs {
   private readonly logger = routingLogger('NodeExecutor');

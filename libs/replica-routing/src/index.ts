@@ -19,6 +19,7 @@ export { PrimaryUnavailableError } from './exceptions/primary-unavailable.except
 export { NoNodeAvailableError } from './exceptions/no-node-available.exception';
 export { NodeOverloadedError } from './exceptions/node-overloaded.exception';
 export { NoTransactionError } from './exceptions/no-transaction.exception';
+export { TransactionAbortedError } from './exceptions/transaction-aborted.exception';
 export { WriteLostError, type WriteLostReason } from './exceptions/write-lost.exception';
 export { findPrimary } from './topology/host-probe';
 export type { Position } from './position';

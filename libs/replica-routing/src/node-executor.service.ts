@@ -1,6 +1,7 @@
 import { markCommitUnknown } from './commit-unknown';
 import { ConnectionLender } from './connection.lender';
 import { ConnectionProofs } from './connection.proofs';
+import { TransactionAbortedError } from './exceptions/transaction-aborted.exception';
 import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
 import type { Outcome, ReplicaAnswer } from './interfaces/node-answers.interface';
 import type { Work } from './interfaces/routed.interface';
@@ -209,13 +210,19 @@ export class NodeExecutor<H = unknown> {
       if (connection.getTransactionStatus?.() === 'E') {
         // A statement failed and the work went on: COMMIT would only roll back. Say so.
         await send('ROLLBACK').catch(() => undefined);
-        throw new Error('a statement of the write failed inside its transaction: rolled back');
+        throw new TransactionAbortedError();
       }
       let setting: string | null;
       try {
         // What this transaction commits with (a SET LOCAL reverts at COMMIT), asked only when
         // there are synchronous standbys for it to matter (see committedPosition).
         setting = this.syncStandbys ? await this.routed(syncCommitSetting(connection)) : null;
+      } catch (error) {
+        // Before COMMIT: nothing was committed.
+        await send('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+      try {
         await send('COMMIT');
       } catch (error) {
         if (connection.getTransactionStatus?.() !== 'I')

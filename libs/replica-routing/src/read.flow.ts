@@ -23,7 +23,7 @@ import type { Topology } from './topology/topology.service';
  * One read: the position it must see (its token, its scope's, a freshness
  * bound), the nodes to try in order, and each try: on a replica only if the
  * replica proves in-band that it has replayed that position, else on the
- * primary (docs/design.md, "Reads").
+ * primary (docs/design.md, "How a read flows").
  */
 export class ReadFlow<H> {
   constructor(

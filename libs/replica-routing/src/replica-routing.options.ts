@@ -39,7 +39,7 @@ export function resolveOptions(options: ReplicaRoutingOptions): ResolvedReplicaR
   } as ResolvedReplicaRoutingOptions;
   const problems = validate(resolved);
   if (problems.length > 0) {
-    throw new Error(`ReplicaRoutingModule: invalid options:\n  - ${problems.join('\n  - ')}`);
+    throw new Error(`replica-routing: invalid options:\n  - ${problems.join('\n  - ')}`);
   }
   return resolved;
 }

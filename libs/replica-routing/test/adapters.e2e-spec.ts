@@ -9,7 +9,7 @@ import {
   sql,
   waitForReplicasToCatchUp,
 } from '../../../test/e2e/cluster.control';
-import { PRIMARY_NODE, type RoutingAdapter } from '../src';
+import { PRIMARY_NODE, TransactionAbortedError, type RoutingAdapter } from '../src';
 import { drizzleAdapter, type DrizzleHandle } from '../src/drizzle';
 import { consistency } from '../src/express';
 import { kyselyAdapter } from '../src/kysely';
@@ -214,6 +214,19 @@ describe('adapters: read-your-writes from replicas, whatever the query layer', (
       expect(last).toEqual([]);
     });
 
+    it('a handle kept past its work throws instead of reaching a connection lent to another', async () => {
+      let kept: unknown;
+      await routing.router.write(async (db) => {
+        kept = db;
+        return dialect.insert(db, 'kept handle');
+      });
+      const late = await dialect.insert(kept, 'too late').then(
+        () => 'ran',
+        (error: Error) => `${error.message} ${(error.cause as Error | undefined)?.message ?? ''}`,
+      );
+      expect(late).toMatch(/revoked/);
+    });
+
     it('a transaction nested in a write is a savepoint: its failure loses only its part', async () => {
       const tag = `${Date.now()}-${Math.random()}`;
       const written = await routing.router.write((db) =>
@@ -227,6 +240,23 @@ describe('adapters: read-your-writes from replicas, whatever the query layer', (
       expect(rows.map((r) => r.body)).toEqual([`kept ${tag}`]);
       expect(written.token).not.toBeNull();
     });
+  });
+
+  it('a write whose failed statement the work swallowed is rolled back and reported, not committed', async () => {
+    const routing = await routingFor(pgAdapter());
+    try {
+      const tag = `aborted ${Date.now()}`;
+      const writing = routing.router.write(async (db) => {
+        await pg.insert(db, tag);
+        await db.query('SELECT 1 / 0').catch(() => undefined);
+      });
+      await expect(writing).rejects.toBeInstanceOf(TransactionAbortedError);
+      expect(
+        await sql('primary', 'SELECT 1 FROM lib_adapter_notes WHERE body = $1', [tag]),
+      ).toEqual([]);
+    } finally {
+      await routing.close();
+    }
   });
 
   describe('Express middleware (consistency)', () => {

@@ -85,9 +85,9 @@ const part = <T>(
     part(ConsistencyTokens, (r) => r.tokens),
     part(RoutingContext, (r) => r.context),
     part(ReplicaStatusView, (r) => r.status),
+    // Internal parts, not exported: reachable for the library's own tests only.
     part(Topology, (r) => r.topology),
     part(NodeRegistry, (r) => r.registry),
-    // Internal parts, not exported: reachable for the library's own tests only.
     part(TopologyDiscovery, (r) => r.discovery),
     part(NodeState, (r) => r.state),
     part(StatusRefresher, (r) => r.refresher),
@@ -102,8 +102,6 @@ const part = <T>(
     ConsistencyTokens,
     RoutingContext,
     ReplicaStatusView,
-    Topology,
-    NodeRegistry,
     ConsistencyMiddleware,
     ConsistencyInterceptor,
   ],
