@@ -14,7 +14,10 @@
  *   7. a retry storm, through the API's proxy (HAProxy) and straight to the
  *      API: 100, then 3,000 connections of clients that retry at once;
  *   8. the unified log: commit-to-apply latency at up to 300 rides/s, and the
- *      drain rate of a 100,000-event backlog (BENCH_ONLY=log: alone).
+ *      drain rate of a 100,000-event backlog (BENCH_ONLY=log: alone);
+ *   9. the library's overhead: CPU and latency per routed read against the
+ *      same read on a bare pg.Pool to the same replica (BENCH_ONLY=overhead:
+ *      alone).
  * BENCH_SECONDS (15) per measured phase, after a 2 s warm-up; BENCH_CONNECTIONS
  * (16) requests in flight; BENCH_ONLY=storm runs section 7 alone (CI). Asserts
  * section 7's targets only: exits 1 if one is missed (or it crashes).
@@ -27,6 +30,7 @@ import type { BenchContext } from '../src/bench/bench.context';
 import { benchSettings } from '../src/bench/bench.settings';
 import { CleanupRegistry } from '../src/bench/cleanup.registry';
 import { describeMachine, machineInfo } from '../src/bench/machine.info';
+import { libraryOverhead, overheadTargets } from '../src/bench/overhead.section';
 import { readAfterWrite } from '../src/bench/read-after-write.section';
 import { writeResults } from '../src/bench/results.writer';
 import { retryStorm } from '../src/bench/retry-storm.section';
@@ -86,6 +90,15 @@ async function main(cleanup: CleanupRegistry): Promise<number> {
       sections: { unifiedLog: await unifiedLog(ctx) },
       targets,
     });
+  } else if (settings.only === 'overhead') {
+    const overhead = await libraryOverhead(ctx);
+    targets = overheadTargets(overhead);
+    printTargets(targets);
+    writeResults(settings.outFile, {
+      ...results,
+      sections: { libraryOverhead: overhead },
+      targets,
+    });
   } else if (settings.only === 'storm') {
     const storm = await retryStorm(ctx);
     targets = stormTargets(storm);
@@ -102,13 +115,20 @@ async function main(cleanup: CleanupRegistry): Promise<number> {
     };
     const storm = await retryStorm(ctx);
     const log = await unifiedLog(ctx);
+    const overhead = await libraryOverhead(ctx);
     // Last: it delays the replicas' replay.
     const typeorm = await typeormReplication(ctx);
-    targets = [...evaluateTargets(sections), ...stormTargets(storm)];
+    targets = [...evaluateTargets(sections), ...stormTargets(storm), ...overheadTargets(overhead)];
     printTargets(targets, sections);
     writeResults(settings.outFile, {
       ...results,
-      sections: { ...sections, typeormReplication: typeorm, retryStorm: storm, unifiedLog: log },
+      sections: {
+        ...sections,
+        typeormReplication: typeorm,
+        retryStorm: storm,
+        unifiedLog: log,
+        libraryOverhead: overhead,
+      },
       targets,
     });
   }

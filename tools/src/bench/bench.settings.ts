@@ -16,8 +16,11 @@ export interface BenchSettings {
   maxRequestsPerPhase: number;
   /** Given to every API process, so that each honours the others' tokens. */
   tokenSecret: string;
-  /** BENCH_ONLY=storm: section 7 alone (what CI runs); log: section 8 alone. Unset: every section. */
-  only: 'storm' | 'log' | null;
+  /**
+   * BENCH_ONLY=storm: section 7 alone (what CI runs); log: section 8 alone;
+   * overhead: section 9 alone. Unset: every section.
+   */
+  only: 'storm' | 'log' | 'overhead' | null;
 }
 
 export const BENCH_TOKEN_SECRET = 'bench-secret-0123456789abcdef0123';
@@ -35,11 +38,12 @@ export function benchSettings(env: NodeJS.ProcessEnv = process.env): BenchSettin
   };
 }
 
-function only(raw: string | undefined): 'storm' | 'log' | null {
+function only(raw: string | undefined): BenchSettings['only'] {
   if (raw === undefined || raw === '') return null;
-  if (raw === 'storm' || raw === 'log') return raw;
+  if (raw === 'storm' || raw === 'log' || raw === 'overhead') return raw;
   throw new Error(
-    `BENCH_ONLY=${JSON.stringify(raw)}: must be storm (section 7 alone), log (section 8 alone), or unset`,
+    `BENCH_ONLY=${JSON.stringify(raw)}: must be storm (section 7 alone), log (section 8 alone), ` +
+      'overhead (section 9 alone), or unset',
   );
 }
 

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { BenchSettings } from './bench.settings';
 import type { MachineInfo } from './machine.info';
+import type { LibraryOverhead } from './overhead.section';
 import type { RetryStorm } from './retry-storm.section';
 import type { Sections, Target } from './targets.summary';
 import type { TypeormReplication } from './typeorm-replication.section';
@@ -17,6 +18,7 @@ export interface BenchResults {
       typeormReplication: TypeormReplication;
       retryStorm: RetryStorm;
       unifiedLog: UnifiedLogBench;
+      libraryOverhead: LibraryOverhead;
     }
   >;
   targets: Target[];

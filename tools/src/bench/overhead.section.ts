@@ -1,0 +1,195 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { runForResult } from '../process/result.process';
+import type { BenchContext } from './bench.context';
+import {
+  OVERHEAD_RESULT,
+  OVERHEAD_SQL,
+  type OverheadConfig,
+  type OverheadResult,
+} from './overhead.main';
+import type { ProfileAreas, SelfTime } from './overhead.profile';
+import { fmt, renderTable } from './table.printer';
+import type { Target } from './targets.summary';
+
+/** Issue #20's goals for the library's own cost per routed read. */
+export const OVERHEAD_TARGETS = { maxCpuRatio: 1.15, maxP50DeltaMs: 0.1, minReplicaShare: 0.99 };
+
+const CONNECTIONS = 8;
+const ROUNDS = 6;
+const READS_PER_BATCH = 8_000;
+const BATCH_TIMEOUT_MS = 5_000;
+const SINGLE_ROUNDS = 4;
+const SINGLE_READS = 1_500;
+
+export type LibraryOverhead = OverheadResult;
+
+/**
+ * Section 9: the library's own cost per routed read. In a child process
+ * (overhead.main.ts): `SELECT id, distance FROM rides WHERE id = $1` on a
+ * bare `pg.Pool` to the first replica, and the same through the routing core
+ * (`pgAdapter()`, default options: in-band check and connection proofs on)
+ * configured with that replica alone and a token it has replayed; 8
+ * connections each, 8 reads in flight; 6 rounds of 8,000 reads of each kind
+ * (at most 5 s a batch), interleaved, the order alternating. Per kind: this
+ * process's CPU per read, latency p50 and p99. Then 4 rounds of 1,500 reads
+ * one at a time, for the latency of a read that queues behind nothing.
+ * BENCH_OVERHEAD_PROFILE=<dir> then profiles one batch of each kind (not
+ * counted) and names where the time went.
+ */
+export async function libraryOverhead(ctx: BenchContext): Promise<LibraryOverhead> {
+  const replica = ctx.replicas[0];
+  if (!replica) throw new Error('section 9 needs a replica');
+  const profileDir = process.env.BENCH_OVERHEAD_PROFILE
+    ? resolve(process.env.BENCH_OVERHEAD_PROFILE)
+    : null;
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
+  const config: OverheadConfig = {
+    primaryUrl: ctx.primaryUrl,
+    replica,
+    connections: CONNECTIONS,
+    rounds: ROUNDS,
+    readsPerBatch: READS_PER_BATCH,
+    batchTimeoutMs: BATCH_TIMEOUT_MS,
+    warmupReads: 4_000,
+    singleRounds: SINGLE_ROUNDS,
+    singleReads: SINGLE_READS,
+    rides: 1_000,
+    profileDir,
+  };
+  ctx.say(
+    `overhead: ${ROUNDS} rounds of ${fmt.int(READS_PER_BATCH)} reads bare and routed, ` +
+      `${CONNECTIONS} connections, on ${replica.name}, in a child process`,
+  );
+  const result = await runForResult<OverheadResult>({
+    name: 'overhead',
+    entry: resolve(__dirname, 'overhead.main.ts'),
+    env: { OVERHEAD_CONFIG: JSON.stringify(config) },
+    resultPrefix: OVERHEAD_RESULT,
+    onChild: (stop) => ctx.cleanup.add('overhead reads', () => Promise.resolve(stop())),
+  });
+  printOverhead(result, replica.name);
+  if (profileDir) ctx.say(`overhead: CPU profiles written to ${profileDir}`);
+  return result;
+}
+
+/** Section 9's targets (informative: the bench asserts section 7's only). */
+export function overheadTargets(r: LibraryOverhead): Target[] {
+  const t = OVERHEAD_TARGETS;
+  return [
+    {
+      id: '9',
+      measure: 'library overhead: CPU per read, routed / bare pg.Pool',
+      measured: `${fmt.ratio(r.cpuRatio)} (${fmt.num(r.routed.cpuUsPerRead)} / ${fmt.num(r.bare.cpuUsPerRead)} µs)`,
+      target: `<= ${fmt.ratio(t.maxCpuRatio)}`,
+      met: r.cpuRatio <= t.maxCpuRatio,
+      values: {
+        cpuRatio: r.cpuRatio,
+        routedCpuUsPerRead: r.routed.cpuUsPerRead,
+        bareCpuUsPerRead: r.bare.cpuUsPerRead,
+      },
+    },
+    {
+      id: '9',
+      measure: '  p50 routed - bare, ms; replica share',
+      measured: `${fmt.num(r.p50DeltaMs, 3)}; ${fmt.pct(r.routed.replicaShare)}`,
+      target: `<= ${fmt.num(t.maxP50DeltaMs, 2)}; >= ${fmt.pct(t.minReplicaShare)}`,
+      met:
+        r.p50DeltaMs <= t.maxP50DeltaMs &&
+        r.routed.replicaShare >= t.minReplicaShare &&
+        r.routed.errors + r.bare.errors === 0,
+      values: { p50DeltaMs: r.p50DeltaMs, replicaShare: r.routed.replicaShare },
+    },
+  ];
+}
+
+export function printOverhead(r: OverheadResult, replica: string): void {
+  const t = OVERHEAD_TARGETS;
+  const ms = (x: number) => fmt.num(x, 3);
+  const delta = (x: number) => `${x >= 0 ? '+' : ''}${ms(x)}`;
+  const spread = `${fmt.ratio(Math.min(...r.roundCpuRatios))} to ${fmt.ratio(Math.max(...r.roundCpuRatios))}`;
+  const one = r.single;
+  const errors = [r.bare, r.routed, one.bare, one.routed].flatMap((v) =>
+    v.firstError ? [`first error: ${v.firstError}`] : [],
+  );
+  console.log(
+    renderTable({
+      title:
+        `9. Library overhead: \`${OVERHEAD_SQL}\` on ${replica}, ${r.connections} connections and ` +
+        `${r.connections} reads in flight, ${r.rounds} interleaved rounds of ${fmt.int(r.readsPerBatch)}`,
+      columns: ['', 'bare pg.Pool', 'routed', 'routed vs bare', 'target'],
+      rows: [
+        ['reads measured (errors)', reads(r.bare), reads(r.routed), '', '0 errors'],
+        [
+          'CPU of the process per read, µs',
+          fmt.num(r.bare.cpuUsPerRead),
+          fmt.num(r.routed.cpuUsPerRead),
+          fmt.ratio(r.cpuRatio),
+          `<= ${fmt.ratio(t.maxCpuRatio)}`,
+        ],
+        ['  the same per round', '', '', spread, ''],
+        ['latency p50, ms', ms(r.bare.p50Ms), ms(r.routed.p50Ms), delta(r.p50DeltaMs), '<= +0.100'],
+        ['latency p99, ms', ms(r.bare.p99Ms), ms(r.routed.p99Ms), delta(r.p99DeltaMs), ''],
+        [
+          'reads/s',
+          fmt.int(r.bare.perSecond),
+          fmt.int(r.routed.perSecond),
+          fmt.ratio(r.routed.perSecond / r.bare.perSecond),
+          '',
+        ],
+        [`served by ${replica}`, '100%', fmt.pct(r.routed.replicaShare), '', '~100%'],
+        [
+          'statements / round trips on the replica per read',
+          '1 / 1',
+          `${fmt.num(r.routed.statementsPerRead, 2)} / ${fmt.num(r.routed.roundTripsPerRead, 2)}`,
+          '',
+          '',
+        ],
+        [
+          `1 in flight (${fmt.int(one.routed.reads)} each): CPU µs per read`,
+          fmt.num(one.bare.cpuUsPerRead),
+          fmt.num(one.routed.cpuUsPerRead),
+          fmt.ratio(one.cpuRatio),
+          '',
+        ],
+        [
+          '  latency p50 / p99, ms',
+          `${ms(one.bare.p50Ms)} / ${ms(one.bare.p99Ms)}`,
+          `${ms(one.routed.p50Ms)} / ${ms(one.routed.p99Ms)}`,
+          `${delta(one.p50DeltaMs)} / ${delta(one.routed.p99Ms - one.bare.p99Ms)}`,
+          '',
+        ],
+      ],
+      notes: [...errors, ...(r.profile ? profileNotes(r.profile) : [])],
+    }),
+  );
+}
+
+/** Where the time of one profiled batch of each kind went, µs per read. */
+function profileNotes(p: NonNullable<OverheadResult['profile']>): string[] {
+  const areas = (Object.keys(p.routed.areas) as (keyof ProfileAreas)[])
+    .map((k) => `${AREA_NAMES[k]} ${fmt.num(p.routed.areas[k])} / ${fmt.num(p.bare.areas[k])}`)
+    .join(', ');
+  return [
+    `profile of one batch each (wall-clock samples, idle left out), µs per read, routed / bare: ` +
+      `${fmt.num(p.routed.usPerRead)} / ${fmt.num(p.bare.usPerRead)}`,
+    `  by area: ${areas}`,
+    'top self time, routed:',
+    ...p.routed.top.map(line),
+    'top self time in the library, routed:',
+    ...p.routed.library.map(line),
+  ];
+}
+
+const AREA_NAMES: Record<keyof ProfileAreas, string> = {
+  library: 'library',
+  pg: 'node-postgres',
+  node: 'Node internals',
+  writev: 'writev (incl. preempted)',
+  gc: 'GC',
+  other: 'other',
+};
+
+const reads = (v: { reads: number; errors: number }) => `${fmt.int(v.reads)} (${v.errors})`;
+const line = (s: SelfTime) =>
+  `  ${fmt.num(s.usPerRead).padStart(5)} µs  ${fmt.pct(s.share).padStart(6)}  ${s.fn}`;
