@@ -14,7 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'pg';
 import { formatLsn, type Position } from '@app/replica-routing';
 import { pgAdapter, type PgHandle } from '@app/replica-routing/pg';
-import { createReplicaRouting, type RoutingParts } from '@app/replica-routing/replica-routing';
+import { createRoutingParts, type RoutingParts } from '@app/replica-routing/replica-routing';
 import { ROOT } from '../cluster/launcher.command';
 import { summarizeLatency } from './latency.summary';
 import { profiled, summarizeProfile, type ProfileSummary } from './overhead.profile';
@@ -149,7 +149,7 @@ export async function measureOverhead(config: OverheadConfig): Promise<OverheadR
   const { replica, connections: workers } = config;
   const bare = new Pool({ connectionString: replica.url, max: workers });
   bare.on('error', () => undefined);
-  const routing = createReplicaRouting(
+  const routing = createRoutingParts(
     { primary: { url: config.primaryUrl }, replicas: [replica], poolSize: workers },
     pgAdapter(),
   );
