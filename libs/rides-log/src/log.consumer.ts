@@ -234,10 +234,13 @@ export class LogConsumer {
     // of this consumer waits for it) and then sees the position as committed; the dead letters
     // are written only with it. Decimal text summed as numeric: exact, whatever the order.
     // A SELECT around the writes: TypeORM answers an UPDATE with [rows, count], a SELECT with rows.
+    // When the statement that counted the batch completed: its commit (it runs alone).
+    let committedAt = 0;
     const { result } = await this.router.write(
       (em) =>
-        em.query<{ n: number }[]>(
-          `WITH counted AS (
+        em
+          .query<{ n: number }[]>(
+            `WITH counted AS (
              UPDATE consumer_states
                 SET total_distance = total_distance + (SELECT coalesce(sum(d::numeric), 0) FROM unnest($2::text[]) d),
                     rides_counted = rides_counted + $3, last_seq = $4, updated_at = now()
@@ -250,28 +253,28 @@ export class LogConsumer {
               WHERE EXISTS (SELECT 1 FROM counted)
              RETURNING 1)
            SELECT (SELECT count(*) FROM counted)::int AS n`,
-          [
-            name,
-            rides.map((r) => r.ride.distance),
-            rides.length,
-            last.toString(),
-            from.toString(),
-            dead.map((d) => d.seq.toString()),
-            dead.map((d) => d.reason),
-            dead.map((d) => JSON.stringify(d.fields)),
-          ],
-        ),
+            [
+              name,
+              rides.map((r) => r.ride.distance),
+              rides.length,
+              last.toString(),
+              from.toString(),
+              dead.map((d) => d.seq.toString()),
+              dead.map((d) => d.reason),
+              dead.map((d) => JSON.stringify(d.fields)),
+            ],
+          )
+          .finally(() => (committedAt = Date.now())),
       { transaction: false },
     );
     if (result[0]?.n !== 1)
       throw new Error(
         `the position is no longer ${from} under this batch (another copy of ${name} moved it?)`,
       );
-    const now = Date.now();
     for (const r of rides)
       logMetrics.commitToApply.observe(
         { consumer: name },
-        Math.max(0, now - Date.parse(r.envelope.occurredAt)) / 1000,
+        Math.max(0, committedAt - Date.parse(r.envelope.occurredAt)) / 1000,
       );
     if (dead.length > 0) {
       logMetrics.deadLetters.inc({ consumer: name }, dead.length);
