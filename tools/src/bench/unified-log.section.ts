@@ -66,7 +66,7 @@ export async function unifiedLog(ctx: BenchContext): Promise<UnifiedLogBench> {
     );
     // Warm-up: the log's processes start (ts-node) while the API does; measure once a ride has
     // gone through both consumers, not the seconds the processes spend starting.
-    await api.client.send('POST', '/rides', users[0]!, { distance: 1 });
+    await api.client.send('POST', '/rides', users[0], { distance: 1 });
     await converged(primary, 120_000);
     const started = performance.now();
     const deadline = started + settings.seconds * 1000;
