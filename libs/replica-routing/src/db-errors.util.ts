@@ -96,6 +96,11 @@ export function isRetryableElsewhere(error: unknown): boolean {
   );
 }
 
+/** SQLSTATE 25P02: a statement ran in a transaction an earlier statement had aborted. */
+export function isAbortedTransaction(error: unknown): boolean {
+  return codeOf(error) === '25P02';
+}
+
 /** A short description for logs and error messages. */
 export function describeError(error: unknown): string {
   const code = codeOf(error);

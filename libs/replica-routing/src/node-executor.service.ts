@@ -1,6 +1,7 @@
 import { markCommitUnknown } from './commit-unknown';
 import { ConnectionLender } from './connection.lender';
 import { ConnectionProofs } from './connection.proofs';
+import { isAbortedTransaction } from './db-errors.util';
 import { TransactionAbortedError } from './exceptions/transaction-aborted.exception';
 import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
 import type { Outcome, ReplicaAnswer } from './interfaces/node-answers.interface';
@@ -27,7 +28,6 @@ import type { RoutingAdapter } from './routing.adapter';
 import type { Position } from './position';
 
 export { markCommitUnknown, markedCommitUnknown } from './commit-unknown';
-
 export type { Outcome, ReplicaAnswer } from './interfaces/node-answers.interface';
 
 /**
@@ -207,11 +207,13 @@ export class NodeExecutor<H = unknown> {
       const committed = (setting: string | null) =>
         this.routed(committedPosition(connection, setting)).catch(() => null);
       if (!transaction) return { result, token: await committed('session') };
-      if (connection.getTransactionStatus?.() === 'E') {
-        // A statement failed and the work went on: COMMIT would only roll back. Say so.
+      // A statement failed and the work went on: the transaction is aborted (seen here, as 25P02
+      // before COMMIT, or as COMMIT's answer ROLLBACK). Rolled back, nothing committed: say so.
+      const aborted = async () => {
         await send('ROLLBACK').catch(() => undefined);
-        throw new TransactionAbortedError();
-      }
+        return new TransactionAbortedError();
+      };
+      if (connection.getTransactionStatus?.() === 'E') throw await aborted();
       let setting: string | null;
       try {
         // What this transaction commits with (a SET LOCAL reverts at COMMIT), asked only when
@@ -219,23 +221,26 @@ export class NodeExecutor<H = unknown> {
         setting = this.syncStandbys ? await this.routed(syncCommitSetting(connection)) : null;
       } catch (error) {
         // Before COMMIT: nothing was committed.
+        if (isAbortedTransaction(error)) throw await aborted();
         await send('ROLLBACK').catch(() => undefined);
         throw error;
       }
+      let answer: { command?: string };
       try {
-        await send('COMMIT');
+        answer = await send('COMMIT');
       } catch (error) {
         if (connection.getTransactionStatus?.() !== 'I')
           await send('ROLLBACK').catch(() => undefined);
         throw markCommitUnknown(error);
       }
+      if (answer.command === 'ROLLBACK') throw new TransactionAbortedError();
       const token = await committed(setting);
       if (token) this.syncStandbys = token.syncStandbys;
       return { result, token: token && { lsn: token.lsn, tli: token.tli } };
     });
   }
 
-  /** Whether the primary had synchronous standbys at the last commit (read after every commit). */
+  /** Whether the primary had synchronous standbys at the last commit (read after each). */
   private syncStandbys = true;
 
   /** The primary's current insert position and timeline, on a pooled connection. */
