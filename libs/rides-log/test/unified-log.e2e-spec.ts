@@ -57,8 +57,16 @@ describeWithNodeControl('the unified log', () => {
     log.streamer();
     log.run((s) => log.consumer('consumer0').run(s));
     log.run((s) => log.consumer('consumer1').run(s));
-    // The early rides are sequenced and counted (last_seq 2) before the low id commits.
-    await waitUntil(async () => (await log.states()).consumer1?.last === '2');
+    // Every committed event (the early rides among them) is sequenced and counted before the low
+    // id commits. (consumer1 at last_seq alone would also be true at 0, before the first claim.)
+    await waitUntil(async () => {
+      const [waiting] = await sql<{ n: string }>(
+        'primary',
+        'SELECT count(*)::text AS n FROM log_outbox WHERE seq IS NULL',
+      );
+      const last = (await log.truth()).lastSeq;
+      return waiting!.n === '0' && (await log.states()).consumer1?.last === last;
+    });
     const [clock] = (await held.query<{ at: Date }>('SELECT clock_timestamp() AS at')).rows;
     await held.query('COMMIT'); // the low id commits now: it gets the next seq
     await held.end();
