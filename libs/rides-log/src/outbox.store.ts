@@ -127,28 +127,28 @@ export class OutboxStore {
     );
   }
 
-  /** The highest seq published (0 when none is retained). */
-  async lastPublished(): Promise<bigint> {
-    const { rows } = await this.db.query<{ seq: string }>(
-      'SELECT coalesce(max(seq), 0)::text AS seq FROM log_outbox WHERE published_at IS NOT NULL',
+  /**
+   * Where the log stands, in one statement: the highest seq published (0
+   * when none is retained), the last seq this database gave out (0 before
+   * any), and the lowest position any consumer has reached (null before any
+   * consumer has a state).
+   */
+  async positions(): Promise<{ published: bigint; sequenced: bigint; slowest: bigint | null }> {
+    const { rows } = await this.db.query<{
+      published: string;
+      sequenced: string;
+      slowest: string | null;
+    }>(
+      `SELECT (SELECT coalesce(max(seq), 0) FROM log_outbox WHERE published_at IS NOT NULL)::text AS published,
+              (SELECT last_seq FROM log_sequence)::text AS sequenced,
+              (SELECT min(last_seq) FROM consumer_states)::text AS slowest`,
     );
-    return BigInt(rows[0]!.seq);
-  }
-
-  /** The last seq this database gave out (0 before any). */
-  async lastSequenced(): Promise<bigint> {
-    const { rows } = await this.db.query<{ seq: string }>(
-      'SELECT last_seq::text AS seq FROM log_sequence',
-    );
-    return BigInt(rows[0]!.seq);
-  }
-
-  /** The lowest position any consumer has reached; null before any consumer has a state. */
-  async slowestConsumer(): Promise<bigint | null> {
-    const { rows } = await this.db.query<{ seq: string | null }>(
-      'SELECT min(last_seq)::text AS seq FROM consumer_states',
-    );
-    return rows[0]?.seq == null ? null : BigInt(rows[0].seq);
+    const row = rows[0]!;
+    return {
+      published: BigInt(row.published),
+      sequenced: BigInt(row.sequenced),
+      slowest: row.slowest === null ? null : BigInt(row.slowest),
+    };
   }
 
   /**

@@ -38,38 +38,34 @@ export class StreamPublisher {
     return { added, duplicates };
   }
 
-  /** The seq of the stream's first entry; 0 when the stream is empty or gone. */
-  async firstSeq(): Promise<bigint> {
-    const first = await this.redis.xrange(this.key, '-', '+', 'COUNT', 1);
-    const id = first[0]?.[0];
-    return id === undefined ? 0n : BigInt(id.split('-')[0]!);
-  }
-
   /**
-   * The seq of the last entry the stream ever took (its last generated id),
-   * even when trimming has emptied it: Redis takes no entry at or below it.
-   * 0 when the stream is gone.
+   * Where the stream stands, from one XINFO STREAM: the seqs of its first and
+   * last entries (0 when it is empty or gone), and its top: the last id it
+   * ever took (its last generated id), even when trimming has emptied it;
+   * Redis takes no entry at or below it (0 when the stream is gone).
    */
-  async topSeq(): Promise<bigint> {
+  async bounds(): Promise<{ first: bigint; last: bigint; top: bigint }> {
     const info = (await this.redis.xinfo('STREAM', this.key).catch((error: Error) => {
       if (/no such key/i.test(error.message)) return [];
       throw error;
     })) as unknown[];
-    const at = info.indexOf('last-generated-id');
-    const id = at >= 0 ? info[at + 1] : undefined;
-    return typeof id === 'string' ? BigInt(id.split('-')[0]!) : 0n;
+    const field = (name: string) => {
+      const at = info.indexOf(name);
+      return at >= 0 ? info[at + 1] : undefined;
+    };
+    const seqOf = (id: unknown) => (typeof id === 'string' ? BigInt(id.split('-')[0]!) : 0n);
+    const entryIdOf = (entry: unknown): unknown =>
+      Array.isArray(entry) ? (entry[0] as unknown) : undefined;
+    return {
+      first: seqOf(entryIdOf(field('first-entry'))),
+      last: seqOf(entryIdOf(field('last-entry'))),
+      top: seqOf(field('last-generated-id')),
+    };
   }
 
   /** Drops the stream, to rebuild it in order (Redis takes no entry below its last id). */
   async reset(): Promise<void> {
     await this.redis.del(this.key);
-  }
-
-  /** The seq of the stream's last entry; 0 when the stream is empty or gone. */
-  async lastSeq(): Promise<bigint> {
-    const last = await this.redis.xrevrange(this.key, '+', '-', 'COUNT', 1);
-    const id = last[0]?.[0];
-    return id === undefined ? 0n : BigInt(id.split('-')[0]!);
   }
 
   /** Drops entries below `seq` (XTRIM MINID, never MAXLEN): what every consumer has passed. */

@@ -182,15 +182,8 @@ export class Streamer {
    * consumer has passed; updates the backlog gauges.
    */
   private async maintain(store: OutboxStore, publisher: StreamPublisher): Promise<void> {
-    const [first, last, top] = await Promise.all([
-      publisher.firstSeq(),
-      publisher.lastSeq(),
-      publisher.topSeq(),
-    ]);
-    // One statement at a time on the lease session.
-    const published = await store.lastPublished();
-    const slowest = await store.slowestConsumer();
-    const sequenced = await store.lastSequenced();
+    const { first, last, top } = await publisher.bounds();
+    const { published, sequenced, slowest } = await store.positions();
     const floor = slowest ?? 0n;
     let from = last > floor ? last : floor;
     // Entries a consumer still needs are missing from the start of the stream: lost (a FLUSHALL,
