@@ -12,3 +12,4 @@ export {
   type LogFormat,
   type LogLevelName,
 } from './logging.config';
+export { workerHealthController, type HealthSession } from './worker-health.controller';
