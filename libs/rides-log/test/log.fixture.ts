@@ -158,6 +158,12 @@ export class LogFixture {
     return { total: row!.total, rides: row!.rides, lastSeq: row!.last };
   }
 
+  /** A consumer's state when it has counted every sequenced event exactly: the truth, as `states()` shows it. */
+  async exactState(): Promise<{ total: string; rides: string; last: string }> {
+    const truth = await this.truth();
+    return { total: truth.total, rides: truth.rides, last: truth.lastSeq };
+  }
+
   async states(): Promise<Record<string, { total: string; rides: string; last: string }>> {
     const rows = await sql<{ name: string; total: string; rides: string; last: string }>(
       'primary',
