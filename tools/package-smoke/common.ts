@@ -78,6 +78,23 @@ export async function freshDatabase(database: string): Promise<void> {
 }
 
 /**
+ * Fails unless every package named cannot be resolved from this app (`resolve`
+ * is its `require.resolve`): what the app must run without.
+ */
+export function assertNotInstalled(resolve: (name: string) => string, names: string[]): void {
+  for (const name of names) {
+    let found: string | undefined;
+    try {
+      found = resolve(name);
+    } catch {
+      continue;
+    }
+    throw new Error(`${name} is installed (${found}): this app must run without it`);
+  }
+  say(`not installed, as meant: ${names.join(', ')}`);
+}
+
+/**
  * The status table the routers read, for an app without TypeORM: the same
  * columns as the package's migrations (`replicaStatusesMigrations()` in
  * `/typeorm`, which such an app cannot run).

@@ -27,6 +27,7 @@ import { kyselyAdapter } from '@rocket-rides/replica-routing/kysely';
 import express, { type ErrorRequestHandler } from 'express';
 import type { Generated } from 'kysely';
 import {
+  assertNotInstalled,
   cluster,
   createStatusTable,
   freshDatabase,
@@ -43,22 +44,14 @@ interface Database {
 const DATABASE = 'rr_package_express';
 const nodes = cluster(DATABASE);
 
-function assertNotInstalled(names: string[]): void {
-  const require = createRequire(import.meta.url);
-  for (const name of names) {
-    let found: string | undefined;
-    try {
-      found = require.resolve(name);
-    } catch {
-      continue;
-    }
-    throw new Error(`${name} is installed (${found}): this app must run without it`);
-  }
-  say(`not installed, as meant: ${names.join(', ')}`);
-}
-
 run(async () => {
-  assertNotInstalled(['@nestjs/common', '@nestjs/core', 'typeorm', 'reflect-metadata', 'rxjs']);
+  assertNotInstalled(createRequire(import.meta.url).resolve, [
+    '@nestjs/common',
+    '@nestjs/core',
+    'typeorm',
+    'reflect-metadata',
+    'rxjs',
+  ]);
   await freshDatabase(DATABASE);
   await createStatusTable(nodes);
   // Seeded once, before the core starts (it loads the table at start, then every 250 ms).

@@ -18,6 +18,7 @@ import { drizzleAdapter } from '@rocket-rides/replica-routing/drizzle';
 import { eq } from 'drizzle-orm';
 import { pgTable, serial, text } from 'drizzle-orm/pg-core';
 import {
+  assertNotInstalled,
   cluster,
   createStatusTable,
   freshDatabase,
@@ -35,21 +36,8 @@ const notes = pgTable('smoke_notes', {
 const DATABASE = 'rr_package_drizzle';
 const nodes = cluster(DATABASE);
 
-function assertNotInstalled(names: string[]): void {
-  for (const name of names) {
-    let found: string | undefined;
-    try {
-      found = require.resolve(name);
-    } catch {
-      continue;
-    }
-    throw new Error(`${name} is installed (${found}): this app must run without it`);
-  }
-  say(`not installed, as meant: ${names.join(', ')}`);
-}
-
 run(async () => {
-  assertNotInstalled([
+  assertNotInstalled(require.resolve, [
     '@nestjs/common',
     '@nestjs/core',
     '@nestjs/schedule',
