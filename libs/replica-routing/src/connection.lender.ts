@@ -4,10 +4,13 @@ import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing
 import { routingMetrics } from './metrics/routing.metrics';
 import type { NodeRegistry } from './node-registry.service';
 import { uncleanState } from './postgres/connection-hygiene';
-import { ClientView, type PgConnection } from './postgres/pg-connection';
-import { inRecovery } from './postgres/wal.queries';
-import { countRouted } from './query-count';
+import type { PoolClient } from 'pg';
+import { forgetStatement, type PgConnection, type Statement } from './postgres/pg-connection';
+import { inRecovery, isUnknownStatement } from './postgres/wal.queries';
+import { countRouted, type QueryCount } from './query-count';
 import { PRIMARY_NODE } from './replica-routing.constants';
+
+type Rows = { rows: Record<string, unknown>[] };
 
 /**
  * Lends one pooled connection of a node for one use, and takes it back: only
@@ -123,5 +126,108 @@ export class ConnectionLender {
     countRouted(this.registry.queryCount(PRIMARY_NODE), true);
     if (await inRecovery(connection)) throw new NotPrimaryError();
     this.primaryConnections.add(connection);
+  }
+}
+
+/** A statement that opens a transaction: nothing may be slipped in behind it (see below). */
+const OPENS_TRANSACTION = /^\s*(BEGIN|START\s+TRANSACTION)\b/i;
+
+function statementText(query: unknown): string {
+  if (typeof query === 'string') return query;
+  const text = (query as { text?: unknown } | null)?.text;
+  return typeof text === 'string' ? text : '';
+}
+
+/**
+ * The client as one work sees it, for the length of that work: what an
+ * adapter binds its ORM to. Every statement is counted as routed work;
+ * `release` is the library's, not the work's; and once the work is over the
+ * view is revoked, so a handle kept past its work fails instead of running
+ * on a connection lent to someone else. The real client is never altered.
+ */
+export class ClientView {
+  /** Statements the work sent. */
+  statements = 0;
+  readonly client: PoolClient;
+  private readonly revokeProxy: () => void;
+  private behind: { statement: Statement; answer?: Promise<Rows> } | undefined;
+
+  constructor(
+    private readonly target: PgConnection,
+    count: QueryCount,
+  ) {
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- called with apply(target)
+    const send = target.query as (...a: unknown[]) => unknown;
+    const query = (...args: unknown[]): unknown => {
+      this.statements++;
+      countRouted(count, true);
+      const behind = this.behind;
+      if (!behind || this.statements > 1 || OPENS_TRANSACTION.test(statementText(args[0])))
+        return send.apply(target, args);
+      // Both in one socket write (inOneWrite, inlined: this runs on every covered read).
+      const stream = target.connection?.stream;
+      stream?.cork?.();
+      try {
+        const first = send.apply(target, args);
+        const statement = behind.statement;
+        behind.answer =
+          typeof statement === 'string'
+            ? target.query(statement)
+            : target.query({ name: statement.name, text: statement.text });
+        void behind.answer.catch(() => undefined);
+        countRouted(count, false);
+        return first;
+      } finally {
+        stream?.uncork?.();
+      }
+    };
+    const { proxy, revoke } = Proxy.revocable(target, {
+      get: (t, key) => {
+        if (key === 'query') return query;
+        if (key === 'release') return () => undefined;
+        const value = Reflect.get(t, key, t) as unknown;
+        return typeof value === 'function'
+          ? (value as (...a: unknown[]) => unknown).bind(t)
+          : value;
+      },
+      set: (t, key, value) => Reflect.set(t, key, value, t),
+    });
+    this.client = proxy;
+    this.revokeProxy = revoke;
+  }
+
+  /**
+   * Sends `statement` right after the work's first statement, in the same
+   * socket write (a pipelining connection answers them in that order); its
+   * answer is `behindAnswer()` (undefined when the work sent none, or when
+   * its first statement opens a transaction: `statement` would then run
+   * inside it, take its snapshot, and make a `SET TRANSACTION` that must
+   * come first fail with 25001).
+   */
+  sendBehindFirst(statement: Statement): void {
+    this.behind = { statement };
+  }
+
+  /**
+   * The answer to what {@link sendBehindFirst} sent; undefined when nothing
+   * was sent, or when the server session did not hold the named statement
+   * (26000: another session behind a pooler, or the work deallocated it),
+   * which node-postgres then parses again on its next use.
+   */
+  async behindAnswer(): Promise<Rows | undefined> {
+    const behind = this.behind;
+    if (!behind?.answer) return undefined;
+    try {
+      return await behind.answer;
+    } catch (error) {
+      if (typeof behind.statement === 'string' || !isUnknownStatement(error)) throw error;
+      forgetStatement(this.target, behind.statement.name);
+      return undefined;
+    }
+  }
+
+  /** Ends the view: the work's handle can no longer reach the connection. */
+  revoke(): void {
+    this.revokeProxy();
   }
 }

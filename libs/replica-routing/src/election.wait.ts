@@ -5,6 +5,12 @@ import { markedCommitUnknown } from './node-executor.service';
 import type { TopologyDiscovery } from './topology/topology-discovery.service';
 import type { Topology } from './topology/topology.service';
 
+/** See {@link ElectionWait.begin}. */
+export interface ElectionStart {
+  readonly version: number;
+  readonly deadline: number;
+}
+
 /**
  * A write (or a read only the primary could serve) while there is no
  * primary: with `hosts`, it waits for the election and runs again, only when
@@ -26,22 +32,42 @@ export class ElectionWait {
   }
 
   /**
-   * Runs `once` again while it fails because there is no primary (an
+   * Runs `once`, and again while it fails because there is no primary (an
    * election: see {@link awaitsElection}), discovering between tries, for up
    * to `electionWaitMs`; then fails with {@link PrimaryUnavailableError}.
    * Without `hosts` it runs once.
    */
   async run<T>(once: () => Promise<T>): Promise<T> {
-    const deadline = Date.now() + this.options.electionWaitMs;
+    const start = this.begin();
+    try {
+      return await once();
+    } catch (error) {
+      return this.retry(start, error, once);
+    }
+  }
+
+  /**
+   * What {@link retry} needs to know of the first try, taken before it: a
+   * caller on a hot path runs the first try itself (no closure, no frame)
+   * and calls {@link retry} only when it fails.
+   */
+  begin(): ElectionStart {
+    return { version: this.topology.version, deadline: Date.now() + this.options.electionWaitMs };
+  }
+
+  /** After a try begun at `start` failed with `error`: the tries of {@link run} that follow. */
+  async retry<T>(start: ElectionStart, error: unknown, once: () => Promise<T>): Promise<T> {
+    let version = start.version;
     for (;;) {
-      const version = this.topology.version;
+      const primaryError = this.primaryFailures.get(error as object) ?? error;
+      if (!this.awaitsElection(primaryError)) throw error;
+      if (Date.now() >= start.deadline) throw this.noPrimary(primaryError);
+      await this.discovery.awaitChange(version, start.deadline);
+      version = this.topology.version;
       try {
         return await once();
-      } catch (error) {
-        const primaryError = this.primaryFailures.get(error as object) ?? error;
-        if (!this.awaitsElection(primaryError)) throw error;
-        if (Date.now() >= deadline) throw this.noPrimary(primaryError);
-        await this.discovery.awaitChange(version, deadline);
+      } catch (next) {
+        error = next;
       }
     }
   }

@@ -8,34 +8,48 @@ import { PRIMARY_NODE } from './replica-routing.constants';
 const BUSY_RETRY_MS = 1000;
 
 /**
- * Runs one attempt on a node behind its breaker and records the outcome in
- * {@link NodeState}. The primary fails fast while its breaker is open (or its
- * half-open trial is in flight), and its failures and load surface as
- * {@link PrimaryUnavailableError}; a replica's are rethrown as they are (the
- * caller tries elsewhere). Load is no verdict on the node; an error that is
- * the query's own (a constraint, a bug) means the node answered.
+ * One attempt on a node behind its breaker, its outcome recorded in
+ * {@link NodeState}: {@link admitAttempt} before it, `state.recordSuccess`
+ * after it succeeds, {@link attemptFailed} when it fails ({@link attempt}
+ * does all three around a function). The primary fails fast while its
+ * breaker is open (or its half-open trial is in flight), and its failures
+ * and load surface as {@link PrimaryUnavailableError}; a replica's are
+ * rethrown as they are (the caller tries elsewhere). Load is no verdict on
+ * the node; an error that is the query's own (a constraint, a bug) means the
+ * node answered.
  */
 export async function attempt<T>(state: NodeState, name: string, fn: () => Promise<T>): Promise<T> {
-  const primary = name === PRIMARY_NODE;
-  if (!state.admit(name)) {
-    if (primary) throw new PrimaryUnavailableError(Math.max(state.retryInMs(name), BUSY_RETRY_MS));
-    throw new NodeBenchedError(name, state.whyNot(name));
-  }
+  admitAttempt(state, name);
   try {
     const value = await fn();
     state.recordSuccess(name);
     return value;
   } catch (error) {
-    if (isTransient(error)) {
-      state.endTrial(name);
-      if (!primary) throw error;
-      throw new PrimaryUnavailableError(BUSY_RETRY_MS, error, 'the primary is busy');
-    }
-    if (!isNodeFailure(error)) {
-      state.recordSuccess(name);
-      throw error;
-    }
-    state.recordFailure(name, error);
-    throw primary ? new PrimaryUnavailableError(state.retryInMs(name), error) : error;
+    throw attemptFailed(state, name, error);
   }
+}
+
+/** Takes the node's breaker's admission, or throws what its caller should. */
+export function admitAttempt(state: NodeState, name: string): void {
+  if (state.admit(name)) return;
+  if (name === PRIMARY_NODE)
+    throw new PrimaryUnavailableError(Math.max(state.retryInMs(name), BUSY_RETRY_MS));
+  throw new NodeBenchedError(name, state.whyNot(name));
+}
+
+/** Records an admitted attempt's failure and returns the error to throw. */
+export function attemptFailed(state: NodeState, name: string, error: unknown): unknown {
+  const primary = name === PRIMARY_NODE;
+  if (isTransient(error)) {
+    state.endTrial(name);
+    return primary
+      ? new PrimaryUnavailableError(BUSY_RETRY_MS, error, 'the primary is busy')
+      : error;
+  }
+  if (!isNodeFailure(error)) {
+    state.recordSuccess(name);
+    return error;
+  }
+  state.recordFailure(name, error);
+  return primary ? new PrimaryUnavailableError(state.retryInMs(name), error) : error;
 }

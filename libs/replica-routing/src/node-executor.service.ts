@@ -9,7 +9,8 @@ import type { Work } from './interfaces/routed.interface';
 import type { Lsn } from './lsn.util';
 import type { NodeRegistry } from './node-registry.service';
 import { checkedRead } from './postgres/checked-read';
-import type { ClientView, PgConnection } from './postgres/pg-connection';
+import type { ClientView } from './connection.lender';
+import type { PgConnection } from './postgres/pg-connection';
 import { StreamedTimelines } from './postgres/streamed-timelines';
 import {
   committedPosition,
@@ -17,7 +18,7 @@ import {
   replayCovers,
   replayOfRows,
   replayPosition,
-  REPLAY_POSITION_SQL,
+  REPLAY_POSITION_STATEMENT,
   sameSession,
   syncCommitSetting,
   type Replay,
@@ -136,13 +137,10 @@ export class NodeExecutor<H = unknown> {
     tli: number | null,
     run: () => Promise<T>,
   ): Promise<ReplicaAnswer<T> & { replayed: Replay }> {
-    use.sendBehindFirst(REPLAY_POSITION_SQL);
+    use.sendBehindFirst(REPLAY_POSITION_STATEMENT);
     const result = await run();
-    const answer = use.behindAnswer();
-    const replay =
-      answer && use.statements === 1
-        ? replayOfRows((await answer).rows)
-        : await this.ask(name, connection);
+    const answer = use.statements === 1 ? await use.behindAnswer() : undefined;
+    const replay = answer ? replayOfRows(answer.rows) : await this.ask(name, connection);
     const seen = this.timelines.effective(name, replay);
     // Promoted, or moved to another timeline, meanwhile: not an answer to trust.
     if (!replayCovers(seen, token, tli)) return { replayed: seen };

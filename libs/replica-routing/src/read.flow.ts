@@ -7,8 +7,13 @@ import type { ReadOptions, Routed, Work } from './interfaces/routed.interface';
 import type { ConsistencyTokens } from './consistency-tokens.service';
 import { formatLsn, type Lsn } from './lsn.util';
 import { routingMetrics } from './metrics/routing.metrics';
-import { attempt } from './node-attempt';
-import { markedCommitUnknown, type NodeExecutor, type Outcome } from './node-executor.service';
+import { admitAttempt, attemptFailed } from './node-attempt';
+import {
+  markedCommitUnknown,
+  type NodeExecutor,
+  type Outcome,
+  type ReplicaAnswer,
+} from './node-executor.service';
 import type { NodeObservations } from './node.observations';
 import type { NodeState } from './node-state.service';
 import { PRIMARY_NODE } from './replica-routing.constants';
@@ -130,9 +135,14 @@ export class ReadFlow<H> {
   }
 
   private async readOnPrimary<T>(work: Work<T, H>, cover: boolean): Promise<Outcome<T>> {
-    const outcome = await attempt(this.state, PRIMARY_NODE, () =>
-      this.executor.readOnPrimary(work, cover),
-    );
+    admitAttempt(this.state, PRIMARY_NODE);
+    let outcome: Outcome<T>;
+    try {
+      outcome = await this.executor.readOnPrimary(work, cover);
+    } catch (error) {
+      throw attemptFailed(this.state, PRIMARY_NODE, error);
+    }
+    this.state.recordSuccess(PRIMARY_NODE);
     if (outcome.token) this.observations.primary(outcome.token);
     return outcome;
   }
@@ -145,9 +155,14 @@ export class ReadFlow<H> {
     work: Work<T, H>,
     opts: { waitMs: number; cover: boolean },
   ): Promise<Outcome<T> | undefined> {
-    const answer = await attempt(this.state, node, () =>
-      this.executor.readOnReplica(node, token, tli, work, opts),
-    );
+    admitAttempt(this.state, node);
+    let answer: ReplicaAnswer<T>;
+    try {
+      answer = await this.executor.readOnReplica(node, token, tli, work, opts);
+    } catch (error) {
+      throw attemptFailed(this.state, node, error);
+    }
+    this.state.recordSuccess(node);
     if (answer.replayed !== undefined) this.observations.replay(node, answer.replayed, tli);
     if (answer.waitedMs !== undefined) {
       routingMetrics.waitSeconds.observe(answer.waitedMs / 1000);

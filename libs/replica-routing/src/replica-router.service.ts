@@ -70,7 +70,13 @@ export class ReplicaRouter<H = unknown> {
         position: null,
       };
     }
-    return this.election.run(() => this.reads.once(work, options));
+    // The election wait (ElectionWait.run) without a closure or a frame on the way down.
+    const start = this.election.begin();
+    try {
+      return await this.reads.once(work, options);
+    } catch (error) {
+      return this.election.retry(start, error, () => this.reads.once(work, options));
+    }
   }
 
   /** Runs `fn` with every read of it on the primary (nested scopes stay on the primary). */

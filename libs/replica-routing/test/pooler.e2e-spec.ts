@@ -106,6 +106,11 @@ describeWithNodeControl('replica reads through PgBouncer in transaction mode', (
         token: written.position,
       });
       expect(first).toMatchObject({ servedBy: 'replica0', result: 'before the replacement' });
+      // On the proven connection: its cover, a named statement, is now prepared in this session only.
+      const proven = await h.router.read((em) => findNote(em, written.result), {
+        token: written.position,
+      });
+      expect(proven).toMatchObject({ servedBy: 'replica0', result: 'before the replacement' });
       await bouncer.repoint('replica0', env.port + 2); // replica0's address now reaches replica1
       return { h, written };
     }
