@@ -66,6 +66,8 @@ export interface OverheadResult {
     statementsPerRead: number;
     roundTripsPerRead: number;
   };
+  /** The routed read with `cover: false` (no position query behind it): the routing alone. */
+  uncovered: OverheadVariant & { cpuRatio: number; p50DeltaMs: number };
   /** CPU per read, routed over bare, over all batches; and per round. */
   cpuRatio: number;
   roundCpuRatios: number[];
@@ -170,37 +172,57 @@ export async function measureOverhead(config: OverheadConfig): Promise<OverheadR
       if (servedBy === replica.name) onReplica++;
       expectRow(result.rows);
     };
+    // The same without the cover (the position query sent behind the read): the routing alone.
+    const uncoveredRead = async (id: string) => {
+      const { result } = await routing.router.read((db) => db.query(OVERHEAD_SQL, [id]), {
+        token: position,
+        cover: false,
+      });
+      expectRow(result.rows);
+    };
     const run = (
       read: (id: string) => Promise<void>,
       n = config.readsPerBatch,
       inFlight = workers,
     ) => batch(n, inFlight, config.batchTimeoutMs, ids, read);
-    /** `rounds` of a bare and a routed batch, bare first in even rounds (neither always follows the other). */
+    const count = routing.registry.queryCount(replica.name);
+    let routedStatements = 0;
+    let routedRoundTrips = 0;
+    /**
+     * `rounds` of a bare, a routed and an uncovered batch, the order rotating
+     * (none always follows another).
+     */
     const interleaved = async (rounds: number, n: number, inFlight: number) => {
-      const bares: Batch[] = [];
-      const routeds: Batch[] = [];
-      for (let round = 0; round < rounds; round++) {
-        if (round % 2 === 0) {
-          bares.push(await run(bareRead, n, inFlight));
-          routeds.push(await run(routedRead, n, inFlight));
-        } else {
-          routeds.push(await run(routedRead, n, inFlight));
-          bares.push(await run(bareRead, n, inFlight));
+      const kinds = [bareRead, routedRead, uncoveredRead];
+      const batches: Batch[][] = [[], [], []];
+      for (let round = 0; round < rounds; round++)
+        for (let k = 0; k < kinds.length; k++) {
+          const kind = (round + k) % kinds.length;
+          const before = { ...count };
+          batches[kind]!.push(await run(kinds[kind]!, n, inFlight));
+          if (kind === 1) {
+            routedStatements += count.total - before.total;
+            routedRoundTrips += count.roundTrips - before.roundTrips;
+          }
         }
-      }
-      return { bares, routeds };
+      const [bares, routeds, uncovereds] = batches as [Batch[], Batch[], Batch[]];
+      return { bares, routeds, uncovereds };
     };
 
     await run(bareRead, config.warmupReads);
     await run(routedRead, config.warmupReads);
+    await run(uncoveredRead, config.warmupReads);
     onReplica = 0;
-    const count = routing.registry.queryCount(replica.name);
-    const before = { ...count };
-    const { bares, routeds } = await interleaved(config.rounds, config.readsPerBatch, workers);
+    const { bares, routeds, uncovereds } = await interleaved(
+      config.rounds,
+      config.readsPerBatch,
+      workers,
+    );
     const b = variant(bares);
     const r = variant(routeds);
-    const statements = count.total - before.total;
-    const roundTrips = count.roundTrips - before.roundTrips;
+    const u = variant(uncovereds);
+    const statements = routedStatements;
+    const roundTrips = routedRoundTrips;
     const replicaShare = onReplica / r.reads;
     const one = await interleaved(config.singleRounds, config.singleReads, 1);
     const single = { bare: variant(one.bares), routed: variant(one.routeds) };
@@ -215,6 +237,11 @@ export async function measureOverhead(config: OverheadConfig): Promise<OverheadR
         replicaShare,
         statementsPerRead: statements / r.reads,
         roundTripsPerRead: roundTrips / r.reads,
+      },
+      uncovered: {
+        ...u,
+        cpuRatio: u.cpuUsPerRead / b.cpuUsPerRead,
+        p50DeltaMs: u.p50Ms - b.p50Ms,
       },
       cpuRatio: r.cpuUsPerRead / b.cpuUsPerRead,
       roundCpuRatios: routeds.map((x, i) => perRead(x) / perRead(bares[i]!)),

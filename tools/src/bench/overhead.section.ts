@@ -109,40 +109,64 @@ export function printOverhead(r: OverheadResult, replica: string): void {
   const delta = (x: number) => `${x >= 0 ? '+' : ''}${ms(x)}`;
   const spread = `${fmt.ratio(Math.min(...r.roundCpuRatios))} to ${fmt.ratio(Math.max(...r.roundCpuRatios))}`;
   const one = r.single;
-  const errors = [r.bare, r.routed, one.bare, one.routed].flatMap((v) =>
+  const u = r.uncovered;
+  const errors = [r.bare, r.routed, u, one.bare, one.routed].flatMap((v) =>
     v.firstError ? [`first error: ${v.firstError}`] : [],
   );
   console.log(
     renderTable({
       title:
         `9. Library overhead: \`${OVERHEAD_SQL}\` on ${replica}, ${r.connections} connections and ` +
-        `${r.connections} reads in flight, ${r.rounds} interleaved rounds of ${fmt.int(r.readsPerBatch)}`,
-      columns: ['', 'bare pg.Pool', 'routed', 'routed vs bare', 'target'],
+        `${r.connections} reads in flight, ${r.rounds} interleaved rounds of ${fmt.int(r.readsPerBatch)}; ` +
+        '"no cover": the routed read with `cover: false`, no position query behind it',
+      columns: ['', 'bare pg.Pool', 'routed', 'routed vs bare', 'target', 'no cover', 'vs bare'],
       rows: [
-        ['reads measured (errors)', reads(r.bare), reads(r.routed), '', '0 errors'],
+        ['reads measured (errors)', reads(r.bare), reads(r.routed), '', '0 errors', reads(u), ''],
         [
           'CPU of the process per read, µs',
           fmt.num(r.bare.cpuUsPerRead),
           fmt.num(r.routed.cpuUsPerRead),
           fmt.ratio(r.cpuRatio),
           `<= ${fmt.ratio(t.maxCpuRatio)}`,
+          fmt.num(u.cpuUsPerRead),
+          fmt.ratio(u.cpuRatio),
         ],
-        ['  the same per round', '', '', spread, ''],
-        ['latency p50, ms', ms(r.bare.p50Ms), ms(r.routed.p50Ms), delta(r.p50DeltaMs), '<= +0.100'],
-        ['latency p99, ms', ms(r.bare.p99Ms), ms(r.routed.p99Ms), delta(r.p99DeltaMs), ''],
+        ['  the same per round', '', '', spread, '', '', ''],
+        [
+          'latency p50, ms',
+          ms(r.bare.p50Ms),
+          ms(r.routed.p50Ms),
+          delta(r.p50DeltaMs),
+          '<= +0.100',
+          ms(u.p50Ms),
+          delta(u.p50DeltaMs),
+        ],
+        [
+          'latency p99, ms',
+          ms(r.bare.p99Ms),
+          ms(r.routed.p99Ms),
+          delta(r.p99DeltaMs),
+          '',
+          ms(u.p99Ms),
+          delta(u.p99Ms - r.bare.p99Ms),
+        ],
         [
           'reads/s',
           fmt.int(r.bare.perSecond),
           fmt.int(r.routed.perSecond),
           fmt.ratio(r.routed.perSecond / r.bare.perSecond),
           '',
+          fmt.int(u.perSecond),
+          fmt.ratio(u.perSecond / r.bare.perSecond),
         ],
-        [`served by ${replica}`, '100%', fmt.pct(r.routed.replicaShare), '', '~100%'],
+        [`served by ${replica}`, '100%', fmt.pct(r.routed.replicaShare), '', '~100%', '', ''],
         [
           'statements / round trips on the replica per read',
           '1 / 1',
           `${fmt.num(r.routed.statementsPerRead, 2)} / ${fmt.num(r.routed.roundTripsPerRead, 2)}`,
           '',
+          '',
+          '1 / 1',
           '',
         ],
         [
@@ -151,12 +175,16 @@ export function printOverhead(r: OverheadResult, replica: string): void {
           fmt.num(one.routed.cpuUsPerRead),
           fmt.ratio(one.cpuRatio),
           '',
+          '',
+          '',
         ],
         [
           '  latency p50 / p99, ms',
           `${ms(one.bare.p50Ms)} / ${ms(one.bare.p99Ms)}`,
           `${ms(one.routed.p50Ms)} / ${ms(one.routed.p99Ms)}`,
           `${delta(one.p50DeltaMs)} / ${delta(one.routed.p99Ms - one.bare.p99Ms)}`,
+          '',
+          '',
           '',
         ],
       ],
