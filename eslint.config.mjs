@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 // import packages and each other, never a monorepo alias or a path that leaves libs/replica-routing/src.
 const LIB = 'libs/replica-routing/src';
 // Its core imports no framework and no ORM: adapters and glue live in these folders (docs/api.md).
-const GLUE = ['nest', 'typeorm', 'kysely', 'drizzle', 'prisma', 'pg', 'express'];
+const GLUE = ['nest', 'typeorm', 'kysely', 'drizzle', 'prisma', 'pg', 'express', 'fastify'];
 const FRAMEWORKS = {
   group: [
     '@nestjs/*',
@@ -17,6 +17,7 @@ const FRAMEWORKS = {
     'drizzle-orm/*',
     '@prisma/*',
     'express',
+    'fastify',
     'rxjs',
   ],
   message:

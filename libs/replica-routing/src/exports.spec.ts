@@ -4,7 +4,9 @@ import { join } from 'node:path';
 /** Every entry point of the package, as its subpath exports name them. */
 const ENTRY_POINTS = [
   'index.ts',
-  ...['typeorm', 'kysely', 'drizzle', 'pg', 'nest', 'express'].map((d) => `${d}/index.ts`),
+  ...['typeorm', 'kysely', 'drizzle', 'pg', 'nest', 'express', 'fastify'].map(
+    (d) => `${d}/index.ts`,
+  ),
 ];
 
 /** The names an index file exports (`export { a, b as c, type D } from '...'`). */

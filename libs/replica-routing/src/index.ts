@@ -1,5 +1,5 @@
-// The core: no Nest, no ORM. Adapters and glue live in their subpaths
-// (`/typeorm`, `/kysely`, `/drizzle`, `/pg`, `/nest`, `/express`); docs/api.md lists them all.
+// The core: no Nest, no ORM. Adapters and glue live in their subpaths (`/typeorm`, `/kysely`,
+// `/drizzle`, `/pg`, `/nest`, `/express`, `/fastify`); docs/api.md lists them all.
 export { createReplicaRouting, type ReplicaRouting } from './replica-routing';
 export { createReplicaObserver } from './observer/create-replica-observer';
 export { ReplicaObserver } from './observer/replica.observer';

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sql as drizzleSql } from 'drizzle-orm';
 import { bigserial, pgTable, text } from 'drizzle-orm/pg-core';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { EntityManager } from 'typeorm';
 import {
   pauseReplay,
@@ -10,12 +11,19 @@ import {
   sql,
   waitForReplicasToCatchUp,
 } from '../../../test/e2e/cluster.control';
-import { PRIMARY_NODE, TransactionAbortedError, type RoutingAdapter } from '../src';
+import {
+  InvalidConsistencyTokenError,
+  PRIMARY_NODE,
+  TransactionAbortedError,
+  type RoutingAdapter,
+} from '../src';
 import { drizzleAdapter, type DrizzleHandle } from '../src/drizzle';
 import { consistency } from '../src/express';
+import { consistencyPlugin } from '../src/fastify';
 import { kyselyAdapter } from '../src/kysely';
 import { pgAdapter, type PgHandle } from '../src/pg';
 import { createRoutingParts, type RoutingParts } from '../src/replica-routing';
+import type { RoutingScope } from '../src/routing-context.service';
 import { typeormAdapter } from '../src/typeorm';
 import { clusterNodes, fromRouting, TEST_STATUS_TABLE } from './routing.harness';
 
@@ -168,6 +176,17 @@ async function routingFor<H>(adapter: RoutingAdapter<H>): Promise<RoutingParts<H
   return routing;
 }
 const PAIRS = 60;
+/** A token as the HTTP glue hands it out (no `tokenSecret` here: unsigned). */
+const TOKEN = /^\d+:[0-9A-F]+\/[0-9A-F]+$/;
+/** What both HTTP apps below answer for a refused token: the status and body an app would map it to. */
+const REFUSED = /^Invalid consistency token "nope"/;
+
+/** A promise and the function that resolves it. */
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
 
 describe('adapters: read-your-writes from replicas, whatever the query layer', () => {
   beforeAll(async () => {
@@ -307,7 +326,7 @@ describe('adapters: read-your-writes from replicas, whatever the query layer', (
       const created = await fetch(`${base}/`, { method: 'POST' });
       expect(created.status).toBe(201);
       const token = created.headers.get('consistency-token');
-      expect(token).toMatch(/^\d+:[0-9A-F]+\/[0-9A-F]+$/);
+      expect(token).toMatch(TOKEN);
       expect(created.headers.get('served-by')).toBe(PRIMARY_NODE);
       const read = await fetch(`${base}/?id=${await created.text()}`, {
         headers: { 'Consistency-Token': token! },
@@ -320,6 +339,128 @@ describe('adapters: read-your-writes from replicas, whatever the query layer', (
     it('refuses a malformed token', async () => {
       const read = await fetch(`${base}/?id=1`, { headers: { 'Consistency-Token': 'nope' } });
       expect(read.status).toBe(400);
+      expect(await read.text()).toMatch(REFUSED);
+    });
+  });
+
+  describe('Fastify plugin (consistencyPlugin)', () => {
+    let routing: RoutingParts<PgHandle>;
+    let app: FastifyInstance;
+    let base: string;
+    /** What `GET /pair` saw: each request's scope, and when both are in and the write is done. */
+    let pair: { scopes: (RoutingScope | undefined)[]; both: Deferred; written: Deferred };
+    type Deferred = ReturnType<typeof deferred>;
+    /** How many times a handler of `/` ran. */
+    let ran = 0;
+
+    beforeAll(async () => {
+      routing = await routingFor(pgAdapter());
+      app = Fastify();
+      // As the Express app above: the plugin hands a bad token to the app's error handler.
+      app.setErrorHandler((error, _request, reply) =>
+        error instanceof InvalidConsistencyTokenError
+          ? reply.code(400).send(error.message)
+          : reply.code(500).send(String(error)),
+      );
+      await app.register(consistencyPlugin(routing));
+      // A JSON body: the handler runs after Fastify has read it, from the request stream.
+      app.post<{ Body: { body: string } }>('/', async (request, reply) => {
+        ran++;
+        const { result } = await routing.router.write((db) => pg.insert(db, request.body.body));
+        return reply.code(201).send(String(result));
+      });
+      app.get<{ Querystring: { id: string } }>('/', async (request, reply) => {
+        ran++;
+        const { result } = await routing.router.read((db) => pg.find(db, Number(request.query.id)));
+        return reply.code(result === null ? 404 : 200).send(result ?? '');
+      });
+      // Two requests in flight at once: the writer writes while the idle one waits, in its scope.
+      app.get<{ Querystring: { role: string } }>('/pair', async (request) => {
+        pair.scopes.push(routing.context.current());
+        if (pair.scopes.length === 2) pair.both.resolve();
+        await pair.both.promise;
+        if (request.query.role === 'writer') {
+          await routing.router.write((db) => pg.insert(db, 'pair'));
+          pair.written.resolve();
+        } else await pair.written.promise;
+        return request.query.role;
+      });
+      // A request's scope as its handler sees it: there, fresh, and nested in no other.
+      app.get('/scope', (_request, reply) => {
+        const scope = routing.context.current();
+        return reply.send({ scoped: scope !== undefined, nested: scope?.parent !== undefined });
+      });
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    });
+
+    afterAll(async () => {
+      await app.close();
+      await routing.close();
+    });
+
+    it('hands out the write’s token and honours it on the next request', async () => {
+      const created = await fetch(`${base}/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ body: 'via fastify' }),
+      });
+      expect(created.status).toBe(201);
+      const token = created.headers.get('consistency-token');
+      expect(token).toMatch(TOKEN);
+      expect(created.headers.get('served-by')).toBe(PRIMARY_NODE);
+      const read = await fetch(`${base}/?id=${await created.text()}`, {
+        headers: { 'Consistency-Token': token! },
+      });
+      expect([read.status, await read.text()]).toEqual([200, 'via fastify']);
+      expect(read.headers.get('served-by')).not.toBe(PAUSED);
+      expect(read.headers.get('consistency-token')).toBeTruthy();
+    });
+
+    it('refuses a malformed token as the Express middleware does, before the handler', async () => {
+      const runs = ran;
+      const read = await fetch(`${base}/?id=1`, { headers: { 'Consistency-Token': 'nope' } });
+      expect([read.status, await read.text()]).toEqual([400, expect.stringMatching(REFUSED)]);
+      expect(read.headers.get('consistency-token')).toBeNull();
+      expect(ran).toBe(runs);
+    });
+
+    it('checks a token that needs the primary before the handler, and refuses one ahead of it', async () => {
+      const runs = ran;
+      // Unsigned, far beyond any position this process knows: left pending, then asked of the primary.
+      const read = await fetch(`${base}/?id=1`, {
+        headers: { 'Consistency-Token': 'FFFFFFF/0' },
+      });
+      expect([read.status, await read.text()]).toEqual([
+        400,
+        expect.stringMatching(/ahead of the primary/),
+      ]);
+      expect(ran).toBe(runs);
+    });
+
+    it('keeps concurrent requests, and requests on a kept-alive connection, in scopes of their own', async () => {
+      pair = { scopes: [], both: deferred(), written: deferred() };
+      const [writer, idle] = await Promise.all([
+        fetch(`${base}/pair?role=writer`),
+        fetch(`${base}/pair?role=idle`),
+      ]);
+      expect([await writer.text(), await idle.text()]).toEqual(['writer', 'idle']);
+      expect(writer.headers.get('consistency-token')).toMatch(TOKEN);
+      expect(writer.headers.get('served-by')).toBe(PRIMARY_NODE);
+      // The write was the other request's: nothing of it shows in this one's headers.
+      expect(idle.headers.get('consistency-token')).toBeNull();
+      expect(idle.headers.get('served-by')).toBeNull();
+      expect(pair.scopes).toHaveLength(2);
+      expect(pair.scopes[0]).toBeDefined();
+      expect(pair.scopes[1]).toBeDefined();
+      expect(pair.scopes[0]).not.toBe(pair.scopes[1]);
+      expect(pair.scopes.map((scope) => scope?.parent)).toEqual([undefined, undefined]);
+      // fetch keeps its connections alive: these reuse the two above, one after the other.
+      for (let i = 0; i < 3; i++) {
+        const next = await fetch(`${base}/scope`);
+        expect(await next.json()).toEqual({ scoped: true, nested: false });
+        expect(next.headers.get('consistency-token')).toBeNull();
+      }
     });
   });
 });

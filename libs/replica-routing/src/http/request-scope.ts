@@ -7,23 +7,34 @@ import type { RoutingContext, RoutingScope } from '../routing-context.service';
 const HEADER = CONSISTENCY_TOKEN_HEADER.toLowerCase();
 
 /**
- * Runs `next` in a routing scope for one HTTP request, seeded with its
+ * Runs `next` in a routing scope for one HTTP request (`node:http`'s, or
+ * anything with its `headers`, such as Fastify's `request`), seeded with its
  * `Consistency-Token` header, without a query: a malformed or forged token
  * throws `InvalidConsistencyTokenError` (map it to 400). A token that needs a
  * query to be checked (unsigned, newer than any position this process knows,
  * without `tokenSecret`) stays pending: `router.settleClientToken()` checks it
  * once the caller is authenticated; until then the scope reads on the primary.
  */
-export function runInRequestScope(
+export function runInRequestScope<T>(
   router: ReplicaRouter<unknown>,
   context: RoutingContext,
-  req: IncomingMessage,
-  next: (scope: RoutingScope) => void,
-): void {
+  req: Pick<IncomingMessage, 'headers'>,
+  next: (scope: RoutingScope) => T,
+): T {
   const raw = req.headers[HEADER];
   const text = (Array.isArray(raw) ? raw.join(',') : raw)?.trim();
   const token = text ? router.acceptClientTokenWithoutIo(text) : null;
-  context.run({ token, pendingToken: token === undefined ? text : undefined }, next);
+  return context.run({ token, pendingToken: token === undefined ? text : undefined }, next);
+}
+
+/** The `Served-By` and `Consistency-Token` response headers a request's scope calls for (none, one or both). */
+export function scopeHeaders(tokens: ConsistencyTokens, scope: RoutingScope): [string, string][] {
+  const headers: [string, string][] = [];
+  const servedBy = scope.servedBy.at(-1);
+  if (servedBy) headers.push([SERVED_BY_HEADER, servedBy]);
+  if (scope.position !== null)
+    headers.push([CONSISTENCY_TOKEN_HEADER, tokens.format(scope.position)]);
+  return headers;
 }
 
 /** Sets `Served-By` and `Consistency-Token` from the request's scope, unless headers are sent. */
@@ -33,8 +44,5 @@ export function writeScopeHeaders(
   response: ServerResponse,
 ): void {
   if (response.headersSent) return;
-  const servedBy = scope.servedBy.at(-1);
-  if (servedBy) response.setHeader(SERVED_BY_HEADER, servedBy);
-  if (scope.position !== null)
-    response.setHeader(CONSISTENCY_TOKEN_HEADER, tokens.format(scope.position));
+  for (const [name, value] of scopeHeaders(tokens, scope)) response.setHeader(name, value);
 }

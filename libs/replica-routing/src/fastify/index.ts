@@ -1,0 +1,2 @@
+// Fastify: one routing scope per request, as a plugin.
+export { consistencyPlugin, type ConsistencyPlugin } from './consistency.plugin';
