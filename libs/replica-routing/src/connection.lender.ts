@@ -13,6 +13,34 @@ import { PRIMARY_NODE } from './replica-routing.constants';
 type Rows = { rows: Record<string, unknown>[] };
 
 /**
+ * What a statement sent behind the work's first one answered: its rows, the
+ * error it failed with, or undefined when the server session did not hold
+ * the named statement (26000: another session behind a pooler, or the work
+ * deallocated it), which node-postgres then parses again on its next use.
+ */
+export type BehindAnswer = Rows | Error | undefined;
+
+/**
+ * Sends `statement` with a callback, not node-postgres' promise (and the
+ * handler that would keep its rejection from going unhandled): one promise
+ * where there would be three, on every covered read.
+ */
+function sendWithCallback(target: PgConnection, statement: Statement): Promise<BehindAnswer> {
+  return new Promise((resolve) => {
+    const done = (error: Error | null, result?: Rows) => {
+      if (!error) return resolve(result);
+      if (typeof statement !== 'string' && isUnknownStatement(error)) {
+        forgetStatement(target, statement.name);
+        return resolve(undefined);
+      }
+      resolve(error);
+    };
+    if (typeof statement === 'string') target.query(statement, done);
+    else target.query({ name: statement.name, text: statement.text }, done);
+  });
+}
+
+/**
  * Lends one pooled connection of a node for one use, and takes it back: only
  * a clean session is lent, only a clean one goes back to the pool (any other
  * is closed, which rolls back what it held), a broken one is closed, and the
@@ -150,7 +178,7 @@ export class ClientView {
   statements = 0;
   readonly client: PoolClient;
   private readonly revokeProxy: () => void;
-  private behind: { statement: Statement; answer?: Promise<Rows> } | undefined;
+  private behind: { statement: Statement; answer?: Promise<BehindAnswer> } | undefined;
 
   constructor(
     private readonly target: PgConnection,
@@ -169,12 +197,7 @@ export class ClientView {
       stream?.cork?.();
       try {
         const first = send.apply(target, args);
-        const statement = behind.statement;
-        behind.answer =
-          typeof statement === 'string'
-            ? target.query(statement)
-            : target.query({ name: statement.name, text: statement.text });
-        void behind.answer.catch(() => undefined);
+        behind.answer = sendWithCallback(target, behind.statement);
         countRouted(count, false);
         return first;
       } finally {
@@ -208,22 +231,9 @@ export class ClientView {
     this.behind = { statement };
   }
 
-  /**
-   * The answer to what {@link sendBehindFirst} sent; undefined when nothing
-   * was sent, or when the server session did not hold the named statement
-   * (26000: another session behind a pooler, or the work deallocated it),
-   * which node-postgres then parses again on its next use.
-   */
-  async behindAnswer(): Promise<Rows | undefined> {
-    const behind = this.behind;
-    if (!behind?.answer) return undefined;
-    try {
-      return await behind.answer;
-    } catch (error) {
-      if (typeof behind.statement === 'string' || !isUnknownStatement(error)) throw error;
-      forgetStatement(this.target, behind.statement.name);
-      return undefined;
-    }
+  /** The answer to what {@link sendBehindFirst} sent (see {@link BehindAnswer}); undefined when nothing was sent. */
+  behindAnswer(): Promise<BehindAnswer> | undefined {
+    return this.behind?.answer;
   }
 
   /** Ends the view: the work's handle can no longer reach the connection. */

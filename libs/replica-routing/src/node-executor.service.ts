@@ -140,6 +140,7 @@ export class NodeExecutor<H = unknown> {
     use.sendBehindFirst(REPLAY_POSITION_STATEMENT);
     const result = await run();
     const answer = use.statements === 1 ? await use.behindAnswer() : undefined;
+    if (answer instanceof Error) throw answer;
     const replay = answer ? replayOfRows(answer.rows) : await this.ask(name, connection);
     const seen = this.timelines.effective(name, replay);
     // Promoted, or moved to another timeline, meanwhile: not an answer to trust.
