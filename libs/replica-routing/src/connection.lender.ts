@@ -1,44 +1,15 @@
+import type { PoolClient } from 'pg';
 import { isNodeFailure } from './db-errors.util';
 import { NotPrimaryError } from './exceptions/node-state.exceptions';
 import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
 import { routingMetrics } from './metrics/routing.metrics';
 import type { NodeRegistry } from './node-registry.service';
 import { uncleanState } from './postgres/connection-hygiene';
-import type { PoolClient } from 'pg';
-import { forgetStatement, type PgConnection, type Statement } from './postgres/pg-connection';
-import { inRecovery, isUnknownStatement } from './postgres/wal.queries';
+import { sendAlone, sendCovered, type CoverAnswer, type Statement } from './postgres/covered-query';
+import type { PgConnection } from './postgres/pg-connection';
+import { inRecovery } from './postgres/wal.queries';
 import { countRouted, type QueryCount } from './query-count';
 import { PRIMARY_NODE } from './replica-routing.constants';
-
-type Rows = { rows: Record<string, unknown>[] };
-
-/**
- * What a statement sent behind the work's first one answered: its rows, the
- * error it failed with, or undefined when the server session did not hold
- * the named statement (26000: another session behind a pooler, or the work
- * deallocated it), which node-postgres then parses again on its next use.
- */
-export type BehindAnswer = Rows | Error | undefined;
-
-/**
- * Sends `statement` with a callback, not node-postgres' promise (and the
- * handler that would keep its rejection from going unhandled): one promise
- * where there would be three, on every covered read.
- */
-function sendWithCallback(target: PgConnection, statement: Statement): Promise<BehindAnswer> {
-  return new Promise((resolve) => {
-    const done = (error: Error | null, result?: Rows) => {
-      if (!error) return resolve(result);
-      if (typeof statement !== 'string' && isUnknownStatement(error)) {
-        forgetStatement(target, statement.name);
-        return resolve(undefined);
-      }
-      resolve(error);
-    };
-    if (typeof statement === 'string') target.query(statement, done);
-    else target.query({ name: statement.name, text: statement.text }, done);
-  });
-}
 
 /**
  * Lends one pooled connection of a node for one use, and takes it back: only
@@ -178,7 +149,7 @@ export class ClientView {
   statements = 0;
   readonly client: PoolClient;
   private readonly revokeProxy: () => void;
-  private behind: { statement: Statement; answer?: Promise<BehindAnswer> } | undefined;
+  private behind: { statement: Statement; answer?: Promise<CoverAnswer> } | undefined;
 
   constructor(
     private readonly target: PgConnection,
@@ -192,13 +163,22 @@ export class ClientView {
       const behind = this.behind;
       if (!behind || this.statements > 1 || OPENS_TRANSACTION.test(statementText(args[0])))
         return send.apply(target, args);
-      // Both in one socket write (inOneWrite, inlined: this runs on every covered read).
+      countRouted(count, false);
+      // Under one Sync with the work's statement when it has parameters (one query, one answer).
+      const covered =
+        typeof behind.statement === 'string'
+          ? undefined
+          : sendCovered(target, args, behind.statement);
+      if (covered) {
+        behind.answer = covered.cover;
+        return covered.result;
+      }
+      // Else both in one socket write (inOneWrite, inlined: this runs on every covered read).
       const stream = target.connection?.stream;
       stream?.cork?.();
       try {
         const first = send.apply(target, args);
-        behind.answer = sendWithCallback(target, behind.statement);
-        countRouted(count, false);
+        behind.answer = sendAlone(target, behind.statement);
         return first;
       } finally {
         stream?.uncork?.();
@@ -231,8 +211,8 @@ export class ClientView {
     this.behind = { statement };
   }
 
-  /** The answer to what {@link sendBehindFirst} sent (see {@link BehindAnswer}); undefined when nothing was sent. */
-  behindAnswer(): Promise<BehindAnswer> | undefined {
+  /** The answer to what {@link sendBehindFirst} sent (see {@link CoverAnswer}); undefined when nothing was sent. */
+  behindAnswer(): Promise<CoverAnswer> | undefined {
     return this.behind?.answer;
   }
 

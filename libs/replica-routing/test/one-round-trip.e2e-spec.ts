@@ -155,6 +155,52 @@ describeWithNodeControl('a connection that proved a position', () => {
     expect(twice.cost).toEqual({ routed: 4, roundTrips: 3 });
   });
 
+  it('keeps its cover prepared when the first read that sends it fails (the server skipped it)', async () => {
+    // A connection of its own: its first covered read is the one that prepares the cover.
+    const own = await harness({
+      replicas: [{ name: victim, url: nodeUrl(victim) }],
+      poolSize: 1,
+      unreachableReportMs: 0,
+    });
+    try {
+      const { result: id, token } = await own.router.write((em) => insertNote(em, 'skipped'));
+      await waitForReplicasToCatchUp([victim]);
+      await own.observe();
+      const cost = async (work: (em: EntityManager) => Promise<unknown>) => {
+        const before = counts(own);
+        const read = await own.router.read(work, { token });
+        return { read, cost: delta(before, counts(own), victim) };
+      };
+      await cost((em) => findNote(em, id)); // checked: proves the connection
+      await expect(
+        own.router.read((em) => em.query('SELECT 1 / $1::int AS x', [0]), { token }),
+      ).rejects.toThrow(/division by zero/);
+      const next = await cost((em) => findNote(em, id));
+      expect(next.read).toMatchObject({ result: 'skipped', servedBy: victim });
+      // Still two statements in one round trip: the cover is parsed again, not assumed.
+      expect(next.cost).toEqual({ routed: 2, roundTrips: 1 });
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('asks for the position when a work deallocated the cover, and prepares it again', async () => {
+    const { result: id, token } = await h.router.write((em) => insertNote(em, 'deallocated'));
+    await waitForReplicasToCatchUp([victim]);
+    await h.observe();
+    await covered((em) => findNote(em, id), token!);
+    await covered((em) => findNote(em, id), token!);
+    const lost = await covered(async (em) => {
+      await em.query('DEALLOCATE ALL');
+      return findNote(em, id);
+    }, token!);
+    expect(lost.read).toMatchObject({ result: 'deallocated', servedBy: victim });
+    expect(lost.read.token! >= token!).toBe(true);
+    const next = await covered((em) => findNote(em, id), token!);
+    expect(next.read).toMatchObject({ result: 'deallocated', servedBy: victim });
+    expect(next.cost).toEqual({ routed: 2, roundTrips: 1 });
+  });
+
   it('checks a covered read again on the new connection of a restarted replica', async () => {
     const { result: id, token } = await h.router.write((em) => insertNote(em, 'restarted'));
     await waitForReplicasToCatchUp([victim]);

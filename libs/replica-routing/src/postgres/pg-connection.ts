@@ -17,19 +17,6 @@ export type PgConnection = PoolClient & {
   getTransactionStatus?(): string | null;
 };
 
-/** A statement the library sends: text, or a named statement (parsed once per connection). */
-export type Statement = string | { readonly name: string; readonly text: string };
-
-/**
- * Makes node-postgres parse the named statement `name` again on its next use:
- * the server session answered that it does not hold it (26000: another
- * session behind a pooler, or a `DEALLOCATE` of the work's own).
- */
-export function forgetStatement(connection: PgConnection, name: string): void {
-  const parsed = connection.connection?.parsedStatements;
-  if (parsed) delete parsed[name];
-}
-
 /** Runs `send` with the connection's socket corked: what it sends leaves in one write. */
 export function inOneWrite<T>(connection: PgConnection, send: () => T): T {
   const stream = connection.connection?.stream;

@@ -53,17 +53,12 @@ export const REPLAY_POSITION_SQL =
  * `pg_stat_wal_receiver` view is most of the statement's cost to the server).
  * Only where one client connection is one server session (proofs on): a
  * server session that does not know it answers 26000, and the caller then
- * asks {@link replayPosition} instead (`ClientView.behindAnswer`).
+ * asks {@link replayPosition} instead (see postgres/covered-query.ts).
  */
 export const REPLAY_POSITION_STATEMENT = {
   name: 'replica_routing_replay',
   text: REPLAY_POSITION_SQL,
 } as const;
-
-/** SQLSTATE 26000, invalid_sql_statement_name: the server session has no such prepared statement. */
-export function isUnknownStatement(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === '26000';
-}
 
 export async function replayPosition(on: Queryable): Promise<Replay> {
   return replayOfRows(await rowsOf<Record<string, unknown>>(on, REPLAY_POSITION_SQL));

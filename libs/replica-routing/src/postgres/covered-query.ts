@@ -1,0 +1,218 @@
+import type { PgConnection } from './pg-connection';
+
+/** Rows of a statement, as the library reads them. */
+export type Rows = { rows: Record<string, unknown>[] };
+
+/**
+ * What a cover answered: its rows, the error it failed with, or undefined
+ * when the server session did not hold its named statement (26000: another
+ * session behind a pooler, or the work deallocated it), which is then parsed
+ * again on its next use; also undefined when the work's statement failed
+ * first (the server skipped the cover).
+ */
+export type CoverAnswer = Rows | Error | undefined;
+
+/** A statement the library sends: text, or a named statement (parsed once per connection). */
+export type Statement = string | NamedStatement;
+
+/** A named statement: parsed once per connection. */
+export interface NamedStatement {
+  readonly name: string;
+  readonly text: string;
+}
+
+type Callback = (error: Error | null, result?: unknown) => void;
+
+/** What of node-postgres' `Query` (pg/lib/query.js) a covered query relies on. */
+interface PgQuery {
+  callback?: Callback;
+  portal: string;
+  rows?: number;
+  _results: unknown;
+  requiresPreparation(): boolean;
+  _getRows(connection: WireConnection, rows?: number): void;
+  handleRowDescription(msg: unknown): void;
+  handleDataRow(msg: { fields: unknown[] }): void;
+  handleCommandComplete(msg: unknown, connection: WireConnection): void;
+  handleEmptyQuery(connection: WireConnection): void;
+  handleError(error: Error, connection: WireConnection): void;
+}
+type QueryClass = new (config: unknown, values?: unknown, callback?: unknown) => PgQuery;
+
+/** node-postgres' wire connection (pg/lib/connection.js), as a covered query writes to it. */
+interface WireConnection {
+  parsedStatements: Record<string, string>;
+  parse(opts: { name: string; text: string; types: number[] }): void;
+  bind(opts: { portal: string; statement: string; values: unknown[] }): void;
+  describe(opts: { type: 'P'; name: string }): void;
+  execute(opts: { portal: string; rows?: number }): void;
+  sync(): void;
+}
+
+/** SQLSTATE 26000, invalid_sql_statement_name: the server session has no such prepared statement. */
+export function isUnknownStatement(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === '26000';
+}
+
+/** The covered query class made for each `Query` class seen (one, unless pg is installed twice). */
+const coveredClasses = new WeakMap<QueryClass, QueryClass>();
+
+/**
+ * Sends the work's first statement with `cover` behind it under one Sync,
+ * when node-postgres sends that statement with the extended protocol (it has
+ * parameters): the server answers both in one flush and node-postgres handles
+ * one query, not two. The work gets what node-postgres would have given it
+ * (a promise of its result, or its callback called); the cover's answer comes
+ * apart. Both run in one implicit transaction, each statement with its own
+ * snapshot under READ COMMITTED: the cover still runs after the work's
+ * statement. Undefined when the statement cannot be sent so (a simple-protocol
+ * statement, a query object of the caller's, a client without `Query`): send
+ * the cover as a statement of its own.
+ */
+export function sendCovered(
+  target: PgConnection,
+  args: unknown[],
+  cover: NamedStatement,
+): { result: unknown; cover: Promise<CoverAnswer> } | undefined {
+  const [config, values, callback] = args;
+  if (typeof (config as { submit?: unknown } | null)?.submit === 'function') return undefined;
+  const Base = (target.constructor as { Query?: QueryClass }).Query;
+  if (!Base) return undefined;
+  let Covered = coveredClasses.get(Base);
+  if (!Covered) coveredClasses.set(Base, (Covered = coveredQueryClass(Base)));
+  const query = new Covered(config, values, callback) as PgQuery & CoverState;
+  if (!query.requiresPreparation() || query.rows) return undefined;
+  let answered!: (answer: CoverAnswer) => void;
+  query.cover = cover;
+  query.coverAnswer = new Promise((resolve) => (answered = resolve));
+  query.answerCover = answered;
+  let result: unknown;
+  if (!query.callback)
+    result = new Promise((resolve, reject) => {
+      query.callback = (error, value) => {
+        if (!error) return resolve(value);
+        // As node-postgres does: a stack that leads to the caller, not to the socket.
+        Error.captureStackTrace(error);
+        reject(error);
+      };
+    });
+  (target as unknown as { query(query: PgQuery): unknown }).query(query);
+  return { result, cover: query.coverAnswer };
+}
+
+/**
+ * Sends `statement` on its own (the fallback of {@link sendCovered}), with a
+ * callback rather than node-postgres' promise: its answer never rejects.
+ */
+export function sendAlone(target: PgConnection, statement: Statement): Promise<CoverAnswer> {
+  return new Promise((resolve) => {
+    const done = (error: Error | null, result?: Rows) => {
+      if (!error) return resolve(result);
+      if (typeof statement !== 'string' && isUnknownStatement(error)) {
+        forgetStatement(target, statement.name);
+        return resolve(undefined);
+      }
+      resolve(error);
+    };
+    if (typeof statement === 'string') target.query(statement, done);
+    else target.query({ name: statement.name, text: statement.text }, done);
+  });
+}
+
+/**
+ * Makes node-postgres parse the named statement `name` again on its next use:
+ * the server session answered that it does not hold it.
+ */
+function forgetStatement(connection: PgConnection, name: string): void {
+  const parsed = connection.connection?.parsedStatements;
+  if (parsed) delete parsed[name];
+}
+
+interface CoverState {
+  cover: NamedStatement;
+  coverAnswer: Promise<CoverAnswer>;
+  answerCover: (answer: CoverAnswer) => void;
+  /** 0: the work's statement is answered; 1: the cover is; 2: done. */
+  phase: number;
+  /** This query sent the cover's Parse (and marked it parsed on the connection). */
+  parsedHere: boolean;
+  coverRows: Record<string, unknown>[];
+  coverFields: string[];
+}
+
+/**
+ * A subclass of node-postgres' own `Query`: a pipelining client sends only
+ * its own query class. It writes the cover's Parse (first time on the
+ * connection), Bind, Describe and Execute before the Sync, and takes the
+ * cover's messages for itself once the work's statement is complete.
+ */
+function coveredQueryClass(Base: QueryClass): QueryClass {
+  class CoveredQuery extends Base implements CoverState {
+    cover!: NamedStatement;
+    coverAnswer!: Promise<CoverAnswer>;
+    answerCover!: (answer: CoverAnswer) => void;
+    phase = 0;
+    parsedHere = false;
+    coverRows: Record<string, unknown>[] = [];
+    coverFields: string[] = [];
+
+    override _getRows(connection: WireConnection, rows?: number): void {
+      if (rows) return super._getRows(connection, rows);
+      connection.execute({ portal: this.portal, rows });
+      const { name, text } = this.cover;
+      if (connection.parsedStatements[name] !== text) {
+        connection.parse({ name, text, types: [] });
+        // Marked when sent: a Parse that fails or is skipped is forgotten (handleError).
+        connection.parsedStatements[name] = text;
+        this.parsedHere = true;
+      }
+      connection.bind({ portal: '', statement: name, values: [] });
+      connection.describe({ type: 'P', name: '' });
+      connection.execute({ portal: '' });
+      connection.sync();
+    }
+
+    override handleRowDescription(msg: { fields: { name: string }[] }): void {
+      if (this.phase === 0) return super.handleRowDescription(msg);
+      this.coverFields = msg.fields.map((f) => f.name);
+    }
+
+    override handleDataRow(msg: { fields: unknown[] }): void {
+      if (this.phase === 0) return super.handleDataRow(msg);
+      const row: Record<string, unknown> = {};
+      this.coverFields.forEach((field, i) => (row[field] = msg.fields[i] ?? null));
+      this.coverRows.push(row);
+    }
+
+    override handleCommandComplete(msg: unknown, connection: WireConnection): void {
+      if (this.phase === 0) {
+        super.handleCommandComplete(msg, connection);
+        this.phase = 1;
+        return;
+      }
+      this.phase = 2;
+      this.answerCover({ rows: this.coverRows });
+    }
+
+    override handleEmptyQuery(connection: WireConnection): void {
+      if (this.phase === 0) this.phase = 1;
+      super.handleEmptyQuery(connection);
+    }
+
+    override handleError(error: Error, connection: WireConnection): void {
+      if (this.phase !== 1) {
+        // The work's statement failed: the server skipped the cover, its Parse too.
+        if (this.parsedHere) delete connection.parsedStatements[this.cover.name];
+        this.answerCover(undefined);
+        return super.handleError(error, connection);
+      }
+      // The cover failed after the work's statement succeeded: node-postgres sends no
+      // ReadyForQuery to a query that failed, so the work's result is delivered here.
+      this.phase = 2;
+      delete connection.parsedStatements[this.cover.name];
+      this.answerCover(isUnknownStatement(error) ? undefined : error);
+      this.callback?.(null, this._results);
+    }
+  }
+  return CoveredQuery;
+}
