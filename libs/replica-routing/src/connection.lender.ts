@@ -1,4 +1,4 @@
-import type { PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { isNodeFailure } from './db-errors.util';
 import { NotPrimaryError } from './exceptions/node-state.exceptions';
 import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
@@ -49,7 +49,10 @@ export class ConnectionLender {
     let trailing: Promise<unknown> | undefined;
     let broken: Error | undefined;
     try {
-      connection = await this.cleanConnection(name);
+      const pool = this.registry.ready(name) ?? (await this.registry.get(name));
+      connection =
+        this.clean(name, (await pool.connect())) ??
+        (await this.cleanConnection(name, pool));
       use = new ClientView(connection, this.registry.queryCount(name));
       if (name === PRIMARY_NODE) await this.provePrimary(connection);
       return await fn(connection, use, (p) => {
@@ -72,25 +75,30 @@ export class ConnectionLender {
   }
 
   /**
-   * A connection whose session is clean. The library's own releases keep
-   * every pooled session idle; one that is not (someone else's use of the
-   * node's pool) is discarded, and another one taken.
+   * `connection` if its session is clean, else undefined (it is discarded).
+   * The library's own releases keep every pooled session idle; one that is
+   * not (someone else's use of the node's pool) is closed.
    */
-  private async cleanConnection(name: string): Promise<PgConnection> {
-    const pool = await this.registry.get(name);
-    for (let tries = 0; ; tries++) {
-      const connection = (await pool.connect()) as PgConnection;
-      if (!this.listened.has(connection)) {
-        // A connection that fails while checked out fails its query; the event itself is no news.
-        connection.on('error', () => undefined);
-        this.listened.add(connection);
-      }
-      const reason = uncleanState(connection);
-      if (!reason) return connection;
-      this.discard(name, connection, reason);
-      // Every discarded one is closed: within poolSize + 1 tries the pool opens a new one.
-      if (tries > this.options.poolSize) throw new Error(`no clean connection to ${name}`);
+  private clean(name: string, connection: PgConnection): PgConnection | undefined {
+    if (!this.listened.has(connection)) {
+      // A connection that fails while checked out fails its query; the event itself is no news.
+      connection.on('error', () => undefined);
+      this.listened.add(connection);
     }
+    const reason = uncleanState(connection);
+    if (!reason) return connection;
+    this.discard(name, connection, reason);
+    return undefined;
+  }
+
+  /** After an unclean one: connections of `pool` until one is clean. */
+  private async cleanConnection(name: string, pool: Pool): Promise<PgConnection> {
+    // Every discarded one is closed: within poolSize + 1 tries the pool opens a new one.
+    for (let tries = 0; tries <= this.options.poolSize; tries++) {
+      const connection = this.clean(name, (await pool.connect()));
+      if (connection) return connection;
+    }
+    throw new Error(`no clean connection to ${name}`);
   }
 
   /**

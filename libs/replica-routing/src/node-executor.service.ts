@@ -62,7 +62,7 @@ export class NodeExecutor<H = unknown> {
    * connection; the pool opens a new one, which proves itself again). Without
    * a cover the read runs alone; with one, see {@link coveredOnProven}.
    */
-  async readOnReplica<T>(
+  readOnReplica<T>(
     name: string,
     token: Lsn | null,
     tli: number | null,
@@ -165,7 +165,7 @@ export class NodeExecutor<H = unknown> {
    * is marked {@link markCommitUnknown}: a read's work may write (one sent to
    * a replica fails with 25006 and lands here), so it is never run again.
    */
-  async readOnPrimary<T>(work: Work<T, H>, cover: boolean): Promise<Outcome<T>> {
+  readOnPrimary<T>(work: Work<T, H>, cover: boolean): Promise<Outcome<T>> {
     return this.lender.lend(PRIMARY_NODE, async (connection, use) => {
       const result = await work(
         this.adapter.bind(use.client, { node: PRIMARY_NODE, transaction: false }),

@@ -110,6 +110,11 @@ export class NodeRegistry {
     return this.topology.replicas.map((r) => r.name);
   }
 
+  /** The node's pool if it is connected, without waiting (see {@link get}). */
+  ready(name: string): Pool | undefined {
+    return this.connected.get(name);
+  }
+
   /** The node's pool, connecting it if needed. Rejects if the node cannot be reached. */
   async get(name: string): Promise<Pool> {
     const ready = this.connected.get(name);

@@ -56,7 +56,9 @@ export class ReadFlow<H> {
       this.topology.later(this.tokens.toPosition(options.token), scope?.position),
       this.onCurrent(floor ?? lastKnown),
     );
-    const token = asked === null ? null : await this.resolve(asked);
+    // Resolved at once when the position is on the current history (a read's usual case).
+    const now = asked === null ? null : this.topology.resolve(asked);
+    const token = asked === null ? null : now?.ok ? now.lsn : await this.resolve(asked);
     // A replica must stream the current timeline (or the token's, while none is known): read
     // after resolving, which discovers a newer timeline that the token names.
     const tli = this.topology.timeline ?? asked?.tli ?? null;
