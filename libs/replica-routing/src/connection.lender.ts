@@ -51,8 +51,7 @@ export class ConnectionLender {
     try {
       const pool = this.registry.ready(name) ?? (await this.registry.get(name));
       connection =
-        this.clean(name, (await pool.connect())) ??
-        (await this.cleanConnection(name, pool));
+        this.clean(name, await pool.connect()) ?? (await this.cleanConnection(name, pool));
       use = new ClientView(connection, this.registry.queryCount(name));
       if (name === PRIMARY_NODE) await this.provePrimary(connection);
       return await fn(connection, use, (p) => {
@@ -95,7 +94,7 @@ export class ConnectionLender {
   private async cleanConnection(name: string, pool: Pool): Promise<PgConnection> {
     // Every discarded one is closed: within poolSize + 1 tries the pool opens a new one.
     for (let tries = 0; tries <= this.options.poolSize; tries++) {
-      const connection = this.clean(name, (await pool.connect()));
+      const connection = this.clean(name, await pool.connect());
       if (connection) return connection;
     }
     throw new Error(`no clean connection to ${name}`);

@@ -25,13 +25,17 @@ describe('NodeExecutor', () => {
 
   const adapter = { bind: () => ({}) };
 
-  function executorOn(lent: { connection: unknown }[]) {
+  function executorOn(
+    lent: { connection: unknown }[],
+    bind: ConstructorParameters<typeof NodeExecutor>[2] = adapter,
+  ) {
     const registry = {
       admit: () => () => undefined,
+      ready: () => undefined,
       get: () => Promise.resolve({ connect: () => Promise.resolve(lent.shift()!.connection) }),
       queryCount: () => ({ total: 0, routed: 0, roundTrips: 0 }),
     } as unknown as NodeRegistry;
-    return new NodeExecutor(options, registry, adapter);
+    return new NodeExecutor(options, registry, bind);
   }
 
   function executorWith(status = { now: 'I' }) {
@@ -83,17 +87,9 @@ describe('NodeExecutor', () => {
   it('gives a work a handle that stops working once the work is over', async () => {
     const lent = connectionWith();
     let kept: { query(text: string): unknown } | undefined;
-    const executor = new NodeExecutor(
-      options,
-      {
-        admit: () => () => undefined,
-        get: () => Promise.resolve({ connect: () => Promise.resolve(lent.connection) }),
-        queryCount: () => ({ total: 0, routed: 0, roundTrips: 0 }),
-      } as unknown as NodeRegistry,
-      { bind: (client) => client },
-    );
+    const executor = executorOn([lent], { bind: (client) => client });
     await executor.readOnPrimary((client) => {
-      kept = client;
+      kept = client as { query(text: string): unknown };
       return Promise.resolve();
     }, false);
     expect(() => kept!.query('SELECT 1')).toThrow(TypeError);
