@@ -1,7 +1,7 @@
 import { isNodeFailure, isTransient } from './db-errors.util';
 import { PrimaryUnavailableError } from './exceptions/primary-unavailable.exception';
 import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
-import { markedCommitUnknown } from './node-executor.service';
+import { markedCommitUnknown } from './commit-unknown';
 import type { TopologyDiscovery } from './topology/topology-discovery.service';
 import type { Topology } from './topology/topology.service';
 

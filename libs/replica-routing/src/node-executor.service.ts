@@ -28,9 +28,6 @@ import { PRIMARY_NODE } from './replica-routing.constants';
 import type { RoutingAdapter } from './routing.adapter';
 import type { Position } from './position';
 
-export { markCommitUnknown, markedCommitUnknown } from './commit-unknown';
-export type { Outcome, ReplicaAnswer } from './interfaces/node-answers.interface';
-
 /**
  * Runs work on one node, with the checks that make the answer trustworthy,
  * and returns what it observed. It keeps no state and decides nothing about
@@ -186,12 +183,13 @@ export class NodeExecutor<H = unknown> {
    * nothing was committed unless it is marked {@link markedCommitUnknown}
    * (the connection failed during COMMIT). `token` is null when the commit went
    * through but the position could not be read on that connection: ask
-   * {@link primaryPosition}.
+   * {@link primaryPosition}; `undefined` when not asked for (`withToken` false).
    */
   async writeOnPrimary<T>(
     work: (handle: H) => Promise<T>,
     transaction: boolean,
-  ): Promise<{ result: T; token: Position | null }> {
+    withToken = true,
+  ): Promise<{ result: T; token: Position | null | undefined }> {
     return this.lender.lend(PRIMARY_NODE, async (connection, use) => {
       const send = (sql: string) => this.routed(connection.query(sql));
       let result: T;
@@ -205,7 +203,8 @@ export class NodeExecutor<H = unknown> {
       }
       const committed = (setting: string | null) =>
         this.routed(committedPosition(connection, setting)).catch(() => null);
-      if (!transaction) return { result, token: await committed('session') };
+      if (!transaction)
+        return { result, token: withToken ? await committed('session') : undefined };
       // A statement failed and the work went on: the transaction is aborted (seen here, as 25P02
       // before COMMIT, or as COMMIT's answer ROLLBACK). Rolled back, nothing committed: say so.
       const aborted = async () => {
@@ -217,7 +216,8 @@ export class NodeExecutor<H = unknown> {
       try {
         // What this transaction commits with (a SET LOCAL reverts at COMMIT), asked only when
         // there are synchronous standbys for it to matter (see committedPosition).
-        setting = this.syncStandbys ? await this.routed(syncCommitSetting(connection)) : null;
+        setting =
+          this.syncStandbys && withToken ? await this.routed(syncCommitSetting(connection)) : null;
       } catch (error) {
         // Before COMMIT: nothing was committed.
         if (isAbortedTransaction(error)) throw await aborted();
@@ -233,6 +233,7 @@ export class NodeExecutor<H = unknown> {
         throw markCommitUnknown(error);
       }
       if (answer.command === 'ROLLBACK') throw new TransactionAbortedError();
+      if (!withToken) return { result, token: undefined };
       const token = await committed(setting);
       if (token) this.syncStandbys = token.syncStandbys;
       return { result, token: token && { lsn: token.lsn, tli: token.tli } };

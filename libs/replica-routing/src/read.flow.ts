@@ -8,12 +8,9 @@ import type { ConsistencyTokens } from './consistency-tokens.service';
 import { formatLsn, type Lsn } from './lsn.util';
 import { routingMetrics } from './metrics/routing.metrics';
 import { admitAttempt, attemptFailed } from './node-attempt';
-import {
-  markedCommitUnknown,
-  type NodeExecutor,
-  type Outcome,
-  type ReplicaAnswer,
-} from './node-executor.service';
+import { markedCommitUnknown } from './commit-unknown';
+import type { Outcome, ReplicaAnswer } from './interfaces/node-answers.interface';
+import type { NodeExecutor } from './node-executor.service';
 import type { NodeObservations } from './node.observations';
 import type { NodeState } from './node-state.service';
 import { PRIMARY_NODE } from './replica-routing.constants';

@@ -4,7 +4,8 @@ import { PrimaryUnavailableError } from './exceptions/primary-unavailable.except
 import { routingLogger } from './logger';
 import { routingMetrics } from './metrics/routing.metrics';
 import { attempt } from './node-attempt';
-import { markCommitUnknown, markedCommitUnknown, type NodeExecutor } from './node-executor.service';
+import { markCommitUnknown, markedCommitUnknown } from './commit-unknown';
+import type { NodeExecutor } from './node-executor.service';
 import type { NodeObservations } from './node.observations';
 import type { NodeState } from './node-state.service';
 import { PRIMARY_NODE } from './replica-routing.constants';
@@ -32,12 +33,13 @@ export class WriteFlow<H> {
 
   async once<T>(work: Work<T, H>, options: WriteOptions): Promise<Routed<T>> {
     const transaction = options.transaction ?? true;
+    const withToken = options.token ?? true;
     // Where the write runs: a token read after COMMIT must come from this very server.
     const host = this.topology.primaryHost;
     const timeline = this.topology.timeline;
     return this.context.run({}, async (scope) => {
       const callbacks = { afterCommit: [] as Callback[], afterRollback: [] as Callback[] };
-      let written: { result: T; token: Position | null };
+      let written: { result: T; token: Position | null | undefined };
       try {
         written = await attempt(this.state, PRIMARY_NODE, () =>
           this.executor.writeOnPrimary(
@@ -49,6 +51,7 @@ export class WriteFlow<H> {
                 : // Reads inside see the writes made so far: they stay on the primary.
                   this.context.run({ primary: true }, () => work(manager, PRIMARY_NODE)),
             transaction,
+            withToken,
           ),
         );
       } catch (error) {
@@ -59,6 +62,11 @@ export class WriteFlow<H> {
         throw error;
       }
       routingMetrics.writes.inc({ outcome: 'committed' });
+      if (written.token === undefined) {
+        // Asked for no token: nothing to raise the scope to.
+        await runCallbacks(this.logger, 'afterCommit', callbacks.afterCommit);
+        return { result: written.result, servedBy: PRIMARY_NODE, token: null, position: null };
+      }
       const token = this.observations.primary(
         written.token ?? (await this.positionAfterCommit(host, timeline)),
       );

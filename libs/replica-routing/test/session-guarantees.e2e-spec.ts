@@ -11,7 +11,8 @@ import {
 import { checkSessionGuarantees } from '../../../tools/src/history/session-guarantees';
 import { type Position, type Work } from '../src';
 import { type NodeRegistry } from '../src/node-registry.service';
-import { NodeExecutor, type ReplicaAnswer } from '../src/node-executor.service';
+import type { ReplicaAnswer } from '../src/interfaces/node-answers.interface';
+import { NodeExecutor } from '../src/node-executor.service';
 import { harness, type Harness } from './routing.harness';
 
 /** A router built wrong on purpose: replica reads skip the in-band check. */

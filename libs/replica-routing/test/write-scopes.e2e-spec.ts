@@ -58,4 +58,23 @@ describe('reads inside a write see the write', () => {
     expect(bare.servedBy).not.toBe(PRIMARY_NODE);
     expect(bare.result).toBeNull();
   });
+
+  it('write({ token: false }) reads no position after COMMIT and raises no scope', async () => {
+    const count = h.routing.registry.queryCount(PRIMARY_NODE);
+    for (const transaction of [true, false]) {
+      const before = count.roundTrips;
+      const written = await h.router.scope({}, async () => {
+        const w = await h.router.write((em) => insertNote(em, 'no token'), {
+          transaction,
+          token: false,
+        });
+        expect(h.router.currentScope()?.token).toBeNull();
+        return w;
+      });
+      expect(written.result).toMatchObject({ token: null, position: null, servedBy: PRIMARY_NODE });
+      expect(written.token).toBeNull();
+      // The insert, and BEGIN and COMMIT in a transaction: no position query.
+      expect(count.roundTrips - before).toBe(transaction ? 3 : 1);
+    }
+  });
 });

@@ -50,6 +50,13 @@ export interface ReadOptions {
 export interface WriteOptions {
   /** Run the work in a transaction (BEGIN/COMMIT). Default: `true`. */
   transaction?: boolean;
+  /**
+   * Read the token after COMMIT. Default: `true`. `false` saves that round
+   * trip for a write nothing reads back (a counter, a consumer's position):
+   * its `token` is null and it does not raise the scope, so a later read of
+   * the scope may not see it.
+   */
+  token?: boolean;
 }
 
 export interface ScopeOptions {
