@@ -181,6 +181,30 @@ const TOKEN = /^\d+:[0-9A-F]+\/[0-9A-F]+$/;
 /** What both HTTP apps below answer for a refused token: the status and body an app would map it to. */
 const REFUSED = /^Invalid consistency token "nope"/;
 
+/**
+ * POSTs to an HTTP app (`init` says how), which writes `body` and answers
+ * its id: the answer carries the write's token, and a read sent with it sees
+ * the write, and not on `paused`.
+ */
+async function writeAndReadBack(
+  base: string,
+  init: RequestInit,
+  body: string,
+  paused: string,
+): Promise<void> {
+  const created = await fetch(`${base}/`, { method: 'POST', ...init });
+  expect(created.status).toBe(201);
+  const token = created.headers.get('consistency-token');
+  expect(token).toMatch(TOKEN);
+  expect(created.headers.get('served-by')).toBe(PRIMARY_NODE);
+  const read = await fetch(`${base}/?id=${await created.text()}`, {
+    headers: { 'Consistency-Token': token! },
+  });
+  expect([read.status, await read.text()]).toEqual([200, body]);
+  expect(read.headers.get('served-by')).not.toBe(paused);
+  expect(read.headers.get('consistency-token')).toBeTruthy();
+}
+
 /** A promise and the function that resolves it. */
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;
@@ -323,17 +347,7 @@ describe('adapters: read-your-writes from replicas, whatever the query layer', (
     });
 
     it('hands out the write’s token and honours it on the next request', async () => {
-      const created = await fetch(`${base}/`, { method: 'POST' });
-      expect(created.status).toBe(201);
-      const token = created.headers.get('consistency-token');
-      expect(token).toMatch(TOKEN);
-      expect(created.headers.get('served-by')).toBe(PRIMARY_NODE);
-      const read = await fetch(`${base}/?id=${await created.text()}`, {
-        headers: { 'Consistency-Token': token! },
-      });
-      expect([read.status, await read.text()]).toEqual([200, 'via http']);
-      expect(read.headers.get('served-by')).not.toBe(PAUSED);
-      expect(read.headers.get('consistency-token')).toBeTruthy();
+      await writeAndReadBack(base, {}, 'via http', PAUSED);
     });
 
     it('refuses a malformed token', async () => {
@@ -400,21 +414,9 @@ describe('adapters: read-your-writes from replicas, whatever the query layer', (
     });
 
     it('hands out the write’s token and honours it on the next request', async () => {
-      const created = await fetch(`${base}/`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ body: 'via fastify' }),
-      });
-      expect(created.status).toBe(201);
-      const token = created.headers.get('consistency-token');
-      expect(token).toMatch(TOKEN);
-      expect(created.headers.get('served-by')).toBe(PRIMARY_NODE);
-      const read = await fetch(`${base}/?id=${await created.text()}`, {
-        headers: { 'Consistency-Token': token! },
-      });
-      expect([read.status, await read.text()]).toEqual([200, 'via fastify']);
-      expect(read.headers.get('served-by')).not.toBe(PAUSED);
-      expect(read.headers.get('consistency-token')).toBeTruthy();
+      const json = { 'content-type': 'application/json' };
+      const init = { headers: json, body: JSON.stringify({ body: 'via fastify' }) };
+      await writeAndReadBack(base, init, 'via fastify', PAUSED);
     });
 
     it('refuses a malformed token as the Express middleware does, before the handler', async () => {

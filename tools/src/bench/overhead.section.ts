@@ -110,6 +110,16 @@ export function printOverhead(r: OverheadResult, replica: string): void {
   const spread = `${fmt.ratio(Math.min(...r.roundCpuRatios))} to ${fmt.ratio(Math.max(...r.roundCpuRatios))}`;
   const one = r.single;
   const u = r.uncovered;
+  /** A latency row: bare, routed and its delta, the target, uncovered and its delta. */
+  const latency = (label: string, key: 'p50Ms' | 'p99Ms', target: string) => [
+    label,
+    ms(r.bare[key]),
+    ms(r.routed[key]),
+    delta(r.routed[key] - r.bare[key]),
+    target,
+    ms(u[key]),
+    delta(u[key] - r.bare[key]),
+  ];
   const errors = [r.bare, r.routed, u, one.bare, one.routed].flatMap((v) =>
     v.firstError ? [`first error: ${v.firstError}`] : [],
   );
@@ -132,24 +142,8 @@ export function printOverhead(r: OverheadResult, replica: string): void {
           fmt.ratio(u.cpuRatio),
         ],
         ['  the same per round', '', '', spread, '', '', ''],
-        [
-          'latency p50, ms',
-          ms(r.bare.p50Ms),
-          ms(r.routed.p50Ms),
-          delta(r.p50DeltaMs),
-          '<= +0.100',
-          ms(u.p50Ms),
-          delta(u.p50DeltaMs),
-        ],
-        [
-          'latency p99, ms',
-          ms(r.bare.p99Ms),
-          ms(r.routed.p99Ms),
-          delta(r.p99DeltaMs),
-          '',
-          ms(u.p99Ms),
-          delta(u.p99Ms - r.bare.p99Ms),
-        ],
+        latency('latency p50, ms', 'p50Ms', '<= +0.100'),
+        latency('latency p99, ms', 'p99Ms', ''),
         [
           'reads/s',
           fmt.int(r.bare.perSecond),
