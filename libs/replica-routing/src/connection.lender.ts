@@ -207,9 +207,10 @@ export class ClientView {
   }
 
   /**
-   * Sends `statement` right after the work's first statement, in the same
-   * socket write (a pipelining connection answers them in that order); its
-   * answer is `behindAnswer()` (undefined when the work sent none, or when
+   * Sends `statement` right after the work's first statement: under its
+   * Sync when it has parameters (`sendCovered`), else in the same socket
+   * write (a pipelining connection answers them in that order); its answer
+   * is `behindAnswer()` (undefined when the work sent none, or when
    * its first statement opens a transaction: `statement` would then run
    * inside it, take its snapshot, and make a `SET TRANSACTION` that must
    * come first fail with 25001).
