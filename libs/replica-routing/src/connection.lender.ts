@@ -135,8 +135,12 @@ export class ConnectionLender {
   }
 }
 
-/** A statement that opens a transaction: nothing may be slipped in behind it (see below). */
-const OPENS_TRANSACTION = /^\s*(BEGIN|START\s+TRANSACTION)\b/i;
+/**
+ * A statement that opens a transaction, after any comments: nothing may be
+ * slipped in behind it (see below).
+ */
+export const OPENS_TRANSACTION =
+  /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*(BEGIN|START\s+TRANSACTION)\b/i;
 
 function statementText(query: unknown): string {
   if (typeof query === 'string') return query;

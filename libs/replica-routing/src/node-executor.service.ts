@@ -137,7 +137,7 @@ export class NodeExecutor<H = unknown> {
     use.sendBehindFirst(REPLAY_POSITION_STATEMENT);
     const result = await run();
     const answer = use.statements === 1 ? await use.behindAnswer() : undefined;
-    if (answer instanceof Error) throw answer;
+    // None sent, none held by the session, or it failed (a cancel, a conflict): ask now.
     const replay = answer ? replayOfRows(answer.rows) : await this.ask(name, connection);
     const seen = this.timelines.effective(name, replay);
     // Promoted, or moved to another timeline, meanwhile: not an answer to trust.

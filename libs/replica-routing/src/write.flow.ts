@@ -64,6 +64,7 @@ export class WriteFlow<H> {
       routingMetrics.writes.inc({ outcome: 'committed' });
       if (written.token === undefined) {
         // Asked for no token: nothing to raise the scope to.
+        scope.recordServedBy(PRIMARY_NODE);
         await runCallbacks(this.logger, 'afterCommit', callbacks.afterCommit);
         return { result: written.result, servedBy: PRIMARY_NODE, token: null, position: null };
       }

@@ -4,13 +4,14 @@ import type { PgConnection } from './pg-connection';
 export type Rows = { rows: Record<string, unknown>[] };
 
 /**
- * What a cover answered: its rows, the error it failed with, or undefined
- * when the server session did not hold its named statement (26000: another
- * session behind a pooler, or the work deallocated it), which is then parsed
- * again on its next use; also undefined when the work's statement failed
- * first (the server skipped the cover).
+ * What a cover answered: its rows, or undefined when it gave none: the work's
+ * statement failed first (the server skipped the cover), the server session
+ * did not hold its named statement (26000: another session behind a pooler,
+ * or the work deallocated it; it is parsed again on its next use), or it
+ * failed (a cancel, a recovery conflict, a lost connection). The caller then
+ * asks for the position, which fails in turn if the connection is gone.
  */
-export type CoverAnswer = Rows | Error | undefined;
+export type CoverAnswer = Rows | undefined;
 
 /** A statement the library sends: text, or a named statement (parsed once per connection). */
 export type Statement = string | NamedStatement;
@@ -36,6 +37,7 @@ interface PgQuery {
   handleCommandComplete(msg: unknown, connection: WireConnection): void;
   handleEmptyQuery(connection: WireConnection): void;
   handleError(error: Error, connection: WireConnection): void;
+  handleReadyForQuery(connection: WireConnection): void;
 }
 type QueryClass = new (config: unknown, values?: unknown, callback?: unknown) => PgQuery;
 
@@ -50,8 +52,13 @@ interface WireConnection {
 }
 
 /** SQLSTATE 26000, invalid_sql_statement_name: the server session has no such prepared statement. */
-export function isUnknownStatement(error: unknown): boolean {
+function isUnknownStatement(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === '26000';
+}
+
+/** SQLSTATE 42P05, duplicate_prepared_statement: the session has it already (a Parse it answered was lost). */
+function isDuplicateStatement(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === '42P05';
 }
 
 /** The covered query class made for each `Query` class seen (one, unless pg is installed twice). */
@@ -75,13 +82,20 @@ export function sendCovered(
   cover: NamedStatement,
 ): { result: unknown; cover: Promise<CoverAnswer> } | undefined {
   const [config, values, callback] = args;
-  if (typeof (config as { submit?: unknown } | null)?.submit === 'function') return undefined;
+  if (config === null || config === undefined) return undefined;
+  if (typeof (config as { submit?: unknown }).submit === 'function') return undefined;
   const Base = (target.constructor as { Query?: QueryClass }).Query;
-  if (!Base) return undefined;
+  // node-postgres' own Query only (pg-native's has no extended protocol of its own to extend).
+  const proto = Base?.prototype as Partial<PgQuery> | undefined;
+  if (!Base || typeof proto?._getRows !== 'function' || !proto.requiresPreparation)
+    return undefined;
   let Covered = coveredClasses.get(Base);
   if (!Covered) coveredClasses.set(Base, (Covered = coveredQueryClass(Base)));
   const query = new Covered(config, values, callback) as PgQuery & CoverState;
   if (!query.requiresPreparation() || query.rows) return undefined;
+  // node-postgres reads a query's own timeout off the object it is given; Query does not copy it.
+  const timeout = (config as { query_timeout?: unknown }).query_timeout;
+  if (timeout !== undefined) Object.assign(query, { query_timeout: timeout });
   let answered!: (answer: CoverAnswer) => void;
   query.cover = cover;
   query.coverAnswer = new Promise((resolve) => (answered = resolve));
@@ -102,17 +116,15 @@ export function sendCovered(
 
 /**
  * Sends `statement` on its own (the fallback of {@link sendCovered}), with a
- * callback rather than node-postgres' promise: its answer never rejects.
+ * callback rather than node-postgres' promise: its answer never rejects (see
+ * {@link CoverAnswer}).
  */
 export function sendAlone(target: PgConnection, statement: Statement): Promise<CoverAnswer> {
   return new Promise((resolve) => {
     const done = (error: Error | null, result?: Rows) => {
-      if (!error) return resolve(result);
-      if (typeof statement !== 'string' && isUnknownStatement(error)) {
+      if (error && typeof statement !== 'string' && isUnknownStatement(error))
         forgetStatement(target, statement.name);
-        return resolve(undefined);
-      }
-      resolve(error);
+      resolve(error ? undefined : result);
     };
     if (typeof statement === 'string') target.query(statement, done);
     else target.query({ name: statement.name, text: statement.text }, done);
@@ -200,18 +212,25 @@ function coveredQueryClass(Base: QueryClass): QueryClass {
     }
 
     override handleError(error: Error, connection: WireConnection): void {
-      if (this.phase !== 1) {
+      const { name, text } = this.cover;
+      if (this.phase === 0) {
         // The work's statement failed: the server skipped the cover, its Parse too.
-        if (this.parsedHere) delete connection.parsedStatements[this.cover.name];
+        if (this.parsedHere) delete connection.parsedStatements[name];
+        this.phase = 2;
         this.answerCover(undefined);
         return super.handleError(error, connection);
       }
-      // The cover failed after the work's statement succeeded: node-postgres sends no
-      // ReadyForQuery to a query that failed, so the work's result is delivered here.
+      // Answered already: the error is the work's (a row it could not parse) or its transaction's.
+      if (this.phase === 2) return super.handleError(error, connection);
+      // The cover failed after the work's statement completed. A named statement outlives the
+      // aborted implicit transaction: it is parsed again only if the session says it lacks it.
       this.phase = 2;
-      delete connection.parsedStatements[this.cover.name];
-      this.answerCover(isUnknownStatement(error) ? undefined : error);
-      this.callback?.(null, this._results);
+      if (isUnknownStatement(error)) delete connection.parsedStatements[name];
+      else if (isDuplicateStatement(error)) connection.parsedStatements[name] = text;
+      this.answerCover(undefined);
+      // node-postgres sends no ReadyForQuery to a query that failed: the work's result (or the
+      // error of a row it could not parse) is delivered as a ReadyForQuery would deliver it.
+      super.handleReadyForQuery(connection);
     }
   }
   return CoveredQuery;
