@@ -94,59 +94,39 @@ export function assertNotInstalled(resolve: (name: string) => string, names: str
   say(`not installed, as meant: ${names.join(', ')}`);
 }
 
-/**
- * The status table the routers read, for an app without TypeORM: the same
- * columns as the package's migrations (`replicaStatusesMigrations()` in
- * `/typeorm`, which such an app cannot run).
- */
-export async function createStatusTable(nodes: Cluster): Promise<void> {
-  await withClient(nodes.primary.url, (client) =>
-    client.query(`
-      CREATE TABLE replica_statuses (
-        name        text PRIMARY KEY,
-        role        text NOT NULL CHECK (role IN ('primary', 'replica')),
-        last_lsn    pg_lsn,
-        observed_at timestamptz NOT NULL,
-        reachable   boolean NOT NULL,
-        lag_bytes   bigint,
-        last_error  text,
-        lag_seconds double precision
-      )`),
-  );
+/** What a scratch app uses of the package's `ReplicaObserver` (from `createReplicaObserver`). */
+interface Observer {
+  tick(): Promise<{ name: string; lsn: unknown }[] | null>;
+  close(): Promise<void>;
 }
 
 /**
- * What the observer (`ReplicaObserverModule`, in `/nest`) does on each tick,
- * once, for an app without Nest: every replica's replayed position, upserted
- * into the status table. A router treats a replica it has never seen in that
+ * The status table the routers read, for an app without TypeORM or Nest:
+ * made with the package's own statements (`replicaStatusesSql()`), then
+ * written by one tick of its observer (`createReplicaObserver`), before the
+ * routing core starts. A router treats a replica it has never seen in that
  * table (or served a read from) as unavailable ("never observed", see
  * node-state.service.ts), so without a row no read would ever leave the
  * primary. With a row, a read whose token is past the known position is
  * tried on one replica with a known position (replica-selection.policy.ts,
  * the "guess"), which proves the token in-band, waiting up to `replicaWaitMs`.
- * Returns the positions, for the log.
  */
-export async function observeReplicas(nodes: Cluster): Promise<string> {
-  const rows = await Promise.all(
-    nodes.replicas.map(({ name, url }) =>
-      withClient(url, async (client) => {
-        const { rows } = await client.query<{ lsn: string | null }>(
-          'SELECT pg_last_wal_replay_lsn()::text AS lsn',
-        );
-        return { name, lsn: rows[0]?.lsn ?? null };
-      }),
-    ),
-  );
-  await withClient(nodes.primary.url, (client) =>
-    client.query(
-      `INSERT INTO replica_statuses (name, role, last_lsn, observed_at, reachable)
-       SELECT name, 'replica', lsn, now(), true FROM unnest($1::text[], $2::pg_lsn[]) AS r(name, lsn)
-       ON CONFLICT (name) DO UPDATE SET last_lsn = excluded.last_lsn,
-         observed_at = excluded.observed_at, reachable = true`,
-      [rows.map((r) => r.name), rows.map((r) => r.lsn)],
-    ),
-  );
-  return rows.map((r) => `${r.name} ${r.lsn}`).join(', ');
+export async function seedStatusTable(
+  nodes: Cluster,
+  statements: readonly string[],
+  observer: Observer,
+): Promise<void> {
+  await withClient(nodes.primary.url, async (client) => {
+    for (const statement of statements) await client.query(statement);
+  });
+  try {
+    const rows = await observer.tick();
+    if (!rows) throw new Error('the observer made no tick');
+    const seen = rows.filter((r) => r.lsn !== null).map((r) => r.name);
+    say(`status table written by one observer tick; positions of ${seen.join(', ')}`);
+  } finally {
+    await observer.close();
+  }
 }
 
 export interface Pair {

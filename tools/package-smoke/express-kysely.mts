@@ -18,8 +18,10 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import {
   CONSISTENCY_TOKEN_HEADER,
+  createReplicaObserver,
   createReplicaRouting,
   InvalidConsistencyTokenError,
+  replicaStatusesSql,
   SERVED_BY_HEADER,
 } from '@rocket-rides/replica-routing';
 import { consistency } from '@rocket-rides/replica-routing/express';
@@ -29,12 +31,11 @@ import type { Generated } from 'kysely';
 import {
   assertNotInstalled,
   cluster,
-  createStatusTable,
   freshDatabase,
-  observeReplicas,
   readYourWrites,
   run,
   say,
+  seedStatusTable,
 } from './common.js';
 
 interface Database {
@@ -53,9 +54,8 @@ run(async () => {
     'rxjs',
   ]);
   await freshDatabase(DATABASE);
-  await createStatusTable(nodes);
   // Seeded once, before the core starts (it loads the table at start, then every 250 ms).
-  say(`status table seeded by hand (no observer here): ${await observeReplicas(nodes)}`);
+  await seedStatusTable(nodes, replicaStatusesSql(), createReplicaObserver(nodes));
 
   const routing = createReplicaRouting({ ...nodes, replicaWaitMs: 500 }, kyselyAdapter<Database>());
   await routing.start();

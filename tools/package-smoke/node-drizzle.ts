@@ -6,26 +6,30 @@
  * it against a private cluster. It checks that:
  * - Nest, TypeORM, Kysely and Express are not installed, and the core and
  *   `/drizzle` load without them: the core needs neither Nest nor an ORM;
- * - the status table can be made and fed without the package's TypeORM
- *   migrations or its Nest observer (common.ts);
+ * - the status table is made and fed without TypeORM or Nest: with the
+ *   core's `replicaStatusesSql()` and `createReplicaObserver` (common.ts);
  * - writes read back with their token see their row, some from a replica.
  * CommonJS, not an ES module: the package is CommonJS, so its declarations
  * see drizzle-orm's CommonJS types, which an ES module's own drizzle-orm
  * imports do not match (the same classes, declared twice), although it runs.
  */
-import { createReplicaRouting, formatLsn } from '@rocket-rides/replica-routing';
+import {
+  createReplicaObserver,
+  createReplicaRouting,
+  formatLsn,
+  replicaStatusesSql,
+} from '@rocket-rides/replica-routing';
 import { drizzleAdapter } from '@rocket-rides/replica-routing/drizzle';
 import { eq } from 'drizzle-orm';
 import { pgTable, serial, text } from 'drizzle-orm/pg-core';
 import {
   assertNotInstalled,
   cluster,
-  createStatusTable,
   freshDatabase,
-  observeReplicas,
   readYourWrites,
   run,
   say,
+  seedStatusTable,
 } from './common.js';
 
 const notes = pgTable('smoke_notes', {
@@ -48,9 +52,8 @@ run(async () => {
     'rxjs',
   ]);
   await freshDatabase(DATABASE);
-  await createStatusTable(nodes);
   // Seeded once, before the core starts (it loads the table at start, then every 250 ms).
-  say(`status table seeded by hand (no observer here): ${await observeReplicas(nodes)}`);
+  await seedStatusTable(nodes, replicaStatusesSql(), createReplicaObserver(nodes));
 
   const routing = createReplicaRouting({ ...nodes, replicaWaitMs: 500 }, drizzleAdapter());
   await routing.start();

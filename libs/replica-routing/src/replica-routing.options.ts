@@ -2,6 +2,7 @@ import type {
   ReplicaRoutingOptions,
   ResolvedReplicaRoutingOptions,
 } from './interfaces/replica-routing-options.interface';
+import { isStatusTableName } from './replica-status.table';
 import { PRIMARY_NODE } from './replica-routing.constants';
 
 const DEFAULTS = {
@@ -92,10 +93,7 @@ function validate(o: ResolvedReplicaRoutingOptions): string[] {
     o.tokenSecret === '' || (typeof o.tokenSecret === 'string' && o.tokenSecret.length >= 16),
     'tokenSecret must have at least 16 characters',
   );
-  need(
-    /^[a-z_][a-z0-9_]{0,62}$/.test(o.statusTable),
-    'statusTable must be a plain lower-case SQL identifier',
-  );
+  need(isStatusTableName(o.statusTable), 'statusTable must be a plain lower-case SQL identifier');
   const nonNegative = [
     'replicaWaitMs',
     'maxLagBytes',

@@ -1,4 +1,12 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { isStatusTableName, replicaStatusesSql } from '../replica-status.table';
+
+/** The core's statements for `table`, or the error naming `what`'s bad argument. */
+function statements(what: string, table: string): ReturnType<typeof replicaStatusesSql> {
+  if (!isStatusTableName(table))
+    throw new Error(`${what}: table must be a plain lower-case SQL identifier`);
+  return replicaStatusesSql(table);
+}
 
 /**
  * The status table the observer writes and every router reads, as a TypeORM
@@ -7,22 +15,12 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * plain lower-case identifier).
  */
 export function replicaStatusesMigration(table = 'replica_statuses'): new () => MigrationInterface {
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(table))
-    throw new Error('replicaStatusesMigration: table must be a plain lower-case SQL identifier');
+  const [create] = statements('replicaStatusesMigration', table);
   return class CreateReplicaStatuses implements MigrationInterface {
     name = 'CreateReplicaStatuses1732000000000';
 
     async up(queryRunner: QueryRunner): Promise<void> {
-      await queryRunner.query(`
-        CREATE TABLE ${table} (
-          name        text PRIMARY KEY,
-          role        text NOT NULL CHECK (role IN ('primary', 'replica')),
-          last_lsn    pg_lsn,
-          observed_at timestamptz NOT NULL,
-          reachable   boolean NOT NULL,
-          lag_bytes   bigint,
-          last_error  text
-        )`);
+      await queryRunner.query(create);
     }
 
     async down(queryRunner: QueryRunner): Promise<void> {
@@ -35,17 +33,12 @@ export function replicaStatusesMigration(table = 'replica_statuses'): new () => 
 export function replicaStatusesLagSecondsMigration(
   table = 'replica_statuses',
 ): new () => MigrationInterface {
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(table))
-    throw new Error(
-      'replicaStatusesLagSecondsMigration: table must be a plain lower-case SQL identifier',
-    );
+  const [, lagSeconds] = statements('replicaStatusesLagSecondsMigration', table);
   return class AddReplicaStatusLagSeconds implements MigrationInterface {
     name = 'AddReplicaStatusLagSeconds1732000000010';
 
     async up(queryRunner: QueryRunner): Promise<void> {
-      await queryRunner.query(
-        `ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS lag_seconds double precision`,
-      );
+      await queryRunner.query(lagSeconds);
     }
 
     async down(queryRunner: QueryRunner): Promise<void> {
