@@ -6,7 +6,7 @@ import { routingMetrics } from './metrics/routing.metrics';
 import type { NodeRegistry } from './node-registry.service';
 import { uncleanState } from './postgres/connection-hygiene';
 import { sendAlone, sendCovered, type CoverAnswer, type Statement } from './postgres/covered-query';
-import type { PgConnection } from './postgres/pg-connection';
+import { inOneWrite, type PgConnection } from './postgres/pg-connection';
 import { inRecovery } from './postgres/wal.queries';
 import { countRouted, type QueryCount } from './query-count';
 import { PRIMARY_NODE } from './replica-routing.constants';
@@ -184,16 +184,12 @@ export class ClientView {
         behind.answer = covered.cover;
         return covered.result;
       }
-      // Else both in one socket write (inOneWrite, inlined: this runs on every covered read).
-      const stream = target.connection?.stream;
-      stream?.cork?.();
-      try {
+      // Else both in one socket write.
+      return inOneWrite(target, () => {
         const first = send.apply(target, args);
         behind.answer = sendAlone(target, behind.statement);
         return first;
-      } finally {
-        stream?.uncork?.();
-      }
+      });
     };
     const { proxy, revoke } = Proxy.revocable(target, {
       get: (t, key) => {
