@@ -6,18 +6,21 @@ export const OUTBOX_CHANNEL = 'log_outbox';
 
 /**
  * Stages `ride.created` in the ride's own transaction: the event exists if
- * and only if the ride committed. The NOTIFY is delivered on commit only
- * and wakes the streamer; without it the streamer still polls.
+ * and only if the ride committed. The notification (`pg_notify`, in the same
+ * statement: one round trip) is delivered on commit only and wakes the
+ * streamer; without it the streamer still polls.
  */
 export async function stageRideCreated(
   em: EntityManager,
   ride: { id: number | string; userId: number | string },
 ): Promise<void> {
   await em.query(
-    `INSERT INTO log_outbox (type, version, payload)
-     SELECT $1, 1, jsonb_build_object('ride_id', r.id, 'user_id', r.user_id, 'distance', r.distance::text)
-       FROM rides r WHERE r.id = $2`,
+    `WITH staged AS (
+       INSERT INTO log_outbox (type, version, payload)
+       SELECT $1, 1, jsonb_build_object('ride_id', r.id, 'user_id', r.user_id, 'distance', r.distance::text)
+         FROM rides r WHERE r.id = $2
+       RETURNING 1)
+     SELECT pg_notify('${OUTBOX_CHANNEL}', '') FROM staged`,
     [RIDE_CREATED, ride.id],
   );
-  await em.query(`NOTIFY ${OUTBOX_CHANNEL}`);
 }
