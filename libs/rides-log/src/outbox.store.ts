@@ -5,16 +5,12 @@ export interface SqlSession {
   query<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: R[] }>;
 }
 
-/** The primary's insert position and timeline: at or after every commit visible now. */
-const POSITION_COLUMNS =
-  "pg_current_wal_insert_lsn()::text AS lsn, ('x' || substr(pg_walfile_name(pg_current_wal_insert_lsn()), 1, 8))::bit(32)::int AS tli";
-
-interface ClaimRow {
-  last: string;
-  ids: string[];
-  lsn: string;
-  tli: number;
-}
+/**
+ * The primary's timeline and insert position as an unsigned token
+ * (`<timeline>:<X/Y>`): at or after every commit visible now.
+ */
+const POSITION_TOKEN =
+  "('x' || substr(pg_walfile_name(pg_current_wal_insert_lsn()), 1, 8))::bit(32)::int || ':' || pg_current_wal_insert_lsn()::text";
 
 /**
  * An event's time, when it is sequenced: its transaction's commit time
@@ -28,6 +24,9 @@ const COMMITTED_AT =
 const ENVELOPE_COLUMNS =
   'seq::text AS seq, event_id::text AS event_id, type, version, to_char(occurred_at AT TIME ZONE \'UTC\', \'YYYY-MM-DD"T"HH24:MI:SS.US"Z"\') AS occurred_at, token, payload::text AS payload';
 
+/** Signs a position for an event's envelope (the API's tokens: `ConsistencyTokens.format`). */
+export type TokenSigner = (position: { lsn: string; tli: number }) => string;
+
 interface EnvelopeRow {
   seq: string;
   event_id: string;
@@ -38,15 +37,16 @@ interface EnvelopeRow {
   payload: string;
 }
 
-const toEnvelope = (r: EnvelopeRow): LogEnvelope => ({
-  seq: BigInt(r.seq),
-  eventId: r.event_id,
-  type: r.type,
-  version: r.version,
-  occurredAt: r.occurred_at,
-  token: r.token,
-  payload: JSON.parse(r.payload) as unknown,
-});
+/**
+ * The outbox keeps an event's position unsigned (`<timeline>:<X/Y>`, what
+ * the claim's one statement can write); its envelope carries it signed, the
+ * same on every re-send. A row that already holds a signed token (written by
+ * an earlier streamer) keeps it.
+ */
+export function signStored(stored: string, sign: TokenSigner): string {
+  const match = /^(\d+):([0-9A-F]+\/[0-9A-F]+)$/i.exec(stored);
+  return match ? sign({ tli: Number(match[1]), lsn: match[2]! }) : stored;
+}
 
 /**
  * The outbox as the streamer sees it, on its lease session: every statement
@@ -54,50 +54,49 @@ const toEnvelope = (r: EnvelopeRow): LogEnvelope => ({
  * (its session ended) cannot sequence or mark anything.
  */
 export class OutboxStore {
-  constructor(private readonly db: SqlSession) {}
+  constructor(
+    private readonly db: SqlSession,
+    private readonly sign: TokenSigner,
+  ) {}
 
   /**
    * Gives the next seqs, in staging order, to up to `limit` committed events
-   * that have none, in one transaction, with the token `sign` makes of the
-   * primary's position: read in the statement that found the events, whose
-   * snapshot holds their commits, so it covers them. A row still uncommitted
-   * is not seen and gets a later seq once it commits. Three round trips.
-   * Returns the events sequenced, in seq order.
+   * that have none, with the primary's position as their token: read in the
+   * statement that found the events, whose snapshot holds their commits, so
+   * it covers them. A row still uncommitted is not seen and gets a later seq
+   * once it commits. With `published`, it first marks the events up to
+   * `published.upTo` as published at `published.at` (what the last round
+   * sent). One statement, so one transaction and one round trip. Returns the
+   * events sequenced, in seq order.
    */
   async claim(
     limit: number,
-    sign: (position: { lsn: string; tli: number }) => string,
+    published: { upTo: bigint; at: Date } | null = null,
   ): Promise<LogEnvelope[]> {
     if (!Number.isSafeInteger(limit) || limit < 1) throw new Error(`bad batch size ${limit}`);
-    try {
-      // BEGIN rides along (a simple query of two statements): the locks last until COMMIT.
-      const results = (await this.db.query(
-        `BEGIN;
-         WITH s AS (SELECT last_seq FROM log_sequence FOR UPDATE),
-              c AS (SELECT id FROM log_outbox WHERE seq IS NULL ORDER BY id LIMIT ${limit} FOR UPDATE)
-         SELECT (SELECT last_seq::text FROM s) AS last, ARRAY(SELECT id::text FROM c ORDER BY id) AS ids,
-                ${POSITION_COLUMNS}`,
-      )) as unknown as { rows: ClaimRow[] }[];
-      const found = results[1]!.rows[0]!;
-      if (found.ids.length === 0) {
-        await this.db.query('COMMIT');
-        return [];
-      }
-      const { rows } = await this.db.query<EnvelopeRow>(
-        `WITH o AS (
-           UPDATE log_outbox o SET seq = $1::bigint + n.ord, token = $2, occurred_at = ${COMMITTED_AT}
-             FROM unnest($3::bigint[]) WITH ORDINALITY AS n(id, ord) WHERE o.id = n.id
-           RETURNING o.*),
-         q AS (UPDATE log_sequence SET last_seq = $1::bigint + $4)
-         SELECT ${ENVELOPE_COLUMNS} FROM o ORDER BY o.seq`,
-        [found.last, sign({ lsn: found.lsn, tli: found.tli }), found.ids, found.ids.length],
-      );
-      await this.db.query('COMMIT');
-      return rows.map(toEnvelope);
-    } catch (error) {
-      await this.db.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    }
+    // Each part sees the statement's one snapshot: `marked` only touches rows that have a seq,
+    // `found` only rows that have none. `counter` takes the sequence's row lock and moves it by
+    // as many events as were found (nothing when none were); `claimed` numbers them from there.
+    const { rows } = await this.db.query<EnvelopeRow>(
+      `WITH marked AS (
+         UPDATE log_outbox SET published_at = least($3::timestamptz, now())
+          WHERE seq <= $2::bigint AND published_at IS NULL),
+       found AS MATERIALIZED (
+         SELECT id, row_number() OVER (ORDER BY id) AS ord
+           FROM (SELECT id FROM log_outbox WHERE seq IS NULL ORDER BY id LIMIT $1 FOR UPDATE) f),
+       counter AS (
+         UPDATE log_sequence SET last_seq = last_seq + (SELECT count(*) FROM found)
+          WHERE EXISTS (SELECT 1 FROM found)
+         RETURNING last_seq - (SELECT count(*) FROM found) AS base),
+       at AS MATERIALIZED (SELECT ${POSITION_TOKEN} AS token),
+       claimed AS (
+         UPDATE log_outbox o SET seq = counter.base + found.ord, token = at.token, occurred_at = ${COMMITTED_AT}
+           FROM found, counter, at WHERE o.id = found.id
+         RETURNING o.*)
+       SELECT ${ENVELOPE_COLUMNS} FROM claimed ORDER BY claimed.seq`,
+      [limit, published?.upTo.toString() ?? null, published?.at ?? null],
+    );
+    return rows.map((r) => this.toEnvelope(r));
   }
 
   /** Sequenced events not yet marked published, in seq order. */
@@ -107,7 +106,7 @@ export class OutboxStore {
         WHERE seq IS NOT NULL AND published_at IS NULL ORDER BY log_outbox.seq LIMIT $1`,
       [limit],
     );
-    return rows.map(toEnvelope);
+    return rows.map((r) => this.toEnvelope(r));
   }
 
   /** Published events with `after < seq <= upTo`, in seq order (for a re-publish). */
@@ -117,13 +116,14 @@ export class OutboxStore {
         WHERE seq > $1 AND seq <= $2 AND published_at IS NOT NULL ORDER BY log_outbox.seq LIMIT $3`,
       [after.toString(), upTo.toString(), limit],
     );
-    return rows.map(toEnvelope);
+    return rows.map((r) => this.toEnvelope(r));
   }
 
-  async markPublished(upTo: bigint): Promise<void> {
+  /** Marks the events up to `upTo` as published at `at` (when the stream took them). */
+  async markPublished(upTo: bigint, at: Date = new Date()): Promise<void> {
     await this.db.query(
-      'UPDATE log_outbox SET published_at = now() WHERE seq <= $1 AND published_at IS NULL',
-      [upTo.toString()],
+      'UPDATE log_outbox SET published_at = least($2::timestamptz, now()) WHERE seq <= $1 AND published_at IS NULL',
+      [upTo.toString(), at],
     );
   }
 
@@ -175,5 +175,17 @@ export class OutboxStore {
          FROM log_outbox WHERE published_at IS NULL`,
     );
     return { events: Number(rows[0]!.n), oldestS: Math.max(0, rows[0]!.oldest ?? 0) };
+  }
+
+  private toEnvelope(r: EnvelopeRow): LogEnvelope {
+    return {
+      seq: BigInt(r.seq),
+      eventId: r.event_id,
+      type: r.type,
+      version: r.version,
+      occurredAt: r.occurred_at,
+      token: signStored(r.token, this.sign),
+      payload: JSON.parse(r.payload) as unknown,
+    };
   }
 }

@@ -7,7 +7,7 @@ import type { LogEnvelope } from './log.envelope';
 import { logMetrics } from './log.metrics';
 import { QuietWarner } from './quiet.warner';
 import { OUTBOX_CHANNEL } from './outbox.stager';
-import { OutboxStore } from './outbox.store';
+import { OutboxStore, type TokenSigner } from './outbox.store';
 import { StreamPublisher } from './stream.publisher';
 
 export interface StreamerOptions {
@@ -54,7 +54,7 @@ export class Streamer {
   constructor(
     private readonly connect: () => Promise<Client>,
     private readonly redis: Redis,
-    private readonly sign: (position: { lsn: string; tli: number }) => string,
+    private readonly sign: TokenSigner,
     private readonly options: StreamerOptions,
   ) {
     // A Redis that came back may have lost its last entries (or all of them).
@@ -106,7 +106,7 @@ export class Streamer {
   }
 
   private async serve(session: Client, signal: AbortSignal): Promise<void> {
-    const store = new OutboxStore(session);
+    const store = new OutboxStore(session, this.sign);
     const publisher = new StreamPublisher(this.redis, this.options.stream);
     const lost = new Promise<never>((_, reject) => {
       session.once('error', (e: Error) => reject(e));
@@ -117,15 +117,21 @@ export class Streamer {
     await session.query(`LISTEN ${OUTBOX_CHANNEL}`);
     this.repairNeeded = true;
     this.allPublished = false;
+    this.sent = null;
     let maintainedAt = 0;
     while (!signal.aborted) {
       if (this.repairNeeded || Date.now() - maintainedAt >= this.options.maintenanceMs) {
         this.repairNeeded = false;
-        await Promise.race([this.maintain(store, publisher), lost]);
+        await Promise.race([
+          this.markSent(store).then(() => this.maintain(store, publisher)),
+          lost,
+        ]);
         maintainedAt = Date.now();
       }
       this.woken = false;
-      const claimed = await Promise.race([store.claim(this.options.batch, this.sign), lost]);
+      // The last round's events are marked published by the claim itself: one round trip a round.
+      const claimed = await Promise.race([store.claim(this.options.batch, this.sent), lost]);
+      this.sent = null;
       // Nothing older waits to be published: the batch just sequenced is all there is to send.
       const known: LogEnvelope[] | undefined = this.allPublished ? claimed : undefined;
       this.allPublished = false;
@@ -141,26 +147,41 @@ export class Streamer {
       });
       this.allPublished = pending < this.options.batch;
       this.lastRoundAt = Date.now();
-      if (claimed.length < this.options.batch && pending < this.options.batch)
+      if (claimed.length < this.options.batch && pending < this.options.batch) {
+        // Nothing more to claim now: mark what was sent before idling, unless a commit came since.
+        if (!this.woken) await Promise.race([this.markSent(store), lost]);
         await this.idle(signal, lost);
+      }
     }
   }
 
+  /** Events in the stream not yet marked published in the outbox (the next claim marks them). */
+  private sent: { upTo: bigint; at: Date } | null = null;
+
+  private async markSent(store: OutboxStore): Promise<void> {
+    if (this.sent === null) return;
+    await store.markPublished(this.sent.upTo, this.sent.at);
+    this.sent = null;
+  }
+
   /**
-   * Whether, after the last round, every sequenced event was published and
-   * marked (this session is the only one that sequences and marks).
+   * Whether, after the last round, every sequenced event was in the stream
+   * (this session is the only one that sequences and publishes); the last
+   * ones may still wait in `sent` to be marked.
    */
   private allPublished = false;
 
   /**
-   * Publishes sequenced events in order and marks them; returns how many
-   * there were. `known`: the unpublished events, when the caller knows them all.
+   * Publishes sequenced events in order and leaves them to be marked
+   * published (`sent`); returns how many there were. `known`: the
+   * unpublished events, when the caller knows them all.
    */
   private async publishPending(
     store: OutboxStore,
     publisher: StreamPublisher,
     known?: LogEnvelope[],
   ): Promise<number> {
+    if (!known) await this.markSent(store);
     const events = known ?? (await store.unpublished(this.options.batch));
     if (events.length === 0) return 0;
     const { added, duplicates } = await publisher.publish(events);
@@ -170,7 +191,7 @@ export class Streamer {
       this.options.failRate,
       `after publishing seqs ${events[0]!.seq}..${events.at(-1)!.seq}`,
     );
-    await store.markPublished(events.at(-1)!.seq);
+    this.sent = { upTo: events.at(-1)!.seq, at: new Date() };
     return events.length;
   }
 

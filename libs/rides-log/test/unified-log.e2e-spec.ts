@@ -1,6 +1,14 @@
 import { Client } from 'pg';
+import { parseLsn } from '@app/replica-routing';
 import { describeWithNodeControl, e2eEnv, sql } from '../../../test/e2e/cluster.control';
-import { entryId, logMetrics, LogGapError, OutboxStore, StreamPublisher } from '../src';
+import {
+  decodeEntry,
+  entryId,
+  logMetrics,
+  LogGapError,
+  OutboxStore,
+  StreamPublisher,
+} from '../src';
 import { LogFixture, STREAM } from './log.fixture';
 
 const counter = async (c: { get(): Promise<{ values: { value: number }[] }> }) =>
@@ -31,6 +39,21 @@ describeWithNodeControl('the unified log', () => {
     expect(states.consumer0).toEqual(exact);
     expect(states.consumer1).toEqual(states.consumer0);
     expect(exact.total).toMatch(/^\d+\.\d$/); // numeric, never 3.0000000000000013
+  });
+
+  it('failures injected in the streamer and both consumers while rides come: totals still exact', async () => {
+    log.streamer({ failRate: 0.3 });
+    // Small batches: a consumer reads and reads back the next batch while it applies one, so
+    // failures hit batches that already have a successor read.
+    const consumers = [log.consumer('consumer0', 3, 0.3), log.consumer('consumer1', 5, 0.3)];
+    for (const c of consumers) log.run((s) => c.run(s));
+    for (let i = 0; i < 60; i++) await log.ride(`${1 + (i % 9)}.${i % 10}`);
+    await log.converged(['consumer0', 'consumer1']);
+    const exact = await log.exactState();
+    const states = await log.states();
+    expect(states.consumer0).toEqual(exact);
+    expect(states.consumer1).toEqual(exact);
+    expect(consumers.every((c) => c.injected > 0)).toBe(true);
   });
 
   it('a ride with a low id that commits after higher ones is counted (seq follows commits, not ids)', async () => {
@@ -78,13 +101,53 @@ describeWithNodeControl('the unified log', () => {
     expect((await log.states()).consumer0).toEqual(await log.exactState());
   });
 
+  it('the outbox keeps positions, the stream carries them signed, and a quiet streamer marks what it sent', async () => {
+    for (let i = 0; i < 5; i++) await log.ride('1.5');
+    // No consumer (nothing is trimmed), no poll, no maintenance after the first: the claim marks the last
+    // round's events, and with no next round the streamer marks them before idling.
+    log.streamer({ maintenanceMs: 60_000, pollMs: 60_000 });
+    const allMarked = async () =>
+      (
+        await sql<{ n: string }>(
+          'primary',
+          'SELECT count(*)::text AS n FROM log_outbox WHERE seq IS NULL OR published_at IS NULL',
+        )
+      )[0]!.n === '0';
+    await waitUntil(allMarked);
+    // An idle streamer is woken by the ride's commit (its notification), not by the poll.
+    await log.ride('2.5');
+    await waitUntil(allMarked, 10_000);
+    const rows = await sql<{ seq: string; token: string; ok: boolean }>(
+      'primary',
+      'SELECT seq::text, token, published_at >= occurred_at AND published_at <= now() AS ok FROM log_outbox WHERE seq IS NOT NULL ORDER BY seq',
+    );
+    const entries = new Map(
+      (await log.client().xrange(STREAM, '-', '+')).map(([id, fields]) => {
+        const d = decodeEntry(id, fields);
+        if (!d.ok) throw new Error(`entry ${id}: ${d.reason}`);
+        return [d.envelope.seq.toString(), d.envelope.token];
+      }),
+    );
+    expect(rows.length).toBeGreaterThanOrEqual(6);
+    for (const row of rows) {
+      expect(row.ok).toBe(true);
+      const [tli, lsn] = row.token.split(':');
+      expect(lsn).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
+      expect(entries.get(row.seq)).toBe(
+        log.tokens.format({ lsn: parseLsn(lsn!), tli: Number(tli) }),
+      );
+    }
+  });
+
   it('a full batch published again after a crash is refused as duplicates, and consumers move past it', async () => {
     for (let i = 0; i < 20; i++) await log.ride('3.3');
     // A streamer that published a batch and died before marking it published.
     const session = new Client({ connectionString: e2eEnv().primaryUrl });
     await session.connect();
-    const store = new OutboxStore(session);
-    await store.claim(20, (at) => log.tokens.format({ lsn: BigInt(0), tli: at.tli }));
+    const store = new OutboxStore(session, (at) =>
+      log.tokens.format({ lsn: BigInt(0), tli: at.tli }),
+    );
+    await store.claim(20);
     const crashed = new StreamPublisher(log.client(), STREAM);
     expect((await crashed.publish(await store.unpublished(20))).added).toBe(20);
     await session.end();
