@@ -220,7 +220,7 @@ function print(r: UnifiedLogBench, seconds: number): void {
           '<= 100',
         ],
         [
-          'of which commit to marked published (after XADD), p50 / p99 ms',
+          'of which commit to published (Redis took it), p50 / p99 ms',
           `${fmt.num(r.published.p50Ms)} / ${fmt.num(r.published.p99Ms)}`,
           '',
           '',
