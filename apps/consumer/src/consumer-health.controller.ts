@@ -1,7 +1,7 @@
 import { workerHealthController } from '@app/config';
 import { ConsumerService } from './consumer.service';
 
-/** /health/live: the process answers. /health/ready: its loop turns, and no gap or stale read-back stopped it. */
+/** /health/live: the process answers. /health/ready: its loop turns, and no gap stopped it. */
 export const ConsumerHealthController = workerHealthController(
   ConsumerService,
   'consumer',

@@ -11,13 +11,7 @@ export {
 export { OutboxStore, type SqlSession } from './outbox.store';
 export { StreamPublisher, type Published } from './stream.publisher';
 export { Streamer, type StreamerOptions, type StreamerRole } from './streamer';
-export {
-  LogConsumer,
-  LogGapError,
-  StaleReadBackError,
-  type ConsumerOptions,
-  type ConsumerState,
-} from './log.consumer';
+export { LogConsumer, LogGapError, type ConsumerOptions, type ConsumerState } from './log.consumer';
 export { logMetrics } from './log.metrics';
 export { LogConfig } from './app/log.config';
 export { logProcessImports } from './app/log-http.module';

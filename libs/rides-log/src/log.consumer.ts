@@ -42,39 +42,19 @@ export class LogGapError extends Error {
 }
 
 /**
- * A ride read back with its event's token was missing or different: a stale
- * read, which the routing library exists to prevent. The batch is counted
- * (from its events, which are the record); the consumer stops, loudly.
- */
-export class StaleReadBackError extends Error {
-  override readonly name = 'StaleReadBackError';
-  constructor(
-    readonly consumer: string,
-    readonly servedBy: string,
-    readonly rides: readonly number[],
-  ) {
-    super(
-      `${consumer}: rides ${rides.join(', ')} read back from ${servedBy} with their events' token were missing or different: a stale read. ` +
-        'Stopped: the routing library served a read that had not replayed its token (docs/design.md, "The unified log").',
-    );
-  }
-}
-
-/**
  * One consumer of the unified log: it keeps the total distance of every ride
  * (docs/design.md, "The unified log"). Each batch is one transaction on the
  * primary that checks the position it started from (a second copy with the
  * same name that got there first makes it start over), applies only the
  * entries right after it, in seq order, and saves total, count and position
- * together: an exactly-once effect, whatever the stream re-sends. Then
- * every ride it counted is read back through the routing library with the
- * token its event carries: on a replica that has it, never stale (a stale
- * one stops the consumer).
+ * together: an exactly-once effect, whatever the stream re-sends. Before
+ * that, every ride it counts is read back through the routing library with
+ * the token its event carries: on a replica that has it, never stale.
  */
 export class LogConsumer {
   private readonly logger: Logger;
   private readonly warner: QuietWarner;
-  /** When the loop last completed a read (for readiness); `stopped` once a gap or a stale read-back stopped it. */
+  /** When the loop last completed a read (for readiness); `stopped` once it gave up on a gap. */
   lastRoundAt = 0;
   stopped: Error | undefined;
   readonly readBack = { replica: 0, primary: 0 };
@@ -107,7 +87,7 @@ export class LogConsumer {
       : { totalDistance: '0', ridesCounted: '0', lastSeq: 0n };
   }
 
-  /** Runs until `signal` aborts, or a gap or a stale read-back stops it (then `stopped` says why). */
+  /** Runs until `signal` aborts or a gap stops it (then `stopped` says why). */
   async run(signal: AbortSignal): Promise<void> {
     await this.router.write((em) =>
       em.query(
@@ -121,9 +101,8 @@ export class LogConsumer {
         await this.round();
         this.lastRoundAt = Date.now();
       } catch (error) {
-        if (error instanceof LogGapError || error instanceof StaleReadBackError) {
-          if (error instanceof LogGapError) logMetrics.gaps.inc({ consumer: this.options.name });
-          else logMetrics.staleReadBacks.inc({ consumer: this.options.name });
+        if (error instanceof LogGapError) {
+          logMetrics.gaps.inc({ consumer: this.options.name });
           this.logger.error(error.message);
           this.stopped = error;
           return;
@@ -177,9 +156,9 @@ export class LogConsumer {
       batch.push(d);
       expected++;
     }
+    await this.verify(batch);
     const applied = await this.apply(lastSeq, batch);
     this.position = lastSeq + BigInt(applied);
-    await this.verify(batch);
     return applied;
   }
 
@@ -219,10 +198,8 @@ export class LogConsumer {
   /**
    * Reads the batch's rides back through the routing library with the
    * newest token of the batch (which covers every earlier one): a replica
-   * serves only if it has every one of those commits. It runs after the
-   * batch is counted, so it is not on the way from a ride's commit to its
-   * count (the events are the record; this checks the read path). A missing
-   * or different ride would be a stale read: `StaleReadBackError`.
+   * serves only if it has every one of those commits. A missing or different
+   * ride would be a stale read: it fails the batch.
    */
   private async verify(batch: readonly Decoded[]): Promise<void> {
     const rides = batch.flatMap((d) => (d.ok ? [d] : []));
@@ -238,10 +215,8 @@ export class LogConsumer {
     const found = new Map(result.map((r) => [Number(r.id), r.distance]));
     const wrong = rides.filter((r) => found.get(r.ride.ride_id) !== r.ride.distance);
     if (wrong.length > 0)
-      throw new StaleReadBackError(
-        this.options.name,
-        servedBy,
-        wrong.map((r) => r.ride.ride_id),
+      throw new Error(
+        `read back from ${servedBy}: rides ${wrong.map((r) => r.ride.ride_id).join(', ')} missing or different (a stale read)`,
       );
     const served = servedBy === 'primary' ? 'primary' : 'replica';
     this.readBack[served] += rides.length;

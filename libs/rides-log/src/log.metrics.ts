@@ -52,11 +52,6 @@ export const logMetrics = {
     ['consumer', 'served'],
   ),
   gaps: counter('rides_log_gaps_total', 'Gaps in seq a consumer found (it stops)', ['consumer']),
-  staleReadBacks: counter(
-    'rides_log_read_back_stale_total',
-    'Read-backs that found a counted ride missing or different: a stale read (the consumer stops)',
-    ['consumer'],
-  ),
   deadLetters: counter(
     'rides_log_dead_letters_total',
     'Entries a consumer could not use (malformed, unknown type or version)',
