@@ -20,6 +20,13 @@ const POSITION_TOKEN =
 const COMMITTED_AT =
   "CASE WHEN current_setting('track_commit_timestamp')::bool THEN coalesce(pg_xact_commit_timestamp(o.xmin), o.occurred_at) ELSE o.occurred_at END";
 
+/**
+ * When an event was published: when the streamer saw Redis take it (its
+ * clock, parameter `at`), but never in the database's future nor before the
+ * event's own commit time (clocks differ, and a Date has milliseconds only).
+ */
+const PUBLISHED_AT = (at: string) => `greatest(occurred_at, least(${at}::timestamptz, now()))`;
+
 // Ordered by the table's seq (a bigint), not this list's text alias of it.
 const ENVELOPE_COLUMNS =
   'seq::text AS seq, event_id::text AS event_id, type, version, to_char(occurred_at AT TIME ZONE \'UTC\', \'YYYY-MM-DD"T"HH24:MI:SS.US"Z"\') AS occurred_at, token, payload::text AS payload';
@@ -79,7 +86,7 @@ export class OutboxStore {
     // as many events as were found (nothing when none were); `claimed` numbers them from there.
     const { rows } = await this.db.query<EnvelopeRow>(
       `WITH marked AS (
-         UPDATE log_outbox SET published_at = least($3::timestamptz, now())
+         UPDATE log_outbox SET published_at = ${PUBLISHED_AT('$3')}
           WHERE seq <= $2::bigint AND published_at IS NULL),
        found AS MATERIALIZED (
          SELECT id, row_number() OVER (ORDER BY id) AS ord
@@ -122,7 +129,7 @@ export class OutboxStore {
   /** Marks the events up to `upTo` as published at `at` (when the stream took them). */
   async markPublished(upTo: bigint, at: Date = new Date()): Promise<void> {
     await this.db.query(
-      'UPDATE log_outbox SET published_at = least($2::timestamptz, now()) WHERE seq <= $1 AND published_at IS NULL',
+      `UPDATE log_outbox SET published_at = ${PUBLISHED_AT('$2')} WHERE seq <= $1 AND published_at IS NULL`,
       [upTo.toString(), at],
     );
   }

@@ -51,6 +51,16 @@ export class Streamer {
   private woken = false;
   private repairNeeded = true;
 
+  /**
+   * Whether, after the last round, every sequenced event was in the stream
+   * (this session is the only one that sequences and publishes); the last
+   * ones may still wait in `sent` to be marked.
+   */
+  private allPublished = false;
+
+  /** Events in the stream not yet marked published in the outbox (the next claim marks them). */
+  private sent: { upTo: bigint; at: Date } | null = null;
+
   constructor(
     private readonly connect: () => Promise<Client>,
     private readonly redis: Redis,
@@ -153,23 +163,15 @@ export class Streamer {
         await this.idle(signal, lost);
       }
     }
+    // Stopping: what was sent is marked, or the next streamer would send it again.
+    await Promise.race([this.markSent(store), lost]).catch(() => undefined);
   }
-
-  /** Events in the stream not yet marked published in the outbox (the next claim marks them). */
-  private sent: { upTo: bigint; at: Date } | null = null;
 
   private async markSent(store: OutboxStore): Promise<void> {
     if (this.sent === null) return;
     await store.markPublished(this.sent.upTo, this.sent.at);
     this.sent = null;
   }
-
-  /**
-   * Whether, after the last round, every sequenced event was in the stream
-   * (this session is the only one that sequences and publishes); the last
-   * ones may still wait in `sent` to be marked.
-   */
-  private allPublished = false;
 
   /**
    * Publishes sequenced events in order and leaves them to be marked
@@ -181,7 +183,6 @@ export class Streamer {
     publisher: StreamPublisher,
     known?: LogEnvelope[],
   ): Promise<number> {
-    if (!known) await this.markSent(store);
     const events = known ?? (await store.unpublished(this.options.batch));
     if (events.length === 0) return 0;
     const { added, duplicates } = await publisher.publish(events);

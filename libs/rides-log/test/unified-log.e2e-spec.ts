@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { parseLsn } from '@app/replica-routing';
 import { describeWithNodeControl, e2eEnv, sql } from '../../../test/e2e/cluster.control';
@@ -8,6 +9,7 @@ import {
   LogGapError,
   OutboxStore,
   StreamPublisher,
+  toFields,
 } from '../src';
 import { LogFixture, STREAM } from './log.fixture';
 
@@ -42,9 +44,9 @@ describeWithNodeControl('the unified log', () => {
   });
 
   it('failures injected in the streamer and both consumers while rides come: totals still exact', async () => {
-    log.streamer({ failRate: 0.3 });
-    // Small batches: a consumer reads and reads back the next batch while it applies one, so
-    // failures hit batches that already have a successor read.
+    const streamer = log.streamer({ failRate: 0.3 });
+    // Small batches, so that many of them fail: a streamer's after XADD (sent again, refused as
+    // duplicates), a consumer's before its commit (read again from its saved position).
     const consumers = [log.consumer('consumer0', 3, 0.3), log.consumer('consumer1', 5, 0.3)];
     for (const c of consumers) log.run((s) => c.run(s));
     for (let i = 0; i < 60; i++) await log.ride(`${1 + (i % 9)}.${i % 10}`);
@@ -53,6 +55,7 @@ describeWithNodeControl('the unified log', () => {
     const states = await log.states();
     expect(states.consumer0).toEqual(exact);
     expect(states.consumer1).toEqual(exact);
+    expect(streamer.injected).toBeGreaterThan(0);
     expect(consumers.every((c) => c.injected > 0)).toBe(true);
   });
 
@@ -136,6 +139,36 @@ describeWithNodeControl('the unified log', () => {
       expect(entries.get(row.seq)).toBe(
         log.tokens.format({ lsn: parseLsn(lsn!), tli: Number(tli) }),
       );
+    }
+  });
+
+  it('a claim marks the last round as published, never before its commit time', async () => {
+    for (let i = 0; i < 3; i++) await log.ride('1.1');
+    const session = new Client({ connectionString: e2eEnv().primaryUrl });
+    await session.connect();
+    try {
+      const store = new OutboxStore(session, (at) =>
+        log.tokens.format({ lsn: parseLsn(at.lsn), tli: at.tli }),
+      );
+      // Every staged event gets a seq (the earlier tests' too: each test starts unsequenced).
+      let claimed = 0;
+      let upTo = 0n;
+      for (let batch = await store.claim(500); batch.length > 0; batch = await store.claim(500)) {
+        claimed += batch.length;
+        upTo = batch.at(-1)!.seq;
+      }
+      expect(claimed).toBeGreaterThanOrEqual(3);
+      // Sent "before" the commits, as a clock behind the database's would say: never earlier.
+      expect(await store.claim(500, { upTo, at: new Date(0) })).toEqual([]);
+      const rows = await sql<{ marked: boolean }>(
+        'primary',
+        'SELECT published_at IS NOT NULL AND published_at >= occurred_at AS marked FROM log_outbox WHERE seq <= $1',
+        [upTo.toString()],
+      );
+      expect(rows.length).toBe(claimed);
+      expect(rows.every((r) => r.marked)).toBe(true);
+    } finally {
+      await session.end();
     }
   });
 
@@ -267,6 +300,43 @@ describeWithNodeControl('the unified log', () => {
     );
     await expect(consumer.round()).rejects.toBeInstanceOf(LogGapError);
     expect((await log.states()).consumer0!.last).toBe(String(last + 1n));
+  });
+
+  it('a ride read back unlike its event is not counted: the consumer reads it back before it applies', async () => {
+    for (let i = 0; i < 3; i++) await log.ride('2.0');
+    log.streamer();
+    const consumer = log.consumer('consumer0');
+    log.run((s) => consumer.run(s));
+    await log.converged(['consumer0']);
+    await log.stopAll(); // nothing else writes to the stream now
+    const last = BigInt((await log.states()).consumer0!.last);
+    const [row] = await sql<{ token: string; ride: string }>(
+      'primary',
+      "SELECT token, payload->>'ride_id' AS ride FROM log_outbox WHERE seq = $1",
+      [String(last)],
+    );
+    const [tli, lsn] = row!.token.split(':');
+    // An event whose ride reads back with another distance: what a stale read, or an event whose
+    // write a failover lost, looks like to a consumer.
+    await log.client().xadd(
+      STREAM,
+      entryId(last + 1n),
+      ...toFields({
+        eventId: randomUUID(),
+        type: 'ride.created',
+        version: 1,
+        occurredAt: new Date().toISOString(),
+        token: log.tokens.format({ lsn: parseLsn(lsn!), tli: Number(tli) }),
+        payload: { ride_id: Number(row!.ride), user_id: Number(log.userId), distance: '999.9' },
+      }),
+    );
+    const readBack = { ...consumer.readBack };
+    log.run((s) => consumer.run(s));
+    // It reads the entry, reads the ride back, refuses the batch, and tries again every 0.5 s.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect((await log.states()).consumer0!.last).toBe(String(last));
+    expect(consumer.readBack).toEqual(readBack);
+    expect(consumer.stopped).toBeUndefined();
   });
 
   it('a stream holding seqs this database never gave out (rebuilt, Redis kept) is rebuilt, not counted and no stop', async () => {
