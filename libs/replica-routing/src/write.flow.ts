@@ -62,19 +62,22 @@ export class WriteFlow<H> {
         throw error;
       }
       routingMetrics.writes.inc({ outcome: 'committed' });
-      if (written.token === undefined) {
-        // Asked for no token: nothing to raise the scope to.
-        scope.recordServedBy(PRIMARY_NODE);
-        await runCallbacks(this.logger, 'afterCommit', callbacks.afterCommit);
-        return { result: written.result, servedBy: PRIMARY_NODE, token: null, position: null };
-      }
-      const token = this.observations.primary(
-        written.token ?? (await this.positionAfterCommit(host, timeline)),
-      );
-      scope.raise(token);
+      // Asked for no token (`token: false`): nothing to raise the scope to.
+      const token =
+        written.token === undefined
+          ? null
+          : this.observations.primary(
+              written.token ?? (await this.positionAfterCommit(host, timeline)),
+            );
+      if (token) scope.raise(token);
       scope.recordServedBy(PRIMARY_NODE);
       await runCallbacks(this.logger, 'afterCommit', callbacks.afterCommit);
-      return { result: written.result, servedBy: PRIMARY_NODE, token: token.lsn, position: token };
+      return {
+        result: written.result,
+        servedBy: PRIMARY_NODE,
+        token: token?.lsn ?? null,
+        position: token,
+      };
     });
   }
 
