@@ -49,7 +49,8 @@ const NODE_FAILURE_MESSAGES = [
   /cannot use a pool after calling end/i,
 ];
 
-function codeOf(error: unknown): string | undefined {
+/** The SQLSTATE of a driver error, or of the driver error an ORM wrapped. */
+export function codeOf(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const e = error as { code?: unknown; driverError?: unknown; cause?: unknown };
   if (typeof e.code === 'string') return e.code;

@@ -1,3 +1,4 @@
+import { codeOf } from '../db-errors.util';
 import type { PgConnection } from './pg-connection';
 
 /** Rows of a statement, as the library reads them. */
@@ -53,12 +54,12 @@ interface WireConnection {
 
 /** SQLSTATE 26000, invalid_sql_statement_name: the server session has no such prepared statement. */
 function isUnknownStatement(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === '26000';
+  return codeOf(error) === '26000';
 }
 
 /** SQLSTATE 42P05, duplicate_prepared_statement: the session has it already (a Parse it answered was lost). */
 function isDuplicateStatement(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === '42P05';
+  return codeOf(error) === '42P05';
 }
 
 /** The covered query class made for each `Query` class seen (one, unless pg is installed twice). */
