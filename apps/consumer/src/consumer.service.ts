@@ -7,7 +7,7 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { ReplicaRouter } from '@app/replica-routing';
-import { LogConsumer, logMetrics, logRedis } from '@app/rides-log';
+import { LogConsumer, logMetrics, logRedis, seqOfEntryId } from '@app/rides-log';
 import { ConsumerConfig } from './consumer.config';
 
 /**
@@ -59,7 +59,7 @@ export class ConsumerService implements OnApplicationBootstrap, BeforeApplicatio
     try {
       const state = await this.consumer.state();
       const last = await this.redis.xrevrange(this.config.LOG_STREAM, '+', '-', 'COUNT', 1);
-      const top = last[0] ? BigInt(last[0][0].split('-')[0]!) : state.lastSeq;
+      const top = last[0] ? seqOfEntryId(last[0][0]) : state.lastSeq;
       const lag = top > state.lastSeq ? top - state.lastSeq : 0n;
       logMetrics.consumerLag.set({ consumer: this.config.CONSUMER_NAME }, Number(lag));
       const { replica, primary } = this.consumer.readBack;

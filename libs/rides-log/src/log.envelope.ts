@@ -28,6 +28,9 @@ export const RIDE_CREATED = 'ride.created';
 /** The stream entry id of a seq: Redis refuses a second entry with the same id. */
 export const entryId = (seq: bigint): string => `${seq}-0`;
 
+/** The seq of a stream entry id (its first part; {@link decodeEntry} checks the whole id). */
+export const seqOfEntryId = (id: string): bigint => BigInt(id.split('-')[0]!);
+
 /** The fields an envelope is published with. */
 export function toFields(e: Omit<LogEnvelope, 'seq'>): string[] {
   return [

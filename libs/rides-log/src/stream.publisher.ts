@@ -1,5 +1,5 @@
 import type Redis from 'ioredis';
-import { entryId, toFields, type LogEnvelope } from './log.envelope';
+import { entryId, seqOfEntryId, toFields, type LogEnvelope } from './log.envelope';
 
 /** What one publish did: entries added, and re-sends Redis refused as already present. */
 export interface Published {
@@ -53,7 +53,7 @@ export class StreamPublisher {
       const at = info.indexOf(name);
       return at >= 0 ? info[at + 1] : undefined;
     };
-    const seqOf = (id: unknown) => (typeof id === 'string' ? BigInt(id.split('-')[0]!) : 0n);
+    const seqOf = (id: unknown) => (typeof id === 'string' ? seqOfEntryId(id) : 0n);
     const entryIdOf = (entry: unknown): unknown =>
       Array.isArray(entry) ? (entry[0] as unknown) : undefined;
     return {
