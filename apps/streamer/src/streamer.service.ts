@@ -5,7 +5,7 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { ConsistencyTokens, findPrimary, parseLsn } from '@app/replica-routing';
+import { ConsistencyTokens, findPrimary } from '@app/replica-routing';
 import { logRedis, Streamer } from '@app/rides-log';
 import { Client } from 'pg';
 import { StreamerConfig } from './streamer.config';
@@ -30,7 +30,7 @@ export class StreamerService implements OnApplicationBootstrap, BeforeApplicatio
     this.streamer = new Streamer(
       () => this.connect(),
       this.redis,
-      (at) => tokens.format({ lsn: parseLsn(at.lsn), tli: at.tli }),
+      (position) => tokens.format(position),
       {
         stream: config.LOG_STREAM,
         batch: config.STREAMER_BATCH,

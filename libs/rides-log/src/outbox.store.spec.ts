@@ -1,7 +1,8 @@
+import { formatLsn, type Position } from '@app/replica-routing';
 import { signStored } from './outbox.store';
 
 describe('signStored', () => {
-  const sign = (p: { lsn: string; tli: number }) => `${p.tli}:${p.lsn}.signed`;
+  const sign = (p: Position) => `${p.tli}:${formatLsn(p.lsn)}.signed`;
 
   it('signs the unsigned position the claim stores', () => {
     expect(signStored('3:0/3000148', sign)).toBe('3:0/3000148.signed');

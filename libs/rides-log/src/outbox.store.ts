@@ -1,3 +1,4 @@
+import { parseLsn, type Position } from '@app/replica-routing';
 import type { LogEnvelope } from './log.envelope';
 
 /** A node-postgres client (the streamer's lease session), as far as the store uses it. */
@@ -31,8 +32,8 @@ const PUBLISHED_AT = (at: string) => `greatest(occurred_at, least(${at}::timesta
 const ENVELOPE_COLUMNS =
   'seq::text AS seq, event_id::text AS event_id, type, version, to_char(occurred_at AT TIME ZONE \'UTC\', \'YYYY-MM-DD"T"HH24:MI:SS.US"Z"\') AS occurred_at, token, payload::text AS payload';
 
-/** Signs a position for an event's envelope (the API's tokens: `ConsistencyTokens.format`). */
-export type TokenSigner = (position: { lsn: string; tli: number }) => string;
+/** Signs a position for an event's envelope: the API's `ConsistencyTokens.format`. */
+export type TokenSigner = (position: Position) => string;
 
 interface EnvelopeRow {
   seq: string;
@@ -52,7 +53,7 @@ interface EnvelopeRow {
  */
 export function signStored(stored: string, sign: TokenSigner): string {
   const match = /^(\d+):([0-9A-F]+\/[0-9A-F]+)$/i.exec(stored);
-  return match ? sign({ tli: Number(match[1]), lsn: match[2]! }) : stored;
+  return match ? sign({ tli: Number(match[1]), lsn: parseLsn(match[2]!) }) : stored;
 }
 
 /**

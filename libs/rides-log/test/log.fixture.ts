@@ -1,12 +1,18 @@
 import type { EntityManager } from 'typeorm';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { RedisServer } from '@app/dev-tools';
-import { ConsistencyTokens, parseLsn, ReplicaRouter } from '@app/replica-routing';
+import { ConsistencyTokens, ReplicaRouter } from '@app/replica-routing';
 import { ReplicaRoutingModule } from '@app/replica-routing/nest';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { e2eEnv, sql, urlAs } from '../../../test/e2e/cluster.control';
-import { LogConsumer, stageRideCreated, Streamer, type StreamerOptions } from '../src';
+import {
+  LogConsumer,
+  stageRideCreated,
+  Streamer,
+  type StreamerOptions,
+  type TokenSigner,
+} from '../src';
 import { typeormAdapter } from '@app/replica-routing/typeorm';
 
 export const STREAM = 'rides:log:e2e';
@@ -45,6 +51,8 @@ export class LogFixture {
   api!: ReplicaRouter<EntityManager>;
   log!: ReplicaRouter<EntityManager>;
   tokens!: ConsistencyTokens;
+  /** Signs a position as the streamer does (with the suite's TOKEN_SECRET). */
+  readonly sign: TokenSigner = (position) => this.tokens.format(position);
   userId = 0;
 
   async start(): Promise<void> {
@@ -102,7 +110,7 @@ export class LogFixture {
         return session;
       },
       this.client(),
-      (at) => this.tokens.format({ lsn: parseLsn(at.lsn), tli: at.tli }),
+      this.sign,
       {
         stream: STREAM,
         batch: 50,
@@ -117,6 +125,20 @@ export class LogFixture {
     );
     this.run((signal) => streamer.run(signal));
     return streamer;
+  }
+
+  /**
+   * `consumer0` once it has counted `rides` new rides of `distance`, with the
+   * streamer and every loop stopped after: the stream is the test's alone.
+   */
+  async settledConsumer(rides: number, distance: string): Promise<LogConsumer> {
+    for (let i = 0; i < rides; i++) await this.ride(distance);
+    this.streamer();
+    const consumer = this.consumer('consumer0');
+    this.run((s) => consumer.run(s));
+    await this.converged(['consumer0']);
+    await this.stopAll();
+    return consumer;
   }
 
   consumer(name: string, batch = 20, failRate = 0): LogConsumer {

@@ -136,9 +136,7 @@ describeWithNodeControl('the unified log', () => {
       expect(row.ok).toBe(true);
       const [tli, lsn] = row.token.split(':');
       expect(lsn).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
-      expect(entries.get(row.seq)).toBe(
-        log.tokens.format({ lsn: parseLsn(lsn!), tli: Number(tli) }),
-      );
+      expect(entries.get(row.seq)).toBe(log.sign({ lsn: parseLsn(lsn!), tli: Number(tli) }));
     }
   });
 
@@ -147,9 +145,7 @@ describeWithNodeControl('the unified log', () => {
     const session = new Client({ connectionString: e2eEnv().primaryUrl });
     await session.connect();
     try {
-      const store = new OutboxStore(session, (at) =>
-        log.tokens.format({ lsn: parseLsn(at.lsn), tli: at.tli }),
-      );
+      const store = new OutboxStore(session, log.sign);
       // Every staged event gets a seq (the earlier tests' too: each test starts unsequenced).
       let claimed = 0;
       let upTo = 0n;
@@ -177,9 +173,7 @@ describeWithNodeControl('the unified log', () => {
     // A streamer that published a batch and died before marking it published.
     const session = new Client({ connectionString: e2eEnv().primaryUrl });
     await session.connect();
-    const store = new OutboxStore(session, (at) =>
-      log.tokens.format({ lsn: BigInt(0), tli: at.tli }),
-    );
+    const store = new OutboxStore(session, (at) => log.sign({ lsn: BigInt(0), tli: at.tli }));
     await store.claim(20);
     const crashed = new StreamPublisher(log.client(), STREAM);
     expect((await crashed.publish(await store.unpublished(20))).added).toBe(20);
@@ -256,13 +250,7 @@ describeWithNodeControl('the unified log', () => {
   });
 
   it('an entry it cannot use goes to log_dead_letters and the consumer goes on; a gap stops it', async () => {
-    await log.ride('1.0');
-    const streamer = log.streamer();
-    const consumer = log.consumer('consumer0');
-    log.run((s) => consumer.run(s));
-    await log.converged(['consumer0']);
-    void streamer;
-    await log.stopAll(); // nothing else writes to the stream now
+    const consumer = await log.settledConsumer(1, '1.0'); // nothing else writes to the stream now
     const last = BigInt((await log.states()).consumer0!.last);
     const redis = log.client();
     await redis.xadd(
@@ -303,12 +291,7 @@ describeWithNodeControl('the unified log', () => {
   });
 
   it('a ride read back unlike its event is not counted: the consumer reads it back before it applies', async () => {
-    for (let i = 0; i < 3; i++) await log.ride('2.0');
-    log.streamer();
-    const consumer = log.consumer('consumer0');
-    log.run((s) => consumer.run(s));
-    await log.converged(['consumer0']);
-    await log.stopAll(); // nothing else writes to the stream now
+    const consumer = await log.settledConsumer(3, '2.0'); // nothing else writes to the stream now
     const last = BigInt((await log.states()).consumer0!.last);
     const [row] = await sql<{ token: string; ride: string }>(
       'primary',
@@ -326,7 +309,7 @@ describeWithNodeControl('the unified log', () => {
         type: 'ride.created',
         version: 1,
         occurredAt: new Date().toISOString(),
-        token: log.tokens.format({ lsn: parseLsn(lsn!), tli: Number(tli) }),
+        token: log.sign({ lsn: parseLsn(lsn!), tli: Number(tli) }),
         payload: { ride_id: Number(row!.ride), user_id: Number(log.userId), distance: '999.9' },
       }),
     );
@@ -340,12 +323,7 @@ describeWithNodeControl('the unified log', () => {
   });
 
   it('a stream holding seqs this database never gave out (rebuilt, Redis kept) is rebuilt, not counted and no stop', async () => {
-    for (let i = 0; i < 3; i++) await log.ride('3.5');
-    log.streamer();
-    const consumer = log.consumer('consumer0');
-    log.run((s) => consumer.run(s));
-    await log.converged(['consumer0']);
-    await log.stopAll();
+    const consumer = await log.settledConsumer(3, '3.5');
     const { lastSeq } = await log.truth();
     // Another database's entries, past anything this one sequenced.
     await log
