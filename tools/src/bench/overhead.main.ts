@@ -186,46 +186,50 @@ export async function measureOverhead(config: OverheadConfig): Promise<OverheadR
       inFlight = workers,
     ) => batch(n, inFlight, config.batchTimeoutMs, ids, read);
     const count = routing.registry.queryCount(replica.name);
-    let routedStatements = 0;
-    let routedRoundTrips = 0;
     /**
-     * `rounds` of a bare, a routed and an uncovered batch, the order rotating
-     * (none always follows another).
+     * `rounds` of one batch of each kind, the order rotating (none always
+     * follows another); per kind, its batches, and the statements and round
+     * trips the library counted on the replica during them.
      */
-    const interleaved = async (rounds: number, n: number, inFlight: number) => {
-      const kinds = [bareRead, routedRead, uncoveredRead];
-      const batches: Batch[][] = [[], [], []];
+    const interleaved = async (
+      kinds: ((id: string) => Promise<void>)[],
+      rounds: number,
+      n: number,
+      inFlight: number,
+    ) => {
+      const out = kinds.map(() => ({ batches: [] as Batch[], statements: 0, roundTrips: 0 }));
       for (let round = 0; round < rounds; round++)
         for (let k = 0; k < kinds.length; k++) {
           const kind = (round + k) % kinds.length;
           const before = { ...count };
-          batches[kind]!.push(await run(kinds[kind]!, n, inFlight));
-          if (kind === 1) {
-            routedStatements += count.total - before.total;
-            routedRoundTrips += count.roundTrips - before.roundTrips;
-          }
+          out[kind]!.batches.push(await run(kinds[kind]!, n, inFlight));
+          out[kind]!.statements += count.total - before.total;
+          out[kind]!.roundTrips += count.roundTrips - before.roundTrips;
         }
-      const [bares, routeds, uncovereds] = batches as [Batch[], Batch[], Batch[]];
-      return { bares, routeds, uncovereds };
+      return out;
     };
 
     await run(bareRead, config.warmupReads);
     await run(routedRead, config.warmupReads);
     await run(uncoveredRead, config.warmupReads);
     onReplica = 0;
-    const { bares, routeds, uncovereds } = await interleaved(
+    const [bares, routeds, uncovereds] = await interleaved(
+      [bareRead, routedRead, uncoveredRead],
       config.rounds,
       config.readsPerBatch,
       workers,
     );
-    const b = variant(bares);
-    const r = variant(routeds);
-    const u = variant(uncovereds);
-    const statements = routedStatements;
-    const roundTrips = routedRoundTrips;
+    const b = variant(bares!.batches);
+    const r = variant(routeds!.batches);
+    const u = variant(uncovereds!.batches);
     const replicaShare = onReplica / r.reads;
-    const one = await interleaved(config.singleRounds, config.singleReads, 1);
-    const single = { bare: variant(one.bares), routed: variant(one.routeds) };
+    const [oneBare, oneRouted] = await interleaved(
+      [bareRead, routedRead],
+      config.singleRounds,
+      config.singleReads,
+      1,
+    );
+    const single = { bare: variant(oneBare!.batches), routed: variant(oneRouted!.batches) };
     const perRead = (x: Batch) => x.cpuUs / x.reads;
     const result: OverheadResult = {
       connections: workers,
@@ -235,8 +239,8 @@ export async function measureOverhead(config: OverheadConfig): Promise<OverheadR
       routed: {
         ...r,
         replicaShare,
-        statementsPerRead: statements / r.reads,
-        roundTripsPerRead: roundTrips / r.reads,
+        statementsPerRead: routeds!.statements / r.reads,
+        roundTripsPerRead: routeds!.roundTrips / r.reads,
       },
       uncovered: {
         ...u,
@@ -244,7 +248,7 @@ export async function measureOverhead(config: OverheadConfig): Promise<OverheadR
         p50DeltaMs: u.p50Ms - b.p50Ms,
       },
       cpuRatio: r.cpuUsPerRead / b.cpuUsPerRead,
-      roundCpuRatios: routeds.map((x, i) => perRead(x) / perRead(bares[i]!)),
+      roundCpuRatios: routeds!.batches.map((x, i) => perRead(x) / perRead(bares!.batches[i]!)),
       p50DeltaMs: r.p50Ms - b.p50Ms,
       p99DeltaMs: r.p99Ms - b.p99Ms,
       single: {
