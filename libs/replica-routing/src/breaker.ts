@@ -59,8 +59,11 @@ export class Breaker {
 
   /** Closes it; true when it had been opened. */
   succeed(): boolean {
-    const reopened = this.state.failures > 0 && this.state.benchedUntil > 0;
-    Object.assign(this.state, { failures: 0, benchedUntil: 0, trialSince: null });
+    const s = this.state;
+    const reopened = s.failures > 0 && s.benchedUntil > 0;
+    s.failures = 0;
+    s.benchedUntil = 0;
+    s.trialSince = null;
     return reopened;
   }
 

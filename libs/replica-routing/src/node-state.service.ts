@@ -210,10 +210,13 @@ export class NodeState {
    * once its trial failed too.
    */
   private breaker(name: string): Breaker {
+    const record = this.record(name);
+    let breaker = this.breakers.get(record);
+    if (breaker) return breaker;
     const o = this.options;
     const primary = name === PRIMARY_NODE;
-    return new Breaker(
-      this.record(name),
+    breaker = new Breaker(
+      record,
       {
         threshold: primary ? 1 : o.replicaFailureThreshold,
         benchMs: (failures) =>
@@ -224,9 +227,14 @@ export class NodeState {
               : o.primaryCooldownMs,
         trialLimitMs: o.statementTimeoutMs + o.connectTimeoutMs,
       },
-      this.now,
+      () => this.now(),
     );
+    this.breakers.set(record, breaker);
+    return breaker;
   }
+
+  /** Each record's breaker, made on first use (a record replaced on a move gets a new one). */
+  private readonly breakers = new WeakMap<NodeRecord, Breaker>();
 
   private waitable(r: NodeRecord): boolean {
     if (r.noWaitUntil <= this.now()) return true;

@@ -71,7 +71,8 @@ export class ReadFlow<H> {
     const attempts: string[] = [];
     let lastError: unknown;
     let primaryError: unknown;
-    for (const [i, node] of order.entries()) {
+    for (let i = 0; i < order.length; i++) {
+      const node = order[i]!;
       try {
         const outcome =
           node === PRIMARY_NODE
@@ -146,8 +147,11 @@ export class ReadFlow<H> {
     return outcome;
   }
 
-  /** The replica's answer, recorded; undefined when it had not replayed `token` on timeline `tli`. */
-  private async readOnReplica<T>(
+  /**
+   * The replica's answer, recorded; undefined when it had not replayed `token`
+   * on timeline `tli`. Not an async function: one promise less on every read.
+   */
+  private readOnReplica<T>(
     node: string,
     token: Lsn | null,
     tli: number | null,
@@ -155,12 +159,19 @@ export class ReadFlow<H> {
     opts: { waitMs: number; cover: boolean },
   ): Promise<Outcome<T> | undefined> {
     admitAttempt(this.state, node);
-    let answer: ReplicaAnswer<T>;
-    try {
-      answer = await this.executor.readOnReplica(node, token, tli, work, opts);
-    } catch (error) {
-      throw attemptFailed(this.state, node, error);
-    }
+    return this.executor.readOnReplica(node, token, tli, work, opts).then(
+      (answer) => this.recordAnswer(node, tli, answer),
+      (error: unknown) => {
+        throw attemptFailed(this.state, node, error);
+      },
+    );
+  }
+
+  private recordAnswer<T>(
+    node: string,
+    tli: number | null,
+    answer: ReplicaAnswer<T>,
+  ): Outcome<T> | undefined {
     this.state.recordSuccess(node);
     if (answer.replayed !== undefined) this.observations.replay(node, answer.replayed, tli);
     if (answer.waitedMs !== undefined) {

@@ -59,24 +59,26 @@ export class ReplicaRouter<H = unknown> {
    * scope's), else the primary. With `hosts`, a read that only the primary
    * could serve waits out an election as a write does.
    */
-  async read<T>(work: Work<T, H>, options: ReadOptions = {}): Promise<Routed<T>> {
-    const scope = this.context.current();
-    if (scope?.transaction) {
-      // Inside a write: read its own uncommitted changes on the same connection.
-      return {
-        result: await work(scope.transaction.manager as H, PRIMARY_NODE),
-        servedBy: PRIMARY_NODE,
-        token: null,
-        position: null,
-      };
-    }
+  read<T>(work: Work<T, H>, options: ReadOptions = {}): Promise<Routed<T>> {
+    const transaction = this.context.current()?.transaction;
+    // Inside a write: read its own uncommitted changes on the same connection.
+    if (transaction) return this.inTransaction(work, transaction.manager as H);
     // The election wait (ElectionWait.run) without a closure or a frame on the way down.
     const start = this.election.begin();
-    try {
-      return await this.reads.once(work, options);
-    } catch (error) {
-      return this.election.retry(start, error, () => this.reads.once(work, options));
-    }
+    return this.reads
+      .once(work, options)
+      .catch((error: unknown) =>
+        this.election.retry(start, error, () => this.reads.once(work, options)),
+      );
+  }
+
+  private async inTransaction<T>(work: Work<T, H>, manager: H): Promise<Routed<T>> {
+    return {
+      result: await work(manager, PRIMARY_NODE),
+      servedBy: PRIMARY_NODE,
+      token: null,
+      position: null,
+    };
   }
 
   /** Runs `fn` with every read of it on the primary (nested scopes stay on the primary). */

@@ -114,6 +114,7 @@ function weightedShuffle<T extends { weight: number }>(
   items: readonly T[],
   random: () => number,
 ): T[] {
+  if (items.length < 2) return items.slice();
   return items
     .map((item) => ({ item, key: Math.pow(random(), 1 / item.weight) }))
     .sort((a, b) => b.key - a.key)

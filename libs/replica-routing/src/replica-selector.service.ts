@@ -16,7 +16,8 @@ export class ReplicaSelector {
   plan(token: Lsn | null, when: { forced: boolean; stale: boolean }): SelectionPlan {
     const o = this.options;
     return planRead({
-      ...when,
+      forced: when.forced,
+      stale: when.stale,
       replicas: when.forced ? [] : this.state.candidates(),
       token,
       tokenlessReads: o.tokenlessReads,
