@@ -3,15 +3,17 @@
  * the observer, which would be charged to whichever phase it ticked in).
  * Configured by OVERHEAD_CONFIG (JSON, OverheadConfig): the same small
  * primary-key read, on a bare `pg.Pool` to one replica and through the
- * routing core (`pgAdapter()`, default options) pinned to that replica, in
- * interleaved batches; this process's CPU (`process.cpuUsage()`) and each
- * read's latency per batch. Prints one line, `OVERHEAD_RESULT <json>`
- * (OverheadResult), and exits.
+ * routing core (`pgAdapter()`, default options) pinned to that replica,
+ * and, for reference, on a pool with the core's pool settings and through
+ * {@link floorRead}, in interleaved batches; this process's CPU
+ * (`process.cpuUsage()`) and each read's latency per batch. Prints one line,
+ * `OVERHEAD_RESULT <json>` (OverheadResult), and exits.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Pool } from 'pg';
+import { Pool, type PoolConfig } from 'pg';
 import { formatLsn, type Position } from '@app/replica-routing';
 import { pgAdapter, type PgHandle } from '@app/replica-routing/pg';
 import { createRoutingParts, type RoutingParts } from '@app/replica-routing/replica-routing';
@@ -68,6 +70,10 @@ export interface OverheadResult {
   };
   /** The routed read with `cover: false` (no position query behind it): the routing alone. */
   uncovered: OverheadVariant & { cpuRatio: number; p50DeltaMs: number };
+  /** The bare read on a pool with the library's pool settings (its timeouts, pipelining). */
+  settings: OverheadVariant & { cpuRatio: number; p50DeltaMs: number };
+  /** {@link floorRead}: the least a router that lends a connection per read does (not the library). */
+  floor: OverheadVariant & { cpuRatio: number; p50DeltaMs: number };
   /** CPU per read, routed over bare, over all batches; and per round. */
   cpuRatio: number;
   roundCpuRatios: number[];
@@ -151,6 +157,7 @@ export async function measureOverhead(config: OverheadConfig): Promise<OverheadR
   const { replica, connections: workers } = config;
   const bare = new Pool({ connectionString: replica.url, max: workers });
   bare.on('error', () => undefined);
+  const pools = [bare];
   const routing = createRoutingParts(
     { primary: { url: config.primaryUrl }, replicas: [replica], poolSize: workers },
     pgAdapter(),
@@ -180,6 +187,17 @@ export async function measureOverhead(config: OverheadConfig): Promise<OverheadR
       });
       expectRow(result.rows);
     };
+    // The same read on a pool with the library's settings for the replica's pool, and the floor on it.
+    const libraryPool = (await routing.registry.get(replica.name)) as Pool & {
+      options: PoolConfig;
+    };
+    const settings = new Pool({ ...libraryPool.options });
+    settings.on('error', () => undefined);
+    pools.push(settings);
+    const settingsRead = async (id: string) =>
+      expectRow((await settings.query(OVERHEAD_SQL, [id])).rows);
+    const floor = floorRead(settings, replica.name, position);
+    const floorOnly = async (id: string) => expectRow((await floor(id)).rows);
     const run = (
       read: (id: string) => Promise<void>,
       n = config.readsPerBatch,
@@ -212,9 +230,11 @@ export async function measureOverhead(config: OverheadConfig): Promise<OverheadR
     await run(bareRead, config.warmupReads);
     await run(routedRead, config.warmupReads);
     await run(uncoveredRead, config.warmupReads);
+    await run(settingsRead, config.warmupReads);
+    await run(floorOnly, config.warmupReads);
     onReplica = 0;
-    const [bares, routeds, uncovereds] = await interleaved(
-      [bareRead, routedRead, uncoveredRead],
+    const [bares, routeds, uncovereds, settingses, floors] = await interleaved(
+      [bareRead, routedRead, uncoveredRead, settingsRead, floorOnly],
       config.rounds,
       config.readsPerBatch,
       workers,
@@ -222,6 +242,11 @@ export async function measureOverhead(config: OverheadConfig): Promise<OverheadR
     const b = variant(bares!.batches);
     const r = variant(routeds!.batches);
     const u = variant(uncovereds!.batches);
+    const against = (v: OverheadVariant) => ({
+      ...v,
+      cpuRatio: v.cpuUsPerRead / b.cpuUsPerRead,
+      p50DeltaMs: v.p50Ms - b.p50Ms,
+    });
     const replicaShare = onReplica / r.reads;
     const [oneBare, oneRouted] = await interleaved(
       [bareRead, routedRead],
@@ -242,11 +267,9 @@ export async function measureOverhead(config: OverheadConfig): Promise<OverheadR
         statementsPerRead: routeds!.statements / r.reads,
         roundTripsPerRead: routeds!.roundTrips / r.reads,
       },
-      uncovered: {
-        ...u,
-        cpuRatio: u.cpuUsPerRead / b.cpuUsPerRead,
-        p50DeltaMs: u.p50Ms - b.p50Ms,
-      },
+      uncovered: against(u),
+      settings: against(variant(settingses!.batches)),
+      floor: against(variant(floors!.batches)),
       cpuRatio: r.cpuUsPerRead / b.cpuUsPerRead,
       roundCpuRatios: routeds!.batches.map((x, i) => perRead(x) / perRead(bares!.batches[i]!)),
       p50DeltaMs: r.p50Ms - b.p50Ms,
@@ -273,8 +296,35 @@ export async function measureOverhead(config: OverheadConfig): Promise<OverheadR
     return result;
   } finally {
     await routing.close();
-    await bare.end();
+    await Promise.all(pools.map((pool) => pool.end()));
   }
+}
+
+/**
+ * The floor: the least that any router lending a connection per read does,
+ * written out here (it is not the library): its scope from an
+ * AsyncLocalStorage, a choice by a known position, a connection checked out of
+ * `pool` and given back, the query, a result naming the node. What the
+ * library costs above it is its own: plan, breaker, proofs, the view of the
+ * connection, its counters and promises. The choice is made as a router
+ * makes it; with `known` replayed it is always the replica, `pool`.
+ */
+function floorRead(pool: Pool, replica: string, known: Position) {
+  const scopes = new AsyncLocalStorage<{ position: Position }>();
+  const served = new Map<string, number>();
+  return async (id: string) => {
+    const need = scopes.getStore()?.position.lsn ?? known.lsn;
+    const node = known.lsn >= need ? replica : 'primary';
+    const client = await pool.connect();
+    let result;
+    try {
+      result = await client.query(OVERHEAD_SQL, [id]);
+    } finally {
+      client.release();
+    }
+    served.set(node, (served.get(node) ?? 0) + 1);
+    return { rows: result.rows, servedBy: node, position: known };
+  };
 }
 
 /** A user and `count` rides, written through the core; their ids and the write's position. */

@@ -7,6 +7,7 @@ import {
   OVERHEAD_SQL,
   type OverheadConfig,
   type OverheadResult,
+  type OverheadVariant,
 } from './overhead.main';
 import type { ProfileAreas, SelfTime } from './overhead.profile';
 import { fmt, renderTable } from './table.printer';
@@ -29,9 +30,11 @@ export type LibraryOverhead = OverheadResult;
  * (overhead.main.ts): `SELECT id, distance FROM rides WHERE id = $1` on a
  * bare `pg.Pool` to the first replica, and the same through the routing core
  * (`pgAdapter()`, default options: in-band check and connection proofs on)
- * configured with that replica alone and a token it has replayed; 8
+ * configured with that replica alone and a token it has replayed (with and
+ * without the cover); for reference, the bare read on a pool with the
+ * library's pool settings, and the floor (overhead.main.ts, `floorRead`); 8
  * connections each, 8 reads in flight; 6 rounds of 8,000 reads of each kind
- * (at most 5 s a batch), interleaved, the order alternating. Per kind: this
+ * (at most 5 s a batch), interleaved, the order rotating. Per kind: this
  * process's CPU per read, latency p50 and p99. Then 4 rounds of 1,500 reads
  * one at a time, for the latency of a read that queues behind nothing.
  * BENCH_OVERHEAD_PROFILE=<dir> then profiles one batch of each kind (not
@@ -183,6 +186,37 @@ export function printOverhead(r: OverheadResult, replica: string): void {
         ],
       ],
       notes: [...errors, ...(r.profile ? profileNotes(r.profile) : [])],
+    }),
+  );
+  const cpu = (v: OverheadVariant & { cpuRatio: number; p50DeltaMs: number }) => [
+    fmt.num(v.cpuUsPerRead),
+    fmt.ratio(v.cpuRatio),
+    delta(v.p50DeltaMs),
+    reads(v),
+  ];
+  console.log(
+    renderTable({
+      title:
+        "9b. Where the CPU goes, the same rounds: the bare read on a pool with the library's pool " +
+        'settings (its timeouts, pipelining), and "the floor", the least a router that lends a ' +
+        'connection per read does (written out in the bench, not the library)',
+      columns: ['', 'CPU µs per read', 'vs bare pg.Pool', 'p50 vs bare, ms', 'reads (errors)'],
+      rows: [
+        ['bare pg.Pool', fmt.num(r.bare.cpuUsPerRead), '1.00x', '', reads(r.bare)],
+        ["bare, the library's pool settings", ...cpu(r.settings)],
+        ['the floor', ...cpu(r.floor)],
+        ['routed, `cover: false`', ...cpu(u)],
+        [
+          'routed (default)',
+          fmt.num(r.routed.cpuUsPerRead),
+          fmt.ratio(r.cpuRatio),
+          delta(r.p50DeltaMs),
+          reads(r.routed),
+        ],
+      ],
+      notes: [r.settings, r.floor].flatMap((v) =>
+        v.firstError ? [`first error: ${v.firstError}`] : [],
+      ),
     }),
   );
 }
