@@ -11,8 +11,11 @@ export {
 } from './log.envelope';
 export { OutboxStore, type SqlSession, type TokenSigner } from './outbox.store';
 export { StreamPublisher, type Published } from './stream.publisher';
-export { Streamer, type StreamerOptions, type StreamerRole } from './streamer';
-export { LogConsumer, LogGapError, type ConsumerOptions, type ConsumerState } from './log.consumer';
+export { Streamer } from './streamer';
+export type { StreamerOptions, StreamerRole } from './streamer.options';
+export { LogConsumer } from './log.consumer';
+export { LogGapError } from './log-gap.error';
+export type { ConsumerOptions, ConsumerState } from './consumer.options';
 export { logMetrics } from './log.metrics';
 export { LogConfig } from './app/log.config';
 export { logProcessImports } from './app/log-http.module';

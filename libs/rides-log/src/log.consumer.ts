@@ -6,40 +6,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeEntry, entryId, type Decoded } from './log.envelope';
 import { InjectedFailure, maybeFail } from './failure.injection';
 import { logMetrics } from './log.metrics';
-import { QuietWarner } from './quiet.warner';
-
-export interface ConsumerOptions {
-  name: string;
-  stream: string;
-  /** Entries read (and applied in one transaction) at most per batch. */
-  batch: number;
-  /** How long one XREAD blocks, ms. */
-  blockMs: number;
-  /** Failure injection: the share of batches that fail after computing, before commit. */
-  failRate: number;
-}
-
-/** The consumer's position and result, as `consumer_states` holds them. */
-export interface ConsumerState {
-  totalDistance: string;
-  ridesCounted: string;
-  lastSeq: bigint;
-}
-
-/** A gap in seq: an entry is missing between the consumer's position and the next one it read. */
-export class LogGapError extends Error {
-  override readonly name = 'LogGapError';
-  constructor(
-    readonly consumer: string,
-    readonly expected: bigint,
-    readonly found: bigint,
-  ) {
-    super(
-      `${consumer}: the stream jumps from seq ${expected - 1n} to ${found}; entries ${expected}..${found - 1n} are missing. ` +
-        'Stopped without applying anything past the gap: check the streamer (it re-publishes what the stream lost from the outbox) and docs/operations.md, "When a consumer stops on a gap".',
-    );
-  }
-}
+import { messageOf, QuietWarner } from './quiet.warner';
+import type { ConsumerOptions, ConsumerState } from './consumer.options';
+import { jumpError, LogGapError } from './log-gap.error';
 
 /**
  * One consumer of the unified log: it keeps the total distance of every ride
@@ -114,9 +83,7 @@ export class LogConsumer {
           this.logger.debug(error.message);
           continue;
         }
-        this.warner.warn(
-          `${error instanceof Error ? error.message : String(error)}; retrying every 0.5 s`,
-        );
+        this.warner.warn(`${messageOf(error)}; retrying every 0.5 s`);
         await sleep(500, undefined, { signal }).catch(() => undefined);
       }
     }
@@ -150,7 +117,8 @@ export class LogConsumer {
       const seq = d.ok ? d.envelope.seq : d.seq;
       if (seq < expected) continue; // a duplicate of what is applied
       if (seq > expected) {
-        if (batch.length === 0) throw await this.gapOrForeign(expected, seq);
+        if (batch.length === 0)
+          throw await jumpError(this.router, this.options.name, expected, seq);
         break; // apply what is contiguous; the next round stops at the gap
       }
       batch.push(d);
@@ -160,39 +128,6 @@ export class LogConsumer {
     const applied = await this.apply(lastSeq, batch);
     this.position = lastSeq + BigInt(applied);
     return applied;
-  }
-
-  /**
-   * What a jump from `expected` to `found` in the stream is. Entries this
-   * database never gave out: the stream is another database's log (the
-   * database was rebuilt and Redis kept). Entries the outbox still has: the
-   * stream lost or trimmed them (a Redis restart, a consumer that joined after
-   * the stream was trimmed below the others), and the streamer publishes them
-   * again. Both are waited for (retried), never applied around. Only a hole
-   * that nothing can fill any more is a gap: it stops the consumer.
-   */
-  private async gapOrForeign(expected: bigint, found: bigint): Promise<Error> {
-    const { result } = await this.router.read(
-      (em) =>
-        em.query<{ last: string; held: boolean }[]>(
-          `SELECT (SELECT last_seq::text FROM log_sequence) AS last,
-                  EXISTS (SELECT 1 FROM log_outbox WHERE seq = $1 AND published_at IS NOT NULL) AS held`,
-          [expected.toString()],
-        ),
-      { primary: true },
-    );
-    const sequenced = BigInt(result[0]?.last ?? '0');
-    if (found > sequenced)
-      return new Error(
-        `the stream holds seq ${found}, which this database never gave out (its last is ${sequenced}): ` +
-          'another database’s log; waiting for the streamer to rebuild it',
-      );
-    if (result[0]?.held)
-      return new Error(
-        `the stream lacks seqs ${expected}..${found - 1n}, which the outbox still has; ` +
-          'waiting for the streamer to publish them again',
-      );
-    return new LogGapError(this.options.name, expected, found);
   }
 
   /**

@@ -28,3 +28,8 @@ export class QuietWarner {
     this.repeats = 0;
   }
 }
+
+/** An error's message, for a warning. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

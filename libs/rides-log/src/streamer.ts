@@ -5,30 +5,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { InjectedFailure, maybeFail } from './failure.injection';
 import type { LogEnvelope } from './log.envelope';
 import { logMetrics } from './log.metrics';
-import { QuietWarner } from './quiet.warner';
+import { messageOf, QuietWarner } from './quiet.warner';
 import { OUTBOX_CHANNEL } from './outbox.stager';
 import { OutboxStore, type TokenSigner } from './outbox.store';
 import { StreamPublisher } from './stream.publisher';
-
-export interface StreamerOptions {
-  stream: string;
-  /** Events sequenced and published per batch. */
-  batch: number;
-  /** Fallback poll when no NOTIFY comes, ms. */
-  pollMs: number;
-  /** How often the stream is compared with the outbox, trimmed, and old events deleted, ms. */
-  maintenanceMs: number;
-  /** How long published events stay in the outbox at least, s (and never less than every consumer needs). */
-  retentionS: number;
-  /** How often a standby tries the lease, ms. */
-  leaseRetryMs: number;
-  /** Failure injection: the share of batches that fail after XADD, before being marked published. */
-  failRate: number;
-  /** The advisory lock key of the lease. */
-  leaseKey: number;
-}
-
-export type StreamerRole = 'starting' | 'standby' | 'active';
+import type { StreamerOptions, StreamerRole } from './streamer.options';
 
 /**
  * Moves committed outbox events into the Redis stream (docs/design.md, "The
@@ -86,7 +67,7 @@ export class Streamer {
         await this.serve(session, signal);
       } catch (error) {
         if (signal.aborted) break;
-        this.warner.warn(`${describe(error)}; starting over every 1 s`);
+        this.warner.warn(`${messageOf(error)}; starting over every 1 s`);
         await sleep(1000, undefined, { signal }).catch(() => undefined);
       } finally {
         this.role = 'starting';
@@ -264,8 +245,4 @@ export class Streamer {
     await Promise.race([woken, lost]);
     this.wake = undefined;
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
