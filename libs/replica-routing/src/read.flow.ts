@@ -149,7 +149,7 @@ export class ReadFlow<H> {
 
   /**
    * The replica's answer, recorded; undefined when it had not replayed `token`
-   * on timeline `tli`. Not an async function: one promise less on every read.
+   * on timeline `tli`. Not an async function: no frame of its own on every read.
    */
   private readOnReplica<T>(
     node: string,
@@ -159,7 +159,14 @@ export class ReadFlow<H> {
     opts: { waitMs: number; cover: boolean },
   ): Promise<Outcome<T> | undefined> {
     admitAttempt(this.state, node);
-    return this.executor.readOnReplica(node, token, tli, work, opts).then(
+    let pending: Promise<ReplicaAnswer<T>>;
+    try {
+      pending = this.executor.readOnReplica(node, token, tli, work, opts);
+    } catch (error) {
+      // A throw before any promise (none today) is the attempt's failure too.
+      throw attemptFailed(this.state, node, error);
+    }
+    return pending.then(
       (answer) => this.recordAnswer(node, tli, answer),
       (error: unknown) => {
         throw attemptFailed(this.state, node, error);

@@ -40,17 +40,10 @@ export class ReplicaRouter<H = unknown> {
    * the write waits up to `electionWaitMs` for one and then runs there: only
    * when nothing of it can have committed (docs/design.md, "Failover and timelines").
    */
-  async write<T>(work: Work<T, H>, options: WriteOptions = {}): Promise<Routed<T>> {
+  write<T>(work: Work<T, H>, options: WriteOptions = {}): Promise<Routed<T>> {
     const open = this.context.current()?.transaction;
-    if (open) {
-      // Joins the enclosing transaction; its token is taken when that one commits.
-      return {
-        result: await work(open.manager as H, PRIMARY_NODE),
-        servedBy: PRIMARY_NODE,
-        token: null,
-        position: null,
-      };
-    }
+    // Joins the enclosing transaction; its token is taken when that one commits.
+    if (open) return this.inTransaction(work, open.manager as H);
     return this.election.run(() => this.writes.once(work, options));
   }
 
@@ -63,7 +56,8 @@ export class ReplicaRouter<H = unknown> {
     const transaction = this.context.current()?.transaction;
     // Inside a write: read its own uncommitted changes on the same connection.
     if (transaction) return this.inTransaction(work, transaction.manager as H);
-    // The election wait (ElectionWait.run) without a closure or a frame on the way down.
+    // The election wait (ElectionWait.run) as the first try's `.catch`: no async frame of its
+    // own on every read (docs/benchmarks.md, "Library overhead").
     const start = this.election.begin();
     return this.reads
       .once(work, options)
@@ -72,6 +66,7 @@ export class ReplicaRouter<H = unknown> {
       );
   }
 
+  /** A work inside an open `write()`: on its connection, its token taken when it commits. */
   private async inTransaction<T>(work: Work<T, H>, manager: H): Promise<Routed<T>> {
     return {
       result: await work(manager, PRIMARY_NODE),
