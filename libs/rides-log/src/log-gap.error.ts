@@ -25,7 +25,7 @@ export class LogGapError extends Error {
  * again. Both are waited for (retried), never applied around. Only a hole
  * that nothing can fill any more is a gap: it stops the consumer.
  */
-export async function jumpError(
+export async function gapOrForeign(
   router: ReplicaRouter<EntityManager>,
   consumer: string,
   expected: bigint,

@@ -8,7 +8,7 @@ import { InjectedFailure, maybeFail } from './failure.injection';
 import { logMetrics } from './log.metrics';
 import { messageOf, QuietWarner } from './quiet.warner';
 import type { ConsumerOptions, ConsumerState } from './consumer.options';
-import { jumpError, LogGapError } from './log-gap.error';
+import { gapOrForeign, LogGapError } from './log-gap.error';
 
 /**
  * One consumer of the unified log: it keeps the total distance of every ride
@@ -118,7 +118,7 @@ export class LogConsumer {
       if (seq < expected) continue; // a duplicate of what is applied
       if (seq > expected) {
         if (batch.length === 0)
-          throw await jumpError(this.router, this.options.name, expected, seq);
+          throw await gapOrForeign(this.router, this.options.name, expected, seq);
         break; // apply what is contiguous; the next round stops at the gap
       }
       batch.push(d);
