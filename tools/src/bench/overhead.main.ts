@@ -26,7 +26,7 @@ export interface OverheadConfig {
   replica: { name: string; url: string };
   /** Pool size of both, and reads in flight (one per worker). */
   connections: number;
-  /** Rounds of one bare and one routed batch, the order alternating. */
+  /** Rounds of one batch of each kind, the order rotating. */
   rounds: number;
   readsPerBatch: number;
   /** A batch stops early after this long (reads done count). */
@@ -191,7 +191,9 @@ export async function measureOverhead(config: OverheadConfig): Promise<OverheadR
     const libraryPool = (await routing.registry.get(replica.name)) as Pool & {
       options: PoolConfig;
     };
-    const settings = new Pool({ ...libraryPool.options });
+    // pg-pool keeps the password out of its options' enumerable keys: copied by name.
+    const { password } = libraryPool.options;
+    const settings = new Pool({ ...libraryPool.options, password });
     settings.on('error', () => undefined);
     pools.push(settings);
     const settingsRead = async (id: string) =>
@@ -205,8 +207,8 @@ export async function measureOverhead(config: OverheadConfig): Promise<OverheadR
     ) => batch(n, inFlight, config.batchTimeoutMs, ids, read);
     const count = routing.registry.queryCount(replica.name);
     /**
-     * `rounds` of one batch of each kind, the order rotating (none always
-     * follows another); per kind, its batches, and the statements and round
+     * `rounds` of one batch of each kind, the order rotating (each kind
+     * opens a round in turn); per kind, its batches, and the statements and round
      * trips the library counted on the replica during them.
      */
     const interleaved = async (
@@ -310,7 +312,9 @@ export async function measureOverhead(config: OverheadConfig): Promise<OverheadR
  * makes it; with `known` replayed it is always the replica, `pool`.
  */
 function floorRead(pool: Pool, replica: string, known: Position) {
+  // No scope is entered (as for the library's reads here): the lookup is what every read pays.
   const scopes = new AsyncLocalStorage<{ position: Position }>();
+  // Counted as a router counts its reads; nobody reads the counts here.
   const served = new Map<string, number>();
   return async (id: string) => {
     const need = scopes.getStore()?.position.lsn ?? known.lsn;
