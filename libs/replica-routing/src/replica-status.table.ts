@@ -11,8 +11,19 @@ export function isStatusTableName(table: string): boolean {
 export function replicaStatusesSql(
   table = 'replica_statuses',
 ): [create: string, lagSeconds: string] {
+  return statusTableSql(table, 'replicaStatusesSql');
+}
+
+/**
+ * {@link replicaStatusesSql}, refusing a bad `table` in the name of
+ * `caller`, the public function it was given to (the migrations too).
+ */
+export function statusTableSql(
+  table: string,
+  caller: string,
+): [create: string, lagSeconds: string] {
   if (!isStatusTableName(table))
-    throw new Error('replicaStatusesSql: table must be a plain lower-case SQL identifier');
+    throw new Error(`${caller}: table must be a plain lower-case SQL identifier`);
   return [
     `CREATE TABLE ${table} (
        name        text PRIMARY KEY,

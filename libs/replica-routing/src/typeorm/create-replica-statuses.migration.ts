@@ -1,12 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { isStatusTableName, replicaStatusesSql } from '../replica-status.table';
-
-/** The core's statements for `table`, or the error naming `what`'s bad argument. */
-function statements(what: string, table: string): ReturnType<typeof replicaStatusesSql> {
-  if (!isStatusTableName(table))
-    throw new Error(`${what}: table must be a plain lower-case SQL identifier`);
-  return replicaStatusesSql(table);
-}
+import { statusTableSql } from '../replica-status.table';
 
 /**
  * The status table the observer writes and every router reads, as a TypeORM
@@ -15,7 +8,7 @@ function statements(what: string, table: string): ReturnType<typeof replicaStatu
  * plain lower-case identifier).
  */
 export function replicaStatusesMigration(table = 'replica_statuses'): new () => MigrationInterface {
-  const [create] = statements('replicaStatusesMigration', table);
+  const [create] = statusTableSql(table, 'replicaStatusesMigration');
   return class CreateReplicaStatuses implements MigrationInterface {
     name = 'CreateReplicaStatuses1732000000000';
 
@@ -33,7 +26,7 @@ export function replicaStatusesMigration(table = 'replica_statuses'): new () => 
 export function replicaStatusesLagSecondsMigration(
   table = 'replica_statuses',
 ): new () => MigrationInterface {
-  const [, lagSeconds] = statements('replicaStatusesLagSecondsMigration', table);
+  const [, lagSeconds] = statusTableSql(table, 'replicaStatusesLagSecondsMigration');
   return class AddReplicaStatusLagSeconds implements MigrationInterface {
     name = 'AddReplicaStatusLagSeconds1732000000010';
 
