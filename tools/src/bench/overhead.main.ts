@@ -244,11 +244,12 @@ export async function measureOverhead(config: OverheadConfig): Promise<OverheadR
     const b = variant(bares!.batches);
     const r = variant(routeds!.batches);
     const u = variant(uncovereds!.batches);
-    const against = (v: OverheadVariant) => ({
-      ...v,
-      cpuRatio: v.cpuUsPerRead / b.cpuUsPerRead,
-      p50DeltaMs: v.p50Ms - b.p50Ms,
+    /** `v`'s CPU per read over `base`'s, and its p50 minus `base`'s. */
+    const vs = (v: OverheadVariant, base: OverheadVariant) => ({
+      cpuRatio: v.cpuUsPerRead / base.cpuUsPerRead,
+      p50DeltaMs: v.p50Ms - base.p50Ms,
     });
+    const against = (v: OverheadVariant) => ({ ...v, ...vs(v, b) });
     const replicaShare = onReplica / r.reads;
     const [oneBare, oneRouted] = await interleaved(
       [bareRead, routedRead],
@@ -272,15 +273,10 @@ export async function measureOverhead(config: OverheadConfig): Promise<OverheadR
       uncovered: against(u),
       settings: against(variant(settingses!.batches)),
       floor: against(variant(floors!.batches)),
-      cpuRatio: r.cpuUsPerRead / b.cpuUsPerRead,
+      ...vs(r, b),
       roundCpuRatios: routeds!.batches.map((x, i) => perRead(x) / perRead(bares!.batches[i]!)),
-      p50DeltaMs: r.p50Ms - b.p50Ms,
       p99DeltaMs: r.p99Ms - b.p99Ms,
-      single: {
-        ...single,
-        cpuRatio: single.routed.cpuUsPerRead / single.bare.cpuUsPerRead,
-        p50DeltaMs: single.routed.p50Ms - single.bare.p50Ms,
-      },
+      single: { ...single, ...vs(single.routed, single.bare) },
       profile: null,
     };
     if (config.profileDir) {
