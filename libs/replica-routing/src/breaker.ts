@@ -1,3 +1,4 @@
+import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
 import { seconds } from './node-record';
 
 /** A node's breaker as it is kept in its record. */
@@ -18,6 +19,39 @@ export interface BreakerPolicy {
   benchMs(failures: number): number;
   /** A trial cannot outlive this (a statement plus a connect timeout: the client's query_timeout), ms. */
   trialLimitMs: number;
+}
+
+/** The longest the primary is benched after its first failure, ms. */
+const FIRST_PRIMARY_BENCH_MS = 1000;
+
+/**
+ * A node's breaker policy. A replica is benched after
+ * `replicaFailureThreshold` consecutive failures for `replicaBenchMs`; the
+ * primary after one failure: for at most a second at first (its half-open
+ * trial then tells a primary that is down from one that dropped a
+ * connection), for `primaryCooldownMs` once its trial failed too.
+ */
+export function nodeBreakerPolicy(
+  o: Pick<
+    ResolvedReplicaRoutingOptions,
+    | 'replicaFailureThreshold'
+    | 'replicaBenchMs'
+    | 'primaryCooldownMs'
+    | 'statementTimeoutMs'
+    | 'connectTimeoutMs'
+  >,
+  primary: boolean,
+): BreakerPolicy {
+  return {
+    threshold: primary ? 1 : o.replicaFailureThreshold,
+    benchMs: (failures) =>
+      !primary
+        ? o.replicaBenchMs
+        : failures === 1
+          ? Math.min(FIRST_PRIMARY_BENCH_MS, o.primaryCooldownMs)
+          : o.primaryCooldownMs,
+    trialLimitMs: o.statementTimeoutMs + o.connectTimeoutMs,
+  };
 }
 
 /**

@@ -1,14 +1,12 @@
 import { routingLogger } from './logger';
 import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
 import type { ReplicaStatusRow } from './interfaces/replica-status.interface';
-import { Breaker } from './breaker';
+import { Breaker, nodeBreakerPolicy } from './breaker';
 import { maxLsn, type Lsn } from './lsn.util';
 import { newRecord, seconds, type NodeRecord } from './node-record';
 import { PRIMARY_NODE } from './replica-routing.constants';
 import { positionProblem, type ReplicaCandidate } from './replica-selection.policy';
 import { type Topology } from './topology/topology.service';
-
-const FIRST_PRIMARY_BENCH_MS = 1000;
 
 /**
  * The one home of per-node state in a process: position, reachability,
@@ -202,34 +200,15 @@ export class NodeState {
     return null;
   }
 
-  /**
-   * The node's breaker. A replica is benched after `replicaFailureThreshold`
-   * consecutive failures for `replicaBenchMs`; the primary after one failure:
-   * for at most a second at first (its half-open trial then tells a primary
-   * that is down from one that dropped a connection), for `primaryCooldownMs`
-   * once its trial failed too.
-   */
+  /** The node's breaker ({@link nodeBreakerPolicy}), made on the record's first use. */
   private breaker(name: string): Breaker {
     const record = this.record(name);
     let breaker = this.breakers.get(record);
-    if (breaker) return breaker;
-    const o = this.options;
-    const primary = name === PRIMARY_NODE;
-    breaker = new Breaker(
-      record,
-      {
-        threshold: primary ? 1 : o.replicaFailureThreshold,
-        benchMs: (failures) =>
-          !primary
-            ? o.replicaBenchMs
-            : failures === 1
-              ? Math.min(FIRST_PRIMARY_BENCH_MS, o.primaryCooldownMs)
-              : o.primaryCooldownMs,
-        trialLimitMs: o.statementTimeoutMs + o.connectTimeoutMs,
-      },
-      () => this.now(),
-    );
-    this.breakers.set(record, breaker);
+    if (!breaker) {
+      const policy = nodeBreakerPolicy(this.options, name === PRIMARY_NODE);
+      breaker = new Breaker(record, policy, () => this.now());
+      this.breakers.set(record, breaker);
+    }
     return breaker;
   }
 
@@ -249,10 +228,7 @@ export class NodeState {
 
   private record(name: string): NodeRecord {
     let r = this.records.get(name);
-    if (!r) {
-      r = newRecord();
-      this.records.set(name, r);
-    }
+    if (!r) this.records.set(name, (r = newRecord()));
     return r;
   }
 }
