@@ -160,7 +160,8 @@ export class ClientView {
   statements = 0;
   readonly client: PoolClient;
   private readonly revokeProxy: () => void;
-  private behind: { statement: Statement; answer?: Promise<CoverAnswer> } | undefined;
+  private behind:
+    { statement: Statement; answer?: () => CoverAnswer | Promise<CoverAnswer> } | undefined;
 
   constructor(
     private readonly target: PgConnection,
@@ -187,7 +188,8 @@ export class ClientView {
       // Else both in one socket write.
       return inOneWrite(target, () => {
         const first = send.apply(target, args);
-        behind.answer = sendAlone(target, behind.statement);
+        const answer = sendAlone(target, behind.statement);
+        behind.answer = () => answer;
         return first;
       });
     };
@@ -219,9 +221,13 @@ export class ClientView {
     this.behind = { statement };
   }
 
-  /** The answer to what {@link sendBehindFirst} sent (see {@link CoverAnswer}); undefined when nothing was sent. */
-  behindAnswer(): Promise<CoverAnswer> | undefined {
-    return this.behind?.answer;
+  /**
+   * The answer to what {@link sendBehindFirst} sent (see {@link CoverAnswer}):
+   * itself when it has come (a cover under the work's Sync comes before the
+   * work's result), else a promise of it; undefined when nothing was sent.
+   */
+  behindAnswer(): CoverAnswer | Promise<CoverAnswer> {
+    return this.behind?.answer?.();
   }
 
   /** Ends the view: the work's handle can no longer reach the connection. */

@@ -1,5 +1,5 @@
 import { markCommitUnknown } from './commit-unknown';
-import { ConnectionLender } from './connection.lender';
+import { ConnectionLender, type ClientView } from './connection.lender';
 import { ConnectionProofs } from './connection.proofs';
 import { isAbortedTransaction } from './db-errors.util';
 import { TransactionAbortedError } from './exceptions/transaction-aborted.exception';
@@ -9,7 +9,6 @@ import type { Work } from './interfaces/routed.interface';
 import type { Lsn } from './lsn.util';
 import type { NodeRegistry } from './node-registry.service';
 import { checkedRead } from './postgres/checked-read';
-import type { ClientView } from './connection.lender';
 import type { PgConnection } from './postgres/pg-connection';
 import { StreamedTimelines } from './postgres/streamed-timelines';
 import {
@@ -136,7 +135,8 @@ export class NodeExecutor<H = unknown> {
   ): Promise<ReplicaAnswer<T> & { replayed: Replay }> {
     use.sendBehindFirst(REPLAY_POSITION_STATEMENT);
     const result = await run();
-    const answer = use.statements === 1 ? await use.behindAnswer() : undefined;
+    const behind = use.statements === 1 ? use.behindAnswer() : undefined;
+    const answer = behind instanceof Promise ? await behind : behind;
     // None sent, none held by the session, or it failed (a cancel, a conflict): ask now.
     const replay = answer ? replayOfRows(answer.rows) : await this.ask(name, connection);
     const seen = this.timelines.effective(name, replay);

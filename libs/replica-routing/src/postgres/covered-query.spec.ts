@@ -2,7 +2,7 @@ import { Query } from 'pg';
 import { sendCovered, type CoverAnswer } from './covered-query';
 import type { PgConnection } from './pg-connection';
 
-const COVER = { name: 'cover', text: 'SELECT 1 AS replay' };
+const COVER = { name: 'cover', text: 'SELECT 1 AS replay', column: 'replay' };
 
 /** node-postgres' wire connection as a query writes to it: what was sent, and what it believes is parsed. */
 function wire() {
@@ -46,7 +46,7 @@ function answerUser(q: Record<string, (...a: unknown[]) => void>, w: Wire) {
 }
 
 describe('sendCovered', () => {
-  it('writes the cover under the statement’s Sync, parsing it once per connection', async () => {
+  it('writes the cover under the statement’s Sync, undescribed, parsing it once per connection', async () => {
     const w = wire();
     const { target, queries } = client(w);
     const first = sendCovered(target, ['SELECT $1::text AS x', ['1']], COVER)!;
@@ -57,22 +57,35 @@ describe('sendCovered', () => {
       'execute',
       'parse cover',
       'bind cover',
-      'describe',
       'execute',
       'sync',
     ]);
     const q = queries[0]!;
     answerUser(q, w);
-    q.handleRowDescription!({ fields: [field('replay')] });
     q.handleDataRow!({ fields: ['0/10|1|t|5'] });
     q.handleCommandComplete!({ text: 'SELECT 1' }, w);
+    // Answered before the work's result is delivered: the answer itself, no promise to await.
+    expect(first.cover()).toEqual({ rows: [{ replay: '0/10|1|t|5' }] });
     q.handleReadyForQuery!(w);
     await expect(first.result).resolves.toMatchObject({ rows: [{ x: '1' }] });
-    await expect(first.cover).resolves.toEqual({ rows: [{ replay: '0/10|1|t|5' }] });
 
     w.sent.length = 0;
     sendCovered(target, ['SELECT $1::text AS x', ['2']], COVER);
     expect(w.sent.filter((m) => m.endsWith('cover'))).toEqual(['bind cover']);
+  });
+
+  it('gives a promise of the cover when asked before it came', async () => {
+    const w = wire();
+    const { target, queries } = client(w);
+    const sent = sendCovered(target, ['SELECT $1::text AS x', ['1']], COVER)!;
+    const early = sent.cover();
+    expect(early).toBeInstanceOf(Promise);
+    const q = queries[0]!;
+    answerUser(q, w);
+    q.handleDataRow!({ fields: [null] });
+    q.handleCommandComplete!({ text: 'SELECT 1' }, w);
+    q.handleReadyForQuery!(w);
+    await expect(early).resolves.toEqual({ rows: [{ replay: null }] });
   });
 
   it('leaves a statement without parameters, or a query object, to be sent as it is', () => {
@@ -89,7 +102,7 @@ describe('sendCovered', () => {
     const sent = sendCovered(target, ['SELECT $1::text AS x', ['1']], COVER)!;
     answerUser(queries[0]!, w);
     queries[0]!.handleError!(dbError(code), w);
-    return { w, result: await sent.result, cover: await sent.cover };
+    return { w, result: await sent.result, cover: await sent.cover() };
   };
 
   it('gives the work its result when the cover fails after it, and keeps the cover prepared', async () => {
@@ -111,7 +124,7 @@ describe('sendCovered', () => {
     const sent = sendCovered(target, ['SELECT $1::int AS x', ['a']], COVER)!;
     queries[0]!.handleError!(dbError('22P02'), w);
     await expect(sent.result).rejects.toMatchObject({ code: '22P02' });
-    await expect(sent.cover).resolves.toBeUndefined();
+    await expect(Promise.resolve(sent.cover())).resolves.toBeUndefined();
     expect(w.parsedStatements[COVER.name]).toBeUndefined();
   });
 
@@ -137,7 +150,7 @@ describe('sendCovered', () => {
         q.handleReadyForQuery!(w);
       }
       await expect(sent.result).rejects.toThrow('bad row');
-      const cover: CoverAnswer = await sent.cover;
+      const cover: CoverAnswer = await sent.cover();
       expect(cover === undefined || Array.isArray(cover.rows)).toBe(true);
     }
   });

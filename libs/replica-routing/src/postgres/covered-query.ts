@@ -21,6 +21,11 @@ export type Statement = string | NamedStatement;
 export interface NamedStatement {
   readonly name: string;
   readonly text: string;
+  /**
+   * The name of its one column. Sent as a cover it is not described (no
+   * RowDescription to parse on every read): its rows carry this name.
+   */
+  readonly column: string;
 }
 
 type Callback = (error: Error | null, result?: unknown) => void;
@@ -47,7 +52,6 @@ interface WireConnection {
   parsedStatements: Record<string, string>;
   parse(opts: { name: string; text: string; types: number[] }): void;
   bind(opts: { portal: string; statement: string; values: unknown[] }): void;
-  describe(opts: { type: 'P'; name: string }): void;
   execute(opts: { portal: string; rows?: number }): void;
   sync(): void;
 }
@@ -81,7 +85,7 @@ export function sendCovered(
   target: PgConnection,
   args: unknown[],
   cover: NamedStatement,
-): { result: unknown; cover: Promise<CoverAnswer> } | undefined {
+): { result: unknown; cover: () => CoverAnswer | Promise<CoverAnswer> } | undefined {
   const [config, values, callback] = args;
   if (config === null || config === undefined) return undefined;
   if (typeof (config as { submit?: unknown }).submit === 'function') return undefined;
@@ -97,10 +101,7 @@ export function sendCovered(
   // node-postgres reads a query's own timeout off the object it is given; Query does not copy it.
   const timeout = (config as { query_timeout?: unknown }).query_timeout;
   if (timeout !== undefined) Object.assign(query, { query_timeout: timeout });
-  let answered!: (answer: CoverAnswer) => void;
   query.cover = cover;
-  query.coverAnswer = new Promise((resolve) => (answered = resolve));
-  query.answerCover = answered;
   let result: unknown;
   if (!query.callback)
     result = new Promise((resolve, reject) => {
@@ -112,7 +113,7 @@ export function sendCovered(
       };
     });
   (target as unknown as { query(query: PgQuery): unknown }).query(query);
-  return { result, cover: query.coverAnswer };
+  return { result, cover: () => query.coverAnswer() };
 }
 
 /**
@@ -143,31 +144,44 @@ function forgetStatement(connection: PgConnection, name: string): void {
 
 interface CoverState {
   cover: NamedStatement;
-  coverAnswer: Promise<CoverAnswer>;
-  answerCover: (answer: CoverAnswer) => void;
+  /**
+   * The cover's answer: itself once it came (it comes before the work's
+   * result is delivered, so a read awaits no promise for it), else a promise.
+   */
+  coverAnswer(): CoverAnswer | Promise<CoverAnswer>;
   /** 0: the work's statement is answered; 1: the cover is; 2: done. */
   phase: number;
   /** This query sent the cover's Parse (and marked it parsed on the connection). */
   parsedHere: boolean;
   coverRows: Record<string, unknown>[];
-  coverFields: string[];
 }
 
 /**
  * A subclass of node-postgres' own `Query`: a pipelining client sends only
  * its own query class. It writes the cover's Parse (first time on the
- * connection), Bind, Describe and Execute before the Sync, and takes the
- * cover's messages for itself once the work's statement is complete.
+ * connection), Bind and Execute before the Sync (no Describe: its one column
+ * is named by the statement, and comes as text), and takes the cover's
+ * messages for itself once the work's statement is complete.
  */
 function coveredQueryClass(Base: QueryClass): QueryClass {
   class CoveredQuery extends Base implements CoverState {
     cover!: NamedStatement;
-    coverAnswer!: Promise<CoverAnswer>;
-    answerCover!: (answer: CoverAnswer) => void;
     phase = 0;
     parsedHere = false;
     coverRows: Record<string, unknown>[] = [];
-    coverFields: string[] = [];
+    private answered: { answer: CoverAnswer } | undefined;
+    private waiting: Promise<CoverAnswer> | undefined;
+    private wake: ((answer: CoverAnswer) => void) | undefined;
+
+    coverAnswer(): CoverAnswer | Promise<CoverAnswer> {
+      if (this.answered) return this.answered.answer;
+      return (this.waiting ??= new Promise((resolve) => (this.wake = resolve)));
+    }
+
+    private answerCover(answer: CoverAnswer): void {
+      this.answered = { answer };
+      this.wake?.(answer);
+    }
 
     override _getRows(connection: WireConnection, rows?: number): void {
       if (rows) return super._getRows(connection, rows);
@@ -180,21 +194,18 @@ function coveredQueryClass(Base: QueryClass): QueryClass {
         this.parsedHere = true;
       }
       connection.bind({ portal: '', statement: name, values: [] });
-      connection.describe({ type: 'P', name: '' });
       connection.execute({ portal: '' });
       connection.sync();
     }
 
-    override handleRowDescription(msg: { fields: { name: string }[] }): void {
-      if (this.phase === 0) return super.handleRowDescription(msg);
-      this.coverFields = msg.fields.map((f) => f.name);
+    override handleRowDescription(msg: unknown): void {
+      // The cover is not described: a description after the work's is none of the work's.
+      if (this.phase === 0) super.handleRowDescription(msg);
     }
 
     override handleDataRow(msg: { fields: unknown[] }): void {
       if (this.phase === 0) return super.handleDataRow(msg);
-      const row: Record<string, unknown> = {};
-      this.coverFields.forEach((field, i) => (row[field] = msg.fields[i] ?? null));
-      this.coverRows.push(row);
+      this.coverRows.push({ [this.cover.column]: msg.fields[0] ?? null });
     }
 
     override handleCommandComplete(msg: unknown, connection: WireConnection): void {

@@ -58,6 +58,7 @@ export const REPLAY_POSITION_SQL =
 export const REPLAY_POSITION_STATEMENT = {
   name: 'replica_routing_replay',
   text: REPLAY_POSITION_SQL,
+  column: 'replay',
 } as const;
 
 export async function replayPosition(on: Queryable): Promise<Replay> {
