@@ -17,7 +17,8 @@
  *      drain rate of a 100,000-event backlog (BENCH_ONLY=log: alone);
  *   9. the library's overhead: CPU and latency per routed read against the
  *      same read on a bare pg.Pool to the same replica, and beside them (9b)
- *      that pool with the library's settings and the floor of any router
+ *      that pool with the library's settings and the floor of any router,
+ *      then (9c) all of it again with AsyncLocalStorage carried the other way
  *      (BENCH_ONLY=overhead: alone).
  * BENCH_SECONDS (15) per measured phase, after a 2 s warm-up; BENCH_CONNECTIONS
  * (16) requests in flight; BENCH_ONLY=storm runs section 7 alone (CI). Asserts

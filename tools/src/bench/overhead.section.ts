@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { runForResult } from '../process/result.process';
+import { contextFlip, printContextCarriers, type ContextCarrier } from './async-context.runtime';
 import type { BenchContext } from './bench.context';
 import {
   OVERHEAD_RESULT,
@@ -23,7 +24,12 @@ const BATCH_TIMEOUT_MS = 5_000;
 const SINGLE_ROUNDS = 4;
 const SINGLE_READS = 1_500;
 
-export type LibraryOverhead = OverheadResult;
+export type LibraryOverhead = OverheadResult & {
+  /** How the child carried AsyncLocalStorage: as its Node does by default. */
+  carrier: ContextCarrier;
+  /** The same rounds with AsyncLocalStorage carried the other way (9c); null where Node has one way. */
+  flipped: (OverheadResult & { carrier: ContextCarrier; flag: string }) | null;
+};
 
 /**
  * Section 9: the library's own cost per routed read. In a child process
@@ -38,7 +44,9 @@ export type LibraryOverhead = OverheadResult;
  * process's CPU per read, latency p50 and p99. Then 4 rounds of 1,500 reads
  * one at a time, for the latency of a read that queues behind nothing.
  * BENCH_OVERHEAD_PROFILE=<dir> then profiles one batch of each kind (not
- * counted) and names where the time went.
+ * counted) and names where the time went. Then (9c) the same in a second
+ * child with AsyncLocalStorage carried the other way (async-context.runtime.ts):
+ * on Node 22 its default promise hooks weigh on every promise.
  */
 export async function libraryOverhead(ctx: BenchContext): Promise<LibraryOverhead> {
   const replica = ctx.replicas[0];
@@ -64,16 +72,31 @@ export async function libraryOverhead(ctx: BenchContext): Promise<LibraryOverhea
     `overhead: ${ROUNDS} rounds of ${fmt.int(READS_PER_BATCH)} reads bare and routed, ` +
       `${CONNECTIONS} connections, on ${replica.name}, in a child process`,
   );
-  const result = await runForResult<OverheadResult>({
-    name: 'overhead',
-    entry: resolve(__dirname, 'overhead.main.ts'),
-    env: { OVERHEAD_CONFIG: JSON.stringify(config) },
-    resultPrefix: OVERHEAD_RESULT,
-    onChild: (stop) => ctx.cleanup.add('overhead reads', () => Promise.resolve(stop())),
-  });
+  const child = (name: string, nodeOptions: string[], settings: OverheadConfig) =>
+    runForResult<OverheadResult>({
+      name,
+      entry: resolve(__dirname, 'overhead.main.ts'),
+      nodeOptions,
+      env: { OVERHEAD_CONFIG: JSON.stringify(settings) },
+      resultPrefix: OVERHEAD_RESULT,
+      onChild: (stop) => ctx.cleanup.add(`${name} reads`, () => Promise.resolve(stop())),
+    });
+  const result = await child('overhead', [], config);
   printOverhead(result, replica.name);
   if (profileDir) ctx.say(`overhead: CPU profiles written to ${profileDir}`);
-  return result;
+  const flip = contextFlip();
+  if (!flip) {
+    ctx.say(`overhead: Node ${process.versions.node} has one AsyncLocalStorage (no 9c)`);
+    return { ...result, carrier: 'promise hooks', flipped: null };
+  }
+  ctx.say(`overhead: the same again with ${flip.flag} (AsyncLocalStorage on ${flip.other})`);
+  const flipped = await child('overhead-flipped', [flip.flag], { ...config, profileDir: null });
+  printContextCarriers(flip, result, flipped);
+  return {
+    ...result,
+    carrier: flip.asRun,
+    flipped: { ...flipped, carrier: flip.other, flag: flip.flag },
+  };
 }
 
 /** Section 9's targets (informative: the bench asserts section 7's only). */
@@ -103,7 +126,21 @@ export function overheadTargets(r: LibraryOverhead): Target[] {
         r.routed.errors + r.bare.errors === 0,
       values: { p50DeltaMs: r.p50DeltaMs, replicaShare: r.routed.replicaShare },
     },
+    ...(r.flipped ? [flippedTarget(r.flipped)] : []),
   ];
+}
+
+/** The same goals with AsyncLocalStorage carried the other way (9c). */
+function flippedTarget(f: NonNullable<LibraryOverhead['flipped']>): Target {
+  const t = OVERHEAD_TARGETS;
+  return {
+    id: '9',
+    measure: `  on ${f.carrier} (${f.flag}): CPU ratio; p50 delta, ms`,
+    measured: `${fmt.ratio(f.cpuRatio)}; ${fmt.num(f.p50DeltaMs, 3)}`,
+    target: `<= ${fmt.ratio(t.maxCpuRatio)}; <= ${fmt.num(t.maxP50DeltaMs, 2)}`,
+    met: f.cpuRatio <= t.maxCpuRatio && f.p50DeltaMs <= t.maxP50DeltaMs,
+    values: { cpuRatio: f.cpuRatio, p50DeltaMs: f.p50DeltaMs },
+  };
 }
 
 export function printOverhead(r: OverheadResult, replica: string): void {

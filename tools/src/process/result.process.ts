@@ -9,6 +9,8 @@ export interface ResultProcessSpec {
   name: string;
   /** The TypeScript entry point, run through ts-node without type checks. */
   entry: string;
+  /** Node's own options, before the entry (`--experimental-async-context-frame`). */
+  nodeOptions?: readonly string[];
   /** Added to this process's environment: its configuration. */
   env: NodeJS.ProcessEnv;
   /** What starts the stdout line that carries its result, as JSON. */
@@ -27,6 +29,7 @@ export async function runForResult<T>(spec: ResultProcessSpec): Promise<T> {
   const script = `ulimit -n ${FD_LIMIT} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$@"`;
   const node = [
     process.execPath,
+    ...(spec.nodeOptions ?? []),
     '-r',
     'ts-node/register/transpile-only',
     '-r',
