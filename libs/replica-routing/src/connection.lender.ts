@@ -223,8 +223,9 @@ export class ClientView {
 
   /**
    * The answer to what {@link sendBehindFirst} sent (see {@link CoverAnswer}):
-   * itself when it has come (a cover under the work's Sync comes before the
-   * work's result), else a promise of it; undefined when nothing was sent.
+   * under the work's Sync, the answer itself once it has come (it comes
+   * before the work's result), else a promise of it; sent alone, always a
+   * promise; undefined when nothing was sent.
    */
   behindAnswer(): CoverAnswer | Promise<CoverAnswer> {
     return this.behind?.answer?.();

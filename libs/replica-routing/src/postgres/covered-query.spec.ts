@@ -13,7 +13,8 @@ function wire() {
     submittedNamedStatements: {} as Record<string, string>,
     stream: { cork: () => undefined, uncork: () => undefined },
     parse: (o: { name?: string }) => sent.push(`parse ${o.name || '(user)'}`),
-    bind: (o: { statement?: string }) => sent.push(`bind ${o.statement || '(user)'}`),
+    bind: (o: { statement?: string; binary?: boolean }) =>
+      sent.push(`bind ${o.statement || '(user)'}${o.binary ? ' binary' : ''}`),
     describe: () => sent.push('describe'),
     execute: () => sent.push('execute'),
     sync: () => sent.push('sync'),
@@ -124,7 +125,7 @@ describe('sendCovered', () => {
     const sent = sendCovered(target, ['SELECT $1::int AS x', ['a']], COVER)!;
     queries[0]!.handleError!(dbError('22P02'), w);
     await expect(sent.result).rejects.toMatchObject({ code: '22P02' });
-    await expect(Promise.resolve(sent.cover())).resolves.toBeUndefined();
+    expect(sent.cover()).toBeUndefined();
     expect(w.parsedStatements[COVER.name]).toBeUndefined();
   });
 
@@ -151,8 +152,32 @@ describe('sendCovered', () => {
       }
       await expect(sent.result).rejects.toThrow('bad row');
       const cover: CoverAnswer = await sent.cover();
-      expect(cover === undefined || Array.isArray(cover.rows)).toBe(true);
+      expect(cover).toEqual(coverFails ? undefined : { rows: [] });
     }
+  });
+
+  it('takes nothing that comes after a failure as the cover (a timed-out work’s late rows)', async () => {
+    const w = wire();
+    const { target, queries } = client(w);
+    const sent = sendCovered(target, ['SELECT $1::text AS x', ['1']], COVER)!;
+    const q = queries[0]!;
+    // node-postgres' query_timeout fails the query; the server answers it all the same.
+    q.handleError!(new Error('Query read timeout'), w);
+    await expect(sent.result).rejects.toThrow('Query read timeout');
+    answerUser(q, w);
+    q.handleDataRow!({ fields: ['0/10|1|t|5'] });
+    q.handleCommandComplete!({ text: 'SELECT 1' }, w);
+    expect(sent.cover()).toBeUndefined();
+  });
+
+  it('asks for the cover in text whatever the work asks for', () => {
+    const w = wire();
+    const { target } = client(w);
+    sendCovered(target, [{ text: 'SELECT $1 AS x', values: ['1'], binary: true }], COVER);
+    expect(w.sent.filter((m) => m.startsWith('bind'))).toEqual([
+      'bind (user) binary',
+      'bind cover',
+    ]);
   });
 
   it('keeps a query’s own query_timeout', () => {

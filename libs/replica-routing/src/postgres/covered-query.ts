@@ -1,5 +1,5 @@
 import { codeOf } from '../db-errors.util';
-import type { PgConnection } from './pg-connection';
+import type { PgConnection, PgQuery, QueryClass, WireConnection } from './pg-connection';
 
 /** Rows of a statement, as the library reads them. */
 export type Rows = { rows: Record<string, unknown>[] };
@@ -26,34 +26,6 @@ export interface NamedStatement {
    * RowDescription to parse on every read): its rows carry this name.
    */
   readonly column: string;
-}
-
-type Callback = (error: Error | null, result?: unknown) => void;
-
-/** What of node-postgres' `Query` (pg/lib/query.js) a covered query relies on. */
-interface PgQuery {
-  callback?: Callback;
-  portal: string;
-  rows?: number;
-  _results: unknown;
-  requiresPreparation(): boolean;
-  _getRows(connection: WireConnection, rows?: number): void;
-  handleRowDescription(msg: unknown): void;
-  handleDataRow(msg: { fields: unknown[] }): void;
-  handleCommandComplete(msg: unknown, connection: WireConnection): void;
-  handleEmptyQuery(connection: WireConnection): void;
-  handleError(error: Error, connection: WireConnection): void;
-  handleReadyForQuery(connection: WireConnection): void;
-}
-type QueryClass = new (config: unknown, values?: unknown, callback?: unknown) => PgQuery;
-
-/** node-postgres' wire connection (pg/lib/connection.js), as a covered query writes to it. */
-interface WireConnection {
-  parsedStatements: Record<string, string>;
-  parse(opts: { name: string; text: string; types: number[] }): void;
-  bind(opts: { portal: string; statement: string; values: unknown[] }): void;
-  execute(opts: { portal: string; rows?: number }): void;
-  sync(): void;
 }
 
 /** SQLSTATE 26000, invalid_sql_statement_name: the server session has no such prepared statement. */
@@ -178,7 +150,9 @@ function coveredQueryClass(Base: QueryClass): QueryClass {
       return (this.waiting ??= new Promise((resolve) => (this.wake = resolve)));
     }
 
+    /** The first answer stands: what comes after it (a timed-out work's late rows) is not the cover's. */
     private answerCover(answer: CoverAnswer): void {
+      if (this.answered) return;
       this.answered = { answer };
       this.wake?.(answer);
     }
@@ -203,9 +177,11 @@ function coveredQueryClass(Base: QueryClass): QueryClass {
       if (this.phase === 0) super.handleRowDescription(msg);
     }
 
+    // Phase 2 takes nothing more: after an error (node-postgres' query_timeout fails the query
+    // while the server still answers it) late rows are the work's, never the cover's.
     override handleDataRow(msg: { fields: unknown[] }): void {
       if (this.phase === 0) return super.handleDataRow(msg);
-      this.coverRows.push({ [this.cover.column]: msg.fields[0] ?? null });
+      if (this.phase === 1) this.coverRows.push({ [this.cover.column]: msg.fields[0] ?? null });
     }
 
     override handleCommandComplete(msg: unknown, connection: WireConnection): void {
@@ -214,6 +190,7 @@ function coveredQueryClass(Base: QueryClass): QueryClass {
         this.phase = 1;
         return;
       }
+      if (this.phase === 2) return;
       this.phase = 2;
       this.answerCover({ rows: this.coverRows });
     }

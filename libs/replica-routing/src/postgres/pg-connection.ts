@@ -27,3 +27,31 @@ export function inOneWrite<T>(connection: PgConnection, send: () => T): T {
     stream?.uncork?.();
   }
 }
+
+/** node-postgres' callback of a query. */
+export type PgCallback = (error: Error | null, result?: unknown) => void;
+
+/** What of node-postgres' `Query` (pg/lib/query.js) a covered query (covered-query.ts) relies on. */
+export interface PgQuery {
+  callback?: PgCallback;
+  portal: string;
+  rows?: number;
+  requiresPreparation(): boolean;
+  _getRows(connection: WireConnection, rows?: number): void;
+  handleRowDescription(msg: unknown): void;
+  handleDataRow(msg: { fields: unknown[] }): void;
+  handleCommandComplete(msg: unknown, connection: WireConnection): void;
+  handleEmptyQuery(connection: WireConnection): void;
+  handleError(error: Error, connection: WireConnection): void;
+  handleReadyForQuery(connection: WireConnection): void;
+}
+export type QueryClass = new (config: unknown, values?: unknown, callback?: unknown) => PgQuery;
+
+/** node-postgres' wire connection (pg/lib/connection.js), as a covered query writes to it. */
+export interface WireConnection {
+  parsedStatements: Record<string, string>;
+  parse(opts: { name: string; text: string; types: number[] }): void;
+  bind(opts: { portal: string; statement: string; values: unknown[] }): void;
+  execute(opts: { portal: string; rows?: number }): void;
+  sync(): void;
+}
