@@ -138,7 +138,11 @@ function flippedTarget(f: NonNullable<LibraryOverhead['flipped']>): Target {
     measure: `  on ${f.carrier} (${f.flag}): CPU ratio; p50 delta, ms`,
     measured: `${fmt.ratio(f.cpuRatio)}; ${fmt.num(f.p50DeltaMs, 3)}`,
     target: `<= ${fmt.ratio(t.maxCpuRatio)}; <= ${fmt.num(t.maxP50DeltaMs, 2)}`,
-    met: f.cpuRatio <= t.maxCpuRatio && f.p50DeltaMs <= t.maxP50DeltaMs,
+    met:
+      f.cpuRatio <= t.maxCpuRatio &&
+      f.p50DeltaMs <= t.maxP50DeltaMs &&
+      f.routed.replicaShare >= t.minReplicaShare &&
+      f.routed.errors + f.bare.errors === 0,
     values: { cpuRatio: f.cpuRatio, p50DeltaMs: f.p50DeltaMs },
   };
 }
