@@ -86,7 +86,9 @@ export async function libraryOverhead(ctx: BenchContext): Promise<LibraryOverhea
   if (profileDir) ctx.say(`overhead: CPU profiles written to ${profileDir}`);
   const flip = contextFlip();
   if (!flip) {
-    ctx.say(`overhead: Node ${process.versions.node} has one AsyncLocalStorage (no 9c)`);
+    ctx.say(
+      `overhead: Node ${process.versions.node} carries AsyncLocalStorage one way only (no 9c)`,
+    );
     return { ...result, carrier: 'promise hooks', flipped: null };
   }
   ctx.say(`overhead: the same again with ${flip.flag} (AsyncLocalStorage on ${flip.other})`);
