@@ -1,4 +1,7 @@
-import { OPENS_TRANSACTION } from './connection.lender';
+import { EventEmitter } from 'node:events';
+import { ConnectionLender, OPENS_TRANSACTION } from './connection.lender';
+import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
+import type { NodeRegistry } from './node-registry.service';
 
 describe('OPENS_TRANSACTION (nothing is sent behind a statement that opens a transaction)', () => {
   it.each([
@@ -17,4 +20,51 @@ describe('OPENS_TRANSACTION (nothing is sent behind a statement that opens a tra
     '-- BEGIN\nSELECT 1',
     '/* BEGIN */ SELECT 1',
   ])('lets %j through', (text) => expect(OPENS_TRANSACTION.test(text)).toBe(false));
+});
+
+describe('ConnectionLender, a work that failed', () => {
+  /** One pooled connection, idle; `send()` makes it busy (no ReadyForQuery yet) until `settle()`. */
+  function setup() {
+    const connection = Object.assign(new EventEmitter(), {
+      readyForQuery: true,
+      getTransactionStatus: () => 'I',
+      query: () => undefined,
+      release: jest.fn(),
+    });
+    const pool = { connect: () => Promise.resolve(connection) };
+    const registry = {
+      admit: () => () => undefined,
+      ready: () => pool,
+      queryCount: () => ({ total: 0, routed: 0, roundTrips: 0 }),
+    } as unknown as NodeRegistry;
+    const lender = new ConnectionLender({ poolSize: 1 } as ResolvedReplicaRoutingOptions, registry);
+    const send = () => (connection.readyForQuery = false);
+    const settle = () => {
+      connection.readyForQuery = true;
+      connection.emit('drain');
+    };
+    /** A work that sent a statement and failed with `error` before its ReadyForQuery came. */
+    const failing = (error: Error) => () => {
+      send();
+      return Promise.reject(error);
+    };
+    return { lender, connection, settle, failing };
+  }
+  const refused = Object.assign(new Error('division by zero'), { code: '22012' });
+
+  it('goes back to the pool once the ReadyForQuery of its refused statement comes', async () => {
+    const { lender, connection, settle, failing } = setup();
+    await expect(lender.lend('replica0', failing(refused))).rejects.toBe(refused);
+    expect(connection.release).not.toHaveBeenCalled();
+    settle();
+    await new Promise(setImmediate);
+    expect(connection.release).toHaveBeenCalledWith();
+  });
+
+  it('is closed when it failed otherwise with a statement still in flight', async () => {
+    const { lender, connection, failing } = setup();
+    const failed = new Error('the work gave up');
+    await expect(lender.lend('replica0', failing(failed))).rejects.toBe(failed);
+    expect(connection.release).toHaveBeenCalledWith(expect.any(Error));
+  });
 });

@@ -1,15 +1,18 @@
 import type { Pool, PoolClient } from 'pg';
-import { isNodeFailure } from './db-errors.util';
+import { isNodeFailure, isStatementError } from './db-errors.util';
 import { NotPrimaryError } from './exceptions/node-state.exceptions';
 import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
 import { routingMetrics } from './metrics/routing.metrics';
 import type { NodeRegistry } from './node-registry.service';
-import { uncleanState } from './postgres/connection-hygiene';
+import { drained, uncleanState } from './postgres/connection-hygiene';
 import { sendAlone, sendCovered, type CoverAnswer, type Statement } from './postgres/covered-query';
 import { inOneWrite, type PgConnection } from './postgres/pg-connection';
 import { inRecovery } from './postgres/wal.queries';
 import { countRouted, type QueryCount } from './query-count';
 import { PRIMARY_NODE } from './replica-routing.constants';
+
+/** How long a connection whose statement was refused may take to end it (its ReadyForQuery), ms. */
+const REFUSAL_SETTLE_MS = 1000;
 
 /**
  * Lends one pooled connection of a node for one use, and takes it back: only
@@ -61,6 +64,10 @@ export class ConnectionLender {
       // A connection that failed under the work (lost, or timed out client-side with its query
       // perhaps still running) goes back as broken: the pool closes it instead of lending it again.
       if (isNodeFailure(error)) broken = error instanceof Error ? error : new Error(String(error));
+      // A refused statement fails the work before its ReadyForQuery: back once that comes.
+      else if (connection && !trailing && isStatementError(error)) {
+        if (uncleanState(connection) === 'busy') trailing = drained(connection, REFUSAL_SETTLE_MS);
+      }
       throw error;
     } finally {
       use?.revoke();

@@ -1,5 +1,10 @@
 import { QueryFailedError } from 'typeorm';
-import { isNodeFailure, isRetryableElsewhere, isTransient } from './db-errors.util';
+import {
+  isNodeFailure,
+  isRetryableElsewhere,
+  isStatementError,
+  isTransient,
+} from './db-errors.util';
 
 const pgError = (code: string, message = 'x') => Object.assign(new Error(message), { code });
 const wrapped = (code: string, message = 'x') =>
@@ -55,5 +60,22 @@ describe('db error classification', () => {
   ])('%s is the caller’s problem: neither', (_, error) => {
     expect(isNodeFailure(error)).toBe(false);
     expect(isRetryableElsewhere(error)).toBe(false);
+  });
+
+  it('knows a statement the server refused, its session going on', () => {
+    expect(isStatementError(pgError('22012', 'division by zero'))).toBe(true);
+    expect(isStatementError(wrapped('23505'))).toBe(true);
+    expect(isStatementError(wrapped('57014', 'canceling statement due to statement timeout'))).toBe(
+      true,
+    );
+    for (const error of [
+      Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }),
+      wrapped('08006'),
+      wrapped('57P01', 'terminating connection due to administrator command'),
+      wrapped('53300'),
+      Object.assign(new Error('overloaded'), { code: 'RR_OVERLOADED' }),
+      new Error('Query read timeout'),
+    ])
+      expect(isStatementError(error)).toBe(false);
   });
 });

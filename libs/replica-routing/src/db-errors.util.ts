@@ -87,6 +87,17 @@ export function isNodeFailure(error: unknown): boolean {
   return NODE_FAILURE_MESSAGES.some((re) => re.test(text));
 }
 
+/**
+ * An error the server answered a statement with, its session going on: a
+ * SQLSTATE that is neither load nor a node failure (its ReadyForQuery follows).
+ */
+export function isStatementError(error: unknown): boolean {
+  const code = codeOf(error);
+  return (
+    code !== undefined && /^[0-9A-Z]{5}$/.test(code) && !isTransient(error) && !isNodeFailure(error)
+  );
+}
+
 /** A read that failed this way may be run again on another node. */
 export function isRetryableElsewhere(error: unknown): boolean {
   const code = codeOf(error);

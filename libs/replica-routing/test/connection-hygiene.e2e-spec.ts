@@ -83,6 +83,24 @@ describeWithNodeControl('pooled-connection hygiene', () => {
     expect(await discarded('replica0', 'failed_transaction', 'busy')).toBe(before + 1);
   });
 
+  it('a statement the server refuses does not cost its connection', async () => {
+    const a = await writeAndReplay('hygiene: refused');
+    const reasons = ['busy', 'failed_transaction', 'in_transaction', 'unknown'];
+    const before = await discarded('replica0', ...reasons);
+    // The error reaches the work before the session's ReadyForQuery (often in another packet):
+    // the connection goes back once that comes, not closed as busy.
+    for (let i = 0; i < 50; i++) {
+      const refused = h.router.read((em) => em.query('SELECT 1 / $1::int', [0]), {
+        token: a.position,
+        cover: i % 2 === 0,
+      });
+      await expect(refused).rejects.toMatchObject({ code: '22012' });
+    }
+    const read = await h.router.read((em) => findNote(em, a.result), { token: a.position });
+    expect(read).toMatchObject({ servedBy: 'replica0', result: 'hygiene: refused' });
+    expect(await discarded('replica0', ...reasons)).toBe(before);
+  });
+
   it('a REPEATABLE READ transaction left on the primary does not make a primary read stale', async () => {
     const leaky = h.router.read(
       async (em) => {

@@ -76,3 +76,22 @@ export function watchTransactionEnd(
   wire.on('readyForQuery', listener);
   return () => wire.off?.('readyForQuery', listener);
 }
+
+/**
+ * Resolves once `connection` has nothing in flight (node-postgres' `drain`,
+ * after a ReadyForQuery), or after `withinMs`. A statement the server refused
+ * fails its work as soon as the error comes, before the ReadyForQuery that
+ * ends it: the session is clean a moment later, not to be closed as busy.
+ */
+export function drained(connection: PgConnection, withinMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      connection.removeListener('drain', done);
+      resolve();
+    };
+    const timer = setTimeout(done, withinMs);
+    timer.unref();
+    connection.once('drain', done);
+  });
+}
