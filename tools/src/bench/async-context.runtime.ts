@@ -1,5 +1,6 @@
-import type { OverheadResult, OverheadVariant } from './overhead.main';
-import { fmt, renderTable } from './table.printer';
+import type { OverheadResult } from './overhead.main';
+import { kindCells, overheadKinds } from './overhead.kinds';
+import { renderTable } from './table.printer';
 
 /** How Node carries AsyncLocalStorage's context across promises. */
 export type ContextCarrier = 'promise hooks' | 'AsyncContextFrame';
@@ -38,22 +39,10 @@ export function printContextCarriers(
   asRun: OverheadResult,
   other: OverheadResult,
 ): void {
-  const delta = (x: number) => `${x >= 0 ? '+' : ''}${fmt.num(x, 3)}`;
-  const cells = (r: OverheadResult, pick: (r: OverheadResult) => OverheadVariant) => {
-    const v = pick(r);
-    return [
-      fmt.num(v.cpuUsPerRead),
-      fmt.ratio(v.cpuUsPerRead / r.bare.cpuUsPerRead),
-      v === r.bare ? '' : delta(v.p50Ms - r.bare.p50Ms),
-    ];
-  };
-  const row = (label: string, pick: (r: OverheadResult) => OverheadVariant) => [
-    label,
-    ...cells(asRun, pick),
-    ...cells(other, pick),
-  ];
-  const errors = [other.bare, other.routed, other.uncovered, other.settings, other.floor].flatMap(
-    (v) => (v.firstError ? [`first error (${flip.other}): ${v.firstError}`] : []),
+  const asRunKinds = overheadKinds(asRun);
+  const otherKinds = overheadKinds(other);
+  const errors = otherKinds.flatMap(({ variant: v }) =>
+    v.firstError ? [`first error (${flip.other}): ${v.firstError}`] : [],
   );
   console.log(
     renderTable({
@@ -62,13 +51,7 @@ export function printContextCarriers(
         `runs it) and on ${flip.other} (\`${flip.flag}\`, in a second child process): CPU µs ` +
         'per read, its ratio to the bare pool, p50 minus the bare p50 (ms)',
       columns: ['', flip.asRun, 'vs bare', 'p50', flip.other, 'vs bare', 'p50'],
-      rows: [
-        row('bare pg.Pool', (r) => r.bare),
-        row("bare, the library's pool settings", (r) => r.settings),
-        row('the floor', (r) => r.floor),
-        row('routed, `cover: false`', (r) => r.uncovered),
-        row('routed (default)', (r) => r.routed),
-      ],
+      rows: asRunKinds.map((k, i) => [k.label, ...kindCells(k), ...kindCells(otherKinds[i]!)]),
       notes: errors,
     }),
   );

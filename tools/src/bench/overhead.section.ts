@@ -2,13 +2,13 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { runForResult } from '../process/result.process';
 import { contextFlip, printContextCarriers, type ContextCarrier } from './async-context.runtime';
+import { kindCells, overheadKinds, signedMs } from './overhead.kinds';
 import type { BenchContext } from './bench.context';
 import {
   OVERHEAD_RESULT,
   OVERHEAD_SQL,
   type OverheadConfig,
   type OverheadResult,
-  type OverheadVariant,
 } from './overhead.main';
 import type { ProfileAreas, SelfTime } from './overhead.profile';
 import { fmt, renderTable } from './table.printer';
@@ -152,7 +152,6 @@ function flippedTarget(f: NonNullable<LibraryOverhead['flipped']>): Target {
 export function printOverhead(r: OverheadResult, replica: string): void {
   const t = OVERHEAD_TARGETS;
   const ms = (x: number) => fmt.num(x, 3);
-  const delta = (x: number) => `${x >= 0 ? '+' : ''}${ms(x)}`;
   const spread = `${fmt.ratio(Math.min(...r.roundCpuRatios))} to ${fmt.ratio(Math.max(...r.roundCpuRatios))}`;
   const one = r.single;
   const u = r.uncovered;
@@ -161,10 +160,10 @@ export function printOverhead(r: OverheadResult, replica: string): void {
     label,
     ms(r.bare[key]),
     ms(r.routed[key]),
-    delta(r.routed[key] - r.bare[key]),
+    signedMs(r.routed[key] - r.bare[key]),
     target,
     ms(u[key]),
-    delta(u[key] - r.bare[key]),
+    signedMs(u[key] - r.bare[key]),
   ];
   const errors = [r.bare, r.routed, u, one.bare, one.routed].flatMap((v) =>
     v.firstError ? [`first error: ${v.firstError}`] : [],
@@ -222,7 +221,7 @@ export function printOverhead(r: OverheadResult, replica: string): void {
           '  latency p50 / p99, ms',
           `${ms(one.bare.p50Ms)} / ${ms(one.bare.p99Ms)}`,
           `${ms(one.routed.p50Ms)} / ${ms(one.routed.p99Ms)}`,
-          `${delta(one.p50DeltaMs)} / ${delta(one.routed.p99Ms - one.bare.p99Ms)}`,
+          `${signedMs(one.p50DeltaMs)} / ${signedMs(one.routed.p99Ms - one.bare.p99Ms)}`,
           '',
           '',
           '',
@@ -231,12 +230,6 @@ export function printOverhead(r: OverheadResult, replica: string): void {
       notes: [...errors, ...(r.profile ? profileNotes(r.profile) : [])],
     }),
   );
-  const cpu = (v: OverheadVariant & { cpuRatio: number; p50DeltaMs: number }) => [
-    fmt.num(v.cpuUsPerRead),
-    fmt.ratio(v.cpuRatio),
-    delta(v.p50DeltaMs),
-    reads(v),
-  ];
   console.log(
     renderTable({
       title:
@@ -244,19 +237,7 @@ export function printOverhead(r: OverheadResult, replica: string): void {
         'settings (its timeouts, pipelining), and "the floor", the least a router that lends a ' +
         'connection per read does (written out in the bench, not the library)',
       columns: ['', 'CPU µs per read', 'vs bare pg.Pool', 'p50 vs bare, ms', 'reads (errors)'],
-      rows: [
-        ['bare pg.Pool', fmt.num(r.bare.cpuUsPerRead), '1.00x', '', reads(r.bare)],
-        ["bare, the library's pool settings", ...cpu(r.settings)],
-        ['the floor', ...cpu(r.floor)],
-        ['routed, `cover: false`', ...cpu(u)],
-        [
-          'routed (default)',
-          fmt.num(r.routed.cpuUsPerRead),
-          fmt.ratio(r.cpuRatio),
-          delta(r.p50DeltaMs),
-          reads(r.routed),
-        ],
-      ],
+      rows: overheadKinds(r).map((k) => [k.label, ...kindCells(k), reads(k.variant)]),
       notes: [r.settings, r.floor].flatMap((v) =>
         v.firstError ? [`first error: ${v.firstError}`] : [],
       ),
