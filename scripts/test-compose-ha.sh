@@ -8,8 +8,8 @@
 # reading through the balancer all along, must have counted no stale read, and
 # the old leader, started again, must rejoin as a replica. Last, the balancer
 # (the API's proxy) with room for one request per API process must answer the
-# overflow itself in the API's JSON shape. Prints the stack's logs on failure
-# and tears it down with its volumes.
+# overflow itself in the API's JSON shape. On failure prints the stack's logs,
+# then what failed (scripts/compose-failure.sh); tears the stack down with its volumes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,22 +39,8 @@ if [ -z "${POSTGRES_IMAGE:-}" ] || [ -z "${NODE_IMAGE:-}" ] || [ -z "${DEBIAN_IM
 fi
 log "images: $POSTGRES_IMAGE (+ patroni), $DEBIAN_IMAGE (+ etcd, haproxy), app on $NODE_IMAGE; compose: ${compose[*]}; host ports $API_PORT-$PG2_PORT"
 
-status=0
-# Checks that failed; the later phases still run (each run is long), and any failure fails the run.
-failed=()
-cleanup() {
-  # Any early exit (set -e included) counts as a failure and shows the logs.
-  [ $? -eq 0 ] || status=1
-  if [ "$status" -ne 0 ]; then
-    log "failed: the stack's logs"
-    dc logs --no-color --tail=150 || true
-  fi
-  log "tearing down"
-  dc down -v --remove-orphans >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
-fail() { status=1; log "FAILED: $*"; exit 1; }
-check_failed() { failed+=("$*"); log "FAILED (going on): $*"; }
+. scripts/compose-failure.sh
+trap 'compose_finish 150' EXIT
 
 dc down -v --remove-orphans >/dev/null 2>&1 || true
 log "build"
@@ -219,9 +205,5 @@ npx --no-install ts-node --transpile-only tools/bin/check-proxy-overflow.ts "$ap
   || check_failed "the proxy's overflow answers (above)"
 
 summary="build ${build_s} s, up ${up_s} s, e2e ${e2e_s} s; leader $first_leader stopped, first write ${write_s} s later on $new_leader; $first_leader rejoined in ${rejoin_s} s; stale reads ${stale:-?}; overflow answered by the proxy"
-if [ ${#failed[@]} -gt 0 ]; then
-  status=1
-  log "FAILED: $(printf '%s; ' "${failed[@]}")$summary"
-  exit 1
-fi
+failed_checks && exit 1
 log "passed: $summary"

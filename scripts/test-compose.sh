@@ -47,16 +47,8 @@ if [ -z "${PROMETHEUS_IMAGE:-}" ]; then
 fi
 log "images: $POSTGRES_IMAGE, app on $NODE_IMAGE, $PROMETHEUS_IMAGE, haproxy on $DEBIAN_IMAGE; compose: ${compose[*]}; host ports $PRIMARY_PORT-$PROXY_PORT"
 
-status=0
-cleanup() {
-  if [ "$status" -ne 0 ]; then
-    log "failed: the stack's logs"
-    dc logs --no-color --tail=200 || true
-  fi
-  log "tearing down"
-  dc down -v --remove-orphans >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
+. scripts/compose-failure.sh
+trap 'compose_finish 200' EXIT
 
 dc down -v --remove-orphans >/dev/null 2>&1 || true
 log "build"
@@ -80,13 +72,13 @@ wait_healthy() {
       [ "$state" = healthy ] || unhealthy+=("$s:$state")
     done
     [ ${#unhealthy[@]} -eq 0 ] && break
-    if [ $SECONDS -gt $deadline ]; then status=1; log "not healthy in time: ${unhealthy[*]}"; exit 1; fi
+    [ $SECONDS -le $deadline ] || fail "not healthy in time: ${unhealthy[*]}"
     sleep 2
   done
 }
 wait_healthy "${services[@]}"
 migrate_exit=$(docker inspect -f '{{.State.ExitCode}}' "$(dc ps -q migrate)")
-[ "$migrate_exit" = 0 ] || { status=1; log "migrate exited $migrate_exit"; exit 1; }
+[ "$migrate_exit" = 0 ] || fail "migrate exited $migrate_exit"
 
 # psql inside a database container: sql_on SERVICE PSQL-ARGS (one shell string).
 sql_on() { dc exec -T "$1" sh -c "psql -h /tmp -U \"\$POSTGRES_USER\" -d \"\$POSTGRES_DB\" -v ON_ERROR_STOP=1 $2"; }
@@ -101,7 +93,7 @@ all_replicas=replica0,replica1,replica2,replica3,replica4
 wait_streaming() {
   local deadline=$((SECONDS + 120)) now
   until now=$(streaming) && [ "$now" = "$all_replicas" ]; do
-    [ $SECONDS -lt $deadline ] || { status=1; log "expected $all_replicas streaming, got '${now:-}'"; exit 1; }
+    [ $SECONDS -lt $deadline ] || fail "expected $all_replicas streaming, got '${now:-}'"
     sleep 1
   done
 }
@@ -120,8 +112,7 @@ E2E_DATABASE_URL=$(url "$PRIMARY_PORT")
 E2E_REPLICA_URLS="replica0=$(url "$REPLICA0_PORT"),replica1=$(url "$REPLICA1_PORT"),replica2=$(url "$REPLICA2_PORT"),replica3=$(url "$REPLICA3_PORT"),replica4=$(url "$REPLICA4_PORT")"
 E2E_API_URL="http://127.0.0.1:$API_PORT"
 export E2E_REPLICA_URLS E2E_API_URL
-npx jest -c jest.e2e.config.js || status=$?
-[ "$status" = 0 ] || exit "$status"
+npx jest -c jest.e2e.config.js || fail "jest e2e (its output is above)"
 
 # Prometheus scrapes the api and the observer; the simulator's reads show up per node.
 log "prometheus: both targets up, replica_routing_reads_total has data"
@@ -138,8 +129,8 @@ for _ in $(seq 1 60); do
   [ "$up" = 2 ] && [ -n "$reads" ] && break
   sleep 2
 done
-[ "${up:-}" = 2 ] || { status=1; log "prometheus: targets up: ${up:-none} of 2"; exit 1; }
-[ -n "$reads" ] || { status=1; log "prometheus: no replica_routing_reads_total data"; exit 1; }
+[ "${up:-}" = 2 ] || fail "prometheus: targets up: ${up:-none} of 2"
+[ -n "$reads" ] || fail "prometheus: no replica_routing_reads_total data"
 printf '%s\n' "$reads"
 
 # A restarted replica keeps its volume (no second clone) and catches up from its slot.
@@ -154,12 +145,12 @@ for _ in $(seq 1 60); do
 done
 primary_sql '-c "SELECT name, total_distance, rides_counted, last_seq FROM consumer_states ORDER BY name"'
 primary_sql '-c "SELECT sum(distance) AS sum_distance, count(*) AS rides FROM rides"'
-[ "$agree" = 2 ] || { status=1; log "the consumers do not both equal sum(distance) 60 s after the last write"; exit 1; }
+[ "$agree" = 2 ] || fail "the consumers do not both equal sum(distance) 60 s after the last write"
 log "restart replica0: keeps its data, catches up"
 dc restart replica0 >/dev/null
 wait_streaming
 clones=$(clones_of replica0)
-[ "$clones" = 1 ] || { status=1; log "replica0 cloned $clones times, expected once"; exit 1; }
+[ "$clones" = 1 ] || fail "replica0 cloned $clones times, expected once"
 
 # A replica whose volume is removed clones the primary again and then sees new writes.
 log "remove replica1 and its volume: it clones the primary again"
@@ -169,7 +160,7 @@ primary_sql '-c "CREATE TABLE IF NOT EXISTS compose_marks (id int)" -c "INSERT I
 dc up -d --no-deps replica1
 wait_streaming
 clones=$(clones_of replica1)
-[ "$clones" = 1 ] || { status=1; log "replica1 cloned $clones times, expected once"; exit 1; }
+[ "$clones" = 1 ] || fail "replica1 cloned $clones times, expected once"
 primary_sql '-c "INSERT INTO compose_marks VALUES (2)"' >/dev/null
 seen=
 for _ in $(seq 1 30); do
@@ -177,7 +168,7 @@ for _ in $(seq 1 30); do
   [ "$seen" = 2 ] && break
   sleep 1
 done
-[ "$seen" = 2 ] || { status=1; log "re-cloned replica1 shows $seen of 2 rows"; exit 1; }
+[ "$seen" = 2 ] || fail "re-cloned replica1 shows $seen of 2 rows"
 primary_sql '-c "DROP TABLE compose_marks"' >/dev/null
 # The proxy recreated with room for one request in the api and a 1 ms queue: of 40
 # requests at once, most overflow, and the proxy must answer them itself.
@@ -186,7 +177,6 @@ API_MAX_IN_FLIGHT=1 PROXY_QUEUE_MS=1 dc up -d --no-deps lb
 deadline=$((SECONDS + 120))
 wait_healthy lb
 npx --no-install ts-node --transpile-only tools/bin/check-proxy-overflow.ts "http://127.0.0.1:$PROXY_PORT" \
-  || { status=1; log "the proxy's overflow answers are wrong (above)"; exit 1; }
+  || fail "the proxy's overflow answers are wrong (above)"
 log "passed: restarted replica caught up; re-cloned replica streams and replays; the proxy sheds in the API's shape"
 primary_sql '-c "SELECT application_name, state FROM pg_stat_replication ORDER BY 1"'
-exit "$status"

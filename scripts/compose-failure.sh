@@ -1,0 +1,47 @@
+# Sourced by the compose test scripts, after they define `log` and `dc`.
+# A failure prints the stack's logs, tears the stack down, and then names what
+# failed on the last line: a CI log is often read from its tail, and hundreds
+# of container log lines would otherwise bury the reason.
+#
+#   fail TEXT           a failed check that stops the script
+#   check_failed TEXT   a failed check; the script goes on (later phases are long)
+#   failed_checks       true when any check failed so far
+#   trap 'compose_finish LINES' EXIT   (LINES of each service's log on failure)
+#
+# A command that stops the script through `set -e` is named too (line and command).
+
+failures=()
+stopped_at=
+# Functions and subshells inherit the ERR trap: a failing command inside one is named as well.
+set -E
+trap 'stopped_at="line $LINENO: $BASH_COMMAND"' ERR
+
+fail() {
+  failures+=("$*")
+  log "FAILED: $*"
+  exit 1
+}
+check_failed() {
+  failures+=("$*")
+  log "FAILED (going on): $*"
+}
+failed_checks() { [ ${#failures[@]} -gt 0 ]; }
+
+compose_finish() {
+  local code=$? lines=$1
+  [ $code -ne 0 ] || ! failed_checks || code=1
+  if [ $code -ne 0 ]; then
+    log "failed: the stack's logs (the reason is below them)"
+    dc logs --no-color --tail="$lines" || true
+  fi
+  log "tearing down"
+  dc down -v --remove-orphans >/dev/null 2>&1 || true
+  if [ $code -ne 0 ]; then
+    failed_checks || failures+=("stopped by ${stopped_at:-an unnamed command} (exit $code)")
+    [ -z "${summary:-}" ] || failures+=("$summary")
+    local text
+    text=$(printf '%s; ' "${failures[@]}")
+    log "FAILED: ${text%; }"
+  fi
+  exit $code
+}
