@@ -49,10 +49,11 @@ export class ReadFlow<H> {
     // that position may (docs/design.md, "What each failure does").
     const stale = floor === null;
     const lastKnown = stale ? this.state.primaryPositionSince(0) : null;
-    const asked = this.topology.later(
-      this.topology.later(this.tokens.toPosition(options.token), scope?.position),
-      this.onCurrent(floor ?? lastKnown),
-    );
+    const given = this.tokens.toPosition(options.token);
+    const known = this.onCurrent(floor ?? lastKnown);
+    const asked = this.topology.mergesBlind(given, scope?.position, known)
+      ? await this.onCurrentHistory(given, scope?.position, known)
+      : this.topology.later(this.topology.later(given, scope?.position), known);
     // Resolved at once when the position is on the current history (a read's usual case).
     const now = asked === null ? null : this.topology.resolve(asked);
     const token = asked === null ? null : now?.ok ? now.lsn : await this.resolve(asked);
@@ -118,6 +119,24 @@ export class ReadFlow<H> {
 
   /** A position known of the primary on the current timeline. */
   private onCurrent(lsn: Lsn | null): Position | null {
+    return lsn === null ? null : { tli: this.topology.timeline, lsn };
+  }
+
+  /**
+   * Positions of different timelines, where an earlier one ended not known
+   * yet: each is resolved onto the current timeline first (which loads the
+   * history), so that merging them guesses nothing; one whose write was lost
+   * fails the read with `WriteLostError`.
+   */
+  private async onCurrentHistory(
+    ...positions: (Position | null | undefined)[]
+  ): Promise<Position | null> {
+    let lsn: Lsn | null = null;
+    for (const position of positions) {
+      if (!position) continue;
+      const at = await this.resolve(position);
+      if (lsn === null || at > lsn) lsn = at;
+    }
     return lsn === null ? null : { tli: this.topology.timeline, lsn };
   }
 

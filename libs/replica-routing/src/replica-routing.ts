@@ -104,7 +104,15 @@ export function createRoutingParts<H>(
     observations,
     election,
   );
-  const writes = new WriteFlow<H>(resolved, context, executor, state, topology, observations);
+  const writes = new WriteFlow<H>(
+    resolved,
+    context,
+    executor,
+    state,
+    topology,
+    observations,
+    discovery,
+  );
   const router = new ReplicaRouter<H>(context, tokens, gate, reads, writes, election);
 
   const status = new ReplicaStatusView(resolved, state, registry, refresher);

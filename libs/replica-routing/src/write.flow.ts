@@ -11,6 +11,7 @@ import type { NodeState } from './node-state.service';
 import { PRIMARY_NODE } from './replica-routing.constants';
 import type { Callback, RoutingContext } from './routing-context.service';
 import type { Position } from './position';
+import type { TopologyDiscovery } from './topology/topology-discovery.service';
 import type { Topology } from './topology/topology.service';
 import { runCallbacks } from './transaction-callbacks';
 
@@ -29,6 +30,7 @@ export class WriteFlow<H> {
     private readonly state: NodeState,
     private readonly topology: Topology,
     private readonly observations: NodeObservations,
+    private readonly discovery: TopologyDiscovery,
   ) {}
 
   async once<T>(work: Work<T, H>, options: WriteOptions): Promise<Routed<T>> {
@@ -69,6 +71,14 @@ export class WriteFlow<H> {
           : this.observations.primary(
               written.token ?? (await this.positionAfterCommit(host, timeline)),
             );
+      // The first write after a failover, in a scope whose token predates it: the two merge
+      // exactly only once the old timeline's end is known (it may take an HA loop to be readable).
+      if (token && this.topology.mergesBlind(scope.position, token))
+        await this.discovery.learnEnds(
+          scope.position!,
+          token,
+          Date.now() + this.options.electionWaitMs,
+        );
       if (token) scope.raise(token);
       scope.recordServedBy(PRIMARY_NODE);
       await runCallbacks(this.logger, 'afterCommit', callbacks.afterCommit);

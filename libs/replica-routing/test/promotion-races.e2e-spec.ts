@@ -5,7 +5,9 @@ import { DataSource } from 'typeorm';
 import { LocalCluster, findPostgresBinaries } from '@app/dev-tools';
 import { LOCAL_CREDENTIALS } from '../../../tools/src/credentials';
 import { e2eEnv } from '../../../test/e2e/e2e.env';
-import { parseLsn, PrimaryUnavailableError, ReplicaRouter } from '../src';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { formatLsn, parseLsn, PrimaryUnavailableError, ReplicaRouter } from '../src';
+import { createRoutingParts } from '../src/replica-routing';
 import { ReplicaRoutingModule } from '../src/nest';
 import { replicaStatusesMigrations, typeormAdapter } from '../src/typeorm';
 import { Topology } from '../src/topology/topology.service';
@@ -154,6 +156,76 @@ describePromote('a promotion racing a read or a write', () => {
     });
     expect(read.result).toBe('on timeline 2');
     expect(read.servedBy).toBe('primary');
+  });
+
+  it("a token from before a failover, merged with one from after it, is not taken for a lost write while the old timeline's end cannot be read yet", async () => {
+    // The app's role may not run pg_read_file(): it cannot read the history file (no Patroni here).
+    const api = cluster.roles.api;
+    await admin('primary', (c) =>
+      c.query(
+        `GRANT SELECT, INSERT ON lib_notes TO ${api.user}; GRANT USAGE ON SEQUENCE lib_notes_id_seq TO ${api.user}`,
+      ),
+    );
+    const appRouting = () =>
+      createRoutingParts(
+        {
+          hosts: cluster.nodes.map((n) => ({
+            name: HOST_NAMES[n.name]!,
+            url: cluster.urlAs(api, n.name),
+          })),
+          discoveryIntervalMs: 600_000,
+          electionWaitMs: 10_000,
+          statusRefreshMs: 0,
+        },
+        typeormAdapter(),
+      );
+    const writer = appRouting();
+    const reader = appRouting();
+    await writer.start();
+    await reader.start();
+    try {
+      const before = await writer.router.write((em) => insertNote(em, 'on timeline 1'));
+      expect(before.position?.tli).toBe(1);
+      // A clean failover: pg1 has every write of timeline 1, so every token of it survives.
+      const replayed = `SELECT pg_last_wal_replay_lsn() >= '${formatLsn(before.position!.lsn)}' AS ok`;
+      await waitUntil(async () => (await one<{ ok: boolean }>('replica0', replayed)).ok);
+      await cluster.stopNode('primary', 'fast');
+      await one('replica0', 'SELECT pg_promote(true, 60)');
+      // The reader sees the new primary, but not yet where timeline 1 ended.
+      await reader.discovery.refresh();
+      expect(reader.topology.timeline).toBe(2);
+      expect(reader.topology.knowsEndOf(1)).toBe(false);
+      // What Patroni's /history gives one HA loop after a promotion: the history, a little later.
+      const granted = sleep(2000)
+        .then(() => one('replica0', `GRANT EXECUTE ON FUNCTION pg_read_file(text) TO ${api.user}`))
+        .then(() => Date.now());
+
+      // A client holding the old token writes on the new primary: the scope's token spans both.
+      const written = await writer.router.withConsistency(before.position, () =>
+        writer.router.write((em) => insertNote(em, 'on timeline 2')),
+      );
+      const writtenAt = Date.now();
+      // It waited for the history rather than guess, and its token is of timeline 2 alone.
+      expect(writtenAt).toBeGreaterThanOrEqual(await granted);
+      expect(written.position?.tli).toBe(2);
+      const read = await writer.router.read((em) => findNote(em, written.result.result), {
+        token: written.position,
+      });
+      expect(read.result).toBe('on timeline 2');
+
+      // A read given both tokens at once, by a process that has not loaded the history yet.
+      expect(reader.topology.knowsEndOf(1)).toBe(false);
+      const both = await reader.router.withConsistency(before.position, () =>
+        reader.router.read((em) => findNote(em, before.result), {
+          token: written.result.position,
+        }),
+      );
+      expect(both.result.result).toBe('on timeline 1');
+      expect(both.position?.tli).toBe(2);
+    } finally {
+      await writer.close();
+      await reader.close();
+    }
   });
 
   it("a write whose token query fails after the primary moved is reported unknown, not given the new primary's token", async () => {

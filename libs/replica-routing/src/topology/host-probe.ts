@@ -63,7 +63,8 @@ export function probeRole(node: NodeConnectionOptions, timeoutMs: number): Promi
 
 /**
  * The primary's timeline history file (`pg_wal/<tli>.history`), read with
- * `pg_read_file()`: needs a superuser or a role granted `pg_read_server_files`.
+ * `pg_read_file()`: needs a superuser or a role granted EXECUTE on `pg_read_file(text)`
+ * (`pg_read_server_files` alone is not enough).
  */
 export function readHistoryFile(
   node: NodeConnectionOptions,

@@ -9,9 +9,10 @@ import type {
   ResolvedReplicaNode,
   ResolvedReplicaRoutingOptions,
 } from '../interfaces/replica-routing-options.interface';
-import { addressOf, probeRole, readHistoryFile } from './host-probe';
-import { leaderOf, patroniCluster, patroniHistory, standbysOf } from './patroni.client';
-import { type Topology, type Roles } from './topology.service';
+import { readHistoryFile } from './host-probe';
+import { patroniHistory } from './patroni.client';
+import { rolesFromHosts, rolesFromPatroni, type RoleSource } from './roles.sources';
+import { type Topology } from './topology.service';
 
 /** Discovery never runs more often than this, however often it is prompted. */
 const MIN_SPACING_MS = 200;
@@ -33,11 +34,14 @@ export class TopologyDiscovery {
   private lastRunAt = 0;
   private lastProblem: string | null = null;
   private closed = false;
+  private readonly source: RoleSource;
 
   constructor(
     private readonly options: ResolvedReplicaRoutingOptions,
     private readonly topology: Topology,
-  ) {}
+  ) {
+    this.source = { options, topology, note: (problem) => this.note(problem) };
+  }
 
   async start(): Promise<void> {
     if (!this.topology.discovering) return;
@@ -110,6 +114,34 @@ export class TopologyDiscovery {
   }
 
   /**
+   * Before positions of different timelines are merged (a scope's token from
+   * before a failover with a write's token after it): learns where the
+   * earlier timeline ended, so that the merge does not take a surviving write
+   * for a lost one. Right after a promotion the history may not be readable
+   * yet (Patroni records it one HA loop later; the file is readable only by a
+   * role allowed `pg_read_file()`), so it is asked again every
+   * 250 ms until `deadline` (ms since epoch). Returns whether the merge is
+   * exact now. Without `hosts` there is nothing to ask.
+   */
+  async learnEnds(a: Position, b: Position, deadline: number): Promise<boolean> {
+    for (;;) {
+      await this.loadHistory();
+      if (!this.topology.mergesBlind(a, b)) return true;
+      const tli = this.topology.timeline;
+      // A history already loaded that lacks the timeline (Patroni keeps only the newest ones).
+      const complete = tli !== null && this.topology.knowsEndOf(tli - 1);
+      if (complete || !this.topology.discovering || this.closed || Date.now() >= deadline) {
+        this.logger.warn(
+          `where timeline ${Math.min(a.tli ?? 0, b.tli ?? 0)} ended is not known: ` +
+            'a token that spans it may be refused later as lost',
+        );
+        return false;
+      }
+      await sleep(Math.min(ELECTION_POLL_MS, deadline - Date.now()));
+    }
+  }
+
+  /**
    * What a token means on the current timeline (see `Topology.resolve`): a
    * newer timeline than known, or an earlier one whose end is unknown, is
    * looked up first; a token past the end of its timeline is refused with
@@ -136,84 +168,10 @@ export class TopologyDiscovery {
   }
 
   private async discover(): Promise<void> {
-    const roles = (await this.fromPatroni()) ?? (await this.fromHosts());
+    const roles = (await rolesFromPatroni(this.source)) ?? (await rolesFromHosts(this.source));
     if (!roles) return;
     this.topology.apply(roles);
     await this.loadHistory();
-  }
-
-  private async fromPatroni(): Promise<Roles | undefined> {
-    for (const url of this.options.patroniUrls) {
-      try {
-        const members = await patroniCluster(url, this.options.connectTimeoutMs);
-        const leader = leaderOf(members);
-        const name = (m: { name: string; host: string | null; port: number | null }) =>
-          this.host(m.name)?.name ??
-          this.topology.hosts.find((h) => addressOf(h) === `${m.host}:${m.port}`)?.name;
-        const primary = leader ? (name(leader) ?? null) : null;
-        if (leader && primary === null) {
-          // Its name and connect_address match no host: ask the hosts themselves.
-          this.note(
-            `Patroni's leader ${leader.name} (${leader.host}:${leader.port}) is none of the hosts; asking them`,
-          );
-          return undefined;
-        }
-        return {
-          primary,
-          replicas: standbysOf(members)
-            .map(name)
-            .filter((n): n is string => n !== undefined),
-          timeline: leader?.timeline ?? null,
-        };
-      } catch (error) {
-        this.note(`Patroni ${url}: ${describeError(error)}`);
-      }
-    }
-    return undefined;
-  }
-
-  /** Every host in parallel; undefined when none answered (nothing learned: keep what is known). */
-  private async fromHosts(): Promise<Roles | undefined> {
-    const hosts = this.topology.hosts;
-    const answers = await Promise.allSettled(
-      hosts.map((h) => probeRole(h, this.options.connectTimeoutMs)),
-    );
-    const up = hosts
-      .map((host, i) => ({ host, answer: answers[i]! }))
-      .filter((x) => x.answer.status === 'fulfilled')
-      .map((x) => ({
-        host: x.host,
-        role: (x.answer as PromiseFulfilledResult<{ standby: boolean; tli: number | null }>).value,
-      }));
-    if (up.length === 0) {
-      this.note('no host answered');
-      return undefined;
-    }
-    const primaries = up
-      .filter((x) => !x.role.standby)
-      .sort((a, b) => (b.role.tli ?? 0) - (a.role.tli ?? 0));
-    // Two primaries: the one on the later timeline was promoted; the other is a former primary
-    // that has not been stopped yet. On the same timeline neither can be trusted with writes.
-    const [first, second] = primaries;
-    const ambiguous = second !== undefined && second.role.tli === first!.role.tli;
-    if (ambiguous)
-      this.note(
-        `several hosts are primaries on timeline ${first!.role.tli}: ${primaries.map((p) => p.host.name).join(', ')}`,
-      );
-    const primary = first && !ambiguous ? first : undefined;
-    // A primary that did not answer this time (slow, a blip) keeps its role while no other
-    // host claims it: its own failures are what the breaker and the writers' wait are for.
-    const current = this.topology.primaryHost;
-    const silent = current !== null && !up.some((x) => x.host.name === current);
-    // Replicas likewise: one probe that timed out (a busy node) drops no pool.
-    const silentReplicas = this.topology.replicas
-      .map((r) => r.name)
-      .filter((n) => !up.some((x) => x.host.name === n));
-    return {
-      primary: primary?.host.name ?? (silent && !ambiguous ? current : null),
-      replicas: [...up.filter((x) => x.role.standby).map((x) => x.host.name), ...silentReplicas],
-      timeline: primary?.role.tli ?? null,
-    };
   }
 
   private host(name: string): ResolvedReplicaNode | undefined {

@@ -16,6 +16,8 @@ export interface Roles {
   timeline: number | null;
 }
 
+type MaybePosition = Position | null | undefined;
+
 /** Names whose node changed under them: their pools and state must be dropped. */
 export type TopologyListener = (changed: readonly string[]) => void;
 
@@ -133,6 +135,23 @@ export class Topology {
   /** What `position` means on the current timeline (see {@link resolvePosition}). */
   resolve(position: Position): Resolution {
     return resolvePosition(position, this.timeline, this.ends);
+  }
+
+  /**
+   * Whether merging these positions would have to guess: they are on
+   * different timelines, and where an earlier one ended is not known yet.
+   * {@link later} then keeps the earlier timeline, which resolves as lost
+   * even when the write survived; learn the history first
+   * (`TopologyDiscovery.learnEnds`).
+   */
+  mergesBlind(a: MaybePosition, b: MaybePosition, c: MaybePosition = null): boolean {
+    const newest = Math.max(a?.tli ?? 0, b?.tli ?? 0, c?.tli ?? 0);
+    return this.endUnknown(a, newest) || this.endUnknown(b, newest) || this.endUnknown(c, newest);
+  }
+
+  private endUnknown(position: MaybePosition, newest: number): boolean {
+    const tli = position?.tli ?? null;
+    return tli !== null && tli !== newest && !this.ends.has(tli);
   }
 
   /** The later of two positions (see {@link laterPosition}), with what is known of the history. */
