@@ -9,7 +9,7 @@
 # the old leader, started again, must rejoin as a replica. Last, the balancer
 # (the API's proxy) with room for one request per API process must answer the
 # overflow itself in the API's JSON shape. On failure prints the stack's logs,
-# then what failed (scripts/compose-failure.sh); tears the stack down with its volumes.
+# then what failed (scripts/compose-test-lib.sh); tears the stack down with its volumes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,7 +39,7 @@ if [ -z "${POSTGRES_IMAGE:-}" ] || [ -z "${NODE_IMAGE:-}" ] || [ -z "${DEBIAN_IM
 fi
 log "images: $POSTGRES_IMAGE (+ patroni), $DEBIAN_IMAGE (+ etcd, haproxy), app on $NODE_IMAGE; compose: ${compose[*]}; host ports $API_PORT-$PG2_PORT"
 
-. scripts/compose-failure.sh
+. scripts/compose-test-lib.sh
 trap 'compose_finish 150' EXIT
 
 dc down -v --remove-orphans >/dev/null 2>&1 || true
@@ -189,7 +189,7 @@ dc logs --no-color simulator | grep 'LOG \[Simulator\]' | tail -n 1 | sed 's/.*L
 # The balancer recreated with room for one request per API process and a 1 ms queue:
 # of 40 requests at once, most overflow, and it must answer them itself.
 log "the proxy answers overflow itself: 503, Retry-After, the API's JSON shape, X-Request-Id"
-API_MAX_IN_FLIGHT=1 PROXY_QUEUE_MS=1 dc up -d --no-deps lb
+API_MAX_IN_FLIGHT=1 PROXY_QUEUE_MS=1 recreate lb
 deadline=$((SECONDS + 120))
 until [ "$(docker inspect -f '{{.State.Health.Status}}' "$(dc ps -q lb)" 2>/dev/null)" = healthy ]; do
   [ $SECONDS -lt $deadline ] || fail "the recreated balancer is not healthy"

@@ -47,7 +47,7 @@ if [ -z "${PROMETHEUS_IMAGE:-}" ]; then
 fi
 log "images: $POSTGRES_IMAGE, app on $NODE_IMAGE, $PROMETHEUS_IMAGE, haproxy on $DEBIAN_IMAGE; compose: ${compose[*]}; host ports $PRIMARY_PORT-$PROXY_PORT"
 
-. scripts/compose-failure.sh
+. scripts/compose-test-lib.sh
 trap 'compose_finish 200' EXIT
 
 dc down -v --remove-orphans >/dev/null 2>&1 || true
@@ -173,7 +173,7 @@ primary_sql '-c "DROP TABLE compose_marks"' >/dev/null
 # The proxy recreated with room for one request in the api and a 1 ms queue: of 40
 # requests at once, most overflow, and the proxy must answer them itself.
 log "the proxy answers overflow itself: 503, Retry-After, the API's JSON shape, X-Request-Id"
-API_MAX_IN_FLIGHT=1 PROXY_QUEUE_MS=1 dc up -d --no-deps lb
+API_MAX_IN_FLIGHT=1 PROXY_QUEUE_MS=1 recreate lb
 deadline=$((SECONDS + 120))
 wait_healthy lb
 npx --no-install ts-node --transpile-only tools/bin/check-proxy-overflow.ts "http://127.0.0.1:$PROXY_PORT" \

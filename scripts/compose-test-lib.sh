@@ -1,4 +1,5 @@
 # Sourced by the compose test scripts, after they define `log` and `dc`.
+#
 # A failure prints the stack's logs, tears the stack down, and then names what
 # failed on the last line: a CI log is often read from its tail, and hundreds
 # of container log lines would otherwise bury the reason.
@@ -9,6 +10,9 @@
 #   trap 'compose_finish LINES' EXIT   (LINES of each service's log on failure)
 #
 # A command that stops the script through `set -e` is named too (line and command).
+#
+#   recreate SERVICE    the service's container removed and created again (with
+#                       the environment now exported), once more if that fails
 
 failures=()
 stopped_at=
@@ -44,4 +48,15 @@ compose_finish() {
     log "FAILED: ${text%; }"
   fi
   exit $code
+}
+
+# Removed first, not recreated in place: docker-compose 1.x's in-place
+# recreation (rename, copy volumes, start) is the path its known failures take.
+recreate() {
+  dc rm -s -f "$1" >/dev/null
+  dc up -d --no-deps "$1" && return 0
+  log "creating $1 failed (above); once more in 2 s"
+  sleep 2
+  dc rm -s -f "$1" >/dev/null
+  dc up -d --no-deps "$1"
 }
