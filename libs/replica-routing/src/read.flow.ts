@@ -52,7 +52,7 @@ export class ReadFlow<H> {
     const given = this.tokens.toPosition(options.token);
     const known = this.onCurrent(floor ?? lastKnown);
     const asked = this.topology.mergesBlind(given, scope?.position, known)
-      ? await this.onCurrentHistory(given, scope?.position, known)
+      ? this.withFloor(await this.onCurrentHistory(given, scope?.position), known)
       : this.topology.later(this.topology.later(given, scope?.position), known);
     // Resolved at once when the position is on the current history (a read's usual case).
     const now = asked === null ? null : this.topology.resolve(asked);
@@ -88,6 +88,7 @@ export class ReadFlow<H> {
           );
           continue;
         }
+        if (!this.topology.historyComplete) await this.discovery.beforeRaise(scope, outcome.token);
         scope?.raise(outcome.token);
         scope?.recordServedBy(node);
         routingMetrics.reads.inc({
@@ -124,20 +125,30 @@ export class ReadFlow<H> {
 
   /**
    * Positions of different timelines, where an earlier one ended not known
-   * yet: each is resolved onto the current timeline first (which loads the
+   * yet: each is resolved onto the current timeline first (which waits for the
    * history), so that merging them guesses nothing; one whose write was lost
-   * fails the read with `WriteLostError`.
+   * fails the read with `WriteLostError`. Resolving one may reveal a newer
+   * timeline: then all are resolved again against it.
    */
   private async onCurrentHistory(
     ...positions: (Position | null | undefined)[]
   ): Promise<Position | null> {
-    let lsn: Lsn | null = null;
-    for (const position of positions) {
-      if (!position) continue;
-      const at = await this.resolve(position);
-      if (lsn === null || at > lsn) lsn = at;
+    for (;;) {
+      const tli = this.topology.timeline;
+      let lsn: Lsn | null = null;
+      for (const position of positions) {
+        if (!position) continue;
+        const at = await this.resolve(position);
+        if (lsn === null || at > lsn) lsn = at;
+      }
+      if (this.topology.timeline === tli) return lsn === null ? null : { tli, lsn };
     }
-    return lsn === null ? null : { tli: this.topology.timeline, lsn };
+  }
+
+  /** A freshness floor sampled on a timeline the cluster has since left says nothing: dropped. */
+  private withFloor(position: Position | null, floor: Position | null): Position | null {
+    if (position && floor && position.tli !== floor.tli) return position;
+    return this.topology.later(position, floor);
   }
 
   private resolve(position: Position): Promise<Lsn> {

@@ -16,6 +16,7 @@ import type { ReadFlow } from './read.flow';
 import { PRIMARY_NODE } from './replica-routing.constants';
 import type { Callback, RoutingContext, TransactionState } from './routing-context.service';
 import type { Position } from './position';
+import type { TopologyDiscovery } from './topology/topology-discovery.service';
 import type { WriteFlow } from './write.flow';
 
 /**
@@ -32,6 +33,7 @@ export class ReplicaRouter<H = unknown> {
     private readonly reads: ReadFlow<H>,
     private readonly writes: WriteFlow<H>,
     private readonly election: ElectionWait,
+    private readonly discovery: TopologyDiscovery,
   ) {}
 
   /**
@@ -91,13 +93,13 @@ export class ReplicaRouter<H = unknown> {
 
   /** The general form of {@link onPrimary} and {@link withConsistency}. */
   async scope<T>(options: ScopeOptions, fn: () => Promise<T>): Promise<ScopeResult<T>> {
-    return this.context.run(
-      { token: this.tokens.toPosition(options.token ?? null), primary: options.primary },
-      async (scope) => {
-        const result = await fn();
-        return { result, token: scope.token, position: scope.position };
-      },
-    );
+    const token = this.tokens.toPosition(options.token ?? null);
+    // A token of another timeline than the enclosing scopes' merges with theirs only once the history is known.
+    await this.discovery.beforeRaise(this.context.current(), token);
+    return this.context.run({ token, primary: options.primary }, async (scope) => {
+      const result = await fn();
+      return { result, token: scope.token, position: scope.position };
+    });
   }
 
   /** The current scope's token and the nodes that served it, for response headers. */

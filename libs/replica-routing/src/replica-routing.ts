@@ -113,7 +113,7 @@ export function createRoutingParts<H>(
     observations,
     discovery,
   );
-  const router = new ReplicaRouter<H>(context, tokens, gate, reads, writes, election);
+  const router = new ReplicaRouter<H>(context, tokens, gate, reads, writes, election, discovery);
 
   const status = new ReplicaStatusView(resolved, state, registry, refresher);
   const stop = async () => {

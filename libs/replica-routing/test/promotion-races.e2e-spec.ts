@@ -5,9 +5,12 @@ import { DataSource } from 'typeorm';
 import { LocalCluster, findPostgresBinaries } from '@app/dev-tools';
 import { LOCAL_CREDENTIALS } from '../../../tools/src/credentials';
 import { e2eEnv } from '../../../test/e2e/e2e.env';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { formatLsn, parseLsn, PrimaryUnavailableError, ReplicaRouter } from '../src';
 import { createRoutingParts } from '../src/replica-routing';
+import { parseHistoryFile } from '../src/topology/timeline-history';
 import { ReplicaRoutingModule } from '../src/nest';
 import { replicaStatusesMigrations, typeormAdapter } from '../src/typeorm';
 import { Topology } from '../src/topology/topology.service';
@@ -158,8 +161,17 @@ describePromote('a promotion racing a read or a write', () => {
     expect(read.servedBy).toBe('primary');
   });
 
-  it("a token from before a failover, merged with one from after it, is not taken for a lost write while the old timeline's end cannot be read yet", async () => {
-    // The app's role may not run pg_read_file(): it cannot read the history file (no Patroni here).
+  it("tokens from before a clean failover are never taken for lost writes while the new history is not out yet: a write, a client's token and a read wait for it", async () => {
+    // What Patroni's GET /history answers (its GET /cluster is refused: roles come from the hosts).
+    // Patroni records the new timeline's history one HA loop after the promotion: here, when told.
+    let history: unknown[] = [];
+    const patroni = createServer((req, res) => {
+      res.writeHead(req.url === '/history' ? 200 : 404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(req.url === '/history' ? history : {}));
+    });
+    await new Promise<void>((resolve) => patroni.listen(0, '127.0.0.1', resolve));
+    const { port } = patroni.address() as AddressInfo;
+    // The app's role may not run pg_read_file(): it cannot read the history file either.
     const api = cluster.roles.api;
     await admin('primary', (c) =>
       c.query(
@@ -173,6 +185,7 @@ describePromote('a promotion racing a read or a write', () => {
             name: HOST_NAMES[n.name]!,
             url: cluster.urlAs(api, n.name),
           })),
+          patroniUrls: [`http://127.0.0.1:${port}`],
           discoveryIntervalMs: 600_000,
           electionWaitMs: 10_000,
           statusRefreshMs: 0,
@@ -191,40 +204,58 @@ describePromote('a promotion racing a read or a write', () => {
       await waitUntil(async () => (await one<{ ok: boolean }>('replica0', replayed)).ok);
       await cluster.stopNode('primary', 'fast');
       await one('replica0', 'SELECT pg_promote(true, 60)');
-      // The reader sees the new primary, but not yet where timeline 1 ended.
+      const after = await one<{ lsn: string }>(
+        'replica0',
+        "INSERT INTO lib_notes (body) VALUES ('by another process') RETURNING pg_current_wal_insert_lsn()::text AS lsn",
+      );
+      const { text: file } = await one<{ text: string }>(
+        'replica0',
+        "SELECT pg_read_file('pg_wal/00000002.history') AS text",
+      );
+      // The reader sees the new primary, not yet where timeline 1 ended.
       await reader.discovery.refresh();
       expect(reader.topology.timeline).toBe(2);
-      expect(reader.topology.knowsEndOf(1)).toBe(false);
-      // What Patroni's /history gives one HA loop after a promotion: the history, a little later.
-      const granted = sleep(2000)
-        .then(() => one('replica0', `GRANT EXECUTE ON FUNCTION pg_read_file(text) TO ${api.user}`))
-        .then(() => Date.now());
-
-      // A client holding the old token writes on the new primary: the scope's token spans both.
-      const written = await writer.router.withConsistency(before.position, () =>
-        writer.router.write((em) => insertNote(em, 'on timeline 2')),
-      );
-      const writtenAt = Date.now();
-      // It waited for the history rather than guess, and its token is of timeline 2 alone.
-      expect(writtenAt).toBeGreaterThanOrEqual(await granted);
-      expect(written.position?.tli).toBe(2);
-      const read = await writer.router.read((em) => findNote(em, written.result.result), {
-        token: written.position,
+      expect(reader.topology.historyComplete).toBe(false);
+      let outAt = 0;
+      const out = sleep(2000).then(() => {
+        // As Patroni sends it: [timeline, switch point as a byte offset, reason].
+        history = [...parseHistoryFile(file)].map(([tli, end]) => [tli, Number(end), 'promoted']);
+        outAt = Date.now();
       });
-      expect(read.result).toBe('on timeline 2');
-
-      // A read given both tokens at once, by a process that has not loaded the history yet.
-      expect(reader.topology.knowsEndOf(1)).toBe(false);
-      const both = await reader.router.withConsistency(before.position, () =>
-        reader.router.read((em) => findNote(em, before.result), {
-          token: written.result.position,
-        }),
-      );
-      expect(both.result.result).toBe('on timeline 1');
-      expect(both.position?.tli).toBe(2);
+      const finished = <T>(p: Promise<T>) => p.then((value) => ({ value, at: Date.now() }));
+      const [written, accepted, read] = await Promise.all([
+        // A client holding the old token writes on the new primary: its new token spans both.
+        finished(
+          writer.router.withConsistency(before.position, () =>
+            writer.router.write((em) => insertNote(em, 'on timeline 2')),
+          ),
+        ),
+        // A client's old token, checked by a process that knows of the failover.
+        finished(reader.router.acceptClientToken(reader.tokens.format(before.position!))),
+        // A read given tokens of both timelines at once.
+        finished(
+          reader.router.withConsistency(before.position, () =>
+            reader.router.read((em) => findNote(em, before.result), {
+              token: { tli: 2, lsn: parseLsn(after.lsn) },
+            }),
+          ),
+        ),
+        out,
+      ]);
+      // Each waited for the history rather than guess or give up.
+      for (const { at } of [written, accepted, read]) expect(at).toBeGreaterThanOrEqual(outAt);
+      expect(written.value.position?.tli).toBe(2);
+      expect(accepted.value).toEqual({ tli: 2, lsn: before.position!.lsn });
+      expect(read.value.result.result).toBe('on timeline 1');
+      expect(read.value.position?.tli).toBe(2);
+      const again = await writer.router.read((em) => findNote(em, written.value.result.result), {
+        token: written.value.position,
+      });
+      expect(again.result).toBe('on timeline 2');
     } finally {
       await writer.close();
       await reader.close();
+      patroni.close();
     }
   });
 

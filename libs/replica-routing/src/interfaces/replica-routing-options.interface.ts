@@ -40,7 +40,10 @@ export interface ReplicaRoutingOptions {
   /**
    * How long a write waits for a primary while there is none (an election), in
    * ms, before it fails with {@link PrimaryUnavailableError}. Near the HA
-   * manager's leader TTL (Patroni's `ttl`, 30 s by default). Default: `30000`.
+   * manager's leader TTL (Patroni's `ttl`, 30 s by default). After a failover,
+   * also how long a token of the old timeline waits for the history that says
+   * whether its write survived (Patroni records it one HA loop after the
+   * promotion). Default: `30000`.
    */
   electionWaitMs?: number;
   /** Share (0..1) of reads kept on the primary even when a replica could serve them. Default: `0`. */

@@ -1,16 +1,15 @@
 import { routingLogger } from '../logger';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describeError } from '../db-errors.util';
 import { PrimaryUnavailableError } from '../exceptions/primary-unavailable.exception';
 import { WriteLostError } from '../exceptions/write-lost.exception';
 import type { Lsn } from '../lsn.util';
 import type { Position } from '../position';
+import type { RoutingScope } from '../routing-context.service';
 import type {
   ResolvedReplicaNode,
   ResolvedReplicaRoutingOptions,
 } from '../interfaces/replica-routing-options.interface';
-import { readHistoryFile } from './host-probe';
-import { patroniHistory } from './patroni.client';
+import { HistoryLoader } from './history.loader';
 import { rolesFromHosts, rolesFromPatroni, type RoleSource } from './roles.sources';
 import { type Topology } from './topology.service';
 
@@ -35,12 +34,15 @@ export class TopologyDiscovery {
   private lastProblem: string | null = null;
   private closed = false;
   private readonly source: RoleSource;
+  /** Where earlier timelines ended. */
+  readonly history: HistoryLoader;
 
   constructor(
     private readonly options: ResolvedReplicaRoutingOptions,
     private readonly topology: Topology,
   ) {
     this.source = { options, topology, note: (problem) => this.note(problem) };
+    this.history = new HistoryLoader(options, topology, (problem) => this.note(problem));
   }
 
   async start(): Promise<void> {
@@ -57,6 +59,7 @@ export class TopologyDiscovery {
 
   async stop(): Promise<void> {
     this.closed = true;
+    this.history.close();
     clearInterval(this.timer);
     await this.running;
   }
@@ -87,58 +90,17 @@ export class TopologyDiscovery {
   }
 
   /**
-   * Loads where earlier timelines ended, when the current one is past 1 and
-   * that is not known yet: from Patroni's `/history`, else the primary's
-   * history file.
+   * Before `scope` (and the scopes around it) is raised to `position`: when
+   * one of them holds a position of a timeline whose end is not known yet,
+   * waits for the history (up to `electionWaitMs`; see {@link HistoryLoader}),
+   * so that the merge does not take a surviving write for a lost one
+   * (docs/design.md, "Positions of two timelines merge only once the history
+   * is known"). Callers on a hot path check `topology.historyComplete` first.
    */
-  async loadHistory(): Promise<void> {
-    const tli = this.topology.timeline;
-    if (tli === null || tli <= 1 || this.topology.knowsEndOf(tli - 1)) return;
-    const timeout = this.options.connectTimeoutMs;
-    for (const url of this.options.patroniUrls) {
-      try {
-        this.topology.learnEnds(await patroniHistory(url, timeout));
-        if (this.topology.knowsEndOf(tli - 1)) return;
-      } catch (error) {
-        this.note(`Patroni ${url}/history: ${describeError(error)}`);
-      }
-    }
-    const primary = this.topology.primaryHost;
-    const node = primary === null ? undefined : this.host(primary);
-    if (!node) return;
-    try {
-      this.topology.learnEnds(await readHistoryFile(node, tli, timeout));
-    } catch (error) {
-      this.note(`cannot read timeline ${tli}'s history on ${primary}: ${describeError(error)}`);
-    }
-  }
-
-  /**
-   * Before positions of different timelines are merged (a scope's token from
-   * before a failover with a write's token after it): learns where the
-   * earlier timeline ended, so that the merge does not take a surviving write
-   * for a lost one. Right after a promotion the history may not be readable
-   * yet (Patroni records it one HA loop later; the file is readable only by a
-   * role allowed `pg_read_file()`), so it is asked again every
-   * 250 ms until `deadline` (ms since epoch). Returns whether the merge is
-   * exact now. Without `hosts` there is nothing to ask.
-   */
-  async learnEnds(a: Position, b: Position, deadline: number): Promise<boolean> {
-    for (;;) {
-      await this.loadHistory();
-      if (!this.topology.mergesBlind(a, b)) return true;
-      const tli = this.topology.timeline;
-      // A history already loaded that lacks the timeline (Patroni keeps only the newest ones).
-      const complete = tli !== null && this.topology.knowsEndOf(tli - 1);
-      if (complete || !this.topology.discovering || this.closed || Date.now() >= deadline) {
-        this.logger.warn(
-          `where timeline ${Math.min(a.tli ?? 0, b.tli ?? 0)} ended is not known: ` +
-            'a token that spans it may be refused later as lost',
-        );
-        return false;
-      }
-      await sleep(Math.min(ELECTION_POLL_MS, deadline - Date.now()));
-    }
+  async beforeRaise(scope: RoutingScope | undefined, position: Position | null): Promise<void> {
+    if (!scope || !position || this.topology.historyComplete) return;
+    if (scope.spansTimelines(position))
+      await this.history.awaitComplete(Date.now() + this.options.electionWaitMs);
   }
 
   /**
@@ -154,7 +116,7 @@ export class TopologyDiscovery {
       resolved = this.topology.resolve(position);
     }
     if (!resolved.ok && resolved.reason === 'unverifiable') {
-      await this.loadHistory();
+      await this.history.awaitComplete(Date.now() + this.options.electionWaitMs);
       resolved = this.topology.resolve(position);
     }
     if (resolved.ok) return resolved.lsn;
@@ -171,7 +133,7 @@ export class TopologyDiscovery {
     const roles = (await rolesFromPatroni(this.source)) ?? (await rolesFromHosts(this.source));
     if (!roles) return;
     this.topology.apply(roles);
-    await this.loadHistory();
+    await this.history.load();
   }
 
   private host(name: string): ResolvedReplicaNode | undefined {

@@ -128,6 +128,12 @@ export class Topology {
     for (const [tli, lsn] of ends) this.ends.set(tli, lsn);
   }
 
+  /** Whether where the previous timeline ended is known (always, on timeline 1 or none seen). */
+  get historyComplete(): boolean {
+    const tli = this.timeline;
+    return tli === null || tli <= 1 || this.ends.has(tli - 1);
+  }
+
   knowsEndOf(tli: number): boolean {
     return this.ends.has(tli);
   }
@@ -142,7 +148,7 @@ export class Topology {
    * different timelines, and where an earlier one ended is not known yet.
    * {@link later} then keeps the earlier timeline, which resolves as lost
    * even when the write survived; learn the history first
-   * (`TopologyDiscovery.learnEnds`).
+   * (`HistoryLoader.awaitComplete`).
    */
   mergesBlind(a: MaybePosition, b: MaybePosition, c: MaybePosition = null): boolean {
     const newest = Math.max(a?.tli ?? 0, b?.tli ?? 0, c?.tli ?? 0);

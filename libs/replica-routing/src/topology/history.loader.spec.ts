@@ -1,0 +1,69 @@
+import { setRoutingLogger } from '../logger';
+import { parseLsn } from '../lsn.util';
+import { resolveOptions } from '../replica-routing.options';
+import { HistoryLoader } from './history.loader';
+import { readHistoryFile } from './host-probe';
+import { patroniHistory } from './patroni.client';
+import { Topology } from './topology.service';
+
+jest.mock('./patroni.client');
+jest.mock('./host-probe');
+const askPatroni = jest.mocked(patroniHistory);
+const readFile = jest.mocked(readHistoryFile);
+
+describe('HistoryLoader', () => {
+  const hosts = [{ name: 'pg0', url: 'postgres://127.0.0.1:1/x' }];
+  const denied = Object.assign(new Error('permission denied for function pg_read_file'), {
+    code: '42501',
+  });
+
+  function loader(patroniUrls: string[]): { history: HistoryLoader; topology: Topology } {
+    const options = resolveOptions({ hosts, patroniUrls });
+    const topology = new Topology(options);
+    topology.apply({ primary: 'pg0', replicas: [], timeline: 2 });
+    return { history: new HistoryLoader(options, topology, () => undefined), topology };
+  }
+
+  beforeAll(() => {
+    const quiet = () => undefined;
+    setRoutingLogger(() => ({ log: quiet, warn: quiet, error: quiet }));
+  });
+
+  beforeEach(() => {
+    askPatroni.mockReset();
+    readFile.mockReset().mockRejectedValue(denied);
+  });
+
+  it('waits until Patroni has the history, with one load at a time for every waiter', async () => {
+    let calls = 0;
+    askPatroni.mockImplementation(() => {
+      calls++;
+      // Patroni records the new timeline's history on its third answer.
+      return Promise.resolve(calls < 3 ? new Map() : new Map([[1, parseLsn('0/3000000')]]));
+    });
+    const { history, topology } = loader(['http://patroni:8008']);
+    const deadline = Date.now() + 5000;
+    const waits = await Promise.all(
+      Array.from({ length: 20 }, () => history.awaitComplete(deadline)),
+    );
+    expect(waits).toEqual(Array(20).fill(true));
+    expect(calls).toBe(3);
+    expect(topology.knowsEndOf(1)).toBe(true);
+  });
+
+  it('gives up at the deadline', async () => {
+    askPatroni.mockResolvedValue(new Map());
+    const { history } = loader(['http://patroni:8008']);
+    await expect(history.awaitComplete(Date.now() + 300)).resolves.toBe(false);
+    expect(askPatroni.mock.calls.length).toBeLessThanOrEqual(3);
+  });
+
+  it('does not wait where the history cannot be learned: no Patroni, and no pg_read_file()', async () => {
+    const { history } = loader([]);
+    await history.load();
+    const started = Date.now();
+    await expect(history.awaitComplete(Date.now() + 10_000)).resolves.toBe(false);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(readFile).toHaveBeenCalledTimes(1);
+  });
+});
