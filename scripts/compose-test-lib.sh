@@ -18,7 +18,9 @@ failures=()
 stopped_at=
 # Functions and subshells inherit the ERR trap: a failing command inside one is named as well.
 set -E
-trap 'stopped_at="line $LINENO: $BASH_COMMAND"' ERR
+# (A failing command here stops the script at once: set -e fires where this trap does.)
+note_stop() { stopped_at="${BASH_SOURCE[1]##*/}:$1: ${2//$'\n'/ }"; }
+trap 'note_stop "$LINENO" "$BASH_COMMAND"' ERR
 
 fail() {
   failures+=("$*")
@@ -41,7 +43,8 @@ compose_finish() {
   log "tearing down"
   dc down -v --remove-orphans >/dev/null 2>&1 || true
   if [ $code -ne 0 ]; then
-    failed_checks || failures+=("stopped by ${stopped_at:-an unnamed command} (exit $code)")
+    [ -z "$stopped_at" ] || failures+=("stopped by ${stopped_at:0:300} (exit $code)")
+    failed_checks || failures+=("exit $code")
     [ -z "${summary:-}" ] || failures+=("$summary")
     local text
     text=$(printf '%s; ' "${failures[@]}")
