@@ -1,8 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { codeOf, describeError } from '../db-errors.util';
 import type { ResolvedReplicaRoutingOptions } from '../interfaces/replica-routing-options.interface';
 import { readHistoryFile } from './host-probe';
 import { patroniHistory } from './patroni.client';
+import { SpacedFlight } from './spaced-flight';
 import type { Topology } from './topology.service';
 
 /** Loads are never tried more often than this, however many callers wait. */
@@ -17,8 +17,8 @@ const MIN_SPACING_MS = 250;
  * is tried for all of them.
  */
 export class HistoryLoader {
-  private trying: Promise<void> | undefined;
-  private lastTryAt = 0;
+  /** One load at a time for every waiter. */
+  private readonly tries = new SpacedFlight(MIN_SPACING_MS, () => this.load());
   /**
    * No Patroni to ask, and the role may not run `pg_read_file()`: the history
    * cannot be learned, so nobody waits for it.
@@ -78,18 +78,8 @@ export class HistoryLoader {
         );
         return false;
       }
-      await this.tryLoad();
+      await this.tries.run();
     }
     return true;
-  }
-
-  private tryLoad(): Promise<void> {
-    this.trying ??= (async () => {
-      const wait = this.lastTryAt + MIN_SPACING_MS - Date.now();
-      if (wait > 0) await sleep(wait);
-      this.lastTryAt = Date.now();
-      await this.load();
-    })().finally(() => (this.trying = undefined));
-    return this.trying;
   }
 }

@@ -10,6 +10,7 @@ import type {
   ResolvedReplicaRoutingOptions,
 } from '../interfaces/replica-routing-options.interface';
 import { HistoryLoader } from './history.loader';
+import { SpacedFlight } from './spaced-flight';
 import { rolesFromHosts, rolesFromPatroni, type RoleSource } from './roles.sources';
 import { type Topology } from './topology.service';
 
@@ -29,8 +30,7 @@ const ELECTION_POLL_MS = 250;
 export class TopologyDiscovery {
   private readonly logger = routingLogger('Discovery');
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private lastRunAt = 0;
+  private readonly runs = new SpacedFlight(MIN_SPACING_MS, () => this.discover());
   private lastProblem: string | null = null;
   private closed = false;
   private readonly source: RoleSource;
@@ -61,19 +61,13 @@ export class TopologyDiscovery {
     this.closed = true;
     this.history.close();
     clearInterval(this.timer);
-    await this.running;
+    await this.runs.inFlight;
   }
 
   /** Discovers again (single flight, at most every 200 ms); resolves when done. */
   refresh(): Promise<void> {
     if (!this.topology.discovering || this.closed) return Promise.resolve();
-    this.running ??= (async () => {
-      const wait = this.lastRunAt + MIN_SPACING_MS - Date.now();
-      if (wait > 0) await sleep(wait);
-      this.lastRunAt = Date.now();
-      await this.discover();
-    })().finally(() => (this.running = undefined));
-    return this.running;
+    return this.runs.run();
   }
 
   /**

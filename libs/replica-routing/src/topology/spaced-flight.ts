@@ -1,0 +1,31 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/**
+ * One run of `work` for every caller at once: a caller while it runs gets
+ * that run; a run never starts sooner than `spacingMs` after the previous one
+ * started (discovery and history loads, however often they are asked for).
+ */
+export class SpacedFlight {
+  private running: Promise<void> | undefined;
+  private lastStartAt = 0;
+
+  constructor(
+    private readonly spacingMs: number,
+    private readonly work: () => Promise<void>,
+  ) {}
+
+  /** The run in flight, if any. */
+  get inFlight(): Promise<void> | undefined {
+    return this.running;
+  }
+
+  run(): Promise<void> {
+    this.running ??= (async () => {
+      const wait = this.lastStartAt + this.spacingMs - Date.now();
+      if (wait > 0) await sleep(wait);
+      this.lastStartAt = Date.now();
+      await this.work();
+    })().finally(() => (this.running = undefined));
+    return this.running;
+  }
+}
