@@ -88,7 +88,7 @@ export class ReadFlow<H> {
           );
           continue;
         }
-        if (!this.topology.historyComplete) await this.discovery.beforeRaise(scope, outcome.token);
+        if (this.discovery.raisesBlind(scope, outcome.token)) await this.discovery.awaitHistory();
         scope?.raise(outcome.token);
         scope?.recordServedBy(node);
         routingMetrics.reads.inc({

@@ -95,7 +95,8 @@ export class ReplicaRouter<H = unknown> {
   async scope<T>(options: ScopeOptions, fn: () => Promise<T>): Promise<ScopeResult<T>> {
     const token = this.tokens.toPosition(options.token ?? null);
     // A token of another timeline than the enclosing scopes' merges with theirs only once the history is known.
-    await this.discovery.beforeRaise(this.context.current(), token);
+    if (this.discovery.raisesBlind(this.context.current(), token))
+      await this.discovery.awaitHistory();
     return this.context.run({ token, primary: options.primary }, async (scope) => {
       const result = await fn();
       return { result, token: scope.token, position: scope.position };

@@ -24,21 +24,6 @@ describe('RoutingContext', () => {
     });
   });
 
-  it('says whether a position is of another timeline than this scope or one around it', () => {
-    context.run({ token: { tli: 1, lsn: 10n } }, () => {
-      context.run({}, (inner) => {
-        // A sibling raised the inner scope onto timeline 2; the outer one still holds timeline 1.
-        inner.position = { tli: 2, lsn: 40n };
-        expect(inner.spansTimelines({ tli: 2, lsn: 50n })).toBe(true);
-        expect(inner.spansTimelines({ tli: null, lsn: 50n })).toBe(false);
-      });
-    });
-    context.run({ token: { tli: 2, lsn: 10n } }, (scope) => {
-      expect(scope.spansTimelines({ tli: 2, lsn: 50n })).toBe(false);
-      expect(scope.spansTimelines({ tli: 3, lsn: 5n })).toBe(true);
-    });
-  });
-
   it('a client token waiting for its check keeps the scope and its children unsettled', () => {
     context.run({ pendingToken: 'FFFFFFF/0' }, (outer) => {
       context.run({ primary: true }, (inner) => {

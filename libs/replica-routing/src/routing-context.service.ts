@@ -80,14 +80,6 @@ export class RoutingScope {
     this.parent?.raise(token);
   }
 
-  /** Whether this scope or one around it holds a position of another timeline than `position`. */
-  spansTimelines(position: Position): boolean {
-    const tli = this.position?.tli ?? null;
-    if (position.tli === null) return false;
-    if (tli !== null && tli !== position.tli) return true;
-    return this.parent?.spansTimelines(position) ?? false;
-  }
-
   recordServedBy(node: string): void {
     this.servedBy.push(node);
     this.parent?.recordServedBy(node);

@@ -73,7 +73,7 @@ export class WriteFlow<H> {
             );
       // The first write after a failover, in a scope whose token predates it: the two merge
       // exactly only once the old timeline's end is known (it may take an HA loop to be readable).
-      if (token && !this.topology.historyComplete) await this.discovery.beforeRaise(scope, token);
+      if (this.discovery.raisesBlind(scope, token)) await this.discovery.awaitHistory();
       if (token) scope.raise(token);
       scope.recordServedBy(PRIMARY_NODE);
       await runCallbacks(this.logger, 'afterCommit', callbacks.afterCommit);

@@ -216,46 +216,51 @@ describePromote('a promotion racing a read or a write', () => {
       await reader.discovery.refresh();
       expect(reader.topology.timeline).toBe(2);
       expect(reader.topology.historyComplete).toBe(false);
-      let outAt = 0;
-      const out = sleep(2000).then(() => {
-        // As Patroni sends it: [timeline, switch point as a byte offset, reason].
-        history = [...parseHistoryFile(file)].map(([tli, end]) => [tli, Number(end), 'promoted']);
-        outAt = Date.now();
-      });
-      const finished = <T>(p: Promise<T>) => p.then((value) => ({ value, at: Date.now() }));
-      const [written, accepted, read] = await Promise.all([
+      const done: string[] = [];
+      const finished = <T>(what: string, p: Promise<T>) =>
+        p.then((value) => (done.push(what), value));
+      const operations = Promise.all([
         // A client holding the old token writes on the new primary: its new token spans both.
         finished(
+          'write',
           writer.router.withConsistency(before.position, () =>
             writer.router.write((em) => insertNote(em, 'on timeline 2')),
           ),
         ),
         // A client's old token, checked by a process that knows of the failover.
-        finished(reader.router.acceptClientToken(reader.tokens.format(before.position!))),
+        finished('token', reader.router.acceptClientToken(reader.tokens.format(before.position!))),
         // A read given tokens of both timelines at once.
         finished(
+          'read',
           reader.router.withConsistency(before.position, () =>
             reader.router.read((em) => findNote(em, before.result), {
               token: { tli: 2, lsn: parseLsn(after.lsn) },
             }),
           ),
         ),
-        out,
       ]);
+      // The writer finds the new primary (an election wait), commits, and then must wait too.
+      await waitUntil(() => Promise.resolve(writer.topology.timeline === 2));
+      await sleep(1000);
+      const atPublication = { done: [...done], writerKnows: writer.topology.historyComplete };
+      // As Patroni sends it: [timeline, switch point as a byte offset, reason].
+      history = [...parseHistoryFile(file)].map(([tli, end]) => [tli, Number(end), 'promoted']);
+      const [written, accepted, read] = await operations;
       // Each waited for the history rather than guess or give up.
-      for (const { at } of [written, accepted, read]) expect(at).toBeGreaterThanOrEqual(outAt);
-      expect(written.value.position?.tli).toBe(2);
-      expect(accepted.value).toEqual({ tli: 2, lsn: before.position!.lsn });
-      expect(read.value.result.result).toBe('on timeline 1');
-      expect(read.value.position?.tli).toBe(2);
-      const again = await writer.router.read((em) => findNote(em, written.value.result.result), {
-        token: written.value.position,
+      expect(atPublication).toEqual({ done: [], writerKnows: false });
+      expect(written.position?.tli).toBe(2);
+      expect(accepted).toEqual({ tli: 2, lsn: before.position!.lsn });
+      expect(read.result.result).toBe('on timeline 1');
+      expect(read.position?.tli).toBe(2);
+      const again = await writer.router.read((em) => findNote(em, written.result.result), {
+        token: written.position,
       });
       expect(again.result).toBe('on timeline 2');
     } finally {
       await writer.close();
       await reader.close();
-      patroni.close();
+      patroni.closeAllConnections();
+      await new Promise((resolve) => patroni.close(resolve));
     }
   });
 

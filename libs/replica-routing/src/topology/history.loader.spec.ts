@@ -51,11 +51,35 @@ describe('HistoryLoader', () => {
     expect(topology.knowsEndOf(1)).toBe(true);
   });
 
-  it('gives up at the deadline', async () => {
+  it('gives up at the deadline, and later callers of that timeline only try once', async () => {
     askPatroni.mockResolvedValue(new Map());
     const { history } = loader(['http://patroni:8008']);
     await expect(history.awaitComplete(Date.now() + 300)).resolves.toBe(false);
-    expect(askPatroni.mock.calls.length).toBeLessThanOrEqual(3);
+    const tries = askPatroni.mock.calls.length;
+    expect(tries).toBeGreaterThanOrEqual(2);
+    expect(tries).toBeLessThanOrEqual(3);
+    await expect(history.awaitComplete(Date.now() + 10_000)).resolves.toBe(false);
+    expect(askPatroni.mock.calls.length).toBe(tries + 1);
+  });
+
+  it('tries once even with no time to wait', async () => {
+    askPatroni.mockResolvedValue(new Map([[1, parseLsn('0/3000000')]]));
+    const { history } = loader(['http://patroni:8008']);
+    await expect(history.awaitComplete(Date.now())).resolves.toBe(true);
+  });
+
+  it("takes the current timeline's history file as complete where timeline numbers skip", async () => {
+    // Timeline 4 was forked from 2 (3 exists only in an archive): its file lists 1 and 2.
+    readFile.mockResolvedValue(
+      new Map([
+        [1, parseLsn('0/3000000')],
+        [2, parseLsn('0/5000000')],
+      ]),
+    );
+    const { history, topology } = loader([]);
+    topology.observeTimeline(4);
+    await expect(history.awaitComplete(Date.now() + 5000)).resolves.toBe(true);
+    expect(topology.historyComplete).toBe(true);
   });
 
   it('does not wait where the history cannot be learned: no Patroni, and no pg_read_file()', async () => {
@@ -64,6 +88,7 @@ describe('HistoryLoader', () => {
     const started = Date.now();
     await expect(history.awaitComplete(Date.now() + 10_000)).resolves.toBe(false);
     expect(Date.now() - started).toBeLessThan(1000);
-    expect(readFile).toHaveBeenCalledTimes(1);
+    // discovery's load, then the wait's one try
+    expect(readFile).toHaveBeenCalledTimes(2);
   });
 });

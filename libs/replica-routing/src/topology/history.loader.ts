@@ -19,11 +19,10 @@ const MIN_SPACING_MS = 250;
 export class HistoryLoader {
   /** One load at a time for every waiter. */
   private readonly tries = new SpacedFlight(MIN_SPACING_MS, () => this.load());
-  /**
-   * No Patroni to ask, and the role may not run `pg_read_file()`: the history
-   * cannot be learned, so nobody waits for it.
-   */
-  private unreadable = false;
+  /** The timeline whose history cannot be learned here: no Patroni, and no `pg_read_file()`. */
+  private unreadableOn: number | null = null;
+  /** The timeline for which a wait already ran out: later callers try a load, and do not wait. */
+  private gaveUpOn: number | null = null;
   private closed = false;
 
   constructor(
@@ -32,8 +31,10 @@ export class HistoryLoader {
     private readonly note: (problem: string) => void,
   ) {}
 
-  close(): void {
+  /** Ends every wait, and resolves once no load is in flight. */
+  async close(): Promise<void> {
     this.closed = true;
+    await this.tries.inFlight;
   }
 
   /** Loads the history once, when the current timeline is past 1 and where the last one ended is not known. */
@@ -53,33 +54,40 @@ export class HistoryLoader {
     const node = primary === null ? undefined : this.topology.hosts.find((h) => h.name === primary);
     if (!node) return;
     try {
-      this.topology.learnEnds(await readHistoryFile(node, tli, timeout));
-      this.unreadable = false;
+      // The file lists every ancestor: complete even where timeline numbers skip.
+      this.topology.learnEnds(await readHistoryFile(node, tli, timeout), tli);
     } catch (error) {
       // 42501, insufficient_privilege: no EXECUTE on pg_read_file().
-      this.unreadable = this.options.patroniUrls.length === 0 && codeOf(error) === '42501';
+      if (this.options.patroniUrls.length === 0 && codeOf(error) === '42501')
+        this.unreadableOn = tli;
       this.note(`cannot read timeline ${tli}'s history on ${primary}: ${describeError(error)}`);
     }
   }
 
   /**
    * Waits until where the previous timeline ended is known, trying a load
-   * every 250 ms (one for all waiters), up to `deadline` (ms since epoch).
-   * Returns at once where it cannot be learned (static options, or no Patroni
-   * and no `pg_read_file()`). Returns whether it is known.
+   * every 250 ms (one for all waiters), until `deadline` (ms since epoch; a
+   * load that started before it may end after it). Tries one load and returns
+   * where it cannot be learned (static options, no Patroni and no
+   * `pg_read_file()`, or a wait for this timeline already ran out). Returns
+   * whether it is known.
    */
   async awaitComplete(deadline: number): Promise<boolean> {
-    while (!this.topology.historyComplete) {
-      if (this.unreadable || !this.topology.discovering || this.closed) return false;
+    for (;;) {
+      if (this.topology.historyComplete) return true;
+      if (this.closed || !this.topology.discovering) return false;
+      await this.tries.run();
+      if (this.topology.historyComplete) return true;
+      const tli = this.topology.timeline;
+      if (tli === this.unreadableOn || tli === this.gaveUpOn) return false;
       if (Date.now() >= deadline) {
+        this.gaveUpOn = tli;
         this.note(
-          `where timeline ${this.topology.timeline! - 1} ended is still unknown: ` +
-            'tokens of it cannot be checked, and one merged across it may be refused as lost',
+          `where timeline ${tli! - 1} ended is still unknown: its tokens cannot be checked, ` +
+            'and a token merged across it may be refused as lost',
         );
         return false;
       }
-      await this.tries.run();
     }
-    return true;
   }
 }

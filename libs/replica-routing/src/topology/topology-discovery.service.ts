@@ -5,10 +5,7 @@ import { WriteLostError } from '../exceptions/write-lost.exception';
 import type { Lsn } from '../lsn.util';
 import type { Position } from '../position';
 import type { RoutingScope } from '../routing-context.service';
-import type {
-  ResolvedReplicaNode,
-  ResolvedReplicaRoutingOptions,
-} from '../interfaces/replica-routing-options.interface';
+import type { ResolvedReplicaRoutingOptions } from '../interfaces/replica-routing-options.interface';
 import { HistoryLoader } from './history.loader';
 import { SpacedFlight } from './spaced-flight';
 import { rolesFromHosts, rolesFromPatroni, type RoleSource } from './roles.sources';
@@ -59,9 +56,8 @@ export class TopologyDiscovery {
 
   async stop(): Promise<void> {
     this.closed = true;
-    this.history.close();
     clearInterval(this.timer);
-    await this.runs.inFlight;
+    await Promise.all([this.runs.inFlight, this.history.close()]);
   }
 
   /** Discovers again (single flight, at most every 200 ms); resolves when done. */
@@ -84,17 +80,24 @@ export class TopologyDiscovery {
   }
 
   /**
-   * Before `scope` (and the scopes around it) is raised to `position`: when
-   * one of them holds a position of a timeline whose end is not known yet,
-   * waits for the history (up to `electionWaitMs`; see {@link HistoryLoader}),
-   * so that the merge does not take a surviving write for a lost one
-   * (docs/design.md, "Positions of two timelines merge only once the history
-   * is known"). Callers on a hot path check `topology.historyComplete` first.
+   * Whether raising `scope` (and the scopes around it) to `position` would
+   * merge positions of two timelines while where the earlier one ended is not
+   * known (see `Topology.mergesBlind`): the caller then awaits
+   * {@link awaitHistory} first, so that the merge does not take a surviving
+   * write for a lost one (docs/design.md, "Positions of two timelines merge
+   * only once the history is known"). Synchronous: nothing to await on a read
+   * or write that needs no history.
    */
-  async beforeRaise(scope: RoutingScope | undefined, position: Position | null): Promise<void> {
-    if (!scope || !position || this.topology.historyComplete) return;
-    if (scope.spansTimelines(position))
-      await this.history.awaitComplete(Date.now() + this.options.electionWaitMs);
+  raisesBlind(scope: RoutingScope | undefined, position: Position | null): boolean {
+    if (!position || this.topology.historyComplete) return false;
+    for (let s = scope; s; s = s.parent)
+      if (this.topology.mergesBlind(s.position, position)) return true;
+    return false;
+  }
+
+  /** Waits up to `electionWaitMs` for where the previous timeline ended (see {@link HistoryLoader}). */
+  awaitHistory(): Promise<boolean> {
+    return this.history.awaitComplete(Date.now() + this.options.electionWaitMs);
   }
 
   /**
@@ -110,7 +113,7 @@ export class TopologyDiscovery {
       resolved = this.topology.resolve(position);
     }
     if (!resolved.ok && resolved.reason === 'unverifiable') {
-      await this.history.awaitComplete(Date.now() + this.options.electionWaitMs);
+      await this.awaitHistory();
       resolved = this.topology.resolve(position);
     }
     if (resolved.ok) return resolved.lsn;
@@ -128,10 +131,6 @@ export class TopologyDiscovery {
     if (!roles) return;
     this.topology.apply(roles);
     await this.history.load();
-  }
-
-  private host(name: string): ResolvedReplicaNode | undefined {
-    return this.topology.hosts.find((h) => h.name === name);
   }
 
   /** Logs a problem once, until a different one comes up. */

@@ -37,6 +37,8 @@ export class Topology {
   private primaryHostName: string | null;
   private replicaList: ResolvedReplicaNode[];
   private readonly ends = new Map<number, Lsn>();
+  /** The newest timeline whose history file was read. */
+  private historyRead: number | null = null;
   private readonly listeners: TopologyListener[] = [];
   /** The primary's timeline as last seen (null until then). */
   timeline: number | null = null;
@@ -123,15 +125,23 @@ export class Topology {
     return true;
   }
 
-  /** Where earlier timelines ended, from a history file or Patroni's `/history`. */
-  learnEnds(ends: ReadonlyMap<number, Lsn>): void {
+  /**
+   * Where earlier timelines ended, from a history file or Patroni's
+   * `/history`; `of`: the timeline whose history file it is (it lists every
+   * ancestor, so that timeline's history is complete).
+   */
+  learnEnds(ends: ReadonlyMap<number, Lsn>, of?: number): void {
     for (const [tli, lsn] of ends) this.ends.set(tli, lsn);
+    if (of !== undefined) this.historyRead = Math.max(this.historyRead ?? 0, of);
   }
 
-  /** Whether where the previous timeline ended is known (always, on timeline 1 or none seen). */
+  /**
+   * Whether where every earlier timeline ended is known: the previous one's
+   * end, or the current one's history file (always, on timeline 1 or none seen).
+   */
   get historyComplete(): boolean {
     const tli = this.timeline;
-    return tli === null || tli <= 1 || this.ends.has(tli - 1);
+    return tli === null || tli <= 1 || this.ends.has(tli - 1) || this.historyRead === tli;
   }
 
   knowsEndOf(tli: number): boolean {

@@ -1,0 +1,27 @@
+import { resolveOptions } from '../replica-routing.options';
+import { RoutingContext } from '../routing-context.service';
+import { TopologyDiscovery } from './topology-discovery.service';
+import { Topology } from './topology.service';
+
+describe('TopologyDiscovery.raisesBlind', () => {
+  const options = resolveOptions({ hosts: [{ name: 'pg0', url: 'postgres://127.0.0.1:1/x' }] });
+  const at = (tli: number | null, lsn: bigint) => ({ tli, lsn });
+
+  it('looks at every enclosing scope, and only while the history is incomplete', () => {
+    const topology = new Topology(options);
+    topology.observeTimeline(2);
+    const discovery = new TopologyDiscovery(options, topology);
+    const context = new RoutingContext(topology);
+    context.run({ token: at(1, 10n) }, () => {
+      context.run({}, (inner) => {
+        // A sibling raised the inner scope onto timeline 2; the outer one still holds timeline 1.
+        inner.position = at(2, 40n);
+        expect(discovery.raisesBlind(inner, at(2, 50n))).toBe(true);
+        expect(discovery.raisesBlind(inner, null)).toBe(false);
+        expect(discovery.raisesBlind(undefined, at(2, 50n))).toBe(false);
+        topology.learnEnds(new Map([[1, 20n]]));
+        expect(discovery.raisesBlind(inner, at(2, 50n))).toBe(false);
+      });
+    });
+  });
+});
