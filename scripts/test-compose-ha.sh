@@ -131,7 +131,7 @@ e2e_s=$((SECONDS - started))
 patronictl resume --wait
 
 # The simulator's summary line (every 5 s): `... writes=N reads=N stale=N errors=...`.
-sim_field() { dc logs --no-color simulator | grep -o " $1=[0-9]*" | tail -n 1 | cut -d= -f2; }
+sim_field() { dc logs --no-color simulator | grep -o " $1=[^ ]*" | tail -n 1 | cut -d= -f2-; }
 stale_lines() { dc logs --no-color simulator | grep -c 'STALE read' || true; }
 
 log "stop the leader ($first_leader): writes come back, nothing read is stale"
@@ -187,7 +187,7 @@ dc logs --no-color simulator | grep 'LOG \[Simulator\]' | tail -n 1 | sed 's/.*L
 [ "${stale:-x}" = 0 ] && [ "$(stale_lines)" = 0 ] || check_failed "the simulator counted ${stale:-?} stale reads"
 # A clean stop sends every write to the replicas first: none is lost, and a 410 (WriteLostError)
 # would be a false alarm, such as a token checked before the new timeline's history was out.
-errors=$(dc logs --no-color simulator | grep -o ' errors=[^ ]*' | tail -n 1 | cut -d= -f2- || true)
+errors=$(sim_field errors || true)
 case ",${errors:-}," in *_410:*) check_failed "the simulator got 410s ($errors), though a clean stop loses no write" ;; esac
 [ "${writes_after:-0}" -gt "${writes_before:-0}" ] || check_failed "the simulator wrote nothing after the failover (writes $writes_before -> $writes_after)"
 
