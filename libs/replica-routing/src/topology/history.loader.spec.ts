@@ -84,7 +84,7 @@ describe('HistoryLoader', () => {
 
   it('does not wait where the history cannot be learned: no Patroni, and no pg_read_file()', async () => {
     const { history } = loader([]);
-    await history.load();
+    await history.refresh();
     const started = Date.now();
     await expect(history.awaitComplete(Date.now() + 10_000)).resolves.toBe(false);
     expect(Date.now() - started).toBeLessThan(1000);

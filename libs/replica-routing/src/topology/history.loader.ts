@@ -37,8 +37,16 @@ export class HistoryLoader {
     await this.tries.inFlight;
   }
 
+  /**
+   * Loads the history now (discovery's run: it does not wait for the spacing),
+   * or joins the load in flight.
+   */
+  refresh(): Promise<void> {
+    return this.tries.runNow();
+  }
+
   /** Loads the history once, when the current timeline is past 1 and where the last one ended is not known. */
-  async load(): Promise<void> {
+  private async load(): Promise<void> {
     const tli = this.topology.timeline;
     if (this.topology.historyComplete || tli === null) return;
     const timeout = this.options.connectTimeoutMs;

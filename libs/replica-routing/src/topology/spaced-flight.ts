@@ -20,9 +20,18 @@ export class SpacedFlight {
   }
 
   run(): Promise<void> {
+    return this.start(true);
+  }
+
+  /** {@link run} without waiting out the spacing: a caller that cannot wait still joins a run in flight. */
+  runNow(): Promise<void> {
+    return this.start(false);
+  }
+
+  private start(spaced: boolean): Promise<void> {
     this.running ??= (async () => {
       const wait = this.lastStartAt + this.spacingMs - Date.now();
-      if (wait > 0) await sleep(wait);
+      if (spaced && wait > 0) await sleep(wait);
       this.lastStartAt = Date.now();
       await this.work();
     })().finally(() => (this.running = undefined));

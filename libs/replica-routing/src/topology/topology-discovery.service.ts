@@ -130,7 +130,7 @@ export class TopologyDiscovery {
     const roles = (await rolesFromPatroni(this.source)) ?? (await rolesFromHosts(this.source));
     if (!roles) return;
     this.topology.apply(roles);
-    await this.history.load();
+    await this.history.refresh();
   }
 
   /** Logs a problem once, until a different one comes up. */
