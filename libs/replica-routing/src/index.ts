@@ -19,6 +19,7 @@ export {
 export { PrimaryUnavailableError } from './exceptions/primary-unavailable.exception';
 export { NoNodeAvailableError } from './exceptions/no-node-available.exception';
 export { NodeOverloadedError } from './exceptions/node-overloaded.exception';
+export { RoutingClosedError } from './exceptions/routing-closed.exception';
 export { NoTransactionError } from './exceptions/no-transaction.exception';
 export { TransactionAbortedError } from './exceptions/transaction-aborted.exception';
 export { WriteLostError, type WriteLostReason } from './exceptions/write-lost.exception';

@@ -3,6 +3,7 @@ import { routingLogger } from './logger';
 import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
 import { NoSuchRoleError } from './exceptions/node-state.exceptions';
 import { NodeOverloadedError } from './exceptions/node-overloaded.exception';
+import { RoutingClosedError } from './exceptions/routing-closed.exception';
 import { publishZeroCounters } from './metrics/routing.metrics';
 import type { QueryCount } from './query-count';
 import { PRIMARY_NODE } from './replica-routing.constants';
@@ -119,7 +120,7 @@ export class NodeRegistry {
   async get(name: string): Promise<Pool> {
     const ready = this.connected.get(name);
     if (ready) return ready;
-    if (this.closed) throw new Error(`NodeRegistry is shut down; cannot use node ${name}`);
+    if (this.closed) throw new RoutingClosedError(`cannot use node ${name}`);
     let pending = this.connecting.get(name);
     if (!pending) {
       const settle = () => {
@@ -152,7 +153,7 @@ export class NodeRegistry {
       // Shut down meanwhile, or the role moved while this pool connected: its host may no longer hold it.
       await this.closePool(name, pool).catch(() => undefined);
       throw this.closed
-        ? new Error(`NodeRegistry is shut down; cannot use node ${name}`)
+        ? new RoutingClosedError(`cannot use node ${name}`)
         : new NoSuchRoleError(name);
     }
     this.connected.set(name, pool);

@@ -10,6 +10,7 @@ import {
   NoNodeAvailableError,
   NodeOverloadedError,
   PrimaryUnavailableError,
+  RoutingClosedError,
   WriteLostError,
 } from '@app/replica-routing';
 import type { Response } from 'express';
@@ -73,13 +74,15 @@ function isHealthBody(body: unknown): body is { error: string; details: object }
   );
 }
 
+type Unavailable =
+  PrimaryUnavailableError | NoNodeAvailableError | NodeOverloadedError | RoutingClosedError;
+
 /** The library's "retry shortly" errors: every one becomes a 503 with Retry-After. */
-function unavailable(
-  error: unknown,
-): PrimaryUnavailableError | NoNodeAvailableError | NodeOverloadedError | undefined {
+function unavailable(error: unknown): Unavailable | undefined {
   return error instanceof PrimaryUnavailableError ||
     error instanceof NoNodeAvailableError ||
-    error instanceof NodeOverloadedError
+    error instanceof NodeOverloadedError ||
+    error instanceof RoutingClosedError
     ? error
     : undefined;
 }

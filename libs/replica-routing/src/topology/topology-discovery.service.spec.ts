@@ -1,3 +1,5 @@
+import { RoutingClosedError } from '../exceptions/routing-closed.exception';
+import { WriteLostError } from '../exceptions/write-lost.exception';
 import { resolveOptions } from '../replica-routing.options';
 import { RoutingContext } from '../routing-context.service';
 import { TopologyDiscovery } from './topology-discovery.service';
@@ -23,5 +25,27 @@ describe('TopologyDiscovery.raisesBlind', () => {
         expect(discovery.raisesBlind(inner, at(2, 50n))).toBe(false);
       });
     });
+  });
+});
+
+describe('TopologyDiscovery.toCurrent once stopped', () => {
+  const options = resolveOptions({ hosts: [{ name: 'pg0', url: 'postgres://127.0.0.1:1/x' }] });
+
+  it('refuses a token it can no longer look up as a shutdown (503), not as unverifiable (410)', async () => {
+    const topology = new Topology(options);
+    topology.observeTimeline(2);
+    const discovery = new TopologyDiscovery(options, topology);
+    await discovery.stop();
+    const text = () => '1/0/A';
+    await expect(discovery.toCurrent({ tli: 1, lsn: 10n }, text)).rejects.toThrow(
+      RoutingClosedError,
+    );
+    await expect(discovery.toCurrent({ tli: 3, lsn: 10n }, text)).rejects.toThrow(
+      RoutingClosedError,
+    );
+    // What is known still answers: a token on the current timeline, and one known to be lost.
+    await expect(discovery.toCurrent({ tli: 2, lsn: 10n }, text)).resolves.toBe(10n);
+    topology.learnEnds(new Map([[1, 5n]]));
+    await expect(discovery.toCurrent({ tli: 1, lsn: 10n }, text)).rejects.toThrow(WriteLostError);
   });
 });

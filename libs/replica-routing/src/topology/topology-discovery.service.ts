@@ -1,6 +1,7 @@
 import { routingLogger } from '../logger';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PrimaryUnavailableError } from '../exceptions/primary-unavailable.exception';
+import { RoutingClosedError } from '../exceptions/routing-closed.exception';
 import { WriteLostError } from '../exceptions/write-lost.exception';
 import type { Lsn } from '../lsn.util';
 import type { Position } from '../position';
@@ -104,7 +105,8 @@ export class TopologyDiscovery {
    * What a token means on the current timeline (see `Topology.resolve`): a
    * newer timeline than known, or an earlier one whose end is unknown, is
    * looked up first; a token past the end of its timeline is refused with
-   * {@link WriteLostError} (`text` names it there).
+   * {@link WriteLostError} (`text` names it there). Once stopped, one that
+   * would need a lookup fails with {@link RoutingClosedError}.
    */
   async toCurrent(position: Position, text: () => string): Promise<Lsn> {
     let resolved = this.topology.resolve(position);
@@ -117,6 +119,9 @@ export class TopologyDiscovery {
       resolved = this.topology.resolve(position);
     }
     if (resolved.ok) return resolved.lsn;
+    // Shutting down, nothing is looked up any more: only a token known to be lost is refused as such.
+    if (this.closed && resolved.reason !== 'lost')
+      throw new RoutingClosedError(`cannot check a token of timeline ${position.tli}`);
     if (resolved.reason === 'newer')
       throw new PrimaryUnavailableError(
         1000,

@@ -1,0 +1,46 @@
+import { Logger, type ArgumentsHost } from '@nestjs/common';
+import { NoNodeAvailableError, RoutingClosedError, WriteLostError } from '@app/replica-routing';
+import { HttpErrorFilter } from './http-error.filter';
+
+/** What the filter answered for `error`: status, headers and body. */
+function answer(error: unknown) {
+  const sent = { status: 0, headers: {} as Record<string, string>, body: undefined as unknown };
+  const response = {
+    headersSent: false,
+    setHeader: (name: string, value: string) => (sent.headers[name] = value),
+    status(code: number) {
+      sent.status = code;
+      return this;
+    },
+    json: (body: unknown) => (sent.body = body),
+  };
+  const host = { switchToHttp: () => ({ getResponse: () => response }) } as ArgumentsHost;
+  new HttpErrorFilter().catch(error, host);
+  return sent;
+}
+
+describe('HttpErrorFilter', () => {
+  // The filter logs every 5xx; that is not what is tested here.
+  beforeAll(() => {
+    Logger.overrideLogger(false);
+  });
+
+  it('answers a shutdown, as every "retry shortly" error, with 503 and Retry-After', () => {
+    for (const error of [
+      new RoutingClosedError('cannot use node primary'),
+      new NoNodeAvailableError([]),
+    ]) {
+      const sent = answer(error);
+      expect(sent.status).toBe(503);
+      expect(sent.headers['Retry-After']).toBe('1');
+      expect(sent.body).toEqual({ error: error.message });
+    }
+  });
+
+  it('answers a lost write with 410 and an unexpected error with a bare 500', () => {
+    expect(answer(new WriteLostError('1/0/A', 'lost', 'it ended at 0/5')).status).toBe(410);
+    const sent = answer(new Error('secret detail'));
+    expect(sent).toMatchObject({ status: 500, body: { error: 'internal server error' } });
+    expect(sent.headers).toEqual({});
+  });
+});
