@@ -17,8 +17,11 @@ describe('HistoryLoader', () => {
     code: '42501',
   });
 
-  function loader(patroniUrls: string[]): { history: HistoryLoader; topology: Topology } {
-    const options = resolveOptions({ hosts, patroniUrls });
+  function loader(
+    patroniUrls: string[],
+    connectTimeoutMs?: number,
+  ): { history: HistoryLoader; topology: Topology } {
+    const options = resolveOptions({ hosts, patroniUrls, connectTimeoutMs });
     const topology = new Topology(options);
     topology.apply({ primary: 'pg0', replicas: [], timeline: 2 });
     return { history: new HistoryLoader(options, topology, () => undefined), topology };
@@ -62,8 +65,16 @@ describe('HistoryLoader', () => {
     expect(askPatroni.mock.calls.length).toBe(tries + 1);
   });
 
-  it('tries once even with no time to wait', async () => {
-    askPatroni.mockResolvedValue(new Map([[1, parseLsn('0/3000000')]]));
+  it('returns at the deadline while a load hangs (an unanswering Patroni), the load going on', async () => {
+    askPatroni.mockReturnValue(new Promise(() => undefined));
+    const { history } = loader(['http://patroni:8008'], 100);
+    await expect(history.awaitComplete(Date.now() + 200)).resolves.toBe(false);
+    expect(askPatroni).toHaveBeenCalledTimes(1);
+  });
+
+  it('tries once even with no time to wait, for up to connectTimeoutMs', async () => {
+    const known = new Map([[1, parseLsn('0/3000000')]]);
+    askPatroni.mockReturnValue(new Promise((resolve) => setTimeout(() => resolve(known), 50)));
     const { history } = loader(['http://patroni:8008']);
     await expect(history.awaitComplete(Date.now())).resolves.toBe(true);
   });

@@ -74,17 +74,20 @@ export class HistoryLoader {
 
   /**
    * Waits until where the previous timeline ended is known, trying a load
-   * every 250 ms (one for all waiters), until `deadline` (ms since epoch; a
-   * load that started before it may end after it). Tries one load and returns
+   * every 250 ms (one for all waiters), until `deadline` (ms since epoch), or
+   * `connectTimeoutMs` from now if that is later, so that the first load is
+   * tried (a load still running then goes on for later callers). Tries one load and returns
    * where it cannot be learned (static options, no Patroni and no
    * `pg_read_file()`, or a wait for this timeline already ran out). Returns
    * whether it is known.
    */
   async awaitComplete(deadline: number): Promise<boolean> {
+    // The first load may run for up to connectTimeoutMs whatever the deadline: one try, bounded.
+    const firstBound = Date.now() + this.options.connectTimeoutMs;
     for (;;) {
       if (this.topology.historyComplete) return true;
       if (this.closed || !this.topology.discovering) return false;
-      await this.tries.run();
+      await untilDeadline(this.tries.run(), Math.max(deadline, firstBound));
       if (this.topology.historyComplete) return true;
       const tli = this.topology.timeline;
       if (tli === this.unreadableOn || tli === this.gaveUpOn) return false;
@@ -97,5 +100,18 @@ export class HistoryLoader {
         return false;
       }
     }
+  }
+}
+
+/** Resolves when `work` settles or at `deadline` (ms since epoch), whichever is first. */
+async function untilDeadline(work: Promise<unknown>, deadline: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+  });
+  try {
+    await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
   }
 }
