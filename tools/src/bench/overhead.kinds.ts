@@ -22,6 +22,7 @@ export function overheadKinds(r: OverheadResult): OverheadKind[] {
     { label: 'bare pg.Pool', variant: r.bare, cpuRatio: 1, p50DeltaMs: null },
     against("bare, the library's pool settings", r.settings),
     against('the floor', r.floor),
+    against('the floor with the cover', r.coveredFloor),
     against('routed, `cover: false`', r.uncovered),
     {
       label: 'routed (default)',

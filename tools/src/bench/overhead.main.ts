@@ -17,6 +17,8 @@ import { Pool, type PoolConfig } from 'pg';
 import { formatLsn, type Position } from '@app/replica-routing';
 import { pgAdapter, type PgHandle } from '@app/replica-routing/pg';
 import { createRoutingParts, type RoutingParts } from '@app/replica-routing/replica-routing';
+import { sendCovered } from '@app/replica-routing/postgres/covered-query';
+import { REPLAY_POSITION_STATEMENT, replayOfRows } from '@app/replica-routing/postgres/wal.queries';
 import { ROOT } from '../cluster/launcher.command';
 import { summarizeLatency } from './latency.summary';
 import { profiled, summarizeProfile, type ProfileSummary } from './overhead.profile';
@@ -74,6 +76,8 @@ export interface OverheadResult {
   settings: OverheadVariant & { cpuRatio: number; p50DeltaMs: number };
   /** {@link floorRead}: the least a router that lends a connection per read does (not the library). */
   floor: OverheadVariant & { cpuRatio: number; p50DeltaMs: number };
+  /** The floor with the library's cover under the read's Sync, its answer parsed: the least a covered read does. */
+  coveredFloor: OverheadVariant & { cpuRatio: number; p50DeltaMs: number };
   /** CPU per read, routed over bare, over all batches; and per round. */
   cpuRatio: number;
   roundCpuRatios: number[];
@@ -200,6 +204,8 @@ export async function measureOverhead(config: OverheadConfig): Promise<OverheadR
       expectRow((await settings.query(OVERHEAD_SQL, [id])).rows);
     const floor = floorRead(settings, replica.name, position);
     const floorOnly = async (id: string) => expectRow((await floor(id)).rows);
+    const coveredFloor = floorRead(settings, replica.name, position, true);
+    const coveredFloorOnly = async (id: string) => expectRow((await coveredFloor(id)).rows);
     const run = (
       read: (id: string) => Promise<void>,
       n = config.readsPerBatch,
@@ -234,9 +240,10 @@ export async function measureOverhead(config: OverheadConfig): Promise<OverheadR
     await run(uncoveredRead, config.warmupReads);
     await run(settingsRead, config.warmupReads);
     await run(floorOnly, config.warmupReads);
+    await run(coveredFloorOnly, config.warmupReads);
     onReplica = 0;
-    const [bares, routeds, uncovereds, settingses, floors] = await interleaved(
-      [bareRead, routedRead, uncoveredRead, settingsRead, floorOnly],
+    const [bares, routeds, uncovereds, settingses, floors, coveredFloors] = await interleaved(
+      [bareRead, routedRead, uncoveredRead, settingsRead, floorOnly, coveredFloorOnly],
       config.rounds,
       config.readsPerBatch,
       workers,
@@ -273,6 +280,7 @@ export async function measureOverhead(config: OverheadConfig): Promise<OverheadR
       uncovered: against(u),
       settings: against(variant(settingses!.batches)),
       floor: against(variant(floors!.batches)),
+      coveredFloor: against(variant(coveredFloors!.batches)),
       ...vs(r, b),
       roundCpuRatios: routeds!.batches.map((x, i) => perRead(x) / perRead(bares!.batches[i]!)),
       p99DeltaMs: r.p99Ms - b.p99Ms,
@@ -306,8 +314,13 @@ export async function measureOverhead(config: OverheadConfig): Promise<OverheadR
  * library costs above it is its own: plan, breaker, proofs, the view of the
  * connection, its counters and promises. The choice is made as a router
  * makes it; with `known` replayed it is always the replica, `pool`.
+ *
+ * With `covered`, the floor of a read that also learns the replica's position
+ * as of the read (what the library's default read needs for monotonic reads):
+ * the library's cover statement under the read's own Sync (`sendCovered`, one
+ * node-postgres query), and its answer parsed. Nothing else of the library.
  */
-function floorRead(pool: Pool, replica: string, known: Position) {
+function floorRead(pool: Pool, replica: string, known: Position, covered = false) {
   // No scope is entered (as for the library's reads here): the lookup is what every read pays.
   const scopes = new AsyncLocalStorage<{ position: Position }>();
   // Counted as a router counts its reads; nobody reads the counts here.
@@ -316,14 +329,22 @@ function floorRead(pool: Pool, replica: string, known: Position) {
     const need = scopes.getStore()?.position.lsn ?? known.lsn;
     const node = known.lsn >= need ? replica : 'primary';
     const client = await pool.connect();
-    let result;
+    let result: { rows: unknown[] };
+    let position = known;
     try {
-      result = await client.query(OVERHEAD_SQL, [id]);
+      if (covered) {
+        const sent = sendCovered(client, [OVERHEAD_SQL, [id]], REPLAY_POSITION_STATEMENT)!;
+        result = (await sent.result) as { rows: unknown[] };
+        const answer = await sent.cover();
+        if (!answer) throw new Error('the cover gave no answer');
+        const seen = replayOfRows(answer.rows);
+        position = { tli: seen.tli, lsn: seen.lsn ?? known.lsn };
+      } else result = await client.query(OVERHEAD_SQL, [id]);
     } finally {
       client.release();
     }
     served.set(node, (served.get(node) ?? 0) + 1);
-    return { rows: result.rows, servedBy: node, position: known };
+    return { rows: result.rows, servedBy: node, position };
   };
 }
 
