@@ -38,7 +38,8 @@ export type LibraryOverhead = OverheadResult & {
  * (`pgAdapter()`, default options: in-band check and connection proofs on)
  * configured with that replica alone and a token it has replayed (with and
  * without the cover); for reference, the bare read on a pool with the
- * library's pool settings, and the floor (overhead.main.ts, `floorRead`); 8
+ * library's pool settings, and the floor without and with the cover
+ * (overhead.main.ts, `floorRead`); 8
  * connections each, 8 reads in flight; 6 rounds of 8,000 reads of each kind
  * (at most 5 s a batch), interleaved, the order rotating. Per kind: this
  * process's CPU per read, latency p50 and p99. Then 4 rounds of 1,500 reads
@@ -234,11 +235,13 @@ export function printOverhead(r: OverheadResult, replica: string): void {
     renderTable({
       title:
         "9b. Where the CPU goes, the same rounds: the bare read on a pool with the library's pool " +
-        'settings (its timeouts, pipelining), and "the floor", the least a router that lends a ' +
-        'connection per read does (written out in the bench, not the library)',
+        'settings (its timeouts, pipelining), "the floor", the least a router that lends a ' +
+        'connection per read does (written out in the bench, not the library), and the floor ' +
+        "with the library's cover under the read's Sync, the least a read does that learns the " +
+        "replica's position as of the read",
       columns: ['', 'CPU µs per read', 'vs bare pg.Pool', 'p50 vs bare, ms', 'reads (errors)'],
       rows: overheadKinds(r).map((k) => [k.label, ...kindCells(k), reads(k.variant)]),
-      notes: [r.settings, r.floor].flatMap((v) =>
+      notes: [r.settings, r.floor, r.coveredFloor].flatMap((v) =>
         v.firstError ? [`first error: ${v.firstError}`] : [],
       ),
     }),
