@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { ConnectionLender, OPENS_TRANSACTION } from './connection.lender';
+import { ClientView, ConnectionLender, OPENS_TRANSACTION } from './connection.lender';
+import type { PgConnection } from './postgres/pg-connection';
 import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
 import type { NodeRegistry } from './node-registry.service';
 
@@ -66,5 +67,22 @@ describe('ConnectionLender, a work that failed', () => {
     const failed = new Error('the work gave up');
     await expect(lender.lend('replica0', failing(failed))).rejects.toBe(failed);
     expect(connection.release).toHaveBeenCalledWith(expect.any(Error));
+  });
+});
+
+describe('ClientView, once revoked', () => {
+  it('refuses a query through a `query` taken from the handle before (as Kysely binds it)', () => {
+    const target = { query: jest.fn(() => Promise.resolve({ rows: [] })) };
+    const view = new ClientView(target as unknown as PgConnection, {
+      total: 0,
+      routed: 0,
+      roundTrips: 0,
+    });
+    const kept = view.client.query.bind(view.client) as (sql: string) => unknown;
+    void kept('SELECT 1');
+    view.revoke();
+    expect(() => kept('SELECT 2')).toThrow(/work that has ended/);
+    expect(() => view.client.query('SELECT 3')).toThrow(TypeError);
+    expect(target.query).toHaveBeenCalledTimes(1);
   });
 });

@@ -167,6 +167,7 @@ export class ClientView {
   statements = 0;
   readonly client: PoolClient;
   private readonly revokeProxy: () => void;
+  private revoked = false;
   private behind:
     { statement: Statement; answer?: () => CoverAnswer | Promise<CoverAnswer> } | undefined;
 
@@ -177,6 +178,9 @@ export class ClientView {
     // eslint-disable-next-line @typescript-eslint/unbound-method -- called with apply(target)
     const send = target.query as (...a: unknown[]) => unknown;
     const query = (...args: unknown[]): unknown => {
+      // Revoking the proxy stops lookups on it, not a `query` taken from it before (Kysely binds it).
+      if (this.revoked)
+        throw new TypeError('a query on a connection lent to a work that has ended');
       this.statements++;
       countRouted(count, true);
       const behind = this.behind;
@@ -240,6 +244,7 @@ export class ClientView {
 
   /** Ends the view: the work's handle can no longer reach the connection. */
   revoke(): void {
+    this.revoked = true;
     this.revokeProxy();
   }
 }
