@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { runInRequestScope, writeScopeHeaders } from '../http/request-scope';
+import { runInRequestScope, writeScopeHeadersOnHead } from '../http/request-scope';
 import type { ReplicaRouting } from '../replica-routing';
 
 /** Express (or Connect, or `node:http`) middleware. */
@@ -21,18 +21,17 @@ export function consistency(
   routing: Pick<ReplicaRouting<unknown>, 'router' | 'context' | 'tokens'>,
 ): ConsistencyMiddleware {
   return (req, res, next) => {
+    let entered = false;
     try {
       runInRequestScope(routing.router, routing.context, req, (scope) => {
-        // Set just before the headers leave, whatever the handler did meanwhile.
-        const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
-        res.writeHead = (...args: unknown[]) => {
-          writeScopeHeaders(routing.tokens, scope, res);
-          return writeHead(...args);
-        };
+        entered = true;
+        writeScopeHeadersOnHead(routing.tokens, scope, res);
         if (scope.pendingToken === undefined) return next();
         routing.router.settleClientToken().then(() => next(), next);
       });
     } catch (error) {
+      // A bad token; what the rest of the chain threw is not this middleware's to report.
+      if (entered) throw error;
       next(error);
     }
   };

@@ -38,11 +38,28 @@ export function scopeHeaders(tokens: ConsistencyTokens, scope: RoutingScope): [s
 }
 
 /** Sets `Served-By` and `Consistency-Token` from the request's scope, unless headers are sent. */
-export function writeScopeHeaders(
+function writeScopeHeaders(
   tokens: ConsistencyTokens,
   scope: RoutingScope,
   response: ServerResponse,
 ): void {
   if (response.headersSent) return;
   for (const [name, value] of scopeHeaders(tokens, scope)) response.setHeader(name, value);
+}
+
+/**
+ * Sets the scope's headers just before the response's head leaves, whatever
+ * sends it: a handler's return value, a handler that writes the response
+ * itself (Nest's `@Res()`, a stream, server-sent events), an error filter.
+ */
+export function writeScopeHeadersOnHead(
+  tokens: ConsistencyTokens,
+  scope: RoutingScope,
+  response: ServerResponse,
+): void {
+  const writeHead = response.writeHead.bind(response) as (...args: unknown[]) => ServerResponse;
+  response.writeHead = (...args: unknown[]) => {
+    writeScopeHeaders(tokens, scope, response);
+    return writeHead(...args);
+  };
 }

@@ -1,6 +1,7 @@
 import { Injectable, type NestMiddleware } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { runInRequestScope } from '../http/request-scope';
+import { ConsistencyTokens } from '../consistency-tokens.service';
+import { runInRequestScope, writeScopeHeadersOnHead } from '../http/request-scope';
 import { ReplicaRouter } from '../replica-router.service';
 import { RoutingContext } from '../routing-context.service';
 
@@ -11,16 +12,22 @@ import { RoutingContext } from '../routing-context.service';
  * needs a query to be checked (unsigned, newer than any position this process
  * knows, without `tokenSecret`) waits for {@link ConsistencyInterceptor},
  * which runs after the app's guards: an unauthenticated request never makes a
- * query for its token.
+ * query for its token. Sets the `Served-By` and `Consistency-Token` response
+ * headers from the request's scope just before the response's head leaves,
+ * whatever sends it (a returned value, `@Res()`, an exception filter).
  */
 @Injectable()
 export class ConsistencyMiddleware implements NestMiddleware {
   constructor(
     private readonly router: ReplicaRouter,
     private readonly context: RoutingContext,
+    private readonly tokens: ConsistencyTokens,
   ) {}
 
-  use(req: IncomingMessage, _res: ServerResponse, next: () => void): void {
-    runInRequestScope(this.router, this.context, req, () => next());
+  use(req: IncomingMessage, res: ServerResponse, next: () => void): void {
+    runInRequestScope(this.router, this.context, req, (scope) => {
+      writeScopeHeadersOnHead(this.tokens, scope, res);
+      next();
+    });
   }
 }

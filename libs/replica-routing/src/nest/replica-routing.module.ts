@@ -119,6 +119,6 @@ export class ReplicaRoutingModule extends ConfigurableModuleClass implements Nes
     consumer
       .apply(ConsistencyMiddleware)
       .exclude(...(http.exclude ?? []))
-      .forRoutes('*path');
+      .forRoutes('{*path}');
   }
 }
