@@ -64,13 +64,21 @@ export class WriteFlow<H> {
         throw error;
       }
       routingMetrics.writes.inc({ outcome: 'committed' });
-      // Asked for no token (`token: false`): nothing to raise the scope to.
-      const token =
-        written.token === undefined
-          ? null
-          : this.observations.primary(
-              written.token ?? (await this.positionAfterCommit(host, timeline)),
-            );
+      let token: Position | null;
+      try {
+        // Asked for no token (`token: false`): nothing to raise the scope to.
+        token =
+          written.token === undefined
+            ? null
+            : this.observations.primary(
+                written.token ?? (await this.positionAfterCommit(host, timeline)),
+              );
+      } catch (error) {
+        // Committed on a server that may no longer be the primary's: the outcome is unknown, and
+        // such an outcome runs afterRollback (docs/api.md).
+        await runCallbacks(this.logger, 'afterRollback', callbacks.afterRollback);
+        throw error;
+      }
       // The first write after a failover, in a scope whose token predates it: the two merge
       // exactly only once the old timeline's end is known (it may take an HA loop to be readable).
       if (this.discovery.raisesBlind(scope, token)) await this.discovery.awaitHistory();

@@ -1,0 +1,47 @@
+import { setRoutingLogger } from './logger';
+import { NodeExecutor } from './node-executor.service';
+import { pgAdapter, type PgHandle } from './pg/pg.adapter';
+import { createRoutingParts } from './replica-routing';
+
+/** A primary that commits every write, then drops before its token can be read. */
+class CommitsThenDrops extends NodeExecutor<PgHandle> {
+  override async writeOnPrimary<T>(work: (handle: PgHandle) => Promise<T>) {
+    return { result: await work({} as PgHandle), token: null };
+  }
+
+  override primaryPosition(): Promise<never> {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), {
+      code: 'ECONNREFUSED',
+    });
+    return Promise.reject(refused);
+  }
+}
+
+describe('WriteFlow, a write whose token cannot be read after COMMIT', () => {
+  beforeAll(() => {
+    const quiet = () => undefined;
+    setRoutingLogger(() => ({ log: quiet, warn: quiet, error: quiet }));
+  });
+
+  it('fails as commit-unknown and runs afterRollback, never afterCommit', async () => {
+    const routing = createRoutingParts(
+      { primary: { url: 'postgres://127.0.0.1:1/x' } },
+      pgAdapter(),
+      {
+        Executor: CommitsThenDrops as typeof NodeExecutor,
+      },
+    );
+    const afterCommit = jest.fn();
+    const afterRollback = jest.fn();
+    await expect(
+      routing.router.write(() => {
+        routing.router.afterCommit(afterCommit);
+        routing.router.afterRollback(afterRollback);
+        return Promise.resolve('done');
+      }),
+    ).rejects.toThrow(/committed but the primary went away/);
+    expect(afterRollback).toHaveBeenCalledTimes(1);
+    expect(afterCommit).not.toHaveBeenCalled();
+    await routing.close();
+  });
+});
