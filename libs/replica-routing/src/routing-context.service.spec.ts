@@ -24,6 +24,15 @@ describe('RoutingContext', () => {
     });
   });
 
+  it('records each node that served a scope once, the last to serve last', () => {
+    context.run({}, (scope) => {
+      for (let i = 0; i < 1000; i++) scope.recordServedBy(i % 2 ? 'replica0' : 'primary');
+      scope.recordServedBy('replica1');
+      scope.recordServedBy('replica0');
+      expect(scope.servedBy).toEqual(['primary', 'replica1', 'replica0']);
+    });
+  });
+
   it('a client token waiting for its check keeps the scope and its children unsettled', () => {
     context.run({ pendingToken: 'FFFFFFF/0' }, (outer) => {
       context.run({ primary: true }, (inner) => {

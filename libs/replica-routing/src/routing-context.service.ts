@@ -43,7 +43,7 @@ export class RoutingScope {
   readonly primary: boolean;
   /** The open transaction, if this scope runs inside `router.write()`. */
   readonly transaction: TransactionState | undefined;
-  /** Nodes that served this scope's queries, in order. */
+  /** Nodes that served this scope's queries, each once, in the order they last served (the last one last). */
   readonly servedBy: string[] = [];
   /**
    * A token the client sent that could not be checked without a query (see
@@ -81,7 +81,12 @@ export class RoutingScope {
   }
 
   recordServedBy(node: string): void {
-    this.servedBy.push(node);
+    // Each node once: a long-lived scope (a job's, a consumer's) must not grow with every query.
+    if (this.servedBy.at(-1) !== node) {
+      const at = this.servedBy.indexOf(node);
+      if (at >= 0) this.servedBy.splice(at, 1);
+      this.servedBy.push(node);
+    }
     this.parent?.recordServedBy(node);
   }
 }
