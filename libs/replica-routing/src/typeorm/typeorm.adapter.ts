@@ -34,7 +34,9 @@ interface BindableRunner {
  * SAVEPOINT instead of committing it.
  */
 export function typeormAdapter(options: TypeOrmAdapterOptions = {}): RoutingAdapter<EntityManager> {
-  const sources = new Map<string, DataSource>();
+  /** Per node, the DataSources of its open pools, newest last; and each by its pool. */
+  const sources = new Map<string, DataSource[]>();
+  const byPool = new Map<Pool, DataSource>();
   return {
     async openPool(node: string, config: PoolConfig): Promise<Pool> {
       const dataSource = new DataSource({
@@ -53,16 +55,24 @@ export function typeormAdapter(options: TypeOrmAdapterOptions = {}): RoutingAdap
         await dataSource.driver.disconnect().catch(() => undefined);
         throw error;
       }
-      sources.set(node, dataSource);
-      return (dataSource.driver as unknown as { master: Pool }).master;
+      const pool = (dataSource.driver as unknown as { master: Pool }).master;
+      sources.set(node, [...(sources.get(node) ?? []), dataSource]);
+      byPool.set(pool, dataSource);
+      return pool;
     },
-    async closePool(node: string): Promise<void> {
-      const dataSource = sources.get(node);
-      sources.delete(node);
+    // The pool given, not the node's newest: a late pool of a host the role has left is closed
+    // while the pool of its new host stays.
+    async closePool(node: string, pool: Pool): Promise<void> {
+      const dataSource = byPool.get(pool);
+      byPool.delete(pool);
+      const left = (sources.get(node) ?? []).filter((s) => s !== dataSource);
+      if (left.length > 0) sources.set(node, left);
+      else sources.delete(node);
       await dataSource?.destroy();
     },
     bind(client: PoolClient, { node, transaction }: BindContext): EntityManager {
-      const dataSource = sources.get(node);
+      // Any open DataSource of the node: the connection is the library's, TypeORM's metadata the same.
+      const dataSource = sources.get(node)?.at(-1);
       if (!dataSource) throw new Error(`typeormAdapter: no DataSource for ${node}`);
       const runner: QueryRunner = dataSource.createQueryRunner('master');
       const bindable = runner as unknown as BindableRunner;
