@@ -43,7 +43,7 @@ export class ReplicaRouter<H = unknown> {
    * when nothing of it can have committed (docs/design.md, "Failover and timelines").
    */
   write<T>(work: Work<T, H>, options: WriteOptions = {}): Promise<Routed<T>> {
-    const open = this.context.current()?.transaction;
+    const open = this.openTransactionState();
     // Joins the enclosing transaction; its token is taken when that one commits.
     if (open) return this.inTransaction(work, open.manager as H);
     return this.election.run(() => this.writes.once(work, options));
@@ -55,7 +55,7 @@ export class ReplicaRouter<H = unknown> {
    * could serve waits out an election as a write does.
    */
   read<T>(work: Work<T, H>, options: ReadOptions = {}): Promise<Routed<T>> {
-    const transaction = this.context.current()?.transaction;
+    const transaction = this.openTransactionState();
     // Inside a write: read its own uncommitted changes on the same connection.
     if (transaction) return this.inTransaction(work, transaction.manager as H);
     // The election wait (ElectionWait.run) as the first try's `.catch`: no async frame of its
@@ -157,8 +157,14 @@ export class ReplicaRouter<H = unknown> {
     current.raise(position);
   }
 
-  private openTransaction(what: string): TransactionState {
+  /** The enclosing write's transaction while it is open (not once it has ended under async work it left). */
+  private openTransactionState(): TransactionState | undefined {
     const transaction = this.context.current()?.transaction;
+    return transaction?.ended ? undefined : transaction;
+  }
+
+  private openTransaction(what: string): TransactionState {
+    const transaction = this.openTransactionState();
     if (!transaction) throw new NoTransactionError(what);
     return transaction;
   }

@@ -11,6 +11,12 @@ export interface TransactionState {
   manager: unknown;
   afterCommit: Callback[];
   afterRollback: Callback[];
+  /**
+   * Set once the transaction has committed or rolled back: async work the write
+   * left behind (a timer, a promise not awaited) still sees this state, but
+   * must not join it.
+   */
+  ended?: boolean;
 }
 
 /** A position with its timeline, or a bare one (timeline unknown). */

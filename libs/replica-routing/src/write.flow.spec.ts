@@ -1,3 +1,4 @@
+import { NoTransactionError } from './exceptions/no-transaction.exception';
 import { setRoutingLogger } from './logger';
 import { NodeExecutor } from './node-executor.service';
 import { pgAdapter, type PgHandle } from './pg/pg.adapter';
@@ -42,6 +43,50 @@ describe('WriteFlow, a write whose token cannot be read after COMMIT', () => {
     ).rejects.toThrow(/committed but the primary went away/);
     expect(afterRollback).toHaveBeenCalledTimes(1);
     expect(afterCommit).not.toHaveBeenCalled();
+    await routing.close();
+  });
+});
+
+/** A primary that commits every write (the work's handle is `writeHandle`), and serves reads on `readHandle`. */
+const writeHandle = { name: 'the write transaction' } as unknown as PgHandle;
+const readHandle = { name: 'a read connection' } as unknown as PgHandle;
+class Commits extends NodeExecutor<PgHandle> {
+  override async writeOnPrimary<T>(work: (handle: PgHandle) => Promise<T>) {
+    return { result: await work(writeHandle), token: { tli: 1, lsn: 10n } };
+  }
+
+  override async readOnPrimary<T>(work: (handle: PgHandle, node: string) => Promise<T>) {
+    return { result: await work(readHandle, 'primary'), token: null };
+  }
+}
+
+describe('WriteFlow, work a write leaves behind (a timer, a promise not awaited)', () => {
+  it('does not join the ended transaction: reads route, callbacks refuse', async () => {
+    const routing = createRoutingParts(
+      { primary: { url: 'postgres://127.0.0.1:1/x' } },
+      pgAdapter(),
+      {
+        Executor: Commits as typeof NodeExecutor,
+      },
+    );
+    const { router } = routing;
+    let later!: Promise<{ handle: PgHandle; callback: unknown }>;
+    await router.write(() => {
+      later = new Promise((resolve) => setTimeout(resolve, 10)).then(async () => {
+        const { result: handle } = await router.read((db) => Promise.resolve(db));
+        let callback: unknown;
+        try {
+          router.afterCommit(() => undefined);
+        } catch (error) {
+          callback = error;
+        }
+        return { handle, callback };
+      });
+      return Promise.resolve();
+    });
+    const { handle, callback } = await later;
+    expect(handle).toBe(readHandle);
+    expect(callback).toBeInstanceOf(NoTransactionError);
     await routing.close();
   });
 });

@@ -9,7 +9,7 @@ import type { NodeExecutor } from './node-executor.service';
 import type { NodeObservations } from './node.observations';
 import type { NodeState } from './node-state.service';
 import { PRIMARY_NODE } from './replica-routing.constants';
-import type { Callback, RoutingContext } from './routing-context.service';
+import type { Callback, RoutingContext, TransactionState } from './routing-context.service';
 import type { Position } from './position';
 import type { TopologyDiscovery } from './topology/topology-discovery.service';
 import type { Topology } from './topology/topology.service';
@@ -41,13 +41,14 @@ export class WriteFlow<H> {
     const timeline = this.topology.timeline;
     return this.context.run({}, async (scope) => {
       const callbacks = { afterCommit: [] as Callback[], afterRollback: [] as Callback[] };
+      let open: TransactionState | undefined;
       let written: { result: T; token: Position | null | undefined };
       try {
         written = await attempt(this.state, PRIMARY_NODE, () =>
           this.executor.writeOnPrimary(
             (manager) =>
               transaction
-                ? this.context.run({ transaction: { manager, ...callbacks } }, () =>
+                ? this.context.run({ transaction: (open = { manager, ...callbacks }) }, () =>
                     work(manager, PRIMARY_NODE),
                   )
                 : // Reads inside see the writes made so far: they stay on the primary.
@@ -55,7 +56,10 @@ export class WriteFlow<H> {
             transaction,
             withToken,
           ),
-        );
+        ).finally(() => {
+          // Committed or rolled back: from here on (callbacks included) nothing joins it.
+          if (open) open.ended = true;
+        });
       } catch (error) {
         routingMetrics.writes.inc({
           outcome: error instanceof PrimaryUnavailableError ? 'primary_unavailable' : 'rolled_back',
