@@ -81,7 +81,7 @@ describe('ClientView, once revoked', () => {
     const kept = view.client.query.bind(view.client) as (sql: string) => unknown;
     void kept('SELECT 1');
     view.revoke();
-    expect(() => kept('SELECT 2')).toThrow(/work that has ended/);
+    expect(() => kept('SELECT 2')).toThrow(/revoked connection/);
     expect(() => view.client.query('SELECT 3')).toThrow(TypeError);
     expect(target.query).toHaveBeenCalledTimes(1);
   });

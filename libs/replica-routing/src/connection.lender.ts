@@ -180,7 +180,7 @@ export class ClientView {
     const query = (...args: unknown[]): unknown => {
       // Revoking the proxy stops lookups on it, not a `query` taken from it before (Kysely binds it).
       if (this.revoked)
-        throw new TypeError('a query on a connection lent to a work that has ended');
+        throw new TypeError('a query on a revoked connection: the work it was lent to has ended');
       this.statements++;
       countRouted(count, true);
       const behind = this.behind;

@@ -288,6 +288,42 @@ describe('adapters: read-your-writes from replicas, whatever the query layer', (
     });
   });
 
+  it('Kysely: a connection-bound handle kept past its work throws (Kysely keeps a bound query)', async () => {
+    const routing = await routingFor(kysely.adapter);
+    try {
+      let kept: Parameters<typeof kysely.find>[0] | undefined;
+      await routing.router.read((db) =>
+        db.connection().execute(async (connection) => {
+          kept = connection;
+          return kysely.find(connection, 0);
+        }),
+      );
+      await expect(kysely.find(kept!, 0)).rejects.toThrow(/revoked/);
+    } finally {
+      await routing.close();
+    }
+  });
+
+  it('TypeORM: a transaction nested in a write refuses an isolation level it could not set', async () => {
+    const routing = await routingFor(typeormAdapter());
+    try {
+      const tag = `isolation ${Date.now()}`;
+      const writing = routing.router.write(async (em) => {
+        await typeorm.insert(em, tag);
+        await em.transaction('SERIALIZABLE', (inner) => typeorm.insert(inner, `${tag} inner`));
+      });
+      await expect(writing).rejects.toThrow(/cannot set an isolation level/);
+      const rows = await sql('primary', 'SELECT 1 FROM lib_adapter_notes WHERE body LIKE $1', [
+        `${tag}%`,
+      ]);
+      expect(rows).toEqual([]);
+      // Without a level it nests as before.
+      await routing.router.write((em) => em.transaction((inner) => typeorm.insert(inner, tag)));
+    } finally {
+      await routing.close();
+    }
+  });
+
   it('a write whose failed statement the work swallowed is rolled back and reported, not committed', async () => {
     const routing = await routingFor(pgAdapter());
     try {

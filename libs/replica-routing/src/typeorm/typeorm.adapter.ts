@@ -11,6 +11,9 @@ import type { BindContext, RoutingAdapter } from '../routing.adapter';
 
 type PostgresOptions = Extract<DataSourceOptions, { type: 'postgres' }>;
 
+const NESTED_ISOLATION =
+  'a transaction inside write() is a savepoint: it cannot set an isolation level';
+
 export interface TypeOrmAdapterOptions {
   /** Entities, registered on every node's DataSource. Default: none. */
   entities?: PostgresOptions['entities'];
@@ -81,6 +84,10 @@ export function typeormAdapter(options: TypeOrmAdapterOptions = {}): RoutingAdap
       if (transaction) {
         bindable.isTransactionActive = true;
         bindable.transactionDepth = 1;
+        // Nested in the library's transaction, TypeORM sends a SAVEPOINT and drops the level: refuse it.
+        const start = runner.startTransaction.bind(runner);
+        runner.startTransaction = (isolation) =>
+          isolation === undefined ? start() : Promise.reject(new Error(NESTED_ISOLATION));
       }
       return runner.manager;
     },
