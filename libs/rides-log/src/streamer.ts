@@ -237,12 +237,21 @@ export class Streamer {
   /** Waits for a NOTIFY, a Redis reconnect, the poll period or the end. */
   private async idle(signal: AbortSignal, lost: Promise<never>): Promise<void> {
     if (this.woken) return;
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
     const woken = new Promise<void>((resolve) => {
       this.wake = resolve;
-      setTimeout(resolve, this.options.pollMs).unref();
-      signal.addEventListener('abort', () => resolve(), { once: true });
+      timer = setTimeout(resolve, this.options.pollMs);
+      onAbort = resolve;
+      signal.addEventListener('abort', onAbort, { once: true });
     });
-    await Promise.race([woken, lost]);
-    this.wake = undefined;
+    try {
+      await Promise.race([woken, lost]);
+    } finally {
+      // The signal lives as long as the process: a listener left per idle would pile up.
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort!);
+      this.wake = undefined;
+    }
   }
 }
