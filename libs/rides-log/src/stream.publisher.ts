@@ -40,11 +40,12 @@ export class StreamPublisher {
 
   /**
    * Where the stream stands, from one XINFO STREAM: the seqs of its first and
-   * last entries (0 when it is empty or gone), and its top: the last id it
-   * ever took (its last generated id), even when trimming has emptied it;
-   * Redis takes no entry at or below it (0 when the stream is gone).
+   * last entries (0 when it is empty or gone), how many entries it holds, and
+   * its top: the last id it ever took (its last generated id), even when
+   * trimming has emptied it; Redis takes no entry at or below it (0 when the
+   * stream is gone).
    */
-  async bounds(): Promise<{ first: bigint; last: bigint; top: bigint }> {
+  async bounds(): Promise<{ first: bigint; last: bigint; top: bigint; length: bigint }> {
     const info = (await this.redis.xinfo('STREAM', this.key).catch((error: Error) => {
       if (/no such key/i.test(error.message)) return [];
       throw error;
@@ -60,6 +61,7 @@ export class StreamPublisher {
       first: seqOf(entryIdOf(field('first-entry'))),
       last: seqOf(entryIdOf(field('last-entry'))),
       top: seqOf(field('last-generated-id')),
+      length: BigInt(Number(field('length') ?? 0)),
     };
   }
 

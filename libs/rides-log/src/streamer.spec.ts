@@ -1,6 +1,8 @@
 import { EventEmitter, getEventListeners } from 'node:events';
 import type Redis from 'ioredis';
 import type { Client } from 'pg';
+import { entryId, type LogEnvelope } from './log.envelope';
+import { StreamPublisher } from './stream.publisher';
 import { Streamer } from './streamer';
 import type { StreamerOptions } from './streamer.options';
 
@@ -18,5 +20,99 @@ describe('Streamer, idling between rounds', () => {
     const lost = new Promise<never>(() => undefined);
     for (let i = 0; i < 50; i++) await idle.call(streamer, signal, lost);
     expect(getEventListeners(signal, 'abort')).toHaveLength(0);
+  });
+});
+
+/** A Redis stream in memory: XADD above its top only, XINFO STREAM, DEL, XTRIM MINID. */
+class MemoryStream {
+  readonly entries = new Map<bigint, string[]>();
+  private top = 0n;
+  on(): this {
+    return this;
+  }
+  pipeline() {
+    const ops: (() => [Error | null, unknown])[] = [];
+    const pipeline = {
+      xadd: (_key: string, id: string, ...fields: string[]) => {
+        ops.push(() => {
+          const seq = BigInt(id.split('-')[0]!);
+          if (seq <= this.top)
+            return [new Error('ERR equal or smaller than the target stream top item'), null];
+          this.entries.set(seq, fields);
+          this.top = seq;
+          return [null, id];
+        });
+        return pipeline;
+      },
+      exec: () => Promise.resolve(ops.map((op) => op())),
+    };
+    return pipeline;
+  }
+  xinfo(): Promise<unknown[]> {
+    if (this.top === 0n) return Promise.reject(new Error('ERR no such key'));
+    const seqs = this.seqs();
+    const entry = (seq: bigint | undefined) => (seq === undefined ? null : [entryId(seq), []]);
+    return Promise.resolve([
+      'length',
+      seqs.length,
+      'last-generated-id',
+      entryId(this.top),
+      'first-entry',
+      entry(seqs[0]),
+      'last-entry',
+      entry(seqs.at(-1)),
+    ]);
+  }
+  del(): Promise<number> {
+    this.entries.clear();
+    this.top = 0n;
+    return Promise.resolve(1);
+  }
+  xtrim(_key: string, _how: string, id: string): Promise<number> {
+    const below = BigInt(id.split('-')[0]!);
+    for (const seq of this.seqs()) if (seq < below) this.entries.delete(seq);
+    return Promise.resolve(0);
+  }
+  seqs(): bigint[] {
+    return [...this.entries.keys()].sort((a, b) => (a < b ? -1 : 1));
+  }
+}
+
+describe('Streamer, maintaining the stream', () => {
+  const envelope = (seq: bigint): LogEnvelope => ({
+    seq,
+    eventId: `event-${seq}`,
+    type: 'ride.created',
+    version: 1,
+    occurredAt: '2026-12-06T00:00:00Z',
+    token: 'a token',
+    payload: {},
+  });
+
+  it('rebuilds a stream that lost entries in its middle, from the slowest consumer on', async () => {
+    const redis = new MemoryStream();
+    const publisher = new StreamPublisher(redis as unknown as Redis, 'log');
+    // Redis acknowledged 9..10, lost them, then took 11..12 (a pipeline resent on reconnect).
+    await publisher.publish([1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n, 11n, 12n].map(envelope));
+    const store = {
+      positions: () => Promise.resolve({ published: 12n, sequenced: 12n, slowest: 8n }),
+      published: (after: bigint, upTo: bigint) => {
+        const events: LogEnvelope[] = [];
+        for (let seq = after + 1n; seq <= upTo; seq++) events.push(envelope(seq));
+        return Promise.resolve(events);
+      },
+      retain: () => Promise.resolve(0),
+      backlog: () => Promise.resolve({ events: 0, oldestS: 0 }),
+    };
+    const streamer = new Streamer(
+      () => Promise.reject<Client>(new Error('no database here')),
+      redis as unknown as Redis,
+      () => 'a token',
+      { pollMs: 1, batch: 100, retentionS: 3600 } as StreamerOptions,
+    );
+    const maintain = (streamer as unknown as { maintain(s: unknown, p: unknown): Promise<void> })
+      .maintain;
+    await maintain.call(streamer, store, publisher);
+    expect(redis.seqs()).toEqual([9n, 10n, 11n, 12n]);
   });
 });

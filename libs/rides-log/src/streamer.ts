@@ -185,7 +185,7 @@ export class Streamer {
    * consumer has passed; updates the backlog gauges.
    */
   private async maintain(store: OutboxStore, publisher: StreamPublisher): Promise<void> {
-    const { first, last, top } = await publisher.bounds();
+    const { first, last, top, length } = await publisher.bounds();
     const { published, sequenced, slowest } = await store.positions();
     const floor = slowest ?? 0n;
     let from = last > floor ? last : floor;
@@ -193,6 +193,9 @@ export class Streamer {
     // then new entries) or trimmed below a consumer that joined late (an emptied stream keeps its
     // top id). Redis takes no id at or below its top, so the stream is rebuilt in order.
     const lacksStart = first > floor + 1n || (first === 0n && top > floor);
+    // Or in its middle: Redis lost acknowledged entries and took later ones before this ran (a
+    // resent pipeline, a failover behind a proxy, one XADD of a pipeline refused for memory).
+    const holed = last > 0n && length < last - first + 1n;
     if (top > sequenced) {
       // Entries this database never gave out: the stream is another database's log (the database
       // was rebuilt and Redis kept). Consumers wait for this rather than count it.
@@ -207,6 +210,13 @@ export class Streamer {
       from = floor;
       this.logger.warn(
         `the stream lacks seqs ${floor + 1n}..${(first || top + 1n) - 1n}: rebuilding it from the outbox`,
+      );
+    } else if (holed && floor < published) {
+      await publisher.reset();
+      from = floor;
+      this.logger.warn(
+        `the stream holds ${length} entries from seq ${first} to ${last}: some in between are ` +
+          'lost; rebuilding it from the outbox',
       );
     }
     let republished = 0;

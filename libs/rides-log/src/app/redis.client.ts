@@ -9,6 +9,9 @@ export function logRedis(url: string, onError: (message: string) => void): Redis
   const redis = new Redis(url, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
+    // A command unanswered when the connection dropped fails; resent after the reconnect, an XADD
+    // would land before the streamer has checked what Redis lost.
+    autoResendUnfulfilledCommands: false,
     retryStrategy: (attempt) => Math.min(100 * attempt, 2000),
   });
   let last = '';
