@@ -20,5 +20,5 @@ export class ConsumerConfig extends LogConfig {
   /** Seconds between the summary lines (total, count, lag). */
   @Type(() => Number) @IsInt() @Min(1) CONSUMER_REPORT_EVERY_S = 10;
   /** Failure injection: the share of batches that fail after computing, before commit. */
-  @Type(() => Number) @IsNumber() @Min(0) @Max(1) CONSUMER_FAIL_RATE = 0;
+  @Type(() => Number) @IsNumber() @Min(0) @Max(0.99) CONSUMER_FAIL_RATE = 0;
 }

@@ -12,7 +12,7 @@ export class StreamerConfig extends LogConfig {
   /** How often it compares the stream with the outbox, trims and deletes old events, ms. */
   @Type(() => Number) @IsInt() @Min(100) @Max(600_000) STREAMER_MAINTENANCE_MS = 5000;
   /** How long published events stay in the outbox at least (never less than every consumer needs), hours. */
-  @Type(() => Number) @IsNumber() @Min(0) LOG_RETENTION_HOURS = 24;
-  /** Failure injection: the share of batches that fail after XADD, before they are marked published. */
-  @Type(() => Number) @IsNumber() @Min(0) @Max(1) STREAMER_FAIL_RATE = 0;
+  @Type(() => Number) @IsNumber() @Min(0) @Max(87_600) LOG_RETENTION_HOURS = 24;
+  /** Failure injection: the share of batches that fail after XADD, before they are marked published (below 1: 1 would never publish). */
+  @Type(() => Number) @IsNumber() @Min(0) @Max(0.99) STREAMER_FAIL_RATE = 0;
 }

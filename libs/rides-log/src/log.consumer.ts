@@ -58,15 +58,12 @@ export class LogConsumer {
 
   /** Runs until `signal` aborts or a gap stops it (then `stopped` says why). */
   async run(signal: AbortSignal): Promise<void> {
-    await this.router.write((em) =>
-      em.query(
-        `INSERT INTO consumer_states (name, total_distance, rides_counted, last_seq, updated_at)
-         VALUES ($1, 0, 0, 0, now()) ON CONFLICT (name) DO NOTHING`,
-        [this.options.name],
-      ),
-    );
+    let registered = false;
     while (!signal.aborted) {
       try {
+        // Retried as a round is: a primary that is down at start delays the consumer, no more.
+        if (!registered) await this.register();
+        registered = true;
         await this.round();
         this.lastRoundAt = Date.now();
       } catch (error) {
@@ -87,6 +84,17 @@ export class LogConsumer {
         await sleep(500, undefined, { signal }).catch(() => undefined);
       }
     }
+  }
+
+  /** Its state row, created at position 0 unless it exists. */
+  private async register(): Promise<void> {
+    await this.router.write((em) =>
+      em.query(
+        `INSERT INTO consumer_states (name, total_distance, rides_counted, last_seq, updated_at)
+         VALUES ($1, 0, 0, 0, now()) ON CONFLICT (name) DO NOTHING`,
+        [this.options.name],
+      ),
+    );
   }
 
   /** Reads what follows the saved position and applies it; returns how many entries it applied. */

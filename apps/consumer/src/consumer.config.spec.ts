@@ -1,0 +1,14 @@
+import { validateConfig } from '@app/config';
+import { ConsumerConfig } from './consumer.config';
+
+describe('ConsumerConfig', () => {
+  it('needs a name, and refuses a fail rate that never commits', () => {
+    expect(() => validateConfig(ConsumerConfig, {})).toThrow(/CONSUMER_NAME/);
+    expect(validateConfig(ConsumerConfig, { CONSUMER_NAME: 'consumer0' }).CONSUMER_FAIL_RATE).toBe(
+      0,
+    );
+    expect(() =>
+      validateConfig(ConsumerConfig, { CONSUMER_NAME: 'consumer0', CONSUMER_FAIL_RATE: '1' }),
+    ).toThrow(/CONSUMER_FAIL_RATE/);
+  });
+});

@@ -1,0 +1,41 @@
+import type { ReplicaRouter } from '@app/replica-routing';
+import { Logger } from '@nestjs/common';
+import type Redis from 'ioredis';
+import type { EntityManager } from 'typeorm';
+import { LogConsumer } from './log.consumer';
+
+describe('LogConsumer.run', () => {
+  beforeAll(() => {
+    Logger.overrideLogger(false);
+  });
+
+  it('retries creating its state row when the primary is down at start, instead of rejecting', async () => {
+    const registered = jest
+      .fn()
+      .mockRejectedValueOnce(new Error('connect ECONNREFUSED'))
+      .mockResolvedValue({ result: [] });
+    const stop = new AbortController();
+    const router = {
+      write: registered,
+      read: () => Promise.resolve({ result: [{ total: '0', rides: '0', last: '0' }] }),
+    } as unknown as ReplicaRouter<EntityManager>;
+    // Nothing in the stream: each round finds nothing; the second ends the run.
+    let rounds = 0;
+    const redis = {
+      xread: () => {
+        if (++rounds === 2) stop.abort();
+        return Promise.resolve(null);
+      },
+    } as unknown as Redis;
+    const consumer = new LogConsumer(router, redis, {
+      name: 'consumer0',
+      stream: 'log',
+      batch: 10,
+      blockMs: 10,
+      failRate: 0,
+    });
+    await expect(consumer.run(stop.signal)).resolves.toBeUndefined();
+    expect(registered).toHaveBeenCalledTimes(2);
+    expect(rounds).toBe(2);
+  });
+});
