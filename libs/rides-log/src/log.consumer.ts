@@ -9,6 +9,7 @@ import { logMetrics } from './log.metrics';
 import { messageOf, QuietWarner } from './quiet.warner';
 import type { ConsumerOptions, ConsumerState } from './consumer.options';
 import { gapOrForeign, LogGapError } from './log-gap.error';
+import { readBack } from './batch.read-back';
 
 /**
  * One consumer of the unified log: it keeps the total distance of every ride
@@ -138,29 +139,11 @@ export class LogConsumer {
     return applied;
   }
 
-  /**
-   * Reads the batch's rides back through the routing library with the
-   * newest token of the batch (which covers every earlier one): a replica
-   * serves only if it has every one of those commits. A missing or different
-   * ride would be a stale read: it fails the batch.
-   */
+  /** Reads the batch's rides back (see {@link readBack}): never counted from a stale read. */
   private async verify(batch: readonly Decoded[]): Promise<void> {
     const rides = batch.flatMap((d) => (d.ok ? [d] : []));
     if (rides.length === 0) return;
-    const { result, servedBy } = await this.router.read(
-      (em) =>
-        em.query<{ id: string; distance: string }[]>(
-          'SELECT id::text AS id, distance::text AS distance FROM rides WHERE id = ANY($1::bigint[])',
-          [rides.map((r) => r.ride.ride_id)],
-        ),
-      { token: rides.at(-1)!.envelope.token, cover: false },
-    );
-    const found = new Map(result.map((r) => [Number(r.id), r.distance]));
-    const wrong = rides.filter((r) => found.get(r.ride.ride_id) !== r.ride.distance);
-    if (wrong.length > 0)
-      throw new Error(
-        `read back from ${servedBy}: rides ${wrong.map((r) => r.ride.ride_id).join(', ')} missing or different (a stale read)`,
-      );
+    const servedBy = await readBack(this.router, rides, (m) => this.warner.warn(m));
     const served = servedBy === 'primary' ? 'primary' : 'replica';
     this.readBack[served] += rides.length;
     logMetrics.readBack.inc({ consumer: this.options.name, served }, rides.length);

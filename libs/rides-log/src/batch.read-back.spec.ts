@@ -1,0 +1,43 @@
+import { InvalidConsistencyTokenError, type ReplicaRouter } from '@app/replica-routing';
+import type { EntityManager } from 'typeorm';
+import { readBack } from './batch.read-back';
+import type { Decoded } from './log.envelope';
+
+describe('readBack', () => {
+  const ride = (id: number, token: string) =>
+    ({
+      ok: true,
+      envelope: { seq: BigInt(id), token },
+      ride: { ride_id: id, user_id: 1, distance: '1.5' },
+    }) as unknown as Extract<Decoded, { ok: true }>;
+
+  /** A router that refuses the token as the core does when its secret differs, and has the rides on the primary. */
+  function router(rejection: 'bad_signature' | 'malformed') {
+    const read = jest.fn((work: unknown, options: { token?: string; primary?: boolean }) =>
+      options.primary
+        ? Promise.resolve({
+            result: [{ id: '7', distance: '1.5' }],
+            servedBy: 'primary',
+          })
+        : Promise.reject(new InvalidConsistencyTokenError(options.token!, 'no', rejection)),
+    );
+    return { read, router: { read } as unknown as ReplicaRouter<EntityManager> };
+  }
+
+  it('reads a batch signed with another secret back on the primary, and says so', async () => {
+    const { read, router: r } = router('bad_signature');
+    const warned: string[] = [];
+    await expect(readBack(r, [ride(7, '1:0/10.sig')], (m) => warned.push(m))).resolves.toBe(
+      'primary',
+    );
+    expect(read).toHaveBeenCalledTimes(2);
+    expect(warned).toHaveLength(1);
+  });
+
+  it('lets any other refusal of the token fail the batch', async () => {
+    const { router: r } = router('malformed');
+    await expect(readBack(r, [ride(7, 'nope')], () => undefined)).rejects.toBeInstanceOf(
+      InvalidConsistencyTokenError,
+    );
+  });
+});

@@ -1,0 +1,45 @@
+import { InvalidConsistencyTokenError, type ReplicaRouter } from '@app/replica-routing';
+import type { EntityManager } from 'typeorm';
+import type { Decoded } from './log.envelope';
+
+type Ride = Extract<Decoded, { ok: true }>;
+
+/**
+ * Reads a batch's rides back through the routing library with the newest
+ * token of the batch (which covers every earlier one): a replica serves only
+ * if it has every one of those commits. A missing or different ride would be
+ * a stale read: it throws. Returns the node that served. A token signed with
+ * another `TOKEN_SECRET` (rotated since it was published) proves nothing
+ * here: the batch is read back on the primary, which has every ride, rather
+ * than waiting forever (`onBadSignature` hears of it).
+ */
+export async function readBack(
+  router: ReplicaRouter<EntityManager>,
+  rides: readonly Ride[],
+  onBadSignature: (message: string) => void,
+): Promise<string> {
+  const read = (options: { token: string } | { primary: true }) =>
+    router.read(
+      (em) =>
+        em.query<{ id: string; distance: string }[]>(
+          'SELECT id::text AS id, distance::text AS distance FROM rides WHERE id = ANY($1::bigint[])',
+          [rides.map((r) => r.ride.ride_id)],
+        ),
+      { ...options, cover: false },
+    );
+  const { result, servedBy } = await read({ token: rides.at(-1)!.envelope.token }).catch(
+    (error: unknown) => {
+      if (!(error instanceof InvalidConsistencyTokenError && error.rejection === 'bad_signature'))
+        throw error;
+      onBadSignature(`${error.message}: reading the batch back on the primary`);
+      return read({ primary: true });
+    },
+  );
+  const found = new Map(result.map((r) => [Number(r.id), r.distance]));
+  const wrong = rides.filter((r) => found.get(r.ride.ride_id) !== r.ride.distance);
+  if (wrong.length > 0)
+    throw new Error(
+      `read back from ${servedBy}: rides ${wrong.map((r) => r.ride.ride_id).join(', ')} missing or different (a stale read)`,
+    );
+  return servedBy;
+}
