@@ -9,6 +9,7 @@ import { messageOf, QuietWarner } from './quiet.warner';
 import { OUTBOX_CHANNEL } from './outbox.stager';
 import { OutboxStore, type TokenSigner } from './outbox.store';
 import { StreamPublisher } from './stream.publisher';
+import { streamRepair } from './stream.repair';
 import type { StreamerOptions, StreamerRole } from './streamer.options';
 
 /**
@@ -185,40 +186,15 @@ export class Streamer {
    * consumer has passed; updates the backlog gauges.
    */
   private async maintain(store: OutboxStore, publisher: StreamPublisher): Promise<void> {
-    const { first, last, top, length } = await publisher.bounds();
-    const { published, sequenced, slowest } = await store.positions();
-    const floor = slowest ?? 0n;
-    let from = last > floor ? last : floor;
-    // Entries a consumer still needs are missing from the start of the stream: lost (a FLUSHALL,
-    // then new entries) or trimmed below a consumer that joined late (an emptied stream keeps its
-    // top id). Redis takes no id at or below its top, so the stream is rebuilt in order.
-    const lacksStart = first > floor + 1n || (first === 0n && top > floor);
-    // Or in its middle: Redis lost acknowledged entries and took later ones before this ran (a
-    // resent pipeline, a failover behind a proxy, one XADD of a pipeline refused for memory).
-    const holed = last > 0n && length < last - first + 1n;
-    if (top > sequenced) {
-      // Entries this database never gave out: the stream is another database's log (the database
-      // was rebuilt and Redis kept). Consumers wait for this rather than count it.
+    const bounds = await publisher.bounds();
+    const positions = await store.positions();
+    const { published, slowest } = positions;
+    const repair = streamRepair(bounds, positions);
+    if (repair.rebuild) {
       await publisher.reset();
-      from = floor;
-      this.logger.warn(
-        `the stream ends at seq ${top}, past the last seq this database gave out (${sequenced}): ` +
-          'it is another database’s log; rebuilding it from the outbox',
-      );
-    } else if (top > 0n && lacksStart && floor < published) {
-      await publisher.reset();
-      from = floor;
-      this.logger.warn(
-        `the stream lacks seqs ${floor + 1n}..${(first || top + 1n) - 1n}: rebuilding it from the outbox`,
-      );
-    } else if (holed && floor < published) {
-      await publisher.reset();
-      from = floor;
-      this.logger.warn(
-        `the stream holds ${length} entries from seq ${first} to ${last}: some in between are ` +
-          'lost; rebuilding it from the outbox',
-      );
+      this.logger.warn(repair.rebuild);
     }
+    let from = repair.from;
     let republished = 0;
     while (from < published) {
       const events = await store.published(from, published, this.options.batch);
@@ -229,7 +205,7 @@ export class Streamer {
     if (republished > 0) {
       logMetrics.republished.inc(republished);
       this.logger.warn(
-        `the stream ended at seq ${last}, the outbox had published up to ${published}: ${republished} entries published again`,
+        `the stream ended at seq ${bounds.last}, the outbox had published up to ${published}: ${republished} entries published again`,
       );
     }
     if (slowest !== null) await publisher.trimBelow(slowest + 1n);

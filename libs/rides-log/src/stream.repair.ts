@@ -1,0 +1,52 @@
+/** Where the stream stands (`StreamPublisher.bounds()`). */
+export interface StreamBounds {
+  first: bigint;
+  last: bigint;
+  top: bigint;
+  length: bigint;
+}
+
+/** Where the outbox stands (`OutboxStore.positions()`). */
+export interface OutboxPositions {
+  published: bigint;
+  sequenced: bigint;
+  slowest: bigint | null;
+}
+
+/**
+ * What the stream needs, from where it and the outbox stand: `rebuild` (why)
+ * when it must be dropped and rebuilt in order (Redis takes no id at or
+ * below its top), and the seq after which the outbox's published events are
+ * to be published again (`from` up to `published`).
+ */
+export function streamRepair(
+  { first, last, top, length }: StreamBounds,
+  { published, sequenced, slowest }: OutboxPositions,
+): { rebuild: string | null; from: bigint } {
+  const floor = slowest ?? 0n;
+  const rebuild = (why: string) => ({
+    rebuild: `${why}; rebuilding it from the outbox`,
+    from: floor,
+  });
+  // Entries this database never gave out: the stream is another database's log (the database was
+  // rebuilt and Redis kept). Consumers wait for this rather than count it.
+  if (top > sequenced)
+    return rebuild(
+      `the stream ends at seq ${top}, past the last seq this database gave out (${sequenced}): ` +
+        'it is another database’s log',
+    );
+  // Entries a consumer still needs are missing from the start of the stream: lost (a FLUSHALL,
+  // then new entries) or trimmed below a consumer that joined late (an emptied stream keeps its
+  // top id).
+  const lacksStart = first > floor + 1n || (first === 0n && top > floor);
+  if (top > 0n && lacksStart && floor < published)
+    return rebuild(`the stream lacks seqs ${floor + 1n}..${(first || top + 1n) - 1n}`);
+  // Or in its middle: Redis lost acknowledged entries and took later ones before this ran (a
+  // resent pipeline, a failover behind a proxy, one XADD of a pipeline refused for memory).
+  if (last > 0n && length < last - first + 1n && floor < published)
+    return rebuild(
+      `the stream holds ${length} entries from seq ${first} to ${last}: some in between are lost`,
+    );
+  // Else only its end may be missing (a restart lost the last writes): published again.
+  return { rebuild: null, from: last > floor ? last : floor };
+}
