@@ -48,6 +48,10 @@ describe('db error classification', () => {
   it.each([
     ['recovery conflict', wrapped('40001', 'canceling statement due to conflict with recovery')],
     ['statement timeout', wrapped('57014', 'canceling statement due to statement timeout')],
+    [
+      'serializable on a standby',
+      wrapped('0A000', 'cannot use serializable mode in a hot standby'),
+    ],
   ])('%s is retried elsewhere but does not count against the node', (_, error) => {
     expect(isNodeFailure(error)).toBe(false);
     expect(isRetryableElsewhere(error)).toBe(true);

@@ -18,6 +18,9 @@ const RETRY_ELSEWHERE_CODES = new Set([
   '40P01', // buffer-pin deadlock with recovery
   '57014', // query_canceled: statement_timeout
   '25006', // read_only_sql_transaction: the node is (again) a standby
+  // feature_not_supported: what a standby lacks (serializable mode, some locks); the primary
+  // serves it, or fails it the same way.
+  '0A000',
 ]);
 
 /**

@@ -304,6 +304,33 @@ describe('adapters: read-your-writes from replicas, whatever the query layer', (
     }
   });
 
+  it('a read whose work opens its own transaction with an isolation level: a replica, or the primary for SERIALIZABLE', async () => {
+    const routing = await routingFor(typeormAdapter());
+    try {
+      const body = `isolation read ${Date.now()}`;
+      const written = await routing.router.write((em) => typeorm.insert(em, body));
+      const served: string[] = [];
+      // Fresh connections (checked in-band, in a snapshot transaction of the library's), then
+      // proven ones: the work's own BEGIN ... ISOLATION LEVEL must work on both.
+      for (let i = 0; i < 12; i++) {
+        const level =
+          i % 3 === 2 ? 'SERIALIZABLE' : i % 3 === 1 ? 'READ COMMITTED' : 'REPEATABLE READ';
+        const read = await routing.router.read(
+          (em) => em.transaction(level, async (inner) => typeorm.find(inner, written.result)),
+          { token: written.position },
+        );
+        expect([level, read.result]).toEqual([level, body]);
+        served.push(`${level}: ${read.servedBy === PRIMARY_NODE ? 'primary' : 'replica'}`);
+      }
+      // A standby refuses serializable mode: those go to the primary, the others to replicas.
+      expect(new Set(served)).toEqual(
+        new Set(['REPEATABLE READ: replica', 'READ COMMITTED: replica', 'SERIALIZABLE: primary']),
+      );
+    } finally {
+      await routing.close();
+    }
+  });
+
   it('TypeORM: a transaction nested in a write refuses an isolation level it could not set', async () => {
     const routing = await routingFor(typeormAdapter());
     try {

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { codeOf } from '../db-errors.util';
 import type { Lsn } from '../lsn.util';
 import { countRouted, type QueryCount } from '../query-count';
 import { watchTransactionEnd } from './connection-hygiene';
@@ -54,10 +55,14 @@ export interface CheckedReadInput<T> {
  * (`onEnd` hears of it: the connection goes back to its pool once it is answered). A
  * work that ends that transaction itself (a nested `transaction()` commits it) runs
  * its later statements outside the snapshot: the position is then asked again after
- * the work, which covers them too.
+ * the work, which covers them too. A work that opens its own transaction with an
+ * isolation level cannot run inside that one (25001, the snapshot is taken): it runs
+ * again without it, the position asked after it.
  */
 export async function checkedRead<T>(input: CheckedReadInput<T>): Promise<CheckedRead<T>> {
   const { connection, token, tli, cover } = input;
+  // The work runs in the snapshot transaction unless it must open its own (see above).
+  let snapshot = cover;
   const deadline = Date.now() + input.waitMs;
   let waitStart: number | undefined;
   const waited = () => (waitStart === undefined ? {} : { waitedMs: Date.now() - waitStart });
@@ -75,7 +80,7 @@ export async function checkedRead<T>(input: CheckedReadInput<T>): Promise<Checke
   for (;;) {
     // After the check's ReadyForQuery (idle), any idle one means the snapshot transaction ended.
     let snapshotEnded = false;
-    const unwatch = cover
+    const unwatch = snapshot
       ? watchTransactionEnd(connection, 1, () => (snapshotEnded = true))
       : () => undefined;
     // The check comes first, outside any transaction: a commit it says is replayed is in every
@@ -84,8 +89,8 @@ export async function checkedRead<T>(input: CheckedReadInput<T>): Promise<Checke
     // both would be wrong: replay may pass the token between the snapshot and the function call.)
     const [check, upper] = inOneWrite(connection, () => {
       const lower = send(REPLAY_POSITION_SQL, false);
-      if (cover) void send(SNAPSHOT_BEGIN_SQL, false).catch(() => undefined);
-      return [lower, cover ? send(REPLAY_POSITION_SQL, false) : undefined] as const;
+      if (snapshot) void send(SNAPSHOT_BEGIN_SQL, false).catch(() => undefined);
+      return [lower, snapshot ? send(REPLAY_POSITION_SQL, false) : undefined] as const;
     });
     void upper?.catch(() => undefined);
     const attempt = invoke(input.work);
@@ -95,7 +100,7 @@ export async function checkedRead<T>(input: CheckedReadInput<T>): Promise<Checke
     } catch (error) {
       await settled(attempt);
       unwatch();
-      if (cover && !snapshotEnded) end('ROLLBACK');
+      if (snapshot && !snapshotEnded) end('ROLLBACK');
       throw error;
     }
     if (replayCovers(replayed, token, tli)) {
@@ -105,20 +110,25 @@ export async function checkedRead<T>(input: CheckedReadInput<T>): Promise<Checke
         result = await attempt;
         if (upper) seen = replayOfRows((await upper).rows).lsn;
         unwatch();
-        if (snapshotEnded) seen = replayOfRows((await send(REPLAY_POSITION_SQL, true)).rows).lsn;
+        if (snapshotEnded || (cover && !snapshot))
+          seen = replayOfRows((await send(REPLAY_POSITION_SQL, true)).rows).lsn;
       } catch (error) {
         unwatch();
-        if (cover && !snapshotEnded) end('ROLLBACK');
+        if (snapshot && !snapshotEnded) end('ROLLBACK');
+        if (snapshot && codeOf(error) === '25001') {
+          snapshot = false;
+          continue;
+        }
         throw error;
       }
-      if (cover && !snapshotEnded) end('COMMIT');
+      if (snapshot && !snapshotEnded) end('COMMIT');
       // Promoted between the two queries: not a replica any more, whatever it read.
       if (seen === null) return { replayed: { lsn: null, tli: null }, ...waited() };
       return { replayed, served: { result, token: seen }, ...waited() };
     }
     await settled(attempt);
     unwatch();
-    if (cover && !snapshotEnded) end('ROLLBACK');
+    if (snapshot && !snapshotEnded) end('ROLLBACK');
     // Only a standby on the right timeline that is behind can catch up by waiting.
     const behind = (r: Replay) => replayBehind(r, token, tli);
     if (!behind(replayed) || Date.now() >= deadline) return { replayed, ...waited() };
