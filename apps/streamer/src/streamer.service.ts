@@ -6,8 +6,8 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { ConsistencyTokens, findPrimary } from '@app/replica-routing';
-import { logRedis, Streamer } from '@app/rides-log';
-import { Client } from 'pg';
+import { leaseSession, logRedis, Streamer } from '@app/rides-log';
+import type { Client } from 'pg';
 import { StreamerConfig } from './streamer.config';
 
 /** Any fixed number: the lease is `pg_try_advisory_lock(LEASE_KEY)` on the primary. */
@@ -61,8 +61,6 @@ export class StreamerService implements OnApplicationBootstrap, BeforeApplicatio
       hosts.length > 0
         ? (await findPrimary(hosts, { waitMs: 5000 })).url
         : this.config.primaryUrl();
-    const client = new Client({ connectionString: url, application_name: 'rocket-rides-streamer' });
-    await client.connect();
-    return client;
+    return leaseSession(url);
   }
 }

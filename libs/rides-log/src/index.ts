@@ -20,4 +20,5 @@ export { logMetrics } from './log.metrics';
 export { LogConfig } from './app/log.config';
 export { logProcessImports } from './app/log-http.module';
 export { logRedis } from './app/redis.client';
+export { leaseSession } from './app/lease.session';
 export { InjectedFailure } from './failure.injection';

@@ -4,9 +4,9 @@ import { RedisServer } from '@app/dev-tools';
 import { ConsistencyTokens, ReplicaRouter } from '@app/replica-routing';
 import { ReplicaRoutingModule } from '@app/replica-routing/nest';
 import Redis from 'ioredis';
-import { Client } from 'pg';
 import { e2eEnv, sql, urlAs } from '../../../test/e2e/cluster.control';
 import {
+  leaseSession,
   LogConsumer,
   stageRideCreated,
   Streamer,
@@ -104,11 +104,7 @@ export class LogFixture {
   streamer(options: Partial<StreamerOptions> = {}): Streamer {
     const login = env.roles.log;
     const streamer = new Streamer(
-      async () => {
-        const session = new Client({ connectionString: urlAs(env.primaryUrl, login) });
-        await session.connect();
-        return session;
-      },
+      () => leaseSession(urlAs(env.primaryUrl, login)),
       this.client(),
       this.sign,
       {

@@ -5,6 +5,7 @@ import { describeWithNodeControl, e2eEnv, sql } from '../../../test/e2e/cluster.
 import {
   decodeEntry,
   entryId,
+  leaseSession,
   logMetrics,
   LogGapError,
   OutboxStore,
@@ -397,6 +398,18 @@ describeWithNodeControl('the unified log', () => {
     await log.converged(['consumer0', 'consumer1']);
     expect(late.stopped).toBeUndefined();
     expect((await log.states()).consumer1).toEqual(await log.exactState());
+  });
+
+  it("the lease session asks the server to end it within about 30 s of the streamer's host dying", async () => {
+    const session = await leaseSession(e2eEnv().primaryUrl);
+    try {
+      const { rows } = await session.query<Record<string, string>>(
+        "SELECT current_setting('tcp_keepalives_idle') AS idle, current_setting('tcp_keepalives_count') AS count, current_setting('tcp_user_timeout') AS unacked",
+      );
+      expect(rows[0]).toEqual({ idle: '10', count: '3', unacked: '30000' });
+    } finally {
+      await session.end();
+    }
   });
 
   it('one streamer holds the lease; a second takes over within 5 s of the first dying', async () => {
