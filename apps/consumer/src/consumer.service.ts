@@ -29,7 +29,12 @@ export class ConsumerService implements OnApplicationBootstrap, BeforeApplicatio
     router: ReplicaRouter<EntityManager>,
   ) {
     this.logger = new Logger(config.CONSUMER_NAME);
-    this.redis = logRedis(config.REDIS_URL, (m) => this.logger.warn(m));
+    // An XREAD blocks for up to CONSUMER_BLOCK_MS: only past that (and 5 s more) is Redis silent.
+    this.redis = logRedis(
+      config.REDIS_URL,
+      (m) => this.logger.warn(m),
+      config.CONSUMER_BLOCK_MS + 5000,
+    );
     this.consumer = new LogConsumer(router, this.redis, {
       name: config.CONSUMER_NAME,
       stream: config.LOG_STREAM,

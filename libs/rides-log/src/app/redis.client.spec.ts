@@ -1,0 +1,48 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { logRedis } from './redis.client';
+
+/** A Redis that answers the handshake and PING, and nothing while `silent`: a half-open peer. */
+function fakeRedis(): { server: Server; silence(): void; speak(): void; port: () => number } {
+  let silent = false;
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('data', (data) => {
+      if (silent) return;
+      // One answer per command (each an array: `*<n>`); INFO's says the data is loaded.
+      const info = '# Server\r\nloading:0\r\n';
+      for (const [, name] of data.toString().matchAll(/\*\d+\r\n\$\d+\r\n(\w+)/g))
+        socket.write(/^info$/i.test(name!) ? `$${info.length}\r\n${info}\r\n` : '+PONG\r\n');
+    });
+  });
+  return {
+    server,
+    silence: () => (silent = true),
+    speak: () => (silent = false),
+    port: () => (server.address() as AddressInfo).port,
+  };
+}
+
+describe('logRedis', () => {
+  it('closes and reopens a connection whose server stops answering', async () => {
+    const fake = fakeRedis();
+    await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
+    const redis = logRedis(`redis://127.0.0.1:${fake.port()}`, () => undefined, 200);
+    try {
+      await new Promise((resolve) => redis.once('ready', resolve));
+      await expect(redis.ping()).resolves.toBe('PONG');
+      fake.silence();
+      const reconnecting = new Promise((resolve) => redis.once('reconnecting', resolve));
+      const unanswered = redis.ping();
+      await reconnecting;
+      // Answering again: the command is sent again on the new connection, and settles.
+      fake.speak();
+      await expect(unanswered).resolves.toBe('PONG');
+    } finally {
+      redis.disconnect();
+      await new Promise((resolve) => fake.server.close(resolve));
+    }
+  });
+});
