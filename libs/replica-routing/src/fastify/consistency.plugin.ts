@@ -1,4 +1,4 @@
-import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginCallback, FastifyRequest } from 'fastify';
 import { AsyncResource } from 'node:async_hooks';
 import { runInRequestScope, scopeHeaders } from '../http/request-scope';
 import type { ReplicaRouting } from '../replica-routing';
@@ -21,7 +21,8 @@ interface Entered {
  * (a malformed or forged token is an `InvalidConsistencyTokenError` for the
  * app's error handler: answer 400); a `preHandler` hook checks a token that
  * needs a query (only once the hooks before it let the request through); an
- * `onSend` hook sets `Served-By` and `Consistency-Token`. The plugin is not
+ * `onSend` hook sets `Served-By` and `Consistency-Token`; the handlers of the
+ * routes registered after it run in the scope. The plugin is not
  * encapsulated: it applies to the instance it is registered on and its
  * children (register it in a child instance to cover only that one's routes).
  */
@@ -60,6 +61,17 @@ export function consistencyPlugin(
         if (entered.scope.pendingToken === undefined) return done();
         routing.router.settleClientToken().then(() => done(), done);
       });
+    });
+    // And the handler itself runs in it, whatever a hook registered after this one did (a
+    // `preHandler` that calls `done` from a callback of its own).
+    app.addHook('onRoute', (route) => {
+      const handler = route.handler;
+      route.handler = function (this: FastifyInstance, request, reply) {
+        const entered = requests.get(request);
+        return entered
+          ? entered.context.runInAsyncScope(handler, this, request, reply)
+          : handler.call(this, request, reply);
+      };
     });
     app.addHook('onSend', (request, reply, payload, done) => {
       const entered = requests.get(request);
