@@ -312,9 +312,9 @@ describe('adapters: read-your-writes from replicas, whatever the query layer', (
       const served: string[] = [];
       // Fresh connections (checked in-band, in a snapshot transaction of the library's), then
       // proven ones: the work's own BEGIN ... ISOLATION LEVEL must work on both.
-      for (let i = 0; i < 12; i++) {
-        const level =
-          i % 3 === 2 ? 'SERIALIZABLE' : i % 3 === 1 ? 'READ COMMITTED' : 'REPEATABLE READ';
+      const levels = ['REPEATABLE READ', 'READ COMMITTED', 'SERIALIZABLE'] as const;
+      for (let i = 0; i < 18; i++) {
+        const level = levels[i % 3]!;
         const read = await routing.router.read(
           (em) => em.transaction(level, async (inner) => typeorm.find(inner, written.result)),
           { token: written.position },
@@ -322,9 +322,13 @@ describe('adapters: read-your-writes from replicas, whatever the query layer', (
         expect([level, read.result]).toEqual([level, body]);
         served.push(`${level}: ${read.servedBy === PRIMARY_NODE ? 'primary' : 'replica'}`);
       }
-      // A standby refuses serializable mode: those go to the primary, the others to replicas.
-      expect(new Set(served)).toEqual(
-        new Set(['REPEATABLE READ: replica', 'READ COMMITTED: replica', 'SERIALIZABLE: primary']),
+      // A standby refuses serializable mode: those go to the primary. The others run on replicas
+      // (a read may still go to the primary when no replica has replayed its token in time).
+      expect(served.filter((s) => s.startsWith('SERIALIZABLE'))).toEqual(
+        Array(6).fill('SERIALIZABLE: primary'),
+      );
+      expect(served).toEqual(
+        expect.arrayContaining(['REPEATABLE READ: replica', 'READ COMMITTED: replica']),
       );
     } finally {
       await routing.close();
