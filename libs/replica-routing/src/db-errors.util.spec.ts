@@ -61,6 +61,10 @@ describe('db error classification', () => {
     ['syntax error', wrapped('42601')],
     ['unique violation', wrapped('23505')],
     ['a bug', new TypeError('x is undefined')],
+    [
+      'an unsupported feature',
+      wrapped('0A000', 'FOR UPDATE is not allowed with aggregate functions'),
+    ],
   ])('%s is the caller’s problem: neither', (_, error) => {
     expect(isNodeFailure(error)).toBe(false);
     expect(isRetryableElsewhere(error)).toBe(false);

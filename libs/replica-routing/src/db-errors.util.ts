@@ -18,10 +18,13 @@ const RETRY_ELSEWHERE_CODES = new Set([
   '40P01', // buffer-pin deadlock with recovery
   '57014', // query_canceled: statement_timeout
   '25006', // read_only_sql_transaction: the node is (again) a standby
-  // feature_not_supported: what a standby lacks (serializable mode, some locks); the primary
-  // serves it, or fails it the same way.
-  '0A000',
 ]);
+
+/**
+ * feature_not_supported (0A000) as only a standby raises it: serializable
+ * mode. Any other 0A000 is the query's own, the same on every node.
+ */
+const STANDBY_LACKS = /hot standby/i;
 
 /**
  * Load, not failure (docs/design.md, "What each failure does"): the node is up
@@ -107,7 +110,8 @@ export function isRetryableElsewhere(error: unknown): boolean {
   return (
     isTransient(error) ||
     isNodeFailure(error) ||
-    (code !== undefined && RETRY_ELSEWHERE_CODES.has(code))
+    (code !== undefined && RETRY_ELSEWHERE_CODES.has(code)) ||
+    (code === '0A000' && STANDBY_LACKS.test(messagesOf(error)))
   );
 }
 
