@@ -49,7 +49,9 @@ export class WriteFlow<H> {
             (manager) =>
               transaction
                 ? this.context.run({ transaction: (open = { manager, ...callbacks }) }, () =>
-                    work(manager, PRIMARY_NODE),
+                    // Ended as soon as the work is: async work it left behind must not queue
+                    // statements behind COMMIT, nor register callbacks, meanwhile.
+                    work(manager, PRIMARY_NODE).finally(() => (open!.ended = true)),
                   )
                 : // Reads inside see the writes made so far: they stay on the primary.
                   this.context.run({ primary: true }, () => work(manager, PRIMARY_NODE)),
