@@ -312,7 +312,7 @@ describe('adapters: read-your-writes from replicas, whatever the query layer', (
       const served: string[] = [];
       // Fresh connections (checked in-band, in a snapshot transaction of the library's), then
       // proven ones: the work's own BEGIN ... ISOLATION LEVEL must work on both.
-      const levels = ['REPEATABLE READ', 'READ COMMITTED', 'SERIALIZABLE'] as const;
+      const levels = ['READ COMMITTED', 'REPEATABLE READ', 'SERIALIZABLE'] as const;
       for (let i = 0; i < 18; i++) {
         const level = levels[i % 3]!;
         const read = await routing.router.read(

@@ -31,7 +31,10 @@ export async function readBack(
     (error: unknown) => {
       if (!(error instanceof InvalidConsistencyTokenError && error.rejection === 'bad_signature'))
         throw error;
-      onBadSignature(`${error.message}: reading the batch back on the primary`);
+      // One message for every such batch: the warner says it once, then counts.
+      onBadSignature(
+        'a batch carries tokens signed with another TOKEN_SECRET: reading it back on the primary',
+      );
       return read({ primary: true });
     },
   );

@@ -13,9 +13,10 @@ const NOT_ABOVE_TOP = /equal or smaller than the target stream top item/;
 /**
  * The Redis stream side of the log. Entries are added with their seq as id
  * (`<seq>-0`), in seq order: a re-send is refused as already present, so
- * publishing is idempotent, and the stream is always a contiguous run of
- * seqs (its start trimmed below the slowest consumer, its end possibly lost
- * by Redis and re-published from the outbox).
+ * publishing is idempotent, and the stream is meant to be a contiguous run
+ * of seqs (its start trimmed below the slowest consumer); what Redis loses
+ * (its end, its start, entries in between) the streamer's maintenance
+ * publishes again or rebuilds from the outbox (`streamRepair`).
  */
 export class StreamPublisher {
   constructor(
