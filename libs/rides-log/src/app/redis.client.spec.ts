@@ -3,7 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { logRedis } from './redis.client';
 
 /** A Redis that answers the handshake and PING, and nothing while `silent`: a half-open peer. */
-function fakeRedis(): { server: Server; silence(): void; speak(): void; port: () => number } {
+function fakeRedis(): {
+  server: Server;
+  silence(): void;
+  speak(): void;
+  drop(): void;
+  port: () => number;
+} {
   let silent = false;
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
@@ -21,6 +27,7 @@ function fakeRedis(): { server: Server; silence(): void; speak(): void; port: ()
     server,
     silence: () => (silent = true),
     speak: () => (silent = false),
+    drop: () => sockets.forEach((socket) => socket.destroy()),
     port: () => (server.address() as AddressInfo).port,
   };
 }
@@ -40,6 +47,31 @@ describe('logRedis', () => {
       // Answering again: the command is sent again on the new connection, and settles.
       fake.speak();
       await expect(unanswered).resolves.toBe('PONG');
+    } finally {
+      redis.disconnect();
+      await new Promise((resolve) => fake.server.close(resolve));
+    }
+  });
+
+  it('keeps a new connection that is idle after a reconnect (no timer left from the old one)', async () => {
+    const fake = fakeRedis();
+    await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
+    const redis = logRedis(`redis://127.0.0.1:${fake.port()}`, () => undefined, 200);
+    try {
+      await new Promise((resolve) => redis.once('ready', resolve));
+      // A command out when the server drops the connection: its socket timer was armed.
+      fake.silence();
+      const unanswered = redis.ping();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      fake.speak();
+      const back = new Promise((resolve) => redis.once('ready', resolve));
+      fake.drop();
+      await back;
+      await expect(unanswered).resolves.toBe('PONG');
+      let closed = 0;
+      redis.on('close', () => closed++);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(closed).toBe(0);
     } finally {
       redis.disconnect();
       await new Promise((resolve) => fake.server.close(resolve));

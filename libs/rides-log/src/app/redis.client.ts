@@ -29,5 +29,12 @@ export function logRedis(
     last = error.message;
   });
   redis.on('ready', () => (last = ''));
+  // ioredis 5.11 leaves the socket timer of a closed connection armed: it would close the next
+  // connection too, idle or not. Cleared when the connection closes.
+  redis.on('close', () => {
+    const timed = redis as unknown as { socketTimeoutTimer?: NodeJS.Timeout };
+    clearTimeout(timed.socketTimeoutTimer);
+    timed.socketTimeoutTimer = undefined;
+  });
   return redis;
 }
