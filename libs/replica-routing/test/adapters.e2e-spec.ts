@@ -339,17 +339,22 @@ describe('adapters: read-your-writes from replicas, whatever the query layer', (
     const routing = await routingFor(typeormAdapter());
     try {
       const tag = `isolation ${Date.now()}`;
-      const writing = routing.router.write(async (em) => {
-        await typeorm.insert(em, tag);
-        await em.transaction('SERIALIZABLE', (inner) => typeorm.insert(inner, `${tag} inner`));
+      // Refused before anything is sent: the write's own transaction goes on, whole.
+      await routing.router.write(async (em) => {
+        await typeorm.insert(em, `${tag} before`);
+        await expect(
+          em.transaction('SERIALIZABLE', (inner) => typeorm.insert(inner, `${tag} inner`)),
+        ).rejects.toThrow(/cannot set an isolation level/);
+        await typeorm.insert(em, `${tag} after`);
+        // Without a level it nests as before.
+        await em.transaction((inner) => typeorm.insert(inner, `${tag} nested`));
       });
-      await expect(writing).rejects.toThrow(/cannot set an isolation level/);
-      const rows = await sql('primary', 'SELECT 1 FROM lib_adapter_notes WHERE body LIKE $1', [
-        `${tag}%`,
-      ]);
-      expect(rows).toEqual([]);
-      // Without a level it nests as before.
-      await routing.router.write((em) => em.transaction((inner) => typeorm.insert(inner, tag)));
+      const rows = await sql<{ body: string }>(
+        'primary',
+        'SELECT body FROM lib_adapter_notes WHERE body LIKE $1 ORDER BY id',
+        [`${tag} %`],
+      );
+      expect(rows.map((r) => r.body)).toEqual([`${tag} before`, `${tag} after`, `${tag} nested`]);
     } finally {
       await routing.close();
     }

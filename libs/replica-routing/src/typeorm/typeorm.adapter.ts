@@ -84,10 +84,13 @@ export function typeormAdapter(options: TypeOrmAdapterOptions = {}): RoutingAdap
       if (transaction) {
         bindable.isTransactionActive = true;
         bindable.transactionDepth = 1;
-        // Nested in the library's transaction, TypeORM sends a SAVEPOINT and drops the level: refuse it.
-        const start = runner.startTransaction.bind(runner);
-        runner.startTransaction = (isolation) =>
-          isolation === undefined ? start() : Promise.reject(new Error(NESTED_ISOLATION));
+        // Nested in the library's transaction, TypeORM sends a SAVEPOINT and drops the level: refuse
+        // it before TypeORM starts anything (a refusal inside would make it send ROLLBACK, ending
+        // the library's transaction).
+        const manager = runner.manager;
+        const nest = manager.transaction.bind(manager) as (...args: unknown[]) => Promise<unknown>;
+        manager.transaction = (...args: unknown[]) =>
+          typeof args[0] === 'string' ? Promise.reject(new Error(NESTED_ISOLATION)) : nest(...args);
       }
       return runner.manager;
     },
