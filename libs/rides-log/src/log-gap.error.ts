@@ -21,8 +21,8 @@ export class LogGapError extends Error {
  * database never gave out: the stream is another database's log (the
  * database was rebuilt and Redis kept). Entries the outbox still has: the
  * stream lost or trimmed them (a Redis restart, a consumer that joined after
- * the stream was trimmed below the others), and the streamer publishes them
- * again. Both are waited for (retried), never applied around. Only a hole
+ * the stream was trimmed below the others), or has not taken them yet (one
+ * XADD of a pipeline refused), and the streamer publishes them (again). Both are waited for (retried), never applied around. Only a hole
  * that nothing can fill any more is a gap: it stops the consumer.
  */
 export async function gapOrForeign(
@@ -35,7 +35,7 @@ export async function gapOrForeign(
     (em) =>
       em.query<{ last: string; held: boolean }[]>(
         `SELECT (SELECT last_seq::text FROM log_sequence) AS last,
-                EXISTS (SELECT 1 FROM log_outbox WHERE seq = $1 AND published_at IS NOT NULL) AS held`,
+                EXISTS (SELECT 1 FROM log_outbox WHERE seq = $1) AS held`,
         [expected.toString()],
       ),
     { primary: true },
