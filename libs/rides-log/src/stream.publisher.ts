@@ -1,10 +1,16 @@
 import type Redis from 'ioredis';
 import { entryId, seqOfEntryId, toFields, type LogEnvelope } from './log.envelope';
 
-/** What one publish did: entries added, and re-sends Redis refused as already present. */
+/**
+ * What one publish did: entries added, re-sends Redis refused as already
+ * present, and among those the ones whose entry in the stream is another
+ * event (`foreign`: written for the same seq by a streamer of another
+ * history, an old primary's).
+ */
 export interface Published {
   added: number;
   duplicates: number;
+  foreign: number;
 }
 
 /** Redis' answer to an XADD whose id is not above the stream's last one. */
@@ -25,18 +31,32 @@ export class StreamPublisher {
   ) {}
 
   async publish(envelopes: readonly LogEnvelope[]): Promise<Published> {
-    if (envelopes.length === 0) return { added: 0, duplicates: 0 };
+    if (envelopes.length === 0) return { added: 0, duplicates: 0, foreign: 0 };
     const pipeline = this.redis.pipeline();
     for (const e of envelopes) pipeline.xadd(this.key, entryId(e.seq), ...toFields(e));
     const results = (await pipeline.exec()) ?? [];
     let added = 0;
-    let duplicates = 0;
-    for (const [error] of results) {
+    const refused: LogEnvelope[] = [];
+    results.forEach(([error], i) => {
       if (!error) added++;
-      else if (NOT_ABOVE_TOP.test(error.message)) duplicates++;
+      else if (NOT_ABOVE_TOP.test(error.message)) refused.push(envelopes[i]!);
       else throw error;
-    }
-    return { added, duplicates };
+    });
+    return { added, duplicates: refused.length, foreign: await this.foreign(refused) };
+  }
+
+  /** How many of `refused` the stream holds as another event (a trimmed one is not counted). */
+  private async foreign(refused: readonly LogEnvelope[]): Promise<number> {
+    if (refused.length === 0) return 0;
+    const held = await this.redis.xrange(
+      this.key,
+      entryId(refused[0]!.seq),
+      entryId(refused.at(-1)!.seq),
+    );
+    const eventIds = new Map(
+      held.map(([id, fields]) => [seqOfEntryId(id), fields[fields.indexOf('event_id') + 1]]),
+    );
+    return refused.filter((e) => eventIds.has(e.seq) && eventIds.get(e.seq) !== e.eventId).length;
   }
 
   /**

@@ -19,5 +19,6 @@ describe('streamRepair', () => {
     expect(streamRepair(stream(8n, 12n), outbox)).toEqual(rebuilt(/lacks seqs 5\.\.7/));
     expect(streamRepair(stream(5n, 12n, 12n, 6n), outbox)).toEqual(rebuilt(/holds 6 entries/));
     expect(streamRepair(stream(5n, 20n), outbox)).toEqual(rebuilt(/another database/));
+    expect(streamRepair(stream(5n, 12n), outbox, true)).toEqual(rebuilt(/other events/));
   });
 });

@@ -14,7 +14,8 @@ export interface OutboxPositions {
 }
 
 /**
- * What the stream needs, from where it and the outbox stand: `rebuild` (why)
+ * What the stream needs, from where it and the outbox stand (and whether a
+ * publish found `foreign` entries): `rebuild` (why)
  * when it must be dropped and rebuilt in order (Redis takes no id at or
  * below its top), and the seq after which the outbox's published events are
  * to be published again (`from` up to `published`).
@@ -22,12 +23,17 @@ export interface OutboxPositions {
 export function streamRepair(
   { first, last, top, length }: StreamBounds,
   { published, sequenced, slowest }: OutboxPositions,
+  foreign = false,
 ): { rebuild: string | null; from: bigint } {
   const floor = slowest ?? 0n;
   const rebuild = (why: string) => ({
     rebuild: `${why}; rebuilding it from the outbox`,
     from: floor,
   });
+  // A publish found seqs the stream holds as other events than the outbox gave them (a streamer of
+  // an earlier primary wrote them): consumers refuse those, so the stream is rebuilt.
+  if (foreign)
+    return rebuild('the stream holds other events than the outbox at seqs this database gave out');
   // Entries this database never gave out: the stream is another database's log (the database was
   // rebuilt and Redis kept). Consumers wait for this rather than count it.
   if (top > sequenced)

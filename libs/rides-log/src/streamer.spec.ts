@@ -63,6 +63,14 @@ class MemoryStream {
       entry(seqs.at(-1)),
     ]);
   }
+  xrange(_key: string, from: string, to: string): Promise<[string, string[]][]> {
+    const [low, high] = [BigInt(from.split('-')[0]!), BigInt(to.split('-')[0]!)];
+    return Promise.resolve(
+      this.seqs()
+        .filter((seq) => seq >= low && seq <= high)
+        .map((seq) => [entryId(seq), this.entries.get(seq)!]),
+    );
+  }
   del(): Promise<number> {
     this.entries.clear();
     this.top = 0n;
@@ -114,5 +122,20 @@ describe('Streamer, maintaining the stream', () => {
       .maintain;
     await maintain.call(streamer, store, publisher);
     expect(redis.seqs()).toEqual([9n, 10n, 11n, 12n]);
+  });
+
+  it('counts a re-send refused where the stream holds another event as foreign, and maintenance then rebuilds', async () => {
+    const redis = new MemoryStream();
+    const publisher = new StreamPublisher(redis as unknown as Redis, 'log');
+    // A streamer of an earlier primary wrote its own events at seqs 1..3.
+    const old = (seq: bigint) => ({ ...envelope(seq), eventId: `old-${seq}` });
+    await publisher.publish([1n, 2n, 3n].map(old));
+    expect(await publisher.publish([1n, 2n, 3n, 4n].map(envelope))).toEqual({
+      added: 1,
+      duplicates: 3,
+      foreign: 3,
+    });
+    // The same events again are plain duplicates.
+    expect((await publisher.publish([4n].map(envelope))).foreign).toBe(0);
   });
 });

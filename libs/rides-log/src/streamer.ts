@@ -32,6 +32,8 @@ export class Streamer {
   /** A NOTIFY or a Redis reconnect came since the round began: no idling. */
   private woken = false;
   private repairNeeded = true;
+  /** A publish found seqs the stream holds as other events. */
+  private foreignSeen = false;
 
   /**
    * Whether, after the last round, every sequenced event was in the stream
@@ -167,7 +169,9 @@ export class Streamer {
   ): Promise<number> {
     const events = known ?? (await store.unpublished(this.options.batch));
     if (events.length === 0) return 0;
-    const { added, duplicates } = await publisher.publish(events);
+    const { added, duplicates, foreign } = await publisher.publish(events);
+    // Seqs the stream holds as other events: rebuilt from the outbox before anything more is sent.
+    if (foreign > 0) this.repairNeeded = this.foreignSeen = true;
     logMetrics.published.inc(added);
     logMetrics.duplicatePublish.inc(duplicates);
     maybeFail(
@@ -189,7 +193,8 @@ export class Streamer {
     const bounds = await publisher.bounds();
     const positions = await store.positions();
     const { published, slowest } = positions;
-    const repair = streamRepair(bounds, positions);
+    const repair = streamRepair(bounds, positions, this.foreignSeen);
+    this.foreignSeen = false;
     if (repair.rebuild) {
       await publisher.reset();
       this.logger.warn(repair.rebuild);
