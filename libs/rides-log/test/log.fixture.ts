@@ -4,10 +4,12 @@ import { RedisServer } from '@app/dev-tools';
 import { ConsistencyTokens, ReplicaRouter } from '@app/replica-routing';
 import { ReplicaRoutingModule } from '@app/replica-routing/nest';
 import Redis from 'ioredis';
+import { Client } from 'pg';
 import { e2eEnv, sql, urlAs } from '../../../test/e2e/cluster.control';
 import {
   leaseSession,
   LogConsumer,
+  OutboxStore,
   stageRideCreated,
   Streamer,
   type StreamerOptions,
@@ -86,6 +88,26 @@ export class LogFixture {
     client.on('error', () => undefined);
     this.clients.push(client);
     return client;
+  }
+
+  /** Runs `fn` with an OutboxStore on a session of its own on the primary, as the streamer has. */
+  async withStore<T>(fn: (store: OutboxStore) => Promise<T>, sign = this.sign): Promise<T> {
+    const session = new Client({ connectionString: env.primaryUrl });
+    await session.connect();
+    try {
+      return await fn(new OutboxStore(session, sign));
+    } finally {
+      await session.end();
+    }
+  }
+
+  /** `name`'s state row at position 0, as its first run creates it. */
+  async registerConsumer(name: string): Promise<void> {
+    await sql(
+      'primary',
+      'INSERT INTO consumer_states (name, total_distance, rides_counted, last_seq, updated_at) VALUES ($1, 0, 0, 0, now())',
+      [name],
+    );
   }
 
   /** A ride and its event, in one transaction, as RidesService writes them. */

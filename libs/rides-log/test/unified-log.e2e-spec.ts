@@ -239,10 +239,7 @@ describeWithNodeControl('the unified log', () => {
         payload: JSON.parse(event!.payload) as unknown,
       }),
     );
-    await sql(
-      'primary',
-      "INSERT INTO consumer_states (name, total_distance, rides_counted, last_seq, updated_at) VALUES ('consumer0', 0, 0, 0, now())",
-    );
+    await log.registerConsumer('consumer0');
     await expect(log.consumer('consumer0').round()).rejects.toThrow(
       /not all the events the outbox gave those seqs/,
     );
@@ -332,21 +329,13 @@ describeWithNodeControl('the unified log', () => {
 
   it('a hole at seqs the outbox gave out but Redis has not taken (one XADD refused) is waited for, not a gap', async () => {
     for (let i = 0; i < 3; i++) await log.ride('1.2');
-    const session = new Client({ connectionString: e2eEnv().primaryUrl });
-    await session.connect();
-    try {
-      const store = new OutboxStore(session, log.sign);
+    await log.withStore(async (store) => {
       const batch = await store.claim(1000); // sequenced, none marked published
       expect(batch.length).toBeGreaterThanOrEqual(3);
       // Redis refused the first XADD of the pipeline and took the rest.
       await new StreamPublisher(log.client(), STREAM).publish(batch.slice(1));
-    } finally {
-      await session.end();
-    }
-    await sql(
-      'primary',
-      "INSERT INTO consumer_states (name, total_distance, rides_counted, last_seq, updated_at) VALUES ('consumer0', 0, 0, 0, now())",
-    );
+    });
+    await log.registerConsumer('consumer0');
     const round = log.consumer('consumer0').round();
     await expect(round).rejects.toThrow(/the outbox still has/);
     await expect(round).rejects.not.toBeInstanceOf(LogGapError);

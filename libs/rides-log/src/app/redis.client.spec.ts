@@ -1,5 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import type Redis from 'ioredis';
 import { logRedis } from './redis.client';
 
 /** A Redis that answers the handshake and PING, and nothing while `silent`: a half-open peer. */
@@ -32,13 +33,25 @@ function fakeRedis(): {
   };
 }
 
+/** Runs `test` with a fake Redis and a log connection to it (socket timeout 200 ms), ready. */
+async function withRedis(
+  test: (fake: ReturnType<typeof fakeRedis>, redis: Redis) => Promise<void>,
+): Promise<void> {
+  const fake = fakeRedis();
+  await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
+  const redis = logRedis(`redis://127.0.0.1:${fake.port()}`, () => undefined, 200);
+  try {
+    await new Promise((resolve) => redis.once('ready', resolve));
+    await test(fake, redis);
+  } finally {
+    redis.disconnect();
+    await new Promise((resolve) => fake.server.close(resolve));
+  }
+}
+
 describe('logRedis', () => {
   it('closes and reopens a connection whose server stops answering', async () => {
-    const fake = fakeRedis();
-    await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
-    const redis = logRedis(`redis://127.0.0.1:${fake.port()}`, () => undefined, 200);
-    try {
-      await new Promise((resolve) => redis.once('ready', resolve));
+    await withRedis(async (fake, redis) => {
       await expect(redis.ping()).resolves.toBe('PONG');
       fake.silence();
       const reconnecting = new Promise((resolve) => redis.once('reconnecting', resolve));
@@ -47,18 +60,11 @@ describe('logRedis', () => {
       // Answering again: the command is sent again on the new connection, and settles.
       fake.speak();
       await expect(unanswered).resolves.toBe('PONG');
-    } finally {
-      redis.disconnect();
-      await new Promise((resolve) => fake.server.close(resolve));
-    }
+    });
   });
 
   it('keeps a new connection that is idle after a reconnect (no timer left from the old one)', async () => {
-    const fake = fakeRedis();
-    await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
-    const redis = logRedis(`redis://127.0.0.1:${fake.port()}`, () => undefined, 200);
-    try {
-      await new Promise((resolve) => redis.once('ready', resolve));
+    await withRedis(async (fake, redis) => {
       // A command out when the server drops the connection: its socket timer was armed.
       fake.silence();
       const unanswered = redis.ping();
@@ -72,9 +78,6 @@ describe('logRedis', () => {
       redis.on('close', () => closed++);
       await new Promise((resolve) => setTimeout(resolve, 400));
       expect(closed).toBe(0);
-    } finally {
-      redis.disconnect();
-      await new Promise((resolve) => fake.server.close(resolve));
-    }
+    });
   });
 });
