@@ -92,4 +92,17 @@ describe('WriteFlow, work a write leaves behind (a timer, a promise not awaited)
     expect(callback).toBeInstanceOf(NoTransactionError);
     await routing.close();
   });
+
+  it('takes a work that returns a plain value (JavaScript callers)', async () => {
+    const routing = createRoutingParts(
+      { primary: { url: 'postgres://127.0.0.1:1/x' } },
+      pgAdapter(),
+      {
+        Executor: Commits as typeof NodeExecutor,
+      },
+    );
+    const plain = (() => 5) as unknown as () => Promise<number>;
+    await expect(routing.router.write(plain)).resolves.toMatchObject({ result: 5 });
+    await routing.close();
+  });
 });

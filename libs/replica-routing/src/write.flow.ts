@@ -51,7 +51,9 @@ export class WriteFlow<H> {
                 ? this.context.run({ transaction: (open = { manager, ...callbacks }) }, () =>
                     // Ended as soon as the work is: async work it left behind must not queue
                     // statements behind COMMIT, nor register callbacks, meanwhile.
-                    work(manager, PRIMARY_NODE).finally(() => (open!.ended = true)),
+                    Promise.resolve(work(manager, PRIMARY_NODE)).finally(
+                      () => (open!.ended = true),
+                    ),
                   )
                 : // Reads inside see the writes made so far: they stay on the primary.
                   this.context.run({ primary: true }, () => work(manager, PRIMARY_NODE)),
