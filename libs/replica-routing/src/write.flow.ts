@@ -41,29 +41,27 @@ export class WriteFlow<H> {
     const timeline = this.topology.timeline;
     return this.context.run({}, async (scope) => {
       const callbacks = { afterCommit: [] as Callback[], afterRollback: [] as Callback[] };
-      let open: TransactionState | undefined;
       let written: { result: T; token: Position | null | undefined };
       try {
         written = await attempt(this.state, PRIMARY_NODE, () =>
           this.executor.writeOnPrimary(
-            (manager) =>
-              transaction
-                ? this.context.run({ transaction: (open = { manager, ...callbacks }) }, () =>
-                    // Ended as soon as the work is: async work it left behind must not queue
-                    // statements behind COMMIT, nor register callbacks, meanwhile.
-                    Promise.resolve(work(manager, PRIMARY_NODE)).finally(
-                      () => (open!.ended = true),
-                    ),
-                  )
-                : // Reads inside see the writes made so far: they stay on the primary.
-                  this.context.run({ primary: true }, () => work(manager, PRIMARY_NODE)),
+            (manager) => {
+              // Reads inside see the writes made so far: they stay on the primary.
+              if (!transaction)
+                return this.context.run({ primary: true }, () => work(manager, PRIMARY_NODE));
+              const open: TransactionState = { manager, ...callbacks };
+              // Ended as soon as the work settles (a synchronous throw included): async work it
+              // left behind must not queue statements behind COMMIT, nor register callbacks.
+              return this.context.run({ transaction: open }, () =>
+                new Promise<T>((resolve) => resolve(work(manager, PRIMARY_NODE))).finally(
+                  () => (open.ended = true),
+                ),
+              );
+            },
             transaction,
             withToken,
           ),
-        ).finally(() => {
-          // Committed or rolled back: from here on (callbacks included) nothing joins it.
-          if (open) open.ended = true;
-        });
+        );
       } catch (error) {
         routingMetrics.writes.inc({
           outcome: error instanceof PrimaryUnavailableError ? 'primary_unavailable' : 'rolled_back',
