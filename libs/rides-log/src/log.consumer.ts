@@ -87,8 +87,8 @@ export class LogConsumer {
     }
   }
 
-  /** Its state row, created at position 0 unless it exists. */
-  private async register(): Promise<void> {
+  /** Its state row, created at position 0 unless it exists (`run()` does it first). */
+  async register(): Promise<void> {
     await this.router.write((em) =>
       em.query(
         `INSERT INTO consumer_states (name, total_distance, rides_counted, last_seq, updated_at)

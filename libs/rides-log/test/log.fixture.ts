@@ -101,15 +101,6 @@ export class LogFixture {
     }
   }
 
-  /** `name`'s state row at position 0, as its first run creates it. */
-  async registerConsumer(name: string): Promise<void> {
-    await sql(
-      'primary',
-      'INSERT INTO consumer_states (name, total_distance, rides_counted, last_seq, updated_at) VALUES ($1, 0, 0, 0, now())',
-      [name],
-    );
-  }
-
   /** A ride and its event, in one transaction, as RidesService writes them. */
   async ride(distance: string): Promise<number> {
     const { result } = await this.api.write(async (em) => {

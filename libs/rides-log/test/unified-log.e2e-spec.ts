@@ -239,7 +239,7 @@ describeWithNodeControl('the unified log', () => {
         payload: JSON.parse(event!.payload) as unknown,
       }),
     );
-    await log.registerConsumer('consumer0');
+    await log.consumer('consumer0').register();
     await expect(log.consumer('consumer0').round()).rejects.toThrow(
       /not all the events the outbox gave those seqs/,
     );
@@ -335,7 +335,7 @@ describeWithNodeControl('the unified log', () => {
       // Redis refused the first XADD of the pipeline and took the rest.
       await new StreamPublisher(log.client(), STREAM).publish(batch.slice(1));
     });
-    await log.registerConsumer('consumer0');
+    await log.consumer('consumer0').register();
     const round = log.consumer('consumer0').round();
     await expect(round).rejects.toThrow(/the outbox still has/);
     await expect(round).rejects.not.toBeInstanceOf(LogGapError);
