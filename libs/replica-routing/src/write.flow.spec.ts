@@ -1,8 +1,15 @@
 import { NoTransactionError } from './exceptions/no-transaction.exception';
 import { setRoutingLogger } from './logger';
+import { routingMetrics } from './metrics/routing.metrics';
 import { NodeExecutor } from './node-executor.service';
 import { pgAdapter, type PgHandle } from './pg/pg.adapter';
 import { createRoutingParts } from './replica-routing';
+
+/** `replica_routing_writes_total` by outcome, as counted so far in this process. */
+async function writesCounted(): Promise<Record<string, number>> {
+  const { values } = await routingMetrics.writes.get();
+  return Object.fromEntries(values.map((v) => [String(v.labels.outcome), v.value]));
+}
 
 /** A primary that commits every write, then drops before its token can be read. */
 class CommitsThenDrops extends NodeExecutor<PgHandle> {
@@ -34,6 +41,7 @@ describe('WriteFlow, a write whose token cannot be read after COMMIT', () => {
     );
     const afterCommit = jest.fn();
     const afterRollback = jest.fn();
+    const before = await writesCounted();
     await expect(
       routing.router.write(() => {
         routing.router.afterCommit(afterCommit);
@@ -43,6 +51,10 @@ describe('WriteFlow, a write whose token cannot be read after COMMIT', () => {
     ).rejects.toThrow(/committed but the primary went away/);
     expect(afterRollback).toHaveBeenCalledTimes(1);
     expect(afterCommit).not.toHaveBeenCalled();
+    // Counted as what it is: neither committed for sure nor rolled back.
+    const after = await writesCounted();
+    expect((after.commit_unknown ?? 0) - (before.commit_unknown ?? 0)).toBe(1);
+    expect(after.committed ?? 0).toBe(before.committed ?? 0);
     await routing.close();
   });
 });

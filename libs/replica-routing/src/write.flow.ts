@@ -2,7 +2,7 @@ import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing
 import type { Routed, Work, WriteOptions } from './interfaces/routed.interface';
 import { PrimaryUnavailableError } from './exceptions/primary-unavailable.exception';
 import { routingLogger } from './logger';
-import { routingMetrics } from './metrics/routing.metrics';
+import { routingMetrics, type WriteOutcome } from './metrics/routing.metrics';
 import { attempt } from './node-attempt';
 import { markCommitUnknown, markedCommitUnknown } from './commit-unknown';
 import type { NodeExecutor } from './node-executor.service';
@@ -63,13 +63,10 @@ export class WriteFlow<H> {
           ),
         );
       } catch (error) {
-        routingMetrics.writes.inc({
-          outcome: error instanceof PrimaryUnavailableError ? 'primary_unavailable' : 'rolled_back',
-        });
+        routingMetrics.writes.inc({ outcome: writeFailure(error) });
         await runCallbacks(this.logger, 'afterRollback', callbacks.afterRollback);
         throw error;
       }
-      routingMetrics.writes.inc({ outcome: 'committed' });
       let token: Position | null;
       try {
         // Asked for no token (`token: false`): nothing to raise the scope to.
@@ -82,12 +79,14 @@ export class WriteFlow<H> {
       } catch (error) {
         // Committed on a server that may no longer be the primary's: the outcome is unknown, and
         // such an outcome runs afterRollback (docs/api.md).
+        routingMetrics.writes.inc({ outcome: 'commit_unknown' });
         await runCallbacks(this.logger, 'afterRollback', callbacks.afterRollback);
         throw error;
       }
       // The first write after a failover, in a scope whose token predates it: the two merge
       // exactly only once the old timeline's end is known (it may take an HA loop to be readable).
       if (this.discovery.raisesBlind(scope, token)) await this.discovery.awaitHistory();
+      routingMetrics.writes.inc({ outcome: 'committed' });
       if (token) scope.raise(token);
       scope.recordServedBy(PRIMARY_NODE);
       await runCallbacks(this.logger, 'afterCommit', callbacks.afterCommit);
@@ -140,4 +139,10 @@ export class WriteFlow<H> {
       );
     return position;
   }
+}
+
+/** How a failed write counts: it may have committed (never rolled back for sure), or not. */
+function writeFailure(error: unknown): WriteOutcome {
+  if (markedCommitUnknown(error)) return 'commit_unknown';
+  return error instanceof PrimaryUnavailableError ? 'primary_unavailable' : 'rolled_back';
 }

@@ -21,7 +21,12 @@ export type ReadOutcome =
   | 'primary_no_replica'
   | 'retried';
 
-export type WriteOutcome = 'committed' | 'rolled_back' | 'primary_unavailable';
+/**
+ * `commit_unknown`: the write may have committed but its outcome could not be
+ * learnt (the connection died during COMMIT or before the token was read on
+ * that primary, or a write without a transaction failed part-way).
+ */
+export type WriteOutcome = 'committed' | 'rolled_back' | 'primary_unavailable' | 'commit_unknown';
 
 // One set per process, on prom-client's default registry (what `GET /metrics` serves):
 // several routers in one process (tests) share them.
