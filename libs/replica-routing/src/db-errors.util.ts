@@ -111,8 +111,13 @@ export function isRetryableElsewhere(error: unknown): boolean {
     isTransient(error) ||
     isNodeFailure(error) ||
     (code !== undefined && RETRY_ELSEWHERE_CODES.has(code)) ||
-    (code === '0A000' && STANDBY_LACKS.test(messagesOf(error)))
+    needsPrimary(error)
   );
+}
+
+/** What no standby can run (serializable mode): every replica would refuse it the same way. */
+export function needsPrimary(error: unknown): boolean {
+  return codeOf(error) === '0A000' && STANDBY_LACKS.test(messagesOf(error));
 }
 
 /** SQLSTATE 25P02: a statement ran in a transaction an earlier statement had aborted. */

@@ -1,4 +1,4 @@
-import { describeError, isRetryableElsewhere } from './db-errors.util';
+import { describeError, isRetryableElsewhere, needsPrimary } from './db-errors.util';
 import { NoNodeAvailableError } from './exceptions/no-node-available.exception';
 import { PrimaryUnavailableError } from './exceptions/primary-unavailable.exception';
 import type { ElectionWait } from './election.wait';
@@ -74,6 +74,8 @@ export class ReadFlow<H> {
     let primaryError: unknown;
     for (let i = 0; i < order.length; i++) {
       const node = order[i]!;
+      // A work no standby can run (serializable mode) goes to the primary: no more replicas.
+      if (node !== PRIMARY_NODE && needsPrimary(lastError)) continue;
       try {
         const outcome =
           node === PRIMARY_NODE
