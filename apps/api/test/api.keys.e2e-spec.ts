@@ -35,6 +35,43 @@ describe('API keys: rotation and revocation', () => {
     await request(api.url).get('/rides').set(bearer(fresh)).expect(200);
   });
 
+  it('two rotations with one key at once: one new key, the other refused', async () => {
+    const riders = await Promise.all(Array.from({ length: 6 }, () => createRider(api.url)));
+    const answers = await Promise.all(
+      riders.map((rider) =>
+        Promise.all(
+          [api, other].map((target) =>
+            request(target.url).post('/users/me/api-keys').set(rider.auth),
+          ),
+        ),
+      ),
+    );
+    for (const pair of answers) expect(pair.map((r) => r.status).sort()).toEqual([201, 401]);
+  });
+
+  (canControlNodes ? it : it.skip)(
+    'a key revoked meanwhile is not exchanged for a new one, even where a lagging replica still knows it',
+    async () => {
+      const rider = await createRider(api.url);
+      await waitForReplicasToCatchUp();
+      await sleep(300);
+      await pauseReplay();
+      try {
+        await request(api.url).delete('/users/me/api-keys/current').set(rider.auth).expect(204);
+        // Within the bound, with a token, the key is checked on a replica that has not seen the
+        // revocation; the exchange itself runs on the primary, which has.
+        const rotated = await request(other.url)
+          .post('/users/me/api-keys')
+          .set(rider.auth)
+          .set('Consistency-Token', rider.token);
+        expect(rotated.status).toBe(401);
+        expect(rotated.body.api_key).toBeUndefined();
+      } finally {
+        await resumeReplay();
+      }
+    },
+  );
+
   (canControlNodes ? it : it.skip)(
     'a revoked key is refused by every process within the bound, even by lagging replicas',
     async () => {
