@@ -21,6 +21,12 @@ import { createRider, startApi, type RunningApi } from './api.harness';
       .expect(429);
     expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(refused.body.error).toMatch(/too many sign-ups/);
+    // Other spellings of the path reach the same handler, and the same limit.
+    for (const path of ['/users/', '/USERS', '/Users'])
+      await request(api.url)
+        .post(path)
+        .send({ email: `over-${process.pid}-${Date.now()}-${path.length}@example.com` })
+        .expect(429);
   });
 
   it('requests per API key: a burst beyond it gets 429 with Retry-After, other keys are not held back', async () => {

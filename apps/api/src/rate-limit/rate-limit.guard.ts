@@ -5,15 +5,17 @@ import {
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthenticatedRequest } from '../auth/authenticated-user.interface';
 import { ApiConfig } from '../config/api.config';
+import { SIGNUP_LIMITED } from './signup-limited.decorator';
 import { TokenBuckets } from './token-bucket';
 
 /**
  * Runs after authentication: requests per API key (RATE_LIMIT_KEY_RPS, burst
  * of one second's worth) and sign-ups per client address
- * (RATE_LIMIT_SIGNUP_PER_MIN). Over the limit: 429 with Retry-After. Limits
+ * (RATE_LIMIT_SIGNUP_PER_MIN, on `@SignupLimited()` routes). Over the limit: 429 with Retry-After. Limits
  * are per API process; 0 turns either off.
  */
 @Injectable()
@@ -21,7 +23,10 @@ export class RateLimitGuard implements CanActivate {
   private readonly perKey: TokenBuckets | undefined;
   private readonly signups: TokenBuckets | undefined;
 
-  constructor(config: ApiConfig) {
+  constructor(
+    config: ApiConfig,
+    private readonly reflector: Reflector,
+  ) {
     const rps = config.RATE_LIMIT_KEY_RPS;
     const perMin = config.RATE_LIMIT_SIGNUP_PER_MIN;
     this.perKey = rps > 0 ? new TokenBuckets(rps, Math.max(1, rps)) : undefined;
@@ -32,7 +37,8 @@ export class RateLimitGuard implements CanActivate {
     if (ctx.getType() !== 'http') return true;
     const request = ctx.switchToHttp().getRequest<IncomingMessage & AuthenticatedRequest>();
     const response = ctx.switchToHttp().getResponse<ServerResponse>();
-    const signup = request.method === 'POST' && request.url?.split('?')[0] === '/users';
+    // By the handler, not the URL: Express also routes `/users/` and `/USERS` to it.
+    const signup = this.reflector.get<boolean>(SIGNUP_LIMITED, ctx.getHandler()) === true;
     const [buckets, key, what] = signup
       ? [this.signups, request.socket.remoteAddress ?? 'unknown', 'sign-ups from this address']
       : [this.perKey, request.user && String(request.user.keyId), 'requests with this API key'];

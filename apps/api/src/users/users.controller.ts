@@ -3,6 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ErrorBody, UserCreatedBody } from '../http/openapi.schemas';
 import { TokenRoute } from '../http/token-headers.decorator';
 import { Public } from '../auth/public.decorator';
+import { SignupLimited } from '../rate-limit/signup-limited.decorator';
 import { CreateUserDto } from './create-user.dto';
 import { UsersService } from './users.service';
 
@@ -19,6 +20,7 @@ export class UsersController {
     422: { description: 'Missing or invalid email', type: ErrorBody },
   })
   @Public()
+  @SignupLimited()
   @Post()
   @HttpCode(201)
   async create(
