@@ -103,13 +103,15 @@ export class ClientTokenGate {
 
   /** The primary's position, asked once for all concurrent callers; null when it cannot be asked. */
   private askPrimaryPosition(): Promise<Lsn | null> {
+    // Stamped before it is asked: the answer covers every commit that finished before then.
+    const askedAt = this.state.now();
     this.primaryPositionCheck ??= attempt(this.state, PRIMARY_NODE, () =>
       this.executor.primaryPosition(),
     )
       .then(
         ({ lsn, tli }) => {
           if (this.topology.observeTimeline(tli)) void this.discovery.refresh();
-          if (tli === this.topology.timeline) this.state.observePrimary(lsn, this.state.now());
+          if (tli === this.topology.timeline) this.state.observePrimary(lsn, askedAt);
           return this.state.primaryLsn;
         },
         () => null,

@@ -29,15 +29,17 @@ export class NodeObservations {
    * a failover: discover), and on the current timeline its position. A
    * position on a timeline the cluster has left, past that timeline's end, was
    * taken on a former primary: whatever it covers is not in the history.
+   * `askedAt` is when the question that read it was sent (or any time before):
+   * the position covers every commit that finished before then.
    */
-  primary(position: Position): Position {
+  primary(position: Position, askedAt: number): Position {
     if (position.tli !== null && this.topology.observeTimeline(position.tli))
       void this.discovery.refresh();
     const resolved = this.topology.resolve(position);
     if (!resolved.ok && resolved.reason === 'lost')
       throw new WriteLostError(this.tokens.format(position), 'lost', resolved.detail);
     if (position.tli === this.topology.timeline || position.tli === null)
-      this.state.observePrimary(position.lsn, this.state.now());
+      this.state.observePrimary(position.lsn, askedAt);
     return position;
   }
 

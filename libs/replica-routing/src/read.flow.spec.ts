@@ -52,3 +52,28 @@ describe('ReadFlow, a work no standby can run', () => {
     await routing.close();
   });
 });
+
+/** A primary whose covered reads take 100 ms. */
+class SlowPrimary extends NodeExecutor<PgHandle> {
+  override async readOnPrimary<T>(work: (handle: PgHandle, node: string) => Promise<T>) {
+    const result = await work({} as PgHandle, 'primary');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    return { result, token: { tli: null, lsn: 500n } };
+  }
+}
+
+describe('ReadFlow, the primary position a read brings back', () => {
+  it('is a sample stamped when it was asked, not when the answer came', async () => {
+    const routing = createRoutingParts(
+      { primary: { url: 'postgres://127.0.0.1:1/x' } },
+      pgAdapter(),
+      { Executor: SlowPrimary as typeof NodeExecutor },
+    );
+    const before = Date.now();
+    await routing.router.read(() => Promise.resolve('read'), { primary: true });
+    // Commits that finished during those 100 ms may be past 500: the sample must not claim them.
+    expect(routing.state.get('primary').observedAt).toBeLessThanOrEqual(before + 20);
+    expect(routing.state.primaryPositionSince(before + 50)).toBeNull();
+    await routing.close();
+  });
+});

@@ -168,6 +168,8 @@ export class ReadFlow<H> {
 
   private async readOnPrimary<T>(work: Work<T, H>, cover: boolean): Promise<Outcome<T>> {
     admitAttempt(this.state, PRIMARY_NODE);
+    // Before the position is asked: a sample stamped later would claim commits it may not cover.
+    const askedAt = this.state.now();
     let outcome: Outcome<T>;
     try {
       outcome = await this.executor.readOnPrimary(work, cover);
@@ -175,7 +177,7 @@ export class ReadFlow<H> {
       throw attemptFailed(this.state, PRIMARY_NODE, error);
     }
     this.state.recordSuccess(PRIMARY_NODE);
-    if (outcome.token) this.observations.primary(outcome.token);
+    if (outcome.token) this.observations.primary(outcome.token, askedAt);
     return outcome;
   }
 

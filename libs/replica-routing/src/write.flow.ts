@@ -39,6 +39,8 @@ export class WriteFlow<H> {
     // Where the write runs: a token read after COMMIT must come from this very server.
     const host = this.topology.primaryHost;
     const timeline = this.topology.timeline;
+    // Before the token is asked (see NodeObservations.primary).
+    const askedAt = this.state.now();
     return this.context.run({}, async (scope) => {
       const callbacks = { afterCommit: [] as Callback[], afterRollback: [] as Callback[] };
       let written: { result: T; token: Position | null | undefined };
@@ -75,6 +77,7 @@ export class WriteFlow<H> {
             ? null
             : this.observations.primary(
                 written.token ?? (await this.positionAfterCommit(host, timeline)),
+                askedAt,
               );
       } catch (error) {
         // Committed on a server that may no longer be the primary's: the outcome is unknown, and

@@ -20,8 +20,10 @@ export class ReplicaProbe {
 
   async probeAll(timeoutMs: number): Promise<ReplicaStatusRow[]> {
     const names = this.registry.names;
-    const results = await Promise.allSettled(names.map((n) => this.probe(n, timeoutMs)));
+    // Stamped before the probes are sent, not once the slowest has answered: the primary's
+    // position covers every commit that finished before its stamp (freshWithinMs relies on it).
     const observedAt = Date.now();
+    const results = await Promise.allSettled(names.map((n) => this.probe(n, timeoutMs)));
     const primary = results[0]!.status === 'fulfilled' ? results[0]!.value.lsn : null;
     return names.map((name, i) => {
       const result = results[i]!;
