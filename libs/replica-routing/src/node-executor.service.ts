@@ -203,8 +203,9 @@ export class NodeExecutor<H = unknown> {
       }
       const committed = (setting: string | null) =>
         this.routed(committedPosition(connection, setting)).catch(() => null);
-      if (!transaction)
-        return { result, token: withToken ? await committed('session') : undefined };
+      // Without the router's transaction the work's statements (or its own transactions) committed
+      // with whatever synchronous_commit they set, which is not knowable now: the insert position.
+      if (!transaction) return { result, token: withToken ? await committed(null) : undefined };
       // A statement failed and the work went on: the transaction is aborted (seen here, as 25P02
       // before COMMIT, or as COMMIT's answer ROLLBACK). Rolled back, nothing committed: say so.
       const aborted = async () => {

@@ -1,4 +1,4 @@
-import { formatLsn } from '../src';
+import { formatLsn, parseLsn } from '../src';
 import {
   describeWithNodeControl,
   e2eEnv,
@@ -72,6 +72,52 @@ describeWithNodeControl(
           waitMs: 0,
         });
         expect(read.result).toBe('sync: not waited for');
+        expect(read.servedBy).toBe('primary');
+      } finally {
+        process.kill(receiver, 'SIGCONT');
+        receiver = undefined;
+      }
+      await waitForReplicasToCatchUp(['replica0']);
+    });
+
+    it("without the router's transaction, covers a commit of the work's own transaction that did not wait", async () => {
+      const [row] = await sql<{ pid: number }>('replica0', 'SELECT pid FROM pg_stat_wal_receiver');
+      receiver = row!.pid;
+      process.kill(receiver, 'SIGSTOP');
+      try {
+        const written = await h.router.write(
+          (em) =>
+            em.transaction(async (tx) => {
+              await tx.query('SET LOCAL synchronous_commit = off');
+              return insertNote(tx, 'sync: own transaction, not waited for');
+            }),
+          { transaction: false },
+        );
+        await sleep(300); // the standby replays what it has flushed
+        // The router learns where replica0 is (as the observer would tell it; the observer's own
+        // write would wait for the stopped standby): replica0 is a candidate, not a guess, which
+        // the first case may have put off for a while.
+        const [at] = await sql<{ lsn: string }>(
+          'replica0',
+          'SELECT pg_last_wal_replay_lsn()::text AS lsn',
+        );
+        h.routing.state.applyStatusRows([
+          {
+            name: 'replica0',
+            role: 'replica',
+            lsn: parseLsn(at!.lsn),
+            observedAt: Date.now(),
+            reachable: true,
+            lagBytes: 0,
+            lagSeconds: 0,
+            error: null,
+          },
+        ]);
+        const read = await h.router.read((em) => findNote(em, written.result), {
+          token: written.position,
+          waitMs: 0,
+        });
+        expect(read.result).toBe('sync: own transaction, not waited for');
         expect(read.servedBy).toBe('primary');
       } finally {
         process.kill(receiver, 'SIGCONT');

@@ -173,20 +173,17 @@ const WAITS_FOR_FLUSH = new Set(['on', 'remote_apply']);
  *
  * Whether COMMIT waited depends on the `synchronous_commit` it ran with,
  * which a `SET LOCAL` changes and COMMIT reverts: `setting` is that value, as
- * {@link syncCommitSetting} read it before COMMIT; `'session'` for statements
- * that committed on their own (no transaction: the session's value applies);
- * null when it was not read (then the insert position, which never falls
- * short). `syncStandbys` says whether the primary has any, so that a caller
+ * {@link syncCommitSetting} read it before COMMIT; null when it was not read,
+ * or cannot be known (statements that committed on their own, or in a
+ * work's own transactions, with what they set): then the insert position,
+ * which never falls short. `syncStandbys` says whether the primary has any, so that a caller
  * knows whether the setting is worth reading next time.
  */
 export async function committedPosition(
   on: Queryable,
   setting: string | null,
 ): Promise<{ lsn: Lsn; tli: number; syncStandbys: boolean }> {
-  const waited =
-    setting === 'session'
-      ? "current_setting('synchronous_commit') IN ('on', 'remote_apply')"
-      : String(setting !== null && WAITS_FOR_FLUSH.has(setting));
+  const waited = String(setting !== null && WAITS_FOR_FLUSH.has(setting));
   const [row] = await rowsOf<{ lsn: string; tli: number; sync: boolean }>(
     on,
     `SELECT (CASE WHEN ${waited}
