@@ -382,6 +382,26 @@ describe('adapters: read-your-writes from replicas, whatever the query layer', (
     }
   });
 
+  it("plain pg: a transaction() whose COMMIT the server answered ROLLBACK fails, in a write without the router's transaction", async () => {
+    const routing = await routingFor(pgAdapter());
+    try {
+      const tag = `own transaction aborted ${Date.now()}`;
+      const writing = routing.router.write(
+        (db) =>
+          db.transaction(async (tx) => {
+            await pg.insert(tx, tag);
+            await tx.query('SELECT 1 / 0').catch(() => undefined);
+          }),
+        { transaction: false },
+      );
+      await expect(writing).rejects.toBeInstanceOf(TransactionAbortedError);
+      const rows = await sql('primary', 'SELECT 1 FROM lib_adapter_notes WHERE body = $1', [tag]);
+      expect(rows).toEqual([]);
+    } finally {
+      await routing.close();
+    }
+  });
+
   describe('Express middleware (consistency)', () => {
     let routing: RoutingParts<PgHandle>;
     let server: Server;

@@ -1,4 +1,5 @@
 import type { PoolClient, QueryResult, QueryResultRow } from 'pg';
+import { TransactionAbortedError } from '../exceptions/transaction-aborted.exception';
 import type { RoutingAdapter } from '../routing.adapter';
 
 /** What a work gets with {@link pgAdapter}: node-postgres on the connection the library chose. */
@@ -32,16 +33,20 @@ function handle(client: PoolClient, depth: number): PgHandle {
     async transaction(fn) {
       const savepoint = `replica_routing_${depth}`;
       await client.query(depth === 0 ? 'BEGIN' : `SAVEPOINT ${savepoint}`);
+      let ended: { command?: string | null };
+      let result: Awaited<ReturnType<typeof fn>>;
       try {
-        const result = await fn(handle(client, depth + 1));
-        await client.query(depth === 0 ? 'COMMIT' : `RELEASE SAVEPOINT ${savepoint}`);
-        return result;
+        result = await fn(handle(client, depth + 1));
+        ended = await client.query(depth === 0 ? 'COMMIT' : `RELEASE SAVEPOINT ${savepoint}`);
       } catch (error) {
         await client
           .query(depth === 0 ? 'ROLLBACK' : `ROLLBACK TO SAVEPOINT ${savepoint}`)
           .catch(() => undefined);
         throw error;
       }
+      // A statement failed and `fn` went on: Postgres answers COMMIT with ROLLBACK, no error.
+      if (ended.command === 'ROLLBACK') throw new TransactionAbortedError();
+      return result;
     },
   };
 }
