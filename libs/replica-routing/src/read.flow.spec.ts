@@ -77,3 +77,27 @@ describe('ReadFlow, the primary position a read brings back', () => {
     await routing.close();
   });
 });
+
+/** A healthy primary whose statement timed out (57014). */
+class PrimaryTimesOut extends NodeExecutor<PgHandle> {
+  override readOnPrimary(): Promise<never> {
+    const timedOut = Object.assign(new Error('canceling statement due to statement timeout'), {
+      code: '57014',
+    });
+    return Promise.reject(timedOut);
+  }
+}
+
+describe("ReadFlow, the primary's own answer to a statement", () => {
+  it('reaches the caller as it is, not as an outage (NoNodeAvailableError)', async () => {
+    const routing = createRoutingParts(
+      { primary: { url: 'postgres://127.0.0.1:1/x' } },
+      pgAdapter(),
+      { Executor: PrimaryTimesOut as typeof NodeExecutor },
+    );
+    await expect(
+      routing.router.read(() => Promise.resolve('read'), { primary: true }),
+    ).rejects.toMatchObject({ code: '57014' });
+    await routing.close();
+  });
+});

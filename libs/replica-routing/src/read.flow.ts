@@ -1,4 +1,10 @@
-import { describeError, isRetryableElsewhere, needsPrimary } from './db-errors.util';
+import {
+  codeOf,
+  describeError,
+  isRetryableElsewhere,
+  isStatementError,
+  needsPrimary,
+} from './db-errors.util';
 import { NoNodeAvailableError } from './exceptions/no-node-available.exception';
 import { PrimaryUnavailableError } from './exceptions/primary-unavailable.exception';
 import type { ElectionWait } from './election.wait';
@@ -103,6 +109,10 @@ export class ReadFlow<H> {
         // A work that may have written is never run again, here or elsewhere.
         if (markedCommitUnknown(error)) throw error;
         if (!(error instanceof PrimaryUnavailableError) && !isRetryableElsewhere(error))
+          throw error;
+        // The primary's own answer to the statement (a statement timeout, a serialization
+        // failure): the caller's to see, not an outage. 25006 says it is a standby now.
+        if (node === PRIMARY_NODE && isStatementError(error) && codeOf(error) !== '25006')
           throw error;
         if (node === PRIMARY_NODE) {
           primaryError = error;

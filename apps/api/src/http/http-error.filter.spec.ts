@@ -37,6 +37,23 @@ describe('HttpErrorFilter', () => {
     }
   });
 
+  it('answers a statement the database cancelled (a timeout, a serialization failure) with 503 and Retry-After', () => {
+    for (const code of ['57014', '40001', '40P01']) {
+      const driverError = Object.assign(new Error('canceling statement'), { code });
+      for (const error of [
+        driverError,
+        Object.assign(new Error('query failed'), { driverError }),
+      ]) {
+        const sent = answer(error);
+        expect(sent.status).toBe(503);
+        expect(sent.headers['Retry-After']).toBe('1');
+        expect(sent.body).toEqual({
+          error: `the database cancelled the statement (${code}): retry`,
+        });
+      }
+    }
+  });
+
   it('answers a lost write with 410 and an unexpected error with a bare 500', () => {
     expect(answer(new WriteLostError('1/0/A', 'lost', 'it ended at 0/5')).status).toBe(410);
     const sent = answer(new Error('secret detail'));

@@ -30,7 +30,7 @@ export class HttpErrorFilter implements ExceptionFilter {
     if (status >= 500 && status !== 503) {
       this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
     }
-    const retryAfterMs = unavailable(error)?.retryAfterMs;
+    const retryAfterMs = unavailable(error)?.retryAfterMs ?? (cancelled(error) ? 1000 : undefined);
     if (retryAfterMs !== undefined) {
       // The body says what happened; which node answered what (hosts, driver errors) goes here.
       this.logger.warn(`503: ${details(error)}`);
@@ -60,6 +60,9 @@ export class HttpErrorFilter implements ExceptionFilter {
     if (error instanceof WriteLostError) return { status: 410, message: error.message };
     const busy = unavailable(error);
     if (busy) return { status: 503, message: busy.message };
+    const code = cancelled(error);
+    if (code)
+      return { status: 503, message: `the database cancelled the statement (${code}): retry` };
     return { status: 500, message: 'internal server error' };
   }
 }
@@ -85,6 +88,22 @@ function unavailable(error: unknown): Unavailable | undefined {
     error instanceof RoutingClosedError
     ? error
     : undefined;
+}
+
+/**
+ * SQLSTATEs with which Postgres cancels a statement that may succeed if run
+ * again (a statement timeout, a serialization failure, a deadlock): the
+ * database is up, the request is worth retrying shortly.
+ */
+const CANCELLED = new Set(['57014', '40001', '40P01']);
+
+/** The SQLSTATE when `error` (or a TypeORM QueryFailedError around it) is such a cancellation. */
+function cancelled(error: unknown): string | undefined {
+  for (const e of [error, (error as { driverError?: unknown } | null)?.driverError]) {
+    const code = (e as { code?: unknown } | null | undefined)?.code;
+    if (typeof code === 'string' && CANCELLED.has(code)) return code;
+  }
+  return undefined;
 }
 
 /** For the log: the error, what each node answered, and the driver's error. */
