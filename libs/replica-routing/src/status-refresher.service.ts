@@ -15,6 +15,7 @@ import { type ReplicaStatusStore } from './replica-status.store';
 export class StatusRefresher {
   private readonly logger = routingLogger(StatusRefresher.name);
   private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
   private refreshing: Promise<void> | undefined;
   private lastError: string | null = null;
   /** When rows were last loaded (the state's clock); undefined until the first success. */
@@ -28,7 +29,8 @@ export class StatusRefresher {
   ) {}
 
   start(): void {
-    if (this.options.statusRefreshMs <= 0) return;
+    // Once stopped, for good: a start() that awaited discovery while the core closed arms nothing.
+    if (this.stopped || this.options.statusRefreshMs <= 0) return;
     if (this.options.replicas.length === 0 && this.options.hosts.length < 2) return;
     void this.refresh();
     this.timer = setInterval(() => void this.refresh(), this.options.statusRefreshMs);
@@ -36,6 +38,7 @@ export class StatusRefresher {
   }
 
   stop(): Promise<void> | undefined {
+    this.stopped = true;
     clearInterval(this.timer);
     return this.refreshing;
   }

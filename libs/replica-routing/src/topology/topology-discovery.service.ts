@@ -51,6 +51,8 @@ export class TopologyDiscovery {
         `every ${this.options.discoveryIntervalMs} ms`,
     );
     await this.refresh();
+    // Stopped while the first discovery ran: no timer to outlive the core.
+    if (this.closed) return;
     this.timer = setInterval(() => void this.refresh(), this.options.discoveryIntervalMs);
     this.timer.unref();
   }
