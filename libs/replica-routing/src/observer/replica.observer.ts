@@ -24,6 +24,8 @@ export class ReplicaObserver {
   private lastSummaryAt = 0;
   private readonly changes = new NodeChanges();
   private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private heartbeatError: string | null = null;
 
   constructor(
     private readonly options: ResolvedObserverOptions,
@@ -36,6 +38,8 @@ export class ReplicaObserver {
   /** Starts discovery (with `hosts`); `schedule` runs the ticks (default: a timer of its own). */
   async start(schedule?: (tick: () => void, intervalMs: number) => void): Promise<void> {
     await this.discovery.start();
+    // Stopped while discovery started: nothing to schedule.
+    if (this.stopped) return;
     const tick = () => void this.tick();
     if (schedule) schedule(tick, this.options.intervalMs);
     else this.timer = setInterval(tick, this.options.intervalMs);
@@ -47,6 +51,7 @@ export class ReplicaObserver {
 
   /** Stops its own timer and discovery, and lets a tick in flight finish. */
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
     await Promise.all([this.running?.catch(() => undefined), this.discovery.stop()]);
   }
@@ -76,7 +81,7 @@ export class ReplicaObserver {
       void this.discovery.refresh();
     recordLag(rows.filter((r) => r.role === 'replica' && r.reachable));
     const saved = await this.save(rows);
-    if (saved && this.options.heartbeatFile) await writeFile(this.options.heartbeatFile, String(n));
+    if (saved && this.options.heartbeatFile) await this.beat(this.options.heartbeatFile, n);
     for (const change of this.changes.update(rows)) this.logger.warn(change);
     const now = Date.now();
     if (now - this.lastSummaryAt >= this.options.summaryIntervalMs) {
@@ -84,6 +89,25 @@ export class ReplicaObserver {
       this.logger.log(`tick ${n}: ${summarize(rows)}${saved ? '' : '; NOT SAVED (primary down)'}`);
     }
     return rows;
+  }
+
+  /**
+   * Writes the tick number to the heartbeat file. A failure (a missing
+   * directory, a full disk) is logged once per distinct error, never thrown:
+   * the ticks run from a timer, where a rejection would end the process. A
+   * health check reading the file then sees it go stale, as it should.
+   */
+  private async beat(file: string, n: number): Promise<void> {
+    try {
+      await writeFile(file, String(n));
+      if (this.heartbeatError !== null) this.logger.log(`heartbeat file ${file} written again`);
+      this.heartbeatError = null;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (message !== this.heartbeatError)
+        this.logger.warn(`cannot write the heartbeat file: ${message}`);
+      this.heartbeatError = message;
+    }
   }
 
   private async save(rows: ReplicaStatusRow[]): Promise<boolean> {
