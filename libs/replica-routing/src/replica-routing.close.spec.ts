@@ -30,11 +30,11 @@ describe('a routing core closed while it starts', () => {
     const armed = new Set<unknown>();
     const setter = setInterval;
     const clearer = clearInterval;
-    jest.spyOn(global, 'setInterval').mockImplementation(((...args: Parameters<typeof setter>) => {
+    jest.spyOn(global, 'setInterval').mockImplementation((...args: Parameters<typeof setter>) => {
       const timer = setter(...args);
       armed.add(timer);
       return timer;
-    }) as typeof setInterval);
+    });
     jest.spyOn(global, 'clearInterval').mockImplementation(((timer?: NodeJS.Timeout) => {
       armed.delete(timer);
       clearer(timer);
