@@ -55,6 +55,20 @@ describe('checkSessionGuarantees', () => {
     });
   });
 
+  it('orders tokens by timeline first: after a failover a lower position on a later timeline is later', () => {
+    // A primary read's token covered the old primary's unreplicated tail (0/500); timeline 2
+    // starts before it. Nothing went backwards.
+    expect(
+      broken([
+        write(1, '1:0/100'),
+        read(1, 10, '1:0/500'),
+        write(2, '2:0/300'),
+        read(2, 20, '2:0/310'),
+      ]),
+    ).toEqual([]);
+    expect(broken([write(1, '2:0/100'), write(2, '1:0/200')])).toEqual(['monotonic-writes']);
+  });
+
   it('read-your-writes: a read that misses an acknowledged write (a 404 is a miss)', () => {
     expect(broken([write(1, '1:0/100'), { ...read(1, null, '1:0/90'), status: 200 }])).toContain(
       'read-your-writes',

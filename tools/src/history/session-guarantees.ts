@@ -1,7 +1,4 @@
-import {
-  tokenPosition,
-  type HistoryRecord,
-} from '../../../apps/simulator/src/history/history.record';
+import { tokenBelow, type HistoryRecord } from '../../../apps/simulator/src/history/history.record';
 
 /** Terry et al.'s four session guarantees (PDIS 1994), as checked here. */
 export const GUARANTEES = [
@@ -56,7 +53,7 @@ export function checkSessionGuarantees(history: readonly HistoryRecord[]): Guara
     /** Rides this client has seen present, with the distance seen. */
     const seen = new Map<number, number>();
     for (const op of ops) {
-      const token = tokenPosition(op.tokenReceived);
+      const token = op.tokenReceived;
       if (op.op === 'write') {
         if (lastWrite) {
           checked['monotonic-writes']++;
@@ -115,10 +112,9 @@ export function checkSessionGuarantees(history: readonly HistoryRecord[]): Guara
   return { checked, violations };
 }
 
-/** True when `token` is known and below the other operation's received token. */
-function below(token: bigint | null, other: HistoryRecord): boolean {
-  const before = tokenPosition(other.tokenReceived);
-  return token !== null && before !== null && token < before;
+/** True when `token` is known and below the other operation's received token (timeline first). */
+function below(token: string | null, other: HistoryRecord): boolean {
+  return tokenBelow(token, other.tokenReceived);
 }
 
 /** The rides a read showed present: one by id (when found), or a list's rows. */

@@ -27,12 +27,32 @@ export interface HistoryRecord {
   end: number;
 }
 
-/** A token's WAL position, for ordering (`[<timeline>:]X/Y[.<signature>]`); null when absent or unreadable. */
-export function tokenPosition(token: string | null): bigint | null {
+/**
+ * A token's timeline (null when it names none) and WAL position, for ordering
+ * (`[<timeline>:]X/Y[.<signature>]`); null when absent or unreadable.
+ */
+export function tokenOrder(token: string | null): { tli: number | null; lsn: bigint } | null {
   const match = token
-    ? /^(?:\d+:)?([0-9A-Fa-f]{1,8})\/([0-9A-Fa-f]{1,8})(?:\.|$)/.exec(token)
+    ? /^(?:(\d+):)?([0-9A-Fa-f]{1,8})\/([0-9A-Fa-f]{1,8})(?:\.|$)/.exec(token)
     : null;
-  return match ? (BigInt(`0x${match[1]}`) << 32n) + BigInt(`0x${match[2]}`) : null;
+  if (!match) return null;
+  return {
+    tli: match[1] === undefined ? null : Number(match[1]),
+    lsn: (BigInt(`0x${match[2]}`) << 32n) + BigInt(`0x${match[3]}`),
+  };
+}
+
+/**
+ * True when token `a` is known to be before token `b`: on an earlier
+ * timeline (whatever its position: a failover may have dropped a tail past
+ * where the next timeline starts), or on the same one at a lower position.
+ * False when either is absent or unreadable.
+ */
+export function tokenBelow(a: string | null, b: string | null): boolean {
+  const [x, y] = [tokenOrder(a), tokenOrder(b)];
+  if (!x || !y) return false;
+  if (x.tli !== null && y.tli !== null && x.tli !== y.tli) return x.tli < y.tli;
+  return x.lsn < y.lsn;
 }
 
 /** Parses a history file's text; a line that is not a record is an error naming its number. */

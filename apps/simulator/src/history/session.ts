@@ -1,5 +1,5 @@
 import type { ApiResponse } from '../api.client';
-import { tokenPosition, type HistoryRecord } from './history.record';
+import { tokenBelow, tokenOrder, type HistoryRecord } from './history.record';
 import type { HistoryWriter } from './history.writer';
 
 /** One user's session: the newest token it holds, and its history records. */
@@ -20,8 +20,8 @@ export class Session {
     fields: Partial<HistoryRecord>,
   ): void {
     const received = answer?.headers.get('consistency-token') ?? null;
-    const position = tokenPosition(received);
-    if (position !== null && (this.token === null || position > tokenPosition(this.token)!))
+    // The newest: a token of a later timeline replaces one of an earlier, even at a lower position.
+    if (tokenOrder(received) !== null && (this.token === null || tokenBelow(this.token, received)))
       this.token = received;
     this.history?.record({
       client: this.client,
