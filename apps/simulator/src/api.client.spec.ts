@@ -20,11 +20,19 @@ describe('ApiClient', () => {
 
   it('sends each request to the next API in turn', async () => {
     const client = new ApiClient(urls, 1000);
-    await expect(client.waitUntilUp(1000)).resolves.toBeUndefined();
+    await expect(client.waitUntilUp(1000)).resolves.toBe(true);
     const served: (string | null)[] = [];
     for (let i = 0; i < 5; i++)
       served.push((await client.request('GET', '/x')).headers.get('x-api'));
     expect(served).toEqual(['a', 'b', 'c', 'a', 'b']);
+  });
+
+  it('stops waiting for an API that is not up as soon as it is told to stop', async () => {
+    const client = new ApiClient('http://127.0.0.1:1', 1000);
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 100);
+    // Within the test's own timeout, long before the 60 s deadline.
+    await expect(client.waitUntilUp(60_000, stop.signal)).resolves.toBe(false);
   });
 
   it('starts where it is told, so that users start on different APIs', async () => {

@@ -32,11 +32,15 @@ export class ApiClient {
     return this.requestTo(baseUrl, method, path, options, started);
   }
 
-  /** Polls GET /health of every base URL until each answers (they may still be starting). */
-  async waitUntilUp(timeoutMs: number): Promise<void> {
+  /**
+   * Polls GET /health of every base URL until each answers (they may still be
+   * starting). Returns false, at once, when `signal` aborts (a SIGINT meanwhile).
+   */
+  async waitUntilUp(timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     for (const baseUrl of this.baseUrls) {
       for (;;) {
+        if (signal?.aborted) return false;
         try {
           if ((await this.requestTo(baseUrl, 'GET', '/health')).status === 200) break;
         } catch {
@@ -44,9 +48,10 @@ export class ApiClient {
         }
         if (Date.now() > deadline)
           throw new Error(`API at ${baseUrl} did not answer within ${timeoutMs} ms`);
-        await new Promise((r) => setTimeout(r, 250));
+        await pause(250, signal);
       }
     }
+    return !signal?.aborted;
   }
 
   private async requestTo(
@@ -79,4 +84,17 @@ export class ApiClient {
       ms: performance.now() - started,
     };
   }
+}
+
+/** Resolves after `ms`, or as soon as `signal` aborts. */
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }

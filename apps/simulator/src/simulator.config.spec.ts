@@ -17,6 +17,15 @@ describe('SimulatorConfig', () => {
     expect(config.apiUrls).toEqual(['http://127.0.0.1:5005', 'http://127.0.0.1:5006']);
   });
 
+  it("takes SIM_SEND_TOKEN as 'true' or 'false' only", () => {
+    expect(validateConfig(SimulatorConfig, { SIM_SEND_TOKEN: 'false' }).SIM_SEND_TOKEN).toBe(false);
+    expect(validateConfig(SimulatorConfig, { SIM_SEND_TOKEN: 'true' }).SIM_SEND_TOKEN).toBe(true);
+    for (const typo of ['TRUE', '1', 'yes', 'flase'])
+      expect(() => validateConfig(SimulatorConfig, { SIM_SEND_TOKEN: typo })).toThrow(
+        /SIM_SEND_TOKEN must be 'true' or 'false'/,
+      );
+  });
+
   it('names API_URLS when one of them is not a URL', () => {
     expect(() =>
       validateConfig(SimulatorConfig, { API_URLS: 'http://127.0.0.1:5005,nope' }),

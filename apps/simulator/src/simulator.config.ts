@@ -48,9 +48,9 @@ export class SimulatorConfig {
   @Type(() => Number) @IsInt() @Min(1) SIM_REPORT_EVERY_S = 5;
   /** Send each write's Consistency-Token with the read (monotonic reads); without it the API takes the primary's position when it authenticates the rider. */
   @Transform(({ value }: { value: unknown }) =>
-    typeof value === 'string' ? value === 'true' : value,
+    value === 'true' ? true : value === 'false' ? false : value,
   )
-  @IsBoolean()
+  @IsBoolean({ message: "SIM_SEND_TOKEN must be 'true' or 'false'" })
   SIM_SEND_TOKEN = true;
   /** How long a failed write (network error or 5xx) is retried with its Idempotency-Key before it counts as given up. */
   @Type(() => Number) @IsInt() @Min(0) SIM_WRITE_RETRY_S = 30;

@@ -41,8 +41,9 @@ export class SimulatorService {
     options: { trackAcknowledged?: boolean } = {},
   ): Promise<SimulationStats> {
     const c = this.config;
-    await this.client.waitUntilUp(60_000);
     const stats = new SimulationStats(options.trackAcknowledged);
+    // Stopped while the API was not up yet: nothing ran, nothing to report.
+    if (!(await this.client.waitUntilUp(60_000, signal))) return stats;
     this.current = stats;
     const history = c.SIM_HISTORY_FILE ? new HistoryWriter(c.SIM_HISTORY_FILE) : undefined;
     this.logger.log(
