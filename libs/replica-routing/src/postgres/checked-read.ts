@@ -106,9 +106,17 @@ export async function checkedRead<T>(input: CheckedReadInput<T>): Promise<Checke
     if (replayCovers(replayed, token, tli)) {
       let result: T;
       let seen: Lsn | null = replayed.lsn;
+      let snapshotShort = false;
       try {
         result = await attempt;
-        if (upper) seen = replayOfRows((await upper).rows).lsn;
+        if (upper) {
+          const at = replayOfRows((await upper).rows);
+          // Behind a transaction-mode pooler the snapshot's transaction is another server
+          // session than the check's, maybe (a replacement under way) on another server: the
+          // position it took must show the token too, or the work read from one that lacks it.
+          snapshotShort = !replayCovers(at, token, tli);
+          seen = at.lsn;
+        }
         unwatch();
         if (snapshotEnded || (cover && !snapshot))
           seen = replayOfRows((await send(REPLAY_POSITION_SQL, true)).rows).lsn;
@@ -122,6 +130,7 @@ export async function checkedRead<T>(input: CheckedReadInput<T>): Promise<Checke
         throw error;
       }
       if (snapshot && !snapshotEnded) end('COMMIT');
+      if (snapshotShort) return { replayed: { ...replayed, lsn: seen }, ...waited() };
       // Promoted between the two queries: not a replica any more, whatever it read.
       if (seen === null) return { replayed: { lsn: null, tli: null }, ...waited() };
       return { replayed, served: { result, token: seen }, ...waited() };

@@ -1,0 +1,50 @@
+import { checkedRead } from './checked-read';
+import type { PgConnection } from './pg-connection';
+import { replayOfRows, REPLAY_POSITION_SQL } from './wal.queries';
+
+/**
+ * A connection whose position queries answer, in turn, `answers` (packed
+ * `lsn|tli|started|pid`), as a transaction-mode pooler may when it runs the
+ * check and the snapshot's transaction on different servers; every other
+ * statement answers nothing.
+ */
+function connection(answers: string[]): PgConnection {
+  return {
+    query: (sql: string) =>
+      Promise.resolve(
+        sql === REPLAY_POSITION_SQL ? { rows: [{ replay: answers.shift() }] } : { rows: [] },
+      ),
+  } as unknown as PgConnection;
+}
+
+describe('checkedRead', () => {
+  it("serves no read whose snapshot's position falls short of the token, whatever the check said", async () => {
+    const read = await checkedRead({
+      // The check: a server that has 0/500; the snapshot: one at 0/300 (a replacement under way).
+      connection: connection(['0/500|1|t0|10', '0/300|1|t1|11']),
+      token: 0x400n,
+      tli: 1,
+      interpret: replayOfRows,
+      work: () => Promise.resolve('rows of a server that lacks the token'),
+      cover: true,
+      waitMs: 0,
+      count: { total: 0, routed: 0, roundTrips: 0 },
+    });
+    expect(read.served).toBeUndefined();
+    expect(read.replayed.lsn).toBe(0x300n);
+  });
+
+  it('serves one whose snapshot shows the token, with the snapshot position as its token', async () => {
+    const read = await checkedRead({
+      connection: connection(['0/500|1|t0|10', '0/520|1|t0|10']),
+      token: 0x400n,
+      tli: 1,
+      interpret: replayOfRows,
+      work: () => Promise.resolve('rows'),
+      cover: true,
+      waitMs: 0,
+      count: { total: 0, routed: 0, roundTrips: 0 },
+    });
+    expect(read.served).toEqual({ result: 'rows', token: 0x520n });
+  });
+});
