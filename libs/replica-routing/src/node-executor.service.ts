@@ -160,14 +160,15 @@ export class NodeExecutor<H = unknown> {
   /**
    * A read on the primary. Once its work has run, a failure to read the cover
    * is marked {@link markCommitUnknown}: a read's work may write (one sent to
-   * a replica fails with 25006 and lands here), so it is never run again.
+   * a replica fails with 25006 and lands here), so it is never run again; with
+   * `writes` (it did fail so), the work's own failure too.
    */
-  readOnPrimary<T>(work: Work<T, H>, cover: boolean): Promise<Outcome<T>> {
+  readOnPrimary<T>(work: Work<T, H>, cover: boolean, writes = false): Promise<Outcome<T>> {
     return this.lender.lend(PRIMARY_NODE, async (connection, use) => {
-      const result = await work(
-        this.adapter.bind(use.client, { node: PRIMARY_NODE, transaction: false }),
-        PRIMARY_NODE,
-      );
+      const handle = this.adapter.bind(use.client, { node: PRIMARY_NODE, transaction: false });
+      const result = await work(handle, PRIMARY_NODE).catch((error: unknown) => {
+        throw writes ? markCommitUnknown(error) : error;
+      });
       if (!cover) return { result, token: null };
       try {
         return { result, token: await this.routed(insertPosition(connection)) };

@@ -78,6 +78,7 @@ export class ReadFlow<H> {
     const attempts: string[] = [];
     let lastError: unknown;
     let primaryError: unknown;
+    let writes = false;
     for (let i = 0; i < order.length; i++) {
       const node = order[i]!;
       // A work no standby can run (serializable mode) goes to the primary: no more replicas.
@@ -85,7 +86,7 @@ export class ReadFlow<H> {
       try {
         const outcome =
           node === PRIMARY_NODE
-            ? await this.readOnPrimary(work, cover)
+            ? await this.readOnPrimary(work, cover, writes)
             : await this.readOnReplica(node, token, tli, work, {
                 waitMs: i === 0 ? waitMs : 0,
                 cover,
@@ -120,6 +121,8 @@ export class ReadFlow<H> {
         }
         attempts.push(`${node}: ${describeError(error)}`);
         lastError = error;
+        // A standby refused it as read-only: the work writes (see NodeExecutor.readOnPrimary).
+        if (node !== PRIMARY_NODE && codeOf(error) === '25006') writes = true;
       }
     }
     const failure =
@@ -176,13 +179,17 @@ export class ReadFlow<H> {
     return this.state.primaryPositionSince(this.state.now() - freshWithinMs);
   }
 
-  private async readOnPrimary<T>(work: Work<T, H>, cover: boolean): Promise<Outcome<T>> {
+  private async readOnPrimary<T>(
+    work: Work<T, H>,
+    cover: boolean,
+    writes: boolean,
+  ): Promise<Outcome<T>> {
     admitAttempt(this.state, PRIMARY_NODE);
     // Before the position is asked: a sample stamped later would claim commits it may not cover.
     const askedAt = this.state.now();
     let outcome: Outcome<T>;
     try {
-      outcome = await this.executor.readOnPrimary(work, cover);
+      outcome = await this.executor.readOnPrimary(work, cover, writes);
     } catch (error) {
       throw attemptFailed(this.state, PRIMARY_NODE, error);
     }

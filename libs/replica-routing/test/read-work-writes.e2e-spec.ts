@@ -51,4 +51,31 @@ describeWithNodeControl('a read whose work writes, and whose connection dies aft
     const rows = await sql('primary', 'SELECT id FROM lib_notes WHERE body = $1', [body]);
     expect({ runs, rows: rows.length }).toEqual({ runs: 1, rows: 1 });
   });
+
+  it('is not run again when its connection dies during the work, once a replica refused it as read-only', async () => {
+    // A token the replicas have: the read goes to one first, which refuses the INSERT (25006).
+    const { position } = await h.router.write((em) => em.query('SELECT 1'));
+    await waitForReplicasToCatchUp();
+    await h.observe();
+    const body = `read that writes, then loses its connection ${Date.now()}`;
+    const served: string[] = [];
+    const reading = h.router.read(
+      async (em, node) => {
+        await em.query('INSERT INTO lib_notes (body) VALUES ($1)', [body]);
+        served.push(node);
+        if (node === 'primary') {
+          // Committed (autocommit); the connection is lost before the work is over.
+          const [{ pid }] = await em.query<[{ pid: number }]>('SELECT pg_backend_pid() AS pid');
+          await sql('primary', 'SELECT pg_terminate_backend($1)', [pid]);
+          await sleep(300);
+          await em.query('SELECT 1');
+        }
+        return 'written';
+      },
+      { token: position },
+    );
+    await expect(reading).rejects.toThrow();
+    const rows = await sql('primary', 'SELECT id FROM lib_notes WHERE body = $1', [body]);
+    expect({ served, rows: rows.length }).toEqual({ served: ['primary'], rows: 1 });
+  });
 });
