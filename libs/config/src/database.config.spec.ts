@@ -24,6 +24,16 @@ describe('DatabaseConfig', () => {
     ]);
   });
 
+  it('refuses REPLICA_URLS that are not postgres:// URLs', () => {
+    for (const bad of ['mysql://u:p@r1/x', 'east=postgres://u:p@r1/x, r2:5432'])
+      expect(() => validateConfig(DatabaseConfig, { REPLICA_URLS: bad })).toThrow(
+        /REPLICA_URLS=.*must be comma-separated name=postgres:\/\/\.\.\. entries/,
+      );
+    expect(
+      validateConfig(DatabaseConfig, { REPLICA_URLS: 'postgres://u:p@r1/x,' }).replicas(),
+    ).toHaveLength(1);
+  });
+
   it('stops with a message naming every bad variable', () => {
     expect(() =>
       validateConfig(DatabaseConfig, {

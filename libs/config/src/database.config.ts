@@ -2,6 +2,10 @@ import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { postgresUrl } from './postgres-url';
 
+/** Comma-separated `name=postgres://...` entries (or bare URLs); a trailing comma is allowed. */
+const NAMED_POSTGRES_URLS =
+  /^\s*([A-Za-z0-9_.-]+=)?postgres(ql)?:\/\/[^,]+(,\s*([A-Za-z0-9_.-]+=)?postgres(ql)?:\/\/[^,]+)*\s*,?\s*$/;
+
 /** Where the databases are. Defaults match the local cluster launcher (`npm run cluster`). */
 export class DatabaseConfig {
   @IsString() POSTGRES_HOST = '127.0.0.1';
@@ -18,19 +22,16 @@ export class DatabaseConfig {
    * Overrides the replica URLs derived from the POSTGRES_* variables:
    * comma-separated `name=postgres://...` (or bare URLs, named replica0, replica1...).
    */
-  @IsOptional() @IsString() REPLICA_URLS?: string;
+  @IsOptional()
+  @Matches(NAMED_POSTGRES_URLS, { message: 'must be comma-separated name=postgres://... entries' })
+  REPLICA_URLS?: string;
   /**
    * Every node of a cluster whose primary may change (Patroni, say), instead of
    * DATABASE_URL/REPLICA_URLS: comma-separated `name=postgres://...`. The
    * primary and the replicas are discovered (docs/operations.md, "High availability").
    */
   @IsOptional()
-  @Matches(
-    /^\s*([A-Za-z0-9_.-]+=)?postgres(ql)?:\/\/[^,]+(,\s*([A-Za-z0-9_.-]+=)?postgres(ql)?:\/\/[^,]+)*\s*$/,
-    {
-      message: 'must be comma-separated name=postgres://... entries',
-    },
-  )
+  @Matches(NAMED_POSTGRES_URLS, { message: 'must be comma-separated name=postgres://... entries' })
   DATABASE_HOSTS?: string;
   /** With DATABASE_HOSTS: comma-separated Patroni REST API base URLs (`http://host:8008`), asked for the roles first. */
   @IsOptional()
