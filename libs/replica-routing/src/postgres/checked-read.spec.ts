@@ -47,4 +47,19 @@ describe('checkedRead', () => {
     });
     expect(read.served).toEqual({ result: 'rows', token: 0x520n });
   });
+
+  it("reads the snapshot's position as it reads the check's (a standby streaming nothing, after a failover)", async () => {
+    // Neither answer names a timeline (the receiver is down); `interpret` knows it is on 2.
+    const read = await checkedRead({
+      connection: connection(['0/500||t0|10', '0/520||t0|10']),
+      token: 0x400n,
+      tli: 2,
+      interpret: (rows) => ({ ...replayOfRows(rows), tli: 2 }),
+      work: () => Promise.resolve('rows'),
+      cover: true,
+      waitMs: 0,
+      count: { total: 0, routed: 0, roundTrips: 0 },
+    });
+    expect(read.served).toEqual({ result: 'rows', token: 0x520n });
+  });
 });

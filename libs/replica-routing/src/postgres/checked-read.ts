@@ -110,7 +110,7 @@ export async function checkedRead<T>(input: CheckedReadInput<T>): Promise<Checke
       try {
         result = await attempt;
         if (upper) {
-          const at = replayOfRows((await upper).rows);
+          const at = input.interpret((await upper).rows);
           // Behind a transaction-mode pooler the snapshot's transaction is another server
           // session than the check's, maybe (a replacement under way) on another server: the
           // position it took must show the token too, or the work read from one that lacks it.
