@@ -1,18 +1,19 @@
+import { NoNodeAvailableError } from './exceptions/no-node-available.exception';
 import { setRoutingLogger } from './logger';
 import { NodeExecutor } from './node-executor.service';
 import { pgAdapter, type PgHandle } from './pg/pg.adapter';
 import { createRoutingParts } from './replica-routing';
 
-const served: string[] = [];
+const url = 'postgres://127.0.0.1:1/x';
+const pgError = (message: string, code: string) => Object.assign(new Error(message), { code });
 
-/** Replicas that refuse serializable mode, as every hot standby does; a primary that serves. */
-class StandbysRefuseSerializable extends NodeExecutor<PgHandle> {
+/** Tries in order; the replicas refuse the work with `refusal`, the primary serves it. */
+const served: string[] = [];
+let refusal: Error;
+class StandbysRefuse extends NodeExecutor<PgHandle> {
   override readOnReplica(name: string): Promise<never> {
     served.push(name);
-    const refused = Object.assign(new Error('cannot use serializable mode in a hot standby'), {
-      code: '0A000',
-    });
-    return Promise.reject(refused);
+    return Promise.reject(refusal);
   }
 
   override async readOnPrimary<T>(work: (handle: PgHandle, node: string) => Promise<T>) {
@@ -27,77 +28,89 @@ describe('ReadFlow, a work no standby can run', () => {
     setRoutingLogger(() => ({ log: quiet, warn: quiet, error: quiet }));
   });
 
-  it('goes to the primary after the first replica refuses serializable mode, not through every replica', async () => {
-    const url = 'postgres://127.0.0.1:1/x';
-    const routing = createRoutingParts(
-      {
-        primary: { url },
-        replicas: ['r1', 'r2', 'r3'].map((name) => ({ name, url })),
-        maxReplicaAttempts: 3,
-        primaryReadShare: 0,
-      },
-      pgAdapter(),
-      { Executor: StandbysRefuseSerializable as typeof NodeExecutor },
-    );
-    // Every replica known to have the token, the primary's position fresh: replicas first.
-    routing.state.observePrimary(100n);
-    for (const name of ['r1', 'r2', 'r3']) routing.state.observeReplay(name, 100n);
-    const read = await routing.router.read(() => Promise.resolve('read'), {
-      token: '0/50',
-    });
-    expect(read.servedBy).toBe('primary');
-    expect(served).toHaveLength(2);
-    expect(served[0]).toMatch(/^r[123]$/);
-    expect(served[1]).toBe('primary');
-    await routing.close();
-  });
+  it.each([
+    ['serializable mode', pgError('cannot use serializable mode in a hot standby', '0A000')],
+    ['a write', pgError('cannot execute INSERT in a read-only transaction', '25006')],
+  ])(
+    'goes to the primary after the first replica refuses %s, not through every replica',
+    async (_, error) => {
+      served.length = 0;
+      refusal = error;
+      const routing = createRoutingParts(
+        {
+          primary: { url },
+          replicas: ['r1', 'r2', 'r3'].map((name) => ({ name, url })),
+          maxReplicaAttempts: 3,
+          primaryReadShare: 0,
+        },
+        pgAdapter(),
+        { Executor: StandbysRefuse as typeof NodeExecutor },
+      );
+      // Every replica known to have the token, the primary's position fresh: replicas first.
+      routing.state.observePrimary(100n);
+      for (const name of ['r1', 'r2', 'r3']) routing.state.observeReplay(name, 100n);
+      const read = await routing.router.read(() => Promise.resolve('read'), { token: '0/50' });
+      expect(read.servedBy).toBe('primary');
+      expect(served).toHaveLength(2);
+      expect(served[0]).toMatch(/^r[123]$/);
+      expect(served[1]).toBe('primary');
+      await routing.close();
+    },
+  );
 });
 
-/** A primary whose covered reads take 100 ms. */
+/** A primary whose covered reads answer once the clock has moved on by a second. */
 class SlowPrimary extends NodeExecutor<PgHandle> {
+  static clock = 1_000_000;
   override async readOnPrimary<T>(work: (handle: PgHandle, node: string) => Promise<T>) {
     const result = await work({} as PgHandle, 'primary');
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    SlowPrimary.clock += 1000;
     return { result, token: { tli: null, lsn: 500n } };
   }
 }
 
 describe('ReadFlow, the primary position a read brings back', () => {
   it('is a sample stamped when it was asked, not when the answer came', async () => {
-    const routing = createRoutingParts(
-      { primary: { url: 'postgres://127.0.0.1:1/x' } },
-      pgAdapter(),
-      { Executor: SlowPrimary as typeof NodeExecutor },
-    );
-    const before = Date.now();
+    const routing = createRoutingParts({ primary: { url } }, pgAdapter(), {
+      Executor: SlowPrimary as typeof NodeExecutor,
+    });
+    routing.state.now = () => SlowPrimary.clock;
+    const asked = SlowPrimary.clock;
     await routing.router.read(() => Promise.resolve('read'), { primary: true });
-    // Commits that finished during those 100 ms may be past 500: the sample must not claim them.
-    expect(routing.state.get('primary').observedAt).toBeLessThanOrEqual(before + 20);
-    expect(routing.state.primaryPositionSince(before + 50)).toBeNull();
+    // Commits that finished during that second may be past 500: the sample must not claim them.
+    expect(routing.state.get('primary').observedAt).toBe(asked);
+    expect(routing.state.primaryPositionSince(asked + 1)).toBeNull();
     await routing.close();
   });
 });
 
-/** A healthy primary whose statement timed out (57014). */
-class PrimaryTimesOut extends NodeExecutor<PgHandle> {
+/** A primary that answers with `answer`. */
+let answer: Error;
+class PrimaryAnswers extends NodeExecutor<PgHandle> {
   override readOnPrimary(): Promise<never> {
-    const timedOut = Object.assign(new Error('canceling statement due to statement timeout'), {
-      code: '57014',
-    });
-    return Promise.reject(timedOut);
+    return Promise.reject(answer);
   }
 }
 
 describe("ReadFlow, the primary's own answer to a statement", () => {
-  it('reaches the caller as it is, not as an outage (NoNodeAvailableError)', async () => {
-    const routing = createRoutingParts(
-      { primary: { url: 'postgres://127.0.0.1:1/x' } },
-      pgAdapter(),
-      { Executor: PrimaryTimesOut as typeof NodeExecutor },
-    );
-    await expect(
-      routing.router.read(() => Promise.resolve('read'), { primary: true }),
-    ).rejects.toMatchObject({ code: '57014' });
-    await routing.close();
+  const read = async () => {
+    const routing = createRoutingParts({ primary: { url } }, pgAdapter(), {
+      Executor: PrimaryAnswers as typeof NodeExecutor,
+    });
+    try {
+      return await routing.router.read(() => Promise.resolve('read'), { primary: true });
+    } finally {
+      await routing.close();
+    }
+  };
+
+  it('reaches the caller as it is (a statement timeout), not as an outage', async () => {
+    answer = pgError('canceling statement due to statement timeout', '57014');
+    await expect(read()).rejects.toBe(answer);
+  });
+
+  it('unless only a standby says it (the primary was demoted): no node could serve', async () => {
+    answer = pgError('cannot use serializable mode in a hot standby', '0A000');
+    await expect(read()).rejects.toBeInstanceOf(NoNodeAvailableError);
   });
 });

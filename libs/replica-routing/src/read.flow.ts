@@ -81,8 +81,8 @@ export class ReadFlow<H> {
     let writes = false;
     for (let i = 0; i < order.length; i++) {
       const node = order[i]!;
-      // A work no standby can run (serializable mode) goes to the primary: no more replicas.
-      if (node !== PRIMARY_NODE && needsPrimary(lastError)) continue;
+      // A work no standby can run (serializable mode, a write) goes to the primary: no more replicas.
+      if (node !== PRIMARY_NODE && (writes || needsPrimary(lastError))) continue;
       try {
         const outcome =
           node === PRIMARY_NODE
@@ -113,7 +113,12 @@ export class ReadFlow<H> {
           throw error;
         // The primary's own answer to the statement (a statement timeout, a serialization
         // failure): the caller's to see, not an outage. 25006 says it is a standby now.
-        if (node === PRIMARY_NODE && isStatementError(error) && codeOf(error) !== '25006')
+        if (
+          node === PRIMARY_NODE &&
+          isStatementError(error) &&
+          codeOf(error) !== '25006' &&
+          !needsPrimary(error)
+        )
           throw error;
         if (node === PRIMARY_NODE) {
           primaryError = error;
