@@ -1,4 +1,4 @@
-import { formatLsn, parseLsn } from '../src';
+import { formatLsn, parseLsn, type Position } from '../src';
 import {
   describeWithNodeControl,
   e2eEnv,
@@ -56,47 +56,21 @@ describeWithNodeControl(
       await h?.close();
     });
 
-    it('covers its commit, so the standby that never got it does not serve it', async () => {
-      // The standby stops receiving: its flush position stays where it is.
+    /**
+     * `write` runs while replica0 receives nothing (its flush position stays where it is); then
+     * the note is read back with the write's token, the router knowing where replica0 stopped (as
+     * the observer would tell it; the observer's own write would wait for the stopped standby):
+     * replica0 is a candidate, not a guess, which an earlier case may have put off for a while.
+     */
+    async function readBackWithStandbyStopped(
+      write: () => Promise<{ result: number; position: Position | null }>,
+    ): Promise<{ result: string | null; servedBy: string }> {
       const [row] = await sql<{ pid: number }>('replica0', 'SELECT pid FROM pg_stat_wal_receiver');
       receiver = row!.pid;
       process.kill(receiver, 'SIGSTOP');
       try {
-        const written = await h.router.write(async (em) => {
-          await em.query('SET LOCAL synchronous_commit = off');
-          return insertNote(em, 'sync: not waited for');
-        });
+        const written = await write();
         await sleep(300); // the standby replays what it has flushed
-        const read = await h.router.read((em) => findNote(em, written.result), {
-          token: written.position,
-          waitMs: 0,
-        });
-        expect(read.result).toBe('sync: not waited for');
-        expect(read.servedBy).toBe('primary');
-      } finally {
-        process.kill(receiver, 'SIGCONT');
-        receiver = undefined;
-      }
-      await waitForReplicasToCatchUp(['replica0']);
-    });
-
-    it("without the router's transaction, covers a commit of the work's own transaction that did not wait", async () => {
-      const [row] = await sql<{ pid: number }>('replica0', 'SELECT pid FROM pg_stat_wal_receiver');
-      receiver = row!.pid;
-      process.kill(receiver, 'SIGSTOP');
-      try {
-        const written = await h.router.write(
-          (em) =>
-            em.transaction(async (tx) => {
-              await tx.query('SET LOCAL synchronous_commit = off');
-              return insertNote(tx, 'sync: own transaction, not waited for');
-            }),
-          { transaction: false },
-        );
-        await sleep(300); // the standby replays what it has flushed
-        // The router learns where replica0 is (as the observer would tell it; the observer's own
-        // write would wait for the stopped standby): replica0 is a candidate, not a guess, which
-        // the first case may have put off for a while.
         const [at] = await sql<{ lsn: string }>(
           'replica0',
           'SELECT pg_last_wal_replay_lsn()::text AS lsn',
@@ -113,17 +87,42 @@ describeWithNodeControl(
             error: null,
           },
         ]);
-        const read = await h.router.read((em) => findNote(em, written.result), {
+        return await h.router.read((em) => findNote(em, written.result), {
           token: written.position,
           waitMs: 0,
         });
-        expect(read.result).toBe('sync: own transaction, not waited for');
-        expect(read.servedBy).toBe('primary');
       } finally {
         process.kill(receiver, 'SIGCONT');
         receiver = undefined;
+        await waitForReplicasToCatchUp(['replica0']);
       }
-      await waitForReplicasToCatchUp(['replica0']);
+    }
+
+    it('covers its commit, so the standby that never got it does not serve it', async () => {
+      const read = await readBackWithStandbyStopped(() =>
+        h.router.write(async (em) => {
+          await em.query('SET LOCAL synchronous_commit = off');
+          return insertNote(em, 'sync: not waited for');
+        }),
+      );
+      expect(read).toMatchObject({ result: 'sync: not waited for', servedBy: 'primary' });
+    });
+
+    it("without the router's transaction, covers a commit of the work's own transaction that did not wait", async () => {
+      const read = await readBackWithStandbyStopped(() =>
+        h.router.write(
+          (em) =>
+            em.transaction(async (tx) => {
+              await tx.query('SET LOCAL synchronous_commit = off');
+              return insertNote(tx, 'sync: own transaction, not waited for');
+            }),
+          { transaction: false },
+        ),
+      );
+      expect(read).toMatchObject({
+        result: 'sync: own transaction, not waited for',
+        servedBy: 'primary',
+      });
     });
 
     it('a write that waited for its standby gets a token the standby has', async () => {
