@@ -17,49 +17,39 @@ function connection(answers: string[]): PgConnection {
   } as unknown as PgConnection;
 }
 
+/** A covered checked read of token 0/400 on timeline `tli`, its position queries answering `answers`. */
+function read(answers: string[], tli = 1, interpret = replayOfRows) {
+  return checkedRead({
+    connection: connection(answers),
+    token: 0x400n,
+    tli,
+    interpret,
+    work: () => Promise.resolve('rows'),
+    cover: true,
+    waitMs: 0,
+    count: { total: 0, routed: 0, roundTrips: 0 },
+  });
+}
+
 describe('checkedRead', () => {
   it("serves no read whose snapshot's position falls short of the token, whatever the check said", async () => {
-    const read = await checkedRead({
-      // The check: a server that has 0/500; the snapshot: one at 0/300 (a replacement under way).
-      connection: connection(['0/500|1|t0|10', '0/300|1|t1|11']),
-      token: 0x400n,
-      tli: 1,
-      interpret: replayOfRows,
-      work: () => Promise.resolve('rows of a server that lacks the token'),
-      cover: true,
-      waitMs: 0,
-      count: { total: 0, routed: 0, roundTrips: 0 },
-    });
-    expect(read.served).toBeUndefined();
-    expect(read.replayed.lsn).toBe(0x300n);
+    // The check: a server that has 0/500; the snapshot: one at 0/300 (a replacement under way).
+    const answer = await read(['0/500|1|t0|10', '0/300|1|t1|11']);
+    expect(answer.served).toBeUndefined();
+    expect(answer.replayed.lsn).toBe(0x300n);
   });
 
   it('serves one whose snapshot shows the token, with the snapshot position as its token', async () => {
-    const read = await checkedRead({
-      connection: connection(['0/500|1|t0|10', '0/520|1|t0|10']),
-      token: 0x400n,
-      tli: 1,
-      interpret: replayOfRows,
-      work: () => Promise.resolve('rows'),
-      cover: true,
-      waitMs: 0,
-      count: { total: 0, routed: 0, roundTrips: 0 },
-    });
-    expect(read.served).toEqual({ result: 'rows', token: 0x520n });
+    const answer = await read(['0/500|1|t0|10', '0/520|1|t0|10']);
+    expect(answer.served).toEqual({ result: 'rows', token: 0x520n });
   });
 
   it("reads the snapshot's position as it reads the check's (a standby streaming nothing, after a failover)", async () => {
     // Neither answer names a timeline (the receiver is down); `interpret` knows it is on 2.
-    const read = await checkedRead({
-      connection: connection(['0/500||t0|10', '0/520||t0|10']),
-      token: 0x400n,
+    const answer = await read(['0/500||t0|10', '0/520||t0|10'], 2, (rows) => ({
+      ...replayOfRows(rows),
       tli: 2,
-      interpret: (rows) => ({ ...replayOfRows(rows), tli: 2 }),
-      work: () => Promise.resolve('rows'),
-      cover: true,
-      waitMs: 0,
-      count: { total: 0, routed: 0, roundTrips: 0 },
-    });
-    expect(read.served).toEqual({ result: 'rows', token: 0x520n });
+    }));
+    expect(answer.served).toEqual({ result: 'rows', token: 0x520n });
   });
 });
