@@ -158,10 +158,9 @@ export class NodeExecutor<H = unknown> {
   }
 
   /**
-   * A read on the primary. Once its work has run, a failure to read the cover
-   * is marked {@link markCommitUnknown}: a read's work may write (one sent to
-   * a replica fails with 25006 and lands here), so it is never run again; with
-   * `writes` (it did fail so), the work's own failure too.
+   * A read on the primary. A read's work may write (a replica refuses it with
+   * 25006 and it lands here): a failure to read the cover after it, or with
+   * `writes` (refused so) its own, is {@link markCommitUnknown}: never rerun.
    */
   readOnPrimary<T>(work: Work<T, H>, cover: boolean, writes = false): Promise<Outcome<T>> {
     return this.lender.lend(PRIMARY_NODE, async (connection, use) => {
@@ -204,8 +203,7 @@ export class NodeExecutor<H = unknown> {
       }
       const committed = (setting: string | null) =>
         this.routed(committedPosition(connection, setting)).catch(() => null);
-      // Without the router's transaction the work's statements (or its own transactions) committed
-      // with whatever synchronous_commit they set, which is not knowable now: the insert position.
+      // Its statements committed with whatever synchronous_commit they set: the insert position.
       if (!transaction) return { result, token: withToken ? await committed(null) : undefined };
       // A statement failed and the work went on: the transaction is aborted (seen here, as 25P02
       // before COMMIT, or as COMMIT's answer ROLLBACK). Rolled back, nothing committed: say so.
