@@ -26,6 +26,12 @@ describe('SimulatorConfig', () => {
       );
   });
 
+  it('refuses a wait range whose minimum is above its maximum', () => {
+    expect(() =>
+      validateConfig(SimulatorConfig, { SIM_WAIT_MIN_MS: '3000', SIM_WAIT_MAX_MS: '2000' }),
+    ).toThrow(/SIM_WAIT_MIN_MS \(3000\) is above SIM_WAIT_MAX_MS \(2000\)/);
+  });
+
   it('names API_URLS when one of them is not a URL', () => {
     expect(() =>
       validateConfig(SimulatorConfig, { API_URLS: 'http://127.0.0.1:5005,nope' }),

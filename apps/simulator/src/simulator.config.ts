@@ -75,6 +75,15 @@ export class SimulatorConfig {
   }
 
   /** True when the run ends by itself, and so exits non-zero on any stale read or error. */
+  /** Settings that contradict each other. */
+  conflicts(): string[] {
+    return this.SIM_WAIT_MIN_MS > this.SIM_WAIT_MAX_MS
+      ? [
+          `SIM_WAIT_MIN_MS (${this.SIM_WAIT_MIN_MS}) is above SIM_WAIT_MAX_MS (${this.SIM_WAIT_MAX_MS})`,
+        ]
+      : [];
+  }
+
   get bounded(): boolean {
     return this.SIM_DURATION_S > 0 || this.SIM_RIDES > 0;
   }

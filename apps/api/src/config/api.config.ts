@@ -74,4 +74,19 @@ export class ApiConfig extends DatabaseConfig {
       .map((p) => p.split('='));
     return new Map(pairs.map(([name, weight]) => [name!, Number(weight)]));
   }
+
+  /** DatabaseConfig's, and REPLICA_WEIGHTS naming a node that is not configured (a typo weighs nothing). */
+  override conflicts(): string[] {
+    const problems = super.conflicts();
+    if (problems.length > 0) return problems;
+    const nodes = (this.DATABASE_HOSTS !== undefined ? this.hosts() : this.replicas()).map(
+      (n) => n.name,
+    );
+    const unknown = [...this.weights().keys()].filter((name) => !nodes.includes(name));
+    if (unknown.length > 0)
+      problems.push(
+        `REPLICA_WEIGHTS names ${unknown.join(', ')}, not among the nodes (${nodes.join(', ') || 'none'})`,
+      );
+    return problems;
+  }
 }

@@ -1,0 +1,26 @@
+import { validateConfig } from '@app/config';
+import { ApiConfig } from './api.config';
+
+describe('ApiConfig', () => {
+  it('takes REPLICA_WEIGHTS that name configured replicas', () => {
+    const config = validateConfig(ApiConfig, { REPLICA_WEIGHTS: 'replica0=2,replica4=0' });
+    expect(config.weights()).toEqual(
+      new Map([
+        ['replica0', 2],
+        ['replica4', 0],
+      ]),
+    );
+  });
+
+  it('refuses REPLICA_WEIGHTS naming a node that is not configured (a typo would weigh nothing)', () => {
+    expect(() => validateConfig(ApiConfig, { REPLICA_WEIGHTS: 'replcia0=2' })).toThrow(
+      /REPLICA_WEIGHTS names replcia0, not among the nodes \(replica0, replica1, replica2, replica3, replica4\)/,
+    );
+    expect(() =>
+      validateConfig(ApiConfig, {
+        DATABASE_HOSTS: 'pg0=postgres://u:p@a/x,pg1=postgres://u:p@b/x',
+        REPLICA_WEIGHTS: 'replica0=2',
+      }),
+    ).toThrow(/REPLICA_WEIGHTS names replica0, not among the nodes \(pg0, pg1\)/);
+  });
+});
