@@ -19,9 +19,10 @@
 CREATE ROLE rides_api NOLOGIN;
 GRANT pg_read_all_stats TO rides_api;
 
--- What the observer may do: write the status table, and monitor the nodes.
+-- What the observer may do: write the status table, and read the nodes' statistics.
+-- Not pg_monitor: its pg_read_all_settings shows primary_conninfo, the replication password.
 CREATE ROLE rides_observer NOLOGIN;
-GRANT pg_monitor TO rides_observer;
+GRANT pg_read_all_stats TO rides_observer;
 
 -- What the unified log's processes (apps/streamer, apps/consumer) may do:
 -- sequence and publish the outbox, keep the consumers' state, read rides back

@@ -163,13 +163,13 @@ describe('database roles (postgres/roles.sql and the role privileges migration)'
                   (SELECT count(*)::int FROM pg_stat_replication) AS senders,
                   (SELECT count(*)::int FROM pg_stat_replication WHERE state IS NULL) AS hidden`,
         );
-        // Without pg_read_all_stats (pg_monitor has it) every column but the pid is NULL.
+        // Without pg_read_all_stats every column but the pid is NULL.
         expect(rows[0]).toMatchObject({ in_recovery: false, hidden: 0 });
         expect(rows[0]!.senders).toBeGreaterThan(0);
       });
     });
 
-    it('reads a replica position, its receiver and its lag, but cannot pause replay', async () => {
+    it('reads a replica position, its receiver and its lag, but cannot pause replay or read primary_conninfo', async () => {
       const replica = replicaNames()[0]!;
       await as(
         login,
@@ -179,13 +179,17 @@ describe('database roles (postgres/roles.sql and the role privileges migration)'
                     pg_last_xact_replay_timestamp(),
                     (SELECT status IS NOT NULL AND received_tli IS NOT NULL FROM pg_stat_wal_receiver) AS seen`,
           );
-          // `seen`: the receiver's columns, NULL without pg_read_all_stats (pg_monitor has it).
+          // `seen`: the receiver's columns, NULL without pg_read_all_stats.
           expect(rows[0]).toMatchObject({
             in_recovery: true,
             pg_last_wal_replay_lsn: expect.any(String),
             seen: true,
           });
           await expect(attempt(c, 'SELECT pg_wal_replay_pause()')).resolves.toBe(
+            INSUFFICIENT_PRIVILEGE,
+          );
+          // primary_conninfo holds the replication role's password.
+          await expect(attempt(c, "SELECT current_setting('primary_conninfo')")).resolves.toBe(
             INSUFFICIENT_PRIVILEGE,
           );
         },
