@@ -11,4 +11,7 @@ module.exports = {
   // One cluster, shared: suites pause replay and stop nodes, so they run one at a time.
   maxWorkers: 1,
   testTimeout: 60_000,
+  // In band, a failed suite that leaves a handle open (a pool, a socket) would keep jest waiting
+  // for ever after the last test: exit once the run is over, as CI needs.
+  forceExit: true,
 };

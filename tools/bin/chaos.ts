@@ -72,6 +72,8 @@ async function main(): Promise<void> {
   const started = Date.now();
   thawOnExit(async () => {
     stopBurst?.();
+    // Redis and the log's processes too: a Redis left on its port would answer the next run.
+    await stopLog?.().catch(() => undefined);
     await cluster?.stopAll('immediate');
   });
   process.once('exit', () => stopBurst?.());
