@@ -62,13 +62,28 @@ async function main(): Promise<void> {
   const started = Date.now();
   if (!Number.isInteger(API_PROCESSES) || API_PROCESSES < 1 || API_PROCESSES > 8)
     throw new Error(`API_PROCESSES=${process.env.API_PROCESSES}: give 1 to 8`);
-  const stopCluster = () => void cluster?.stop();
-  process.once('SIGINT', stopCluster).once('SIGTERM', stopCluster);
+  // A signal stops the cluster (while it starts, too) and ends the run; its nodes run in sessions
+  // of their own, so a terminal's Ctrl+C never reaches them by itself.
+  let stopping = false;
+  const stopCluster = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    say(`${signal}: stopping the cluster`);
+    const exit = () => process.exit(130);
+    void (cluster?.stop() ?? Promise.resolve()).then(exit, exit);
+  };
+  process.on('SIGINT', stopCluster).on('SIGTERM', stopCluster);
   say(
     `Patroni cluster of 3 (${SYNCHRONOUS ? 'synchronous' : 'ASYNCHRONOUS'} replication) on ${PORT}+; ` +
       `${API_PROCESSES} API processes; steady phases of ${PHASE_MS / 1000} s`,
   );
-  const ha = await startPrivateHaCluster('chaos', PORT, { synchronous: SYNCHRONOUS });
+  const ha = await startPrivateHaCluster(
+    'chaos',
+    PORT,
+    { synchronous: SYNCHRONOUS },
+    undefined,
+    (created) => (cluster = created),
+  );
   const c = (cluster = ha.cluster);
   const onPrimary: OnPrimary = async (fn) =>
     c.withClient((await c.waitForLeader(60_000)).name, 'rocket_rides', fn);

@@ -58,6 +58,10 @@ const SIGNALS: Record<StopMode, NodeJS.Signals> = {
  */
 export class LocalCluster {
   private readonly owner: Owner | undefined;
+  /** Set for good by {@link stopAll}: no node starts afterwards. */
+  private stopped = false;
+  /** Starts under way: {@link stopAll} waits for them, so that none outlives it. */
+  private readonly starting = new Set<Promise<void>>();
 
   constructor(
     readonly settings: ClusterSettings,
@@ -146,6 +150,17 @@ export class LocalCluster {
    * Either way it is stopped through its postmaster.pid (`stopNode`).
    */
   async startNode(name: string, options: { foreground: boolean }): Promise<void> {
+    if (this.stopped) throw new Error(`Not starting ${name}: the cluster is stopping`);
+    const start = this.spawnNode(name, options);
+    this.starting.add(start);
+    try {
+      await start;
+    } finally {
+      this.starting.delete(start);
+    }
+  }
+
+  private async spawnNode(name: string, options: { foreground: boolean }): Promise<void> {
     const node = this.node(name);
     if (this.pidOf(name)) throw new Error(`${name} is already running (pid ${this.pidOf(name)})`);
     const { foreground } = options;
@@ -199,7 +214,13 @@ export class LocalCluster {
     if (mode === 'kill') await this.killOrphans(name);
   }
 
+  /**
+   * Stops every node, for good: a start under way (a signal during `create()`
+   * or `startAll()`) is waited for, then stopped too, and none begins after.
+   */
   async stopAll(mode: StopMode = 'fast'): Promise<void> {
+    this.stopped = true;
+    await Promise.allSettled([...this.starting]);
     await Promise.all(this.nodes.map((n) => this.stopNode(n.name, mode)));
   }
 

@@ -29,10 +29,16 @@ export async function startPrivateCluster(name: string, port: number): Promise<P
     },
     findPostgresBinaries(),
   );
-  await cluster.create();
-  await cluster.startAll({ foreground: true });
-  await migrate(cluster.urlAs(cluster.roles.owner));
-  await cluster.waitStreaming();
+  try {
+    await cluster.create();
+    await cluster.startAll({ foreground: true });
+    await migrate(cluster.urlAs(cluster.roles.owner));
+    await cluster.waitStreaming();
+  } catch (error) {
+    // The caller never gets the cluster: stop what started, or it outlives the run.
+    await cluster.stopAll('immediate').catch(() => undefined);
+    throw error;
+  }
   return {
     cluster,
     appEnv: clusterEnv(cluster, cluster.roles.api),

@@ -22,6 +22,8 @@ export async function startPrivateHaCluster(
   port: number,
   options: HaClusterOptions = {},
   log?: (node: string, line: string) => void,
+  /** Told of the cluster before it starts: a signal meanwhile can stop it. */
+  created?: (cluster: HaCluster) => void,
 ): Promise<PrivateHaCluster> {
   const nodes = options.nodes ?? 3;
   const basePort = await findFreeBlock(port, haPortSpan(nodes));
@@ -29,6 +31,7 @@ export async function startPrivateHaCluster(
     { dataDir: `${process.cwd()}/.cluster-ha-${name}`, fsync: false, ...options, nodes, basePort },
     log,
   );
+  created?.(cluster);
   try {
     await cluster.start();
   } catch (error) {
