@@ -174,7 +174,7 @@ export class NodeRegistry {
       // Client-side guard for a node that stops answering without closing the socket.
       query_timeout: o.statementTimeoutMs + o.connectTimeoutMs,
       keepAlive: true,
-      application_name: node.connection?.application_name ?? o.applicationName,
+      application_name: o.applicationName,
       // A replica read sends its in-band check with its first statement (postgres/checked-read.ts).
       ...(name !== PRIMARY_NODE ? { pipeline: true } : {}),
     });

@@ -4,7 +4,7 @@ import type { PoolConfig } from 'pg';
 export interface NodeConnectionOptions {
   /** `postgres://user:pass@host:port/db`. */
   url?: string;
-  /** node-postgres pool settings (host, port, user, ssl...). The library's pool and timeout settings apply on top. */
+  /** node-postgres pool settings (host, port, user, ssl...), over the URL's. The library's pool and timeout settings apply on top. */
   connection?: PoolConfig;
 }
 

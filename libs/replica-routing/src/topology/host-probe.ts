@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Client, type ClientConfig, type PoolConfig } from 'pg';
 import type { NodeConnectionOptions } from '../interfaces/replica-routing-options.interface';
 import { TIMELINE_SQL } from '../postgres/wal.queries';
@@ -11,9 +12,28 @@ export interface HostRole {
   tli: number | null;
 }
 
-/** node-postgres settings for a node: its URL and settings (these win), and `overrides`. */
+/**
+ * The URL parser node-postgres itself uses, taken from its own dependencies:
+ * given a `connectionString`, node-postgres lays the URL over every other
+ * setting, so the URL is parsed here instead, to come first.
+ */
+const { parse: parseUrl } = createRequire(require.resolve('pg'))('pg-connection-string') as {
+  parse: (url: string) => PoolConfig;
+};
+
+/**
+ * node-postgres settings for a node: its URL, then its `connection` settings
+ * (these win: a host, a port, an `ssl` with a CA), then `overrides` (the
+ * library's timeouts and pool size), except `application_name`, which
+ * `overrides` only defaults.
+ */
 export function pgConfig(node: NodeConnectionOptions, overrides: PoolConfig): PoolConfig {
-  return { ...(node.url ? { connectionString: node.url } : {}), ...node.connection, ...overrides };
+  const own: PoolConfig = { ...(node.url ? parseUrl(node.url) : {}), ...node.connection };
+  return {
+    ...own,
+    ...overrides,
+    application_name: own.application_name ?? overrides.application_name,
+  };
 }
 
 /** node-postgres settings for a discovery probe of `node`. */

@@ -1,0 +1,32 @@
+import { addressOf, pgConfig } from './host-probe';
+
+describe('pgConfig', () => {
+  const url = 'postgres://u:p@shared-host:5432/db?application_name=from-url';
+
+  it('takes the URL, then the connection settings over it, then the library overrides', () => {
+    const node = { url, connection: { host: 'replica1', port: 6432, ssl: { ca: 'CA' } } };
+    const config = pgConfig(node, { max: 3, statement_timeout: 1000, application_name: 'lib' });
+    expect(config).toMatchObject({
+      host: 'replica1',
+      port: 6432,
+      user: 'u',
+      password: 'p',
+      database: 'db',
+      ssl: { ca: 'CA' },
+      max: 3,
+      statement_timeout: 1000,
+      // The library's application_name is a default only.
+      application_name: 'from-url',
+    });
+    // node-postgres would lay a connection string over everything else.
+    expect(config).not.toHaveProperty('connectionString');
+    expect(addressOf(node)).toBe('replica1:6432');
+  });
+
+  it("defaults application_name to the library's", () => {
+    expect(pgConfig({ url: 'postgres://u:p@h/db' }, { application_name: 'lib' })).toMatchObject({
+      host: 'h',
+      application_name: 'lib',
+    });
+  });
+});
