@@ -175,6 +175,11 @@ export class NodeState {
    * its known position serves that read. The same rules as the selection.
    */
   whyNot(name: string, token?: Lsn | null): string | null {
+    // With hosts, before any host was ever found to be the primary (none answers): no primary. Once
+    // one was, an election keeps the breaker's say: writes wait it out in the process.
+    const { discovering, primaryHost, timeline } = this.topology;
+    if (name === PRIMARY_NODE && discovering && primaryHost === null && timeline === null)
+      return 'unknown: no host has been found to be the primary yet';
     const replica = this.topology.replicas.find((x) => x.name === name);
     if (name !== PRIMARY_NODE && !replica)
       return this.topology.hosts.some((h) => h.name === name)

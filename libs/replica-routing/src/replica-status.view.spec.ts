@@ -72,4 +72,30 @@ describe('ReplicaStatusView.readiness', () => {
       'replica positions were never loaded from the status table',
     ]);
   });
+
+  it('is not ready with hosts until a host was found to be the primary, with no replica known', () => {
+    const hosts = resolveOptions({
+      hosts: [
+        { name: 'pg0', url: 'postgres://pg0' },
+        { name: 'pg1', url: 'postgres://pg1' },
+      ],
+    });
+    const topology = new Topology(hosts);
+    const discovering = new ReplicaStatusView(
+      hosts,
+      new NodeState(hosts, topology),
+      { queryCount: () => ({}), names: ['primary'], replicaNames: [] } as unknown as NodeRegistry,
+      refresher as StatusRefresher,
+    );
+    expect(discovering.readiness()).toEqual({
+      ready: false,
+      reasons: [
+        'the primary is unknown: no host has been found to be the primary yet, and no replica can serve',
+      ],
+    });
+    // An election later: writes wait it out in the process (ElectionWait), which stays ready.
+    topology.apply({ primary: 'pg0', replicas: [], timeline: 1 });
+    topology.apply({ primary: null, replicas: [], timeline: null });
+    expect(discovering.readiness()).toEqual({ ready: true, reasons: [] });
+  });
 });
