@@ -6,6 +6,7 @@ import { NodeState } from './node-state.service';
 import { resolveOptions } from './replica-routing.options';
 import type { ReplicaStatusStore } from './replica-status.store';
 import { StatusRefresher } from './status-refresher.service';
+import { routingMetrics } from './metrics/routing.metrics';
 
 const row = (
   name: string,
@@ -79,5 +80,29 @@ describe('StatusRefresher', () => {
     await refresher.refresh();
     expect(asked).toEqual([]);
     expect(state.get('replica0').lsn).toBe(parseLsn('0/5000'));
+  });
+
+  it('shows a node that left the roles as unavailable, with no lag, not as it last was', async () => {
+    const names = ['primary', 'gone'];
+    const moving = {
+      get names() {
+        return names;
+      },
+      get replicaNames() {
+        return names.filter((n) => n !== 'primary');
+      },
+      query: () => Promise.resolve('primary'),
+    } as unknown as NodeRegistry;
+    const store = { load: () => Promise.resolve([]) } as unknown as ReplicaStatusStore;
+    const gauges = new StatusRefresher(options, moving, store, state);
+    routingMetrics.nodeAvailable.set({ node: 'gone' }, 1);
+    routingMetrics.lagBytes.set({ node: 'gone' }, 42);
+    await gauges.refresh();
+    names.pop(); // 'gone' is no replica any more (a failover, say)
+    await gauges.refresh();
+    const available = (await routingMetrics.nodeAvailable.get()).values;
+    expect(available.find((v) => v.labels.node === 'gone')?.value).toBe(0);
+    const lag = (await routingMetrics.lagBytes.get()).values;
+    expect(lag.find((v) => v.labels.node === 'gone')).toBeUndefined();
   });
 });

@@ -16,6 +16,8 @@ export class StatusRefresher {
   private readonly logger = routingLogger(StatusRefresher.name);
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** The nodes the gauges were last set for. */
+  private gauged = new Set<string>();
   private refreshing: Promise<void> | undefined;
   private lastError: string | null = null;
   /** When rows were last loaded (the state's clock); undefined until the first success. */
@@ -63,10 +65,21 @@ export class StatusRefresher {
     this.recordGauges();
   }
 
-  /** `replica_routing_node_available` and the lag gauges, from what this process knows now. */
+  /**
+   * `replica_routing_node_available` and the lag gauges, from what this
+   * process knows now. A host that left the roles (with `hosts`) shows 0 and
+   * no lag, rather than what it last showed.
+   */
   private recordGauges(): void {
-    for (const name of this.registry.names)
+    const names = this.registry.names;
+    for (const name of names)
       routingMetrics.nodeAvailable.set({ node: name }, this.state.whyNot(name) === null ? 1 : 0);
+    for (const gone of [...this.gauged].filter((name) => !names.includes(name))) {
+      routingMetrics.nodeAvailable.set({ node: gone }, 0);
+      routingMetrics.lagBytes.remove({ node: gone });
+      routingMetrics.lagSeconds.remove({ node: gone });
+    }
+    this.gauged = new Set(names);
     recordLag(this.registry.replicaNames.map((name) => ({ name, ...this.state.get(name) })));
   }
 
