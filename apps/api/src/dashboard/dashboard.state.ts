@@ -79,19 +79,43 @@ const total = (sums: Record<string, number> | undefined) =>
   Object.values(sums ?? {}).reduce((a, b) => a + b, 0);
 
 /** What GET /dashboard/state answers: this process's routing metrics and node states. */
+/** How long the state waits for the log panel's read before it answers with the last numbers. */
+const LOG_WAIT_MS = 500;
+
 @Injectable()
 export class DashboardStateService {
-  private log: { at: number; value: Promise<DashboardLog | null> } | undefined;
+  private log: { at: number; value: DashboardLog | null } | undefined;
+  /** The log read under way: one at a time, however long an election makes it wait. */
+  private logRead: Promise<void> | undefined;
 
   constructor(
     private readonly view: ReplicaStatusView,
     private readonly router: ReplicaRouter<EntityManager>,
   ) {}
 
-  /** The log panel's numbers, read on the primary at most every 2 s (a sum over every ride). */
-  private logState(): Promise<DashboardLog | null> {
-    if (this.log && Date.now() - this.log.at < 2000) return this.log.value;
-    const value = this.router
+  /**
+   * The log panel's numbers, read on the primary at most every 2 s (a sum over
+   * every ride), one read at a time. The state waits for a read under way at
+   * most LOG_WAIT_MS: during an election (a primary read waits it out) the
+   * rest of the page stays live, with the last numbers known.
+   */
+  private async logState(): Promise<DashboardLog | null> {
+    if (!this.logRead && (!this.log || Date.now() - this.log.at >= 2000)) {
+      const startedAt = Date.now();
+      this.logRead = this.readLog()
+        .then((value) => void (this.log = { at: startedAt, value }))
+        .finally(() => (this.logRead = undefined));
+    }
+    if (this.logRead) {
+      let timer: NodeJS.Timeout | undefined;
+      const patience = new Promise((resolve) => (timer = setTimeout(resolve, LOG_WAIT_MS)));
+      await Promise.race([this.logRead, patience]).finally(() => clearTimeout(timer));
+    }
+    return this.log?.value ?? null;
+  }
+
+  private readLog(): Promise<DashboardLog | null> {
+    return this.router
       .read(
         async (em) => {
           const [backlog] = await em.query<
@@ -125,8 +149,6 @@ export class DashboardStateService {
         (r) => r.result,
         () => null,
       );
-    this.log = { at: Date.now(), value };
-    return value;
   }
 
   async state(): Promise<DashboardState> {
