@@ -23,6 +23,19 @@ describe('resolveOptions', () => {
     ).toBe(0);
   });
 
+  it('refuses fractional counts, timers Node cannot run, and a string for connectionProofs', () => {
+    expect(() =>
+      resolveOptions({
+        primary: { url: 'postgres://p' },
+        poolSize: 2.5,
+        electionWaitMs: 2 ** 31,
+        connectionProofs: 'false' as unknown as boolean,
+      }),
+    ).toThrow(
+      /poolSize must be a whole number[\s\S]*electionWaitMs must be at most 2147483647[\s\S]*connectionProofs must be true or false/,
+    );
+  });
+
   it('names every problem at once', () => {
     expect(() =>
       resolveOptions({

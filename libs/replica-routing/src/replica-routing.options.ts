@@ -116,5 +116,14 @@ function validate(o: ResolvedReplicaRoutingOptions): string[] {
   ] as const;
   for (const key of positive)
     need(Number.isFinite(o[key]) && o[key] > 0, `${key} must be a number > 0`);
+  for (const key of ['maxReplicaAttempts', 'poolSize', 'replicaFailureThreshold'] as const)
+    need(Number.isInteger(o[key]), `${key} must be a whole number`);
+  // Node runs a longer timer after 1 ms.
+  for (const key of [...nonNegative, ...positive].filter((k) => k.endsWith('Ms')))
+    need(!(o[key] > MAX_TIMER_MS), `${key} must be at most ${MAX_TIMER_MS} (about 24.8 days)`);
+  need(typeof o.connectionProofs === 'boolean', 'connectionProofs must be true or false');
   return problems;
 }
+
+/** The longest delay Node's timers take. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
