@@ -105,4 +105,22 @@ describe('StatusRefresher', () => {
     const lag = (await routingMetrics.lagBytes.get()).values;
     expect(lag.find((v) => v.labels.node === 'gone')).toBeUndefined();
   });
+
+  it('moves on to a replica when the primary stops answering, within connectTimeoutMs', async () => {
+    const quick = resolveOptions({
+      primary: { url: 'postgres://p' },
+      replicas: [{ name: 'replica0', url: 'postgres://r0' }],
+      connectTimeoutMs: 50,
+    });
+    const hung = {
+      load: async (query: (text: string) => Promise<unknown>) => {
+        const node = await query('SELECT');
+        // A black-holed primary: its query would only end at its own timeout.
+        return node === 'primary' ? new Promise(() => undefined) : table;
+      },
+    } as unknown as ReplicaStatusStore;
+    const fresh = new NodeState(quick, new Topology(quick));
+    await new StatusRefresher(quick, registry, hung, fresh).refresh();
+    expect(fresh.get('replica0').lsn).toBe(parseLsn('0/5000'));
+  });
 });

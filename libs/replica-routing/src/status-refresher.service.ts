@@ -5,6 +5,7 @@ import { type NodeRegistry } from './node-registry.service';
 import { type NodeState } from './node-state.service';
 import { recordLag, routingMetrics } from './metrics/routing.metrics';
 import { type ReplicaStatusStore } from './replica-status.store';
+import { within } from './within';
 
 /**
  * Loads the observer's status table into {@link NodeState} every
@@ -87,13 +88,18 @@ export class StatusRefresher {
    * The primary has the newest rows; when it is down, any replica's copy is
    * still a lower bound. Benched nodes are skipped, so that a primary behind
    * its breaker costs the refresh nothing; with every node benched the state
-   * keeps what it has.
+   * keeps what it has. Each node gets `connectTimeoutMs`: one that stops
+   * answering (its query would wait out its own timeout, 12 s by default)
+   * must not hold the positions back until readiness calls them old.
    */
   private async readRows(): Promise<ReplicaStatusRow[]> {
     let lastError: unknown = new Error('every node is benched');
     for (const name of this.registry.names.filter((n) => !this.state.isBenched(n))) {
       try {
-        return await this.store.load((sql, values) => this.registry.query(name, sql, values));
+        return await within(
+          this.store.load((sql, values) => this.registry.query(name, sql, values)),
+          this.options.connectTimeoutMs,
+        );
       } catch (error) {
         lastError = error;
       }

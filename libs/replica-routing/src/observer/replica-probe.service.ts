@@ -4,6 +4,7 @@ import type { Lsn } from '../lsn.util';
 import type { NodeRegistry } from '../node-registry.service';
 import { nodePosition } from '../postgres/wal.queries';
 import { PRIMARY_NODE } from '../replica-routing.constants';
+import { within } from '../within';
 
 interface Probe {
   lsn: Lsn | null;
@@ -63,16 +64,8 @@ export class ReplicaProbe {
     });
   }
 
-  private async probe(name: string, timeoutMs: number): Promise<Probe> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-    });
-    try {
-      return await Promise.race([this.query(name), deadline]);
-    } finally {
-      clearTimeout(timer);
-    }
+  private probe(name: string, timeoutMs: number): Promise<Probe> {
+    return within(this.query(name), timeoutMs);
   }
 
   private async query(name: string): Promise<Probe> {
