@@ -10,6 +10,8 @@ const SCRIPT = String.raw`
 const WINDOW = 120; // points kept (seconds)
 const COLORS = ['#e45756', '#4c78a8', '#f58518', '#54a24b', '#b279a2', '#9d755d', '#eeca3b', '#72b7b2', '#ff9da6', '#bab0ac'];
 let names = [];
+// The replicas the lag charts were built for: their values go by name (with hosts, roles move).
+let lagNames = [];
 let charts = {};
 let previous = null;
 const series = {}; // chart id -> arrays (x first)
@@ -53,6 +55,7 @@ function push(id, x, values) {
 function build(state) {
   names = state.nodes.map((n) => n.name);
   const replicas = state.nodes.filter((n) => n.role === 'replica').map((n) => n.name);
+  lagNames = replicas;
   // Stacked: series i is drawn as the sum of nodes 0..i, biggest first so each band shows.
   makeChart('reads', names.slice().reverse(), { stroke: (i) => color(names.length - 1 - i), fill: (i) => color(names.length - 1 - i) + 'cc' });
   makeChart('lag-bytes', replicas);
@@ -122,9 +125,14 @@ async function tick() {
       rate(state, previous, 'token_rejected', seconds),
     ]);
   }
-  const replicas = state.nodes.filter((n) => n.role === 'replica');
-  push('lag-bytes', x, replicas.map((n) => n.lag_bytes));
-  push('lag-seconds', x, replicas.map((n) => n.lag_seconds));
+  // By name: after a failover a host's lag stays under its own label, and one no longer a replica
+  // (or one more than at first) shows a gap instead of shifting the others.
+  const lagOf = (key) => lagNames.map((name) => {
+    const node = state.nodes.find((n) => n.name === name && n.role === 'replica');
+    return node ? node[key] : null;
+  });
+  push('lag-bytes', x, lagOf('lag_bytes'));
+  push('lag-seconds', x, lagOf('lag_seconds'));
   previous = state;
 }
 
