@@ -115,6 +115,11 @@ export function isRetryableElsewhere(error: unknown): boolean {
   );
 }
 
+/** SQLSTATE 25006 (read_only_sql_transaction): a standby refused a write. */
+export function isReadOnlyRefusal(error: unknown): boolean {
+  return codeOf(error) === '25006';
+}
+
 /** What no standby can run (serializable mode): every replica would refuse it the same way. */
 export function needsPrimary(error: unknown): boolean {
   return codeOf(error) === '0A000' && STANDBY_LACKS.test(messagesOf(error));

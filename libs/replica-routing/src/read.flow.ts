@@ -1,6 +1,6 @@
 import {
-  codeOf,
   describeError,
+  isReadOnlyRefusal,
   isRetryableElsewhere,
   isStatementError,
   needsPrimary,
@@ -112,14 +112,9 @@ export class ReadFlow<H> {
         if (!(error instanceof PrimaryUnavailableError) && !isRetryableElsewhere(error))
           throw error;
         // The primary's own answer to the statement (a statement timeout, a serialization
-        // failure): the caller's to see, not an outage. 25006 says it is a standby now.
-        if (
-          node === PRIMARY_NODE &&
-          isStatementError(error) &&
-          codeOf(error) !== '25006' &&
-          !needsPrimary(error)
-        )
-          throw error;
+        // failure): the caller's to see, not an outage. What only a standby says means it is one.
+        const standbySays = isReadOnlyRefusal(error) || needsPrimary(error);
+        if (node === PRIMARY_NODE && isStatementError(error) && !standbySays) throw error;
         if (node === PRIMARY_NODE) {
           primaryError = error;
           void this.discovery.refresh();
@@ -127,7 +122,7 @@ export class ReadFlow<H> {
         attempts.push(`${node}: ${describeError(error)}`);
         lastError = error;
         // A standby refused it as read-only: the work writes (see NodeExecutor.readOnPrimary).
-        if (node !== PRIMARY_NODE && codeOf(error) === '25006') writes = true;
+        if (node !== PRIMARY_NODE && isReadOnlyRefusal(error)) writes = true;
       }
     }
     const failure =

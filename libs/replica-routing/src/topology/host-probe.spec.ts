@@ -21,6 +21,11 @@ describe('pgConfig', () => {
     // node-postgres would lay a connection string over everything else.
     expect(config).not.toHaveProperty('connectionString');
     expect(addressOf(node)).toBe('replica1:6432');
+    // A port of its own on the URL's host: the address is where the pools connect.
+    expect(addressOf({ url: 'postgres://u:p@pg1/db', connection: { port: 6432 } })).toBe(
+      'pg1:6432',
+    );
+    expect(addressOf({ url: 'postgres://u:p@pg1/db' })).toBe('pg1:5432');
   });
 
   it("defaults application_name to the library's", () => {

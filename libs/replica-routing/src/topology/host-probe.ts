@@ -45,13 +45,13 @@ function probeConfig(node: NodeConnectionOptions, timeoutMs: number): ClientConf
   });
 }
 
-/** `host:port` of a node, to match it with what an HA manager reports. */
+/**
+ * `host:port` of a node, to match it with what an HA manager reports: where
+ * its pools connect ({@link pgConfig}: the settings over the URL).
+ */
 export function addressOf(node: NodeConnectionOptions): string | null {
-  if (node.connection?.host !== undefined)
-    return `${node.connection.host}:${node.connection.port ?? 5432}`;
-  if (!node.url) return null;
-  const u = new URL(node.url);
-  return `${u.hostname}:${u.port || '5432'}`;
+  const { host, port } = pgConfig(node, {});
+  return host ? `${host}:${port || 5432}` : null;
 }
 
 /** Runs `fn` on a fresh connection to `node`, closed afterwards. */
