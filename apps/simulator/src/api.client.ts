@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
 export interface ApiResponse {
   status: number;
   body: unknown;
@@ -48,7 +50,7 @@ export class ApiClient {
         }
         if (Date.now() > deadline)
           throw new Error(`API at ${baseUrl} did not answer within ${timeoutMs} ms`);
-        await pause(250, signal);
+        await sleep(250, undefined, { signal }).catch(() => undefined);
       }
     }
     return !signal?.aborted;
@@ -84,17 +86,4 @@ export class ApiClient {
       ms: performance.now() - started,
     };
   }
-}
-
-/** Resolves after `ms`, or as soon as `signal` aborts. */
-function pause(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
