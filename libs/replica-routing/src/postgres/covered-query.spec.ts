@@ -11,7 +11,23 @@ function wire() {
     sent,
     parsedStatements: {} as Record<string, string>,
     submittedNamedStatements: {} as Record<string, string>,
-    stream: { cork: () => undefined, uncork: () => undefined },
+    stream: {
+      writable: true,
+      cork: () => undefined,
+      uncork: () => undefined,
+      // Raw messages (the cover's tail): each one named as the calls below name theirs.
+      write: (chunk: Buffer) => {
+        for (let at = 0; at < chunk.length; at += 1 + chunk.readInt32BE(at + 1)) {
+          const code = String.fromCharCode(chunk[at]!);
+          const statement = () => {
+            const from = chunk.indexOf(0, at + 5) + 1;
+            return chunk.toString('utf8', from, chunk.indexOf(0, from));
+          };
+          sent.push(code === 'B' ? `bind ${statement()}` : code === 'E' ? 'execute' : 'sync');
+        }
+        return true;
+      },
+    },
     parse: (o: { name?: string }) => sent.push(`parse ${o.name || '(user)'}`),
     bind: (o: { statement?: string; binary?: boolean }) =>
       sent.push(`bind ${o.statement || '(user)'}${o.binary ? ' binary' : ''}`),

@@ -1,4 +1,5 @@
 import { codeOf } from '../db-errors.util';
+import { coverTail } from './cover-tail';
 import type { PgConnection, PgQuery, QueryClass, WireConnection } from './pg-connection';
 
 /** Rows of a statement, as the library reads them. */
@@ -131,8 +132,9 @@ interface CoverState {
 /**
  * A subclass of node-postgres' own `Query`: a pipelining client sends only
  * its own query class. It writes the cover's Parse (first time on the
- * connection), Bind and Execute before the Sync (no Describe: its one column
- * is named by the statement, and comes as text), and takes the cover's
+ * connection), then its Bind and Execute and the Sync in one chunk
+ * ({@link coverTail}; no Describe: its one column is named by the statement,
+ * and comes as text), and takes the cover's
  * messages for itself once the work's statement is complete.
  */
 function coveredQueryClass(Base: QueryClass): QueryClass {
@@ -167,9 +169,8 @@ function coveredQueryClass(Base: QueryClass): QueryClass {
         connection.parsedStatements[name] = text;
         this.parsedHere = true;
       }
-      connection.bind({ portal: '', statement: name, values: [] });
-      connection.execute({ portal: '' });
-      connection.sync();
+      // As pg's own _send does: nothing is written on a socket that is closing.
+      if (connection.stream.writable) connection.stream.write(coverTail(name));
     }
 
     override handleRowDescription(msg: unknown): void {

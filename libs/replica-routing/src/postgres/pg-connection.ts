@@ -54,4 +54,6 @@ export interface WireConnection {
   bind(opts: { portal: string; statement: string; values: unknown[] }): void;
   execute(opts: { portal: string; rows?: number }): void;
   sync(): void;
+  /** Its socket: where pg's messages are written (corked while a query is sent). */
+  stream: { writable: boolean; write(chunk: Uint8Array): boolean };
 }
