@@ -1,15 +1,14 @@
 import { markCommitUnknown } from './commit-unknown';
-import { ConnectionLender, type ClientView } from './connection.lender';
+import { ConnectionLender } from './connection.lender';
 import { ConnectionProofs } from './connection.proofs';
 import { isAbortedTransaction } from './db-errors.util';
 import { TransactionAbortedError } from './exceptions/transaction-aborted.exception';
 import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
-import type { Outcome, ReplicaAnswer } from './interfaces/node-answers.interface';
+import type { Outcome, ReplicaAnswer, ReplicaTry } from './interfaces/node-answers.interface';
 import type { Work } from './interfaces/routed.interface';
 import type { Lsn } from './lsn.util';
 import type { NodeRegistry } from './node-registry.service';
 import { checkedRead } from './postgres/checked-read';
-import type { PgConnection } from './postgres/pg-connection';
 import { StreamedTimelines } from './postgres/streamed-timelines';
 import {
   committedPosition,
@@ -65,53 +64,49 @@ export class NodeExecutor<H = unknown> {
     work: Work<T, H>,
     opts: { waitMs: number; cover: boolean },
   ): Promise<ReplicaAnswer<T>> {
-    return this.lender.lend(name, async (connection, use, hold) => {
+    // Not async: a proven read's promise is its covered read's, with no frame of its own.
+    return this.lender.lend(name, (connection, use, hold) => {
       const run = () =>
         work(this.adapter.bind(use.client, { node: name, transaction: false }), name);
+      const read = { name, connection, use, hold, token, tli, run, opts };
       const proven = this.proofs.of(name, connection);
-      if (token !== null && proven && replayCovers(proven, token, tli)) {
-        if (!opts.cover)
-          return {
-            replayed: undefined,
-            served: { result: await run(), token: { tli, lsn: token } },
-          };
-        const answer = await this.coveredOnProven(name, use, connection, token, tli, run);
-        if (sameSession(proven, answer.replayed)) {
-          // Not covered any more (promoted, another timeline): the connection must prove itself again.
-          if (answer.served) this.proofs.record(name, connection, answer.replayed);
-          else this.proofs.forget(connection);
-          return answer;
-        }
-        // Another server session answered: what the proof said is void. Prove it in-band below.
-        this.proofs.sessionChanged(name, connection);
-      }
-      const answer = await checkedRead({
-        connection,
-        token,
-        tli,
-        interpret: (rows) => this.timelines.effective(name, replayOfRows(rows)),
-        work: run,
-        cover: opts.cover,
-        waitMs: opts.waitMs,
-        count: this.registry.queryCount(name),
-        onEnd: hold,
-      });
-      const replayed = answer.replayed;
-      if (proven && !sameSession(proven, replayed)) this.proofs.sessionChanged(name, connection);
-      else if (answer.served && replayed.lsn !== null)
-        this.proofs.record(
-          name,
-          connection,
-          proven && proven.tli === replayed.tli && proven.lsn! > replayed.lsn ? proven : replayed,
-        );
-      return {
-        ...answer,
-        served: answer.served && {
-          result: answer.served.result,
-          token: { tli: replayed.tli, lsn: answer.served.token },
-        },
-      };
+      if (token === null || !proven || !replayCovers(proven, token, tli))
+        return this.checkedOn(read, proven);
+      if (opts.cover) return this.coveredOnProven(read, proven, token);
+      return run().then((result) => ({
+        replayed: undefined,
+        served: { result, token: { tli, lsn: token } },
+      }));
     });
+  }
+
+  /** A read checked in-band on its connection (`checkedRead`), its proof recorded. */
+  private async checkedOn<T>(
+    read: ReplicaTry<T>,
+    proven: Replay | undefined,
+  ): Promise<ReplicaAnswer<T>> {
+    const { name, connection } = read;
+    const answer = await checkedRead({
+      connection,
+      token: read.token,
+      tli: read.tli,
+      interpret: (rows) => this.timelines.effective(name, replayOfRows(rows)),
+      work: read.run,
+      cover: read.opts.cover,
+      waitMs: read.opts.waitMs,
+      count: this.registry.queryCount(name),
+      onEnd: read.hold,
+    });
+    const { replayed, served } = answer;
+    if (proven && !sameSession(proven, replayed)) this.proofs.sessionChanged(name, connection);
+    else if (served && replayed.lsn !== null) {
+      const later = proven && proven.tli === replayed.tli && proven.lsn! > replayed.lsn;
+      this.proofs.record(name, connection, later ? proven : replayed);
+    }
+    return {
+      ...answer,
+      served: served && { result: served.result, token: { tli: replayed.tli, lsn: served.token } },
+    };
   }
 
   /**
@@ -123,32 +118,35 @@ export class NodeExecutor<H = unknown> {
    * position of the checked read; Postgres moves the replay position just
    * after a record is applied, a window of microseconds). A work of several statements
    * asks once more, after its last one. Two statements in one round trip,
-   * where the check-and-snapshot read takes five.
+   * where the check-and-snapshot read takes five. Answered by another server
+   * session than the proof's, the proof is void: the read is checked in-band.
    */
   private async coveredOnProven<T>(
-    name: string,
-    use: ClientView,
-    connection: PgConnection,
+    read: ReplicaTry<T>,
+    proven: Replay,
     token: Lsn,
-    tli: number | null,
-    run: () => Promise<T>,
-  ): Promise<ReplicaAnswer<T> & { replayed: Replay }> {
+  ): Promise<ReplicaAnswer<T>> {
+    const { name, use, connection, tli } = read;
     use.sendBehindFirst(REPLAY_POSITION_STATEMENT);
-    const result = await run();
+    const result = await read.run();
     const behind = use.statements === 1 ? use.behindAnswer() : undefined;
     const answer = behind instanceof Promise ? await behind : behind;
     // None sent, none held by the session, or it failed (a cancel, a conflict): ask now.
-    const replay = answer ? replayOfRows(answer.rows) : await this.ask(name, connection);
+    if (!answer) countRouted(this.registry.queryCount(name), true);
+    const replay = answer ? replayOfRows(answer.rows) : await replayPosition(connection);
     const seen = this.timelines.effective(name, replay);
-    // Promoted, or moved to another timeline, meanwhile: not an answer to trust.
-    if (!replayCovers(seen, token, tli)) return { replayed: seen };
+    if (!sameSession(proven, seen)) {
+      this.proofs.sessionChanged(name, connection);
+      return this.checkedOn(read, proven);
+    }
+    // Promoted, or moved to another timeline, meanwhile: not an answer to trust; the connection
+    // must prove itself again.
+    if (!replayCovers(seen, token, tli)) {
+      this.proofs.forget(connection);
+      return { replayed: seen };
+    }
+    this.proofs.record(name, connection, seen);
     return { replayed: seen, served: { result, token: { tli: seen.tli, lsn: seen.lsn! } } };
-  }
-
-  /** The replay position, asked on `connection` as a round trip of routed work. */
-  private ask(name: string, connection: PgConnection): Promise<Replay> {
-    countRouted(this.registry.queryCount(name), true);
-    return replayPosition(connection);
   }
 
   /** A statement of the library's own on the primary, counted as a round trip of routed work. */

@@ -1,3 +1,6 @@
+import type { ClientView } from '../connection.lender';
+import type { Lsn } from '../lsn.util';
+import type { PgConnection } from '../postgres/pg-connection';
 import type { Replay } from '../postgres/wal.queries';
 import type { Position } from '../position';
 
@@ -19,4 +22,16 @@ export interface ReplicaAnswer<T> {
   served?: Outcome<T>;
   /** How long the read waited for the replica to replay the token, when it did. */
   waitedMs?: number;
+}
+
+/** One replica read: where it runs and what it must see. */
+export interface ReplicaTry<T> {
+  name: string;
+  connection: PgConnection;
+  use: ClientView;
+  hold: (trailing: Promise<unknown>) => void;
+  token: Lsn | null;
+  tli: number | null;
+  run: () => Promise<T>;
+  opts: { waitMs: number; cover: boolean };
 }
