@@ -84,13 +84,20 @@ export class ReadFlow<H> {
       // A work no standby can run (serializable mode, a write) goes to the primary: no more replicas.
       if (node !== PRIMARY_NODE && (writes || needsPrimary(lastError))) continue;
       try {
-        const outcome =
-          node === PRIMARY_NODE
-            ? await this.readOnPrimary(work, cover, writes)
-            : await this.readOnReplica(node, token, tli, work, {
-                waitMs: i === 0 ? waitMs : 0,
-                cover,
-              });
+        let outcome: Outcome<T> | undefined;
+        if (node === PRIMARY_NODE) outcome = await this.readOnPrimary(work, cover, writes);
+        else {
+          // Awaited here, not chained: no promise of its own on every read.
+          admitAttempt(this.state, node);
+          const opts = { waitMs: i === 0 ? waitMs : 0, cover };
+          let answer: ReplicaAnswer<T>;
+          try {
+            answer = await this.executor.readOnReplica(node, token, tli, work, opts);
+          } catch (error) {
+            throw attemptFailed(this.state, node, error);
+          }
+          outcome = this.recordAnswer(node, tli, answer);
+        }
         if (!outcome) {
           attempts.push(
             `${node}: not at ${token === null ? 'a known position' : formatLsn(token)} yet`,
@@ -198,33 +205,7 @@ export class ReadFlow<H> {
     return outcome;
   }
 
-  /**
-   * The replica's answer, recorded; undefined when it had not replayed `token`
-   * on timeline `tli`. Not an async function: no frame of its own on every read.
-   */
-  private readOnReplica<T>(
-    node: string,
-    token: Lsn | null,
-    tli: number | null,
-    work: Work<T, H>,
-    opts: { waitMs: number; cover: boolean },
-  ): Promise<Outcome<T> | undefined> {
-    admitAttempt(this.state, node);
-    let pending: Promise<ReplicaAnswer<T>>;
-    try {
-      pending = this.executor.readOnReplica(node, token, tli, work, opts);
-    } catch (error) {
-      // A throw before any promise (none today) is the attempt's failure too.
-      throw attemptFailed(this.state, node, error);
-    }
-    return pending.then(
-      (answer) => this.recordAnswer(node, tli, answer),
-      (error: unknown) => {
-        throw attemptFailed(this.state, node, error);
-      },
-    );
-  }
-
+  /** A replica's answer, recorded; undefined when it had not replayed the read's position. */
   private recordAnswer<T>(
     node: string,
     tli: number | null,
