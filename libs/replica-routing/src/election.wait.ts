@@ -1,4 +1,4 @@
-import { isNodeFailure, isTransient } from './db-errors.util';
+import { isNodeFailure, isReadOnlyRefusal, isTransient } from './db-errors.util';
 import { PrimaryUnavailableError } from './exceptions/primary-unavailable.exception';
 import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
 import { markedCommitUnknown } from './commit-unknown';
@@ -83,9 +83,7 @@ export class ElectionWait {
     const cause = error instanceof PrimaryUnavailableError ? error.cause : error;
     if (isTransient(cause)) return false;
     return (
-      error instanceof PrimaryUnavailableError ||
-      isNodeFailure(error) ||
-      (cause as { code?: unknown } | undefined)?.code === '25006'
+      error instanceof PrimaryUnavailableError || isNodeFailure(error) || isReadOnlyRefusal(cause)
     );
   }
 
