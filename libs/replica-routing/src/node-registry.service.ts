@@ -156,6 +156,13 @@ export class NodeRegistry {
         ? new RoutingClosedError(`cannot use node ${name}`)
         : new NoSuchRoleError(name);
     }
+    // The role moved away and back while this pool connected, and another connect finished first:
+    // one pool per role, the other one closed (not left open and unreferenced).
+    const current = this.connected.get(name);
+    if (current) {
+      await this.closePool(name, pool).catch(() => undefined);
+      return current;
+    }
     this.connected.set(name, pool);
     const host =
       this.topology.discovering && name === PRIMARY_NODE ? ` (${this.topology.primaryHost})` : '';
