@@ -5,14 +5,16 @@
  * Each chart's `data-points` attribute counts its plotted points, each node row
  * has `data-node`: what `npm run test:ui` checks in a real browser.
  */
-const SCRIPT = String.raw`
+export const DASHBOARD_SCRIPT = String.raw`
 'use strict';
 const WINDOW = 120; // points kept (seconds)
 const COLORS = ['#e45756', '#4c78a8', '#f58518', '#54a24b', '#b279a2', '#9d755d', '#eeca3b', '#72b7b2', '#ff9da6', '#bab0ac'];
+// The nodes, and the replicas, the charts show, in the order first seen: values go by name (with
+// hosts, roles move), and one that appears later (a host back as a replica) is added.
 let names = [];
-// The replicas the lag charts were built for: their values go by name (with hosts, roles move).
 let lagNames = [];
 let charts = {};
+const labelsOf = {}; // chart id -> its series' labels
 let previous = null;
 const series = {}; // chart id -> arrays (x first)
 
@@ -22,6 +24,7 @@ function makeChart(id, labels, opts = {}) {
   const el = document.getElementById(id);
   const data = [[], ...labels.map(() => [])];
   series[id] = data;
+  labelsOf[id] = labels;
   const chart = new uPlot({
     width: el.clientWidth || 560,
     height: 220,
@@ -52,16 +55,50 @@ function push(id, x, values) {
   document.getElementById(id).dataset.points = String(points);
 }
 
+function readsOptions() {
+  // Stacked: series i is drawn as the sum of nodes 0..i, biggest first so each band shows.
+  return { stroke: (i) => color(names.length - 1 - i), fill: (i) => color(names.length - 1 - i) + 'cc' };
+}
+
 function build(state) {
   names = state.nodes.map((n) => n.name);
-  const replicas = state.nodes.filter((n) => n.role === 'replica').map((n) => n.name);
-  lagNames = replicas;
-  // Stacked: series i is drawn as the sum of nodes 0..i, biggest first so each band shows.
-  makeChart('reads', names.slice().reverse(), { stroke: (i) => color(names.length - 1 - i), fill: (i) => color(names.length - 1 - i) + 'cc' });
-  makeChart('lag-bytes', replicas);
-  makeChart('lag-seconds', replicas);
+  lagNames = state.nodes.filter((n) => n.role === 'replica').map((n) => n.name);
+  makeChart('reads', names.slice().reverse(), readsOptions());
+  makeChart('lag-bytes', lagNames);
+  makeChart('lag-seconds', lagNames);
   makeChart('share', ['primary %', 'replicas %'], { range: [0, 100], fill: (i) => color(i) + '55' });
   makeChart('waits', ['waits/s', 'wait timeouts/s', 'check refused/s', 'to primary, no replica/s', 'retried/s', 'tokens rejected/s']);
+}
+
+// A chart again with more series: each one keeps its history by label, a new one starts empty.
+function rebuild(id, labels, opts) {
+  const old = series[id];
+  const oldLabels = labelsOf[id];
+  charts[id].destroy();
+  makeChart(id, labels, opts);
+  const data = series[id];
+  data[0].push(...old[0]);
+  labels.forEach((label, i) => {
+    const was = oldLabels.indexOf(label);
+    data[i + 1].push(...(was >= 0 ? old[was + 1] : old[0].map(() => null)));
+  });
+  charts[id].setData(data);
+}
+
+// Nodes and replicas not seen before join the charts. A stacked band below them is unchanged:
+// a new node is the last one, and had no reads before.
+function grow(state) {
+  const newNodes = state.nodes.map((n) => n.name).filter((name) => !names.includes(name));
+  if (newNodes.length > 0) {
+    names = names.concat(newNodes);
+    rebuild('reads', names.slice().reverse(), readsOptions());
+  }
+  const newReplicas = state.nodes.filter((n) => n.role === 'replica' && !lagNames.includes(n.name)).map((n) => n.name);
+  if (newReplicas.length > 0) {
+    lagNames = lagNames.concat(newReplicas);
+    rebuild('lag-bytes', lagNames);
+    rebuild('lag-seconds', lagNames);
+  }
 }
 
 function rate(now, before, key, seconds) {
@@ -104,6 +141,7 @@ async function tick() {
     return;
   }
   if (!charts.reads) build(state);
+  else grow(state);
   renderLog(state.log);
   renderNodes(state);
   const x = state.at / 1000;
@@ -126,7 +164,7 @@ async function tick() {
     ]);
   }
   // By name: after a failover a host's lag stays under its own label, and one no longer a replica
-  // (or one more than at first) shows a gap instead of shifting the others.
+  // shows a gap instead of shifting the others.
   const lagOf = (key) => lagNames.map((name) => {
     const node = state.nodes.find((n) => n.name === name && n.role === 'replica');
     return node ? node[key] : null;
@@ -182,7 +220,7 @@ export const DASHBOARD_HTML = `<!doctype html>
     <tbody id="log"></tbody></table></div>
 </div>
 <script src="/dashboard/uplot.js"></script>
-<script>${SCRIPT}</script>
+<script>${DASHBOARD_SCRIPT}</script>
 </body>
 </html>
 `;
