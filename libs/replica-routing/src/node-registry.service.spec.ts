@@ -4,8 +4,8 @@ import { NodeRegistry } from './node-registry.service';
 import { resolveOptions } from './replica-routing.options';
 import { Topology } from './topology/topology.service';
 
-/** A pool whose first connection is answered when the test says. */
-function fakePool() {
+/** A pool whose first connection is answered when the test says; `endWhen` holds its end. */
+function fakePool(endWhen: Promise<void> = Promise.resolve()) {
   let answer!: () => void;
   const connected = new Promise<void>((resolve) => (answer = resolve));
   const pool = {
@@ -17,7 +17,7 @@ function fakePool() {
     },
     end: () => {
       pool.ended++;
-      return Promise.resolve();
+      return endWhen;
     },
   };
   return { pool, answer };
@@ -29,7 +29,8 @@ describe('NodeRegistry', () => {
     setRoutingLogger(() => ({ log: quiet, warn: quiet, error: quiet }));
   });
 
-  it('keeps one pool per role when the role moves away and back while a pool connects', async () => {
+  /** A registry over hosts a (primary) and b (replica), whose pools are `fakePool(endWhen)`s. */
+  function registryOf(endWhen?: Promise<void>) {
     const options = resolveOptions({
       hosts: [
         { name: 'a', url: 'postgres://127.0.0.1:1/x' },
@@ -41,11 +42,16 @@ describe('NodeRegistry', () => {
     const opened: ReturnType<typeof fakePool>[] = [];
     const registry = new NodeRegistry(options, topology, {
       openPool: () => {
-        const made = fakePool();
+        const made = fakePool(endWhen);
         opened.push(made);
         return Promise.resolve(made.pool as unknown as Pool);
       },
     });
+    return { registry, topology, opened };
+  }
+
+  it('keeps one pool per role when the role moves away and back while a pool connects', async () => {
+    const { registry, topology, opened } = registryOf();
 
     const first = registry.get('b');
     await new Promise(setImmediate);
@@ -65,5 +71,21 @@ describe('NodeRegistry', () => {
     expect(opened.map((o) => o.pool.ended).sort()).toEqual([0, 1]);
     await registry.close();
     expect(opened.map((o) => o.pool.ended)).toEqual([1, 1]);
+  });
+
+  it("hands the role's pool back at once, not after closing its own (a close meanwhile would end it)", async () => {
+    // Ending a pool takes a while here: the duplicate's end must not hold the caller.
+    const { registry, topology, opened } = registryOf(new Promise(() => undefined));
+    const first = registry.get('b');
+    await new Promise(setImmediate);
+    topology.apply({ primary: 'a', replicas: [], timeline: 1 });
+    topology.apply({ primary: 'a', replicas: ['b'], timeline: 1 });
+    const second = registry.get('b');
+    await new Promise(setImmediate);
+    opened[1]!.answer();
+    await second;
+    opened[0]!.answer();
+    await expect(first).resolves.toBe(opened[1]!.pool);
+    expect(opened[1]!.pool.ended).toBe(0);
   });
 });

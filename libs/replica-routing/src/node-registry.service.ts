@@ -157,10 +157,11 @@ export class NodeRegistry {
         : new NoSuchRoleError(name);
     }
     // The role moved away and back while this pool connected, and another connect finished first:
-    // one pool per role, the other one closed (not left open and unreferenced).
+    // one pool per role. This one is closed (not left open and unreferenced) and that one handed
+    // back in this same tick, before a close or a move can end it.
     const current = this.connected.get(name);
     if (current) {
-      await this.closePool(name, pool).catch(() => undefined);
+      void this.closePool(name, pool).catch(() => undefined);
       return current;
     }
     this.connected.set(name, pool);
