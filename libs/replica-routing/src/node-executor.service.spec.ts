@@ -1,3 +1,4 @@
+import { setRoutingLogger } from './logger';
 import { NodeExecutor } from './node-executor.service';
 import type { NodeRegistry } from './node-registry.service';
 import { resolveOptions } from './replica-routing.options';
@@ -94,5 +95,111 @@ describe('NodeExecutor', () => {
     }, false);
     expect(() => kept!.query('SELECT 1')).toThrow(TypeError);
     expect(lent.released).toEqual([undefined]);
+  });
+});
+
+describe('NodeExecutor, a replica read and its connection proof', () => {
+  const options = resolveOptions({
+    primary: { url: 'postgres://p' },
+    replicas: [{ name: 'r', url: 'postgres://r' }],
+  });
+
+  /**
+   * One replica connection, lent for every read. Each position query (the
+   * check, the snapshot's, the cover) answers the next of `replays`
+   * (`lsn|tli|started|pid`); `sent` lists what reached it.
+   */
+  function replica(replays: string[]) {
+    const sent: string[] = [];
+    const answer = () => ({
+      rows: [{ replay: replays.length > 1 ? replays.shift() : replays[0] }],
+    });
+    const connection = {
+      readyForQuery: true,
+      getTransactionStatus: () => 'I',
+      on: () => undefined,
+      release: () => undefined,
+      query: (config: string | { name: string }, cb?: unknown) => {
+        const text = typeof config === 'string' ? config : `named ${config.name}`;
+        sent.push(text.startsWith('SELECT format(') ? 'position' : text);
+        const result = text === 'position' || /^(SELECT format|named)/.test(text) ? answer() : {};
+        if (typeof cb === 'function')
+          return void (cb as (e: null, r: unknown) => void)(null, result);
+        return Promise.resolve(text === 'SELECT 1' ? { rows: [{ x: 1 }] } : result);
+      },
+    };
+    const registry = {
+      admit: () => () => undefined,
+      ready: () => ({ connect: () => Promise.resolve(connection) }),
+      queryCount: () => ({ total: 0, routed: 0, roundTrips: 0 }),
+    } as unknown as NodeRegistry;
+    const executor = new NodeExecutor(options, registry, { bind: (client) => client });
+    const read = (token: bigint) =>
+      executor.readOnReplica(
+        'r',
+        token,
+        1,
+        (client) => (client as { query(sql: string): Promise<unknown> }).query('SELECT 1'),
+        { waitMs: 0, cover: true },
+      );
+    return { sent, read, replays };
+  }
+
+  const quiet = () => undefined;
+  beforeAll(() => setRoutingLogger(() => ({ log: quiet, warn: quiet, error: quiet })));
+
+  it('checks a first read in-band, then covers the next ones with the proof it recorded', async () => {
+    const { sent, read } = replica(['0/100|1|t0|5', '0/100|1|t0|5', '0/120|1|t0|5']);
+    await expect(read(0x80n)).resolves.toMatchObject({ served: { token: { lsn: 0x100n } } });
+    expect(sent).toEqual([
+      'position',
+      'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
+      'position',
+      'SELECT 1',
+      'COMMIT',
+    ]);
+    sent.length = 0;
+    // Proven at 0/100: no check, the cover behind the statement, the token it answered.
+    await expect(read(0x90n)).resolves.toMatchObject({ served: { token: { lsn: 0x120n } } });
+    expect(sent).toEqual(['SELECT 1', 'named replica_routing_replay']);
+    sent.length = 0;
+    // The cover's 0/120 was recorded: 0/110 needs no check either.
+    await read(0x110n);
+    expect(sent).toEqual(['SELECT 1', 'named replica_routing_replay']);
+  });
+
+  it('forgets the proof when the cover shows the node is no longer a standby on the timeline', async () => {
+    const { sent, read, replays } = replica(['0/100|1|t0|5', '0/100|1|t0|5']);
+    await read(0x80n);
+    // Promoted meanwhile: no replay position.
+    replays.splice(0, replays.length, '|1|t0|5');
+    const covered = await read(0x90n);
+    expect(covered.served).toBeUndefined();
+    sent.length = 0;
+    replays.splice(0, replays.length, '0/100|1|t0|5');
+    await read(0x90n);
+    expect(sent[0]).toBe('position');
+  });
+
+  it('checks the read in-band when the cover came from another server session', async () => {
+    const { sent, read, replays } = replica(['0/100|1|t0|5', '0/100|1|t0|5']);
+    await read(0x80n);
+    sent.length = 0;
+    // A pooler switched backends: pid 6 answers the cover, then the check and snapshot.
+    replays.splice(0, replays.length, '0/100|1|t0|6');
+    await expect(read(0x90n)).resolves.toMatchObject({ served: { token: { lsn: 0x100n } } });
+    expect(sent).toEqual([
+      'SELECT 1',
+      'named replica_routing_replay',
+      'position',
+      'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
+      'position',
+      'SELECT 1',
+      'COMMIT',
+    ]);
+    // From now on every read on that node is checked.
+    sent.length = 0;
+    await read(0x90n);
+    expect(sent[0]).toBe('position');
   });
 });
