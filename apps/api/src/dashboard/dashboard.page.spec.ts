@@ -45,7 +45,8 @@ function page(states: object[]) {
   runInNewContext(DASHBOARD_SCRIPT, context);
   const tick = () => (context as unknown as { tick(): Promise<void> }).tick();
   const chart = (id: string) => charts.filter((c) => c.el === id && !c.destroyed).at(-1)!;
-  return { tick, chart };
+  const built = (id: string) => charts.filter((c) => c.el === id);
+  return { tick, chart, built };
 }
 
 const node = (name: string, role: string, lag: number | null = null) => ({
@@ -68,7 +69,7 @@ const state = (at: number, nodes: object[], reads: Record<string, number>) => ({
 
 describe('dashboard page', () => {
   it('adds a replica that appears after the first poll to the lag charts and to the read share', async () => {
-    const { tick, chart } = page([
+    const { tick, chart, built } = page([
       state(1_000, [node('primary', 'primary'), node('a', 'replica', 10)], { primary: 0, a: 0 }),
       state(
         2_000,
@@ -87,6 +88,11 @@ describe('dashboard page', () => {
     expect(lag.data[2]).toEqual([null, 30]);
     // 10 of the 40 reads of the second second went to the primary.
     expect(chart('share').data[1]).toEqual([25]);
+    // Stacked, the new node on top: b's band is all 40 reads, a's the primary's and its own 20.
     expect(chart('reads').labels).toEqual(['b', 'a', 'primary']);
+    expect(chart('reads').data).toEqual([[2], [40], [20], [10]]);
+    // Each grown chart replaced its first one (destroyed), not drawn beside it.
+    for (const id of ['reads', 'lag-bytes', 'lag-seconds'])
+      expect(built(id).map((c) => c.destroyed)).toEqual([true, false]);
   });
 });
