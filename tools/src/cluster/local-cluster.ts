@@ -16,6 +16,7 @@ import { runCommand, spawnChild, type Owner } from '../process/child.process';
 import { isAlive } from '../process/process.probe';
 import { waitUntil } from '../process/wait';
 import { withPgClient } from './pg-client';
+import { recreateScratchDir } from './scratch-dir';
 import type { PostgresBinaries } from './postgres-binaries';
 import { rolesSql } from './roles.bootstrap';
 import { serverOwner } from './unprivileged-user';
@@ -106,11 +107,11 @@ export class LocalCluster {
     return this.settings.roles ?? LOCAL_ROLES;
   }
 
-  /** Wipes `dataDir` and builds the cluster in it, with its roles (postgres/roles.sql). */
+  /** Wipes `dataDir` (only one a launcher built: `recreateScratchDir`) and builds the cluster in it, with its roles (postgres/roles.sql). */
   async create(): Promise<void> {
     const { dataDir } = this.settings;
-    rmSync(dataDir, { recursive: true, force: true });
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    // A cluster of a run before this one: its primary's data directory.
+    recreateScratchDir(dataDir, (dir) => existsSync(join(dir, 'primary', 'PG_VERSION')));
     this.chown(dataDir);
     const primary = this.nodes[0]!;
     this.initPrimary(primary);

@@ -1,7 +1,8 @@
 import { migrate } from '@app/rides-schema';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from 'pg';
+import { recreateScratchDir } from '../cluster/scratch-dir';
 import { serverOwner } from '../cluster/unprivileged-user';
 import type { Login } from '../credentials';
 import { runCommand, type Owner } from '../process/child.process';
@@ -243,7 +244,11 @@ export class HaCluster {
   /** A fresh `dataDir`: each node's configuration and the post_bootstrap script, owned by the account that runs them. */
   private prepare(bins: HaBinaries): void {
     const { dataDir } = this.settings;
-    rmSync(dataDir, { recursive: true, force: true });
+    // An HA cluster of a run before this one: its etcd and its first node's Patroni configuration.
+    recreateScratchDir(
+      dataDir,
+      (dir) => existsSync(join(dir, 'etcd')) || existsSync(join(dir, 'pg0', 'patroni.yml')),
+    );
     mkdirSync(join(dataDir, 'log'), { recursive: true, mode: 0o700 });
     writeFileSync(postBootstrapFile(this.settings), postBootstrapSql(this.settings), {
       mode: 0o600,
