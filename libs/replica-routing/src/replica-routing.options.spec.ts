@@ -52,4 +52,25 @@ describe('resolveOptions', () => {
       /primary: give a url[\s\S]*reserved for the primary[\s\S]*"dup" is used twice[\s\S]*weight must be[\s\S]*primaryReadShare[\s\S]*statusTable/,
     );
   });
+
+  it('takes a Patroni base URL with a path (a proxy in front), not one with a query or credentials', () => {
+    const hosts = [{ name: 'pg0', url: 'postgres://pg0' }];
+    const ok = [
+      'http://127.0.0.1:8008',
+      'https://patroni.internal/',
+      'http://proxy:80/patroni/pg0',
+    ];
+    expect(resolveOptions({ hosts, patroniUrls: ok }).patroniUrls).toEqual(ok);
+    for (const bad of [
+      'http://proxy/patroni?x=1',
+      'http://user:secret@proxy:8008',
+      'http://proxy/p#x',
+      'ftp://proxy',
+      'proxy:8008',
+      'http://proxy/ a',
+    ])
+      expect(() => resolveOptions({ hosts, patroniUrls: [bad] })).toThrow(
+        `patroniUrls: ${JSON.stringify(bad)} is not an http(s) base URL`,
+      );
+  });
 });

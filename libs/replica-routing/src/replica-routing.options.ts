@@ -63,8 +63,9 @@ function validate(o: ResolvedReplicaRoutingOptions): string[] {
   }
   for (const url of o.patroniUrls)
     need(
-      /^https?:\/\/[^/\s]+\/?$/.test(url),
-      `patroniUrls: ${JSON.stringify(url)} is not an http(s)://host:port base URL`,
+      isPatroniBase(url),
+      `patroniUrls: ${JSON.stringify(url)} is not an http(s) base URL ` +
+        '(http://host:port, with a path if a proxy serves the API under one; no query or credentials)',
     );
   const names = new Set<string>();
   for (const r of [...o.replicas, ...o.hosts]) {
@@ -127,3 +128,24 @@ function validate(o: ResolvedReplicaRoutingOptions): string[] {
 
 /** The longest delay Node's timers take. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * A Patroni REST API base URL: http(s), a host, and a path if a proxy serves
+ * the API under one (`/cluster` and `/history` are appended to it). No query
+ * or fragment (they would end up before the endpoint), and no credentials
+ * (fetch refuses a URL that carries them).
+ */
+function isPatroniBase(url: string): boolean {
+  if (/\s/.test(url) || !URL.canParse(url)) return false;
+  const u = new URL(url);
+  return (
+    (u.protocol === 'http:' || u.protocol === 'https:') &&
+    u.hostname !== '' &&
+    u.username === '' &&
+    u.password === '' &&
+    u.search === '' &&
+    u.hash === '' &&
+    !url.includes('?') &&
+    !url.includes('#')
+  );
+}
