@@ -152,8 +152,9 @@ export class SimulatorService {
   }
 
   /**
-   * POST /rides with an Idempotency-Key; a network error or 5xx is retried with
-   * the same key (backing off up to 2 s) for SIM_WRITE_RETRY_S, so a retry never
+   * POST /rides with an Idempotency-Key; a network error, a 5xx or a 429 (the
+   * key's rate limit) is retried with the same key (backing off up to 2 s, or
+   * as long as Retry-After says) for SIM_WRITE_RETRY_S, so a retry never
    * creates a second ride. Each failed attempt counts as an error of its kind.
    */
   private async writeRide(
@@ -172,12 +173,13 @@ export class SimulatorService {
       if (written) stats.writes++;
       if (written?.status === 201) return written;
       if (written) stats.recordError(`write_${written.status}`);
-      const retryable = !written || written.status >= 500;
-      if (!retryable || stop.aborted || Date.now() + backoff > deadline) {
+      const retryable = !written || written.status >= 500 || written.status === 429;
+      const pause = Math.max(backoff, written ? retryAfterMs(written.headers) : 0);
+      if (!retryable || stop.aborted || Date.now() + pause > deadline) {
         if (retryable) stats.givenUp++;
         return null;
       }
-      await sleep(backoff);
+      await sleep(pause, undefined, { signal: stop }).catch(() => undefined);
     }
   }
 
@@ -194,7 +196,9 @@ export class SimulatorService {
       );
       if (response?.status === 201) return (response.body as { api_key: string }).api_key;
       stats.recordError(`register_${response?.status ?? 'network'}`);
-      await sleep(500);
+      // The sign-up rate limit says when to come back.
+      const pause = Math.max(500, response ? retryAfterMs(response.headers) : 0);
+      await sleep(pause, undefined, { signal: stop }).catch(() => undefined);
     }
     return null;
   }
@@ -225,4 +229,10 @@ export class SimulatorService {
     const { SIM_WAIT_MIN_MS: min, SIM_WAIT_MAX_MS: max } = this.config;
     return min + Math.random() * Math.max(0, max - min);
   }
+}
+
+/** An answer's Retry-After in ms (delta-seconds, as the API sends it), capped at 30 s; 0 without one. */
+function retryAfterMs(headers: Headers): number {
+  const seconds = Number(headers.get('retry-after') ?? NaN);
+  return Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds, 30) * 1000 : 0;
 }
