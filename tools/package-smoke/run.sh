@@ -73,8 +73,10 @@ cleanup() {
       log "cluster log (last 30 lines)"
       tail -n 30 "$tmp/cluster.log"
     fi
-    # Only a data directory our launcher created (not one a concurrent run holds).
-    if grep -q '^launcher | recreating' "$tmp/cluster.log" 2>/dev/null; then
+    # Only a data directory our launcher created (not one a concurrent run holds, nor one it
+    # refused to delete: it marks what it builds).
+    if grep -q '^launcher | recreating' "$tmp/cluster.log" 2>/dev/null &&
+      [ -f "$data_dir/.rocket-rides-scratch" ]; then
       # A node the launcher was still starting when it was told to stop can outlive it.
       if compgen -G "$data_dir/*/postmaster.pid" >/dev/null; then
         log "a node outlived the launcher: npm run cluster:stop"

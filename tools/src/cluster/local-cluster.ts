@@ -110,8 +110,11 @@ export class LocalCluster {
   /** Wipes `dataDir` (only one a launcher built: `recreateScratchDir`) and builds the cluster in it, with its roles (postgres/roles.sql). */
   async create(): Promise<void> {
     const { dataDir } = this.settings;
-    // A cluster of a run before this one: its primary's data directory.
-    recreateScratchDir(dataDir, (dir) => existsSync(join(dir, 'primary', 'PG_VERSION')));
+    // A cluster of a run from before the marker: its nodes' directories and logs, nothing else.
+    recreateScratchDir(dataDir, {
+      entries: /^(primary|replica\d+|log)$/,
+      holds: join('primary', 'PG_VERSION'),
+    });
     this.chown(dataDir);
     const primary = this.nodes[0]!;
     this.initPrimary(primary);

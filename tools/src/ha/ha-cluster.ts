@@ -1,5 +1,5 @@
 import { migrate } from '@app/rides-schema';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from 'pg';
 import { recreateScratchDir } from '../cluster/scratch-dir';
@@ -244,11 +244,11 @@ export class HaCluster {
   /** A fresh `dataDir`: each node's configuration and the post_bootstrap script, owned by the account that runs them. */
   private prepare(bins: HaBinaries): void {
     const { dataDir } = this.settings;
-    // An HA cluster of a run before this one: its etcd and its first node's Patroni configuration.
-    recreateScratchDir(
-      dataDir,
-      (dir) => existsSync(join(dir, 'etcd')) || existsSync(join(dir, 'pg0', 'patroni.yml')),
-    );
+    // An HA cluster of a run from before the marker: etcd, the nodes, the logs, nothing else.
+    recreateScratchDir(dataDir, {
+      entries: /^(etcd|etcd\.pid|log|pg\d+|post-bootstrap\.sql)$/,
+      holds: join('pg0', 'patroni.yml'),
+    });
     mkdirSync(join(dataDir, 'log'), { recursive: true, mode: 0o700 });
     writeFileSync(postBootstrapFile(this.settings), postBootstrapSql(this.settings), {
       mode: 0o600,
