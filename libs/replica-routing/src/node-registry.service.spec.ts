@@ -29,8 +29,8 @@ describe('NodeRegistry', () => {
     setRoutingLogger(() => ({ log: quiet, warn: quiet, error: quiet }));
   });
 
-  /** A registry over hosts a (primary) and b (replica), whose pools are `fakePool(endWhen)`s. */
-  function registryOf(endWhen?: Promise<void>) {
+  /** A registry over hosts a (primary) and b (replica); its n-th pool is `fakePool(endOf(n))`. */
+  function registryOf(endOf: (n: number) => Promise<void> = () => Promise.resolve()) {
     const options = resolveOptions({
       hosts: [
         { name: 'a', url: 'postgres://127.0.0.1:1/x' },
@@ -42,7 +42,7 @@ describe('NodeRegistry', () => {
     const opened: ReturnType<typeof fakePool>[] = [];
     const registry = new NodeRegistry(options, topology, {
       openPool: () => {
-        const made = fakePool(endWhen);
+        const made = fakePool(endOf(opened.length));
         opened.push(made);
         return Promise.resolve(made.pool as unknown as Pool);
       },
@@ -75,7 +75,7 @@ describe('NodeRegistry', () => {
 
   it("hands the role's pool back at once, not after closing its own (a close meanwhile would end it)", async () => {
     // Ending a pool takes a while here: the duplicate's end must not hold the caller.
-    const { registry, topology, opened } = registryOf(new Promise(() => undefined));
+    const { registry, topology, opened } = registryOf(() => new Promise(() => undefined));
     const first = registry.get('b');
     await new Promise(setImmediate);
     topology.apply({ primary: 'a', replicas: [], timeline: 1 });
@@ -87,5 +87,29 @@ describe('NodeRegistry', () => {
     opened[0]!.answer();
     await expect(first).resolves.toBe(opened[1]!.pool);
     expect(opened[1]!.pool.ended).toBe(0);
+  });
+
+  it('waits, when closed, for the duplicate pool it is still closing', async () => {
+    // The first pool ends up the duplicate: its end waits for the test.
+    let ended!: () => void;
+    const held = new Promise<void>((r) => (ended = r));
+    const { registry, topology, opened } = registryOf((n) => (n === 0 ? held : Promise.resolve()));
+    const first = registry.get('b');
+    await new Promise(setImmediate);
+    topology.apply({ primary: 'a', replicas: [], timeline: 1 });
+    topology.apply({ primary: 'a', replicas: ['b'], timeline: 1 });
+    const second = registry.get('b');
+    await new Promise(setImmediate);
+    opened[1]!.answer();
+    await second;
+    opened[0]!.answer();
+    await first;
+    let closed = false;
+    const closing = registry.close().then(() => (closed = true));
+    await new Promise(setImmediate);
+    expect(closed).toBe(false);
+    ended();
+    await closing;
+    expect(opened.map((o) => o.pool.ended)).toEqual([1, 1]);
   });
 });

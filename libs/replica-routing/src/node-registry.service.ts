@@ -29,6 +29,10 @@ export class NodeRegistry {
   private readonly connected = new Map<string, Pool>();
   private readonly counts = new Map<string, QueryCount>();
   private readonly inFlight = new Map<string, number>();
+  /** Connects under way, including those of roles dropped meanwhile. */
+  private readonly connects = new Set<Promise<Pool>>();
+  /** Pools being closed in the background (a moved role's, a duplicate): `close()` waits for them. */
+  private readonly closing = new Set<Promise<void>>();
   private closed = false;
 
   constructor(
@@ -53,10 +57,17 @@ export class NodeRegistry {
     const pool = this.connected.get(name);
     this.connected.delete(name);
     this.connecting.delete(name);
-    if (pool)
-      void this.closePool(name, pool).catch((error: unknown) =>
-        this.logger.warn(`closing ${name}'s old pool: ${String(error)}`),
-      );
+    if (pool) this.closeLater(name, pool, 'old');
+  }
+
+  /** Closes a pool no one is given any more, in the background; `close()` waits for it. */
+  private closeLater(name: string, pool: Pool, which: string): void {
+    const closing = this.closePool(name, pool)
+      .catch((error: unknown) =>
+        this.logger.warn(`closing ${name}'s ${which} pool: ${String(error)}`),
+      )
+      .finally(() => this.closing.delete(closing));
+    this.closing.add(closing);
   }
 
   private closePool(name: string, pool: Pool): Promise<void> {
@@ -128,6 +139,13 @@ export class NodeRegistry {
       };
       pending = this.connect(name).finally(settle);
       this.connecting.set(name, pending);
+      // Every connect under way, a dropped role's too: `close()` waits for them all.
+      const started = pending;
+      this.connects.add(started);
+      void started.then(
+        () => this.connects.delete(started),
+        () => this.connects.delete(started),
+      );
     }
     return pending;
   }
@@ -161,7 +179,7 @@ export class NodeRegistry {
     // back in this same tick, before a close or a move can end it.
     const current = this.connected.get(name);
     if (current) {
-      void this.closePool(name, pool).catch(() => undefined);
+      this.closeLater(name, pool, 'duplicate');
       return current;
     }
     this.connected.set(name, pool);
@@ -190,9 +208,12 @@ export class NodeRegistry {
 
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.allSettled([...this.connecting.values()]);
+    await Promise.allSettled([...this.connects]);
     const pools = [...this.connected.entries()];
     this.connected.clear();
-    await Promise.allSettled(pools.map(([name, pool]) => this.closePool(name, pool)));
+    await Promise.allSettled([
+      ...pools.map(([name, pool]) => this.closePool(name, pool)),
+      ...this.closing,
+    ]);
   }
 }
