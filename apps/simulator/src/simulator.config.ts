@@ -52,7 +52,7 @@ export class SimulatorConfig {
   )
   @IsBoolean({ message: "SIM_SEND_TOKEN must be 'true' or 'false'" })
   SIM_SEND_TOKEN = true;
-  /** How long a failed write (network error or 5xx) is retried with its Idempotency-Key before it counts as given up. */
+  /** How long a failed write (network error, 5xx, or 429, waited out as its Retry-After says) is retried with its Idempotency-Key before it counts as given up. */
   @Type(() => Number) @IsInt() @Min(0) SIM_WRITE_RETRY_S = 30;
   /**
    * Write every operation (client, op, tokens sent and received, result,

@@ -5,8 +5,12 @@ import type { AddressInfo } from 'node:net';
 import { SimulatorConfig } from './simulator.config';
 import { SimulatorService } from './simulator.service';
 
-/** An API that answers the first sign-up and the first ride with 429 and Retry-After: 1. */
-function throttlingApi() {
+/**
+ * An API that answers POSTs with 429 and Retry-After (`retryAfter` seconds):
+ * the first sign-up and the first ride by default, every ride with
+ * `everyRide` (and then no sign-up).
+ */
+function throttlingApi(retryAfter = 1, everyRide = false) {
   const calls: { method: string; url: string; at: number; key?: string }[] = [];
   let distance = 0;
   const body = (req: IncomingMessage) =>
@@ -25,8 +29,9 @@ function throttlingApi() {
       const key = req.headers['idempotency-key'] as string | undefined;
       calls.push({ method: req.method!, url: req.url!, at: Date.now(), key });
       const first = calls.filter((c) => c.url === req.url && c.method === req.method).length === 1;
-      if (req.method === 'POST' && first)
-        return json(429, { message: 'slow down' }, { 'retry-after': '1' });
+      const throttled = everyRide ? req.url === '/rides' : first;
+      if (req.method === 'POST' && throttled)
+        return json(429, { message: 'slow down' }, { 'retry-after': String(retryAfter) });
       if (req.url === '/users') return json(201, { api_key: 'k' });
       if (req.url === '/rides') {
         distance = (JSON.parse(text) as { distance: number }).distance;
@@ -38,14 +43,19 @@ function throttlingApi() {
   return { server, calls };
 }
 
+/** Listens on 127.0.0.1; its base URL. */
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
 describe('SimulatorService', () => {
   let server: Server;
   let calls: ReturnType<typeof throttlingApi>['calls'];
   let url: string;
   beforeAll(async () => {
     ({ server, calls } = throttlingApi());
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    url = await listen(server);
     Logger.overrideLogger(false);
   });
   afterAll(() => new Promise((resolve) => server.close(resolve)));
@@ -68,5 +78,30 @@ describe('SimulatorService', () => {
     // The ride was written once and read back.
     expect(stats.stale).toBe(0);
     expect(calls.filter((c) => c.method === 'GET')).toHaveLength(1);
+  });
+
+  it('sends nothing more once stopped while it waits out a 429', async () => {
+    const api = throttlingApi(20, true);
+    const base = await listen(api.server);
+    try {
+      const config = validateConfig(SimulatorConfig, {
+        API_URL: base,
+        SIM_USERS: '1',
+        SIM_WAIT_MAX_MS: '0',
+        SIM_WRITE_RETRY_S: '60',
+      });
+      const stop = new AbortController();
+      const run = new SimulatorService(config).run(stop.signal);
+      // Signed up, its first ride answered 429 with Retry-After: 20: it is waiting.
+      for (let i = 0; i < 100 && !api.calls.some((c) => c.url === '/rides'); i++)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      stop.abort();
+      const stats = await run;
+      // One write, none after the stop, and that ride counted as given up.
+      expect(api.calls.filter((c) => c.url === '/rides')).toHaveLength(1);
+      expect(stats.givenUp).toBe(1);
+    } finally {
+      await new Promise((resolve) => api.server.close(resolve));
+    }
   });
 });

@@ -173,13 +173,20 @@ export class SimulatorService {
       if (written) stats.writes++;
       if (written?.status === 201) return written;
       if (written) stats.recordError(`write_${written.status}`);
-      const retryable = !written || written.status >= 500 || written.status === 429;
-      const pause = Math.max(backoff, written ? retryAfterMs(written.headers) : 0);
+      const throttled = written?.status === 429;
+      const retryable = !written || written.status >= 500 || throttled;
+      // A 429 says when to come back; a 5xx is backed off as before.
+      const pause = throttled ? Math.max(backoff, retryAfterMs(written.headers)) : backoff;
       if (!retryable || stop.aborted || Date.now() + pause > deadline) {
         if (retryable) stats.givenUp++;
         return null;
       }
       await sleep(pause, undefined, { signal: stop }).catch(() => undefined);
+      // Stopped while waiting: no request after the run's end.
+      if (stop.aborted) {
+        stats.givenUp++;
+        return null;
+      }
     }
   }
 
@@ -197,7 +204,7 @@ export class SimulatorService {
       if (response?.status === 201) return (response.body as { api_key: string }).api_key;
       stats.recordError(`register_${response?.status ?? 'network'}`);
       // The sign-up rate limit says when to come back.
-      const pause = Math.max(500, response ? retryAfterMs(response.headers) : 0);
+      const pause = response?.status === 429 ? Math.max(500, retryAfterMs(response.headers)) : 500;
       await sleep(pause, undefined, { signal: stop }).catch(() => undefined);
     }
     return null;
