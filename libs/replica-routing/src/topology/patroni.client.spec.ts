@@ -25,10 +25,10 @@ describe('patroniCluster', () => {
   afterAll(() => new Promise((resolve) => server.close(resolve)));
 
   it('asks /cluster under the base URL’s path (the API behind a proxy), with or without its last slash', async () => {
-    for (const url of [`${base}/patroni`, `${base}/patroni/`])
+    for (const url of [`${base}/patroni`, `${base}/patroni/`, `${base}/patroni//`])
       await expect(patroniCluster(url, 1000)).resolves.toEqual([
         { name: 'pg0', role: 'leader', state: 'running', host: 'h', port: 5432, timeline: 3 },
       ]);
-    expect(asked).toEqual(['/patroni/cluster', '/patroni/cluster']);
+    expect(asked).toEqual(['/patroni/cluster', '/patroni/cluster', '/patroni/cluster']);
   });
 });

@@ -16,7 +16,7 @@ const UP_STATES = new Set(['running', 'streaming']);
 
 /** Reads `GET /cluster`; rejects when the node cannot answer within `timeoutMs`. */
 export async function patroniCluster(baseUrl: string, timeoutMs: number): Promise<PatroniMember[]> {
-  const body = (await getJson(`${baseUrl.replace(/\/$/, '')}/cluster`, timeoutMs)) as {
+  const body = (await getJson(endpoint(baseUrl, 'cluster'), timeoutMs)) as {
     members?: unknown;
   };
   if (!Array.isArray(body?.members)) throw new Error(`${baseUrl}/cluster: no members list`);
@@ -35,7 +35,7 @@ export async function patroniHistory(
   baseUrl: string,
   timeoutMs: number,
 ): Promise<Map<number, Lsn>> {
-  return parsePatroniHistory(await getJson(`${baseUrl.replace(/\/$/, '')}/history`, timeoutMs));
+  return parsePatroniHistory(await getJson(endpoint(baseUrl, 'history'), timeoutMs));
 }
 
 /** The running leader, if any. */
@@ -46,6 +46,13 @@ export function leaderOf(members: readonly PatroniMember[]): PatroniMember | und
 /** Members running as standbys of the leader. */
 export function standbysOf(members: readonly PatroniMember[]): PatroniMember[] {
   return members.filter((m) => REPLICA_ROLES.has(m.role) && UP_STATES.has(m.state));
+}
+
+/** `name` under the base URL's own path (a proxy may serve the API under one), however it ends. */
+function endpoint(baseUrl: string, name: string): string {
+  const url = new URL(baseUrl);
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}/${name}`;
+  return url.href;
 }
 
 async function getJson(url: string, timeoutMs: number): Promise<unknown> {
