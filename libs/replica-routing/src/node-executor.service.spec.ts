@@ -98,6 +98,17 @@ describe('NodeExecutor', () => {
   });
 });
 
+/** What a checked read sends: check, snapshot transaction and its position, the work, COMMIT. */
+const CHECKED = [
+  'position',
+  'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
+  'position',
+  'SELECT 1',
+  'COMMIT',
+];
+/** What a covered read on a proven connection sends: the work, the cover behind it. */
+const COVERED = ['SELECT 1', 'named replica_routing_replay'];
+
 describe('NodeExecutor, a replica read and its connection proof', () => {
   const options = resolveOptions({
     primary: { url: 'postgres://p' },
@@ -151,21 +162,15 @@ describe('NodeExecutor, a replica read and its connection proof', () => {
   it('checks a first read in-band, then covers the next ones with the proof it recorded', async () => {
     const { sent, read } = replica(['0/100|1|t0|5', '0/100|1|t0|5', '0/120|1|t0|5']);
     await expect(read(0x80n)).resolves.toMatchObject({ served: { token: { lsn: 0x100n } } });
-    expect(sent).toEqual([
-      'position',
-      'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
-      'position',
-      'SELECT 1',
-      'COMMIT',
-    ]);
+    expect(sent).toEqual(CHECKED);
     sent.length = 0;
     // Proven at 0/100: no check, the cover behind the statement, the token it answered.
     await expect(read(0x90n)).resolves.toMatchObject({ served: { token: { lsn: 0x120n } } });
-    expect(sent).toEqual(['SELECT 1', 'named replica_routing_replay']);
+    expect(sent).toEqual(COVERED);
     sent.length = 0;
     // The cover's 0/120 was recorded: 0/110 needs no check either.
     await read(0x110n);
-    expect(sent).toEqual(['SELECT 1', 'named replica_routing_replay']);
+    expect(sent).toEqual(COVERED);
   });
 
   it('forgets the proof when the cover shows the node is no longer a standby on the timeline', async () => {
@@ -188,15 +193,7 @@ describe('NodeExecutor, a replica read and its connection proof', () => {
     // A pooler switched backends: pid 6 answers the cover, then the check and snapshot.
     replays.splice(0, replays.length, '0/100|1|t0|6');
     await expect(read(0x90n)).resolves.toMatchObject({ served: { token: { lsn: 0x100n } } });
-    expect(sent).toEqual([
-      'SELECT 1',
-      'named replica_routing_replay',
-      'position',
-      'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
-      'position',
-      'SELECT 1',
-      'COMMIT',
-    ]);
+    expect(sent).toEqual([...COVERED, ...CHECKED]);
     // From now on every read on that node is checked.
     sent.length = 0;
     await read(0x90n);

@@ -50,16 +50,24 @@ describe('NodeRegistry', () => {
     return { registry, topology, opened };
   }
 
-  it('keeps one pool per role when the role moves away and back while a pool connects', async () => {
-    const { registry, topology, opened } = registryOf();
-
+  /**
+   * A connect of b's pool, then b leaves the replicas and comes back before it
+   * has connected, then a second connect: both pending, in that order.
+   */
+  async function movedMidConnect(registry: NodeRegistry, topology: Topology) {
     const first = registry.get('b');
     await new Promise(setImmediate);
-    // b leaves the replicas and comes back before its first pool has connected.
     topology.apply({ primary: 'a', replicas: [], timeline: 1 });
     topology.apply({ primary: 'a', replicas: ['b'], timeline: 1 });
     const second = registry.get('b');
     await new Promise(setImmediate);
+    return [first, second] as const;
+  }
+
+  it('keeps one pool per role when the role moves away and back while a pool connects', async () => {
+    const { registry, topology, opened } = registryOf();
+
+    const [first, second] = await movedMidConnect(registry, topology);
     expect(opened).toHaveLength(2);
     opened[1]!.answer();
     opened[0]!.answer();
@@ -76,12 +84,7 @@ describe('NodeRegistry', () => {
   it("hands the role's pool back at once, not after closing its own (a close meanwhile would end it)", async () => {
     // Ending a pool takes a while here: the duplicate's end must not hold the caller.
     const { registry, topology, opened } = registryOf(() => new Promise(() => undefined));
-    const first = registry.get('b');
-    await new Promise(setImmediate);
-    topology.apply({ primary: 'a', replicas: [], timeline: 1 });
-    topology.apply({ primary: 'a', replicas: ['b'], timeline: 1 });
-    const second = registry.get('b');
-    await new Promise(setImmediate);
+    const [first, second] = await movedMidConnect(registry, topology);
     opened[1]!.answer();
     await second;
     opened[0]!.answer();
@@ -94,12 +97,7 @@ describe('NodeRegistry', () => {
     let ended!: () => void;
     const held = new Promise<void>((r) => (ended = r));
     const { registry, topology, opened } = registryOf((n) => (n === 0 ? held : Promise.resolve()));
-    const first = registry.get('b');
-    await new Promise(setImmediate);
-    topology.apply({ primary: 'a', replicas: [], timeline: 1 });
-    topology.apply({ primary: 'a', replicas: ['b'], timeline: 1 });
-    const second = registry.get('b');
-    await new Promise(setImmediate);
+    const [first, second] = await movedMidConnect(registry, topology);
     opened[1]!.answer();
     await second;
     opened[0]!.answer();
