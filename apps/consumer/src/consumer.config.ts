@@ -1,3 +1,4 @@
+import { MAX_TIMER_S } from '@app/config';
 import { LogConfig } from '@app/rides-log';
 import { Type } from 'class-transformer';
 import { IsInt, IsNumber, Matches, Max, Min } from 'class-validator';
@@ -18,7 +19,7 @@ export class ConsumerConfig extends LogConfig {
    */
   @Type(() => Number) @IsInt() @Min(0) @Max(5000) CONSUMER_REPLICA_WAIT_MS = 50;
   /** Seconds between the summary lines (total, count, lag). */
-  @Type(() => Number) @IsInt() @Min(1) CONSUMER_REPORT_EVERY_S = 10;
+  @Type(() => Number) @IsInt() @Min(1) @Max(MAX_TIMER_S) CONSUMER_REPORT_EVERY_S = 10;
   /** Failure injection: the share of batches that fail after computing, before commit. */
   @Type(() => Number) @IsNumber() @Min(0) @Max(0.99) CONSUMER_FAIL_RATE = 0;
 }

@@ -37,4 +37,14 @@ describe('SimulatorConfig', () => {
       validateConfig(SimulatorConfig, { API_URLS: 'http://127.0.0.1:5005,nope' }),
     ).toThrow(/API_URLS="http:\/\/127.0.0.1:5005,nope": each value in API_URLS must be a URL/);
   });
+
+  it('refuses durations and intervals longer than Node’s timers run', () => {
+    for (const [key, value] of [
+      ['SIM_DURATION_S', '2147484'],
+      ['SIM_REPORT_EVERY_S', '2147484'],
+      ['SIM_WAIT_MAX_MS', '2147483648'],
+      ['SIM_REQUEST_TIMEOUT_MS', '2147483648'],
+    ])
+      expect(() => validateConfig(SimulatorConfig, { [key!]: value })).toThrow(new RegExp(key!));
+  });
 });

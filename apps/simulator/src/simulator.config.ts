@@ -1,3 +1,4 @@
+import { MAX_TIMER_MS, MAX_TIMER_S } from '@app/config';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayNotEmpty,
@@ -38,14 +39,14 @@ export class SimulatorConfig {
   /** Concurrent virtual users. */
   @Type(() => Number) @IsInt() @Min(1) @Max(1000) SIM_USERS = 4;
   /** Wait between a ride's write and its read, uniform in [min, max] ms (the original: 0-2000). */
-  @Type(() => Number) @IsInt() @Min(0) SIM_WAIT_MIN_MS = 0;
-  @Type(() => Number) @IsInt() @Min(0) SIM_WAIT_MAX_MS = 2000;
+  @Type(() => Number) @IsInt() @Min(0) @Max(MAX_TIMER_MS) SIM_WAIT_MIN_MS = 0;
+  @Type(() => Number) @IsInt() @Min(0) @Max(MAX_TIMER_MS) SIM_WAIT_MAX_MS = 2000;
   /** Stop after this many seconds (0: run until SIGINT/SIGTERM). */
-  @Type(() => Number) @IsInt() @Min(0) SIM_DURATION_S = 0;
+  @Type(() => Number) @IsInt() @Min(0) @Max(MAX_TIMER_S) SIM_DURATION_S = 0;
   /** Stop after this many rides in all (0: no limit). */
   @Type(() => Number) @IsInt() @Min(0) SIM_RIDES = 0;
   /** Seconds between summary lines. */
-  @Type(() => Number) @IsInt() @Min(1) SIM_REPORT_EVERY_S = 5;
+  @Type(() => Number) @IsInt() @Min(1) @Max(MAX_TIMER_S) SIM_REPORT_EVERY_S = 5;
   /** Send each write's Consistency-Token with the read (monotonic reads); without it the API takes the primary's position when it authenticates the rider. */
   @Transform(({ value }: { value: unknown }) =>
     value === 'true' ? true : value === 'false' ? false : value,
@@ -53,7 +54,7 @@ export class SimulatorConfig {
   @IsBoolean({ message: "SIM_SEND_TOKEN must be 'true' or 'false'" })
   SIM_SEND_TOKEN = true;
   /** How long a failed write (network error, 5xx, or 429, waited out as its Retry-After says) is retried with its Idempotency-Key before it counts as given up. */
-  @Type(() => Number) @IsInt() @Min(0) SIM_WRITE_RETRY_S = 30;
+  @Type(() => Number) @IsInt() @Min(0) @Max(MAX_TIMER_S) SIM_WRITE_RETRY_S = 30;
   /**
    * Write every operation (client, op, tokens sent and received, result,
    * node, times) to this file as JSON lines, for the session-guarantee
@@ -61,7 +62,7 @@ export class SimulatorConfig {
    */
   @IsOptional() @IsString() SIM_HISTORY_FILE?: string;
   /** Per-request timeout. */
-  @Type(() => Number) @IsInt() @Min(100) SIM_REQUEST_TIMEOUT_MS = 5000;
+  @Type(() => Number) @IsInt() @Min(100) @Max(MAX_TIMER_MS) SIM_REQUEST_TIMEOUT_MS = 5000;
 
   get apiUrl(): string {
     return (this.API_URL ?? `http://127.0.0.1:${this.API_PORT}`).replace(/\/$/, '');

@@ -3,6 +3,7 @@ export { validateConfig } from './config.validator';
 export { DatabaseConfig, type RoutingNodes } from './database.config';
 export { postgresUrl, type PostgresAddress } from './postgres-url';
 export { collectDefaultMetricsOnce } from './default-metrics';
+export { MAX_TIMER_MS, MAX_TIMER_S } from './timer.limits';
 export { processLogger } from './process.logging';
 export {
   LOG_LEVELS,

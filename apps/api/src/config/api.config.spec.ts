@@ -23,4 +23,9 @@ describe('ApiConfig', () => {
       }),
     ).toThrow(/REPLICA_WEIGHTS names replica0, not among the nodes \(pg0, pg1\)/);
   });
+
+  it('refuses timings longer than Node’s timers run', () => {
+    for (const key of ['STATUS_REFRESH_MS', 'PRIMARY_COOLDOWN_MS', 'DB_STATEMENT_TIMEOUT_MS'])
+      expect(() => validateConfig(ApiConfig, { [key]: '2147483648' })).toThrow(new RegExp(key));
+  });
 });

@@ -1,4 +1,4 @@
-import { DatabaseConfig } from '@app/config';
+import { DatabaseConfig, MAX_TIMER_MS } from '@app/config';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsNumber, IsOptional, Matches, Max, Min, MinLength } from 'class-validator';
 
@@ -22,13 +22,13 @@ export class ApiConfig extends DatabaseConfig {
    */
   @IsIn(['true', 'false']) REPLICA_CONNECTION_PROOFS: 'true' | 'false' = 'true';
   /** How often the routing cache reloads replica_statuses. */
-  @Type(() => Number) @IsInt() @Min(0) STATUS_REFRESH_MS = 250;
+  @Type(() => Number) @IsInt() @Min(0) @Max(MAX_TIMER_MS) STATUS_REFRESH_MS = 250;
   /** Fail-fast period after the primary fails (circuit breaker). */
-  @Type(() => Number) @IsInt() @Min(0) PRIMARY_COOLDOWN_MS = 30_000;
+  @Type(() => Number) @IsInt() @Min(0) @Max(MAX_TIMER_MS) PRIMARY_COOLDOWN_MS = 30_000;
   /** Per-node connect timeout. */
-  @Type(() => Number) @IsInt() @Min(100) DB_CONNECT_TIMEOUT_MS = 2000;
+  @Type(() => Number) @IsInt() @Min(100) @Max(MAX_TIMER_MS) DB_CONNECT_TIMEOUT_MS = 2000;
   /** Per-query statement timeout. */
-  @Type(() => Number) @IsInt() @Min(100) DB_STATEMENT_TIMEOUT_MS = 10_000;
+  @Type(() => Number) @IsInt() @Min(100) @Max(MAX_TIMER_MS) DB_STATEMENT_TIMEOUT_MS = 10_000;
   /** How long an Idempotency-Key of POST /rides is remembered. */
   @Type(() => Number) @IsInt() @Min(1) @Max(24 * 30) IDEMPOTENCY_KEY_TTL_HOURS = 24;
   /**
