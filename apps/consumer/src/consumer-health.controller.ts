@@ -9,7 +9,7 @@ export const ConsumerHealthController = workerHealthController(
     const { stopped, lastRoundAt } = consumer;
     if (stopped) return session.down({ stopped: stopped.message });
     const ageMs = Date.now() - lastRoundAt;
-    if (lastRoundAt > 0 && ageMs < 15_000) return session.up({ last_round_ms_ago: ageMs });
+    if (consumer.turning()) return session.up({ last_round_ms_ago: ageMs });
     return session.down({ last_round_ms_ago: lastRoundAt ? ageMs : null });
   },
 );

@@ -7,8 +7,7 @@ export const StreamerHealthController = workerHealthController(
   'streamer',
   ({ streamer }, session) => {
     const { role, lastRoundAt } = streamer;
-    const ageMs = Date.now() - lastRoundAt;
-    if (role !== 'starting' && ageMs < 15_000) return session.up({ role });
-    return session.down({ role, last_round_ms_ago: lastRoundAt ? ageMs : null });
+    if (role !== 'starting' && streamer.turning()) return session.up({ role });
+    return session.down({ role, last_round_ms_ago: lastRoundAt ? Date.now() - lastRoundAt : null });
   },
 );

@@ -38,4 +38,18 @@ describe('LogConsumer.run', () => {
     expect(registered).toHaveBeenCalledTimes(2);
     expect(rounds).toBe(2);
   });
+
+  it('counts a consumer blocking up to a minute per read as turning until 15 s past that', () => {
+    const consumer = new LogConsumer({} as ReplicaRouter<EntityManager>, {} as Redis, {
+      name: 'consumer0',
+      stream: 'log',
+      batch: 10,
+      blockMs: 60_000,
+      failRate: 0,
+    });
+    expect(consumer.turning(1_000_000)).toBe(false); // no read yet
+    consumer.lastRoundAt = 1_000_000;
+    expect(consumer.turning(1_000_000 + 74_000)).toBe(true);
+    expect(consumer.turning(1_000_000 + 76_000)).toBe(false);
+  });
 });

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeEntry, entryId, type Decoded } from './log.envelope';
 import { InjectedFailure, maybeFail } from './failure.injection';
 import { logMetrics } from './log.metrics';
+import { loopTurning } from './loop.health';
 import { messageOf, QuietWarner } from './quiet.warner';
 import type { ConsumerOptions, ConsumerState } from './consumer.options';
 import { gapOrForeign, LogGapError } from './log-gap.error';
@@ -24,7 +25,7 @@ import { readBack } from './batch.read-back';
 export class LogConsumer {
   private readonly logger: Logger;
   private readonly warner: QuietWarner;
-  /** When the loop last completed a read (for readiness); `stopped` once it gave up on a gap. */
+  /** When the loop last completed a read (for readiness: {@link turning}); `stopped` once it gave up on a gap. */
   lastRoundAt = 0;
   stopped: Error | undefined;
   readonly readBack = { replica: 0, primary: 0 };
@@ -40,6 +41,11 @@ export class LogConsumer {
   ) {
     this.logger = new Logger(`Consumer ${options.name}`);
     this.warner = new QuietWarner(this.logger);
+  }
+
+  /** Whether the loop is turning ({@link loopTurning}): a read, which blocks up to `blockMs`, ended lately. */
+  turning(now = Date.now()): boolean {
+    return loopTurning(this.lastRoundAt, this.options.blockMs, now);
   }
 
   async state(): Promise<ConsumerState> {

@@ -6,7 +6,35 @@ import { StreamPublisher } from './stream.publisher';
 import { Streamer } from './streamer';
 import type { StreamerOptions } from './streamer.options';
 
-describe('Streamer, idling between rounds', () => {
+describe('Streamer, readiness and idling', () => {
+  const streamerWith = (options: Partial<StreamerOptions>) =>
+    new Streamer(
+      () => Promise.reject<Client>(new Error('no database here')),
+      new EventEmitter() as unknown as Redis,
+      () => 'a token',
+      options as StreamerOptions,
+    );
+
+  it('counts a quiet streamer with a long poll as turning until 15 s past its poll', () => {
+    const streamer = streamerWith({ pollMs: 30_000, leaseRetryMs: 1000 });
+    expect(streamer.turning(1_000_000)).toBe(false); // no round yet
+    streamer.lastRoundAt = 1_000_000;
+    expect(streamer.turning(1_000_000 + 44_000)).toBe(true);
+    expect(streamer.turning(1_000_000 + 46_000)).toBe(false);
+  });
+
+  it('idles no longer than it is told (the next maintenance), whatever its poll', async () => {
+    const streamer = streamerWith({ pollMs: 60_000 });
+    const idle = (
+      streamer as unknown as {
+        idle(s: AbortSignal, l: Promise<never>, waitMs?: number): Promise<void>;
+      }
+    ).idle;
+    const started = Date.now();
+    await idle.call(streamer, new AbortController().signal, new Promise<never>(() => undefined), 5);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
   it('leaves no listener on the process-long signal behind, however often it idles', async () => {
     const streamer = new Streamer(
       () => Promise.reject<Client>(new Error('no database here')),
@@ -137,5 +165,43 @@ describe('Streamer, maintaining the stream', () => {
     });
     // The same events again are plain duplicates.
     expect((await publisher.publish([4n].map(envelope))).foreign).toBe(0);
+  });
+
+  it('rebuilds again when a republish meets another streamer’s events (one still writing)', async () => {
+    const redis = new MemoryStream();
+    const publisher = new StreamPublisher(redis as unknown as Redis, 'log');
+    const intruder = new StreamPublisher(redis as unknown as Redis, 'log');
+    await publisher.publish([1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n, 11n, 12n].map(envelope));
+    let intrude = true;
+    const store = {
+      positions: () => Promise.resolve({ published: 12n, sequenced: 12n, slowest: 8n }),
+      published: async (after: bigint, upTo: bigint) => {
+        // While this streamer rebuilds, an old primary's streamer writes its own 9 and 10.
+        if (intrude) {
+          intrude = false;
+          await intruder.publish(
+            [9n, 10n].map((seq) => ({ ...envelope(seq), eventId: `old-${seq}` })),
+          );
+        }
+        const events: LogEnvelope[] = [];
+        for (let seq = after + 1n; seq <= upTo; seq++) events.push(envelope(seq));
+        return events;
+      },
+      retain: () => Promise.resolve(0),
+      backlog: () => Promise.resolve({ events: 0, oldestS: 0 }),
+    };
+    const streamer = new Streamer(
+      () => Promise.reject<Client>(new Error('no database here')),
+      redis as unknown as Redis,
+      () => 'a token',
+      { pollMs: 1, batch: 100, retentionS: 3600 } as StreamerOptions,
+    );
+    const maintain = (streamer as unknown as { maintain(s: unknown, p: unknown): Promise<void> })
+      .maintain;
+    await maintain.call(streamer, store, publisher);
+    expect(redis.entries.get(9n)).toContain('old-9');
+    // The next maintenance knows the stream holds foreign events, and rebuilds it.
+    await maintain.call(streamer, store, publisher);
+    expect(redis.entries.get(9n)).toContain('event-9');
   });
 });

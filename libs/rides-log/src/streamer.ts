@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { InjectedFailure, maybeFail } from './failure.injection';
 import type { LogEnvelope } from './log.envelope';
 import { logMetrics } from './log.metrics';
+import { loopTurning } from './loop.health';
 import { messageOf, QuietWarner } from './quiet.warner';
 import { OUTBOX_CHANNEL } from './outbox.stager';
 import { OutboxStore, type TokenSigner } from './outbox.store';
@@ -24,7 +25,7 @@ export class Streamer {
   private readonly logger = new Logger('Streamer');
   private readonly warner = new QuietWarner(this.logger);
   role: StreamerRole = 'starting';
-  /** When the loop last completed a round (for readiness). */
+  /** When the loop last completed a round (for readiness: {@link turning}). */
   lastRoundAt = 0;
   /** Failures injected so far (STREAMER_FAIL_RATE). */
   injected = 0;
@@ -59,6 +60,12 @@ export class Streamer {
   }
 
   /** Runs until `signal` aborts; a lost session or a failure starts over with the lease. */
+  /** Whether the loop is turning ({@link loopTurning}): a round, or standing by a try of the lease, ended lately. */
+  turning(now = Date.now()): boolean {
+    const longestWait = Math.max(this.options.pollMs, this.options.leaseRetryMs);
+    return loopTurning(this.lastRoundAt, longestWait, now);
+  }
+
   async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       let session: Client | undefined;
@@ -144,7 +151,9 @@ export class Streamer {
       if (claimed.length < this.options.batch && pending < this.options.batch) {
         // Nothing more to claim now: mark what was sent before idling, unless a commit came since.
         if (!this.woken) await Promise.race([this.markSent(store), lost]);
-        await this.idle(signal, lost);
+        // No longer than until the next maintenance is due: a quiet log gets it on time too.
+        const dueInMs = maintainedAt + this.options.maintenanceMs - Date.now();
+        await this.idle(signal, lost, Math.max(0, Math.min(this.options.pollMs, dueInMs)));
       }
     }
     // Stopping: what was sent is marked, or the next streamer would send it again.
@@ -204,7 +213,10 @@ export class Streamer {
     while (from < published) {
       const events = await store.published(from, published, this.options.batch);
       if (events.length === 0) break;
-      republished += (await publisher.publish(events)).added;
+      const sent = await publisher.publish(events);
+      republished += sent.added;
+      // Another primary's streamer still writing (a split brain): the next maintenance rebuilds.
+      if (sent.foreign > 0) this.foreignSeen = true;
       from = events.at(-1)!.seq;
     }
     if (republished > 0) {
@@ -225,14 +237,18 @@ export class Streamer {
     this.wake?.();
   }
 
-  /** Waits for a NOTIFY, a Redis reconnect, the poll period or the end. */
-  private async idle(signal: AbortSignal, lost: Promise<never>): Promise<void> {
+  /** Waits for a NOTIFY, a Redis reconnect, `waitMs` (the poll period) or the end. */
+  private async idle(
+    signal: AbortSignal,
+    lost: Promise<never>,
+    waitMs = this.options.pollMs,
+  ): Promise<void> {
     if (this.woken) return;
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
     const woken = new Promise<void>((resolve) => {
       this.wake = resolve;
-      timer = setTimeout(resolve, this.options.pollMs);
+      timer = setTimeout(resolve, waitMs);
       onAbort = resolve;
       signal.addEventListener('abort', onAbort, { once: true });
     });
