@@ -41,13 +41,24 @@ interface NotesDb {
   lib_adapter_notes: { id: string; body: string };
 }
 
-/** What each adapter must do: insert a note, find one by id, and nest a transaction that fails. */
+/** What each adapter must do: insert a note, find one by id, and run a transaction of its own. */
 interface Dialect<H> {
   adapter: RoutingAdapter<H>;
   insert(db: H, body: string): Promise<number>;
   find(db: H, id: number): Promise<string | null>;
-  /** Inserts `kept`, then in a nested transaction inserts `lost` and fails. */
-  nestedFailure(db: H, kept: string, lost: string): Promise<void>;
+  /** `fn` in the query layer's own transaction on `db` (a savepoint inside a write). */
+  transaction(db: H, fn: (inner: H) => Promise<void>): Promise<void>;
+}
+
+/** Inserts `kept`, then in a nested transaction inserts `lost` and fails. */
+async function nestedFailure<H>(dialect: Dialect<H>, db: H, kept: string, lost: string) {
+  await dialect.insert(db, kept);
+  await dialect
+    .transaction(db, async (inner) => {
+      await dialect.insert(inner, lost);
+      throw new Error('rolled back');
+    })
+    .catch(() => undefined);
 }
 
 const typeorm: Dialect<EntityManager> = {
@@ -65,15 +76,7 @@ const typeorm: Dialect<EntityManager> = {
     (
       await em.query<{ body: string }[]>('SELECT body FROM lib_adapter_notes WHERE id = $1', [id])
     )[0]?.body ?? null,
-  async nestedFailure(em, kept, lost) {
-    await typeorm.insert(em, kept);
-    await em
-      .transaction(async (inner) => {
-        await typeorm.insert(inner, lost);
-        throw new Error('rolled back');
-      })
-      .catch(() => undefined);
-  },
+  transaction: (em, fn) => em.transaction(fn),
 };
 
 const pg: Dialect<PgHandle> = {
@@ -90,15 +93,7 @@ const pg: Dialect<PgHandle> = {
   find: async (db, id) =>
     (await db.query<{ body: string }>('SELECT body FROM lib_adapter_notes WHERE id = $1', [id]))
       .rows[0]?.body ?? null,
-  async nestedFailure(db, kept, lost) {
-    await pg.insert(db, kept);
-    await db
-      .transaction(async (inner) => {
-        await pg.insert(inner, lost);
-        throw new Error('rolled back');
-      })
-      .catch(() => undefined);
-  },
+  transaction: (db, fn) => db.transaction(fn),
 };
 
 const kysely: Dialect<ReturnType<ReturnType<typeof kyselyAdapter<NotesDb>>['bind']>> = {
@@ -121,16 +116,7 @@ const kysely: Dialect<ReturnType<ReturnType<typeof kyselyAdapter<NotesDb>>['bind
         .where('id', '=', String(id))
         .executeTakeFirst()
     )?.body ?? null,
-  async nestedFailure(db, kept, lost) {
-    await kysely.insert(db, kept);
-    await db
-      .transaction()
-      .execute(async (trx) => {
-        await kysely.insert(trx, lost);
-        throw new Error('rolled back');
-      })
-      .catch(() => undefined);
-  },
+  transaction: (db, fn) => db.transaction().execute((trx) => fn(trx as typeof db)),
 };
 
 const drizzle: Dialect<DrizzleHandle<Record<string, never>>> = {
@@ -144,15 +130,7 @@ const drizzle: Dialect<DrizzleHandle<Record<string, never>>> = {
         .from(notes)
         .where(drizzleSql`${notes.id} = ${id}`)
     )[0]?.body ?? null,
-  async nestedFailure(db, kept, lost) {
-    await drizzle.insert(db, kept);
-    await db
-      .transaction(async (inner) => {
-        await drizzle.insert(inner, lost);
-        throw new Error('rolled back');
-      })
-      .catch(() => undefined);
-  },
+  transaction: (db, fn) => db.transaction((inner) => fn(inner as typeof db)),
 };
 
 const dialects: [string, Dialect<unknown>][] = [
@@ -276,7 +254,7 @@ describe('adapters: read-your-writes from replicas, whatever the query layer', (
     it('a transaction nested in a write is a savepoint: its failure loses only its part', async () => {
       const tag = `${Date.now()}-${Math.random()}`;
       const written = await routing.router.write((db) =>
-        dialect.nestedFailure(db, `kept ${tag}`, `lost ${tag}`),
+        nestedFailure(dialect, db, `kept ${tag}`, `lost ${tag}`),
       );
       const rows = await sql<{ body: string }>(
         'primary',
@@ -285,6 +263,30 @@ describe('adapters: read-your-writes from replicas, whatever the query layer', (
       );
       expect(rows.map((r) => r.body)).toEqual([`kept ${tag}`]);
       expect(written.token).not.toBeNull();
+    });
+
+    it('a write nested in a transaction of the outer write rolls back with it, not past it', async () => {
+      // A service's own write (here: a nested router.write) gets the outer write's handle, not the
+      // transaction it runs in: the savepoints of both must still be told apart.
+      const tag = `${Date.now()}-${Math.random()}`;
+      await routing.router.write(async (db) => {
+        await dialect.insert(db, `kept ${tag}`);
+        await dialect
+          .transaction(db, async (inner) => {
+            await dialect.insert(inner, `outer ${tag}`);
+            await routing.router.write((again) =>
+              nestedFailure(dialect, again, `nested ${tag}`, `lost ${tag}`),
+            );
+            throw new Error('the outer transaction fails after the nested write');
+          })
+          .catch(() => undefined);
+      });
+      const rows = await sql<{ body: string }>(
+        'primary',
+        'SELECT body FROM lib_adapter_notes WHERE body LIKE $1 ORDER BY id',
+        [`% ${tag}`],
+      );
+      expect(rows.map((r) => r.body)).toEqual([`kept ${tag}`]);
     });
   });
 

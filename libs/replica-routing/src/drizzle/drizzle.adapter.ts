@@ -1,4 +1,5 @@
 import {
+  sql,
   createTableRelationsHelpers,
   extractTablesRelationalConfig,
   type ExtractTablesWithRelations,
@@ -14,6 +15,7 @@ import {
 import { PgDialect, type PgDatabase } from 'drizzle-orm/pg-core';
 import type { PoolClient } from 'pg';
 import type { BindContext, RoutingAdapter } from '../routing.adapter';
+import { savepointName } from '../savepoint.names';
 
 /** What a work gets: Drizzle's node-postgres database (a transaction of it inside `write()`). */
 export type DrizzleHandle<TSchema extends Record<string, unknown>> = PgDatabase<
@@ -48,7 +50,7 @@ export function drizzleAdapter<TSchema extends Record<string, unknown> = Record<
         {},
       );
       return (transaction
-        ? new NodePgTransaction(dialect, session, relational ?? EMPTY_SCHEMA, 0)
+        ? new RoutedTransaction(dialect, session, relational ?? EMPTY_SCHEMA, 0)
         : new NodePgDatabase<Record<string, unknown>>(
             dialect,
             session,
@@ -59,6 +61,41 @@ export function drizzleAdapter<TSchema extends Record<string, unknown> = Record<
 }
 
 const EMPTY_SCHEMA = { fullSchema: {}, schema: {}, tableNamesMap: {} };
+
+/**
+ * Drizzle's transaction inside `write()`, whose nested `transaction()`s are
+ * savepoints named once per connection (`savepointName`), where Drizzle names
+ * them by depth (`sp1`): a write nested in a write gets this same handle, and
+ * its savepoint must not take the name of the transaction it runs in.
+ */
+class RoutedTransaction extends NodePgTransaction<Record<string, unknown>, TablesRelationalConfig> {
+  constructor(
+    private readonly pgDialect: PgDialect,
+    session: NodePgSession<Record<string, unknown>, TablesRelationalConfig>,
+    schema: ConstructorParameters<typeof NodePgTransaction>[2],
+    nestedIndex: number,
+  ) {
+    super(pgDialect, session, schema, nestedIndex);
+  }
+
+  override async transaction<T>(fn: (tx: RoutedTransaction) => Promise<T>): Promise<T> {
+    const session = this._.session as NodePgSession<
+      Record<string, unknown>,
+      TablesRelationalConfig
+    >;
+    const name = savepointName(session);
+    const tx = new RoutedTransaction(this.pgDialect, session, this.schema, this.nestedIndex + 1);
+    await tx.execute(sql.raw(`savepoint ${name}`));
+    try {
+      const result = await fn(tx);
+      await tx.execute(sql.raw(`release savepoint ${name}`));
+      return result;
+    } catch (error) {
+      await tx.execute(sql.raw(`rollback to savepoint ${name}`));
+      throw error;
+    }
+  }
+}
 
 function relationalConfig(
   schema: Record<string, unknown> | undefined,

@@ -12,13 +12,15 @@ import {
 } from 'kysely';
 import type { PoolClient } from 'pg';
 import type { BindContext, RoutingAdapter } from '../routing.adapter';
+import { savepointName } from '../savepoint.names';
 
 export interface KyselyAdapterOptions {
   /** Plugins for every bound instance (CamelCasePlugin...). */
   plugins?: KyselyPlugin[];
 }
 
-const SAVEPOINT = 'replica_routing_kysely';
+/** The savepoint each transaction inside `write()` opened, by the connection Kysely runs it on. */
+const savepoints = new WeakMap<DatabaseConnection, string>();
 
 /**
  * Kysely's node-postgres driver, lent the one connection the library chose
@@ -29,7 +31,7 @@ const SAVEPOINT = 'replica_routing_kysely';
  */
 class BoundDriver extends PostgresDriver {
   constructor(
-    client: PoolClient,
+    private readonly client: PoolClient,
     private readonly inTransaction: boolean,
   ) {
     super({ pool: onePool(client) });
@@ -44,12 +46,16 @@ class BoundDriver extends PostgresDriver {
       throw new Error(
         'a transaction inside write() is a savepoint: it cannot set an isolation level or access mode',
       );
-    await connection.executeQuery(CompiledQuery.raw(`savepoint ${SAVEPOINT}`));
+    const savepoint = savepointName(this.client, 'replica_routing_kysely');
+    savepoints.set(connection, savepoint);
+    await connection.executeQuery(CompiledQuery.raw(`savepoint ${savepoint}`));
   }
 
   override async commitTransaction(connection: DatabaseConnection): Promise<void> {
     if (!this.inTransaction) return super.commitTransaction(connection);
-    await connection.executeQuery(CompiledQuery.raw(`release savepoint ${SAVEPOINT}`));
+    await connection.executeQuery(
+      CompiledQuery.raw(`release savepoint ${savepointOf(connection)}`),
+    );
   }
 
   override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
@@ -57,8 +63,16 @@ class BoundDriver extends PostgresDriver {
       return super.rollbackTransaction(
         connection as Parameters<PostgresDriver['rollbackTransaction']>[0],
       );
-    await connection.executeQuery(CompiledQuery.raw(`rollback to savepoint ${SAVEPOINT}`));
+    await connection.executeQuery(
+      CompiledQuery.raw(`rollback to savepoint ${savepointOf(connection)}`),
+    );
   }
+}
+
+function savepointOf(connection: DatabaseConnection): string {
+  const savepoint = savepoints.get(connection);
+  if (!savepoint) throw new Error('no savepoint was opened on this connection');
+  return savepoint;
 }
 
 function onePool(client: PoolClient): PostgresPool {

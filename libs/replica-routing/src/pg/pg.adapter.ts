@@ -1,6 +1,7 @@
 import type { PoolClient, QueryResult, QueryResultRow } from 'pg';
 import { TransactionAbortedError } from '../exceptions/transaction-aborted.exception';
 import type { RoutingAdapter } from '../routing.adapter';
+import { savepointName } from '../savepoint.names';
 
 /** What a work gets with {@link pgAdapter}: node-postgres on the connection the library chose. */
 export interface PgHandle {
@@ -31,7 +32,7 @@ function handle(client: PoolClient, depth: number): PgHandle {
     client,
     query: (text, values) => client.query(text, values),
     async transaction(fn) {
-      const savepoint = `replica_routing_${depth}`;
+      const savepoint = depth === 0 ? '' : savepointName(client);
       await client.query(depth === 0 ? 'BEGIN' : `SAVEPOINT ${savepoint}`);
       let ended: { command?: string | null };
       let result: Awaited<ReturnType<typeof fn>>;
