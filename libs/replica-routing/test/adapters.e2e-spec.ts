@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { sql as drizzleSql } from 'drizzle-orm';
 import { bigserial, pgTable, text } from 'drizzle-orm/pg-core';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { EntityManager } from 'typeorm';
+import { EntitySchema, type EntityManager } from 'typeorm';
 import {
   pauseReplay,
   replicaNames,
@@ -357,6 +357,31 @@ describe('adapters: read-your-writes from replicas, whatever the query layer', (
         [`${tag} %`],
       );
       expect(rows.map((r) => r.body)).toEqual([`${tag} before`, `${tag} after`, `${tag} nested`]);
+    } finally {
+      await routing.close();
+    }
+  });
+
+  it('TypeORM: preload() loads on the work’s own connection, in its transaction', async () => {
+    const Note = new EntitySchema<{ id: string; body: string }>({
+      name: 'LibAdapterNote',
+      tableName: 'lib_adapter_notes',
+      columns: { id: { type: 'bigint', primary: true, generated: true }, body: { type: 'text' } },
+    });
+    // One connection per node: a load on another would wait for it, and time out.
+    const routing = createRoutingParts(
+      { ...clusterNodes(), statusTable: TEST_STATUS_TABLE, poolSize: 1, connectTimeoutMs: 2000 },
+      typeormAdapter({ entities: [Note] }),
+    );
+    await routing.start();
+    try {
+      const tag = `preload ${Date.now()}`;
+      const { result } = await routing.router.write(async (em) => {
+        const id = String(await typeorm.insert(em, tag));
+        // Not committed yet: only this transaction sees the row.
+        return em.getRepository(Note).preload({ id, body: `${tag} changed` });
+      });
+      expect(result).toMatchObject({ body: `${tag} changed` });
     } finally {
       await routing.close();
     }

@@ -2,10 +2,15 @@ import type { Pool, PoolClient, PoolConfig } from 'pg';
 import {
   DataSource,
   type DataSourceOptions,
+  type DeepPartial,
   type EntityManager,
+  type EntityTarget,
+  type ObjectLiteral,
   type Logger as TypeOrmLogger,
   type QueryRunner,
 } from 'typeorm';
+// Not in TypeORM's index, but reachable through its package exports ("./*").
+import { PlainObjectToDatabaseEntityTransformer } from 'typeorm/query-builder/transformer/PlainObjectToDatabaseEntityTransformer';
 import { routingLogger } from '../logger';
 import type { BindContext, RoutingAdapter } from '../routing.adapter';
 
@@ -92,9 +97,30 @@ export function typeormAdapter(options: TypeOrmAdapterOptions = {}): RoutingAdap
         manager.transaction = (...args: unknown[]) =>
           typeof args[0] === 'string' ? Promise.reject(new Error(NESTED_ISOLATION)) : nest(...args);
       }
+      boundPreload(runner.manager);
       return runner.manager;
     },
   };
+}
+
+/**
+ * `preload()` as TypeORM writes it, loading through `manager`: TypeORM's own
+ * loads through the DataSource's manager, on a connection of its own taken
+ * from the node's pool, outside the work's connection and its transaction
+ * (it would not see the write's rows, and waits for a second connection).
+ */
+function boundPreload(manager: EntityManager): void {
+  manager.preload = (async (
+    target: EntityTarget<ObjectLiteral>,
+    entityLike: DeepPartial<object>,
+  ) => {
+    const metadata = manager.connection.getMetadata(target);
+    const found = await new PlainObjectToDatabaseEntityTransformer(manager).transform(
+      entityLike,
+      metadata,
+    );
+    return found ? manager.merge(target, found, entityLike) : undefined;
+  }) as EntityManager['preload'];
 }
 
 /** TypeORM's logger for a node: its warnings and migration messages; never query text. */
