@@ -114,6 +114,20 @@ class MemoryStream {
   }
 }
 
+/** A streamer's maintenance on `redis`, with no database: it is given the outbox's side. */
+function maintainer(redis: MemoryStream) {
+  const streamer = new Streamer(
+    () => Promise.reject<Client>(new Error('no database here')),
+    redis as unknown as Redis,
+    () => 'a token',
+    { pollMs: 1, batch: 100, retentionS: 3600 } as StreamerOptions,
+  );
+  const { maintain } = streamer as unknown as {
+    maintain(store: unknown, publisher: unknown): Promise<void>;
+  };
+  return (store: unknown, publisher: unknown) => maintain.call(streamer, store, publisher);
+}
+
 describe('Streamer, maintaining the stream', () => {
   const envelope = (seq: bigint): LogEnvelope => ({
     seq,
@@ -140,15 +154,8 @@ describe('Streamer, maintaining the stream', () => {
       retain: () => Promise.resolve(0),
       backlog: () => Promise.resolve({ events: 0, oldestS: 0 }),
     };
-    const streamer = new Streamer(
-      () => Promise.reject<Client>(new Error('no database here')),
-      redis as unknown as Redis,
-      () => 'a token',
-      { pollMs: 1, batch: 100, retentionS: 3600 } as StreamerOptions,
-    );
-    const maintain = (streamer as unknown as { maintain(s: unknown, p: unknown): Promise<void> })
-      .maintain;
-    await maintain.call(streamer, store, publisher);
+    const maintain = maintainer(redis);
+    await maintain(store, publisher);
     expect(redis.seqs()).toEqual([9n, 10n, 11n, 12n]);
   });
 
@@ -190,18 +197,11 @@ describe('Streamer, maintaining the stream', () => {
       retain: () => Promise.resolve(0),
       backlog: () => Promise.resolve({ events: 0, oldestS: 0 }),
     };
-    const streamer = new Streamer(
-      () => Promise.reject<Client>(new Error('no database here')),
-      redis as unknown as Redis,
-      () => 'a token',
-      { pollMs: 1, batch: 100, retentionS: 3600 } as StreamerOptions,
-    );
-    const maintain = (streamer as unknown as { maintain(s: unknown, p: unknown): Promise<void> })
-      .maintain;
-    await maintain.call(streamer, store, publisher);
+    const maintain = maintainer(redis);
+    await maintain(store, publisher);
     expect(redis.entries.get(9n)).toContain('old-9');
     // The next maintenance knows the stream holds foreign events, and rebuilds it.
-    await maintain.call(streamer, store, publisher);
+    await maintain(store, publisher);
     expect(redis.entries.get(9n)).toContain('event-9');
   });
 });
