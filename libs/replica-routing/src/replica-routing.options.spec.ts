@@ -73,4 +73,15 @@ describe('resolveOptions', () => {
         `patroniUrls: ${JSON.stringify(bad)} is not an http(s) base URL`,
       );
   });
+
+  it('refuses a statement and a connect timeout whose sum, the client-side query timeout, no timer can run', () => {
+    const primary = { url: 'postgres://p' };
+    expect(() =>
+      resolveOptions({ primary, statementTimeoutMs: 2 ** 31 - 1, connectTimeoutMs: 2000 }),
+    ).toThrow(/statementTimeoutMs \+ connectTimeoutMs must be at most 2147483647/);
+    expect(
+      resolveOptions({ primary, statementTimeoutMs: 2 ** 31 - 2001, connectTimeoutMs: 2000 })
+        .statementTimeoutMs,
+    ).toBe(2 ** 31 - 2001);
+  });
 });

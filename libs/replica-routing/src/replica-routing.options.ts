@@ -122,6 +122,11 @@ function validate(o: ResolvedReplicaRoutingOptions): string[] {
   // Node runs a longer timer after 1 ms.
   for (const key of [...nonNegative, ...positive].filter((k) => k.endsWith('Ms')))
     need(!(o[key] > MAX_TIMER_MS), `${key} must be at most ${MAX_TIMER_MS} (about 24.8 days)`);
+  // A pool's client-side query timeout is their sum (node-registry.service.ts): a timer too.
+  need(
+    !(o.statementTimeoutMs + o.connectTimeoutMs > MAX_TIMER_MS),
+    `statementTimeoutMs + connectTimeoutMs must be at most ${MAX_TIMER_MS} (the client-side query timeout)`,
+  );
   need(typeof o.connectionProofs === 'boolean', 'connectionProofs must be true or false');
   return problems;
 }

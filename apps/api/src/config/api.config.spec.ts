@@ -28,4 +28,10 @@ describe('ApiConfig', () => {
     for (const key of ['STATUS_REFRESH_MS', 'PRIMARY_COOLDOWN_MS', 'DB_STATEMENT_TIMEOUT_MS'])
       expect(() => validateConfig(ApiConfig, { [key]: '2147483648' })).toThrow(new RegExp(key));
   });
+
+  it('refuses a statement and a connect timeout whose sum no timer can run', () => {
+    expect(() =>
+      validateConfig(ApiConfig, { DB_STATEMENT_TIMEOUT_MS: String(2 ** 31 - 1) }),
+    ).toThrow(/DB_STATEMENT_TIMEOUT_MS \+ DB_CONNECT_TIMEOUT_MS/);
+  });
 });

@@ -82,6 +82,11 @@ export class ApiConfig extends DatabaseConfig {
     const nodes = (this.DATABASE_HOSTS !== undefined ? this.hosts() : this.replicas()).map(
       (n) => n.name,
     );
+    // The pools' client-side query timeout is their sum: one timer, which Node runs after 1 ms past this.
+    if (this.DB_STATEMENT_TIMEOUT_MS + this.DB_CONNECT_TIMEOUT_MS > MAX_TIMER_MS)
+      problems.push(
+        `DB_STATEMENT_TIMEOUT_MS + DB_CONNECT_TIMEOUT_MS must be at most ${MAX_TIMER_MS} ms`,
+      );
     const unknown = [...this.weights().keys()].filter((name) => !nodes.includes(name));
     if (unknown.length > 0)
       problems.push(
