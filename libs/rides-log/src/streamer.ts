@@ -59,13 +59,13 @@ export class Streamer {
     });
   }
 
-  /** Runs until `signal` aborts; a lost session or a failure starts over with the lease. */
   /** Whether the loop is turning ({@link loopTurning}): a round, or standing by a try of the lease, ended lately. */
   turning(now = Date.now()): boolean {
     const longestWait = Math.max(this.options.pollMs, this.options.leaseRetryMs);
     return loopTurning(this.lastRoundAt, longestWait, now);
   }
 
+  /** Runs until `signal` aborts; a lost session or a failure starts over with the lease. */
   async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       let session: Client | undefined;

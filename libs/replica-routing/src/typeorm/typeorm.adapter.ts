@@ -114,7 +114,7 @@ function boundPreload(manager: EntityManager): void {
     target: EntityTarget<ObjectLiteral>,
     entityLike: DeepPartial<object>,
   ) => {
-    const metadata = manager.connection.getMetadata(target);
+    const metadata = manager.dataSource.getMetadata(target);
     const found = await new PlainObjectToDatabaseEntityTransformer(manager).transform(
       entityLike,
       metadata,
