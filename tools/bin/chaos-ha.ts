@@ -28,14 +28,15 @@ import { type Phase, type PhaseOutcome } from '../src/chaos/phase';
 import { runPhases } from '../src/chaos/phase.runner';
 import { checkHistoryFile } from '../src/history/history.check';
 import { waitForProgress } from '../src/chaos/recovery';
+import { envNumber, PORT as TCP_PORT } from '../src/process/env.number';
 import { duplicatedRides, lostRides, type OnPrimary } from '../src/chaos/ride.checks';
 
 /** Every operation of the simulated users, for the session-guarantee checker. */
 const HISTORY_FILE = `${process.cwd()}/.chaos-ha-history.jsonl`;
 const say = (line: string) => console.log(`chaos:ha | ${line}`);
 const SYNCHRONOUS = !/^(off|false|0|no)$/i.test(process.env.HA_SYNCHRONOUS ?? 'on');
-const API_PROCESSES = Number(process.env.API_PROCESSES ?? 2);
-const PORT = Number(process.env.CHAOS_HA_PORT ?? 32433);
+const API_PROCESSES = envNumber('API_PROCESSES', 2, { min: 1, max: 16, integer: true });
+const PORT = envNumber('CHAOS_HA_PORT', 32433, TCP_PORT);
 /** Patroni's leader lease (`ttl` in tools/src/ha/patroni.config.ts): a dead leader is replaced after it. */
 const PATRONI_TTL_S = 10;
 /** Writes must be back this long after the leader died: Patroni's ttl, plus 5 s. */

@@ -44,6 +44,7 @@ import { thawAll, thawOnExit } from '../src/chaos/node-freezer';
 import { type Phase } from '../src/chaos/phase';
 import { runPhases } from '../src/chaos/phase.runner';
 import { checkHistoryFile } from '../src/history/history.check';
+import { envNumber, PORT } from '../src/process/env.number';
 import { logPhases } from '../src/chaos/log.phases';
 import { LogStack, type LogTally } from '../src/stack/log.stack';
 import { waitForProgress } from '../src/chaos/recovery';
@@ -62,7 +63,7 @@ let cluster: LocalCluster | undefined;
 let stopBurst: (() => void) | undefined;
 let stopLog: (() => Promise<void>) | undefined;
 /** The chaos run's Redis, beside its cluster's ports. */
-const LOG_REDIS_PORT = Number(process.env.CHAOS_REDIS_PORT ?? 27533);
+const LOG_REDIS_PORT = envNumber('CHAOS_REDIS_PORT', 27533, PORT);
 const onPrimaryOf =
   (c: LocalCluster): OnPrimary =>
   (fn) =>

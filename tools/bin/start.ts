@@ -13,6 +13,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { LAUNCHER_READY, launcherCommand } from '../src/cluster/launcher.command';
 import { LOCAL_ROLES, type Login } from '../src/credentials';
 import { prefixed } from '../src/process/child.process';
+import { envNumber, PORT } from '../src/process/env.number';
 import { findRedisServer, redisServerArgs } from '../src/redis/redis.process';
 import { ChildProcesses } from '../src/stack/child-processes';
 
@@ -27,7 +28,7 @@ const NAMES = [
   'simulator',
 ];
 const LOG_APPS = ['streamer', 'consumer0', 'consumer1'];
-const REDIS_PORT = Number(process.env.REDIS_PORT ?? 6380);
+const REDIS_PORT = envNumber('REDIS_PORT', 6380, PORT);
 const WIDTH = Math.max(...NAMES.map((n) => n.length));
 
 const processes = new ChildProcesses(WIDTH, (name, code, signal) => {

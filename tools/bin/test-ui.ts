@@ -14,13 +14,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import puppeteer, { type Browser } from 'puppeteer-core';
 import { startApi, startObserver, startPrivateCluster, startSimulator } from '@app/dev-tools';
 import { findChromium } from '../src/ui/chromium';
+import { envNumber, PORT as TCP_PORT } from '../src/process/env.number';
 import { problems, readDashboard } from '../src/ui/dashboard.check';
 
-const PORT = Number(process.env.UI_POSTGRES_PORT ?? 30433);
+const PORT = envNumber('UI_POSTGRES_PORT', 30433, TCP_PORT);
 const SCREENSHOT = resolve(process.env.UI_SCREENSHOT ?? '.ui-test/dashboard.png');
-const TIMEOUT_MS = Number(process.env.UI_TIMEOUT_S ?? 60) * 1000;
+const TIMEOUT_MS = envNumber('UI_TIMEOUT_S', 60, { min: 1, max: 3600 }) * 1000;
 /** Seconds of history on the charts before the screenshot, once every check passes. */
-const SETTLE_MS = Number(process.env.UI_SETTLE_S ?? 8) * 1000;
+const SETTLE_MS = envNumber('UI_SETTLE_S', 8, { min: 0, max: 600 }) * 1000;
 const say = (line: string) => console.log(`test:ui | ${line}`);
 
 async function main(): Promise<number> {

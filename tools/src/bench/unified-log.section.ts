@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import { clusterEnv } from '../cluster/private-cluster';
+import { envNumber } from '../process/env.number';
 import { LogStack } from '../stack/log.stack';
 import { launchApi } from './bench-api.launcher';
 import type { BenchContext } from './bench.context';
@@ -8,7 +9,7 @@ import { createUser } from './riders.fixture';
 import { fmt, renderTable } from './table.printer';
 
 /** Rides per second the latency phase aims at (section 8's target load; BENCH_LOG_RATE, a multiple of 100). */
-const TARGET_RATE = Number(process.env.BENCH_LOG_RATE ?? 300);
+const TARGET_RATE = envNumber('BENCH_LOG_RATE', 300, { min: 1, max: 100_000 });
 const DRAIN_RECORDS = 100_000;
 
 export interface UnifiedLogBench {

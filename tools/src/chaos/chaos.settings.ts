@@ -1,8 +1,10 @@
+import { envNumber, PORT } from '../process/env.number';
+
 /** What `npm run chaos` runs with: phase lengths from CHAOS_PHASE_S, and the chaos API's settings. */
-export const PHASE_MS = Number(process.env.CHAOS_PHASE_S ?? 15) * 1000;
+export const PHASE_MS = envNumber('CHAOS_PHASE_S', 15, { min: 1, max: 3600 }) * 1000;
 /** A full run (15 s phases) also enforces the burst's throughput ratio; a short CI run only prints it. */
 export const FULL_RUN = PHASE_MS >= 10_000;
-export const POSTGRES_PORT = Number(process.env.CHAOS_POSTGRES_PORT ?? 27433);
+export const POSTGRES_PORT = envNumber('CHAOS_POSTGRES_PORT', 27433, PORT);
 
 /** How long a node stays SIGSTOPped: 10 s in a full run, scaled with CHAOS_PHASE_S, at least 3 s. */
 export const FREEZE_MS = Math.max(3000, Math.round((PHASE_MS * 2) / 3));
@@ -32,5 +34,5 @@ export const BURST = {
   stageMs: PHASE_MS,
   requestTimeoutMs: 10_000,
   writesAfter: 100,
-  minRatio: Number(process.env.CHAOS_BURST_MIN_RATIO ?? 0.8),
+  minRatio: envNumber('CHAOS_BURST_MIN_RATIO', 0.8, { min: 0, max: 10 }),
 };
