@@ -135,17 +135,13 @@ export class NodeRegistry {
     let pending = this.connecting.get(name);
     if (!pending) {
       const settle = () => {
+        this.connects.delete(pending!);
         if (this.connecting.get(name) === pending) this.connecting.delete(name);
       };
       pending = this.connect(name).finally(settle);
       this.connecting.set(name, pending);
       // Every connect under way, a dropped role's too: `close()` waits for them all.
-      const started = pending;
-      this.connects.add(started);
-      void started.then(
-        () => this.connects.delete(started),
-        () => this.connects.delete(started),
-      );
+      this.connects.add(pending);
     }
     return pending;
   }
