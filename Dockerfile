@@ -1,8 +1,8 @@
 # One image for the five apps (build once); each compose service picks its
 # entry point with `command`. Base image is a build argument: the public
-# node:22-bookworm-slim by default, a local stand-in where no registry is
+# node:24-bookworm-slim by default, a local stand-in where no registry is
 # reachable (scripts/docker-local-images.sh).
-ARG NODE_IMAGE=node:22-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app

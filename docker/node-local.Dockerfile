@@ -1,4 +1,4 @@
-# Local stand-in for node:22-bookworm-slim: this machine's Node binary and npm,
+# Local stand-in for node:24-bookworm-slim: this machine's Node binary and npm,
 # laid out as the official image does, with its `node` user.
 FROM rrs-local/debian:bookworm
 RUN apt-get update -qq \

@@ -4,11 +4,11 @@
 #   rrs-local/debian:bookworm  debootstrap'd minbase, `docker import`ed (also
 #                              docker-compose.ha.yml's DEBIAN_IMAGE: etcd, haproxy)
 #   rrs-local/postgres:15      Debian's postgresql-15 (binaries not on PATH, no gosu)
-#   rrs-local/node:22          this machine's Node 22 binary and npm on that base
+#   rrs-local/node:24          this machine's Node binary and npm on that base
 #   rrs-local/prometheus:2     Debian's prometheus package
 # The local images also trust this machine's extra CA certificates
 # (/usr/local/share/ca-certificates), as npm here does. Each is built only if missing. docker-compose.yml never needs them where
-# `postgres:16`, `node:22-bookworm-slim` and `prom/prometheus` can be pulled.
+# `postgres:16`, `node:24-bookworm-slim` and `prom/prometheus` can be pulled.
 # docker-compose.ha.yml builds its Patroni, etcd and HAProxy images itself, on
 # POSTGRES_IMAGE and DEBIAN_IMAGE (rrs-local/postgres:15 and rrs-local/debian:bookworm here).
 set -euo pipefail
@@ -40,7 +40,7 @@ if ! have rrs-local/prometheus:2; then
   docker build -q -t rrs-local/prometheus:2 -f docker/prometheus-debian.Dockerfile docker >/dev/null
 fi
 
-if ! have rrs-local/node:22; then
+if ! have rrs-local/node:24; then
   # The Node that package.json's engines accept: the machine's, or .toolchain's.
   . scripts/node-toolchain.sh
   node_bin=$(command -v node)
@@ -54,9 +54,9 @@ if ! have rrs-local/node:22; then
   # npm inside the image trusts what npm on this machine trusts.
   mkdir -p "$ctx/ca"
   cp /usr/local/share/ca-certificates/*.crt "$ctx/ca/" 2>/dev/null || true
-  log "building rrs-local/node:22 with Node $("$node_bin" --version)"
-  docker build -q -t rrs-local/node:22 "$ctx" >/dev/null
+  log "building rrs-local/node:24 with Node $("$node_bin" --version)"
+  docker build -q -t rrs-local/node:24 "$ctx" >/dev/null
   rm -rf "$ctx"
   trap - EXIT
 fi
-log "ready: rrs-local/debian:bookworm rrs-local/postgres:15 rrs-local/node:22 rrs-local/prometheus:2"
+log "ready: rrs-local/debian:bookworm rrs-local/postgres:15 rrs-local/node:24 rrs-local/prometheus:2"

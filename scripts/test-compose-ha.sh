@@ -29,13 +29,13 @@ dc() { "${compose[@]}" -p "$project" -f docker-compose.ha.yml "$@"; }
 
 # Public base images when they can be pulled; local stand-ins otherwise.
 if [ -z "${POSTGRES_IMAGE:-}" ] || [ -z "${NODE_IMAGE:-}" ] || [ -z "${DEBIAN_IMAGE:-}" ]; then
-  if timeout 60 docker pull -q postgres:16 >/dev/null 2>&1 && timeout 60 docker pull -q node:22-bookworm-slim >/dev/null 2>&1 \
+  if timeout 60 docker pull -q postgres:16 >/dev/null 2>&1 && timeout 60 docker pull -q node:24-bookworm-slim >/dev/null 2>&1 \
     && timeout 60 docker pull -q debian:bookworm-slim >/dev/null 2>&1; then
-    export POSTGRES_IMAGE=postgres:16 NODE_IMAGE=node:22-bookworm-slim DEBIAN_IMAGE=debian:bookworm-slim
+    export POSTGRES_IMAGE=postgres:16 NODE_IMAGE=node:24-bookworm-slim DEBIAN_IMAGE=debian:bookworm-slim
   else
     log "no image registry reachable: using local stand-ins"
     bash scripts/docker-local-images.sh
-    export POSTGRES_IMAGE=rrs-local/postgres:15 NODE_IMAGE=rrs-local/node:22 DEBIAN_IMAGE=rrs-local/debian:bookworm
+    export POSTGRES_IMAGE=rrs-local/postgres:15 NODE_IMAGE=rrs-local/node:24 DEBIAN_IMAGE=rrs-local/debian:bookworm
   fi
 fi
 log "images: $POSTGRES_IMAGE (+ patroni), $DEBIAN_IMAGE (+ etcd, haproxy), app on $NODE_IMAGE; compose: ${compose[*]}; host ports $API_PORT-$PG2_PORT"
