@@ -3,6 +3,12 @@ import { ClientView, ConnectionLender, OPENS_TRANSACTION } from './connection.le
 import type { PgConnection } from './postgres/pg-connection';
 import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
 import type { NodeRegistry } from './node-registry.service';
+import {
+  isNodeFailure,
+  isRetryableElsewhere,
+  isStatementError,
+  isTransient,
+} from './db-errors.util';
 
 describe('OPENS_TRANSACTION (nothing is sent behind a statement that opens a transaction)', () => {
   it.each([
@@ -84,5 +90,54 @@ describe('ClientView, once revoked', () => {
     expect(() => kept('SELECT 2')).toThrow(/revoked connection/);
     expect(() => view.client.query('SELECT 3')).toThrow(TypeError);
     expect(target.query).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('ConnectionLender, a connection that could not be opened', () => {
+  function lenderConnecting(error: Error) {
+    const pool = { connect: () => Promise.reject(error) };
+    const registry = {
+      admit: () => () => undefined,
+      ready: () => pool,
+      queryCount: () => ({ total: 0, routed: 0, roundTrips: 0 }),
+    } as unknown as NodeRegistry;
+    return new ConnectionLender({ poolSize: 1 } as ResolvedReplicaRoutingOptions, registry);
+  }
+  const work = jest.fn(() => Promise.resolve('ran'));
+
+  it.each([
+    [
+      'a login refused',
+      Object.assign(new Error('password authentication failed'), { code: '28P01' }),
+    ],
+    [
+      'a missing database',
+      Object.assign(new Error('database "rides" does not exist'), { code: '3D000' }),
+    ],
+    [
+      'a TLS handshake',
+      Object.assign(new Error('self-signed certificate'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }),
+    ],
+  ])(
+    'counts %s as the node failing: the read goes elsewhere, the breaker learns',
+    async (_, error) => {
+      await expect(lenderConnecting(error).lend('replica0', work)).rejects.toBe(error);
+      expect(work).not.toHaveBeenCalled();
+      expect(isNodeFailure(error)).toBe(true);
+      expect(isRetryableElsewhere(error)).toBe(true);
+    },
+  );
+
+  it('leaves load as load (too many connections)', async () => {
+    const error = Object.assign(new Error('sorry, too many clients already'), { code: '53300' });
+    await expect(lenderConnecting(error).lend('replica0', work)).rejects.toBe(error);
+    expect(isNodeFailure(error)).toBe(false);
+    expect(isTransient(error)).toBe(true);
+  });
+
+  it('leaves the same error thrown by a work a statement error', () => {
+    const error = Object.assign(new Error('password authentication failed'), { code: '28P01' });
+    expect(isNodeFailure(error)).toBe(false);
+    expect(isStatementError(error)).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { isNodeFailure, isStatementError } from './db-errors.util';
+import { isNodeFailure, isStatementError, markConnectFailure } from './db-errors.util';
 import { NotPrimaryError } from './exceptions/node-state.exceptions';
 import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
 import { routingMetrics } from './metrics/routing.metrics';
@@ -51,16 +51,20 @@ export class ConnectionLender {
     let use: ClientView | undefined;
     let trailing: Promise<unknown> | undefined;
     let broken: Error | undefined;
+    let opening = false;
     try {
       const pool = this.registry.ready(name) ?? (await this.registry.get(name));
+      opening = true;
       connection =
         this.clean(name, await pool.connect()) ?? (await this.cleanConnection(name, pool));
+      opening = false;
       use = new ClientView(connection, this.registry.queryCount(name));
       if (name === PRIMARY_NODE) await this.provePrimary(connection);
       return await fn(connection, use, (p) => {
         trailing = p;
       });
     } catch (error) {
+      if (opening) markConnectFailure(error);
       // A connection that failed under the work (lost, or timed out client-side with its query
       // perhaps still running) goes back as broken: the pool closes it instead of lending it again.
       if (isNodeFailure(error)) broken = error instanceof Error ? error : new Error(String(error));
@@ -80,11 +84,7 @@ export class ConnectionLender {
     }
   }
 
-  /**
-   * `connection` if its session is clean, else undefined (it is discarded).
-   * The library's own releases keep every pooled session idle; one that is
-   * not (someone else's use of the node's pool) is closed.
-   */
+  /** `connection` if its session is clean, else undefined: closed (someone else's use of the pool left it so). */
   private clean(name: string, connection: PgConnection): PgConnection | undefined {
     if (!this.listened.has(connection)) {
       // A connection that fails while checked out fails its query; the event itself is no news.
@@ -142,10 +142,7 @@ export class ConnectionLender {
   }
 }
 
-/**
- * A statement that opens a transaction, after any comments: nothing may be
- * slipped in behind it (see below).
- */
+/** A statement that opens a transaction, after any comments: nothing may be slipped in behind it. */
 export const OPENS_TRANSACTION =
   /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*(BEGIN|START\s+TRANSACTION)\b/i;
 

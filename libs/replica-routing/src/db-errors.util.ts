@@ -84,9 +84,25 @@ export function isTransient(error: unknown): boolean {
   return TRANSIENT_MESSAGES.some((re) => re.test(text));
 }
 
+/** Errors thrown while a connection to a node was being opened ({@link markConnectFailure}). */
+const connectFailures = new WeakSet<object>();
+
+/**
+ * Marks `error`, thrown while a connection to a node was being opened, as
+ * that node's failure unless it is load: no statement of the work ran, so it
+ * is not the work's error. A node that refuses this process's login (28P01,
+ * 28000), lacks its database (3D000) or fails the TLS handshake cannot serve
+ * it, whatever the code says.
+ */
+export function markConnectFailure(error: unknown): void {
+  if (typeof error === 'object' && error !== null && !isTransient(error))
+    connectFailures.add(error);
+}
+
 /** The node itself is failing (down, restarting, unreachable). Counts against its health. */
 export function isNodeFailure(error: unknown): boolean {
   if (isTransient(error)) return false;
+  if (typeof error === 'object' && error !== null && connectFailures.has(error)) return true;
   const code = codeOf(error);
   if (code && (code.startsWith('08') || NODE_FAILURE_CODES.has(code))) return true;
   const text = messagesOf(error);
