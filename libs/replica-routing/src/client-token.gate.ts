@@ -27,8 +27,10 @@ export class ClientTokenGate {
    * `tokenSecret`) was minted by an API process from a real position: trusted
    * as is. An unsigned one ahead of the primary could only force every read
    * onto the primary: refused. Without a secret the primary is asked for its
-   * position (once for all concurrent callers), only when the token is newer
-   * than any position this process knows of; with one, never: an unsigned
+   * position (once for all concurrent callers; one that joined a question
+   * sent before it came asks again if the answer is behind its token), only
+   * when the token is newer than any position this process knows of; with
+   * one, never: an unsigned
    * token is taken only up to that known position. A token of an earlier
    * timeline comes back on the current one, or is refused with
    * `WriteLostError` when its write did not survive the failover.
@@ -93,11 +95,15 @@ export class ClientTokenGate {
     }
     const known = this.state.primaryLsn;
     if (known !== null && token <= known) return position;
-    const current = this.tokens.signing ? known : await this.askPrimaryPosition();
+    if (this.tokens.signing) throw this.aheadOfPrimary(text, known);
+    // A check already in flight was sent before this token came, perhaps before its write
+    // committed: a token it does not cover is asked about once more.
+    const joined = this.primaryPositionCheck !== undefined;
+    let current = await this.askPrimaryPosition();
+    if (joined && current !== null && token > current) current = await this.askPrimaryPosition();
     // When the primary cannot be asked the token cannot be disproved: accept it (it cannot hurt the
     // primary, which is down); reads then go to a replica that has reached it, or fail with a 503.
-    if (this.tokens.signing || (current !== null && token > current))
-      throw this.aheadOfPrimary(text, current);
+    if (current !== null && token > current) throw this.aheadOfPrimary(text, current);
     return position;
   }
 
