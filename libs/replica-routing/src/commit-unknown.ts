@@ -1,3 +1,5 @@
+import { isStatementError } from './db-errors.util';
+
 const COMMIT_UNKNOWN = Symbol('commitUnknown');
 
 /** The error of a write whose outcome is unknown (the connection failed during or after COMMIT). */
@@ -12,4 +14,16 @@ export function markedCommitUnknown(error: unknown): boolean {
   for (let e = error; typeof e === 'object' && e !== null; e = (e as { cause?: unknown }).cause)
     if ((e as Record<symbol, unknown>)[COMMIT_UNKNOWN]) return true;
   return false;
+}
+
+/**
+ * True when the server refused a COMMIT with an error of the statement: an
+ * error before the commit record is written rolls the transaction back (after
+ * it, Postgres would PANIC), so nothing was committed. A session ended during
+ * COMMIT (a FATAL, perhaps while it waited for a synchronous standby, the
+ * commit already local) or a lost connection leaves the outcome unknown.
+ */
+export function refusedOutright(error: unknown): boolean {
+  const severity = (error as { severity?: unknown } | null)?.severity;
+  return isStatementError(error) && severity !== 'FATAL' && severity !== 'PANIC';
 }

@@ -1,3 +1,4 @@
+import { markedCommitUnknown } from './commit-unknown';
 import { setRoutingLogger } from './logger';
 import { NodeExecutor } from './node-executor.service';
 import type { NodeRegistry } from './node-registry.service';
@@ -95,6 +96,61 @@ describe('NodeExecutor', () => {
     }, false);
     expect(() => kept!.query('SELECT 1')).toThrow(TypeError);
     expect(lent.released).toEqual([undefined]);
+  });
+});
+
+describe('NodeExecutor, a write whose COMMIT failed', () => {
+  const options = resolveOptions({ primary: { url: 'postgres://p' } });
+
+  /** A primary connection whose COMMIT fails with `error`, its session then as `status` says. */
+  function committingWith(error: Error, status: string) {
+    let now = 'I';
+    const connection = {
+      query: jest.fn((sql: unknown) => {
+        if (sql === 'BEGIN') now = 'T';
+        if (sql !== 'COMMIT') return Promise.resolve({ rows: [{ standby: false }] });
+        now = status;
+        return Promise.reject(error);
+      }),
+      readyForQuery: true,
+      getTransactionStatus: () => now,
+      on: () => undefined,
+      release: jest.fn(),
+    };
+    const registry = {
+      admit: () => () => undefined,
+      ready: () => ({ connect: () => Promise.resolve(connection) }),
+      queryCount: () => ({ total: 0, routed: 0, roundTrips: 0 }),
+    } as unknown as NodeRegistry;
+    return new NodeExecutor(options, registry, { bind: () => ({}) });
+  }
+  const write = (executor: NodeExecutor) =>
+    executor.writeOnPrimary(() => Promise.resolve('done'), true, false);
+
+  it('is rolled back, not of unknown outcome, when the server refused the COMMIT', async () => {
+    // A deferred constraint checked at COMMIT: the server answers an ERROR and rolls back.
+    const refused = Object.assign(new Error('duplicate key value'), {
+      code: '23505',
+      severity: 'ERROR',
+    });
+    await expect(write(committingWith(refused, 'I'))).rejects.toBe(refused);
+    expect(markedCommitUnknown(refused)).toBe(false);
+  });
+
+  it('may have committed when the connection was lost during COMMIT', async () => {
+    const lost = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+    await expect(write(committingWith(lost, 'I'))).rejects.toBe(lost);
+    expect(markedCommitUnknown(lost)).toBe(true);
+  });
+
+  it('may have committed when the server ended the session during COMMIT', async () => {
+    // FATAL while waiting for a synchronous standby: the commit is already local.
+    const ended = Object.assign(new Error('terminating connection due to administrator command'), {
+      code: '57P01',
+      severity: 'FATAL',
+    });
+    await expect(write(committingWith(ended, 'I'))).rejects.toBe(ended);
+    expect(markedCommitUnknown(ended)).toBe(true);
   });
 });
 

@@ -1,4 +1,4 @@
-import { markCommitUnknown } from './commit-unknown';
+import { markCommitUnknown, refusedOutright } from './commit-unknown';
 import { ConnectionLender } from './connection.lender';
 import { ConnectionProofs } from './connection.proofs';
 import { isAbortedTransaction } from './db-errors.util';
@@ -228,7 +228,8 @@ export class NodeExecutor<H = unknown> {
       } catch (error) {
         if (connection.getTransactionStatus?.() !== 'I')
           await send('ROLLBACK').catch(() => undefined);
-        throw markCommitUnknown(error);
+        // An ERROR answer (a deferred constraint, a serialization failure) rolled it back.
+        throw refusedOutright(error) ? error : markCommitUnknown(error);
       }
       if (answer.command === 'ROLLBACK') throw new TransactionAbortedError();
       if (!withToken) return { result, token: undefined };
