@@ -68,6 +68,15 @@ describe('ConnectionLender, a work that failed', () => {
     expect(connection.release).toHaveBeenCalledWith();
   });
 
+  it('is closed at once when the server ended its session (a conflict with recovery)', async () => {
+    const { lender, connection, failing } = setup();
+    const ended = Object.assign(new Error('terminating connection due to conflict with recovery'), {
+      code: '40001',
+    });
+    await expect(lender.lend('replica0', failing(ended))).rejects.toBe(ended);
+    expect(connection.release).toHaveBeenCalledWith(ended);
+  });
+
   it('is closed when it failed otherwise with a statement still in flight', async () => {
     const { lender, connection, failing } = setup();
     const failed = new Error('the work gave up');

@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { isNodeFailure, isStatementError, markConnectFailure } from './db-errors.util';
+import { isSessionEnded, isStatementError, markConnectFailure } from './db-errors.util';
 import { NotPrimaryError } from './exceptions/node-state.exceptions';
 import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
 import { routingMetrics } from './metrics/routing.metrics';
@@ -65,9 +65,9 @@ export class ConnectionLender {
       });
     } catch (error) {
       if (opening) markConnectFailure(error);
-      // A connection that failed under the work (lost, or timed out client-side with its query
-      // perhaps still running) goes back as broken: the pool closes it instead of lending it again.
-      if (isNodeFailure(error)) broken = error instanceof Error ? error : new Error(String(error));
+      // A connection that failed under the work (lost, ended by the server, or timed out client-side
+      // with its query perhaps still running) goes back as broken: the pool closes it.
+      if (isSessionEnded(error)) broken = error instanceof Error ? error : new Error(String(error));
       // A refused statement fails the work before its ReadyForQuery: back once that comes.
       else if (connection && !trailing && isStatementError(error)) {
         if (uncleanState(connection) === 'busy') trailing = drained(connection, REFUSAL_SETTLE_MS);

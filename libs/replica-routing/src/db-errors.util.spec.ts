@@ -11,6 +11,12 @@ const wrapped = (code: string, message = 'x') =>
   new QueryFailedError('SELECT 1', [], pgError(code, message));
 
 describe('db error classification', () => {
+  it('charges the node nothing for a conflict with recovery that ends the session', () => {
+    const conflict = wrapped('40001', 'terminating connection due to conflict with recovery');
+    expect(isNodeFailure(conflict)).toBe(false);
+    expect(isRetryableElsewhere(conflict)).toBe(true);
+  });
+
   it.each([
     [
       'socket refused',

@@ -104,9 +104,17 @@ export function isNodeFailure(error: unknown): boolean {
   if (isTransient(error)) return false;
   if (typeof error === 'object' && error !== null && connectFailures.has(error)) return true;
   const code = codeOf(error);
+  // A conflict with recovery, even one that ends the session ("terminating connection due to
+  // conflict with recovery"), is replay winning over a query: the node is fine.
+  if (code === '40001' || code === '40P01') return false;
   if (code && (code.startsWith('08') || NODE_FAILURE_CODES.has(code))) return true;
   const text = messagesOf(error);
   return NODE_FAILURE_MESSAGES.some((re) => re.test(text));
+}
+
+/** The session is over: the node failed, or the server ended this one connection (a FATAL). */
+export function isSessionEnded(error: unknown): boolean {
+  return isNodeFailure(error) || /terminating connection/i.test(messagesOf(error));
 }
 
 /**
