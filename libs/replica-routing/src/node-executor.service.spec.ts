@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { markedCommitUnknown } from './commit-unknown';
 import { setRoutingLogger } from './logger';
 import { NodeExecutor } from './node-executor.service';
@@ -151,6 +152,52 @@ describe('NodeExecutor, a write whose COMMIT failed', () => {
     });
     await expect(write(committingWith(ended, 'I'))).rejects.toBe(ended);
     expect(markedCommitUnknown(ended)).toBe(true);
+  });
+});
+
+describe('NodeExecutor, the token of a write that waited for synchronous standbys', () => {
+  const options = resolveOptions({ primary: { url: 'postgres://p' } });
+
+  /** A primary with synchronous standbys; its COMMIT answers after the notices in `warnings`. */
+  function primaryWarning(warnings: { code: string; message: string }[]) {
+    const sent: string[] = [];
+    const connection = Object.assign(new EventEmitter(), {
+      query: jest.fn((sql: string) => {
+        sent.push(sql);
+        if (sql.includes("current_setting('synchronous_commit')"))
+          return Promise.resolve({ rows: [{ setting: 'on' }] });
+        if (sql.includes('pg_current_wal_insert_lsn'))
+          return Promise.resolve({ rows: [{ lsn: '0/200', tli: 1, sync: true }] });
+        if (sql === 'COMMIT') for (const w of warnings) connection.emit('notice', w);
+        return Promise.resolve({ rows: [{ standby: false }], command: sql });
+      }),
+      readyForQuery: true,
+      getTransactionStatus: () => 'I',
+      release: jest.fn(),
+    });
+    const registry = {
+      admit: () => () => undefined,
+      ready: () => ({ connect: () => Promise.resolve(connection) }),
+      queryCount: () => ({ total: 0, routed: 0, roundTrips: 0 }),
+    } as unknown as NodeRegistry;
+    const executor = new NodeExecutor(options, registry, { bind: () => ({}) });
+    const tokenQuery = () => sent.find((sql) => sql.includes('pg_current_wal_insert_lsn'));
+    return { executor, tokenQuery, connection };
+  }
+
+  it('is the standbys’ flush position when the COMMIT waited for them', async () => {
+    const { executor, tokenQuery } = primaryWarning([]);
+    await executor.writeOnPrimary(() => Promise.resolve('done'), true);
+    expect(tokenQuery()).toContain('CASE WHEN true');
+  });
+
+  it('is the insert position when the wait was cancelled (committed locally only)', async () => {
+    const { executor, tokenQuery, connection } = primaryWarning([
+      { code: '01000', message: 'canceling wait for synchronous replication due to user request' },
+    ]);
+    await executor.writeOnPrimary(() => Promise.resolve('done'), true);
+    expect(tokenQuery()).toContain('CASE WHEN false');
+    expect(connection.listenerCount('notice')).toBe(0);
   });
 });
 

@@ -9,6 +9,7 @@ import type { Work } from './interfaces/routed.interface';
 import type { Lsn } from './lsn.util';
 import type { NodeRegistry } from './node-registry.service';
 import { checkedRead } from './postgres/checked-read';
+import { commitWarned } from './postgres/commit-warnings';
 import { StreamedTimelines } from './postgres/streamed-timelines';
 import {
   committedPosition,
@@ -178,16 +179,16 @@ export class NodeExecutor<H = unknown> {
   /**
    * Runs `work` on the primary, in a transaction unless told otherwise, and
    * reads the token after COMMIT on the same connection. A thrown error means
-   * nothing was committed unless it is marked {@link markedCommitUnknown}
-   * (the connection failed during COMMIT). `token` is null when the commit went
-   * through but the position could not be read on that connection: ask
-   * {@link primaryPosition}; `undefined` when not asked for (`withToken` false).
+   * nothing was committed unless marked {@link markedCommitUnknown}. `token`:
+   * null when it could not be read (ask {@link primaryPosition}), `undefined`
+   * when not asked for; `flushed`: it is the synchronous standbys' flush
+   * position, not a sample of the primary's.
    */
   async writeOnPrimary<T>(
     work: (handle: H) => Promise<T>,
     transaction: boolean,
     withToken = true,
-  ): Promise<{ result: T; token: Position | null | undefined }> {
+  ): Promise<{ result: T; token: Position | null | undefined; flushed?: boolean }> {
     return this.lender.lend(PRIMARY_NODE, async (connection, use) => {
       const send = (sql: string) => this.routed(connection.query(sql));
       let result: T;
@@ -222,20 +223,20 @@ export class NodeExecutor<H = unknown> {
         await send('ROLLBACK').catch(() => undefined);
         throw error;
       }
-      let answer: { command?: string };
+      let answer: { command?: string }, warned: boolean;
       try {
-        answer = await send('COMMIT');
+        ({ answer, warned } = await commitWarned(connection, setting, () => send('COMMIT')));
       } catch (error) {
         if (connection.getTransactionStatus?.() !== 'I')
           await send('ROLLBACK').catch(() => undefined);
-        // An ERROR answer (a deferred constraint, a serialization failure) rolled it back.
         throw refusedOutright(error) ? error : markCommitUnknown(error);
       }
       if (answer.command === 'ROLLBACK') throw new TransactionAbortedError();
       if (!withToken) return { result, token: undefined };
-      const token = await committed(setting);
+      const token = await committed(warned ? null : setting); // warned: committed here only
       if (token) this.syncStandbys = token.syncStandbys;
-      return { result, token: token && { lsn: token.lsn, tli: token.tli } };
+      const position = token && { lsn: token.lsn, tli: token.tli };
+      return { result, token: position, flushed: token?.flushed };
     });
   }
 

@@ -32,7 +32,7 @@ export class NodeObservations {
    * `askedAt` is when the question that read it was sent (or any time before):
    * the position covers every commit that finished before then.
    */
-  primary(position: Position, askedAt: number): Position {
+  primary(position: Position, askedAt?: number): Position {
     if (position.tli !== null && this.topology.observeTimeline(position.tli))
       void this.discovery.refresh();
     const resolved = this.topology.resolve(position);

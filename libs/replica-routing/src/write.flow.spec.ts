@@ -118,3 +118,29 @@ describe('WriteFlow, work a write leaves behind (a timer, a promise not awaited)
     await routing.close();
   });
 });
+
+/** A primary with synchronous standbys: every write's token is their flush position, 0/100. */
+class FlushedToken extends NodeExecutor<PgHandle> {
+  override async writeOnPrimary<T>(work: (handle: PgHandle) => Promise<T>) {
+    return { result: await work({} as PgHandle), token: { lsn: 0x100n, tli: 1 }, flushed: true };
+  }
+}
+
+describe('WriteFlow, a token that is the synchronous standbys’ flush position', () => {
+  it('raises what is known of the primary, but is no sample of it in time', async () => {
+    const routing = createRoutingParts(
+      { primary: { url: 'postgres://127.0.0.1:1/x' } },
+      pgAdapter(),
+      {
+        Executor: FlushedToken as typeof NodeExecutor,
+      },
+    );
+    const before = Date.now() - 1;
+    const written = await routing.router.write(() => Promise.resolve('done'));
+    expect(written.token).toBe(0x100n);
+    expect(routing.state.primaryLsn).toBe(0x100n);
+    // Commits that did not wait for the standbys may lie past it: a freshness bound cannot use it.
+    expect(routing.state.primaryPositionSince(before)).toBeNull();
+    await routing.close();
+  });
+});

@@ -43,7 +43,7 @@ export class WriteFlow<H> {
     const askedAt = this.state.now();
     return this.context.run({}, async (scope) => {
       const callbacks = { afterCommit: [] as Callback[], afterRollback: [] as Callback[] };
-      let written: { result: T; token: Position | null | undefined };
+      let written: { result: T; token: Position | null | undefined; flushed?: boolean };
       try {
         written = await attempt(this.state, PRIMARY_NODE, () =>
           this.executor.writeOnPrimary(
@@ -77,7 +77,8 @@ export class WriteFlow<H> {
             ? null
             : this.observations.primary(
                 written.token ?? (await this.positionAfterCommit(host, timeline)),
-                askedAt,
+                // The standbys' flush position says nothing of commits that did not wait for them.
+                written.flushed ? undefined : askedAt,
               );
       } catch (error) {
         // Committed on a server that may no longer be the primary's: the outcome is unknown, and

@@ -161,6 +161,11 @@ export async function syncCommitSetting(on: Queryable): Promise<string> {
 /** The `synchronous_commit` values with which COMMIT waits for synchronous standbys to flush. */
 const WAITS_FOR_FLUSH = new Set(['on', 'remote_apply']);
 
+/** Whether a COMMIT with this `synchronous_commit` (null: not known) waits for standbys to flush. */
+export function waitsForFlush(setting: string | null): boolean {
+  return setting !== null && WAITS_FOR_FLUSH.has(setting);
+}
+
 /**
  * The token of a write just committed on this connection: the insert
  * position, or, when COMMIT waited for synchronous standbys (`sync_state =
@@ -177,13 +182,15 @@ const WAITS_FOR_FLUSH = new Set(['on', 'remote_apply']);
  * or cannot be known (statements that committed on their own, or in a
  * work's own transactions, with what they set): then the insert position,
  * which never falls short. `syncStandbys` says whether the primary has any, so that a caller
- * knows whether the setting is worth reading next time.
+ * knows whether the setting is worth reading next time; `flushed`, whether the
+ * token is their flush position (then not a sample of the primary's: commits
+ * that did not wait for them may lie past it).
  */
 export async function committedPosition(
   on: Queryable,
   setting: string | null,
-): Promise<{ lsn: Lsn; tli: number; syncStandbys: boolean }> {
-  const waited = String(setting !== null && WAITS_FOR_FLUSH.has(setting));
+): Promise<{ lsn: Lsn; tli: number; syncStandbys: boolean; flushed: boolean }> {
+  const waited = waitsForFlush(setting);
   const [row] = await rowsOf<{ lsn: string; tli: number; sync: boolean }>(
     on,
     `SELECT (CASE WHEN ${waited}
@@ -193,7 +200,12 @@ export async function committedPosition(
             ${TIMELINE_SQL} AS tli,
             current_setting('synchronous_standby_names') <> '' AS sync`,
   );
-  return { lsn: parseLsn(row!.lsn), tli: Number(row!.tli), syncStandbys: row!.sync };
+  return {
+    lsn: parseLsn(row!.lsn),
+    tli: Number(row!.tli),
+    syncStandbys: row!.sync,
+    flushed: waited,
+  };
 }
 
 /** True when the node is in recovery: a standby, never to take a primary's work. */
