@@ -1,3 +1,4 @@
+import { PrimaryUnavailableError } from './exceptions/primary-unavailable.exception';
 import { NoNodeAvailableError } from './exceptions/no-node-available.exception';
 import { setRoutingLogger } from './logger';
 import { NodeExecutor } from './node-executor.service';
@@ -112,5 +113,56 @@ describe("ReadFlow, the primary's own answer to a statement", () => {
   it('unless only a standby says it (the primary was demoted): no node could serve', async () => {
     answer = pgError('cannot use serializable mode in a hot standby', '0A000');
     await expect(read()).rejects.toBeInstanceOf(NoNodeAvailableError);
+  });
+});
+
+/** The primary fails every read with `primaryError`; the replica serves whatever it is given. */
+let primaryError: Error;
+class PrimaryFails extends NodeExecutor<PgHandle> {
+  override readOnPrimary(): Promise<never> {
+    return Promise.reject(primaryError);
+  }
+
+  override async readOnReplica<T>(
+    name: string,
+    token: bigint | null,
+    tli: number | null,
+    work: (handle: PgHandle, node: string) => Promise<T>,
+  ) {
+    return {
+      replayed: undefined,
+      served: { result: await work({} as PgHandle, name), token: null },
+    };
+  }
+}
+
+describe('ReadFlow, a freshWithinMs read with no recent sample of the primary', () => {
+  const read = async () => {
+    const routing = createRoutingParts(
+      { primary: { url }, replicas: [{ name: 'r', url }] },
+      pgAdapter(),
+      { Executor: PrimaryFails as typeof NodeExecutor },
+    );
+    // The primary's last sample is a minute old; the replica has that position.
+    routing.state.observePrimary(0x100n, routing.state.now() - 60_000);
+    routing.state.observeReplay('r', 0x100n);
+    try {
+      return await routing.router.read(() => Promise.resolve('read'), { freshWithinMs: 1000 });
+    } finally {
+      await routing.close();
+    }
+  };
+
+  it('goes to a replica at its last known position when the primary is down', async () => {
+    primaryError = pgError('connect ECONNREFUSED 127.0.0.1:1', 'ECONNREFUSED');
+    await expect(read()).resolves.toMatchObject({ servedBy: 'r' });
+  });
+
+  it.each([
+    ['too many connections', pgError('sorry, too many clients already', '53300')],
+    ['this process’s queue for it full', pgError('the primary is overloaded', 'RR_OVERLOADED')],
+  ])('fails when the primary is only busy (%s): it may be committing meanwhile', async (_, e) => {
+    primaryError = e;
+    await expect(read()).rejects.toBeInstanceOf(PrimaryUnavailableError);
   });
 });

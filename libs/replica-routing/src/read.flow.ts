@@ -3,6 +3,7 @@ import {
   isReadOnlyRefusal,
   isRetryableElsewhere,
   isStatementError,
+  isTransient,
   needsPrimary,
 } from './db-errors.util';
 import { NoNodeAvailableError } from './exceptions/no-node-available.exception';
@@ -52,7 +53,7 @@ export class ReadFlow<H> {
     const floor = this.freshnessFloor(options.freshWithinMs);
     // No recent sample of the primary's position: the primary first. If it cannot answer (it is
     // down, so nothing newer than its last known position can be committed), replicas that have
-    // that position may (docs/design.md, "What each failure does").
+    // that position may; if it is only busy, nothing may (docs/design.md, "What each failure does").
     const stale = floor === null;
     const lastKnown = stale ? this.state.primaryPositionSince(0) : null;
     const given = this.tokens.toPosition(options.token);
@@ -123,6 +124,8 @@ export class ReadFlow<H> {
         const standbySays = isReadOnlyRefusal(error) || needsPrimary(error);
         if (node === PRIMARY_NODE && isStatementError(error) && !standbySays) throw error;
         if (node === PRIMARY_NODE) {
+          // Only busy, not down: it may be committing what a replica at its last known position lacks.
+          if (stale && isTransient((error as { cause?: unknown }).cause)) throw error;
           primaryError = error;
           void this.discovery.refresh();
         }
