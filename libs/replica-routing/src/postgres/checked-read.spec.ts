@@ -53,3 +53,23 @@ describe('checkedRead', () => {
     expect(answer.served).toEqual({ result: 'rows', token: 0x520n });
   });
 });
+
+describe('checkedRead, a work that writes on a replica behind the token', () => {
+  it('says the standby refused it as read-only, though the check refused the read anyway', async () => {
+    const readOnly = Object.assign(new Error('cannot execute INSERT in a read-only transaction'), {
+      code: '25006',
+    });
+    const answer = checkedRead({
+      connection: connection(['0/300|1|t0|10']),
+      token: 0x400n,
+      tli: 1,
+      interpret: replayOfRows,
+      work: () => Promise.reject(readOnly),
+      cover: false,
+      waitMs: 0,
+      count: { total: 0, routed: 0, roundTrips: 0 },
+    });
+    // The caller learns the work writes: it must go to the primary, and never run twice there.
+    await expect(answer).rejects.toBe(readOnly);
+  });
+});

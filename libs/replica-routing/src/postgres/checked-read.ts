@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { codeOf } from '../db-errors.util';
+import { codeOf, isReadOnlyRefusal } from '../db-errors.util';
 import type { Lsn } from '../lsn.util';
 import { countRouted, type QueryCount } from '../query-count';
 import { watchTransactionEnd } from './connection-hygiene';
@@ -135,9 +135,15 @@ export async function checkedRead<T>(input: CheckedReadInput<T>): Promise<Checke
       if (seen === null) return { replayed: { lsn: null, tli: null }, ...waited() };
       return { replayed, served: { result, token: seen }, ...waited() };
     }
-    await settled(attempt);
+    const failed = await attempt.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     unwatch();
     if (snapshot && !snapshotEnded) end('ROLLBACK');
+    // Refused as read-only, the work writes: its caller must know (it goes to the primary, where
+    // what may have written is never run twice), whatever the check said.
+    if (isReadOnlyRefusal(failed)) throw failed;
     // Only a standby on the right timeline that is behind can catch up by waiting.
     const behind = (r: Replay) => replayBehind(r, token, tli);
     if (!behind(replayed) || Date.now() >= deadline) return { replayed, ...waited() };
