@@ -100,9 +100,18 @@ describe('NodeExecutor', () => {
   });
 });
 
-describe('NodeExecutor, a write whose COMMIT failed', () => {
+/** An executor whose pool lends `connection` (a primary's) for every use. */
+function executorLending(connection: unknown): NodeExecutor {
+  const registry = {
+    admit: () => () => undefined,
+    ready: () => ({ connect: () => Promise.resolve(connection) }),
+    queryCount: () => ({ total: 0, routed: 0, roundTrips: 0 }),
+  } as unknown as NodeRegistry;
   const options = resolveOptions({ primary: { url: 'postgres://p' } });
+  return new NodeExecutor(options, registry, { bind: () => ({}) });
+}
 
+describe('NodeExecutor, a write whose COMMIT failed', () => {
   /** A primary connection whose COMMIT fails with `error`, its session then as `status` says. */
   function committingWith(error: Error, status: string) {
     let now = 'I';
@@ -118,12 +127,7 @@ describe('NodeExecutor, a write whose COMMIT failed', () => {
       on: () => undefined,
       release: jest.fn(),
     };
-    const registry = {
-      admit: () => () => undefined,
-      ready: () => ({ connect: () => Promise.resolve(connection) }),
-      queryCount: () => ({ total: 0, routed: 0, roundTrips: 0 }),
-    } as unknown as NodeRegistry;
-    return new NodeExecutor(options, registry, { bind: () => ({}) });
+    return executorLending(connection);
   }
   const write = (executor: NodeExecutor) =>
     executor.writeOnPrimary(() => Promise.resolve('done'), true, false);
@@ -156,8 +160,6 @@ describe('NodeExecutor, a write whose COMMIT failed', () => {
 });
 
 describe('NodeExecutor, the token of a write that waited for synchronous standbys', () => {
-  const options = resolveOptions({ primary: { url: 'postgres://p' } });
-
   /** A primary with synchronous standbys; its COMMIT answers after the notices in `warnings`. */
   function primaryWarning(warnings: { code: string; message: string }[]) {
     const sent: string[] = [];
@@ -175,12 +177,7 @@ describe('NodeExecutor, the token of a write that waited for synchronous standby
       getTransactionStatus: () => 'I',
       release: jest.fn(),
     });
-    const registry = {
-      admit: () => () => undefined,
-      ready: () => ({ connect: () => Promise.resolve(connection) }),
-      queryCount: () => ({ total: 0, routed: 0, roundTrips: 0 }),
-    } as unknown as NodeRegistry;
-    const executor = new NodeExecutor(options, registry, { bind: () => ({}) });
+    const executor = executorLending(connection);
     const tokenQuery = () => sent.find((sql) => sql.includes('pg_current_wal_insert_lsn'));
     return { executor, tokenQuery, connection };
   }
