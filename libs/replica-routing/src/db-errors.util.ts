@@ -99,10 +99,17 @@ export function markConnectFailure(error: unknown): void {
     connectFailures.add(error);
 }
 
+/** `error`, or one it wraps (a `PrimaryUnavailableError`'s cause), was marked by {@link markConnectFailure}. */
+function failedToConnect(error: unknown): boolean {
+  for (let e = error; typeof e === 'object' && e !== null; e = (e as { cause?: unknown }).cause)
+    if (connectFailures.has(e)) return true;
+  return false;
+}
+
 /** The node itself is failing (down, restarting, unreachable). Counts against its health. */
 export function isNodeFailure(error: unknown): boolean {
   if (isTransient(error)) return false;
-  if (typeof error === 'object' && error !== null && connectFailures.has(error)) return true;
+  if (failedToConnect(error)) return true;
   const code = codeOf(error);
   // A conflict with recovery, even one that ends the session ("terminating connection due to
   // conflict with recovery"), is replay winning over a query: the node is fine.

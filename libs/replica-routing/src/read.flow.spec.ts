@@ -1,3 +1,4 @@
+import { markConnectFailure } from './db-errors.util';
 import { PrimaryUnavailableError } from './exceptions/primary-unavailable.exception';
 import { NoNodeAvailableError } from './exceptions/no-node-available.exception';
 import { setRoutingLogger } from './logger';
@@ -155,6 +156,12 @@ describe('ReadFlow, a freshWithinMs read with no recent sample of the primary', 
 
   it('goes to a replica at its last known position when the primary is down', async () => {
     primaryError = pgError('connect ECONNREFUSED 127.0.0.1:1', 'ECONNREFUSED');
+    await expect(read()).resolves.toMatchObject({ servedBy: 'r' });
+  });
+
+  it('and when the primary refuses this process’s login (it cannot serve it)', async () => {
+    primaryError = pgError('password authentication failed for user "app"', '28P01');
+    markConnectFailure(primaryError);
     await expect(read()).resolves.toMatchObject({ servedBy: 'r' });
   });
 
