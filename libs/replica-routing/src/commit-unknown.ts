@@ -22,6 +22,8 @@ export function markedCommitUnknown(error: unknown): boolean {
  * it, Postgres would PANIC), so nothing was committed. A session ended during
  * COMMIT (a FATAL, perhaps while it waited for a synchronous standby, the
  * commit already local) or a lost connection leaves the outcome unknown.
+ * (`severity` is the server's localized word: with `lc_messages` in another
+ * language a FATAL whose message no rule knows is taken as an ERROR.)
  */
 export function refusedOutright(error: unknown): boolean {
   const severity = (error as { severity?: unknown } | null)?.severity;

@@ -157,6 +157,15 @@ describe('NodeExecutor, a write whose COMMIT failed', () => {
     await expect(write(committingWith(ended, 'I'))).rejects.toBe(ended);
     expect(markedCommitUnknown(ended)).toBe(true);
   });
+
+  it('may have committed when a FATAL came whose message no rule knows (another language)', async () => {
+    const ended = Object.assign(new Error('Verbindung wird abgebrochen'), {
+      code: '25P03',
+      severity: 'FATAL',
+    });
+    await expect(write(committingWith(ended, 'I'))).rejects.toBe(ended);
+    expect(markedCommitUnknown(ended)).toBe(true);
+  });
 });
 
 describe('NodeExecutor, the token of a write that waited for synchronous standbys', () => {

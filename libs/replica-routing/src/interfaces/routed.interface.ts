@@ -12,8 +12,9 @@ export interface Routed<T> {
   /**
    * For a write: a WAL position taken after COMMIT that covers its commit record.
    * For a read: a position at or after everything the read could see (monotonic
-   * reads for a caller that sends it back); with `cover: false`, the position
-   * the read was asked to see (null when none).
+   * reads for a caller that sends it back); with `cover: false`, a position the
+   * read is known to have reached: the one it was asked to see or, where the
+   * replica was checked in-band, the replica's position at the check.
    */
   token: Lsn | null;
   /** `token` with the timeline it was taken on: what to pass on, or to format for a client. */

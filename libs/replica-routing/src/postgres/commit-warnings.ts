@@ -6,7 +6,7 @@ import { waitsForFlush } from './wal.queries';
  * warned meanwhile (a notice of SQLSTATE class 01), when it commits with a
  * `synchronous_commit` `setting` that waits for synchronous standbys.
  * A COMMIT whose wait for synchronous standbys was cancelled ("canceling wait
- * for synchronous replication", a cancel request or a pooler's timeout)
+ * for synchronous replication", after a cancel request)
  * still succeeds, with such a warning: it committed locally only, the
  * standbys may not have it, and its token must not be their flush position
  * (`committedPosition` in wal.queries.ts).
