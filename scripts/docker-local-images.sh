@@ -41,8 +41,8 @@ if ! have rrs-local/prometheus:2; then
 fi
 
 if ! have rrs-local/node:24; then
-  # The Node that package.json's engines accept: the machine's, or .toolchain's.
-  . scripts/node-toolchain.sh
+  # Exactly the .nvmrc version (the tag says 24): the machine's, or .toolchain's.
+  NODE_TOOLCHAIN_EXACT=1 . scripts/node-toolchain.sh
   node_bin=$(command -v node)
   npm_dir=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
   ctx=$(mktemp -d)

@@ -4,6 +4,8 @@
 # `node-linux-<arch>` package (the official build, shipped inside a registry
 # package, so nothing else is downloaded) into ./.toolchain and uses that.
 #   . scripts/node-toolchain.sh
+# With NODE_TOOLCHAIN_EXACT=1 (CI, the local Docker image) the machine's own
+# `node` is used only if it is exactly the .nvmrc version.
 # Dependencies: bash, npm (any version: it only unpacks one package).
 
 node_toolchain_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -18,7 +20,8 @@ node_toolchain_ok() {
   ' 2>/dev/null
 }
 
-if command -v node >/dev/null 2>&1 && node_toolchain_ok node; then
+if command -v node >/dev/null 2>&1 && node_toolchain_ok node \
+  && { [ "${NODE_TOOLCHAIN_EXACT:-}" != 1 ] || [ "$(node --version)" = "v$node_toolchain_want" ]; }; then
   :
 else
   case "$(uname -m)" in
@@ -30,7 +33,7 @@ else
   node_toolchain_dir="$node_toolchain_root/.toolchain"
   node_toolchain_bin="$node_toolchain_dir/node_modules/$node_toolchain_pkg/bin"
   if [ ! -x "$node_toolchain_bin/node" ] || [ "$("$node_toolchain_bin/node" --version)" != "v$node_toolchain_want" ]; then
-    echo "node-toolchain: $(node --version 2>/dev/null || echo 'no node') is too old; installing Node $node_toolchain_want into .toolchain" >&2
+    echo "node-toolchain: $(node --version 2>/dev/null || echo 'no node') is not what is wanted; installing Node $node_toolchain_want into .toolchain" >&2
     mkdir -p "$node_toolchain_dir"
     npm install --no-save --no-package-lock --no-audit --no-fund --prefix "$node_toolchain_dir" \
       "$node_toolchain_pkg@$node_toolchain_want" >/dev/null
