@@ -150,3 +150,38 @@ describe('ConnectionLender, a connection that could not be opened', () => {
     expect(isStatementError(error)).toBe(true);
   });
 });
+
+describe('ConnectionLender, a session the server ended between two statements of a work', () => {
+  it('fails the work with what ended it, not with node-postgres’ "not queryable"', async () => {
+    const connection = Object.assign(new EventEmitter(), {
+      readyForQuery: true,
+      getTransactionStatus: () => 'I',
+      query: () => undefined,
+      release: jest.fn(),
+    });
+    const registry = {
+      admit: () => () => undefined,
+      ready: () => ({ connect: () => Promise.resolve(connection) }),
+      queryCount: () => ({ total: 0, routed: 0, roundTrips: 0 }),
+    } as unknown as NodeRegistry;
+    const lender = new ConnectionLender({ poolSize: 1 } as ResolvedReplicaRoutingOptions, registry);
+    const conflict = Object.assign(
+      new Error('terminating connection due to conflict with recovery'),
+      {
+        code: '40001',
+      },
+    );
+    const work = () => {
+      // Idle in its transaction, the session is ended: node-postgres emits the FATAL as an event,
+      // and fails the next statement with an error of its own.
+      connection.emit('error', conflict);
+      return Promise.reject(
+        new Error('Client has encountered a connection error and is not queryable'),
+      );
+    };
+    await expect(lender.lend('replica0', work)).rejects.toBe(conflict);
+    // Replay won over a query: retried elsewhere, the replica not charged, the connection closed.
+    expect(isNodeFailure(conflict)).toBe(false);
+    expect(connection.release).toHaveBeenCalledWith(conflict);
+  });
+});

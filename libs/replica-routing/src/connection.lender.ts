@@ -24,8 +24,8 @@ const REFUSAL_SETTLE_MS = 1000;
 export class ConnectionLender {
   /** Primary connections that showed they are not in recovery: a demotion restarts the server, ending them. */
   private readonly primaryConnections = new WeakSet<object>();
-  /** Connections listened to for errors (one listener each). */
-  private readonly listened = new WeakSet<object>();
+  /** Connections listened to for errors (one listener each), with the error that ended one. */
+  private readonly endedBy = new WeakMap<object, Error | undefined>();
 
   constructor(
     private readonly options: ResolvedReplicaRoutingOptions,
@@ -63,10 +63,12 @@ export class ConnectionLender {
       return await fn(connection, use, (p) => {
         trailing = p;
       });
-    } catch (error) {
-      if (opening) markConnectFailure(error);
-      // A connection that failed under the work (lost, ended by the server, or timed out client-side
-      // with its query perhaps still running) goes back as broken: the pool closes it.
+    } catch (caught) {
+      if (opening) markConnectFailure(caught);
+      // A conflict with recovery that ended an idle session is no node failure, "not queryable" is.
+      const ended = connection && this.endedBy.get(connection);
+      const error = ended && isSessionEnded(caught) ? ended : caught;
+      // Lost, ended by the server, or timed out (its query perhaps still running): closed, broken.
       if (isSessionEnded(error)) broken = error instanceof Error ? error : new Error(String(error));
       // A refused statement fails the work before its ReadyForQuery: back once that comes.
       else if (connection && !trailing && isStatementError(error)) {
@@ -86,10 +88,11 @@ export class ConnectionLender {
 
   /** `connection` if its session is clean, else undefined: closed (someone else's use of the pool left it so). */
   private clean(name: string, connection: PgConnection): PgConnection | undefined {
-    if (!this.listened.has(connection)) {
-      // A connection that fails while checked out fails its query; the event itself is no news.
-      connection.on('error', () => undefined);
-      this.listened.add(connection);
+    if (!this.endedBy.has(connection)) {
+      // What ended the session between two statements (a FATAL): the next one fails only with
+      // node-postgres' "not queryable", and this says why (see lend).
+      connection.on('error', (error) => this.endedBy.set(connection, error));
+      this.endedBy.set(connection, undefined);
     }
     const reason = uncleanState(connection);
     if (!reason) return connection;
