@@ -152,7 +152,7 @@ describe('ConnectionLender, a connection that could not be opened', () => {
 });
 
 describe('ConnectionLender, a session the server ended between two statements of a work', () => {
-  it('fails the work with what ended it, not with node-postgres’ "not queryable"', async () => {
+  it('fails the work with what ended it as the cause of node-postgres’ "not queryable"', async () => {
     const connection = Object.assign(new EventEmitter(), {
       readyForQuery: true,
       getTransactionStatus: () => 'I',
@@ -171,17 +171,21 @@ describe('ConnectionLender, a session the server ended between two statements of
         code: '40001',
       },
     );
+    const notQueryable = new Error(
+      'Client has encountered a connection error and is not queryable',
+    );
     const work = () => {
       // Idle in its transaction, the session is ended: node-postgres emits the FATAL as an event,
       // and fails the next statement with an error of its own.
       connection.emit('error', conflict);
-      return Promise.reject(
-        new Error('Client has encountered a connection error and is not queryable'),
-      );
+      return Promise.reject(notQueryable);
     };
-    await expect(lender.lend('replica0', work)).rejects.toBe(conflict);
+    // The same error object (a mark such as commit-unknown stays on it), its cause the server's.
+    await expect(lender.lend('replica0', work)).rejects.toBe(notQueryable);
+    expect(notQueryable.cause).toBe(conflict);
     // Replay won over a query: retried elsewhere, the replica not charged, the connection closed.
-    expect(isNodeFailure(conflict)).toBe(false);
+    expect(isNodeFailure(notQueryable)).toBe(false);
+    expect(isRetryableElsewhere(notQueryable)).toBe(true);
     expect(connection.release).toHaveBeenCalledWith(conflict);
   });
 });

@@ -63,13 +63,15 @@ export class ConnectionLender {
       return await fn(connection, use, (p) => {
         trailing = p;
       });
-    } catch (caught) {
-      if (opening) markConnectFailure(caught);
-      // A conflict with recovery that ended an idle session is no node failure, "not queryable" is.
+    } catch (error) {
+      if (opening) markConnectFailure(error);
+      // Ended between statements, the session fails the next with "not queryable": the server's
+      // reason becomes its cause (a conflict with recovery is no node failure; see endedBy).
       const ended = connection && this.endedBy.get(connection);
-      const error = ended && isSessionEnded(caught) ? ended : caught;
-      // Lost, ended by the server, or timed out (its query perhaps still running): closed, broken.
-      if (isSessionEnded(error)) broken = error instanceof Error ? error : new Error(String(error));
+      if (ended && ended !== error && error instanceof Error && error.cause === undefined)
+        Object.defineProperty(error, 'cause', { value: ended });
+      // Ended, lost, or timed out (its query perhaps still running): closed as broken.
+      if (ended || isSessionEnded(error)) broken = ended ?? (error as Error);
       // A refused statement fails the work before its ReadyForQuery: back once that comes.
       else if (connection && !trailing && isStatementError(error)) {
         if (uncleanState(connection) === 'busy') trailing = drained(connection, REFUSAL_SETTLE_MS);
@@ -116,10 +118,7 @@ export class ConnectionLender {
    * whatever it held (docs/design.md, "A connection carries state").
    */
   private putBack(name: string, connection: PgConnection, broken: Error | undefined): void {
-    if (broken) {
-      connection.release(broken);
-      return;
-    }
+    if (broken) return connection.release(broken);
     const reason = uncleanState(connection);
     if (reason) this.discard(name, connection, reason);
     else connection.release();
