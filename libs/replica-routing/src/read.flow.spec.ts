@@ -1,3 +1,4 @@
+import { WriteLostError } from './exceptions/write-lost.exception';
 import { markConnectFailure } from './db-errors.util';
 import { PrimaryUnavailableError } from './exceptions/primary-unavailable.exception';
 import { NoNodeAvailableError } from './exceptions/no-node-available.exception';
@@ -171,5 +172,57 @@ describe('ReadFlow, a freshWithinMs read with no recent sample of the primary', 
   ])('fails when the primary is only busy (%s): it may be committing meanwhile', async (_, e) => {
     primaryError = e;
     await expect(read()).rejects.toBeInstanceOf(PrimaryUnavailableError);
+  });
+});
+
+/** The new primary, on timeline 2, answers every read; no replica serves. */
+let primaryCover: boolean[] = [];
+class NewPrimary extends NodeExecutor<PgHandle> {
+  override async readOnPrimary<T>(
+    work: (handle: PgHandle, node: string) => Promise<T>,
+    cover: boolean,
+  ) {
+    primaryCover.push(cover);
+    return { result: await work({} as PgHandle, 'primary'), token: { tli: 2, lsn: 0x900n } };
+  }
+
+  override readOnReplica(): Promise<never> {
+    return Promise.reject(pgError('connect ECONNREFUSED 127.0.0.1:1', 'ECONNREFUSED'));
+  }
+}
+
+describe('ReadFlow, a primary bound while the timeline known is still the old one', () => {
+  /** Patroni's /cluster names b leader with the timeline of its last report as a standby (1). */
+  const read = async (token: string, cover: boolean) => {
+    primaryCover = [];
+    const routing = createRoutingParts(
+      { hosts: ['a', 'b'].map((name) => ({ name, url })), electionWaitMs: 200 },
+      pgAdapter(),
+      { Executor: NewPrimary as typeof NodeExecutor },
+    );
+    routing.topology.apply({ primary: 'b', replicas: [], timeline: 1 });
+    // Timeline 1 ended at 0/300 (where b's timeline 2 forked off it).
+    routing.topology.learnEnds(new Map([[1, 0x300n]]));
+    try {
+      return await routing.router.read(() => Promise.resolve('rows'), { token, cover });
+    } finally {
+      await routing.close();
+    }
+  };
+
+  it.each([true, false])(
+    'refuses a token past the old timeline’s end (cover: %s): its write was lost',
+    async (cover) => {
+      await expect(read('1:0/500', cover)).rejects.toBeInstanceOf(WriteLostError);
+      // Without the cover the primary's position is still read, to check, and not handed back.
+      expect(primaryCover).toEqual([true]);
+    },
+  );
+
+  it('serves a token on the new primary’s history; without the cover, hands back the one asked', async () => {
+    await expect(read('1:0/200', false)).resolves.toMatchObject({
+      servedBy: 'primary',
+      position: { tli: 1, lsn: 0x200n },
+    });
   });
 });

@@ -86,7 +86,7 @@ export class ReadFlow<H> {
       if (node !== PRIMARY_NODE && (writes || needsPrimary(lastError))) continue;
       try {
         let outcome: Outcome<T> | undefined;
-        if (node === PRIMARY_NODE) outcome = await this.readOnPrimary(work, cover, writes);
+        if (node === PRIMARY_NODE) outcome = await this.readOnPrimary(work, cover, writes, asked);
         else {
           // Awaited here, not chained: no promise of its own on every read.
           admitAttempt(this.state, node);
@@ -189,23 +189,35 @@ export class ReadFlow<H> {
     return this.state.primaryPositionSince(this.state.now() - freshWithinMs);
   }
 
+  /**
+   * A read on the primary. With a position `asked` its position is read too
+   * (with `cover: false` only to check, then dropped): a primary on a timeline
+   * the position was not resolved against (a promotion not seen yet, or seen
+   * with the timeline of the node's last report as a standby) serves it only
+   * if the position is on its history; else `WriteLostError`.
+   */
   private async readOnPrimary<T>(
     work: Work<T, H>,
     cover: boolean,
     writes: boolean,
+    asked: Position | null,
   ): Promise<Outcome<T>> {
     admitAttempt(this.state, PRIMARY_NODE);
+    const known = this.topology.timeline;
     // Before the position is asked: a sample stamped later would claim commits it may not cover.
     const askedAt = this.state.now();
     let outcome: Outcome<T>;
     try {
-      outcome = await this.executor.readOnPrimary(work, cover, writes);
+      outcome = await this.executor.readOnPrimary(work, cover || asked !== null, writes);
     } catch (error) {
       throw attemptFailed(this.state, PRIMARY_NODE, error);
     }
     this.state.recordSuccess(PRIMARY_NODE);
-    if (outcome.token) this.observations.primary(outcome.token, askedAt);
-    return outcome;
+    const on = outcome.token;
+    if (on) this.observations.primary(on, askedAt);
+    if (asked && on && on.tli !== null && on.tli !== (known ?? asked.tli))
+      await this.resolve(asked);
+    return cover ? outcome : { result: outcome.result, token: null };
   }
 
   /** A replica's answer, recorded; undefined when it had not replayed the read's position. */
