@@ -63,8 +63,15 @@ export async function rolesFromHosts(from: RoleSource): Promise<Roles | undefine
     from.note('no host answered');
     return undefined;
   }
+  // A primary on a timeline older than the cluster's is a former one, not stopped yet: never bound.
+  const known = from.topology.timeline;
+  const former = (tli: number | null) => known !== null && tli !== null && tli < known;
+  for (const x of up.filter((x) => !x.role.standby && former(x.role.tli)))
+    from.note(
+      `${x.host.name} is a primary on timeline ${x.role.tli}, behind the cluster's ${known}`,
+    );
   const primaries = up
-    .filter((x) => !x.role.standby)
+    .filter((x) => !x.role.standby && !former(x.role.tli))
     .sort((a, b) => (b.role.tli ?? 0) - (a.role.tli ?? 0));
   // Two primaries: the one on the later timeline was promoted; the other is a former primary
   // that has not been stopped yet. On the same timeline neither can be trusted with writes.

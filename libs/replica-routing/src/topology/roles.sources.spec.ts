@@ -1,0 +1,42 @@
+jest.mock('./host-probe', () => ({
+  ...jest.requireActual<object>('./host-probe'),
+  probeRole: jest.fn(),
+}));
+import { resolveOptions } from '../replica-routing.options';
+import { probeRole } from './host-probe';
+import { rolesFromHosts } from './roles.sources';
+import { Topology } from './topology.service';
+
+const url = 'postgres://127.0.0.1:1/x';
+
+describe('rolesFromHosts', () => {
+  const options = resolveOptions({ hosts: ['a', 'b'].map((name) => ({ name, url })) });
+
+  /** Roles found when `a` says it is a primary on timeline 1 and `b` answers `b`. */
+  async function rolesWith(b: { standby: boolean; tli: number } | Error) {
+    const topology = new Topology(options);
+    topology.apply({ primary: 'b', replicas: [], timeline: 2 });
+    (probeRole as jest.Mock).mockImplementation((node: { name: string }) =>
+      node.name === 'a'
+        ? Promise.resolve({ standby: false, tli: 1 })
+        : b instanceof Error
+          ? Promise.reject(b)
+          : Promise.resolve(b),
+    );
+    const notes: string[] = [];
+    const roles = await rolesFromHosts({ options, topology, note: (n) => notes.push(n) });
+    return { roles, notes };
+  }
+
+  it('never binds a primary on a timeline older than the cluster’s (a former one, not stopped)', async () => {
+    // b, the primary on timeline 2, missed this probe; a still runs as a primary on timeline 1.
+    const { roles, notes } = await rolesWith(new Error('timeout'));
+    expect(roles?.primary).toBe('b');
+    expect(notes.join()).toContain('a is a primary on timeline 1');
+  });
+
+  it('binds the primary on the cluster’s timeline when both answer', async () => {
+    const { roles } = await rolesWith({ standby: false, tli: 2 });
+    expect(roles).toMatchObject({ primary: 'b', timeline: 2 });
+  });
+});
