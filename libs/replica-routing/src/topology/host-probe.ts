@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { Client, type ClientConfig, type PoolConfig } from 'pg';
 import type { NodeConnectionOptions } from '../interfaces/replica-routing-options.interface';
 import { TIMELINE_SQL } from '../postgres/wal.queries';
+import { within } from '../within';
 import { parseHistoryFile } from './timeline-history';
 import type { Lsn } from '../lsn.util';
 
@@ -66,7 +67,13 @@ async function withClient<T>(
     await client.connect();
     return await fn(client);
   } finally {
-    await client.end().catch(() => undefined);
+    // A server that answered and then went silent never acknowledges the end: the socket is
+    // destroyed after the timeout, or discovery would wait for this probe for ever.
+    await within(client.end(), timeoutMs).catch(() => {
+      (
+        client as unknown as { connection?: { stream?: { destroy(): void } } }
+      ).connection?.stream?.destroy();
+    });
   }
 }
 
