@@ -201,8 +201,11 @@ describe('ReadFlow, a primary bound while the timeline known is still the old on
       { Executor: NewPrimary as typeof NodeExecutor },
     );
     routing.topology.apply({ primary: 'b', replicas: [], timeline: 1 });
-    // Timeline 1 ended at 0/300 (where b's timeline 2 forked off it).
-    routing.topology.learnEnds(new Map([[1, 0x300n]]));
+    // Timeline 2's history, once asked for: timeline 1 ended at 0/300, where b's forked off it.
+    jest.spyOn(routing.discovery, 'awaitHistory').mockImplementation(() => {
+      routing.topology.learnEnds(new Map([[1, 0x300n]]), 2);
+      return Promise.resolve(true);
+    });
     try {
       return await routing.router.read(() => Promise.resolve('rows'), { token, cover });
     } finally {

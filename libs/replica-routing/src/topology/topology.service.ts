@@ -122,6 +122,9 @@ export class Topology {
     if (this.timeline !== null)
       this.logger.warn(`timeline ${tli} (was ${this.timeline}): a failover happened`);
     this.timeline = tli;
+    // What is known of earlier timelines was the old one's lineage: the new one may not descend
+    // from all of it (a promoted node that never followed the last timeline). Learnt again.
+    this.ends.clear();
     return true;
   }
 
@@ -131,6 +134,8 @@ export class Topology {
    * ancestor, so that timeline's history is complete).
    */
   learnEnds(ends: ReadonlyMap<number, Lsn>, of?: number): void {
+    // A history file lists exactly the ancestors of its timeline: it replaces what was known.
+    if (of !== undefined && of === this.timeline) this.ends.clear();
     for (const [tli, lsn] of ends) this.ends.set(tli, lsn);
     if (of !== undefined) this.historyRead = Math.max(this.historyRead ?? 0, of);
   }
