@@ -1,3 +1,4 @@
+import { replayCovers } from './postgres/wal.queries';
 import { WriteLostError } from './exceptions/write-lost.exception';
 import { markConnectFailure } from './db-errors.util';
 import { PrimaryUnavailableError } from './exceptions/primary-unavailable.exception';
@@ -227,5 +228,43 @@ describe('ReadFlow, a primary bound while the timeline known is still the old on
       servedBy: 'primary',
       position: { tli: 1, lsn: 0x200n },
     });
+  });
+});
+
+/** A standby that replayed 0/900 and streams nothing (its primary is down); the primary refuses. */
+const standbyServed: string[] = [];
+class SilentStandby extends NodeExecutor<PgHandle> {
+  override async readOnReplica<T>(
+    name: string,
+    token: bigint | null,
+    tli: number | null,
+    work: (handle: PgHandle, node: string) => Promise<T>,
+  ) {
+    const replayed = { lsn: 0x900n, tli: null };
+    if (!replayCovers(replayed, token, tli)) return { replayed };
+    standbyServed.push(name);
+    return { replayed, served: { result: await work({} as PgHandle, name), token: null } };
+  }
+
+  override readOnPrimary(): Promise<never> {
+    return Promise.reject(pgError('connect ECONNREFUSED 127.0.0.1:1', 'ECONNREFUSED'));
+  }
+}
+
+describe('ReadFlow, a process that knows no timeline yet (started during an outage)', () => {
+  it('serves no token of a timeline on a standby that cannot show which one it replays', async () => {
+    const routing = createRoutingParts(
+      { hosts: ['a', 'r'].map((name) => ({ name, url })), electionWaitMs: 100 },
+      pgAdapter(),
+      { Executor: SilentStandby as typeof NodeExecutor },
+    );
+    // Patroni's /cluster with no leader: the standby in rotation, no timeline.
+    routing.topology.apply({ primary: null, replicas: ['r'], timeline: null });
+    routing.state.observeReplay('r', 0x900n);
+    // Timeline 1's write may be one the cluster's (unknown) timeline lost.
+    const read = routing.router.read(() => Promise.resolve('rows'), { token: '1:0/500' });
+    await expect(read).rejects.toThrow();
+    expect(standbyServed).toEqual([]);
+    await routing.close();
   });
 });

@@ -73,7 +73,9 @@ export class ReadFlow<H> {
       options.primary === true ||
       scope?.primary === true ||
       scope?.unsettled === true ||
-      (stale && lastKnown === null);
+      (stale && lastKnown === null) ||
+      // No timeline known yet (a start during an outage): no replica can show it is on the token's.
+      (this.topology.timeline === null && asked?.tli != null);
     const plan = this.selector.plan(token, { forced, stale });
     const order = plan.order;
     const attempts: string[] = [];
