@@ -49,3 +49,20 @@ describe('TopologyDiscovery.toCurrent once stopped', () => {
     await expect(discovery.toCurrent({ tli: 1, lsn: 10n }, text)).rejects.toThrow(WriteLostError);
   });
 });
+
+describe('TopologyDiscovery.awaitChange while one discovery run is slow', () => {
+  it('returns by its deadline, not when the run ends (the run goes on for later callers)', async () => {
+    const options = resolveOptions({ hosts: [{ name: 'a', url: 'postgres://127.0.0.1:1/x' }] });
+    const topology = new Topology(options);
+    const discovery = new TopologyDiscovery(options, topology);
+    // One run: Patroni URLs that do not answer, each up to connectTimeoutMs.
+    let finish = () => undefined as void;
+    const slow = new Promise<void>((resolve) => (finish = resolve));
+    jest.spyOn(discovery, 'refresh').mockReturnValue(slow);
+    const started = Date.now();
+    await discovery.awaitChange(topology.version, started + 100);
+    expect(Date.now() - started).toBeLessThan(1000);
+    finish();
+    await discovery.stop();
+  });
+});

@@ -11,6 +11,7 @@ import { HistoryLoader } from './history.loader';
 import { SpacedFlight } from './spaced-flight';
 import { rolesFromHosts, rolesFromPatroni, type RoleSource } from './roles.sources';
 import { type Topology } from './topology.service';
+import { within } from '../within';
 
 /** Discovery never runs more often than this, however often it is prompted. */
 const MIN_SPACING_MS = 200;
@@ -77,7 +78,8 @@ export class TopologyDiscovery {
    */
   async awaitChange(version: number, deadline: number): Promise<void> {
     const until = Math.min(deadline, Date.now() + ELECTION_POLL_MS);
-    await this.refresh();
+    // A slow run (Patroni URLs that do not answer) goes on for later callers, not past this one's wait.
+    await within(this.refresh(), Math.max(0, until - Date.now())).catch(() => undefined);
     while (this.topology.version === version && Date.now() < until && !this.closed)
       await sleep(Math.max(0, Math.min(50, until - Date.now())));
   }
@@ -113,7 +115,7 @@ export class TopologyDiscovery {
   async toCurrent(position: Position, text: () => string): Promise<Lsn> {
     let resolved = this.topology.resolve(position);
     if (!resolved.ok && resolved.reason === 'newer') {
-      await this.refresh();
+      await within(this.refresh(), this.options.electionWaitMs).catch(() => undefined);
       resolved = this.topology.resolve(position);
     }
     if (!resolved.ok && resolved.reason === 'unverifiable') {
