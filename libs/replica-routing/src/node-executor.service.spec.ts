@@ -49,7 +49,7 @@ describe('NodeExecutor', () => {
   it('hands back as broken a connection that timed out or was lost under the work', async () => {
     const { executor, released } = executorWith();
     const timeout = new Error('Query read timeout');
-    await expect(executor.readOnPrimary(() => Promise.reject(timeout), false)).rejects.toBe(
+    await expect(executor.readOnPrimary(() => Promise.reject(timeout), 'none')).rejects.toBe(
       timeout,
     );
     expect(released).toEqual([timeout]);
@@ -58,7 +58,7 @@ describe('NodeExecutor', () => {
   it('keeps a connection whose query failed on its own (a bad query, a constraint)', async () => {
     const { executor, released } = executorWith();
     const bad = Object.assign(new Error('syntax error'), { code: '42601' });
-    await expect(executor.readOnPrimary(() => Promise.reject(bad), false)).rejects.toBe(bad);
+    await expect(executor.readOnPrimary(() => Promise.reject(bad), 'none')).rejects.toBe(bad);
     expect(released).toEqual([undefined]);
   });
 
@@ -72,7 +72,7 @@ describe('NodeExecutor', () => {
       await executor.readOnPrimary(() => {
         status.now = state!;
         return Promise.resolve('read');
-      }, false);
+      }, 'none');
       expect(released).toEqual([new Error(`connection not reused: ${reason}`)]);
     }
   });
@@ -81,7 +81,7 @@ describe('NodeExecutor', () => {
     // The first connection lent is inside a transaction.
     const dirty = connectionWith({ now: 'T' });
     const clean = connectionWith({ now: 'I' });
-    const read = executorOn([dirty, clean]).readOnPrimary(() => Promise.resolve('r'), false);
+    const read = executorOn([dirty, clean]).readOnPrimary(() => Promise.resolve('r'), 'none');
     await expect(read).resolves.toMatchObject({ result: 'r' });
     expect(dirty.released).toEqual([new Error('connection not reused: in transaction')]);
     expect(clean.released).toEqual([undefined]);
@@ -94,7 +94,7 @@ describe('NodeExecutor', () => {
     await executor.readOnPrimary((client) => {
       kept = client as { query(text: string): unknown };
       return Promise.resolve();
-    }, false);
+    }, 'none');
     expect(() => kept!.query('SELECT 1')).toThrow(TypeError);
     expect(lent.released).toEqual([undefined]);
   });

@@ -5,6 +5,7 @@ import { isAbortedTransaction } from './db-errors.util';
 import { TransactionAbortedError } from './exceptions/transaction-aborted.exception';
 import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
 import type { Outcome, ReplicaAnswer, ReplicaTry } from './interfaces/node-answers.interface';
+import type { PositionRead } from './interfaces/node-answers.interface';
 import type { Work } from './interfaces/routed.interface';
 import type { Lsn } from './lsn.util';
 import type { NodeRegistry } from './node-registry.service';
@@ -29,9 +30,8 @@ import type { Position } from './position';
 
 /**
  * Runs work on one node, with the checks that make the answer trustworthy,
- * and returns what it observed. It keeps no state and decides nothing about
- * routing: errors propagate (the router charges the node), positions go back
- * to the caller (the router records them).
+ * and returns what it observed. It decides nothing about routing: errors
+ * propagate (the router charges the node), positions go back to the caller.
  */
 export class NodeExecutor<H = unknown> {
   /** Per replica: the timeline it last streamed, for when it streams nothing. */
@@ -55,8 +55,7 @@ export class NodeExecutor<H = unknown> {
    * is only a hint; this check is the proof. A connection that has proven a
    * position on that timeline before needs no check for a token at or below
    * it: a live connection's standby only replays forward (a restart ends the
-   * connection; the pool opens a new one, which proves itself again). Without
-   * a cover the read runs alone; with one, see {@link coveredOnProven}.
+   * connection). Without a cover the read runs alone; else {@link coveredOnProven}.
    */
   readOnReplica<T>(
     name: string,
@@ -115,12 +114,11 @@ export class NodeExecutor<H = unknown> {
    * and no transaction. The position query leaves right behind the work's
    * first statement, in the same write, and runs after it: under READ
    * COMMITTED that statement's snapshot was taken when it started, so the
-   * position is at or after every commit it saw (as with the snapshot
-   * position of the checked read; Postgres moves the replay position just
-   * after a record is applied, a window of microseconds). A work of several statements
-   * asks once more, after its last one. Two statements in one round trip,
-   * where the check-and-snapshot read takes five. Answered by another server
-   * session than the proof's, the proof is void: the read is checked in-band.
+   * position is at or after every commit it saw (but see docs/design.md,
+   * "What is not handled"). A work of several statements asks once more,
+   * after its last one. Two statements in one round trip, where the checked
+   * read takes five. Answered by another server session than the proof's,
+   * the proof is void: the read is checked in-band.
    */
   private async coveredOnProven<T>(
     read: ReplicaTry<T>,
@@ -157,17 +155,19 @@ export class NodeExecutor<H = unknown> {
   }
 
   /**
-   * A read on the primary. A read's work may write (a replica refuses it with
+   * A read on the primary, its position read `after` the work (the cover),
+   * `before` it, or `none`. A read's work may write (a replica refuses it with
    * 25006 and it lands here): a failure to read the cover after it, or with
    * `writes` (refused so) its own, is {@link markCommitUnknown}: never rerun.
    */
-  readOnPrimary<T>(work: Work<T, H>, cover: boolean, writes = false): Promise<Outcome<T>> {
+  readOnPrimary<T>(work: Work<T, H>, position: PositionRead, writes = false): Promise<Outcome<T>> {
     return this.lender.lend(PRIMARY_NODE, async (connection, use) => {
       const handle = this.adapter.bind(use.client, { node: PRIMARY_NODE, transaction: false });
+      const before = position === 'before' ? await this.routed(insertPosition(connection)) : null;
       const result = await work(handle, PRIMARY_NODE).catch((error: unknown) => {
         throw writes ? markCommitUnknown(error) : error;
       });
-      if (!cover) return { result, token: null };
+      if (position !== 'after') return { result, token: before };
       try {
         return { result, token: await this.routed(insertPosition(connection)) };
       } catch (error) {

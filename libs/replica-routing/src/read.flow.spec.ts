@@ -1,3 +1,4 @@
+import type { PositionRead } from './interfaces/node-answers.interface';
 import { replayCovers } from './postgres/wal.queries';
 import { WriteLostError } from './exceptions/write-lost.exception';
 import { markConnectFailure } from './db-errors.util';
@@ -177,13 +178,13 @@ describe('ReadFlow, a freshWithinMs read with no recent sample of the primary', 
 });
 
 /** The new primary, on timeline 2, answers every read; no replica serves. */
-let primaryCover: boolean[] = [];
+let primaryCover: PositionRead[] = [];
 class NewPrimary extends NodeExecutor<PgHandle> {
   override async readOnPrimary<T>(
     work: (handle: PgHandle, node: string) => Promise<T>,
-    cover: boolean,
+    position: PositionRead,
   ) {
-    primaryCover.push(cover);
+    primaryCover.push(position);
     return { result: await work({} as PgHandle, 'primary'), token: { tli: 2, lsn: 0x900n } };
   }
 
@@ -218,8 +219,8 @@ describe('ReadFlow, a primary bound while the timeline known is still the old on
     'refuses a token past the old timeline’s end (cover: %s): its write was lost',
     async (cover) => {
       await expect(read('1:0/500', cover)).rejects.toBeInstanceOf(WriteLostError);
-      // Without the cover the primary's position is still read, to check, and not handed back.
-      expect(primaryCover).toEqual([true]);
+      // Without the cover the primary's position is still read (before the work), to check.
+      expect(primaryCover).toEqual([cover ? 'after' : 'before']);
     },
   );
 
@@ -265,6 +266,43 @@ describe('ReadFlow, a process that knows no timeline yet (started during an outa
     const read = routing.router.read(() => Promise.resolve('rows'), { token: '1:0/500' });
     await expect(read).rejects.toThrow();
     expect(standbyServed).toEqual([]);
+    await routing.close();
+  });
+});
+
+/** The replica refuses, streaming timeline 3; meanwhile discovery binds b on 3; b answers on 3. */
+class PromotedMeanwhile extends NodeExecutor<PgHandle> {
+  onReplica = () => undefined as void;
+
+  override readOnReplica(): Promise<never> {
+    this.onReplica();
+    return Promise.resolve({ replayed: { lsn: 0x900n, tli: 3 } }) as Promise<never>;
+  }
+
+  override async readOnPrimary<T>(work: (handle: PgHandle, node: string) => Promise<T>) {
+    return { result: await work({} as PgHandle, 'primary'), token: { tli: 3, lsn: 0x900n } };
+  }
+}
+
+describe('ReadFlow, a timeline that moves between the token’s resolution and the primary’s answer', () => {
+  it.each([true, false])('still refuses a token its write was lost (cover: %s)', async (cover) => {
+    const routing = createRoutingParts(
+      { hosts: ['a', 'b', 'r'].map((name) => ({ name, url })), electionWaitMs: 100 },
+      pgAdapter(),
+      { Executor: PromotedMeanwhile as typeof NodeExecutor },
+    );
+    routing.topology.apply({ primary: 'a', replicas: ['r'], timeline: 2 });
+    routing.state.observeReplay('r', 0x900n);
+    jest.spyOn(routing.discovery, 'refresh').mockResolvedValue();
+    (routing.executor as PromotedMeanwhile).onReplica = () =>
+      routing.topology.apply({ primary: 'b', replicas: ['r'], timeline: 3 });
+    // Timeline 3's history, once asked for: timeline 2 ended at 0/300.
+    jest.spyOn(routing.discovery, 'awaitHistory').mockImplementation(() => {
+      routing.topology.learnEnds(new Map([[2, 0x300n]]), 3);
+      return Promise.resolve(true);
+    });
+    const read = routing.router.read(() => Promise.resolve('rows'), { token: '2:0/500', cover });
+    await expect(read).rejects.toBeInstanceOf(WriteLostError);
     await routing.close();
   });
 });

@@ -193,10 +193,10 @@ export class ReadFlow<H> {
 
   /**
    * A read on the primary. With a position `asked` its position is read too
-   * (with `cover: false` only to check, then dropped): a primary on a timeline
-   * the position was not resolved against (a promotion not seen yet, or seen
-   * with the timeline of the node's last report as a standby) serves it only
-   * if the position is on its history; else `WriteLostError`.
+   * (with `cover: false` before the work, only to check, then dropped): a
+   * primary on a timeline the position was not resolved against (a promotion
+   * not seen yet, or seen with the timeline of the node's last report as a
+   * standby) serves it only if it is on its history; else `WriteLostError`.
    */
   private async readOnPrimary<T>(
     work: Work<T, H>,
@@ -205,20 +205,22 @@ export class ReadFlow<H> {
     asked: Position | null,
   ): Promise<Outcome<T>> {
     admitAttempt(this.state, PRIMARY_NODE);
-    const known = this.topology.timeline;
     // Before the position is asked: a sample stamped later would claim commits it may not cover.
     const askedAt = this.state.now();
     let outcome: Outcome<T>;
     try {
-      outcome = await this.executor.readOnPrimary(work, cover || asked !== null, writes);
+      // Without the cover, the position is read before the work: no failure after it to reckon with.
+      const position = cover ? 'after' : asked ? 'before' : 'none';
+      outcome = await this.executor.readOnPrimary(work, position, writes);
     } catch (error) {
       throw attemptFailed(this.state, PRIMARY_NODE, error);
     }
     this.state.recordSuccess(PRIMARY_NODE);
     const on = outcome.token;
     if (on) this.observations.primary(on, askedAt);
-    if (asked && on && on.tli !== null && on.tli !== (known ?? asked.tli))
-      await this.resolve(asked);
+    // Resolved again on the timeline known now, whatever moved it meanwhile (a replica's refusal
+    // may have started discovery): lost means WriteLostError.
+    if (asked && on && !this.topology.resolve(asked).ok) await this.resolve(asked);
     return cover ? outcome : { result: outcome.result, token: null };
   }
 

@@ -5,6 +5,9 @@ import type { Replay } from '../postgres/wal.queries';
 import type { Position } from '../position';
 
 /** What the executor hands back of one node's answer. */
+/** Where a primary read reads the primary's position: after the work (its cover), before it, or not. */
+export type PositionRead = 'after' | 'before' | 'none';
+
 export interface Outcome<T> {
   result: T;
   /** A position covering what the work saw or wrote; null when not computed. */

@@ -102,4 +102,15 @@ describe('HistoryLoader', () => {
     // discovery's load, then the wait's one try
     expect(readFile).toHaveBeenCalledTimes(2);
   });
+
+  it('drops an answer about a timeline the cluster left while it was asked', async () => {
+    const { history, topology } = loader(['http://patroni:8008']);
+    // Timeline 2's lineage (1 ended at 0/300) arrives after timeline 3 forked off 1 at 0/200.
+    askPatroni.mockImplementation(() => {
+      topology.observeTimeline(3);
+      return Promise.resolve(new Map([[1, parseLsn('0/300')]]));
+    });
+    await history.refresh();
+    expect(topology.knowsEndOf(1)).toBe(false);
+  });
 });

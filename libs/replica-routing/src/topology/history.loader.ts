@@ -50,9 +50,13 @@ export class HistoryLoader {
     const tli = this.topology.timeline;
     if (this.topology.historyComplete || tli === null) return;
     const timeout = this.options.connectTimeoutMs;
+    // An answer about a timeline the cluster has since left is of another lineage: dropped.
+    const still = () => this.topology.timeline === tli;
     for (const url of this.options.patroniUrls) {
       try {
-        this.topology.learnEnds(await patroniHistory(url, timeout));
+        const ends = await patroniHistory(url, timeout);
+        if (!still()) return;
+        this.topology.learnEnds(ends);
         if (this.topology.historyComplete) return;
       } catch (error) {
         this.note(`Patroni ${url}/history: ${describeError(error)}`);
@@ -63,7 +67,8 @@ export class HistoryLoader {
     if (!node) return;
     try {
       // The file lists every ancestor: complete even where timeline numbers skip.
-      this.topology.learnEnds(await readHistoryFile(node, tli, timeout), tli);
+      const ends = await readHistoryFile(node, tli, timeout);
+      if (still()) this.topology.learnEnds(ends, tli);
     } catch (error) {
       // 42501, insufficient_privilege: no EXECUTE on pg_read_file().
       if (this.options.patroniUrls.length === 0 && codeOf(error) === '42501')
