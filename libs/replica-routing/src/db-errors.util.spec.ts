@@ -11,6 +11,17 @@ const wrapped = (code: string, message = 'x') =>
   new QueryFailedError('SELECT 1', [], pgError(code, message));
 
 describe('db error classification', () => {
+  it('reads the message of an error a wrapper holds as its cause (Drizzle)', () => {
+    const lost = new Error('Failed query: select 1', {
+      cause: new Error('Connection terminated unexpectedly'),
+    });
+    expect(isNodeFailure(lost)).toBe(true);
+    const busy = new Error('Failed query: select 1', {
+      cause: new Error('timeout exceeded when trying to connect'),
+    });
+    expect(isTransient(busy)).toBe(true);
+  });
+
   it('charges the node nothing for a conflict with recovery that ends the session', () => {
     const conflict = wrapped('40001', 'terminating connection due to conflict with recovery');
     expect(isNodeFailure(conflict)).toBe(false);

@@ -63,10 +63,18 @@ export function codeOf(error: unknown): string | undefined {
   return codeOf(e.driverError) ?? codeOf(e.cause);
 }
 
+/** The messages of `error` and of the errors it wraps (an ORM's `driverError`, Drizzle's `cause`). */
 function messagesOf(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
-  const e = error as Error & { driverError?: unknown };
-  return [e.message, e.driverError instanceof Error ? e.driverError.message : ''].join(' ');
+  const messages: string[] = [];
+  // A few levels at most: wrappers nest shallowly, and a cycle must not loop.
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 4; depth++) {
+    const wrapped = e as Error & { driverError?: unknown };
+    messages.push(wrapped.message);
+    if (wrapped.driverError instanceof Error) messages.push(wrapped.driverError.message);
+    e = wrapped.cause;
+  }
+  return messages.join(' ');
 }
 
 /**
