@@ -4,10 +4,10 @@ import type { PgConnection } from '../postgres/pg-connection';
 import type { Replay } from '../postgres/wal.queries';
 import type { Position } from '../position';
 
-/** What the executor hands back of one node's answer. */
 /** Where a primary read reads the primary's position: after the work (its cover), before it, or not. */
 export type PositionRead = 'after' | 'before' | 'none';
 
+/** What the executor hands back of one node's answer. */
 export interface Outcome<T> {
   result: T;
   /** A position covering what the work saw or wrote; null when not computed. */
