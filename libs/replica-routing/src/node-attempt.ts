@@ -1,6 +1,7 @@
 import { isNodeFailure, isTransient } from './db-errors.util';
 import { NodeBenchedError } from './exceptions/node-state.exceptions';
 import { PrimaryUnavailableError } from './exceptions/primary-unavailable.exception';
+import type { Admission } from './node-record';
 import type { NodeState } from './node-state.service';
 import { PRIMARY_NODE } from './replica-routing.constants';
 
@@ -19,37 +20,47 @@ const BUSY_RETRY_MS = 1000;
  * node answered.
  */
 export async function attempt<T>(state: NodeState, name: string, fn: () => Promise<T>): Promise<T> {
-  admitAttempt(state, name);
+  const admitted = admitAttempt(state, name);
   try {
     const value = await fn();
-    state.recordSuccess(name);
+    state.recordSuccess(name, admitted);
     return value;
   } catch (error) {
-    throw attemptFailed(state, name, error);
+    throw attemptFailed(state, name, error, admitted);
   }
 }
 
 /** Takes the node's breaker's admission, or throws what its caller should. */
-export function admitAttempt(state: NodeState, name: string): void {
-  if (state.admit(name)) return;
+export function admitAttempt(state: NodeState, name: string): Admission {
+  const admitted = state.admit(name);
+  if (admitted !== null) return admitted;
   if (name === PRIMARY_NODE)
     throw new PrimaryUnavailableError(Math.max(state.retryInMs(name), BUSY_RETRY_MS));
   throw new NodeBenchedError(name, state.whyNot(name));
 }
 
-/** Records an admitted attempt's failure and returns the error to throw. */
-export function attemptFailed(state: NodeState, name: string, error: unknown): unknown {
+/**
+ * Records an admitted attempt's failure and returns the error to throw. One
+ * on a host the name has left since (the old primary, after a failover) is
+ * still thrown, but charges nothing to the host the name holds now.
+ */
+export function attemptFailed(
+  state: NodeState,
+  name: string,
+  error: unknown,
+  admitted: Admission,
+): unknown {
   const primary = name === PRIMARY_NODE;
   if (isTransient(error)) {
-    state.endTrial(name);
+    state.endTrial(name, admitted);
     return primary
       ? new PrimaryUnavailableError(BUSY_RETRY_MS, error, 'the primary is busy')
       : error;
   }
   if (!isNodeFailure(error)) {
-    state.recordSuccess(name);
+    state.recordSuccess(name, admitted);
     return error;
   }
-  state.recordFailure(name, error);
+  state.recordFailure(name, error, admitted);
   return primary ? new PrimaryUnavailableError(state.retryInMs(name), error) : error;
 }

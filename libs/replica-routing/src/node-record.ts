@@ -32,6 +32,14 @@ export interface NodeRecord extends BreakerState {
   stuckAt: Lsn | null;
 }
 
+/**
+ * What `NodeState.admit` hands an attempt it lets through: the name's host as
+ * it was then. Reported back with the outcome, it makes an attempt on a host
+ * the name has since left (the old primary, after a failover) no news about
+ * the one it holds now.
+ */
+export type Admission = object;
+
 export function newRecord(): NodeRecord {
   return {
     lsn: null,

@@ -70,7 +70,7 @@ describe('NodeState', () => {
         /^benched for 1\.0 s more after 1 failure\(s\) \(ECONNREFUSED\)/,
       );
       now += 1000;
-      expect(state.admit('primary')).toBe(true); // the trial
+      expect(state.admit('primary')).not.toBeNull(); // the trial
       state.recordFailure('primary', new Error('ECONNREFUSED'));
       now += 29_999;
       expect(state.isBenched('primary')).toBe(true);
@@ -84,16 +84,34 @@ describe('NodeState', () => {
 
   it('lets one trial through a half-open breaker at a time; load is no verdict', () => {
     for (let i = 0; i < 3; i++) state.recordFailure('r0', new Error('ECONNREFUSED'));
-    expect(state.admit('r0')).toBe(false);
+    expect(state.admit('r0')).toBeNull();
     now += 5000;
-    expect(state.admit('r0')).toBe(true);
-    expect(state.admit('r0')).toBe(false); // the trial is in flight
+    expect(state.admit('r0')).not.toBeNull();
+    expect(state.admit('r0')).toBeNull(); // the trial is in flight
     expect(state.whyNot('r0')).toBe('half-open: one trial attempt is in flight');
     state.endTrial('r0'); // it met load: no verdict
-    expect(state.admit('r0')).toBe(true);
+    expect(state.admit('r0')).not.toBeNull();
     state.recordSuccess('r0');
-    expect(state.admit('r0')).toBe(true);
-    expect(state.admit('r0')).toBe(true); // closed: everyone
+    expect(state.admit('r0')).not.toBeNull();
+    expect(state.admit('r0')).not.toBeNull(); // closed: everyone
+  });
+
+  it('takes no outcome of an attempt admitted before its name moved to another host', () => {
+    const hosts = resolveOptions({
+      hosts: ['a', 'b'].map((name) => ({ name, url: 'postgres://h' })),
+    });
+    const topology = new Topology(hosts);
+    const moved = new NodeState(hosts, topology);
+    topology.apply({ primary: 'a', replicas: [], timeline: 1 });
+    const onA = moved.admit('primary')!;
+    topology.apply({ primary: 'b', replicas: [], timeline: 2 });
+    moved.recordFailure('primary', new Error('ECONNREFUSED'), onA);
+    expect(moved.isBenched('primary')).toBe(false);
+    const onB = moved.admit('primary')!;
+    moved.recordFailure('primary', new Error('ECONNREFUSED'), onB);
+    expect(moved.isBenched('primary')).toBe(true);
+    moved.recordSuccess('primary', onA); // the old host's late answer says nothing of b
+    expect(moved.isBenched('primary')).toBe(true);
   });
 
   describe('reachability', () => {

@@ -3,7 +3,7 @@ import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing
 import type { ReplicaStatusRow } from './interfaces/replica-status.interface';
 import { Breaker, nodeBreakerPolicy } from './breaker';
 import { maxLsn, type Lsn } from './lsn.util';
-import { newRecord, seconds, type NodeRecord } from './node-record';
+import { newRecord, seconds, type Admission, type NodeRecord } from './node-record';
 import { PRIMARY_NODE } from './replica-routing.constants';
 import { positionProblem, type ReplicaCandidate } from './replica-selection.policy';
 import { type Topology } from './topology/topology.service';
@@ -37,6 +37,11 @@ export class NodeState {
   /** When each name last moved to another host: older observations of it are of that other host. */
   private readonly movedAt = new Map<string, number>();
 
+  /** An outcome of an attempt admitted before `name` last moved (its record then): another host's. */
+  private elsewhere(name: string, admitted: Admission | undefined): boolean {
+    return admitted !== undefined && admitted !== this.records.get(name);
+  }
+
   /** The furthest position the primary is known to have reached. */
   get primaryLsn(): Lsn | null {
     return this.record(PRIMARY_NODE).lsn;
@@ -53,17 +58,17 @@ export class NodeState {
   }
 
   /**
-   * Whether an attempt may go to `name` now. A half-open node lets this one
-   * through as its trial: report its outcome with recordSuccess, recordFailure
-   * or endTrial.
+   * Whether an attempt may go to `name` now: its {@link Admission}, or null.
+   * A half-open node lets this one through as its trial: report its outcome,
+   * with the admission, to recordSuccess, recordFailure or endTrial.
    */
-  admit(name: string): boolean {
-    return this.breaker(name).admit();
+  admit(name: string): Admission | null {
+    return this.breaker(name).admit() ? this.record(name) : null;
   }
 
   /** An attempt ended with no verdict on the node (load, or it never reached the node). */
-  endTrial(name: string): void {
-    this.breaker(name).endTrial();
+  endTrial(name: string, admitted?: Admission): void {
+    if (!this.elsewhere(name, admitted)) this.breaker(name).endTrial();
   }
 
   /** Milliseconds until a benched node is tried again (0 when not benched). */
@@ -71,12 +76,15 @@ export class NodeState {
     return this.breaker(name).retryInMs();
   }
 
-  recordSuccess(name: string): void {
+  /** An attempt on `name` succeeded (without `admitted`: one on the host it holds now). */
+  recordSuccess(name: string, admitted?: Admission): void {
+    if (this.elsewhere(name, admitted)) return;
     if (this.breaker(name).succeed()) this.logger.log(`${name} is back`);
   }
 
   /** An attempt on `name` failed because of the node (see `isNodeFailure`). */
-  recordFailure(name: string, error: unknown): void {
+  recordFailure(name: string, error: unknown, admitted?: Admission): void {
+    if (this.elsewhere(name, admitted)) return;
     const r = this.record(name);
     if (name !== PRIMARY_NODE && r.observedAt !== null) this.report(r, false, true);
     const ms = this.breaker(name).fail(error);

@@ -306,3 +306,32 @@ describe('ReadFlow, a timeline that moves between the token’s resolution and t
     await routing.close();
   });
 });
+
+/** The primary's answer: the old host's connection fails after the role moved to another host. */
+class FailsAfterFailover extends NodeExecutor<PgHandle> {
+  failover = (): void => undefined;
+
+  override readOnPrimary(): Promise<never> {
+    this.failover();
+    return Promise.reject(pgError('read ECONNRESET', 'ECONNRESET'));
+  }
+}
+
+describe('ReadFlow, a failure on the old primary after a failover', () => {
+  it('reaches its caller but benches nothing: the new primary is another host', async () => {
+    const routing = createRoutingParts(
+      { hosts: ['a', 'b'].map((name) => ({ name, url })), electionWaitMs: 0 },
+      pgAdapter(),
+      { Executor: FailsAfterFailover as typeof NodeExecutor },
+    );
+    routing.topology.apply({ primary: 'a', replicas: [], timeline: 2 });
+    jest.spyOn(routing.discovery, 'refresh').mockResolvedValue();
+    (routing.executor as FailsAfterFailover).failover = () =>
+      routing.topology.apply({ primary: 'b', replicas: [], timeline: 3 });
+    const read = routing.router.read(() => Promise.resolve('rows'), { primary: true });
+    await expect(read).rejects.toBeInstanceOf(PrimaryUnavailableError);
+    expect(routing.state.isBenched('primary')).toBe(false);
+    expect(routing.state.get('primary').failures).toBe(0);
+    await routing.close();
+  });
+});

@@ -20,6 +20,7 @@ import type { Outcome, ReplicaAnswer } from './interfaces/node-answers.interface
 import type { NodeExecutor } from './node-executor.service';
 import type { NodeObservations } from './node.observations';
 import type { NodeState } from './node-state.service';
+import type { Admission } from './node-record';
 import { PRIMARY_NODE } from './replica-routing.constants';
 import type { ReplicaSelector } from './replica-selector.service';
 import { readOutcome } from './replica-selection.policy';
@@ -91,15 +92,15 @@ export class ReadFlow<H> {
         if (node === PRIMARY_NODE) outcome = await this.readOnPrimary(work, cover, writes, asked);
         else {
           // Awaited here, not chained: no promise of its own on every read.
-          admitAttempt(this.state, node);
+          const admitted = admitAttempt(this.state, node);
           const opts = { waitMs: i === 0 ? waitMs : 0, cover };
           let answer: ReplicaAnswer<T>;
           try {
             answer = await this.executor.readOnReplica(node, token, tli, work, opts);
           } catch (error) {
-            throw attemptFailed(this.state, node, error);
+            throw attemptFailed(this.state, node, error, admitted);
           }
-          outcome = this.recordAnswer(node, tli, answer);
+          outcome = this.recordAnswer(node, tli, answer, admitted);
         }
         if (!outcome) {
           attempts.push(
@@ -204,7 +205,7 @@ export class ReadFlow<H> {
     writes: boolean,
     asked: Position | null,
   ): Promise<Outcome<T>> {
-    admitAttempt(this.state, PRIMARY_NODE);
+    const admitted = admitAttempt(this.state, PRIMARY_NODE);
     // Before the position is asked: a sample stamped later would claim commits it may not cover.
     const askedAt = this.state.now();
     let outcome: Outcome<T>;
@@ -213,9 +214,9 @@ export class ReadFlow<H> {
       const position = cover ? 'after' : asked ? 'before' : 'none';
       outcome = await this.executor.readOnPrimary(work, position, writes);
     } catch (error) {
-      throw attemptFailed(this.state, PRIMARY_NODE, error);
+      throw attemptFailed(this.state, PRIMARY_NODE, error, admitted);
     }
-    this.state.recordSuccess(PRIMARY_NODE);
+    this.state.recordSuccess(PRIMARY_NODE, admitted);
     const on = outcome.token;
     if (on) this.observations.primary(on, askedAt);
     // Resolved again on the timeline known now, whatever moved it meanwhile (a replica's refusal
@@ -229,8 +230,9 @@ export class ReadFlow<H> {
     node: string,
     tli: number | null,
     answer: ReplicaAnswer<T>,
+    admitted: Admission,
   ): Outcome<T> | undefined {
-    this.state.recordSuccess(node);
+    this.state.recordSuccess(node, admitted);
     if (answer.replayed !== undefined) this.observations.replay(node, answer.replayed, tli);
     if (answer.waitedMs !== undefined) {
       routingMetrics.waitSeconds.observe(answer.waitedMs / 1000);

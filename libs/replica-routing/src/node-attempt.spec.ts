@@ -1,0 +1,37 @@
+import { PrimaryUnavailableError } from './exceptions/primary-unavailable.exception';
+import { attempt } from './node-attempt';
+import { NodeState } from './node-state.service';
+import { resolveOptions } from './replica-routing.options';
+import { Topology } from './topology/topology.service';
+
+const reset = () => Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+
+describe('attempt', () => {
+  const options = resolveOptions({
+    hosts: ['a', 'b'].map((name) => ({ name, url: 'postgres://h' })),
+  });
+  let topology: Topology;
+  let state: NodeState;
+
+  beforeEach(() => {
+    topology = new Topology(options);
+    state = new NodeState(options, topology);
+    topology.apply({ primary: 'a', replicas: [], timeline: 1 });
+  });
+
+  it('benches the primary that failed it', async () => {
+    await expect(attempt(state, 'primary', () => Promise.reject(reset()))).rejects.toBeInstanceOf(
+      PrimaryUnavailableError,
+    );
+    expect(state.isBenched('primary')).toBe(true);
+  });
+
+  it('charges a failure on the old primary nothing once the role moved (a write during a failover)', async () => {
+    const write = attempt(state, 'primary', () => {
+      topology.apply({ primary: 'b', replicas: [], timeline: 2 });
+      return Promise.reject(reset());
+    });
+    await expect(write).rejects.toBeInstanceOf(PrimaryUnavailableError);
+    expect(state.isBenched('primary')).toBe(false);
+  });
+});
