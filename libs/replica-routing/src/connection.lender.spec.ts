@@ -152,7 +152,8 @@ describe('ConnectionLender, a connection that could not be opened', () => {
 });
 
 describe('ConnectionLender, a session the server ended between two statements of a work', () => {
-  it('fails the work with what ended it as the cause of node-postgres’ "not queryable"', async () => {
+  /** Lends a connection whose session `reason` ends during the work; what the work failed with. */
+  async function endedBy(reason: Error) {
     const connection = Object.assign(new EventEmitter(), {
       readyForQuery: true,
       getTransactionStatus: () => 'I',
@@ -165,27 +166,42 @@ describe('ConnectionLender, a session the server ended between two statements of
       queryCount: () => ({ total: 0, routed: 0, roundTrips: 0 }),
     } as unknown as NodeRegistry;
     const lender = new ConnectionLender({ poolSize: 1 } as ResolvedReplicaRoutingOptions, registry);
-    const conflict = Object.assign(
-      new Error('terminating connection due to conflict with recovery'),
-      {
-        code: '40001',
-      },
-    );
     const notQueryable = new Error(
       'Client has encountered a connection error and is not queryable',
     );
     const work = () => {
       // Idle in its transaction, the session is ended: node-postgres emits the FATAL as an event,
-      // and fails the next statement with an error of its own.
-      connection.emit('error', conflict);
+      // then the socket's end as another, and fails the next statement with an error of its own.
+      connection.emit('error', reason);
+      connection.emit('error', new Error('Connection terminated unexpectedly'));
       return Promise.reject(notQueryable);
     };
     // The same error object (a mark such as commit-unknown stays on it), its cause the server's.
     await expect(lender.lend('replica0', work)).rejects.toBe(notQueryable);
-    expect(notQueryable.cause).toBe(conflict);
+    expect(connection.release).toHaveBeenCalledWith(reason);
+    return notQueryable;
+  }
+
+  it('fails the work with what ended it as the cause of node-postgres’ "not queryable"', async () => {
+    const conflict = Object.assign(
+      new Error('terminating connection due to conflict with recovery'),
+      { code: '40001' },
+    );
+    const failed = await endedBy(conflict);
+    expect(failed.cause).toBe(conflict);
     // Replay won over a query: retried elsewhere, the replica not charged, the connection closed.
-    expect(isNodeFailure(notQueryable)).toBe(false);
-    expect(isRetryableElsewhere(notQueryable)).toBe(true);
-    expect(connection.release).toHaveBeenCalledWith(conflict);
+    expect(isNodeFailure(failed)).toBe(false);
+    expect(isRetryableElsewhere(failed)).toBe(true);
+  });
+
+  it('one backend terminated (pg_terminate_backend) is no node failure: the server’s reason, not the socket’s end', async () => {
+    const terminated = Object.assign(
+      new Error('terminating connection due to administrator command'),
+      { code: '57P01', severity: 'FATAL' },
+    );
+    const failed = await endedBy(terminated);
+    expect(failed.cause).toBe(terminated);
+    expect(isTransient(failed)).toBe(true);
+    expect(isNodeFailure(failed)).toBe(false);
   });
 });

@@ -91,9 +91,10 @@ export class ConnectionLender {
   /** `connection` if its session is clean, else undefined: closed (someone else's use of the pool left it so). */
   private clean(name: string, connection: PgConnection): PgConnection | undefined {
     if (!this.endedBy.has(connection)) {
-      // What ended the session between two statements (a FATAL): the next one fails only with
-      // node-postgres' "not queryable", and this says why (see lend).
-      connection.on('error', (error) => this.endedBy.set(connection, error));
+      // What ended the session between two statements (a FATAL, before the socket's end is also
+      // reported): the next one fails only with node-postgres' "not queryable"; this says why.
+      const first = (error: Error) => this.endedBy.get(connection) ?? error;
+      connection.on('error', (error) => this.endedBy.set(connection, first(error)));
       this.endedBy.set(connection, undefined);
     }
     const reason = uncleanState(connection);
