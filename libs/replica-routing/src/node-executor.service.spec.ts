@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { markedCommitUnknown } from './commit-unknown';
+import { TransactionEndedError } from './exceptions/transaction-aborted.exception';
 import { setRoutingLogger } from './logger';
 import { NodeExecutor } from './node-executor.service';
 import type { NodeRegistry } from './node-registry.service';
@@ -168,13 +169,52 @@ describe('NodeExecutor, a write whose COMMIT failed', () => {
   });
 });
 
+describe('NodeExecutor, a write whose work ended its transaction itself', () => {
+  it.each(['COMMIT', 'ROLLBACK'])(
+    'fails (%s: part of it may be committed), is never rerun, and sends no COMMIT of its own',
+    async (end) => {
+      const sent: string[] = [];
+      let status = 'I';
+      const connection = {
+        query: jest.fn((sql: string) => {
+          sent.push(sql);
+          // Postgres' transaction status after each statement (node-postgres' ReadyForQuery).
+          if (sql === 'BEGIN') status = 'T';
+          if (sql === 'COMMIT' || sql === 'ROLLBACK') status = 'I';
+          return Promise.resolve({ rows: [{ standby: false }], command: sql });
+        }),
+        readyForQuery: true,
+        getTransactionStatus: () => status,
+        on: () => undefined,
+        release: jest.fn(),
+      };
+      const executor = executorLending(connection);
+      // An ORM's top-level commit or rollback, or raw SQL, on the library's own connection.
+      const work = async () => {
+        await connection.query("INSERT INTO notes VALUES ('a')");
+        await connection.query(end);
+        await connection.query("INSERT INTO notes VALUES ('b')"); // autocommit
+        return 'done';
+      };
+      const failed: unknown = await executor
+        .writeOnPrimary(work, true, true)
+        .catch((e: unknown) => e);
+      expect(failed).toBeInstanceOf(TransactionEndedError);
+      expect(markedCommitUnknown(failed)).toBe(true);
+      expect(sent.filter((sql) => sql === 'COMMIT' || sql === 'ROLLBACK')).toEqual([end]);
+    },
+  );
+});
+
 describe('NodeExecutor, the token of a write that waited for synchronous standbys', () => {
   /** A primary with synchronous standbys; its COMMIT answers after the notices in `warnings`. */
   function primaryWarning(warnings: { code: string; message: string }[]) {
     const sent: string[] = [];
+    let status = 'I';
     const connection = Object.assign(new EventEmitter(), {
       query: jest.fn((sql: string) => {
         sent.push(sql);
+        if (sql === 'BEGIN' || sql === 'COMMIT') status = sql === 'BEGIN' ? 'T' : 'I';
         if (sql.includes("current_setting('synchronous_commit')"))
           return Promise.resolve({ rows: [{ setting: 'on' }] });
         if (sql.includes('pg_current_wal_insert_lsn'))
@@ -183,7 +223,7 @@ describe('NodeExecutor, the token of a write that waited for synchronous standby
         return Promise.resolve({ rows: [{ standby: false }], command: sql });
       }),
       readyForQuery: true,
-      getTransactionStatus: () => 'I',
+      getTransactionStatus: () => status,
       release: jest.fn(),
     });
     const executor = executorLending(connection);

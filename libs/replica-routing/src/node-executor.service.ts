@@ -1,32 +1,28 @@
-import { markCommitUnknown, refusedOutright } from './commit-unknown';
 import { ConnectionLender } from './connection.lender';
 import { ConnectionProofs } from './connection.proofs';
-import { isAbortedTransaction } from './db-errors.util';
-import { TransactionAbortedError } from './exceptions/transaction-aborted.exception';
 import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
-import type { Outcome, ReplicaAnswer, ReplicaTry } from './interfaces/node-answers.interface';
-import type { PositionRead } from './interfaces/node-answers.interface';
+import type {
+  Outcome,
+  PositionRead,
+  ReplicaAnswer,
+  ReplicaTry,
+} from './interfaces/node-answers.interface';
 import type { Work } from './interfaces/routed.interface';
 import type { Lsn } from './lsn.util';
 import type { NodeRegistry } from './node-registry.service';
+import { PrimaryExecutor } from './primary.executor';
 import { checkedRead } from './postgres/checked-read';
-import { commitWarned } from './postgres/commit-warnings';
 import { StreamedTimelines } from './postgres/streamed-timelines';
 import {
-  committedPosition,
-  insertPosition,
   replayCovers,
   replayOfRows,
   replayPosition,
   REPLAY_POSITION_STATEMENT,
   sameSession,
-  syncCommitSetting,
   type Replay,
 } from './postgres/wal.queries';
 import { countRouted } from './query-count';
-import { PRIMARY_NODE } from './replica-routing.constants';
 import type { RoutingAdapter } from './routing.adapter';
-import type { Position } from './position';
 
 /**
  * Runs work on one node, with the checks that make the answer trustworthy,
@@ -38,6 +34,7 @@ export class NodeExecutor<H = unknown> {
   private readonly timelines = new StreamedTimelines();
   private readonly lender: ConnectionLender;
   private readonly proofs: ConnectionProofs;
+  private readonly primary: PrimaryExecutor<H>;
 
   constructor(
     options: ResolvedReplicaRoutingOptions,
@@ -46,6 +43,7 @@ export class NodeExecutor<H = unknown> {
   ) {
     this.lender = new ConnectionLender(options, registry);
     this.proofs = new ConnectionProofs(options.connectionProofs);
+    this.primary = new PrimaryExecutor(this.lender, registry, adapter);
   }
 
   /**
@@ -148,103 +146,18 @@ export class NodeExecutor<H = unknown> {
     return { replayed: seen, served: { result, token: { tli: seen.tli, lsn: seen.lsn! } } };
   }
 
-  /** A statement of the library's own on the primary, counted as a round trip of routed work. */
-  private routed<R>(query: Promise<R>): Promise<R> {
-    countRouted(this.registry.queryCount(PRIMARY_NODE), true);
-    return query;
-  }
-
-  /**
-   * A read on the primary, its position read `after` the work (the cover),
-   * `before` it, or `none`. A read's work may write (a replica refuses it with
-   * 25006 and it lands here): a failure to read the cover after it, or with
-   * `writes` (refused so) its own, is {@link markCommitUnknown}: never rerun.
-   */
+  /** A read on the primary: see {@link PrimaryExecutor.readOnPrimary}. */
   readOnPrimary<T>(work: Work<T, H>, position: PositionRead, writes = false): Promise<Outcome<T>> {
-    return this.lender.lend(PRIMARY_NODE, async (connection, use) => {
-      const handle = this.adapter.bind(use.client, { node: PRIMARY_NODE, transaction: false });
-      const before = position === 'before' ? await this.routed(insertPosition(connection)) : null;
-      const result = await work(handle, PRIMARY_NODE).catch((error: unknown) => {
-        throw writes ? markCommitUnknown(error) : error;
-      });
-      if (position !== 'after') return { result, token: before };
-      try {
-        return { result, token: await this.routed(insertPosition(connection)) };
-      } catch (error) {
-        throw markCommitUnknown(error);
-      }
-    });
+    return this.primary.readOnPrimary(work, position, writes);
   }
 
-  /**
-   * Runs `work` on the primary, in a transaction unless told otherwise, and
-   * reads the token after COMMIT on the same connection. A thrown error means
-   * nothing was committed unless marked {@link markedCommitUnknown}. `token`:
-   * null when it could not be read (ask {@link primaryPosition}), `undefined`
-   * when not asked for; `flushed`: it is the synchronous standbys' flush
-   * position, not a sample of the primary's.
-   */
-  async writeOnPrimary<T>(
-    work: (handle: H) => Promise<T>,
-    transaction: boolean,
-    withToken = true,
-  ): Promise<{ result: T; token: Position | null | undefined; flushed?: boolean }> {
-    return this.lender.lend(PRIMARY_NODE, async (connection, use) => {
-      const send = (sql: string) => this.routed(connection.query(sql));
-      let result: T;
-      if (transaction) await send('BEGIN');
-      try {
-        result = await work(this.adapter.bind(use.client, { node: PRIMARY_NODE, transaction }));
-      } catch (error) {
-        if (transaction) await send('ROLLBACK').catch(() => undefined);
-        // Without a transaction each statement commits by itself: some may have.
-        throw transaction ? error : markCommitUnknown(error);
-      }
-      const committed = (setting: string | null) =>
-        this.routed(committedPosition(connection, setting)).catch(() => null);
-      // Its statements committed with whatever synchronous_commit they set: the insert position.
-      if (!transaction) return { result, token: withToken ? await committed(null) : undefined };
-      // A statement failed and the work went on: the transaction is aborted (seen here, as 25P02
-      // before COMMIT, or as COMMIT's answer ROLLBACK). Rolled back, nothing committed: say so.
-      const aborted = async () => {
-        await send('ROLLBACK').catch(() => undefined);
-        return new TransactionAbortedError();
-      };
-      if (connection.getTransactionStatus?.() === 'E') throw await aborted();
-      let setting: string | null;
-      try {
-        // What this transaction commits with (a SET LOCAL reverts at COMMIT), asked only when
-        // there are synchronous standbys for it to matter (see committedPosition).
-        setting =
-          this.syncStandbys && withToken ? await this.routed(syncCommitSetting(connection)) : null;
-      } catch (error) {
-        // Before COMMIT: nothing was committed.
-        if (isAbortedTransaction(error)) throw await aborted();
-        await send('ROLLBACK').catch(() => undefined);
-        throw error;
-      }
-      let answer: { command?: string }, warned: boolean;
-      try {
-        ({ answer, warned } = await commitWarned(connection, setting, () => send('COMMIT')));
-      } catch (error) {
-        if (connection.getTransactionStatus?.() !== 'I')
-          await send('ROLLBACK').catch(() => undefined);
-        throw refusedOutright(error) ? error : markCommitUnknown(error);
-      }
-      if (answer.command === 'ROLLBACK') throw new TransactionAbortedError();
-      if (!withToken) return { result, token: undefined };
-      const token = await committed(warned ? null : setting); // warned: committed here only
-      if (token) this.syncStandbys = token.syncStandbys;
-      const position = token && { lsn: token.lsn, tli: token.tli };
-      return { result, token: position, flushed: token?.flushed };
-    });
+  /** A write on the primary: see {@link PrimaryExecutor.writeOnPrimary}. */
+  writeOnPrimary<T>(work: (handle: H) => Promise<T>, transaction: boolean, withToken = true) {
+    return this.primary.writeOnPrimary(work, transaction, withToken);
   }
-
-  /** Whether the primary had synchronous standbys at the last commit (read after each). */
-  private syncStandbys = true;
 
   /** The primary's current insert position and timeline, on a pooled connection. */
-  async primaryPosition(): Promise<{ lsn: Lsn; tli: number }> {
-    return this.lender.lend(PRIMARY_NODE, (connection) => this.routed(insertPosition(connection)));
+  primaryPosition(): Promise<{ lsn: Lsn; tli: number }> {
+    return this.primary.primaryPosition();
   }
 }
