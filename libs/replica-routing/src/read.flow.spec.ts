@@ -335,3 +335,41 @@ describe('ReadFlow, a failure on the old primary after a failover', () => {
     await routing.close();
   });
 });
+
+/** Replicas refuse the work as a write (25006); the primary runs it and answers its position. */
+class WritesOnPrimary extends NodeExecutor<PgHandle> {
+  readonly asked: PositionRead[] = [];
+
+  override readOnReplica(): Promise<never> {
+    return Promise.reject(pgError('cannot execute INSERT in a read-only transaction', '25006'));
+  }
+
+  override async readOnPrimary<T>(
+    work: (handle: PgHandle, node: string) => Promise<T>,
+    position: PositionRead,
+  ) {
+    this.asked.push(position);
+    const lsn = position === 'after' ? 0x900n : 0x500n; // the work wrote at 0/600
+    return { result: await work({} as PgHandle, 'primary'), token: { tli: null, lsn } };
+  }
+}
+
+describe('ReadFlow, a read whose work wrote on the primary once a replica refused it', () => {
+  it('returns a token covering that write, cover or not', async () => {
+    const routing = createRoutingParts(
+      { primary: { url }, replicas: [{ name: 'r1', url }], primaryReadShare: 0 },
+      pgAdapter(),
+      { Executor: WritesOnPrimary as typeof NodeExecutor },
+    );
+    routing.state.observePrimary(0x500n);
+    routing.state.observeReplay('r1', 0x500n);
+    const read = await routing.router.read(() => Promise.resolve('wrote'), {
+      token: '0/400',
+      cover: false,
+    });
+    expect(read.servedBy).toBe('primary');
+    expect((routing.executor as WritesOnPrimary).asked).toEqual(['after']);
+    expect(read.token).toBe(0x900n);
+    await routing.close();
+  });
+});

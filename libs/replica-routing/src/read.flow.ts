@@ -210,8 +210,9 @@ export class ReadFlow<H> {
     const askedAt = this.state.now();
     let outcome: Outcome<T>;
     try {
-      // Without the cover, the position is read before the work: no failure after it to reckon with.
-      const position = cover ? 'after' : asked ? 'before' : 'none';
+      // Without the cover, the position is read before the work: no failure after it to reckon
+      // with. A work that writes (a replica refused it so) needs a token after its writes.
+      const position = cover || writes ? 'after' : asked ? 'before' : 'none';
       outcome = await this.executor.readOnPrimary(work, position, writes);
     } catch (error) {
       throw attemptFailed(this.state, PRIMARY_NODE, error, admitted);
@@ -222,7 +223,7 @@ export class ReadFlow<H> {
     // Resolved again on the timeline known now, whatever moved it meanwhile (a replica's refusal
     // may have started discovery): lost means WriteLostError.
     if (asked && on && !this.topology.resolve(asked).ok) await this.resolve(asked);
-    return cover ? outcome : { result: outcome.result, token: null };
+    return cover || writes ? outcome : { result: outcome.result, token: null };
   }
 
   /** A replica's answer, recorded; undefined when it had not replayed the read's position. */
