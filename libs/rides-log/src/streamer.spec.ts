@@ -35,6 +35,20 @@ describe('Streamer, readiness and idling', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
+  it('does not idle once stopped during its round (an abort listener added then never fires)', async () => {
+    const streamer = streamerWith({ pollMs: 60_000 });
+    const idle = (
+      streamer as unknown as {
+        idle(s: AbortSignal, l: Promise<never>, waitMs?: number): Promise<void>;
+      }
+    ).idle;
+    const stop = new AbortController();
+    stop.abort();
+    const started = Date.now();
+    await idle.call(streamer, stop.signal, new Promise<never>(() => undefined), 3_000);
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
   it('leaves no listener on the process-long signal behind, however often it idles', async () => {
     const streamer = new Streamer(
       () => Promise.reject<Client>(new Error('no database here')),

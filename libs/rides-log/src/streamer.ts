@@ -243,7 +243,8 @@ export class Streamer {
     lost: Promise<never>,
     waitMs = this.options.pollMs,
   ): Promise<void> {
-    if (this.woken) return;
+    // Stopped during the round: a listener added now would never fire.
+    if (this.woken || signal.aborted) return;
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
     const woken = new Promise<void>((resolve) => {
