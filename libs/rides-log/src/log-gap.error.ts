@@ -11,7 +11,7 @@ export class LogGapError extends Error {
   ) {
     super(
       `${consumer}: the stream jumps from seq ${expected - 1n} to ${found}; entries ${expected}..${found - 1n} are missing. ` +
-        'Neither the stream nor the outbox holds them any more (a consumer without a consumer_states row, which retention does not wait for): ' +
+        'Neither the stream nor the outbox holds them any more (a consumer registered after retention deleted them, or whose row was deleted): ' +
         'stopped for good without applying anything past the gap. Seed its row from another consumer: docs/operations.md, "When a consumer stops on a gap".',
     );
   }

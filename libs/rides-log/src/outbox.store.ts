@@ -1,5 +1,6 @@
 import { parseLsn, type Position } from '@app/replica-routing';
 import type { LogEnvelope } from './log.envelope';
+import type { OutboxPositions } from './stream.repair';
 
 /** A node-postgres client (the streamer's lease session), as far as the store uses it. */
 export interface SqlSession {
@@ -138,24 +139,27 @@ export class OutboxStore {
   /**
    * Where the log stands, in one statement: the highest seq published (0
    * when none is retained), the last seq this database gave out (0 before
-   * any), and the lowest position any consumer has reached (null before any
-   * consumer has a state).
+   * any), the lowest position any consumer has reached (null before any
+   * consumer has a state), and the lowest seq the outbox still holds.
    */
-  async positions(): Promise<{ published: bigint; sequenced: bigint; slowest: bigint | null }> {
+  async positions(): Promise<OutboxPositions> {
     const { rows } = await this.db.query<{
       published: string;
       sequenced: string;
       slowest: string | null;
+      oldest: string;
     }>(
       `SELECT (SELECT coalesce(max(seq), 0) FROM log_outbox WHERE published_at IS NOT NULL)::text AS published,
               (SELECT last_seq FROM log_sequence)::text AS sequenced,
-              (SELECT min(last_seq) FROM consumer_states)::text AS slowest`,
+              (SELECT min(last_seq) FROM consumer_states)::text AS slowest,
+              (SELECT coalesce(min(seq), 0) FROM log_outbox)::text AS oldest`,
     );
     const row = rows[0]!;
     return {
       published: BigInt(row.published),
       sequenced: BigInt(row.sequenced),
       slowest: row.slowest === null ? null : BigInt(row.slowest),
+      oldest: BigInt(row.oldest),
     };
   }
 

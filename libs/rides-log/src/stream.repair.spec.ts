@@ -1,7 +1,7 @@
 import { streamRepair } from './stream.repair';
 
 describe('streamRepair', () => {
-  const outbox = { published: 12n, sequenced: 12n, slowest: 4n };
+  const outbox = { published: 12n, sequenced: 12n, slowest: 4n, oldest: 1n };
   const stream = (first: bigint, last: bigint, top = last, length = last - first + 1n) => ({
     first,
     last,
@@ -20,5 +20,16 @@ describe('streamRepair', () => {
     expect(streamRepair(stream(5n, 12n, 12n, 6n), outbox)).toEqual(rebuilt(/holds 6 entries/));
     expect(streamRepair(stream(5n, 20n), outbox)).toEqual(rebuilt(/another database/));
     expect(streamRepair(stream(5n, 12n), outbox, true)).toEqual(rebuilt(/other events/));
+  });
+
+  it('never rebuilds below what the outbox still holds (a consumer registered after retention ran)', () => {
+    // Retention deleted seqs 1..4999 once every consumer had passed them; a new one registered at 0.
+    const late = { published: 6000n, sequenced: 6000n, slowest: 0n, oldest: 5000n };
+    expect(streamRepair(stream(5000n, 6000n), late)).toEqual({ rebuild: null, from: 6000n });
+    // What the outbox holds is still repaired: a stream that lost seqs 5000..5499.
+    expect(streamRepair(stream(5500n, 6000n), late)).toEqual({
+      rebuild: expect.stringMatching(/lacks seqs 5000\.\.5499/) as string,
+      from: 4999n,
+    });
   });
 });

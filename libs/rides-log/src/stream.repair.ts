@@ -11,6 +11,8 @@ export interface OutboxPositions {
   published: bigint;
   sequenced: bigint;
   slowest: bigint | null;
+  /** The lowest seq the outbox still holds (retention deleted those below it); 0 when none. */
+  oldest: bigint;
 }
 
 /**
@@ -22,10 +24,13 @@ export interface OutboxPositions {
  */
 export function streamRepair(
   { first, last, top, length }: StreamBounds,
-  { published, sequenced, slowest }: OutboxPositions,
+  { published, sequenced, slowest, oldest }: OutboxPositions,
   foreign = false,
 ): { rebuild: string | null; from: bigint } {
-  const floor = slowest ?? 0n;
+  // Nothing below what the outbox still holds can be published again: a consumer behind it (one
+  // registered after retention ran) stops on its gap, and a rebuild would only repeat.
+  const held = oldest > 0n ? oldest - 1n : 0n;
+  const floor = slowest !== null && slowest > held ? slowest : held;
   const rebuild = (why: string) => ({
     rebuild: `${why}; rebuilding it from the outbox`,
     from: floor,
