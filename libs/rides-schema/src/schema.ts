@@ -7,6 +7,7 @@ import { DropUserMinLsn1732000000300 } from './migrations/1732000000300-drop-use
 import { ApiKeys1732000000400 } from './migrations/1732000000400-api-keys.migration';
 import { RolePrivileges1732000000500 } from './migrations/1732000000500-role-privileges.migration';
 import { UnifiedLog1732000000600 } from './migrations/1732000000600-unified-log.migration';
+import { LogOutboxHardening1732000000700 } from './migrations/1732000000700-log-outbox-hardening.migration';
 
 export const ENTITIES = [User, Ride];
 
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   ApiKeys1732000000400,
   RolePrivileges1732000000500,
   UnifiedLog1732000000600,
+  LogOutboxHardening1732000000700,
 ];

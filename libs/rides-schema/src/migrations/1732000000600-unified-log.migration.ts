@@ -63,6 +63,16 @@ export class UnifiedLog1732000000600 implements MigrationInterface {
         created_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (consumer, seq)
       )`);
+    // Rides from before the log get their events now, in id order, so the consumers' totals start
+    // from every ride there is. Inserts wait until this commits; an API of the code before the log
+    // still running after it would add rides without events: stop those first (docs/operations.md).
+    await queryRunner.query('LOCK TABLE rides IN SHARE MODE');
+    await queryRunner.query(`
+      INSERT INTO log_outbox (type, version, payload, occurred_at)
+      SELECT 'ride.created', 1,
+             jsonb_build_object('ride_id', id, 'user_id', user_id, 'distance', distance::text),
+             created_at
+        FROM rides ORDER BY id`);
     const log = 'log_outbox, log_sequence, consumer_states, log_dead_letters';
     // The API's default privileges cover every new table: it gets only INSERT on the outbox.
     await queryRunner.query(`REVOKE ALL ON ${log} FROM rides_api`);
