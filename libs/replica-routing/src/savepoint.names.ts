@@ -13,3 +13,7 @@ export function savepointName(connection: object, prefix = 'replica_routing'): s
   named.set(connection, n);
   return `${prefix}_${n}`;
 }
+
+/** Why an ORM's transaction inside `write()` refuses settings: it is a savepoint of the write's. */
+export const SAVEPOINT_TAKES_NO_SETTINGS =
+  'a transaction inside write() is a savepoint: it cannot set an isolation level or access mode';

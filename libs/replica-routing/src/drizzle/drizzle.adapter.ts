@@ -12,10 +12,10 @@ import {
   NodePgTransaction,
   type NodePgQueryResultHKT,
 } from 'drizzle-orm/node-postgres';
-import { PgDialect, type PgDatabase } from 'drizzle-orm/pg-core';
+import { PgDialect, type PgDatabase, type PgTransactionConfig } from 'drizzle-orm/pg-core';
 import type { PoolClient } from 'pg';
 import type { BindContext, RoutingAdapter } from '../routing.adapter';
-import { savepointName } from '../savepoint.names';
+import { SAVEPOINT_TAKES_NO_SETTINGS, savepointName } from '../savepoint.names';
 
 /** What a work gets: Drizzle's node-postgres database (a transaction of it inside `write()`). */
 export type DrizzleHandle<TSchema extends Record<string, unknown>> = PgDatabase<
@@ -78,7 +78,13 @@ class RoutedTransaction extends NodePgTransaction<Record<string, unknown>, Table
     super(pgDialect, session, schema, nestedIndex);
   }
 
-  override async transaction<T>(fn: (tx: RoutedTransaction) => Promise<T>): Promise<T> {
+  /** Typed as `PgDatabase`, the handle is also called with a config: refused, not ignored. */
+  override async transaction<T>(
+    fn: (tx: RoutedTransaction) => Promise<T>,
+    config?: PgTransactionConfig,
+  ): Promise<T> {
+    if (config && Object.values(config).some((v) => v !== undefined))
+      throw new Error(SAVEPOINT_TAKES_NO_SETTINGS);
     const session = this._.session as NodePgSession<
       Record<string, unknown>,
       TablesRelationalConfig

@@ -12,7 +12,7 @@ import {
 } from 'kysely';
 import type { PoolClient } from 'pg';
 import type { BindContext, RoutingAdapter } from '../routing.adapter';
-import { savepointName } from '../savepoint.names';
+import { SAVEPOINT_TAKES_NO_SETTINGS, savepointName } from '../savepoint.names';
 
 export interface KyselyAdapterOptions {
   /** Plugins for every bound instance (CamelCasePlugin...). */
@@ -43,9 +43,7 @@ class BoundDriver extends PostgresDriver {
   ): Promise<void> {
     if (!this.inTransaction) return super.beginTransaction(connection, settings);
     if (settings.isolationLevel || settings.accessMode)
-      throw new Error(
-        'a transaction inside write() is a savepoint: it cannot set an isolation level or access mode',
-      );
+      throw new Error(SAVEPOINT_TAKES_NO_SETTINGS);
     const savepoint = savepointName(this.client, 'replica_routing_kysely');
     savepoints.set(connection, savepoint);
     await connection.executeQuery(CompiledQuery.raw(`savepoint ${savepoint}`));

@@ -13,11 +13,9 @@ import {
 import { PlainObjectToDatabaseEntityTransformer } from 'typeorm/query-builder/transformer/PlainObjectToDatabaseEntityTransformer';
 import { routingLogger } from '../logger';
 import type { BindContext, RoutingAdapter } from '../routing.adapter';
+import { SAVEPOINT_TAKES_NO_SETTINGS } from '../savepoint.names';
 
 type PostgresOptions = Extract<DataSourceOptions, { type: 'postgres' }>;
-
-const NESTED_ISOLATION =
-  'a transaction inside write() is a savepoint: it cannot set an isolation level';
 
 export interface TypeOrmAdapterOptions {
   /** Entities, registered on every node's DataSource. Default: none. */
@@ -95,7 +93,9 @@ export function typeormAdapter(options: TypeOrmAdapterOptions = {}): RoutingAdap
         const manager = runner.manager;
         const nest = manager.transaction.bind(manager) as (...args: unknown[]) => Promise<unknown>;
         manager.transaction = (...args: unknown[]) =>
-          typeof args[0] === 'string' ? Promise.reject(new Error(NESTED_ISOLATION)) : nest(...args);
+          typeof args[0] === 'string'
+            ? Promise.reject(new Error(SAVEPOINT_TAKES_NO_SETTINGS))
+            : nest(...args);
       }
       boundPreload(runner.manager);
       return runner.manager;
