@@ -25,6 +25,7 @@ const RETRY_ELSEWHERE_CODES = new Set([
  * mode. Any other 0A000 is the query's own, the same on every node.
  */
 const STANDBY_LACKS = /hot standby/i;
+const IN_RECOVERY = /recovery is in progress/i;
 
 /**
  * Load, not failure (docs/design.md, "What each failure does"): the node is up
@@ -159,9 +160,15 @@ export function isReadOnlyRefusal(error: unknown): boolean {
   return codeOf(error) === '25006';
 }
 
-/** What no standby can run (serializable mode): every replica would refuse it the same way. */
+/**
+ * What no standby can run (serializable mode; a WAL control function such as
+ * `pg_current_wal_lsn()`, 55000 "recovery is in progress"): every replica
+ * would refuse it the same way.
+ */
 export function needsPrimary(error: unknown): boolean {
-  return codeOf(error) === '0A000' && STANDBY_LACKS.test(messagesOf(error));
+  const code = codeOf(error);
+  if (code === '55000') return IN_RECOVERY.test(messagesOf(error));
+  return code === '0A000' && STANDBY_LACKS.test(messagesOf(error));
 }
 
 /** SQLSTATE 25P02: a statement ran in a transaction an earlier statement had aborted. */

@@ -36,6 +36,7 @@ describe('ReadFlow, a work no standby can run', () => {
   it.each([
     ['serializable mode', pgError('cannot use serializable mode in a hot standby', '0A000')],
     ['a write', pgError('cannot execute INSERT in a read-only transaction', '25006')],
+    ['a WAL control function', pgError('recovery is in progress', '55000')],
   ])(
     'goes to the primary after the first replica refuses %s, not through every replica',
     async (_, error) => {
