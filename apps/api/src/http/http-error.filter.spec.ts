@@ -3,11 +3,15 @@ import { NoNodeAvailableError, RoutingClosedError, WriteLostError } from '@app/r
 import { HttpErrorFilter } from './http-error.filter';
 
 /** What the filter answered for `error`: status, headers and body. */
-function answer(error: unknown) {
+function answer(error: unknown, headersSent = false) {
   const sent = { status: 0, headers: {} as Record<string, string>, body: undefined as unknown };
   const response = {
-    headersSent: false,
-    setHeader: (name: string, value: string) => (sent.headers[name] = value),
+    headersSent,
+    setHeader: (name: string, value: string) => {
+      // As Node's: a header once the head has left throws ERR_HTTP_HEADERS_SENT.
+      if (headersSent) throw new Error('Cannot set headers after they are sent to the client');
+      sent.headers[name] = value;
+    },
     status(code: number) {
       sent.status = code;
       return this;
@@ -35,6 +39,11 @@ describe('HttpErrorFilter', () => {
       expect(sent.headers['Retry-After']).toBe('1');
       expect(sent.body).toEqual({ error: error.message });
     }
+  });
+
+  it('leaves a response whose head has left alone, even for an error that would add Retry-After', () => {
+    const sent = answer(new NoNodeAvailableError([]), true);
+    expect(sent).toEqual({ status: 0, headers: {}, body: undefined });
   });
 
   it('answers a statement the database cancelled (a timeout, a serialization failure) with 503 and Retry-After', () => {

@@ -31,12 +31,12 @@ export class HttpErrorFilter implements ExceptionFilter {
       this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
     }
     const retryAfterMs = unavailable(error)?.retryAfterMs ?? (cancelled(error) ? 1000 : undefined);
-    if (retryAfterMs !== undefined) {
-      // The body says what happened; which node answered what (hosts, driver errors) goes here.
-      this.logger.warn(`503: ${details(error)}`);
-      response.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
-    }
+    // The body says what happened; which node answered what (hosts, driver errors) goes here.
+    if (retryAfterMs !== undefined) this.logger.warn(`503: ${details(error)}`);
+    // A failure after the head has left (a streamed answer): nothing more can be said.
     if (response.headersSent) return;
+    if (retryAfterMs !== undefined)
+      response.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
     const body = error instanceof HttpException ? error.getResponse() : undefined;
     if (isHealthBody(body)) {
       response.status(status).json(body);
