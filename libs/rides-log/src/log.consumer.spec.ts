@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
 import type { EntityManager } from 'typeorm';
 import { LogConsumer } from './log.consumer';
+import { LogGapError } from './log-gap.error';
 
 describe('LogConsumer.run', () => {
   beforeAll(() => {
@@ -37,6 +38,28 @@ describe('LogConsumer.run', () => {
     await expect(consumer.run(stop.signal)).resolves.toBeUndefined();
     expect(registered).toHaveBeenCalledTimes(2);
     expect(rounds).toBe(2);
+  });
+
+  it('takes a jump past its remembered position for another copy’s progress, not a gap', async () => {
+    // Its last round left it at 100; another copy of consumer0 has since committed up to 300, and
+    // retention and trimming removed seqs up to 200.
+    const router = {
+      read: jest.fn(() => Promise.resolve({ result: [{ total: '0', rides: '0', last: '300' }] })),
+    } as unknown as ReplicaRouter<EntityManager>;
+    const redis = {
+      xread: () => Promise.resolve([['log', [['201-0', ['event', '{}']]]]]),
+    } as unknown as Redis;
+    const consumer = new LogConsumer(router, redis, {
+      name: 'consumer0',
+      stream: 'log',
+      batch: 10,
+      blockMs: 10,
+      failRate: 0,
+    });
+    (consumer as unknown as { position: bigint }).position = 100n;
+    const round = consumer.round();
+    await expect(round).rejects.toThrow(/another copy of consumer0 moved its position/);
+    await expect(round).rejects.not.toBeInstanceOf(LogGapError);
   });
 
   it('counts a consumer blocking up to a minute per read as turning until 15 s past that', () => {

@@ -108,7 +108,8 @@ export class LogConsumer {
   async round(): Promise<number> {
     // The position this process committed last; read again after anything went wrong (another
     // copy may have moved it: the commit checks it anyway).
-    const lastSeq = this.position ?? (await this.state()).lastSeq;
+    const remembered = this.position;
+    const lastSeq = remembered ?? (await this.state()).lastSeq;
     this.position = undefined;
     logMetrics.consumerLastSeq.set({ consumer: this.options.name }, Number(lastSeq));
     const reply = await this.redis.xread(
@@ -132,9 +133,10 @@ export class LogConsumer {
       const seq = d.ok ? d.envelope.seq : d.seq;
       if (seq < expected) continue; // a duplicate of what is applied
       if (seq > expected) {
-        if (batch.length === 0)
-          throw await gapOrForeign(this.router, this.options.name, expected, seq);
-        break; // apply what is contiguous; the next round stops at the gap
+        if (batch.length > 0) break; // apply what is contiguous; the next round stops at the gap
+        // Another copy of this consumer may have moved the position past what retention kept.
+        if (remembered !== undefined) await this.samePosition(lastSeq);
+        throw await gapOrForeign(this.router, this.options.name, expected, seq);
       }
       batch.push(d);
       expected++;
@@ -143,6 +145,15 @@ export class LogConsumer {
     const applied = await this.apply(lastSeq, batch);
     this.position = lastSeq + BigInt(applied);
     return applied;
+  }
+
+  /** Throws (retried) when the saved position is no longer `lastSeq`: a gap from there is no gap. */
+  private async samePosition(lastSeq: bigint): Promise<void> {
+    const saved = (await this.state()).lastSeq;
+    if (saved !== lastSeq)
+      throw new Error(
+        `another copy of ${this.options.name} moved its position from seq ${lastSeq} to ${saved}; reading on from there`,
+      );
   }
 
   /** Reads the batch's rides back (see {@link readBack}): never counted from a stale read. */
