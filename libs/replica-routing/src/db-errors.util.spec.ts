@@ -29,6 +29,22 @@ describe('db error classification', () => {
   });
 
   it.each([
+    ['25P03', 'terminating connection due to idle-in-transaction timeout'],
+    ['57P05', 'terminating connection due to idle-session timeout'],
+  ])(
+    'takes a session ended for sitting idle (%s) for that session’s end, not the node’s failure',
+    (code, message) => {
+      // As the lender hands it on: node-postgres' error, the server's reason as its cause.
+      const ended = new Error('Client has encountered a connection error and is not queryable', {
+        cause: Object.assign(pgError(code, message), { severity: 'FATAL' }),
+      });
+      expect(isNodeFailure(ended)).toBe(false);
+      expect(isTransient(ended)).toBe(false);
+      expect(isRetryableElsewhere(ended)).toBe(false);
+    },
+  );
+
+  it.each([
     [
       'socket refused',
       Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5434'), { code: 'ECONNREFUSED' }),

@@ -12,6 +12,9 @@ const NODE_FAILURE_CODES = new Set([
   'EAI_AGAIN',
 ]);
 
+/** SQLSTATEs that end or cancel one session for what it did, never the node's failure. */
+const SESSION_ONLY_CODES = new Set(['40001', '40P01', '25P03', '57P05']);
+
 /** Errors a standby raises when replay wins over a query (docs/design.md, "What each failure does"), and timeouts. */
 const RETRY_ELSEWHERE_CODES = new Set([
   '40001', // canceling statement due to conflict with recovery
@@ -121,8 +124,9 @@ export function isNodeFailure(error: unknown): boolean {
   if (failedToConnect(error)) return true;
   const code = codeOf(error);
   // A conflict with recovery, even one that ends the session ("terminating connection due to
-  // conflict with recovery"), is replay winning over a query: the node is fine.
-  if (code === '40001' || code === '40P01') return false;
+  // conflict with recovery"), is replay winning over a query; a session that sat idle past its
+  // timeout (25P03 in a transaction, 57P05 outside) was ended for itself: the node is fine.
+  if (code !== undefined && SESSION_ONLY_CODES.has(code)) return false;
   if (code && (code.startsWith('08') || NODE_FAILURE_CODES.has(code))) return true;
   const text = messagesOf(error);
   return NODE_FAILURE_MESSAGES.some((re) => re.test(text));

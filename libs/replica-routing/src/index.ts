@@ -21,10 +21,8 @@ export { NoNodeAvailableError } from './exceptions/no-node-available.exception';
 export { NodeOverloadedError } from './exceptions/node-overloaded.exception';
 export { RoutingClosedError } from './exceptions/routing-closed.exception';
 export { NoTransactionError } from './exceptions/no-transaction.exception';
-export {
-  TransactionAbortedError,
-  TransactionEndedError,
-} from './exceptions/transaction-aborted.exception';
+export { TransactionAbortedError } from './exceptions/transaction-aborted.exception';
+export { TransactionEndedError } from './exceptions/transaction-ended.exception';
 export { WriteLostError, type WriteLostReason } from './exceptions/write-lost.exception';
 export { findPrimary } from './topology/host-probe';
 export type { Position } from './position';

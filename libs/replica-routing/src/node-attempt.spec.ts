@@ -32,6 +32,8 @@ describe('attempt', () => {
       return Promise.reject(reset());
     });
     await expect(write).rejects.toBeInstanceOf(PrimaryUnavailableError);
+    // Retried shortly, not "in 0 s": the new primary is not benched.
+    await expect(write).rejects.toMatchObject({ retryAfterMs: 1000 });
     expect(state.isBenched('primary')).toBe(false);
   });
 });

@@ -62,5 +62,7 @@ export function attemptFailed(
     return error;
   }
   state.recordFailure(name, error, admitted);
-  return primary ? new PrimaryUnavailableError(state.retryInMs(name), error) : error;
+  // Not benched (the name moved on since it was admitted): retry shortly, not "in 0 s".
+  const retryMs = Math.max(state.retryInMs(name), BUSY_RETRY_MS);
+  return primary ? new PrimaryUnavailableError(retryMs, error) : error;
 }

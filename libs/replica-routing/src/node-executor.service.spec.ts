@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { markedCommitUnknown } from './commit-unknown';
-import { TransactionEndedError } from './exceptions/transaction-aborted.exception';
+import { TransactionEndedError } from './exceptions/transaction-ended.exception';
 import { setRoutingLogger } from './logger';
 import { NodeExecutor } from './node-executor.service';
 import type { NodeRegistry } from './node-registry.service';
@@ -170,25 +170,35 @@ describe('NodeExecutor, a write whose COMMIT failed', () => {
 });
 
 describe('NodeExecutor, a write whose work ended its transaction itself', () => {
+  /** A primary connection that keeps Postgres' transaction status, and `sent` what reached it. */
+  function primary() {
+    const sent: string[] = [];
+    let status = 'I';
+    const wire = new EventEmitter();
+    const connection = {
+      connection: wire,
+      query: jest.fn((sql: string) => {
+        sent.push(sql);
+        if (sql === 'BEGIN') status = 'T';
+        if (sql === 'COMMIT' || sql === 'ROLLBACK') status = 'I';
+        // node-postgres' ReadyForQuery, with the status after the statement.
+        wire.emit('readyForQuery', { status });
+        return Promise.resolve({ rows: [{ standby: false }], command: sql });
+      }),
+      readyForQuery: true,
+      getTransactionStatus: () => status,
+      on: () => undefined,
+      release: jest.fn(),
+    };
+    const ends = () => sent.filter((sql) => /^(BEGIN|COMMIT|ROLLBACK)$/.test(sql));
+    return { executor: executorLending(connection), connection, ends };
+  }
+  const failure = (write: Promise<unknown>) => write.catch((e: unknown) => e);
+
   it.each(['COMMIT', 'ROLLBACK'])(
     'fails (%s: part of it may be committed), is never rerun, and sends no COMMIT of its own',
     async (end) => {
-      const sent: string[] = [];
-      let status = 'I';
-      const connection = {
-        query: jest.fn((sql: string) => {
-          sent.push(sql);
-          // Postgres' transaction status after each statement (node-postgres' ReadyForQuery).
-          if (sql === 'BEGIN') status = 'T';
-          if (sql === 'COMMIT' || sql === 'ROLLBACK') status = 'I';
-          return Promise.resolve({ rows: [{ standby: false }], command: sql });
-        }),
-        readyForQuery: true,
-        getTransactionStatus: () => status,
-        on: () => undefined,
-        release: jest.fn(),
-      };
-      const executor = executorLending(connection);
+      const { executor, connection, ends } = primary();
       // An ORM's top-level commit or rollback, or raw SQL, on the library's own connection.
       const work = async () => {
         await connection.query("INSERT INTO notes VALUES ('a')");
@@ -196,14 +206,41 @@ describe('NodeExecutor, a write whose work ended its transaction itself', () => 
         await connection.query("INSERT INTO notes VALUES ('b')"); // autocommit
         return 'done';
       };
-      const failed: unknown = await executor
-        .writeOnPrimary(work, true, true)
-        .catch((e: unknown) => e);
+      const failed = await failure(executor.writeOnPrimary(work, true, true));
       expect(failed).toBeInstanceOf(TransactionEndedError);
       expect(markedCommitUnknown(failed)).toBe(true);
-      expect(sent.filter((sql) => sql === 'COMMIT' || sql === 'ROLLBACK')).toEqual([end]);
+      expect(ends()).toEqual(['BEGIN', end]);
     },
   );
+
+  it('fails likewise when the work began a transaction of its own after its COMMIT', async () => {
+    const { executor, connection, ends } = primary();
+    const work = async () => {
+      await connection.query("INSERT INTO notes VALUES ('a')");
+      await connection.query('COMMIT');
+      await connection.query('BEGIN');
+      await connection.query("INSERT INTO notes VALUES ('b')");
+      return 'done';
+    };
+    const failed = await failure(executor.writeOnPrimary(work, true, true));
+    expect(failed).toBeInstanceOf(TransactionEndedError);
+    // Its own transaction is rolled back, not committed as if it were the write's.
+    expect(ends()).toEqual(['BEGIN', 'COMMIT', 'BEGIN', 'ROLLBACK']);
+  });
+
+  it('is of unknown outcome, not rolled back and rerun, when the work then fails', async () => {
+    const { executor, connection, ends } = primary();
+    const lost = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+    const work = async () => {
+      await connection.query("INSERT INTO notes VALUES ('a')");
+      await connection.query('COMMIT');
+      throw lost;
+    };
+    const failed = await failure(executor.writeOnPrimary(work, true, true));
+    expect(failed).toBe(lost);
+    expect(markedCommitUnknown(lost)).toBe(true);
+    expect(ends()).toEqual(['BEGIN', 'COMMIT']);
+  });
 });
 
 describe('NodeExecutor, the token of a write that waited for synchronous standbys', () => {

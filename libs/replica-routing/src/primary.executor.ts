@@ -1,16 +1,15 @@
 import { markCommitUnknown, refusedOutright } from './commit-unknown';
 import type { ConnectionLender } from './connection.lender';
 import { isAbortedTransaction } from './db-errors.util';
-import {
-  TransactionAbortedError,
-  TransactionEndedError,
-} from './exceptions/transaction-aborted.exception';
+import { TransactionAbortedError } from './exceptions/transaction-aborted.exception';
+import { TransactionEndedError } from './exceptions/transaction-ended.exception';
 import type { Outcome, PositionRead } from './interfaces/node-answers.interface';
 import type { Work } from './interfaces/routed.interface';
 import type { Lsn } from './lsn.util';
 import type { NodeRegistry } from './node-registry.service';
 import type { Position } from './position';
 import { commitWarned } from './postgres/commit-warnings';
+import { watchTransactionEnd } from './postgres/connection-hygiene';
 import { committedPosition, insertPosition, syncCommitSetting } from './postgres/wal.queries';
 import { countRouted } from './query-count';
 import { PRIMARY_NODE } from './replica-routing.constants';
@@ -72,13 +71,22 @@ export class PrimaryExecutor<H = unknown> {
       const send = (sql: string) => this.routed(connection.query(sql));
       let result: T;
       if (transaction) await send('BEGIN');
+      // The work may end the transaction itself (a COMMIT or ROLLBACK of its own, perhaps a BEGIN
+      // after it): any of its statements' ReadyForQuery says idle. What ran after that committed
+      // statement by statement: never run again, never reported as one commit.
+      let ended = false;
+      const unwatch = transaction ? watchTransactionEnd(connection, 0, () => (ended = true)) : null;
+      const endedItself = () => ended || connection.getTransactionStatus?.() === 'I';
       try {
         result = await work(this.adapter.bind(use.client, { node: PRIMARY_NODE, transaction }));
       } catch (error) {
+        unwatch?.();
+        if (transaction && endedItself()) throw markCommitUnknown(error);
         if (transaction) await send('ROLLBACK').catch(() => undefined);
         // Without a transaction each statement commits by itself: some may have.
         throw transaction ? error : markCommitUnknown(error);
       }
+      unwatch?.();
       const committed = (setting: string | null) =>
         this.routed(committedPosition(connection, setting)).catch(() => null);
       // Its statements committed with whatever synchronous_commit they set: the insert position.
@@ -89,11 +97,12 @@ export class PrimaryExecutor<H = unknown> {
         await send('ROLLBACK').catch(() => undefined);
         return new TransactionAbortedError();
       };
-      const status = connection.getTransactionStatus?.();
-      if (status === 'E') throw await aborted();
-      // The work ended the transaction itself (a COMMIT or ROLLBACK of its own): what ran after
-      // that committed statement by statement. Not run again, not reported as one commit.
-      if (status === 'I') throw markCommitUnknown(new TransactionEndedError());
+      if (endedItself()) {
+        // A transaction of the work's own may still be open: not the library's to commit.
+        if (connection.getTransactionStatus?.() !== 'I') await send('ROLLBACK').catch(() => null);
+        throw markCommitUnknown(new TransactionEndedError());
+      }
+      if (connection.getTransactionStatus?.() === 'E') throw await aborted();
       let setting: string | null;
       try {
         // What this transaction commits with (a SET LOCAL reverts at COMMIT), asked only when

@@ -194,7 +194,8 @@ export class ReadFlow<H> {
 
   /**
    * A read on the primary. With a position `asked` its position is read too
-   * (with `cover: false` before the work, only to check, then dropped): a
+   * (with `cover: false` before the work, only to check, then dropped, unless
+   * the work writes: then after it, and returned): a
    * primary on a timeline the position was not resolved against (a promotion
    * not seen yet, or seen with the timeline of the node's last report as a
    * standby) serves it only if it is on its history; else `WriteLostError`.

@@ -108,8 +108,7 @@ export class LogConsumer {
   async round(): Promise<number> {
     // The position this process committed last; read again after anything went wrong (another
     // copy may have moved it: the commit checks it anyway).
-    const remembered = this.position;
-    const lastSeq = remembered ?? (await this.state()).lastSeq;
+    const lastSeq = this.position ?? (await this.state()).lastSeq;
     this.position = undefined;
     logMetrics.consumerLastSeq.set({ consumer: this.options.name }, Number(lastSeq));
     const reply = await this.redis.xread(
@@ -135,7 +134,7 @@ export class LogConsumer {
       if (seq > expected) {
         if (batch.length > 0) break; // apply what is contiguous; the next round stops at the gap
         // Another copy of this consumer may have moved the position past what retention kept.
-        if (remembered !== undefined) await this.samePosition(lastSeq);
+        await this.samePosition(lastSeq);
         throw await gapOrForeign(this.router, this.options.name, expected, seq);
       }
       batch.push(d);
