@@ -409,6 +409,28 @@ describe('adapters: read-your-writes from replicas, whatever the query layer', (
     }
   });
 
+  it('TypeORM: a transaction() after a swallowed failure leaves the write’s transaction to the library: nothing committed', async () => {
+    const routing = await routingFor(typeormAdapter());
+    try {
+      const tag = `typeorm aborted ${Date.now()}`;
+      const writing = routing.router.write(async (em) => {
+        await typeorm.insert(em, `${tag} a`);
+        await em.query('SELECT 1 / 0').catch(() => undefined);
+        // Its SAVEPOINT fails (25P02): TypeORM would roll back at the top level, ending the write's
+        // transaction, and what follows would commit on its own.
+        await em.transaction(() => Promise.resolve()).catch(() => undefined);
+        await typeorm.insert(em, `${tag} b`).catch(() => undefined);
+      });
+      await expect(writing).rejects.toBeInstanceOf(TransactionAbortedError);
+      const rows = await sql('primary', 'SELECT body FROM lib_adapter_notes WHERE body LIKE $1', [
+        `${tag}%`,
+      ]);
+      expect(rows).toEqual([]);
+    } finally {
+      await routing.close();
+    }
+  });
+
   it("plain pg: a transaction() whose COMMIT the server answered ROLLBACK fails, in a write without the router's transaction", async () => {
     const routing = await routingFor(pgAdapter());
     try {

@@ -25,6 +25,8 @@ export interface TypeOrmAdapterOptions {
 }
 
 /** The protected parts of TypeORM's PostgresQueryRunner this adapter sets. */
+const TOP = "the write's transaction is the library's: it commits or rolls back on return";
+
 interface BindableRunner {
   databaseConnection: PoolClient;
   isTransactionActive: boolean;
@@ -87,15 +89,20 @@ export function typeormAdapter(options: TypeOrmAdapterOptions = {}): RoutingAdap
       if (transaction) {
         bindable.isTransactionActive = true;
         bindable.transactionDepth = 1;
-        // Nested in the library's transaction, TypeORM sends a SAVEPOINT and drops the level: refuse
-        // it before TypeORM starts anything (a refusal inside would make it send ROLLBACK, ending
-        // the library's transaction).
+        // Nested in the library's transaction, TypeORM sends a SAVEPOINT, which takes no level.
         const manager = runner.manager;
         const nest = manager.transaction.bind(manager) as (...args: unknown[]) => Promise<unknown>;
         manager.transaction = (...args: unknown[]) =>
           typeof args[0] === 'string'
             ? Promise.reject(new Error(SAVEPOINT_TAKES_NO_SETTINGS))
             : nest(...args);
+        // The top level is the library's: TypeORM ends it only when a SAVEPOINT failed (a bare
+        // ROLLBACK under the write) or when asked to outright.
+        for (const end of ['commitTransaction', 'rollbackTransaction'] as const) {
+          const own = runner[end].bind(runner);
+          runner[end] = () =>
+            bindable.transactionDepth > 1 ? own() : Promise.reject(new Error(TOP));
+        }
       }
       boundPreload(runner.manager);
       return runner.manager;
