@@ -35,6 +35,13 @@ export interface ScopeSettings {
   pendingToken?: string;
   primary?: boolean;
   transaction?: TransactionState;
+  /**
+   * A scope nested in none: an HTTP request's. Code that hands a request on
+   * from another's callback (a queue, a shared client) runs it in that other
+   * request's context; it must not start from that request's token, raise
+   * it, or join its transaction.
+   */
+  root?: boolean;
 }
 
 /**
@@ -111,9 +118,9 @@ export class RoutingContext {
     return this.storage.getStore();
   }
 
-  /** Runs `fn` in a new scope nested in the current one. */
+  /** Runs `fn` in a new scope nested in the current one (unless `root`). */
   run<T>(options: ScopeSettings, fn: (scope: RoutingScope) => T): T {
-    const scope = new RoutingScope(this.current(), options, this.later);
+    const scope = new RoutingScope(options.root ? undefined : this.current(), options, this.later);
     return this.storage.run(scope, () => fn(scope));
   }
 }

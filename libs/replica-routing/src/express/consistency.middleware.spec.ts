@@ -21,6 +21,16 @@ describe('consistency(routing), the Express middleware', () => {
     expect(next.mock.calls[0]![0]).toMatchObject({ name: 'InvalidConsistencyTokenError' });
   });
 
+  it('opens a scope of the request’s own, even when handed on from another request’s scope', () => {
+    // A queue admits the next request from the callback of the one that finished: in its context.
+    const handedOn = jest.fn(() => routing.router.currentScope());
+    routing.router.withConsistency('0/3000148', () => {
+      consistency(routing)(req(), res, handedOn);
+      return Promise.resolve();
+    });
+    expect(handedOn).toHaveReturnedWith({ token: null, position: null, servedBy: [] });
+  });
+
   it('calls next once, and lets what the rest of the chain threw go up', () => {
     const thrown = new Error('a handler of a raw node:http chain');
     const next = jest.fn(() => {

@@ -24,7 +24,9 @@ export function runInRequestScope<T>(
   const raw = req.headers[HEADER];
   const text = (Array.isArray(raw) ? raw.join(',') : raw)?.trim();
   const token = text ? router.acceptClientTokenWithoutIo(text) : null;
-  return context.run({ token, pendingToken: token === undefined ? text : undefined }, next);
+  const pendingToken = token === undefined ? text : undefined;
+  // Its own, whatever context the request was handed on in (a queue's, another request's).
+  return context.run({ token, pendingToken, root: true }, next);
 }
 
 /** The `Served-By` and `Consistency-Token` response headers a request's scope calls for (none, one or both). */
