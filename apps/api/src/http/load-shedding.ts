@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Express } from 'express';
+import { AsyncResource } from 'node:async_hooks';
 import type { Server } from 'node:http';
 import { Counter, register } from 'prom-client';
 import { AdmissionGate, type AdmissionLimits } from './admission.gate';
@@ -68,12 +69,14 @@ export function installLoadShedding(app: Express, server: Server, limits: Admiss
       gate.leave();
     };
     const cancel = gate.enter(
-      () => {
+      // Bound to this request's async context: a queued one is admitted from the callback of the
+      // one that left, and must not run in that one's context (its routing scope, its log fields).
+      AsyncResource.bind(() => {
         if (res.destroyed) return leave();
         res.once('finish', leave);
         res.once('close', leave);
         next();
-      },
+      }),
       () => {
         shed.inc();
         if (res.destroyed) return;

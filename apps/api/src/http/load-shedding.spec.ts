@@ -1,0 +1,35 @@
+import express from 'express';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { installLoadShedding } from './load-shedding';
+
+describe('installLoadShedding', () => {
+  let server: Server;
+  afterEach(() => new Promise((done) => server.close(done)));
+
+  it('runs a queued request in its own async context, not in the one of the request that freed its place', async () => {
+    const context = new AsyncLocalStorage<string>();
+    const app = express();
+    server = createServer(app);
+    installLoadShedding(app, server, { maxInFlight: 1, maxQueued: 10, maxWaitMs: 5_000 });
+    let releaseFirst!: () => void;
+    const firstHolds = new Promise<void>((resolve) => (releaseFirst = resolve));
+    app.get('/first', (_req, res) => {
+      // Its answer (and so its 'finish', which admits the next request) in a context of its own.
+      void firstHolds.then(() => context.run('first', () => res.end('first')));
+    });
+    app.get('/second', (_req, res) => {
+      res.end(context.getStore() ?? 'none');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const first = fetch(`${url}/first`).then((r) => r.text());
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the first holds the only place
+    const second = fetch(`${url}/second`).then((r) => r.text());
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the second waits in the queue
+    releaseFirst();
+    expect(await first).toBe('first');
+    expect(await second).toBe('none');
+  });
+});
