@@ -24,7 +24,7 @@ describe('consistency(routing), the Express middleware', () => {
   it('opens a scope of the request’s own, even when handed on from another request’s scope', () => {
     // A queue admits the next request from the callback of the one that finished: in its context.
     const handedOn = jest.fn(() => routing.router.currentScope());
-    routing.router.withConsistency('0/3000148', () => {
+    void routing.router.withConsistency('0/3000148', () => {
       consistency(routing)(req(), res, handedOn);
       return Promise.resolve();
     });
