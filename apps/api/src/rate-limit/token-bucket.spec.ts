@@ -22,4 +22,11 @@ describe('TokenBuckets', () => {
     now += 60_000;
     expect([b.take('a'), b.take('a'), b.take('a')]).toEqual([0, 0, 500]);
   });
+
+  it('limits a new key as any other once 10,000 others hold state (the sweep never drops the bucket it charges)', () => {
+    const b = buckets();
+    for (let i = 0; i <= 10_000; i++) b.take(`address ${i}`);
+    expect([b.take('new'), b.take('new')]).toEqual([0, 0]);
+    expect(b.take('new')).toBe(500);
+  });
 });

@@ -18,16 +18,19 @@ export class TokenBuckets {
     bucket.tokens = Math.min(this.burst, bucket.tokens + ((now - bucket.at) / 1000) * this.rate);
     bucket.at = now;
     this.buckets.set(key, bucket);
-    if (this.buckets.size > 10_000) this.sweep(now);
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      return 0;
-    }
-    return Math.ceil(((1 - bucket.tokens) / this.rate) * 1000 - 1e-9);
+    let waitMs = 0;
+    if (bucket.tokens >= 1) bucket.tokens -= 1;
+    else waitMs = Math.ceil(((1 - bucket.tokens) / this.rate) * 1000 - 1e-9);
+    // After the charge (a bucket swept before it would be charged in vain), at most once a second.
+    if (this.buckets.size > 10_000 && now - this.sweptAt >= 1000) this.sweep(now);
+    return waitMs;
   }
+
+  private sweptAt = -Infinity;
 
   /** Drops buckets that would be full again: they carry no state. */
   private sweep(now: number): void {
+    this.sweptAt = now;
     for (const [key, b] of this.buckets)
       if (b.tokens + ((now - b.at) / 1000) * this.rate >= this.burst) this.buckets.delete(key);
   }
