@@ -1,4 +1,4 @@
-import { Controller, Get, Query } from '@nestjs/common';
+import { BadRequestException, Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ErrorBody, ReplicasBody } from '../http/openapi.schemas';
 import { TokenRoute } from '../http/token-headers.decorator';
@@ -30,7 +30,9 @@ export class ReplicasController {
     401: { description: 'Missing or unknown API key', type: ErrorBody },
   })
   @Get()
-  list(@Query('token') token?: string): { nodes: NodeStatus[] } {
+  list(@Query('token') token?: string | string[]): { nodes: NodeStatus[] } {
+    // `?token=a&token=b` parses to an array, which no token is: refused, not read as "no token".
+    if (Array.isArray(token)) throw new BadRequestException('token: give one, not several');
     return { nodes: this.view.list(token === undefined ? undefined : this.tokens.toLsn(token)) };
   }
 }
