@@ -144,3 +144,29 @@ describe('WriteFlow, a token that is the synchronous standbys’ flush position'
     await routing.close();
   });
 });
+
+/** A primary that refuses every write's statement, as a unique violation does. */
+class RefusesStatement extends NodeExecutor<PgHandle> {
+  override writeOnPrimary(): Promise<never> {
+    const duplicate = Object.assign(new Error('duplicate key value violates unique constraint'), {
+      code: '23505',
+    });
+    return Promise.reject(duplicate);
+  }
+}
+
+describe('WriteFlow, a write whose statement the primary refused', () => {
+  it('names the primary as the node that served the scope (Served-By on errors too)', async () => {
+    const routing = createRoutingParts(
+      { primary: { url: 'postgres://127.0.0.1:1/x' } },
+      pgAdapter(),
+      { Executor: RefusesStatement as typeof NodeExecutor },
+    );
+    const served = await routing.router.scope({}, async () => {
+      await routing.router.write(() => Promise.resolve()).catch(() => undefined);
+      return routing.router.currentScope()?.servedBy;
+    });
+    expect(served.result).toEqual(['primary']);
+    await routing.close();
+  });
+});

@@ -5,6 +5,7 @@ import { routingLogger } from './logger';
 import { routingMetrics, type WriteOutcome } from './metrics/routing.metrics';
 import { attempt } from './node-attempt';
 import { markCommitUnknown, markedCommitUnknown } from './commit-unknown';
+import { isStatementError } from './db-errors.util';
 import type { NodeExecutor } from './node-executor.service';
 import type { NodeObservations } from './node.observations';
 import type { NodeState } from './node-state.service';
@@ -65,6 +66,8 @@ export class WriteFlow<H> {
           ),
         );
       } catch (error) {
+        // The primary answered the statement (a constraint, a bad query): it served the request.
+        if (isStatementError(error)) scope.recordServedBy(PRIMARY_NODE);
         routingMetrics.writes.inc({ outcome: writeFailure(error) });
         await runCallbacks(this.logger, 'afterRollback', callbacks.afterRollback);
         throw error;
