@@ -30,7 +30,7 @@ describe('bad input', () => {
 
   async function send(
     c: Omit<Case, 'name' | 'expect'>,
-  ): Promise<{ status: number; body: unknown }> {
+  ): Promise<{ status: number; body: unknown; requestId: string | null }> {
     const headers: Record<string, string> = {
       ...(c.auth === false ? {} : rider.auth),
       ...c.headers,
@@ -53,7 +53,7 @@ describe('bad input', () => {
     } catch {
       // keep the text, the assertion below will show it
     }
-    return { status: response.status, body };
+    return { status: response.status, body, requestId: response.headers.get('x-request-id') };
   }
 
   const json = (distance: string) => ({
@@ -213,9 +213,14 @@ describe('bad input', () => {
   ];
 
   it.each(cases)('$name → $expect', async (c) => {
-    const { status, body } = await send(c);
+    const { status, body, requestId } = await send({
+      ...c,
+      headers: { 'x-request-id': `bad-input-${c.expect}`, ...c.headers },
+    });
     expect(status).toBe(c.expect);
     expect(body).toEqual({ error: expect.any(String) });
+    // Every answer names the request, those refused before the request logger too.
+    expect(requestId).toBe(`bad-input-${c.expect}`);
   });
 
   it.each([

@@ -7,6 +7,7 @@ import {
 } from 'express';
 import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { requestIdOf } from './logger.module';
 
 const BODY_TYPES = ['application/json', 'application/x-www-form-urlencoded'];
 
@@ -16,6 +17,8 @@ const rejectUnsupportedBodies: RequestHandler = (req, res, next) => {
     req.headers['transfer-encoding'] !== undefined ||
     Number(req.headers['content-length'] ?? 0) > 0;
   if (hasBody && !req.is(BODY_TYPES)) {
+    // Answered before the request logger runs: the id is echoed here, as on every answer.
+    res.setHeader('X-Request-Id', requestIdOf(req));
     res.status(415).json({ error: `unsupported content type: send ${BODY_TYPES.join(' or ')}` });
     return;
   }
@@ -52,11 +55,12 @@ export function installBodyParsers(app: Express, limit: string): void {
   app.use(urlencoded({ extended: false, limit, parameterLimit: 100 }));
   const onError: ErrorRequestHandler = (
     error: { status?: number; type?: string; message?: string },
-    _req,
+    req,
     res,
     next,
   ) => {
     if (!error?.type || !error.status) return next(error);
+    res.setHeader('X-Request-Id', requestIdOf(req));
     const messages: Record<string, string> = {
       'entity.parse.failed': 'malformed request body: not valid JSON',
       'entity.too.large': `request body too large (limit ${limit})`,
