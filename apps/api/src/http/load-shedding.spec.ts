@@ -6,7 +6,10 @@ import { installLoadShedding } from './load-shedding';
 
 describe('installLoadShedding', () => {
   let server: Server;
-  afterEach(() => new Promise((done) => server.close(done)));
+  afterEach(() => {
+    server.closeAllConnections();
+    return new Promise((done) => server.close(done));
+  });
 
   it('runs a queued request in its own async context, not in the one of the request that freed its place', async () => {
     const context = new AsyncLocalStorage<string>();
@@ -31,5 +34,38 @@ describe('installLoadShedding', () => {
     releaseFirst();
     expect(await first).toBe('first');
     expect(await second).toBe('none');
+  });
+
+  it('holds the place of a request whose client went away until its handler ends', async () => {
+    const app = express();
+    server = createServer(app);
+    installLoadShedding(app, server, { maxInFlight: 1, maxQueued: 10, maxWaitMs: 5_000 });
+    const events: string[] = [];
+    let finishFirst!: () => void;
+    const firstWorks = new Promise<void>((resolve) => (finishFirst = resolve));
+    app.get('/first', (_req, res) => {
+      events.push('first starts');
+      void firstWorks.then(() => {
+        events.push('first ends');
+        res.end('first');
+      });
+    });
+    app.get('/second', (_req, res) => {
+      events.push('second starts');
+      res.end('second');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const giveUp = new AbortController();
+    const first = fetch(`${url}/first`, { signal: giveUp.signal }).catch(() => 'gave up');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    giveUp.abort(); // the client goes; its handler works on
+    expect(await first).toBe('gave up');
+    const second = fetch(`${url}/second`).then((r) => r.text());
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(events).toEqual(['first starts']); // the second waits for the place
+    finishFirst();
+    expect(await second).toBe('second');
+    expect(events).toEqual(['first starts', 'first ends', 'second starts']);
   });
 });

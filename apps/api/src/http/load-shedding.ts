@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Express } from 'express';
 import { AsyncResource } from 'node:async_hooks';
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import { Counter, register } from 'prom-client';
 import { AdmissionGate, type AdmissionLimits } from './admission.gate';
 import { requestIdOf } from './logger.module';
@@ -36,6 +36,20 @@ const shedCounter = () =>
     name: SHED,
     help: 'Requests refused with 503 because this API process was full (API_MAX_IN_FLIGHT, API_MAX_QUEUED, API_QUEUE_WAIT_MS)',
   });
+
+/** How long a place is held at most for a handler whose client went away (it never ends: a bug). */
+const ABANDONED_MS = 60_000;
+
+/** Calls `leave` once `res.end()` is called, or after {@link ABANDONED_MS}. */
+function leaveOnEnd(res: ServerResponse, leave: () => void): void {
+  const timer = setTimeout(leave, ABANDONED_MS).unref();
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.end = ((...args: unknown[]) => {
+    clearTimeout(timer);
+    leave();
+    return end(...args);
+  }) as ServerResponse['end'];
+}
 
 /**
  * Admission control, before the body is read or any query is made (and before
@@ -74,7 +88,9 @@ export function installLoadShedding(app: Express, server: Server, limits: Admiss
       AsyncResource.bind(() => {
         if (res.destroyed) return leave();
         res.once('finish', leave);
-        res.once('close', leave);
+        // A client gone before its answer: the handler still works (its queries run on), so its
+        // place is given back when the handler ends the response, or at the latest after a minute.
+        res.once('close', () => (res.writableEnded ? leave() : leaveOnEnd(res, leave)));
         next();
       }),
       () => {
