@@ -259,6 +259,7 @@ async function main(): Promise<void> {
         ? ' -- NOT equal 30 s after the last write'
         : `: equal ${logAgreedS.toFixed(1)} s after the last write`),
   );
+  say(`unified log: stale read-backs by the consumers: ${log.staleReadBacks}`);
   say(
     `run took ${((Date.now() - started) / 1000).toFixed(0)} s; burst ${BURST.burstConnections} connections`,
   );
@@ -266,6 +267,7 @@ async function main(): Promise<void> {
     final.stale > 0 ||
     violations > 0 ||
     logAgreedS === undefined ||
+    log.staleReadBacks > 0 ||
     lost > 0 ||
     dup.duplicated > 0 ||
     dup.keysWithoutOwnRide > 0 ||
@@ -275,7 +277,7 @@ async function main(): Promise<void> {
   say(
     failed
       ? 'FAILED'
-      : 'PASSED: 0 stale reads, 0 session-guarantee violations, 0 lost or duplicated rides, both log consumers exact, errors only where allowed, reads within the bound, every fault recovered by itself',
+      : 'PASSED: 0 stale reads, 0 session-guarantee violations, 0 lost or duplicated rides, both log consumers exact with no stale read-back, errors only where allowed, reads within the bound, every fault recovered by itself',
   );
   process.exit(failed ? 1 : 0);
 }

@@ -74,7 +74,7 @@ export class ConsumerService implements OnApplicationBootstrap, BeforeApplicatio
           : '';
       this.logger.log(
         `total ${state.totalDistance} over ${state.ridesCounted} rides, seq ${state.lastSeq}, lag ${lag}; ` +
-          `read back ${replica + primary}${share}, none missing; ${this.consumer.injected} injected failures` +
+          `read back ${replica + primary}${share}, ${this.consumer.staleReadBacks} stale; ${this.consumer.injected} injected failures` +
           (this.consumer.stopped ? `; STOPPED: ${this.consumer.stopped.message}` : ''),
       );
     } catch (error) {

@@ -5,6 +5,16 @@ import type { Decoded } from './log.envelope';
 type Ride = Extract<Decoded, { ok: true }>;
 
 /**
+ * A ride read back through the routing library with its event's token was
+ * missing or different: a stale read, which the library promises never to
+ * serve. The batch is retried (nothing was counted), but it is no ordinary
+ * failure: the consumer counts it and says so loudly.
+ */
+export class StaleReadBackError extends Error {
+  override readonly name = 'StaleReadBackError';
+}
+
+/**
  * Reads a batch's rides back through the routing library with the newest
  * token of the batch (which covers every earlier one): a replica serves only
  * if it has every one of those commits. A missing or different ride would be
@@ -41,8 +51,8 @@ export async function readBack(
   const found = new Map(result.map((r) => [Number(r.id), r.distance]));
   const wrong = rides.filter((r) => found.get(r.ride.ride_id) !== r.ride.distance);
   if (wrong.length > 0)
-    throw new Error(
-      `read back from ${servedBy}: rides ${wrong.map((r) => r.ride.ride_id).join(', ')} missing or different (a stale read)`,
+    throw new StaleReadBackError(
+      `STALE read back from ${servedBy}: rides ${wrong.map((r) => r.ride.ride_id).join(', ')} missing or different (a stale read)`,
     );
   return servedBy;
 }

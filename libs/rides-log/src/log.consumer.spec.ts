@@ -4,6 +4,7 @@ import type Redis from 'ioredis';
 import type { EntityManager } from 'typeorm';
 import { LogConsumer } from './log.consumer';
 import { LogGapError } from './log-gap.error';
+import { RIDE_CREATED, toFields } from './log.envelope';
 
 describe('LogConsumer.run', () => {
   beforeAll(() => {
@@ -60,6 +61,44 @@ describe('LogConsumer.run', () => {
     const round = consumer.round();
     await expect(round).rejects.toThrow(/another copy of consumer0 moved its position/);
     await expect(round).rejects.not.toBeInstanceOf(LogGapError);
+  });
+
+  it('counts a stale read-back (a ride the token’s replica lacks) and retries the batch, counting nothing', async () => {
+    const stop = new AbortController();
+    const entry = toFields({
+      eventId: '00000000-0000-4000-8000-000000000001',
+      type: RIDE_CREATED,
+      version: 1,
+      occurredAt: new Date(0).toISOString(),
+      token: '1:0/100',
+      payload: { ride_id: 7, user_id: 1, distance: '1.5' },
+    });
+    let reads = 0;
+    const router = {
+      write: jest.fn(() => Promise.resolve({ result: [] })),
+      read: jest.fn((_work: unknown, options: { token?: string; primary?: boolean }) => {
+        if (options.primary)
+          return Promise.resolve({ result: [{ total: '0', rides: '0', last: '0' }] });
+        // The read-back, served by a replica that lacks ride 7: a stale read. The second ends the run.
+        if (++reads === 2) stop.abort();
+        return Promise.resolve({ result: [], servedBy: 'replica0' });
+      }),
+    } as unknown as ReplicaRouter<EntityManager>;
+    const redis = {
+      xread: () => Promise.resolve([['log', [['1-0', entry]]]]),
+    } as unknown as Redis;
+    const consumer = new LogConsumer(router, redis, {
+      name: 'consumer0',
+      stream: 'log',
+      batch: 10,
+      blockMs: 10,
+      failRate: 0,
+    });
+    await consumer.run(stop.signal);
+    expect(consumer.staleReadBacks).toBeGreaterThanOrEqual(1);
+    expect(consumer.stopped).toBeUndefined();
+    // Nothing applied: the consumer's only writes were its registration.
+    expect(router.write).toHaveBeenCalledTimes(1);
   });
 
   it('counts a consumer blocking up to a minute per read as turning until 15 s past that', () => {

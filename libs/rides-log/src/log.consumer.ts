@@ -10,7 +10,7 @@ import { loopTurning } from './loop.health';
 import { messageOf, QuietWarner } from './quiet.warner';
 import type { ConsumerOptions, ConsumerState } from './consumer.options';
 import { gapOrForeign, LogGapError } from './log-gap.error';
-import { readBack } from './batch.read-back';
+import { readBack, StaleReadBackError } from './batch.read-back';
 
 /**
  * One consumer of the unified log: it keeps the total distance of every ride
@@ -31,6 +31,8 @@ export class LogConsumer {
   readonly readBack = { replica: 0, primary: 0 };
   /** Failures injected so far (CONSUMER_FAIL_RATE). */
   injected = 0;
+  /** Batches whose rides read back missing or different ({@link StaleReadBackError}): never expected. */
+  staleReadBacks = 0;
   /** The position as this process last committed it; unknown after a failure. */
   private position: bigint | undefined;
 
@@ -81,6 +83,14 @@ export class LogConsumer {
           return;
         }
         if (signal.aborted) return;
+        if (error instanceof StaleReadBackError) {
+          // Never expected: the library's guarantee failed. Counted, said each time, retried.
+          this.staleReadBacks++;
+          logMetrics.staleReadBacks.inc({ consumer: this.options.name });
+          this.logger.error(error.message);
+          await sleep(500, undefined, { signal }).catch(() => undefined);
+          continue;
+        }
         if (error instanceof InjectedFailure) {
           // As if the process had died there: nothing was committed, the next round reads again.
           this.injected++;

@@ -51,6 +51,11 @@ export const logMetrics = {
     'Rides a consumer read back through the routing library, by where they were served',
     ['consumer', 'served'],
   ),
+  staleReadBacks: counter(
+    'rides_log_stale_read_backs_total',
+    'Batches whose rides a consumer read back missing or different: stale reads, never expected',
+    ['consumer'],
+  ),
   gaps: counter('rides_log_gaps_total', 'Gaps in seq a consumer found (it stops)', ['consumer']),
   deadLetters: counter(
     'rides_log_dead_letters_total',

@@ -21,6 +21,8 @@ export interface LogTally {
 export class LogStack {
   readonly redis: RedisServer;
   private readonly processes = new Map<string, Child>();
+  /** Stale read-backs the consumers reported (`STALE read back`): any fails the run. */
+  staleReadBacks = 0;
 
   constructor(
     private readonly db: DatabaseEnv,
@@ -59,7 +61,10 @@ export class LogStack {
         ...(consumer ? { CONSUMER_NAME: name } : {}),
         ...this.env(name),
       },
-      onLine: (line) => this.say(`  ${prefixed(name, line)}`),
+      onLine: (line) => {
+        if (line.includes('STALE read back')) this.staleReadBacks++;
+        this.say(`  ${prefixed(name, line)}`);
+      },
     });
     this.processes.set(name, child);
   }
