@@ -97,6 +97,21 @@ describe('checkSessionGuarantees', () => {
     expect(broken([list([], '2:0/300'), write(2, '2:0/200')])).toEqual(['writes-follow-reads']);
   });
 
+  it('read-your-writes: a read of a ride written before answered 404 or 410 (it showed nothing)', () => {
+    expect(broken([write(1, '1:0/100'), read(1, null, '1:0/90')])).toEqual(['read-your-writes']);
+    expect(broken([write(1, '1:0/100'), { ...read(1, null, '1:0/90'), status: 410 }])).toEqual([
+      'read-your-writes',
+    ]);
+    // Not written before it (no write of that ride acknowledged first): a 404 breaks nothing.
+    expect(broken([read(3, null, '1:0/90')])).toEqual([]);
+  });
+
+  it('every answer with content carries a usable token', () => {
+    expect(broken([write(1, '1:0/100'), read(1, 10, '')])).toEqual(['monotonic-reads']);
+    expect(broken([{ ...write(1, '1:0/100'), tokenReceived: null }])).toEqual(['read-your-writes']);
+    expect(broken([list([], 'not a token')])).toEqual(['monotonic-reads']);
+  });
+
   it('ignores operations that got no answer or an error', () => {
     expect(broken([write(1, '1:0/100'), { ...read(1, null, '1:0/0'), status: 503 }])).toEqual([]);
   });

@@ -1,4 +1,8 @@
-import { tokenBelow, type HistoryRecord } from '../../../apps/simulator/src/history/history.record';
+import {
+  tokenBelow,
+  tokenOrder,
+  type HistoryRecord,
+} from '../../../apps/simulator/src/history/history.record';
 
 /** Terry et al.'s four session guarantees (PDIS 1994), as checked here. */
 export const GUARANTEES = [
@@ -22,6 +26,8 @@ export interface GuaranteeReport {
 }
 
 const ok = (r: HistoryRecord) => r.status >= 200 && r.status < 300;
+/** A read by id answered "not there" (404) or "lost" (410): it showed nothing. */
+const notThere = (r: HistoryRecord) => r.op === 'read' && (r.status === 404 || r.status === 410);
 
 /**
  * Checks every client's history against the four session guarantees. What
@@ -36,7 +42,10 @@ const ok = (r: HistoryRecord) => r.status >= 200 && r.status < 300;
  *   them (each token above the last);
  * - writes-follow-reads: a write after a read is ordered after what that
  *   read saw (its token is not below the read's).
- * Only operations that got an answer count; a client's operations run one at a time.
+ * Only operations that got an answer count: a 2xx, or a read by id answered
+ * 404 or 410 (it showed nothing: a miss of a ride written before is a
+ * violation). Every 2xx must carry a token (the client's way to the next
+ * guarantees); a client's operations run one at a time.
  */
 export function checkSessionGuarantees(history: readonly HistoryRecord[]): GuaranteeReport {
   const checked = Object.fromEntries(GUARANTEES.map((g) => [g, 0])) as Record<Guarantee, number>;
@@ -44,7 +53,7 @@ export function checkSessionGuarantees(history: readonly HistoryRecord[]): Guara
   const byClient = new Map<string, HistoryRecord[]>();
   for (const r of history) byClient.set(r.client, [...(byClient.get(r.client) ?? []), r]);
   for (const [client, records] of byClient) {
-    const ops = records.filter(ok).sort((a, b) => a.start - b.start);
+    const ops = records.filter((r) => ok(r) || notThere(r)).sort((a, b) => a.start - b.start);
     const fail = (guarantee: Guarantee, detail: string) =>
       violations.push({ guarantee, client, detail });
     const writes: HistoryRecord[] = [];
@@ -54,6 +63,11 @@ export function checkSessionGuarantees(history: readonly HistoryRecord[]): Guara
     const seen = new Map<number, number>();
     for (const op of ops) {
       const token = op.tokenReceived;
+      if (ok(op) && tokenOrder(token) === null)
+        fail(
+          op.op === 'write' ? 'read-your-writes' : 'monotonic-reads',
+          `${describe(op)} answered ${op.status} without a usable token (${token ?? 'none'})`,
+        );
       if (op.op === 'write') {
         if (lastWrite) {
           checked['monotonic-writes']++;
@@ -99,6 +113,8 @@ export function checkSessionGuarantees(history: readonly HistoryRecord[]): Guara
         if (shown.get(ride) !== distance)
           fail('monotonic-reads', `${describe(op)} no longer shows ride ${ride}, seen before`);
       }
+      // A read that showed nothing (404, 410) has no token to order, nor to carry on.
+      if (!ok(op)) continue;
       if (lastRead) checked['monotonic-reads']++;
       if (lastRead && below(token, lastRead))
         fail(
@@ -138,7 +154,7 @@ function reaches(op: HistoryRecord, ride: number): boolean {
 }
 
 function describe(op: HistoryRecord): string {
-  const what = op.op === 'list' ? 'list' : `read of ride ${op.ride}`;
+  const what = op.op === 'list' ? 'list' : `${op.op} of ride ${op.ride}`;
   return `${what} from ${op.node ?? 'unknown'} at ${new Date(op.start).toISOString()}`;
 }
 
