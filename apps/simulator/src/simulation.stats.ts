@@ -4,7 +4,9 @@ const RESERVOIR = 20_000;
 export class SimulationStats {
   readonly startedAt = Date.now();
   givenUp = 0;
+  /** Write attempts answered (any status); `acked` of them with a 201. */
   writes = 0;
+  acked = 0;
   reads = 0;
   stale = 0;
   readonly errors = new Map<string, number>();
@@ -63,7 +65,7 @@ export class SimulationStats {
         .join(',') || '-';
     const errors = [...this.errors.entries()].map(([k, c]) => `${k}:${c}`).join(',') || '0';
     return (
-      `${seconds}s requests=${this.writes + this.reads} writes=${this.writes} reads=${this.reads} ` +
+      `${seconds}s requests=${this.writes + this.reads} writes=${this.writes} acked=${this.acked} reads=${this.reads} ` +
       `stale=${this.stale} errors=${errors} given_up=${this.givenUp} replica_share=${(this.replicaShare * 100).toFixed(1)}% ` +
       `reads_by_node=${nodes} p50=${this.percentile(50).toFixed(1)}ms p99=${this.percentile(99).toFixed(1)}ms`
     );

@@ -93,6 +93,7 @@ export class SimulatorService {
       const ride = written?.status === 201 ? (written.body as Ride) : undefined;
       session.record('write', started, null, written, ride ? { ride: ride.id, distance } : {});
       if (!ride) continue;
+      stats.acked++;
       const token = written!.headers.get('consistency-token');
       if (stats.trackAcknowledged)
         stats.acknowledged.push({ id: ride.id, distance: ride.distance, token, auth });
