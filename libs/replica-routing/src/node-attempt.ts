@@ -6,7 +6,7 @@ import type { NodeState } from './node-state.service';
 import { PRIMARY_NODE } from './replica-routing.constants';
 
 /** How soon a write refused for load may be retried. */
-const BUSY_RETRY_MS = 1000;
+export const BUSY_RETRY_MS = 1000;
 
 /**
  * One attempt on a node behind its breaker, its outcome recorded in

@@ -1,4 +1,6 @@
 import type { ConsistencyTokens } from './consistency-tokens.service';
+import { PrimaryUnavailableError } from './exceptions/primary-unavailable.exception';
+import { BUSY_RETRY_MS } from './node-attempt';
 import { WriteLostError } from './exceptions/write-lost.exception';
 import { routingLogger } from './logger';
 import type { NodeState } from './node-state.service';
@@ -41,6 +43,19 @@ export class NodeObservations {
     if (position.tli === this.topology.timeline || position.tli === null)
       this.state.observePrimary(position.lsn, askedAt);
     return position;
+  }
+
+  /**
+   * The error for a read answered by the node bound as primary on a timeline
+   * the cluster has left: a former primary still up, bound by a stale answer
+   * (a Patroni member's view from before the failover). What it shows may lack
+   * the newer timeline's commits, or hold some that are in no history.
+   * Discovery runs again; the read waits for it as for an election.
+   */
+  left(on: Position): PrimaryUnavailableError {
+    void this.discovery.refresh();
+    const why = `the primary bound answered on timeline ${on.tli}, older than ${this.topology.timeline}: a former primary`;
+    return new PrimaryUnavailableError(BUSY_RETRY_MS, undefined, why);
   }
 
   /**

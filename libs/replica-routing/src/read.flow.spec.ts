@@ -124,6 +124,9 @@ describe("ReadFlow, the primary's own answer to a statement", () => {
 /** The primary fails every read with `primaryError`; the replica serves whatever it is given. */
 let primaryError: Error;
 class PrimaryFails extends NodeExecutor<PgHandle> {
+  /** The positions replicas were asked to have shown. */
+  static asked: (bigint | null)[] = [];
+
   override readOnPrimary(): Promise<never> {
     return Promise.reject(primaryError);
   }
@@ -134,6 +137,7 @@ class PrimaryFails extends NodeExecutor<PgHandle> {
     tli: number | null,
     work: (handle: PgHandle, node: string) => Promise<T>,
   ) {
+    PrimaryFails.asked.push(token);
     return {
       replayed: undefined,
       served: { result: await work({} as PgHandle, name), token: null },
@@ -142,7 +146,7 @@ class PrimaryFails extends NodeExecutor<PgHandle> {
 }
 
 describe('ReadFlow, a freshWithinMs read with no recent sample of the primary', () => {
-  const read = async () => {
+  const read = async (known?: bigint) => {
     const routing = createRoutingParts(
       { primary: { url }, replicas: [{ name: 'r', url }] },
       pgAdapter(),
@@ -151,6 +155,9 @@ describe('ReadFlow, a freshWithinMs read with no recent sample of the primary', 
     // The primary's last sample is a minute old; the replica has that position.
     routing.state.observePrimary(0x100n, routing.state.now() - 60_000);
     routing.state.observeReplay('r', 0x100n);
+    // A position known later, with no time of its own (a write's synchronous standbys' flush).
+    if (known !== undefined) routing.state.observePrimary(known);
+    PrimaryFails.asked = [];
     try {
       return await routing.router.read(() => Promise.resolve('read'), { freshWithinMs: 1000 });
     } finally {
@@ -161,6 +168,12 @@ describe('ReadFlow, a freshWithinMs read with no recent sample of the primary', 
   it('goes to a replica at its last known position when the primary is down', async () => {
     primaryError = pgError('connect ECONNREFUSED 127.0.0.1:1', 'ECONNREFUSED');
     await expect(read()).resolves.toMatchObject({ servedBy: 'r' });
+  });
+
+  it('asks the replica for the furthest position known of the primary, not only its last sample', async () => {
+    primaryError = pgError('connect ECONNREFUSED 127.0.0.1:1', 'ECONNREFUSED');
+    await read(0x200n);
+    expect(PrimaryFails.asked).toEqual([0x200n]);
   });
 
   it('and when the primary refuses this process’s login (it cannot serve it)', async () => {
@@ -371,6 +384,31 @@ describe('ReadFlow, a read whose work wrote on the primary once a replica refuse
     expect(read.servedBy).toBe('primary');
     expect((routing.executor as WritesOnPrimary).asked).toEqual(['after']);
     expect(read.token).toBe(0x900n);
+    await routing.close();
+  });
+});
+
+/** A former primary still up, on timeline 2: it answers reads as a primary would. */
+class FormerPrimary extends NodeExecutor<PgHandle> {
+  override async readOnPrimary<T>(work: (handle: PgHandle, node: string) => Promise<T>) {
+    return { result: await work({} as PgHandle, 'primary'), token: { tli: 2, lsn: 0x400n } };
+  }
+}
+
+describe('ReadFlow, a primary bound on a timeline the cluster has left (a stale Patroni answer)', () => {
+  it.each([true, false])('serves nothing from it (cover: %s)', async (cover) => {
+    const routing = createRoutingParts(
+      { hosts: ['a', 'b'].map((name) => ({ name, url })), electionWaitMs: 100 },
+      pgAdapter(),
+      { Executor: FormerPrimary as typeof NodeExecutor },
+    );
+    routing.topology.apply({ primary: 'b', replicas: [], timeline: 3 });
+    routing.topology.learnEnds(new Map([[2, 0x500n]]), 3);
+    // A stale view binds a, the former primary, while timeline 3 is known.
+    routing.topology.apply({ primary: 'a', replicas: [], timeline: 2 });
+    jest.spyOn(routing.discovery, 'refresh').mockResolvedValue();
+    const read = routing.router.read(() => Promise.resolve('rows'), { token: '3:0/600', cover });
+    await expect(read).rejects.toBeInstanceOf(PrimaryUnavailableError);
     await routing.close();
   });
 });

@@ -56,7 +56,7 @@ export class ReadFlow<H> {
     // down, so nothing newer than its last known position can be committed), replicas that have
     // that position may; if it is only busy, nothing may (docs/design.md, "What each failure does").
     const stale = floor === null;
-    const lastKnown = stale ? this.state.primaryPositionSince(0) : null;
+    const lastKnown = stale ? this.state.primaryLsn : null;
     const given = this.tokens.toPosition(options.token);
     const known = this.onCurrent(floor ?? lastKnown);
     const asked = this.topology.mergesBlind(given, scope?.position, known)
@@ -183,10 +183,7 @@ export class ReadFlow<H> {
     return this.discovery.toCurrent(position, () => this.tokens.format(position));
   }
 
-  /**
-   * For `freshWithinMs`: the primary's position read no longer ago than that
-   * (undefined when not asked; null when no such sample is known).
-   */
+  /** For `freshWithinMs`: the primary's position read no longer ago (undefined: not asked; null: none). */
   private freshnessFloor(freshWithinMs: number | undefined): Lsn | null | undefined {
     if (freshWithinMs === undefined) return undefined;
     return this.state.primaryPositionSince(this.state.now() - freshWithinMs);
@@ -221,6 +218,8 @@ export class ReadFlow<H> {
     this.state.recordSuccess(PRIMARY_NODE, admitted);
     const on = outcome.token;
     if (on) this.observations.primary(on, askedAt);
+    // A former primary still up (a stale answer bound it): not the cluster's history.
+    if (on?.tli != null && on.tli < (this.topology.timeline ?? 0)) throw this.observations.left(on);
     // Resolved again on the timeline known now, whatever moved it meanwhile (a replica's refusal
     // may have started discovery): lost means WriteLostError.
     if (asked && on && !this.topology.resolve(asked).ok) await this.resolve(asked);

@@ -4,7 +4,7 @@ jest.mock('./host-probe', () => ({
 }));
 import { resolveOptions } from '../replica-routing.options';
 import { probeRole } from './host-probe';
-import { rolesFromHosts } from './roles.sources';
+import { rolesFromHosts, rolesFromPatroni } from './roles.sources';
 import { Topology } from './topology.service';
 
 const url = 'postgres://127.0.0.1:1/x';
@@ -38,5 +38,40 @@ describe('rolesFromHosts', () => {
   it('binds the primary on the cluster’s timeline when both answer', async () => {
     const { roles } = await rolesWith({ standby: false, tli: 2 });
     expect(roles).toMatchObject({ primary: 'b', timeline: 2 });
+  });
+});
+
+describe('rolesFromPatroni', () => {
+  const options = resolveOptions({
+    hosts: ['a', 'b'].map((name) => ({ name, url })),
+    patroniUrls: ['http://127.0.0.1:1', 'http://127.0.0.1:2'],
+  });
+  const member = (name: string, role: string, timeline: number) => ({
+    name,
+    role,
+    state: role === 'leader' ? 'running' : 'streaming',
+    host: null,
+    port: null,
+    timeline,
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  it('passes over a member whose view names a leader on a timeline older than the known one', async () => {
+    const topology = new Topology(options);
+    topology.apply({ primary: 'b', replicas: ['a'], timeline: 3 });
+    // The first member answers from before the failover (a leader on timeline 2); the second is current.
+    const views = [
+      [member('a', 'leader', 2), member('b', 'replica', 2)],
+      [member('b', 'leader', 3), member('a', 'replica', 3)],
+    ];
+    jest
+      .spyOn(globalThis, 'fetch')
+      .mockImplementation(() =>
+        Promise.resolve(new Response(JSON.stringify({ members: views.shift() }))),
+      );
+    const notes: string[] = [];
+    const roles = await rolesFromPatroni({ options, topology, note: (n) => notes.push(n) });
+    expect(roles).toMatchObject({ primary: 'b', timeline: 3 });
+    expect(notes.join()).toContain('names a leader on timeline 2, older than 3');
   });
 });

@@ -14,7 +14,9 @@ export interface RoleSource {
 /**
  * From Patroni's `GET /cluster`, the first of `patroniUrls` that answers: the
  * HA manager knows best, and answers without a database connection.
- * Undefined when none answers, or its leader is none of the hosts.
+ * Undefined when none answers, or its leader is none of the hosts. A member
+ * whose view names a leader on a timeline older than the one known (a view
+ * from before a failover: a partitioned member, a stale cache) is passed over.
  */
 export async function rolesFromPatroni(from: RoleSource): Promise<Roles | undefined> {
   for (const url of from.options.patroniUrls) {
@@ -24,6 +26,13 @@ export async function rolesFromPatroni(from: RoleSource): Promise<Roles | undefi
       const name = (m: { name: string; host: string | null; port: number | null }) =>
         from.topology.hosts.find((h) => h.name === m.name)?.name ??
         from.topology.hosts.find((h) => addressOf(h) === `${m.host}:${m.port}`)?.name;
+      const known = from.topology.timeline;
+      if (leader?.timeline != null && known !== null && leader.timeline < known) {
+        from.note(
+          `Patroni ${url} names ${leader.name} leader on timeline ${leader.timeline}, older than ${known}: a stale view`,
+        );
+        continue;
+      }
       const primary = leader ? (name(leader) ?? null) : null;
       if (leader && primary === null) {
         // Its name and connect_address match no host: ask the hosts themselves.
