@@ -1,4 +1,5 @@
 import { ElectionWait } from './election.wait';
+import { RoutingClosedError } from './exceptions/routing-closed.exception';
 import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
 import type { TopologyDiscovery } from './topology/topology-discovery.service';
 import type { Topology } from './topology/topology.service';
@@ -7,6 +8,7 @@ import type { Topology } from './topology/topology.service';
 function electionWait() {
   const topology = { discovering: true, version: 1 };
   const discovery = {
+    stopped: false,
     awaitChange: jest.fn(() => {
       topology.version++;
       return Promise.resolve();
@@ -38,6 +40,15 @@ describe('ElectionWait', () => {
       expect(once).toHaveBeenCalledTimes(1);
     },
   );
+
+  it('waits for nothing once the core is closing: no election will be seen', async () => {
+    const { wait, discovery } = electionWait();
+    discovery.stopped = true;
+    const down = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    const once = jest.fn(() => Promise.reject(down));
+    await expect(wait.retry(wait.begin(), down, once)).rejects.toBeInstanceOf(RoutingClosedError);
+    expect(once).not.toHaveBeenCalled();
+  });
 
   it('rethrows at once what no election explains (a statement error of the work)', async () => {
     const { wait, discovery } = electionWait();

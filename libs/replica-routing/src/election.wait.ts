@@ -1,5 +1,6 @@
 import { isNodeFailure, isReadOnlyRefusal, isTransient } from './db-errors.util';
 import { PrimaryUnavailableError } from './exceptions/primary-unavailable.exception';
+import { RoutingClosedError } from './exceptions/routing-closed.exception';
 import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
 import { markedCommitUnknown } from './commit-unknown';
 import type { TopologyDiscovery } from './topology/topology-discovery.service';
@@ -62,6 +63,10 @@ export class ElectionWait {
       const primaryError = this.primaryFailures.get(error as object) ?? error;
       if (!this.awaitsElection(primaryError)) throw error;
       if (Date.now() >= start.deadline) throw this.noPrimary(primaryError);
+      // Closing: no election will be seen, and a try refused without I/O (an open breaker) would
+      // spin here, starving the event loop, until the deadline.
+      if (this.discovery.stopped)
+        throw new RoutingClosedError('no new primary is waited for', { cause: primaryError });
       await this.discovery.awaitChange(version, start.deadline);
       version = this.topology.version;
       try {

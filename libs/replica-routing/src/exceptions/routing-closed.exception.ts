@@ -9,7 +9,10 @@ import { ReplicaRoutingError } from './replica-routing.exception';
 export class RoutingClosedError extends ReplicaRoutingError {
   readonly retryAfterMs = 1000;
 
-  constructor(detail: string) {
-    super(`The database routing of this process is shutting down (${detail}); retry in 1 s.`);
+  constructor(detail: string, options?: { cause?: unknown }) {
+    super(
+      `The database routing of this process is shutting down (${detail}); retry in 1 s.`,
+      options,
+    );
   }
 }

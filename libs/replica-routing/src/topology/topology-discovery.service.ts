@@ -32,6 +32,11 @@ export class TopologyDiscovery {
   private readonly runs = new SpacedFlight(MIN_SPACING_MS, () => this.discover());
   private lastProblem: string | null = null;
   private closed = false;
+
+  /** Stopped (the core is closing): no change will come, and waits for one end at once. */
+  get stopped(): boolean {
+    return this.closed;
+  }
   private readonly source: RoleSource;
   /** Where earlier timelines ended. */
   readonly history: HistoryLoader;
