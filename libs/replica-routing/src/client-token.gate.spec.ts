@@ -71,3 +71,30 @@ describe('ClientTokenGate, an unsigned token without tokenSecret', () => {
     await expect(future).rejects.toBeInstanceOf(InvalidConsistencyTokenError);
   });
 });
+
+describe('ClientTokenGate, an unsigned token with tokenSecret', () => {
+  it('is refused at once when it names a timeline not known to hold it: no discovery, no question', async () => {
+    const options = resolveOptions({
+      primary: { url: 'postgres://p' },
+      tokenSecret: 'a-secret-of-32-characters-at-least!',
+    });
+    const topology = new Topology(options);
+    topology.observeTimeline(1);
+    const state = new NodeState(options, topology);
+    state.observePrimary(0x500n);
+    const toCurrent = jest.fn((position: Position) => Promise.resolve(position.lsn));
+    const discovery = { toCurrent, refresh: jest.fn() } as unknown as TopologyDiscovery;
+    const gate = new ClientTokenGate(
+      new ConsistencyTokens(options),
+      state,
+      {} as NodeExecutor,
+      topology,
+      discovery,
+    );
+    expect(() => gate.acceptWithoutIo('4294967295:0/1')).toThrow(InvalidConsistencyTokenError);
+    await expect(gate.accept('2:0/1')).rejects.toBeInstanceOf(InvalidConsistencyTokenError);
+    expect(toCurrent).not.toHaveBeenCalled();
+    // One on the known timeline, up to the known position, is taken as before.
+    expect(gate.acceptWithoutIo('1:0/100')).toEqual({ tli: 1, lsn: 0x100n });
+  });
+});

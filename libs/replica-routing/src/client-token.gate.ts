@@ -58,7 +58,11 @@ export class ClientTokenGate {
     try {
       const parsed = this.tokens.parse(text);
       const resolved = this.topology.resolve(parsed);
-      if (!resolved.ok) return undefined;
+      if (!resolved.ok) {
+        // With a secret an unsigned token is taken only as far as known without a question.
+        if (this.unsignedNeedsIo(parsed, resolved.reason)) throw this.aheadOfPrimary(text, null);
+        return undefined;
+      }
       const position = { tli: this.topology.timeline ?? parsed.tli, lsn: resolved.lsn };
       if (parsed.signed) {
         if (position.tli === this.topology.timeline) this.state.observePrimary(resolved.lsn);
@@ -85,8 +89,16 @@ export class ClientTokenGate {
     );
   }
 
+  /** An unsigned token, with a secret, that names a timeline not known to hold it (newer, or unverifiable). */
+  private unsignedNeedsIo(parsed: { signed: boolean }, reason: string): boolean {
+    return !parsed.signed && this.tokens.signing && reason !== 'lost';
+  }
+
   private async checkClientToken(text: string): Promise<Position> {
     const parsed = this.tokens.parse(text);
+    const now = this.topology.resolve(parsed);
+    // No discovery run, no question to Patroni, for a token no answer could make acceptable.
+    if (!now.ok && this.unsignedNeedsIo(parsed, now.reason)) throw this.aheadOfPrimary(text, null);
     const token = await this.discovery.toCurrent(parsed, () => text);
     const position = { tli: this.topology.timeline ?? parsed.tli, lsn: token };
     if (parsed.signed) {
