@@ -123,4 +123,29 @@ describe('StatusRefresher', () => {
     await new StatusRefresher(quick, registry, hung, fresh).refresh();
     expect(fresh.get('replica0').lsn).toBe(parseLsn('0/5000'));
   });
+
+  it('leaves a node alone while its last status query is still out (each holds a pooled connection)', async () => {
+    const quick = resolveOptions({
+      primary: { url: 'postgres://p' },
+      replicas: [{ name: 'replica0', url: 'postgres://r0' }],
+      connectTimeoutMs: 20,
+    });
+    const sent: string[] = [];
+    const hung = {
+      load: async (query: (text: string) => Promise<unknown>) => {
+        const node = await query('SELECT');
+        sent.push(node as string);
+        return node === 'primary' ? new Promise(() => undefined) : table;
+      },
+    } as unknown as ReplicaStatusStore;
+    const refresher = new StatusRefresher(
+      quick,
+      registry,
+      hung,
+      new NodeState(quick, new Topology(quick)),
+    );
+    for (let i = 0; i < 5; i++) await refresher.refresh();
+    expect(sent.filter((n) => n === 'primary')).toHaveLength(1);
+    expect(sent.filter((n) => n === 'replica0')).toHaveLength(5);
+  });
 });

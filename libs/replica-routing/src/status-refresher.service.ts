@@ -95,15 +95,23 @@ export class StatusRefresher {
   private async readRows(): Promise<ReplicaStatusRow[]> {
     let lastError: unknown = new Error('every node is benched');
     for (const name of this.registry.names.filter((n) => !this.state.isBenched(n))) {
+      // A load given up on still holds a pooled connection until its own timeout: one at a time.
+      if (this.pending.has(name)) {
+        lastError = new Error(`${name} has not answered the last status query yet`);
+        continue;
+      }
+      const load = this.store.load((sql, values) => this.registry.query(name, sql, values));
+      this.pending.add(name);
+      void load.catch(() => undefined).finally(() => this.pending.delete(name));
       try {
-        return await within(
-          this.store.load((sql, values) => this.registry.query(name, sql, values)),
-          this.options.connectTimeoutMs,
-        );
+        return await within(load, this.options.connectTimeoutMs);
       } catch (error) {
         lastError = error;
       }
     }
     throw lastError;
   }
+
+  /** Nodes whose status query has not ended yet (it may outlive the refresh that gave up on it). */
+  private readonly pending = new Set<string>();
 }
