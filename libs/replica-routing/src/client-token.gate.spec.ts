@@ -96,5 +96,10 @@ describe('ClientTokenGate, an unsigned token with tokenSecret', () => {
     expect(toCurrent).not.toHaveBeenCalled();
     // One on the known timeline, up to the known position, is taken as before.
     expect(gate.acceptWithoutIo('1:0/100')).toEqual({ tli: 1, lsn: 0x100n });
+    // A signed token of the form before timelines is taken, but says nothing of the primary now
+    // (it may be from before a failover): the known position stays.
+    const old = new ConsistencyTokens(options).format({ tli: null, lsn: 0x900n });
+    expect(gate.acceptWithoutIo(old)).toEqual({ tli: 1, lsn: 0x900n });
+    expect(state.primaryLsn).toBe(0x500n);
   });
 });

@@ -65,7 +65,10 @@ export class ClientTokenGate {
       }
       const position = { tli: this.topology.timeline ?? parsed.tli, lsn: resolved.lsn };
       if (parsed.signed) {
-        if (position.tli === this.topology.timeline) this.state.observePrimary(resolved.lsn);
+        // Only a token that names the current timeline says how far its primary is (one of the form
+        // before timelines may be from before a failover).
+        if (parsed.tli !== null && parsed.tli === this.topology.timeline)
+          this.state.observePrimary(resolved.lsn);
         return position;
       }
       const known = this.state.primaryLsn;
@@ -102,7 +105,8 @@ export class ClientTokenGate {
     const token = await this.discovery.toCurrent(parsed, () => text);
     const position = { tli: this.topology.timeline ?? parsed.tli, lsn: token };
     if (parsed.signed) {
-      if (position.tli === this.topology.timeline) this.state.observePrimary(token);
+      if (parsed.tli !== null && parsed.tli === this.topology.timeline)
+        this.state.observePrimary(token);
       return position;
     }
     const known = this.state.primaryLsn;

@@ -359,6 +359,13 @@ describe('NodeExecutor, a replica read and its connection proof', () => {
     expect(sent).toEqual(COVERED);
   });
 
+  it('names the read’s timeline in its token when the standby shows none (its WAL receiver not visible)', async () => {
+    // Timeline 1, no receiver visible: the check passes, and the token still names timeline 1.
+    const { read } = replica(['0/100||t0|5', '0/100||t0|5', '0/120||t0|5']);
+    await expect(read(0x80n)).resolves.toMatchObject({ served: { token: { tli: 1 } } });
+    await expect(read(0x90n)).resolves.toMatchObject({ served: { token: { tli: 1 } } });
+  });
+
   it('forgets the proof when the cover shows the node is no longer a standby on the timeline', async () => {
     const { sent, read, replays } = replica(['0/100|1|t0|5', '0/100|1|t0|5']);
     await read(0x80n);

@@ -103,7 +103,11 @@ export class NodeExecutor<H = unknown> {
     }
     return {
       ...answer,
-      served: served && { result: served.result, token: { tli: replayed.tli, lsn: served.token } },
+      // A standby that shows no timeline (no visible WAL receiver) passed for the read's: name it.
+      served: served && {
+        result: served.result,
+        token: { tli: replayed.tli ?? read.tli, lsn: served.token },
+      },
     };
   }
 
@@ -143,7 +147,7 @@ export class NodeExecutor<H = unknown> {
       return { replayed: seen };
     }
     this.proofs.record(name, connection, seen);
-    return { replayed: seen, served: { result, token: { tli: seen.tli, lsn: seen.lsn! } } };
+    return { replayed: seen, served: { result, token: { tli: seen.tli ?? tli, lsn: seen.lsn! } } };
   }
 
   /** A read on the primary: see {@link PrimaryExecutor.readOnPrimary}. */
