@@ -114,6 +114,21 @@ describe('NodeState', () => {
     expect(moved.isBenched('primary')).toBe(true);
   });
 
+  it('counts a replica as lagging by what this process knows of the primary, while the observer is quiet', () => {
+    const lagging = resolveOptions({
+      primary: { url: 'postgres://p' },
+      replicas: [{ name: 'r0', url: 'postgres://r0' }],
+      tokenlessReads: 'replica',
+      maxLagBytes: 1000,
+    });
+    const s = new NodeState(lagging, new Topology(lagging));
+    s.applyStatusRows([row('r0', '0/5000', 1000)]); // the observer's last row: 0 bytes behind
+    expect(s.whyNot('r0', null)).toBeNull();
+    s.observePrimary(lsn('0/6000')); // writes went on; the observer says nothing more
+    expect(s.whyNot('r0', null)).toBe('lags 4096 bytes, more than maxLagBytes (1000)');
+    expect(s.candidates()[0]!.lagBytes).toBe(4096);
+  });
+
   describe('reachability', () => {
     it('never tries a replica never observed', () => {
       expect(state.candidates()[0]).toMatchObject({ name: 'r0', available: false });

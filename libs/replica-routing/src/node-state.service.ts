@@ -5,7 +5,7 @@ import { Breaker, nodeBreakerPolicy } from './breaker';
 import { maxLsn, type Lsn } from './lsn.util';
 import { newRecord, seconds, type Admission, type NodeRecord } from './node-record';
 import { PRIMARY_NODE } from './replica-routing.constants';
-import { positionProblem, type ReplicaCandidate } from './replica-selection.policy';
+import { lagOf, positionProblem, type ReplicaCandidate } from './replica-selection.policy';
 import { type Topology } from './topology/topology.service';
 
 /**
@@ -170,7 +170,7 @@ export class NodeState {
         weight,
         available: this.unavailable(name, r) === null,
         lsn: r.lsn,
-        lagBytes: r.lagBytes,
+        lagBytes: lagOf(r, this.primaryLsn),
         waitable: this.waitable(r),
       };
     });
@@ -199,7 +199,10 @@ export class NodeState {
     if (replica.weight === 0) return 'weight 0: out of rotation';
     if (r.lsn === null) return 'no replayed position known yet';
     if (token === undefined) return null;
-    return positionProblem(r, { ...this.options, token });
+    return positionProblem(
+      { lsn: r.lsn, lagBytes: lagOf(r, this.primaryLsn) },
+      { ...this.options, token },
+    );
   }
 
   private unavailable(name: string, r: NodeRecord): string | null {

@@ -90,6 +90,21 @@ export function readOutcome(node: string, plan: SelectionPlan): ReadOutcome {
 }
 
 /**
+ * Bytes a replica lags, for reads without a token: the observer's measure,
+ * or more when this process knows the primary further on than the replica's
+ * last known position (while the observer is down its measure never ages).
+ */
+export function lagOf(
+  r: { lsn: Lsn | null; lagBytes: number | null },
+  primaryLsn: Lsn | null,
+): number | null {
+  if (r.lagBytes === null) return null;
+  const behind =
+    primaryLsn !== null && r.lsn !== null && primaryLsn > r.lsn ? primaryLsn - r.lsn : 0n;
+  return Math.max(r.lagBytes, Number(behind));
+}
+
+/**
  * Why a usable replica cannot serve this read by what is known of its
  * position, or null when it can. The same rule {@link planRead} applies.
  */
