@@ -6,6 +6,9 @@ import { LogConsumer } from './log.consumer';
 import { LogGapError } from './log-gap.error';
 import { RIDE_CREATED, toFields } from './log.envelope';
 
+/** consumer0 on the stream `log`, reading 10 at a time, blocking 10 ms, no failure injected. */
+const OPTIONS = { name: 'consumer0', stream: 'log', batch: 10, blockMs: 10, failRate: 0 };
+
 describe('LogConsumer.run', () => {
   beforeAll(() => {
     Logger.overrideLogger(false);
@@ -29,13 +32,7 @@ describe('LogConsumer.run', () => {
         return Promise.resolve(null);
       },
     } as unknown as Redis;
-    const consumer = new LogConsumer(router, redis, {
-      name: 'consumer0',
-      stream: 'log',
-      batch: 10,
-      blockMs: 10,
-      failRate: 0,
-    });
+    const consumer = new LogConsumer(router, redis, OPTIONS);
     await expect(consumer.run(stop.signal)).resolves.toBeUndefined();
     expect(registered).toHaveBeenCalledTimes(2);
     expect(rounds).toBe(2);
@@ -50,13 +47,7 @@ describe('LogConsumer.run', () => {
     const redis = {
       xread: () => Promise.resolve([['log', [['201-0', ['event', '{}']]]]]),
     } as unknown as Redis;
-    const consumer = new LogConsumer(router, redis, {
-      name: 'consumer0',
-      stream: 'log',
-      batch: 10,
-      blockMs: 10,
-      failRate: 0,
-    });
+    const consumer = new LogConsumer(router, redis, OPTIONS);
     (consumer as unknown as { position: bigint }).position = 100n;
     const round = consumer.round();
     await expect(round).rejects.toThrow(/another copy of consumer0 moved its position/);
@@ -87,13 +78,7 @@ describe('LogConsumer.run', () => {
     const redis = {
       xread: () => Promise.resolve([['log', [['1-0', entry]]]]),
     } as unknown as Redis;
-    const consumer = new LogConsumer(router, redis, {
-      name: 'consumer0',
-      stream: 'log',
-      batch: 10,
-      blockMs: 10,
-      failRate: 0,
-    });
+    const consumer = new LogConsumer(router, redis, OPTIONS);
     await consumer.run(stop.signal);
     expect(consumer.staleReadBacks).toBeGreaterThanOrEqual(1);
     expect(consumer.stopped).toBeUndefined();
