@@ -1,6 +1,8 @@
 import { EventEmitter, getEventListeners } from 'node:events';
 import type Redis from 'ioredis';
 import type { Client } from 'pg';
+import { silentPostgres } from '@app/replica-routing/testing/silent-postgres.fixture';
+import { leaseSession } from './app/lease.session';
 import { entryId, type LogEnvelope } from './log.envelope';
 import { StreamPublisher } from './stream.publisher';
 import { Streamer } from './streamer';
@@ -63,6 +65,28 @@ describe('Streamer, readiness and idling', () => {
     for (let i = 0; i < 50; i++) await idle.call(streamer, signal, lost);
     expect(getEventListeners(signal, 'abort')).toHaveLength(0);
   });
+});
+
+describe('Streamer, stopped while its primary has stopped answering', () => {
+  it('ends: the lease session still busy after a grace is closed under it', async () => {
+    const pg = await silentPostgres();
+    const streamer = new Streamer(
+      () => leaseSession(`postgres://u:p@127.0.0.1:${pg.port}/x`),
+      new EventEmitter() as unknown as Redis,
+      () => 'a token',
+      { leaseKey: 1, leaseRetryMs: 1000, pollMs: 200 } as StreamerOptions,
+    );
+    const stop = new AbortController();
+    const running = streamer.run(stop.signal);
+    await new Promise((resolve) => setTimeout(resolve, 300)); // its lease query waits for ever
+    stop.abort();
+    const ended = await Promise.race([
+      running.then(() => 'ended'),
+      new Promise((resolve) => setTimeout(() => resolve('still running'), 10_000).unref()),
+    ]);
+    pg.close();
+    expect(ended).toBe('ended');
+  }, 15_000);
 });
 
 /** A Redis stream in memory: XADD above its top only, XINFO STREAM, DEL, XTRIM MINID. */

@@ -9,9 +9,13 @@ import { loopTurning } from './loop.health';
 import { messageOf, QuietWarner } from './quiet.warner';
 import { OUTBOX_CHANNEL } from './outbox.stager';
 import { OutboxStore, type TokenSigner } from './outbox.store';
+import { closeNow, endWithin } from './session.close';
 import { StreamPublisher } from './stream.publisher';
 import { streamRepair } from './stream.repair';
 import type { StreamerOptions, StreamerRole } from './streamer.options';
+
+/** How long a stopped streamer's session may stay busy before it is closed under it. */
+const STOP_GRACE_MS = 3000;
 
 /**
  * Moves committed outbox events into the Redis stream (docs/design.md, "The
@@ -65,10 +69,18 @@ export class Streamer {
     return loopTurning(this.lastRoundAt, longestWait, now);
   }
 
-  /** Runs until `signal` aborts; a lost session or a failure starts over with the lease. */
+  /**
+   * Runs until `signal` aborts; a lost session or a failure starts over with
+   * the lease. Stopped, it finishes its round (it marks what it sent), but a
+   * session still busy {@link STOP_GRACE_MS} later (a primary that stopped
+   * answering) is closed under it.
+   */
   async run(signal: AbortSignal): Promise<void> {
+    let session: Client | undefined;
+    const cut = () => setTimeout(() => closeNow(session), STOP_GRACE_MS).unref();
+    signal.addEventListener('abort', cut, { once: true });
     while (!signal.aborted) {
-      let session: Client | undefined;
+      session = undefined;
       try {
         session = await this.connect();
         session.on('error', () => undefined);
@@ -81,9 +93,11 @@ export class Streamer {
         await sleep(1000, undefined, { signal }).catch(() => undefined);
       } finally {
         this.role = 'starting';
-        await session?.end().catch(() => undefined);
+        // Bounded: a silent server never answers Terminate.
+        if (session) await endWithin(session, STOP_GRACE_MS);
       }
     }
+    signal.removeEventListener('abort', cut);
   }
 
   private async takeLease(session: Client, signal: AbortSignal): Promise<void> {

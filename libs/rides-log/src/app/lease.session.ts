@@ -7,13 +7,17 @@ import { Client } from 'pg';
  * streamer whose host died or was cut off within about 30 s (idle probes
  * after 10 s, 3 more 5 s apart; 30 s for data it sent to go unacknowledged),
  * which frees the lease for the standby streamer. Without them a dead
- * streamer's lease could outlive it by the OS's default of two hours.
+ * streamer's lease could outlive it by the OS's default of two hours. An
+ * active streamer queries every second, so keepalives never probe: a primary
+ * that stops answering is noticed by the query timeout (the streamer then
+ * starts over on a new session).
  */
 export async function leaseSession(url: string): Promise<Client> {
   const client = new Client({
     connectionString: url,
     application_name: 'rocket-rides-streamer',
     connectionTimeoutMillis: 5000,
+    query_timeout: 15_000,
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
     options:
