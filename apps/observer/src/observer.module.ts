@@ -1,4 +1,5 @@
 import { Module, type DynamicModule, type LogLevel } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
 import { TerminusModule } from '@nestjs/terminus';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { ReplicaObserverModule } from '@app/replica-routing/nest';
@@ -24,6 +25,8 @@ export class ObserverModule {
         ),
         PrometheusModule.register({ defaultMetrics: { enabled: false } }),
         TerminusModule.forRoot({ logger: false }),
+        // The observer's ticks run as an interval of this registry.
+        ScheduleModule.forRoot(),
         ReplicaObserverModule.forRoot({
           ...config.routingNodes(),
           intervalMs: config.OBSERVER_INTERVAL_MS,
