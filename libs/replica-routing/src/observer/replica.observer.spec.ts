@@ -9,7 +9,11 @@ import { resolveObserverOptions } from './replica-observer.options';
 const url = 'postgres://127.0.0.1:1/x';
 
 /** An observer whose probes find a reachable primary and whose saves succeed. */
-function observer(heartbeatFile?: string, discoveryStartMs = 0): ReplicaObserver {
+function observer(
+  heartbeatFile?: string,
+  discoveryStartMs = 0,
+  save: () => Promise<void> = () => Promise.resolve(),
+): ReplicaObserver {
   const options = resolveObserverOptions({ primary: { url }, replicas: [], heartbeatFile });
   const probe = {
     probeAll: () =>
@@ -26,7 +30,7 @@ function observer(heartbeatFile?: string, discoveryStartMs = 0): ReplicaObserver
         },
       ]),
   } as unknown as ReplicaProbe;
-  const store = { save: () => Promise.resolve() } as unknown as ReplicaStatusStore;
+  const store = { save } as unknown as ReplicaStatusStore;
   const registry = { replicaNames: [], close: () => Promise.resolve() } as unknown as NodeRegistry;
   const discovery = {
     start: () => new Promise((resolve) => setTimeout(resolve, discoveryStartMs)),
@@ -48,6 +52,14 @@ describe('ReplicaObserver', () => {
     await expect(o.tick()).resolves.toHaveLength(1);
     await expect(o.tick()).resolves.toHaveLength(1);
     expect(warnings.filter((w) => /heartbeat/.test(w))).toHaveLength(1);
+    await o.close();
+  });
+
+  it('says once, not every tick, that it cannot save the statuses with the primary up', async () => {
+    const missing = () => Promise.reject(new Error('relation "replica_statuses" does not exist'));
+    const o = observer(undefined, 0, missing);
+    for (let i = 0; i < 5; i++) await o.tick();
+    expect(warnings.filter((w) => /cannot save statuses/.test(w))).toHaveLength(1);
     await o.close();
   });
 

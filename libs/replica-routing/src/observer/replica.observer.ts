@@ -81,12 +81,13 @@ export class ReplicaObserver {
       void this.discovery.refresh();
     recordLag(rows.filter((r) => r.role === 'replica' && r.reachable));
     const saved = await this.save(rows);
+    const notSaved = this.saveError === null ? 'primary down' : this.saveError;
     if (saved && this.options.heartbeatFile) await this.beat(this.options.heartbeatFile, n);
     for (const change of this.changes.update(rows)) this.logger.warn(change);
     const now = Date.now();
     if (now - this.lastSummaryAt >= this.options.summaryIntervalMs) {
       this.lastSummaryAt = now;
-      this.logger.log(`tick ${n}: ${summarize(rows)}${saved ? '' : '; NOT SAVED (primary down)'}`);
+      this.logger.log(`tick ${n}: ${summarize(rows)}${saved ? '' : `; NOT SAVED (${notSaved})`}`);
     }
     return rows;
   }
@@ -110,16 +111,30 @@ export class ReplicaObserver {
     }
   }
 
+  /**
+   * Upserts the rows on the primary. A failure with the primary up (a missing
+   * table or column, a privilege, a read-only primary) is logged once per
+   * distinct error, and once when saving works again: every 0.5 s it would
+   * flood the log.
+   */
   private async save(rows: ReplicaStatusRow[]): Promise<boolean> {
-    if (!rows.find((r) => r.name === PRIMARY_NODE)?.reachable) return false;
+    if (!rows.find((r) => r.name === PRIMARY_NODE)?.reachable) {
+      this.saveError = null;
+      return false;
+    }
     try {
       await this.store.save((sql, values) => this.registry.query(PRIMARY_NODE, sql, values), rows);
+      if (this.saveError !== null) this.logger.log('statuses saved again');
+      this.saveError = null;
       return true;
     } catch (error) {
-      this.logger.warn(
-        `cannot save statuses: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      const message = error instanceof Error ? error.message : String(error);
+      if (message !== this.saveError) this.logger.warn(`cannot save statuses: ${message}`);
+      this.saveError = message;
       return false;
     }
   }
+
+  /** The last error saving the statuses, while they cannot be saved with the primary up. */
+  private saveError: string | null = null;
 }
