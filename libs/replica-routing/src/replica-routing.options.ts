@@ -132,7 +132,7 @@ function validate(o: ResolvedReplicaRoutingOptions): string[] {
 }
 
 /** The longest delay Node's timers take. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * A Patroni REST API base URL: http(s), a host, and a path if a proxy serves

@@ -3,7 +3,9 @@ import type {
   ResolvedObserverOptions,
 } from '../interfaces/replica-observer-options.interface';
 import type { ResolvedReplicaRoutingOptions } from '../interfaces/replica-routing-options.interface';
-import { resolveOptions } from '../replica-routing.options';
+import { MAX_TIMER_MS, resolveOptions } from '../replica-routing.options';
+
+const between = (n: number, min: number, max: number) => n >= min && n <= max;
 
 const DEFAULTS = {
   intervalMs: 500,
@@ -20,10 +22,11 @@ export function resolveObserverOptions(o: ReplicaObserverModuleOptions): Resolve
     ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
   } as ResolvedObserverOptions & ReplicaObserverModuleOptions;
   const problems: string[] = [];
-  if (!(Number.isFinite(resolved.intervalMs) && resolved.intervalMs >= 10))
-    problems.push('intervalMs must be a number >= 10');
-  if (!(Number.isFinite(resolved.timeoutMs) && resolved.timeoutMs > 0))
-    problems.push('timeoutMs must be a number > 0');
+  // Node's timers fire at once above 2^31-1 ms; the pools' query timeout is twice `timeoutMs`.
+  if (!(Number.isInteger(resolved.intervalMs) && between(resolved.intervalMs, 10, MAX_TIMER_MS)))
+    problems.push(`intervalMs must be a whole number from 10 to ${MAX_TIMER_MS}`);
+  if (!(Number.isInteger(resolved.timeoutMs) && between(resolved.timeoutMs, 1, MAX_TIMER_MS / 2)))
+    problems.push(`timeoutMs must be a whole number from 1 to ${Math.floor(MAX_TIMER_MS / 2)}`);
   if (!(Number.isFinite(resolved.summaryIntervalMs) && resolved.summaryIntervalMs >= 0))
     problems.push('summaryIntervalMs must be a number >= 0');
   if (problems.length > 0)
