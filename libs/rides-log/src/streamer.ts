@@ -9,7 +9,7 @@ import { loopTurning } from './loop.health';
 import { messageOf, QuietWarner } from './quiet.warner';
 import { OUTBOX_CHANNEL } from './outbox.stager';
 import { OutboxStore, type TokenSigner } from './outbox.store';
-import { closeNow, endWithin } from './session.close';
+import { closeNow, endWithin } from '@app/replica-routing/postgres/client-end';
 import { StreamPublisher } from './stream.publisher';
 import { streamRepair } from './stream.repair';
 import type { StreamerOptions, StreamerRole } from './streamer.options';

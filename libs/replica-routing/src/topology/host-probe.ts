@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { Client, type ClientConfig, type PoolConfig } from 'pg';
 import type { NodeConnectionOptions } from '../interfaces/replica-routing-options.interface';
 import { TIMELINE_SQL } from '../postgres/wal.queries';
-import { within } from '../within';
+import { endWithin } from '../postgres/client-end';
 import { parseHistoryFile } from './timeline-history';
 import type { Lsn } from '../lsn.util';
 
@@ -67,13 +67,8 @@ async function withClient<T>(
     await client.connect();
     return await fn(client);
   } finally {
-    // A server that answered and then went silent never acknowledges the end: the socket is
-    // destroyed after the timeout, or discovery would wait for this probe for ever.
-    await within(client.end(), timeoutMs).catch(() => {
-      (
-        client as unknown as { connection?: { stream?: { destroy(): void } } }
-      ).connection?.stream?.destroy();
-    });
+    // A server that answered and then went silent: discovery must not wait for this probe for ever.
+    await endWithin(client, timeoutMs);
   }
 }
 
