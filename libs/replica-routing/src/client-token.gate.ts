@@ -1,4 +1,4 @@
-import { type ConsistencyTokens } from './consistency-tokens.service';
+import { type ConsistencyTokens, type ParsedToken } from './consistency-tokens.service';
 import { InvalidConsistencyTokenError } from './exceptions/invalid-consistency-token.exception';
 import { formatLsn, type Lsn } from './lsn.util';
 import { routingMetrics } from './metrics/routing.metrics';
@@ -63,18 +63,7 @@ export class ClientTokenGate {
         if (this.unsignedNeedsIo(parsed, resolved.reason)) throw this.aheadOfPrimary(text, null);
         return undefined;
       }
-      const position = { tli: this.topology.timeline ?? parsed.tli, lsn: resolved.lsn };
-      if (parsed.signed) {
-        // Only a token that names the current timeline says how far its primary is (one of the form
-        // before timelines may be from before a failover).
-        if (parsed.tli !== null && parsed.tli === this.topology.timeline)
-          this.state.observePrimary(resolved.lsn);
-        return position;
-      }
-      const known = this.state.primaryLsn;
-      if (known !== null && resolved.lsn <= known) return position;
-      if (this.tokens.signing) throw this.aheadOfPrimary(text, known);
-      return undefined;
+      return this.withoutQuestion(parsed, resolved.lsn, text);
     } catch (error) {
       if (error instanceof InvalidConsistencyTokenError)
         routingMetrics.tokenRejected.inc({ reason: error.rejection });
@@ -92,6 +81,27 @@ export class ClientTokenGate {
     );
   }
 
+  /**
+   * A token at `lsn` on the current timeline, taken without asking the
+   * primary: a signed one, or an unsigned one up to the known position.
+   * Undefined when the primary must be asked; with a secret, which asks
+   * nothing, an unsigned one past the known position is refused.
+   */
+  private withoutQuestion(parsed: ParsedToken, lsn: Lsn, text: string): Position | undefined {
+    const position = { tli: this.topology.timeline ?? parsed.tli, lsn };
+    if (parsed.signed) {
+      // Only a token that names the current timeline says how far its primary is (one of the form
+      // before timelines may be from before a failover).
+      if (parsed.tli !== null && parsed.tli === this.topology.timeline)
+        this.state.observePrimary(lsn);
+      return position;
+    }
+    const known = this.state.primaryLsn;
+    if (known !== null && lsn <= known) return position;
+    if (this.tokens.signing) throw this.aheadOfPrimary(text, known);
+    return undefined;
+  }
+
   /** An unsigned token, with a secret, that names a timeline not known to hold it (newer, or unverifiable). */
   private unsignedNeedsIo(parsed: { signed: boolean }, reason: string): boolean {
     return !parsed.signed && this.tokens.signing && reason !== 'lost';
@@ -103,15 +113,10 @@ export class ClientTokenGate {
     // No discovery run, no question to Patroni, for a token no answer could make acceptable.
     if (!now.ok && this.unsignedNeedsIo(parsed, now.reason)) throw this.aheadOfPrimary(text, null);
     const token = await this.discovery.toCurrent(parsed, () => text);
+    const taken = this.withoutQuestion(parsed, token, text);
+    if (taken) return taken;
+    // On the timeline the token was resolved against, whatever the questions below learn.
     const position = { tli: this.topology.timeline ?? parsed.tli, lsn: token };
-    if (parsed.signed) {
-      if (parsed.tli !== null && parsed.tli === this.topology.timeline)
-        this.state.observePrimary(token);
-      return position;
-    }
-    const known = this.state.primaryLsn;
-    if (known !== null && token <= known) return position;
-    if (this.tokens.signing) throw this.aheadOfPrimary(text, known);
     // A check already in flight was sent before this token came, perhaps before its write
     // committed: a token it does not cover is asked about once more.
     const joined = this.primaryPositionCheck !== undefined;
