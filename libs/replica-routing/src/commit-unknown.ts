@@ -1,4 +1,4 @@
-import { isStatementError } from './db-errors.util';
+import { inCauseChain, isStatementError } from './db-errors.util';
 
 const COMMIT_UNKNOWN = Symbol('commitUnknown');
 
@@ -11,9 +11,7 @@ export function markCommitUnknown<E>(error: E): E {
 
 /** True when a write may have committed although it failed: never to be run again on its own. */
 export function markedCommitUnknown(error: unknown): boolean {
-  for (let e = error; typeof e === 'object' && e !== null; e = (e as { cause?: unknown }).cause)
-    if ((e as Record<symbol, unknown>)[COMMIT_UNKNOWN]) return true;
-  return false;
+  return inCauseChain(error, (e) => (e as Record<symbol, unknown>)[COMMIT_UNKNOWN] === true);
 }
 
 /**

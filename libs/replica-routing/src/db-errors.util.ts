@@ -111,11 +111,16 @@ export function markConnectFailure(error: unknown): void {
     connectFailures.add(error);
 }
 
-/** `error`, or one it wraps (a `PrimaryUnavailableError`'s cause), was marked by {@link markConnectFailure}. */
-function failedToConnect(error: unknown): boolean {
+/** Whether `error`, or an error it wraps through `cause` (a `PrimaryUnavailableError`'s), passes `test`. */
+export function inCauseChain(error: unknown, test: (e: object) => boolean): boolean {
   for (let e = error; typeof e === 'object' && e !== null; e = (e as { cause?: unknown }).cause)
-    if (connectFailures.has(e)) return true;
+    if (test(e)) return true;
   return false;
+}
+
+/** `error`, or one it wraps, was marked by {@link markConnectFailure}. */
+function failedToConnect(error: unknown): boolean {
+  return inCauseChain(error, (e) => connectFailures.has(e));
 }
 
 /** The node itself is failing (down, restarting, unreachable). Counts against its health. */
