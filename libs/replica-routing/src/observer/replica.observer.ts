@@ -9,6 +9,7 @@ import type { ReplicaStatusStore } from '../replica-status.store';
 import type { TopologyDiscovery } from '../topology/topology-discovery.service';
 import { NodeChanges, summarize } from './observer.summary';
 import type { ReplicaProbe } from './replica-probe.service';
+import { RepeatedFailure } from './repeated-failure';
 
 /**
  * Every `intervalMs`: ask every node where it is (in parallel, each with a
@@ -25,7 +26,12 @@ export class ReplicaObserver {
   private readonly changes = new NodeChanges();
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
-  private heartbeatError: string | null = null;
+  private readonly heartbeat: RepeatedFailure;
+  private readonly saving = new RepeatedFailure(
+    this.logger,
+    'cannot save statuses',
+    'statuses saved again',
+  );
 
   constructor(
     private readonly options: ResolvedObserverOptions,
@@ -33,7 +39,11 @@ export class ReplicaObserver {
     private readonly store: ReplicaStatusStore,
     private readonly registry: NodeRegistry,
     private readonly discovery: TopologyDiscovery,
-  ) {}
+  ) {
+    const file = options.heartbeatFile;
+    const again = `heartbeat file ${file} written again`;
+    this.heartbeat = new RepeatedFailure(this.logger, 'cannot write the heartbeat file', again);
+  }
 
   /** Starts discovery (with `hosts`); `schedule` runs the ticks (default: a timer of its own). */
   async start(schedule?: (tick: () => void, intervalMs: number) => void): Promise<void> {
@@ -81,7 +91,7 @@ export class ReplicaObserver {
       void this.discovery.refresh();
     recordLag(rows.filter((r) => r.role === 'replica' && r.reachable));
     const saved = await this.save(rows);
-    const notSaved = this.saveError === null ? 'primary down' : this.saveError;
+    const notSaved = this.saving.error ?? 'primary down';
     if (saved && this.options.heartbeatFile) await this.beat(this.options.heartbeatFile, n);
     for (const change of this.changes.update(rows)) this.logger.warn(change);
     const now = Date.now();
@@ -101,13 +111,9 @@ export class ReplicaObserver {
   private async beat(file: string, n: number): Promise<void> {
     try {
       await writeFile(file, String(n));
-      if (this.heartbeatError !== null) this.logger.log(`heartbeat file ${file} written again`);
-      this.heartbeatError = null;
+      this.heartbeat.worked();
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      if (message !== this.heartbeatError)
-        this.logger.warn(`cannot write the heartbeat file: ${message}`);
-      this.heartbeatError = message;
+      this.heartbeat.failed(error);
     }
   }
 
@@ -119,22 +125,16 @@ export class ReplicaObserver {
    */
   private async save(rows: ReplicaStatusRow[]): Promise<boolean> {
     if (!rows.find((r) => r.name === PRIMARY_NODE)?.reachable) {
-      this.saveError = null;
+      this.saving.error = null;
       return false;
     }
     try {
       await this.store.save((sql, values) => this.registry.query(PRIMARY_NODE, sql, values), rows);
-      if (this.saveError !== null) this.logger.log('statuses saved again');
-      this.saveError = null;
+      this.saving.worked();
       return true;
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      if (message !== this.saveError) this.logger.warn(`cannot save statuses: ${message}`);
-      this.saveError = message;
+      this.saving.failed(error);
       return false;
     }
   }
-
-  /** The last error saving the statuses, while they cannot be saved with the primary up. */
-  private saveError: string | null = null;
 }
