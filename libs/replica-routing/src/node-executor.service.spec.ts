@@ -143,29 +143,23 @@ describe('NodeExecutor, a write whose COMMIT failed', () => {
     expect(markedCommitUnknown(refused)).toBe(false);
   });
 
-  it('may have committed when the connection was lost during COMMIT', async () => {
-    const lost = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
-    await expect(write(committingWith(lost, 'I'))).rejects.toBe(lost);
-    expect(markedCommitUnknown(lost)).toBe(true);
-  });
-
-  it('may have committed when the server ended the session during COMMIT', async () => {
+  it.each([
+    ['the connection was lost during COMMIT', { code: 'ECONNRESET' }, 'read ECONNRESET'],
     // FATAL while waiting for a synchronous standby: the commit is already local.
-    const ended = Object.assign(new Error('terminating connection due to administrator command'), {
-      code: '57P01',
-      severity: 'FATAL',
-    });
-    await expect(write(committingWith(ended, 'I'))).rejects.toBe(ended);
-    expect(markedCommitUnknown(ended)).toBe(true);
-  });
-
-  it('may have committed when a FATAL came whose message no rule knows (another language)', async () => {
-    const ended = Object.assign(new Error('Verbindung wird abgebrochen'), {
-      code: '25P03',
-      severity: 'FATAL',
-    });
-    await expect(write(committingWith(ended, 'I'))).rejects.toBe(ended);
-    expect(markedCommitUnknown(ended)).toBe(true);
+    [
+      'the server ended the session during COMMIT',
+      { code: '57P01', severity: 'FATAL' },
+      'terminating connection due to administrator command',
+    ],
+    [
+      'a FATAL came whose message no rule knows (another language)',
+      { code: '25P03', severity: 'FATAL' },
+      'Verbindung wird abgebrochen',
+    ],
+  ])('may have committed when %s', async (_, fields, message) => {
+    const error = Object.assign(new Error(message), fields);
+    await expect(write(committingWith(error, 'I'))).rejects.toBe(error);
+    expect(markedCommitUnknown(error)).toBe(true);
   });
 });
 
