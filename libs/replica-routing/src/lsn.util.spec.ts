@@ -34,7 +34,33 @@ describe('lsn.util', () => {
     expect(() => parseLsn(text)).toThrow(InvalidConsistencyTokenError);
   });
 
-  it('rejects overlong input without running the pattern on it', () => {
+  it('reads positions either side of 2^53 exactly (one Number below, BigInt arithmetic above)', () => {
+    expect(parseLsn('1FFFFF/FFFFFFFF')).toBe(2n ** 53n - 1n);
+    expect(parseLsn('200000/0')).toBe(2n ** 53n);
+    expect(parseLsn('200000/1')).toBe(2n ** 53n + 1n);
+    expect(parseLsn('abcdef12/3456789a')).toBe(0xabcdef123456789an);
+  });
+
+  it('agrees with the X/Y pattern on every text, valid or not', () => {
+    const pattern = /^([0-9A-Fa-f]{1,8})\/([0-9A-Fa-f]{1,8})$/;
+    const alphabet = '0123456789abcdefABCDEFgG/ x-';
+    let seed = 42;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    let valid = 0;
+    for (let n = 0; n < 20_000; n++) {
+      let text = '';
+      for (let len = next() % 19; len > 0; len--) text += alphabet[next() % alphabet.length];
+      const match = pattern.exec(text);
+      if (match) valid++;
+      if (match)
+        expect(parseLsn(text)).toBe((BigInt(`0x${match[1]}`) << 32n) | BigInt(`0x${match[2]}`));
+      else expect(() => parseLsn(text)).toThrow(InvalidConsistencyTokenError);
+    }
+    // Both kinds, many of each (about 3,000 of the texts are positions).
+    expect(valid).toBeGreaterThan(1_000);
+  });
+
+  it('rejects overlong input without reading it', () => {
     expect(() => parseLsn('0/1'.padEnd(10_000, '0'))).toThrow(InvalidConsistencyTokenError);
   });
 
