@@ -32,7 +32,6 @@ export async function createApi(
   installBodyParsers(app.getHttpAdapter().getInstance(), config.BODY_LIMIT);
   installClientErrorHandler(app.getHttpServer());
   installOpenApi(app);
-  app.enableShutdownHooks();
   return app;
 }
 

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { LoggingConfig, loadEnv, validateConfig } from '@app/config';
+import { closeOnSignals, LoggingConfig, loadEnv, validateConfig } from '@app/config';
 import { ApiConfig } from './config/api.config';
 import { createApi, listenApi } from './api.factory';
 
@@ -8,6 +8,7 @@ async function bootstrap(): Promise<void> {
   loadEnv();
   const config = validateConfig(ApiConfig);
   const app = await createApi(config, validateConfig(LoggingConfig));
+  closeOnSignals(app);
   await listenApi(app, config.API_PORT, config.API_HOST);
   const nodes = config.routingNodes();
   const where =

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
-import { loadEnv, validateConfig } from '@app/config';
+import { closeOnSignals, loadEnv, validateConfig } from '@app/config';
 import { ConsumerConfig } from './consumer.config';
 import { ConsumerModule } from './consumer.module';
 
@@ -10,7 +10,7 @@ async function bootstrap(): Promise<void> {
   const config = validateConfig(ConsumerConfig);
   const app = await NestFactory.create(ConsumerModule.forRoot(config), { bufferLogs: true });
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
+  closeOnSignals(app);
   await app.listen(config.CONSUMER_PORT, config.LOG_HTTP_HOST);
   app
     .get(Logger)

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { loadEnv, validateConfig } from '@app/config';
+import { closeOnSignals, loadEnv, validateConfig } from '@app/config';
 import { ObserverConfig } from './observer.config';
 import { createObserver } from './observer.factory';
 
@@ -8,7 +8,7 @@ async function bootstrap(): Promise<void> {
   loadEnv();
   const config = validateConfig(ObserverConfig);
   const app = await createObserver(config);
-  app.enableShutdownHooks();
+  closeOnSignals(app);
   Logger.log(
     `started; metrics and health on http://${config.OBSERVER_HOST}:${config.OBSERVER_PORT}`,
     'Observer',

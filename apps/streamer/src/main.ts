@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
-import { loadEnv, validateConfig } from '@app/config';
+import { closeOnSignals, loadEnv, validateConfig } from '@app/config';
 import { StreamerConfig } from './streamer.config';
 import { StreamerModule } from './streamer.module';
 
@@ -10,7 +10,7 @@ async function bootstrap(): Promise<void> {
   const config = validateConfig(StreamerConfig);
   const app = await NestFactory.create(StreamerModule.forRoot(config), { bufferLogs: true });
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
+  closeOnSignals(app);
   await app.listen(config.STREAMER_PORT, config.LOG_HTTP_HOST);
   app
     .get(Logger)

@@ -1,0 +1,78 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { closeOnSignals } from './shutdown.signals';
+
+/**
+ * A node child whose app's close ends after 50 ms (`quick`) or never
+ * (`hang`), with closeOnSignals and SHUTDOWN_TIMEOUT_MS=300; it prints
+ * `ready` once its handlers are on.
+ */
+function child(close: 'quick' | 'hang') {
+  const script = `
+    const { closeOnSignals } = require(${JSON.stringify(require.resolve('./shutdown.signals'))});
+    const app = {
+      close: () => ${close === 'hang'} ? new Promise(() => {})
+        : new Promise((resolve) => setTimeout(() => { console.log('closed'); resolve(); }, 50)),
+    };
+    closeOnSignals(app, { SHUTDOWN_TIMEOUT_MS: '300' });
+    console.log('ready');
+    setInterval(() => {}, 1000);`;
+  const proc = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  proc.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const ready = new Promise<void>((resolve) =>
+    proc.stdout.on('data', () => out.includes('ready') && resolve()),
+  );
+  const exited = once(proc, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  return { proc, ready, exited, output: () => out };
+}
+
+describe('closeOnSignals', () => {
+  jest.setTimeout(20_000);
+
+  it('closes the app on SIGTERM, then ends the process by that signal', async () => {
+    const c = child('quick');
+    await c.ready;
+    c.proc.kill('SIGTERM');
+    const [code, signal] = await c.exited;
+    expect({ code, signal }).toEqual({ code: null, signal: 'SIGTERM' });
+    expect(c.output()).toContain('closed');
+  });
+
+  it('exits 1, saying why, when the close outlasts SHUTDOWN_TIMEOUT_MS', async () => {
+    const c = child('hang');
+    await c.ready;
+    const sent = Date.now();
+    c.proc.kill('SIGTERM');
+    const [code] = await c.exited;
+    expect(code).toBe(1);
+    expect(Date.now() - sent).toBeGreaterThanOrEqual(250);
+    expect(c.output()).toContain(
+      'still closing 300 ms after SIGTERM (SHUTDOWN_TIMEOUT_MS): exiting',
+    );
+  });
+
+  it('exits 1 at once on a second signal while closing', async () => {
+    const c = child('hang');
+    await c.ready;
+    c.proc.kill('SIGTERM');
+    // The first signal is being handled (the close has begun) before the second is sent.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    c.proc.kill('SIGINT');
+    const [code] = await c.exited;
+    expect(code).toBe(1);
+    expect(c.output()).toContain('SIGINT while closing after SIGTERM: exiting now');
+    expect(c.output()).not.toContain('still closing');
+  });
+
+  it('refuses a bad SHUTDOWN_TIMEOUT_MS at once, before listening to any signal', () => {
+    const before = process.listenerCount('SIGTERM');
+    expect(() =>
+      closeOnSignals({ close: () => Promise.resolve() }, { SHUTDOWN_TIMEOUT_MS: 'soon' }),
+    ).toThrow(/SHUTDOWN_TIMEOUT_MS="soon"/);
+    expect(process.listenerCount('SIGTERM')).toBe(before);
+  });
+});

@@ -1,0 +1,61 @@
+import { Logger, type INestApplicationContext } from '@nestjs/common';
+import { Type } from 'class-transformer';
+import { IsInt, Max, Min } from 'class-validator';
+import { validateConfig } from './config.validator';
+import { MAX_TIMER_MS } from './timer.limits';
+
+/** How long an app's shutdown may take (validated at boot, like the app's own settings). */
+export class ShutdownConfig {
+  /**
+   * From the first SIGINT or SIGTERM to the end of the app's close (its
+   * connections drained, its hooks run), ms; past it the process exits 1.
+   * Under the 30 s an orchestrator usually waits before SIGKILL, so that the
+   * process still says why it stopped.
+   */
+  @Type(() => Number) @IsInt() @Min(100) @Max(MAX_TIMER_MS) SHUTDOWN_TIMEOUT_MS = 25_000;
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+/**
+ * Closes `app` on the first SIGINT or SIGTERM, then ends the process by that
+ * signal, as Nest's `enableShutdownHooks()` does, with two exits it lacks
+ * (Nest ignores every signal after the first): a close that outlasts
+ * `SHUTDOWN_TIMEOUT_MS` (a hook or a connection that never ends), or a second
+ * signal (Ctrl+C twice), exits 1 at once, saying so. Validates its setting
+ * now: call it at boot.
+ */
+export function closeOnSignals(
+  app: Pick<INestApplicationContext, 'close'>,
+  env: NodeJS.ProcessEnv = process.env,
+): void {
+  const { SHUTDOWN_TIMEOUT_MS: timeoutMs } = validateConfig(ShutdownConfig, env);
+  const log = new Logger('Shutdown');
+  let first: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (first) {
+      log.error(`${signal} while closing after ${first}: exiting now`);
+      return process.exit(1);
+    }
+    first = signal;
+    const deadline = setTimeout(() => {
+      log.error(`still closing ${timeoutMs} ms after ${signal} (SHUTDOWN_TIMEOUT_MS): exiting`);
+      process.exit(1);
+    }, timeoutMs);
+    deadline.unref();
+    app.close().then(
+      () => {
+        clearTimeout(deadline);
+        for (const s of SIGNALS) process.removeListener(s, onSignal);
+        // Ended by the signal, as it would have been without a handler (exit status 128 + n).
+        process.kill(process.pid, signal);
+      },
+      (error: unknown) => {
+        const why = error instanceof Error ? (error.stack ?? error.message) : String(error);
+        log.error(`closing after ${signal} failed: ${why}`);
+        process.exit(1);
+      },
+    );
+  };
+  for (const s of SIGNALS) process.on(s, onSignal);
+}
