@@ -1,8 +1,10 @@
 import request from 'supertest';
+import { randomUUID } from 'node:crypto';
 import {
   canControlNodes,
   pauseReplay,
   resumeReplay,
+  sql,
   waitForReplicasToCatchUp,
 } from '../../../test/e2e/cluster.control';
 import { createRider, sleep, startApi, startObserver, type RunningApi } from './api.harness';
@@ -101,4 +103,97 @@ describe('API keys: rotation and revocation', () => {
       await resumeReplay();
     },
   );
+
+  describe('a sign-up or a rotation whose response was lost, retried with its Idempotency-Key', () => {
+    const signUp = (email: string, key?: string) => {
+      const r = request(api.url).post('/users').send({ email });
+      return key === undefined ? r : r.set('Idempotency-Key', key);
+    };
+    const rotate = (apiKey: string, key?: string) => {
+      const r = request(api.url).post('/users/me/api-keys').set(bearer(apiKey));
+      return key === undefined ? r : r.set('Idempotency-Key', key);
+    };
+    const works = (apiKey: string) => request(api.url).get('/rides').set(bearer(apiKey));
+    const email = () => `retry-${process.pid}-${randomUUID()}@example.com`;
+
+    it('a sign-up gets the rider again with a new key, the lost one revoked', async () => {
+      const address = email();
+      const key = randomUUID();
+      const lost = await signUp(address, key).expect(201);
+      expect(lost.headers['idempotent-replayed']).toBeUndefined();
+      const again = await signUp(address.toUpperCase(), key).expect(201);
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      expect(again.body.id).toBe(lost.body.id);
+      expect(again.body.email).toBe(address);
+      expect(again.body.api_key).not.toBe(lost.body.api_key);
+      await works(lost.body.api_key as string).expect(401);
+      await works(again.body.api_key as string).expect(200);
+      // And again: each retry replaces the key of the one before.
+      const third = await signUp(address, key).expect(201);
+      await works(again.body.api_key as string).expect(401);
+      await works(third.body.api_key as string).expect(200);
+    });
+
+    it('a taken email with another Idempotency-Key, or none, is still a 409, and takes no key', async () => {
+      const address = email();
+      const first = await signUp(address, randomUUID()).expect(201);
+      await signUp(address, randomUUID()).expect(409);
+      await signUp(address).expect(409);
+      await works(first.body.api_key as string).expect(200);
+      const plain = email();
+      await signUp(plain).expect(201);
+      await signUp(plain, randomUUID()).expect(409);
+    });
+
+    it('a rotation, repeated with the key it revoked, gets another new key; the lost one is revoked', async () => {
+      const rider = await signUp(email()).expect(201);
+      const old = rider.body.api_key as string;
+      const key = randomUUID();
+      const lost = await rotate(old, key).expect(201);
+      expect(lost.headers['idempotent-replayed']).toBeUndefined();
+      const again = await rotate(old, key).expect(201);
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      expect(again.body.api_key).not.toBe(lost.body.api_key);
+      await works(lost.body.api_key as string).expect(401);
+      await works(again.body.api_key as string).expect(200);
+      // The revoked key opens nothing else: only that rotation, again.
+      await works(old).expect(401);
+      await request(api.url)
+        .delete('/users/me/api-keys/current')
+        .set(bearer(old))
+        .set('Idempotency-Key', key)
+        .expect(401);
+      await rotate(old, randomUUID()).expect(401);
+      await rotate(old).expect(401);
+      // A rotation of the new key with the same Idempotency-Key is a rotation of its own.
+      const next = await rotate(again.body.api_key as string, key).expect(201);
+      await works(next.body.api_key as string).expect(200);
+    });
+
+    it('past IDEMPOTENCY_KEY_TTL_HOURS a retry is refused as before', async () => {
+      const address = email();
+      const key = randomUUID();
+      const rider = await signUp(address, key).expect(201);
+      const old = rider.body.api_key as string;
+      const rotation = randomUUID();
+      const rotated = await rotate(old, rotation).expect(201);
+      await sql(
+        'primary',
+        `UPDATE api_keys SET created_at = created_at - interval '25 hours',
+                             revoked_at = revoked_at - interval '25 hours'
+          WHERE user_id = $1`,
+        [rider.body.id],
+      );
+      await signUp(address, key).expect(409);
+      await rotate(old, rotation).expect(401);
+      await works(rotated.body.api_key as string).expect(200);
+    });
+
+    it('a malformed Idempotency-Key is a 422 on both', async () => {
+      await signUp(email(), 'a b').expect(422);
+      const rider = await signUp(email()).expect(201);
+      await rotate(rider.body.api_key as string, 'x'.repeat(256)).expect(422);
+      await works(rider.body.api_key as string).expect(200);
+    });
+  });
 });

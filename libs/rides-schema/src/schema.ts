@@ -8,6 +8,7 @@ import { ApiKeys1732000000400 } from './migrations/1732000000400-api-keys.migrat
 import { RolePrivileges1732000000500 } from './migrations/1732000000500-role-privileges.migration';
 import { UnifiedLog1732000000600 } from './migrations/1732000000600-unified-log.migration';
 import { LogOutboxHardening1732000000700 } from './migrations/1732000000700-log-outbox-hardening.migration';
+import { KeyIssueRetries1732000000800 } from './migrations/1732000000800-key-issue-retries.migration';
 
 export const ENTITIES = [User, Ride];
 
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   RolePrivileges1732000000500,
   UnifiedLog1732000000600,
   LogOutboxHardening1732000000700,
+  KeyIssueRetries1732000000800,
 ];

@@ -8,7 +8,9 @@ import { Reflector } from '@nestjs/core';
 import type { IncomingMessage } from 'node:http';
 import { UsersService } from '../users/users.service';
 import { parseBearer } from './api-key.util';
-import type { AuthenticatedRequest } from './authenticated-user.interface';
+import type { AuthenticatedRequest, AuthenticatedUser } from './authenticated-user.interface';
+import { parseIdempotencyKey } from '../http/idempotency-key.header';
+import { ROTATION_RETRY } from './rotation-retry.decorator';
 import { IS_PUBLIC } from './public.decorator';
 
 /** `Authorization: Bearer <api_key>` on every route but `@Public()` ones. */
@@ -28,9 +30,25 @@ export class ApiKeyGuard implements CanActivate {
       throw new UnauthorizedException(
         'missing or malformed Authorization header: send "Bearer <api_key>"',
       );
-    const user = await this.users.authenticate(key);
+    const user = (await this.users.authenticate(key)) ?? (await this.retried(ctx, request, key));
     if (!user) throw new UnauthorizedException('invalid API key');
     request.user = user;
     return true;
+  }
+
+  /** On a route that accepts it, the retry of the rotation that revoked `key`; else null. */
+  private async retried(
+    ctx: ExecutionContext,
+    request: IncomingMessage,
+    key: string,
+  ): Promise<AuthenticatedUser | null> {
+    if (
+      !this.reflector.getAllAndOverride<boolean>(ROTATION_RETRY, [ctx.getHandler(), ctx.getClass()])
+    )
+      return null;
+    const idempotencyKey = parseIdempotencyKey(request.headers['idempotency-key']);
+    return idempotencyKey === undefined
+      ? null
+      : this.users.authenticateRotationRetry(key, idempotencyKey);
   }
 }

@@ -1,6 +1,9 @@
-import { Controller, Delete, HttpCode, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { Controller, Delete, HttpCode, Post, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { CurrentUser } from '../auth/current-user.decorator';
+import { AcceptsRotationRetry } from '../auth/rotation-retry.decorator';
+import { parseIdempotencyKey } from '../http/idempotency-key.header';
 import type { AuthenticatedUser } from '../auth/authenticated-user.interface';
 import { ErrorBody } from '../http/openapi.schemas';
 import { TokenRoute } from '../http/token-headers.decorator';
@@ -17,16 +20,39 @@ export class KeyRotatedBody {
 export class KeysController {
   constructor(private readonly keys: KeysService) {}
 
-  /** A new API key for the caller; the key this request used is revoked. */
+  /**
+   * A new API key for the caller; the key this request used is revoked. A
+   * retry with the same Idempotency-Key (the response lost) may still use
+   * that key: it gets another new key, the lost one revoked.
+   */
   @ApiOperation({ summary: 'Rotate: a new API key, the one used here revoked' })
-  @TokenRoute({
-    201: { description: 'The new key', type: KeyRotatedBody },
-    401: { description: 'Missing, unknown or revoked API key', type: ErrorBody },
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description:
+      '1-255 printable ASCII characters: a retry with the same key, with the key this rotation revoked, gets a new key',
   })
+  @TokenRoute({
+    201: {
+      description: 'The new key (`Idempotent-Replayed: true` on a retry)',
+      type: KeyRotatedBody,
+      headers: { 'Idempotent-Replayed': { schema: { type: 'string', enum: ['true'] } } },
+    },
+    401: { description: 'Missing, unknown or revoked API key', type: ErrorBody },
+    422: { description: 'Invalid Idempotency-Key', type: ErrorBody },
+  })
+  @AcceptsRotationRetry()
   @Post()
   @HttpCode(201)
-  async rotate(@CurrentUser() user: AuthenticatedUser): Promise<KeyRotatedBody> {
-    return { api_key: await this.keys.rotate(user) };
+  async rotate(
+    @CurrentUser() user: AuthenticatedUser,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<KeyRotatedBody> {
+    const key = parseIdempotencyKey(req.headers['idempotency-key']);
+    const { apiKey, replayed } = await this.keys.rotate(user, key);
+    if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+    return { api_key: apiKey };
   }
 
   /** Revokes the key this request used: it is refused at once on the primary, everywhere within AUTH_MAX_STALENESS_MS. */

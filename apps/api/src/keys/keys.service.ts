@@ -2,7 +2,9 @@ import type { EntityManager } from 'typeorm';
 import { Injectable, UnauthorizedException } from '@nestjs/common';
 import { ReplicaRouter } from '@app/replica-routing';
 import type { AuthenticatedUser } from '../auth/authenticated-user.interface';
-import { issueKey } from '../users/users.service';
+import { ApiConfig } from '../config/api.config';
+import { idempotencyKeyHash } from '../http/idempotency-key.header';
+import { issueKey, reissueKey, revokedBy, revokeKey } from './api-keys.store';
 
 /**
  * Rotation and revocation of a rider's API keys. A revoked key is refused at
@@ -10,19 +12,32 @@ import { issueKey } from '../users/users.service';
  */
 @Injectable()
 export class KeysService {
-  constructor(private readonly router: ReplicaRouter<EntityManager>) {}
+  constructor(
+    private readonly router: ReplicaRouter<EntityManager>,
+    private readonly config: ApiConfig,
+  ) {}
 
   /**
    * A new key for the caller; the key of this request is revoked in the same
    * transaction. Only a key the primary still holds live is exchanged: one
    * revoked meanwhile (authenticated on a replica within
-   * AUTH_MAX_STALENESS_MS, or by a concurrent rotation) gets a 401, and no key.
+   * AUTH_MAX_STALENESS_MS, or by a concurrent rotation) gets a 401, and no
+   * key. Unless a rotation with this request's Idempotency-Key revoked it
+   * (within IDEMPOTENCY_KEY_TTL_HOURS): this is that rotation again, its
+   * response lost, and the key it issued is replaced (`replayed`).
    */
-  async rotate(caller: AuthenticatedUser): Promise<string> {
+  async rotate(
+    caller: AuthenticatedUser,
+    idempotencyKey?: string,
+  ): Promise<{ apiKey: string; replayed: boolean }> {
+    const request = idempotencyKey === undefined ? null : idempotencyKeyHash(idempotencyKey);
     const { result } = await this.router.write(async (em) => {
-      if (!(await revoke(em, caller.keyId)))
+      if (await revokeKey(em, caller.keyId, request))
+        return { apiKey: await issueKey(em, caller.id, request), replayed: false };
+      const ttl = this.config.IDEMPOTENCY_KEY_TTL_HOURS;
+      if (request === null || !(await revokedBy(em, caller.keyId, request, ttl)))
         throw new UnauthorizedException('invalid API key: it was revoked');
-      return issueKey(em, caller.id);
+      return { apiKey: await reissueKey(em, caller.id, request), replayed: true };
     });
     return result;
   }
@@ -30,22 +45,6 @@ export class KeysService {
   /** Revokes the key of this request. */
   async revokeCurrent(caller: AuthenticatedUser): Promise<void> {
     // Revoking a key revoked meanwhile changes nothing: still a 204.
-    await this.router.write((em) => revoke(em, caller.keyId));
+    await this.router.write((em) => revokeKey(em, caller.keyId, null));
   }
-}
-
-/** Revokes the key; false when it was revoked already. */
-async function revoke(
-  em: { query: (sql: string, params: unknown[]) => Promise<unknown> },
-  keyId: number,
-): Promise<boolean> {
-  // A SELECT, so that the count comes back the same way from any driver.
-  const rows = (await em.query(
-    `WITH revoked AS (
-       UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id
-     )
-     SELECT count(*)::int AS n FROM revoked`,
-    [keyId],
-  )) as { n: number }[];
-  return rows[0]?.n === 1;
 }

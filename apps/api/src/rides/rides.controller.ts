@@ -20,7 +20,7 @@ import { CurrentUser } from '../auth/current-user.decorator';
 import { ErrorBody, RidePage, RideResponse } from '../http/openapi.schemas';
 import { TokenRoute } from '../http/token-headers.decorator';
 import { CreateRideDto } from './create-ride.dto';
-import { parseIdempotencyKey } from './idempotency';
+import { parseIdempotencyKey } from '../http/idempotency-key.header';
 import { ListRidesQuery } from './list-rides.query';
 import { presentRide, type RideBody } from './ride.presenter';
 import { RidesService } from './rides.service';

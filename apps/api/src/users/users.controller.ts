@@ -1,6 +1,8 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ErrorBody, UserCreatedBody } from '../http/openapi.schemas';
+import { parseIdempotencyKey } from '../http/idempotency-key.header';
 import { TokenRoute } from '../http/token-headers.decorator';
 import { Public } from '../auth/public.decorator';
 import { SignupLimited } from '../rate-limit/signup-limited.decorator';
@@ -12,12 +14,26 @@ import { UsersService } from './users.service';
 export class UsersController {
   constructor(private readonly users: UsersService) {}
 
-  /** Registers a rider. The API key is in this response only; it is stored as a hash. */
+  /**
+   * Registers a rider. The API key is in this response only; it is stored as
+   * a hash. A retry with the same Idempotency-Key (the response lost) gets
+   * the rider again with a new key, not a 409.
+   */
   @ApiOperation({ summary: 'Register a rider; the response holds its API key' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description:
+      '1-255 printable ASCII characters: a retry with the same key gets the rider with a new key',
+  })
   @TokenRoute({
-    201: { description: 'Registered', type: UserCreatedBody },
+    201: {
+      description: 'Registered (`Idempotent-Replayed: true` on a retry)',
+      type: UserCreatedBody,
+      headers: { 'Idempotent-Replayed': { schema: { type: 'string', enum: ['true'] } } },
+    },
     409: { description: 'The email is taken', type: ErrorBody },
-    422: { description: 'Missing or invalid email', type: ErrorBody },
+    422: { description: 'Missing or invalid email, or invalid Idempotency-Key', type: ErrorBody },
   })
   @Public()
   @SignupLimited()
@@ -25,8 +41,12 @@ export class UsersController {
   @HttpCode(201)
   async create(
     @Body() body: CreateUserDto,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
   ): Promise<{ id: number; email: string; api_key: string }> {
-    const { user, apiKey } = await this.users.create(body.email);
+    const key = parseIdempotencyKey(req.headers['idempotency-key']);
+    const { user, apiKey, replayed } = await this.users.create(body.email, key);
+    if (replayed) res.setHeader('Idempotent-Replayed', 'true');
     return { id: user.id, email: user.email, api_key: apiKey };
   }
 }

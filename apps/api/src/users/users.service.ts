@@ -2,9 +2,11 @@ import { ConflictException, Injectable } from '@nestjs/common';
 import { User } from '@app/rides-schema';
 import { ReplicaRouter } from '@app/replica-routing';
 import { QueryFailedError, type EntityManager } from 'typeorm';
-import { generateApiKey, hashApiKey } from '../auth/api-key.util';
+import { hashApiKey } from '../auth/api-key.util';
 import type { AuthenticatedUser } from '../auth/authenticated-user.interface';
 import { ApiConfig } from '../config/api.config';
+import { idempotencyKeyHash } from '../http/idempotency-key.header';
+import { issueKey, reissueKey } from '../keys/api-keys.store';
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -15,22 +17,55 @@ export class UsersService {
     private readonly config: ApiConfig,
   ) {}
 
-  async create(email: string): Promise<{ user: User; apiKey: string }> {
+  /**
+   * Registers a rider with a first key. With an Idempotency-Key, a retry
+   * whose email is taken by this very sign-up (its first key was issued for
+   * that key, within IDEMPOTENCY_KEY_TTL_HOURS), its response lost, gets the
+   * rider again with a new key, the lost one revoked (`replayed`): not a 409.
+   */
+  async create(
+    email: string,
+    idempotencyKey?: string,
+  ): Promise<{ user: User; apiKey: string; replayed: boolean }> {
+    const request = idempotencyKey === undefined ? null : idempotencyKeyHash(idempotencyKey);
     try {
       const { result } = await this.router.write(async (em) => {
         const user = await em.save(em.create(User, { email }));
-        return { user, apiKey: await issueKey(em, user.id) };
+        return { user, apiKey: await issueKey(em, user.id, request), replayed: false };
       });
       return result;
     } catch (error) {
       if (
-        error instanceof QueryFailedError &&
-        (error.driverError as { code?: string }).code === UNIQUE_VIOLATION
-      ) {
-        throw new ConflictException('a user with this email already exists');
-      }
-      throw error;
+        !(error instanceof QueryFailedError) ||
+        (error.driverError as { code?: string }).code !== UNIQUE_VIOLATION
+      )
+        throw error;
+      const again = request === null ? null : await this.signUpAgain(email, request);
+      if (again) return again;
+      throw new ConflictException('a user with this email already exists');
     }
+  }
+
+  /** The rider whose sign-up had this Idempotency-Key (its hash), with a new key; null if none. */
+  private async signUpAgain(
+    email: string,
+    request: string,
+  ): Promise<{ user: User; apiKey: string; replayed: boolean } | null> {
+    const { result } = await this.router.write(async (em) => {
+      // The rider's first key is the sign-up's.
+      const [row] = await em.query<{ id: string }[]>(
+        `SELECT u.id FROM users u
+           JOIN LATERAL (SELECT issued_for, created_at FROM api_keys
+                          WHERE user_id = u.id ORDER BY id LIMIT 1) first ON true
+          WHERE lower(u.email) = lower($1) AND first.issued_for = $2
+            AND first.created_at > now() - make_interval(hours => $3)`,
+        [email, request, this.config.IDEMPOTENCY_KEY_TTL_HOURS],
+      );
+      if (!row) return null;
+      const user = await em.getRepository(User).findOneByOrFail({ id: Number(row.id) });
+      return { user, apiKey: await reissueKey(em, user.id, request), replayed: true };
+    });
+    return result;
   }
 
   /**
@@ -62,14 +97,33 @@ export class UsersService {
     const row = result[0];
     return row ? { id: Number(row.id), email: row.email, keyId: Number(row.key_id) } : null;
   }
-}
 
-/** Stores a new key for `userId` and returns it: the only time it exists outside the client. */
-export async function issueKey(em: EntityManager, userId: number): Promise<string> {
-  const apiKey = generateApiKey();
-  await em.query('INSERT INTO api_keys (user_id, key_hash) VALUES ($1, $2)', [
-    userId,
-    hashApiKey(apiKey),
-  ]);
-  return apiKey;
+  /**
+   * The user of a key revoked by a rotation with this Idempotency-Key, within
+   * IDEMPOTENCY_KEY_TTL_HOURS: that rotation's retry may authenticate with
+   * it (KeysService.rotate then replaces the key it issued). Asked on the
+   * primary, which revoked it. Null for any other key.
+   */
+  async authenticateRotationRetry(
+    apiKey: string,
+    idempotencyKey: string,
+  ): Promise<AuthenticatedUser | null> {
+    const { result } = await this.router.read(
+      (em) =>
+        em.query<{ id: string; email: string; key_id: string }[]>(
+          `SELECT u.id, u.email, k.id AS key_id
+             FROM api_keys k JOIN users u ON u.id = k.user_id
+            WHERE k.key_hash = $1 AND k.revoked_for = $2
+              AND k.revoked_at > now() - make_interval(hours => $3)`,
+          [
+            hashApiKey(apiKey),
+            idempotencyKeyHash(idempotencyKey),
+            this.config.IDEMPOTENCY_KEY_TTL_HOURS,
+          ],
+        ),
+      { primary: true },
+    );
+    const row = result[0];
+    return row ? { id: Number(row.id), email: row.email, keyId: Number(row.key_id) } : null;
+  }
 }
