@@ -170,6 +170,29 @@ describe('API keys: rotation and revocation', () => {
       await works(next.body.api_key as string).expect(200);
     });
 
+    it('a retry racing its first attempt waits for it and replaces its key, not a 401', async () => {
+      const riders = await Promise.all(
+        Array.from({ length: 6 }, () => signUp(email()).expect(201)),
+      );
+      for (const rider of riders) {
+        const key = randomUUID();
+        const pair = await Promise.all(
+          [api, other].map((target) =>
+            request(target.url)
+              .post('/users/me/api-keys')
+              .set(bearer(rider.body.api_key as string))
+              .set('Idempotency-Key', key),
+          ),
+        );
+        expect(pair.map((r) => r.status)).toEqual([201, 201]);
+        const replayed = pair.filter((r) => r.headers['idempotent-replayed'] === 'true');
+        expect(replayed).toHaveLength(1);
+        const first = pair.find((r) => r !== replayed[0])!;
+        await works(replayed[0]!.body.api_key as string).expect(200);
+        await works(first.body.api_key as string).expect(401);
+      }
+    });
+
     it('past IDEMPOTENCY_KEY_TTL_HOURS a retry is refused as before', async () => {
       const address = email();
       const key = randomUUID();
