@@ -54,7 +54,7 @@ export class AppModule {
         IdempotencyKeysReaper,
         { provide: APP_FILTER, useClass: HttpErrorFilter },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
-        // After authentication: limits per API key need to know the key.
+        // After authentication: limits per rider need to know who it is.
         { provide: APP_GUARD, useClass: RateLimitGuard },
         {
           provide: APP_PIPE,

@@ -29,7 +29,7 @@ import { createRider, startApi, type RunningApi } from './api.harness';
         .expect(429);
   });
 
-  it('requests per API key: a burst beyond it gets 429 with Retry-After, other keys are not held back', async () => {
+  it('requests per rider: a burst beyond it gets 429 with Retry-After, other riders are not held back', async () => {
     const limited = await startApi({ RATE_LIMIT_KEY_RPS: '2', RATE_LIMIT_SIGNUP_PER_MIN: '0' });
     try {
       const [a, b] = [await createRider(limited.url), await createRider(limited.url)];
@@ -41,6 +41,25 @@ import { createRider, startApi, type RunningApi } from './api.harness';
       const refused = await request(limited.url).get('/rides').set(a.auth).expect(429);
       expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
       await request(limited.url).get('/rides').set(b.auth).expect(200);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('a rotated key shares its rider’s bucket: rotating does not refill it', async () => {
+    const limited = await startApi({ RATE_LIMIT_KEY_RPS: '2', RATE_LIMIT_SIGNUP_PER_MIN: '0' });
+    try {
+      const rider = await createRider(limited.url);
+      await request(limited.url).get('/rides').set(rider.auth).expect(200);
+      const rotated = await request(limited.url)
+        .post('/users/me/api-keys')
+        .set(rider.auth)
+        .expect(201);
+      const refused = await request(limited.url)
+        .get('/rides')
+        .set('Authorization', `Bearer ${rotated.body.api_key as string}`)
+        .expect(429);
+      expect(refused.body.error).toMatch(/too many requests from this rider/);
     } finally {
       await limited.close();
     }

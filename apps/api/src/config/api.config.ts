@@ -56,7 +56,7 @@ export class ApiConfig extends DatabaseConfig {
   @Type(() => Number) @IsInt() @Min(0) API_MAX_QUEUED = 1000;
   /** How long a request may wait for a place, in ms; then 503 + Retry-After. */
   @Type(() => Number) @IsInt() @Min(1) @Max(60_000) API_QUEUE_WAIT_MS = 2000;
-  /** Requests per second per API key, per API process (429 beyond). 0: no limit. */
+  /** Requests per second per rider (all of its API keys), per API process (429 beyond). 0: no limit. */
   @Type(() => Number) @IsInt() @Min(0) RATE_LIMIT_KEY_RPS = 100;
   /** POST /users per client address per minute, per API process (429 beyond). 0: no limit. */
   @Type(() => Number) @IsInt() @Min(0) RATE_LIMIT_SIGNUP_PER_MIN = 30;

@@ -13,14 +13,15 @@ import { SIGNUP_LIMITED } from './signup-limited.decorator';
 import { TokenBuckets } from './token-bucket';
 
 /**
- * Runs after authentication: requests per API key (RATE_LIMIT_KEY_RPS, burst
- * of one second's worth) and sign-ups per client address
+ * Runs after authentication: requests per rider, all of its API keys
+ * together, so that a rotation does not refill it (RATE_LIMIT_KEY_RPS, burst
+ * of one second's worth), and sign-ups per client address
  * (RATE_LIMIT_SIGNUP_PER_MIN, on `@SignupLimited()` routes). Over the limit: 429 with Retry-After. Limits
  * are per API process; 0 turns either off.
  */
 @Injectable()
 export class RateLimitGuard implements CanActivate {
-  private readonly perKey: TokenBuckets | undefined;
+  private readonly perRider: TokenBuckets | undefined;
   private readonly signups: TokenBuckets | undefined;
 
   constructor(
@@ -29,7 +30,7 @@ export class RateLimitGuard implements CanActivate {
   ) {
     const rps = config.RATE_LIMIT_KEY_RPS;
     const perMin = config.RATE_LIMIT_SIGNUP_PER_MIN;
-    this.perKey = rps > 0 ? new TokenBuckets(rps, Math.max(1, rps)) : undefined;
+    this.perRider = rps > 0 ? new TokenBuckets(rps, Math.max(1, rps)) : undefined;
     this.signups = perMin > 0 ? new TokenBuckets(perMin / 60, perMin) : undefined;
   }
 
@@ -41,7 +42,7 @@ export class RateLimitGuard implements CanActivate {
     const signup = this.reflector.get<boolean>(SIGNUP_LIMITED, ctx.getHandler()) === true;
     const [buckets, key, what] = signup
       ? [this.signups, request.socket.remoteAddress ?? 'unknown', 'sign-ups from this address']
-      : [this.perKey, request.user && String(request.user.keyId), 'requests with this API key'];
+      : [this.perRider, request.user && String(request.user.id), 'requests from this rider'];
     if (!buckets || key === undefined) return true;
     const waitMs = buckets.take(key);
     if (waitMs === 0) return true;
