@@ -7,7 +7,7 @@ import { MAX_TIMER_MS } from './timer.limits';
 /** How long an app's shutdown may take (validated at boot, like the app's own settings). */
 export class ShutdownConfig {
   /**
-   * From the first SIGINT or SIGTERM to the end of the app's close (its
+   * From the first SIGINT, SIGTERM, SIGHUP or SIGQUIT to the end of the app's close (its
    * connections drained, its hooks run), ms; past it the process exits 1.
    * Under the 30 s an orchestrator usually waits before SIGKILL, so that the
    * process still says why it stopped.
@@ -15,15 +15,16 @@ export class ShutdownConfig {
   @Type(() => Number) @IsInt() @Min(100) @Max(MAX_TIMER_MS) SHUTDOWN_TIMEOUT_MS = 25_000;
 }
 
-const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+/** The signals that end a process politely (Nest's shutdown hooks took these too, and more). */
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
 
 /**
- * Closes `app` on the first SIGINT or SIGTERM, then ends the process by that
- * signal, as Nest's `enableShutdownHooks()` does, with two exits it lacks
- * (Nest ignores every signal after the first): a close that outlasts
- * `SHUTDOWN_TIMEOUT_MS` (a hook or a connection that never ends), or a second
- * signal (Ctrl+C twice), exits 1 at once, saying so. Validates its setting
- * now: call it at boot.
+ * Closes `app` on the first of {@link SIGNALS}, then ends the process by
+ * that signal, as Nest's `enableShutdownHooks()` does, with one exit it
+ * lacks: a close that outlasts `SHUTDOWN_TIMEOUT_MS` (a hook or a connection
+ * that never ends) exits 1, saying so. Signals while closing change nothing:
+ * a supervisor often sends one twice (`nest start` forwards the SIGTERM its
+ * process group got too). Validates its setting now: call it at boot.
  */
 export function closeOnSignals(
   app: Pick<INestApplicationContext, 'close'>,
@@ -33,16 +34,14 @@ export function closeOnSignals(
   const log = new Logger('Shutdown');
   let first: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (first) {
-      log.error(`${signal} while closing after ${first}: exiting now`);
-      return process.exit(1);
-    }
+    if (first) return;
     first = signal;
+    // Not unref'd: a close stuck on a promise alone (nothing else keeps the loop alive) would
+    // otherwise let the process end with 0 as if all went well.
     const deadline = setTimeout(() => {
       log.error(`still closing ${timeoutMs} ms after ${signal} (SHUTDOWN_TIMEOUT_MS): exiting`);
       process.exit(1);
     }, timeoutMs);
-    deadline.unref();
     app.close().then(
       () => {
         clearTimeout(deadline);
