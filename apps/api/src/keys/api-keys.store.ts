@@ -24,7 +24,10 @@ export async function issueKey(
 
 /**
  * Revokes the key, remembering the request that did (`revokedFor`, as for
- * {@link issueKey}); false when it was revoked already.
+ * {@link issueKey}), and with it every other live key the request that issued
+ * it issued (retries whose answers may have been lost): a rotation or a
+ * revocation leaves none of them behind. False when the key itself was
+ * revoked already.
  */
 export async function revokeKey(
   em: Querier,
@@ -33,45 +36,47 @@ export async function revokeKey(
 ): Promise<boolean> {
   // A SELECT, so that the count comes back the same way from any driver.
   const rows = await em.query<{ n: number }[]>(
-    `WITH revoked AS (
-       UPDATE api_keys SET revoked_at = now(), revoked_for = $2
-        WHERE id = $1 AND revoked_at IS NULL RETURNING id
+    `WITH target AS (SELECT id, user_id, issued_for FROM api_keys WHERE id = $1),
+     revoked AS (
+       UPDATE api_keys k
+          SET revoked_at = now(), revoked_for = CASE WHEN k.id = t.id THEN $2 END
+         FROM target t
+        WHERE k.revoked_at IS NULL
+          AND (k.id = t.id OR (k.user_id = t.user_id AND k.issued_for = t.issued_for))
+       RETURNING k.id
      )
-     SELECT count(*)::int AS n FROM revoked`,
+     SELECT count(*) FILTER (WHERE id = $1)::int AS n FROM revoked`,
     [keyId, revokedFor],
   );
   return rows[0]?.n === 1;
 }
 
 /**
- * Whether the key was revoked by a rotation with this Idempotency-Key (its
- * hash) no longer than `ttlHours` ago: a retry of that rotation may use it.
- * A statement of its own, after {@link revokeKey}: under READ COMMITTED it
- * sees a rotation that committed while that one waited for the row.
+ * SQL: a key the request with Idempotency-Key hash `$2` issued to the rider
+ * `user_id` is still live. A retry may issue another only then: once the
+ * rider has rotated or revoked what that request gave, it stays closed.
  */
-export async function revokedBy(
+export const ISSUED_KEY_LIVE = `EXISTS (SELECT 1 FROM api_keys live
+   WHERE live.user_id = k.user_id AND live.issued_for = $2 AND live.revoked_at IS NULL)`;
+
+/**
+ * Whether the key was revoked by a rotation with this Idempotency-Key (its
+ * hash) no longer than `ttlHours` ago, and a key that rotation issued is
+ * live: a retry of that rotation may issue another. A statement of its own,
+ * after {@link revokeKey}: under READ COMMITTED it sees a rotation that
+ * committed while that one waited for the row.
+ */
+export async function rotationRetryable(
   em: Querier,
   keyId: number,
   request: string,
   ttlHours: number,
 ): Promise<boolean> {
   const rows = await em.query<unknown[]>(
-    `SELECT 1 FROM api_keys
-      WHERE id = $1 AND revoked_for = $2 AND revoked_at > now() - make_interval(hours => $3)`,
+    `SELECT 1 FROM api_keys k
+      WHERE k.id = $1 AND k.revoked_for = $2 AND k.revoked_at > now() - make_interval(hours => $3)
+        AND ${ISSUED_KEY_LIVE}`,
     [keyId, request, ttlHours],
   );
   return rows.length > 0;
-}
-
-/**
- * A retried sign-up or rotation: the keys its earlier attempts issued (their
- * responses lost) are revoked, and a new one issued, under the same request.
- */
-export async function reissueKey(em: Querier, userId: number, request: string): Promise<string> {
-  await em.query(
-    `UPDATE api_keys SET revoked_at = now()
-      WHERE user_id = $1 AND issued_for = $2 AND revoked_at IS NULL`,
-    [userId, request],
-  );
-  return issueKey(em, userId, request);
 }

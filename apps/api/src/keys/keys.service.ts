@@ -4,7 +4,7 @@ import { ReplicaRouter } from '@app/replica-routing';
 import type { AuthenticatedUser } from '../auth/authenticated-user.interface';
 import { ApiConfig } from '../config/api.config';
 import { idempotencyKeyHash } from '../http/idempotency-key.header';
-import { issueKey, reissueKey, revokedBy, revokeKey } from './api-keys.store';
+import { issueKey, revokeKey, rotationRetryable } from './api-keys.store';
 
 /**
  * Rotation and revocation of a rider's API keys. A revoked key is refused at
@@ -23,8 +23,11 @@ export class KeysService {
    * revoked meanwhile (authenticated on a replica within
    * AUTH_MAX_STALENESS_MS, or by a concurrent rotation) gets a 401, and no
    * key. Unless a rotation with this request's Idempotency-Key revoked it
-   * (within IDEMPOTENCY_KEY_TTL_HOURS): this is that rotation again, its
-   * response lost, and the key it issued is replaced (`replayed`).
+   * (within IDEMPOTENCY_KEY_TTL_HOURS) and a key it issued is still live:
+   * this is that rotation again, its answer lost, and it gets another key
+   * (`replayed`). The keys of earlier answers stay valid (one may have
+   * arrived after all, or its attempt may finish after this one); rotating
+   * or revoking any of them revokes them all.
    */
   async rotate(
     caller: AuthenticatedUser,
@@ -35,9 +38,9 @@ export class KeysService {
       if (await revokeKey(em, caller.keyId, request))
         return { apiKey: await issueKey(em, caller.id, request), replayed: false };
       const ttl = this.config.IDEMPOTENCY_KEY_TTL_HOURS;
-      if (request === null || !(await revokedBy(em, caller.keyId, request, ttl)))
+      if (request === null || !(await rotationRetryable(em, caller.keyId, request, ttl)))
         throw new UnauthorizedException('invalid API key: it was revoked');
-      return { apiKey: await reissueKey(em, caller.id, request), replayed: true };
+      return { apiKey: await issueKey(em, caller.id, request), replayed: true };
     });
     return result;
   }

@@ -6,7 +6,7 @@ import { hashApiKey } from '../auth/api-key.util';
 import type { AuthenticatedUser } from '../auth/authenticated-user.interface';
 import { ApiConfig } from '../config/api.config';
 import { idempotencyKeyHash } from '../http/idempotency-key.header';
-import { issueKey, reissueKey } from '../keys/api-keys.store';
+import { ISSUED_KEY_LIVE, issueKey } from '../keys/api-keys.store';
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -20,8 +20,10 @@ export class UsersService {
   /**
    * Registers a rider with a first key. With an Idempotency-Key, a retry
    * whose email is taken by this very sign-up (its first key was issued for
-   * that key, within IDEMPOTENCY_KEY_TTL_HOURS), its response lost, gets the
-   * rider again with a new key, the lost one revoked (`replayed`): not a 409.
+   * that key, within IDEMPOTENCY_KEY_TTL_HOURS, and a key it issued is still
+   * live), its answer lost, gets the rider again with another key
+   * (`replayed`), not a 409. Earlier answers' keys stay valid, as for a
+   * rotation (KeysService.rotate).
    */
   async create(
     email: string,
@@ -55,15 +57,15 @@ export class UsersService {
       // The rider's first key is the sign-up's.
       const [row] = await em.query<{ id: string }[]>(
         `SELECT u.id FROM users u
-           JOIN LATERAL (SELECT issued_for, created_at FROM api_keys
-                          WHERE user_id = u.id ORDER BY id LIMIT 1) first ON true
-          WHERE lower(u.email) = lower($1) AND first.issued_for = $2
-            AND first.created_at > now() - make_interval(hours => $3)`,
+           JOIN LATERAL (SELECT user_id, issued_for, created_at FROM api_keys
+                          WHERE user_id = u.id ORDER BY id LIMIT 1) k ON true
+          WHERE lower(u.email) = lower($1) AND k.issued_for = $2
+            AND k.created_at > now() - make_interval(hours => $3) AND ${ISSUED_KEY_LIVE}`,
         [email, request, this.config.IDEMPOTENCY_KEY_TTL_HOURS],
       );
       if (!row) return null;
       const user = await em.getRepository(User).findOneByOrFail({ id: Number(row.id) });
-      return { user, apiKey: await reissueKey(em, user.id, request), replayed: true };
+      return { user, apiKey: await issueKey(em, user.id, request), replayed: true };
     });
     return result;
   }
@@ -101,8 +103,9 @@ export class UsersService {
   /**
    * The user of a key revoked by a rotation with this Idempotency-Key, within
    * IDEMPOTENCY_KEY_TTL_HOURS: that rotation's retry may authenticate with
-   * it (KeysService.rotate then replaces the key it issued). Asked on the
-   * primary, which revoked it. Null for any other key.
+   * it while a key that rotation issued is live (KeysService.rotate then
+   * issues another). Asked on the primary, which revoked it. Null for any
+   * other key.
    */
   async authenticateRotationRetry(
     apiKey: string,
@@ -114,7 +117,7 @@ export class UsersService {
           `SELECT u.id, u.email, k.id AS key_id
              FROM api_keys k JOIN users u ON u.id = k.user_id
             WHERE k.key_hash = $1 AND k.revoked_for = $2
-              AND k.revoked_at > now() - make_interval(hours => $3)`,
+              AND k.revoked_at > now() - make_interval(hours => $3) AND ${ISSUED_KEY_LIVE}`,
           [
             hashApiKey(apiKey),
             idempotencyKeyHash(idempotencyKey),
