@@ -14,7 +14,8 @@ function child(close: 'quick' | 'hang' | 'stuck') {
     const alive = setInterval(() => {}, 1000);
     const app = {
       close: () => ${JSON.stringify(close)} === 'quick'
-        ? new Promise((resolve) => setTimeout(() => { console.log('closed'); resolve(); }, 150))
+        ? (console.log('closing'),
+          new Promise((resolve) => setTimeout(() => { console.log('closed'); resolve(); }, 150)))
         // 'stuck': its server closed, nothing left to keep the event loop alive.
         : (${JSON.stringify(close)} === 'stuck' && clearInterval(alive), new Promise(() => {})),
     };
@@ -26,11 +27,12 @@ function child(close: 'quick' | 'hang' | 'stuck') {
   let out = '';
   proc.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   proc.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  const ready = new Promise<void>((resolve) =>
-    proc.stdout.on('data', () => out.includes('ready') && resolve()),
-  );
+  const printed = (line: string) =>
+    new Promise<void>((resolve) => proc.stdout.on('data', () => out.includes(line) && resolve()));
+  const ready = printed('ready');
+  const closing = printed('closing');
   const exited = once(proc, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
-  return { proc, ready, exited, output: () => out };
+  return { proc, ready, closing, exited, output: () => out };
 }
 
 describe('closeOnSignals', () => {
@@ -64,7 +66,7 @@ describe('closeOnSignals', () => {
     // As `nest start` does: the signal its process group got, forwarded once more.
     c.proc.kill('SIGTERM');
     // Once the first is being handled (two at once would be one pending signal to the kernel).
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    await c.closing;
     c.proc.kill('SIGTERM');
     const [code, signal] = await c.exited;
     expect({ code, signal }).toEqual({ code: null, signal: 'SIGTERM' });

@@ -7,7 +7,7 @@ import { MAX_TIMER_MS } from './timer.limits';
 /** How long an app's shutdown may take (validated at boot, like the app's own settings). */
 export class ShutdownConfig {
   /**
-   * From the first SIGINT, SIGTERM, SIGHUP or SIGQUIT to the end of the app's close (its
+   * From the first SIGINT, SIGTERM or SIGHUP to the end of the app's close (its
    * connections drained, its hooks run), ms; past it the process exits 1.
    * Under the 30 s an orchestrator usually waits before SIGKILL, so that the
    * process still says why it stopped.
@@ -15,8 +15,11 @@ export class ShutdownConfig {
   @Type(() => Number) @IsInt() @Min(100) @Max(MAX_TIMER_MS) SHUTDOWN_TIMEOUT_MS = 25_000;
 }
 
-/** The signals that end a process politely (Nest's shutdown hooks took these too, and more). */
-const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
+/**
+ * The signals that end a process politely (Nest's shutdown hooks took these
+ * too, and more). Not SIGQUIT: Ctrl+\ means now, with a core dump.
+ */
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /**
  * Closes `app` on the first of {@link SIGNALS}, then ends the process by
