@@ -1,7 +1,11 @@
 import request from 'supertest';
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { generateApiKey, hashApiKey } from '../src/auth/api-key.util';
+import { idempotencyKeyHash } from '../src/http/idempotency-key.header';
 import {
   canControlNodes,
+  nodeUrl,
   pauseReplay,
   resumeReplay,
   sql,
@@ -194,6 +198,32 @@ describe('API keys: rotation and revocation', () => {
         expect(pair.map((r) => r.status)).toEqual([201, 201]);
         expect(pair.filter((r) => r.headers['idempotent-replayed'] === 'true')).toHaveLength(1);
         for (const answer of pair) await works(answer.body.api_key as string).expect(200);
+      }
+    });
+
+    it('a rotation waits for a retry of its key’s request under way, and revokes the key it issues', async () => {
+      const key = randomUUID();
+      const rider = await signUp(email(), key).expect(201);
+      // That sign-up's retry, in the middle of its transaction: it holds the rider, as retries do.
+      const retry = new Client({ connectionString: nodeUrl('primary') });
+      await retry.connect();
+      try {
+        await retry.query('BEGIN');
+        await retry.query('SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE', [rider.body.id]);
+        const rotation = rotate(rider.body.api_key as string).then((r) => r);
+        await sleep(300);
+        const issued = generateApiKey();
+        await retry.query(
+          'INSERT INTO api_keys (user_id, key_hash, issued_for) VALUES ($1, $2, $3)',
+          [rider.body.id, hashApiKey(issued), idempotencyKeyHash(key)],
+        );
+        await retry.query('COMMIT');
+        expect((await rotation).status).toBe(201);
+        // Revoked with the key the rotation used: none of that sign-up's keys is left behind.
+        await works(issued).expect(401);
+        await signUp(rider.body.email as string, key).expect(409);
+      } finally {
+        await retry.end();
       }
     });
 

@@ -29,7 +29,7 @@ export class ApiConfig extends DatabaseConfig {
   @Type(() => Number) @IsInt() @Min(100) @Max(MAX_TIMER_MS) DB_CONNECT_TIMEOUT_MS = 2000;
   /** Per-query statement timeout. */
   @Type(() => Number) @IsInt() @Min(100) @Max(MAX_TIMER_MS) DB_STATEMENT_TIMEOUT_MS = 10_000;
-  /** How long an Idempotency-Key of POST /rides is remembered. */
+  /** How long an Idempotency-Key of POST /rides is remembered, and a sign-up or a rotation can be retried with its own. */
   @Type(() => Number) @IsInt() @Min(1) @Max(24 * 30) IDEMPOTENCY_KEY_TTL_HOURS = 24;
   /**
    * Signs Consistency-Tokens (HMAC), so that every API process with the same

@@ -4,6 +4,18 @@ import { generateApiKey, hashApiKey } from '../auth/api-key.util';
 type Querier = Pick<EntityManager, 'query'>;
 
 /**
+ * Locks the rider for the rest of the transaction: what issues or revokes
+ * its keys runs one at a time, each after the last has committed, so that a
+ * revocation sees every key a retry has just issued (and a retry sees a
+ * revocation that closed its request). Run it first, as a statement of its
+ * own: the statements after it see what committed while it waited. Not
+ * against rides: their foreign key takes a lock this one lets through.
+ */
+export async function lockRider(em: Querier, userId: number): Promise<void> {
+  await em.query('SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE', [userId]);
+}
+
+/**
  * Stores a new key for `userId` and returns it: the only time it exists
  * outside the client. `issuedFor`: the hash of the Idempotency-Key of the
  * request that issues it (null without one), for that request's retries.

@@ -23,7 +23,7 @@ export class KeysController {
   /**
    * A new API key for the caller; the key this request used is revoked. A
    * retry with the same Idempotency-Key (the response lost) may still use
-   * that key: it gets another new key, the lost one revoked.
+   * that key: it gets another new key (docs/api.md, "Keys of lost answers").
    */
   @ApiOperation({ summary: 'Rotate: a new API key, the one used here revoked' })
   @ApiHeader({

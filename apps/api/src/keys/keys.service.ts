@@ -4,7 +4,7 @@ import { ReplicaRouter } from '@app/replica-routing';
 import type { AuthenticatedUser } from '../auth/authenticated-user.interface';
 import { ApiConfig } from '../config/api.config';
 import { idempotencyKeyHash } from '../http/idempotency-key.header';
-import { issueKey, revokeKey, rotationRetryable } from './api-keys.store';
+import { issueKey, lockRider, revokeKey, rotationRetryable } from './api-keys.store';
 
 /**
  * Rotation and revocation of a rider's API keys. A revoked key is refused at
@@ -35,6 +35,7 @@ export class KeysService {
   ): Promise<{ apiKey: string; replayed: boolean }> {
     const request = idempotencyKey === undefined ? null : idempotencyKeyHash(idempotencyKey);
     const { result } = await this.router.write(async (em) => {
+      await lockRider(em, caller.id);
       if (await revokeKey(em, caller.keyId, request))
         return { apiKey: await issueKey(em, caller.id, request), replayed: false };
       const ttl = this.config.IDEMPOTENCY_KEY_TTL_HOURS;
@@ -48,6 +49,9 @@ export class KeysService {
   /** Revokes the key of this request. */
   async revokeCurrent(caller: AuthenticatedUser): Promise<void> {
     // Revoking a key revoked meanwhile changes nothing: still a 204.
-    await this.router.write((em) => revokeKey(em, caller.keyId, null));
+    await this.router.write(async (em) => {
+      await lockRider(em, caller.id);
+      await revokeKey(em, caller.keyId, null);
+    });
   }
 }

@@ -6,7 +6,7 @@ import { hashApiKey } from '../auth/api-key.util';
 import type { AuthenticatedUser } from '../auth/authenticated-user.interface';
 import { ApiConfig } from '../config/api.config';
 import { idempotencyKeyHash } from '../http/idempotency-key.header';
-import { ISSUED_KEY_LIVE, issueKey } from '../keys/api-keys.store';
+import { ISSUED_KEY_LIVE, issueKey, lockRider } from '../keys/api-keys.store';
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -54,17 +54,22 @@ export class UsersService {
     request: string,
   ): Promise<{ user: User; apiKey: string; replayed: boolean } | null> {
     const { result } = await this.router.write(async (em) => {
+      const user = await em
+        .getRepository(User)
+        .createQueryBuilder('user')
+        .where('lower(user.email) = lower(:email)', { email })
+        .getOne();
+      if (!user) return null;
+      await lockRider(em, user.id);
       // The rider's first key is the sign-up's.
-      const [row] = await em.query<{ id: string }[]>(
-        `SELECT u.id FROM users u
-           JOIN LATERAL (SELECT user_id, issued_for, created_at FROM api_keys
-                          WHERE user_id = u.id ORDER BY id LIMIT 1) k ON true
-          WHERE lower(u.email) = lower($1) AND k.issued_for = $2
+      const [row] = await em.query<unknown[]>(
+        `SELECT 1 FROM (SELECT user_id, issued_for, created_at FROM api_keys
+                          WHERE user_id = $1 ORDER BY id LIMIT 1) k
+          WHERE k.issued_for = $2
             AND k.created_at > now() - make_interval(hours => $3) AND ${ISSUED_KEY_LIVE}`,
-        [email, request, this.config.IDEMPOTENCY_KEY_TTL_HOURS],
+        [user.id, request, this.config.IDEMPOTENCY_KEY_TTL_HOURS],
       );
       if (!row) return null;
-      const user = await em.getRepository(User).findOneByOrFail({ id: Number(row.id) });
       return { user, apiKey: await issueKey(em, user.id, request), replayed: true };
     });
     return result;

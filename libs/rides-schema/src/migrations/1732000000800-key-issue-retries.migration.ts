@@ -2,9 +2,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * A sign-up or a rotation whose response was lost (its commit outcome
- * unknown to the client) can be retried with its Idempotency-Key: the key it
- * issued is revoked and another one issued, instead of a 409 (the email is
- * taken) or a 401 (the old key is revoked) that would lock the rider out.
+ * unknown to the client) can be retried with its Idempotency-Key: another
+ * key is issued, instead of a 409 (the email is taken) or a 401 (the old key
+ * is revoked) that would lock the rider out.
  * Each key remembers the request that issued it (`issued_for`) and the
  * rotation that revoked it (`revoked_for`): SHA-256 hashes of those
  * requests' Idempotency-Keys, never the keys.
