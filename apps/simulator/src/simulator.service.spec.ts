@@ -1,16 +1,24 @@
 import { validateConfig } from '@app/config';
 import { Logger } from '@nestjs/common';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { SimulatorConfig } from './simulator.config';
 import { SimulatorService } from './simulator.service';
 
+/** The rider the fake API signs up. */
+const RIDER = 7;
+
 /**
  * An API that answers POSTs with 429 and Retry-After (`retryAfter` seconds):
  * the first sign-up and the first ride by default, every ride with
- * `everyRide` (and then no sign-up).
+ * `everyRide` (and then no sign-up). Its rides belong to RIDER, but what a
+ * read by id shows belongs to `owners.read`, and a list's second row to
+ * `owners.list`.
  */
-function throttlingApi(retryAfter = 1, everyRide = false) {
+function throttlingApi(retryAfter = 1, everyRide = false, owners = { read: RIDER, list: RIDER }) {
   const calls: { method: string; url: string; at: number; key?: string }[] = [];
   let distance = 0;
   const body = (req: IncomingMessage) =>
@@ -32,12 +40,20 @@ function throttlingApi(retryAfter = 1, everyRide = false) {
       const throttled = everyRide ? req.url === '/rides' : first;
       if (req.method === 'POST' && throttled)
         return json(429, { message: 'slow down' }, { 'retry-after': String(retryAfter) });
-      if (req.url === '/users') return json(201, { api_key: 'k' });
+      if (req.url === '/users') return json(201, { id: RIDER, api_key: 'k' });
       if (req.url === '/rides') {
         distance = (JSON.parse(text) as { distance: number }).distance;
-        return json(201, { id: 1, distance }, { 'consistency-token': '1:0/1' });
+        return json(201, { id: 1, distance, user_id: RIDER }, { 'consistency-token': '1:0/1' });
       }
-      return json(200, { id: 1, distance }, { 'served-by': 'replica0' });
+      const read = { 'served-by': 'replica0', 'consistency-token': '1:0/1' };
+      if (req.url!.startsWith('/rides?')) {
+        const rides = [
+          { id: 1, distance, user_id: RIDER },
+          { id: 2, distance: 5, user_id: owners.list },
+        ];
+        return json(200, { rides }, read);
+      }
+      return json(200, { id: 1, distance, user_id: owners.read }, read);
     });
   });
   return { server, calls };
@@ -101,6 +117,31 @@ describe('SimulatorService', () => {
       expect(api.calls.filter((c) => c.url === '/rides')).toHaveLength(1);
       expect(stats.givenUp).toBe(1);
     } finally {
+      await new Promise((resolve) => api.server.close(resolve));
+    }
+  });
+
+  it.each([
+    ['by id', { read: RIDER + 1, list: RIDER }],
+    ['in a list', { read: RIDER, list: RIDER + 1 }],
+  ])('counts a ride of another rider, shown %s, as a stale read', async (_, owners) => {
+    const api = throttlingApi(1, false, owners);
+    const base = await listen(api.server);
+    const dir = mkdtempSync(join(tmpdir(), 'simulator-spec-'));
+    try {
+      const config = validateConfig(SimulatorConfig, {
+        API_URL: base,
+        SIM_USERS: '1',
+        SIM_RIDES: '1',
+        SIM_WAIT_MAX_MS: '0',
+        SIM_WRITE_RETRY_S: '10',
+        // Lists are read only while a history is recorded.
+        SIM_HISTORY_FILE: join(dir, 'history.jsonl'),
+      });
+      const stats = await new SimulatorService(config).run(new AbortController().signal);
+      expect(stats.stale).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
       await new Promise((resolve) => api.server.close(resolve));
     }
   });

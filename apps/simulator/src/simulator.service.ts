@@ -10,6 +10,8 @@ import { SimulatorConfig } from './simulator.config';
 interface Ride {
   id: number;
   distance: number;
+  /** The rider it belongs to: the API shows a rider only its own. */
+  user_id: number;
 }
 
 /** Rides a list read asks for: the user's newest. */
@@ -19,7 +21,8 @@ const LIST_LIMIT = 20;
  * N virtual users, each like the original simulator: register, then loop
  * (write a ride with a random distance in [5, 1000), wait, read it back, list
  * the newest rides). Every read is checked: anything but 200 with the same
- * distance is stale. A user sends back the newest token it holds. With
+ * distance, of this rider, is stale; so is a list that shows another rider's
+ * ride. A user sends back the newest token it holds. With
  * SIM_HISTORY_FILE every operation is recorded for the session-guarantee checker.
  */
 @Injectable()
@@ -82,9 +85,9 @@ export class SimulatorService {
     // requests take them in turn, so every read goes to another process than its write did
     // (with the token that one minted), and the users' writes are spread over all of them.
     const client = new ApiClient(this.config.apiUrls, this.config.SIM_REQUEST_TIMEOUT_MS, n);
-    const key = await this.register(client, n, stats, stop);
-    if (!key) return;
-    const auth = { authorization: `Bearer ${key}` };
+    const rider = await this.register(client, n, stats, stop);
+    if (!rider) return;
+    const auth = { authorization: `Bearer ${rider.key}` };
     const session = new Session(`u${n}`, history);
     while (!stop.aborted && this.takeRide()) {
       const distance = Math.round((5 + Math.random() * 995) * 10) / 10;
@@ -107,7 +110,9 @@ export class SimulatorService {
       const read = await this.attempt(stats, 'read', () =>
         client.request('GET', `/rides/${ride.id}`, { headers: headers() }),
       );
-      const found = read?.status === 200 ? (read.body as Ride).distance : null;
+      const shown = read?.status === 200 ? (read.body as Ride) : undefined;
+      // Another rider's ride under this one's id is as wrong as a missing one.
+      const found = shown && shown.user_id === rider.id ? shown.distance : null;
       session.record('read', readStarted, sent, read, { ride: ride.id, distance: found });
       if (!read) {
         await sleep(200); // the API is unreachable: pause before the next ride
@@ -115,7 +120,7 @@ export class SimulatorService {
       }
       stats.recordRead(read.headers.get('served-by'), read.ms);
       if (read.status === 200 && found === ride.distance) {
-        if (history) await this.list(client, stats, session, headers());
+        if (history) await this.list(client, stats, session, headers(), rider.id);
         continue;
       }
       if (read.status === 404 || read.status === 200) {
@@ -129,12 +134,17 @@ export class SimulatorService {
     }
   }
 
-  /** GET /rides?limit=20: the user's newest rides, recorded for the monotonic-reads check. */
+  /**
+   * GET /rides?limit=20: the user's newest rides, recorded for the
+   * monotonic-reads check. A ride of another rider in it counts as a stale
+   * read: the API showed what this rider must never see.
+   */
   private async list(
     client: ApiClient,
     stats: SimulationStats,
     session: Session,
     headers: Record<string, string>,
+    riderId: number,
   ): Promise<void> {
     const started = Date.now();
     const listed = await this.attempt(stats, 'list', () =>
@@ -150,6 +160,17 @@ export class SimulatorService {
     });
     if (listed) stats.recordRead(listed.headers.get('served-by'), listed.ms);
     if (listed && listed.status !== 200) stats.recordError(`list_${listed.status}`);
+    const foreign =
+      listed?.status === 200
+        ? (listed.body as { rides: Ride[] }).rides.filter((r) => r.user_id !== riderId)
+        : [];
+    if (foreign.length > 0) {
+      stats.stale++;
+      this.logger.error(
+        `FOREIGN rides in a list of rider ${riderId} from ${listed!.headers.get('served-by')}: ` +
+          foreign.map((r) => `${r.id} (rider ${r.user_id})`).join(', '),
+      );
+    }
   }
 
   /**
@@ -196,13 +217,16 @@ export class SimulatorService {
     n: number,
     stats: SimulationStats,
     stop: AbortSignal,
-  ): Promise<string | null> {
+  ): Promise<{ key: string; id: number } | null> {
     while (!stop.aborted) {
       const email = `sim-${n}-${randomUUID()}@example.com`;
       const response = await this.attempt(stats, 'register', () =>
         client.request('POST', '/users', { body: { email } }),
       );
-      if (response?.status === 201) return (response.body as { api_key: string }).api_key;
+      if (response?.status === 201) {
+        const body = response.body as { api_key: string; id: number };
+        return { key: body.api_key, id: body.id };
+      }
       stats.recordError(`register_${response?.status ?? 'network'}`);
       // The sign-up rate limit says when to come back.
       const pause = response?.status === 429 ? Math.max(500, retryAfterMs(response.headers)) : 500;
