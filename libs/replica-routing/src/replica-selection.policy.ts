@@ -49,27 +49,29 @@ export function planRead(input: SelectionInput): SelectionPlan {
   if (input.forced) return primaryOnly('primary_forced');
   if (input.token === null && input.tokenlessReads === 'primary')
     return primaryOnly('primary_tokenless');
-  const usable = input.replicas.filter((r) => r.available && r.weight > 0);
-  const eligible = usable.filter((r) => positionProblem(r, input) === null);
-  let ordered = weightedShuffle(eligible, input.random).map((r) => r.name);
-  const guess = ordered.length === 0 && input.token !== null;
+  // One pass, no strings: it runs on every read.
+  const usable: ReplicaCandidate[] = [];
+  const eligible: ReplicaCandidate[] = [];
+  for (const r of input.replicas) {
+    if (!(r.available && r.weight > 0)) continue;
+    usable.push(r);
+    if (knownToServe(r, input)) eligible.push(r);
+  }
+  let replicas = weightedFirst(eligible, input.random, input.maxReplicaAttempts);
+  const guess = eligible.length === 0 && input.token !== null;
   if (guess) {
     // Nobody is known to be there yet (the usual case right after a write, as the known
     // positions are a little old): try one streaming replica, chosen by weight like any read.
     // Its in-band check decides; the read may wait on it (replicaWaitMs).
-    const waitOn = weightedShuffle(
-      usable.filter((r) => r.lsn !== null && r.waitable),
-      input.random,
-    )[0];
-    ordered = waitOn ? [waitOn.name] : [];
+    const streaming = usable.filter((r) => r.lsn !== null && r.waitable);
+    replicas = weightedFirst(streaming, input.random, 1);
   }
-  const replicas = ordered.slice(0, input.maxReplicaAttempts);
   const primaryFirst =
-    input.stale === true || ordered.length === 0 || input.random() < input.primaryReadShare;
+    input.stale === true || replicas.length === 0 || input.random() < input.primaryReadShare;
   return {
     replicas,
     primaryFirst,
-    guess: guess && ordered.length > 0,
+    guess: guess && replicas.length > 0,
     order: primaryFirst ? [PRIMARY_NODE, ...replicas] : [...replicas, PRIMARY_NODE],
     primaryReason: input.stale
       ? 'primary_forced'
@@ -114,6 +116,7 @@ export function positionProblem(
 ): string | null {
   if (input.token === null && input.tokenlessReads === 'primary')
     return "reads without a token go to the primary (tokenlessReads: 'primary')";
+  if (knownToServe(r, input)) return null;
   if (r.lsn === null) return 'no replayed position known yet';
   if (input.token !== null)
     return r.lsn >= input.token
@@ -125,13 +128,46 @@ export function positionProblem(
     : `lags ${r.lagBytes} bytes, more than maxLagBytes (${input.maxLagBytes})`;
 }
 
-function weightedShuffle<T extends { weight: number }>(
-  items: readonly T[],
+/**
+ * The rule of {@link positionProblem}, without its words: whether what is
+ * known of `r`'s position serves the read (a tokenless read under
+ * `tokenlessReads: 'primary'` is decided before).
+ */
+function knownToServe(
+  r: Pick<ReplicaCandidate, 'lsn' | 'lagBytes'>,
+  input: Pick<SelectionInput, 'token' | 'maxLagBytes'>,
+): boolean {
+  if (r.lsn === null) return false;
+  if (input.token !== null) return r.lsn >= input.token;
+  return r.lagBytes !== null && r.lagBytes <= input.maxLagBytes;
+}
+
+/**
+ * The names of the first `limit` of `items` in a weighted random order
+ * (Efraimidis-Spirakis: each item's key is u^(1/weight), the largest first;
+ * equal keys keep the items' order). One `random()` per item, in the items'
+ * order, none for a single item; the first `limit` kept by insertion, with
+ * no objects made per item: it runs on every read.
+ */
+function weightedFirst(
+  items: readonly ReplicaCandidate[],
   random: () => number,
-): T[] {
-  if (items.length < 2) return items.slice();
-  return items
-    .map((item) => ({ item, key: Math.pow(random(), 1 / item.weight) }))
-    .sort((a, b) => b.key - a.key)
-    .map((x) => x.item);
+  limit: number,
+): string[] {
+  if (items.length < 2) return items.length === 1 && limit > 0 ? [items[0]!.name] : [];
+  const names: string[] = [];
+  const keys: number[] = [];
+  for (const item of items) {
+    const key = Math.pow(random(), 1 / item.weight);
+    let at = names.length;
+    while (at > 0 && keys[at - 1]! < key) at--;
+    if (at >= limit) continue;
+    names.splice(at, 0, item.name);
+    keys.splice(at, 0, key);
+    if (names.length > limit) {
+      names.pop();
+      keys.pop();
+    }
+  }
+  return names;
 }
