@@ -117,15 +117,12 @@ export function positionProblem(
   if (input.token === null && input.tokenlessReads === 'primary')
     return "reads without a token go to the primary (tokenlessReads: 'primary')";
   if (knownToServe(r, input)) return null;
+  // Only the words for what knownToServe refused.
   if (r.lsn === null) return 'no replayed position known yet';
   if (input.token !== null)
-    return r.lsn >= input.token
-      ? null
-      : `known to have replayed ${formatLsn(r.lsn)}, the read needs ${formatLsn(input.token)}`;
+    return `known to have replayed ${formatLsn(r.lsn)}, the read needs ${formatLsn(input.token)}`;
   if (r.lagBytes === null) return 'lag unknown';
-  return r.lagBytes <= input.maxLagBytes
-    ? null
-    : `lags ${r.lagBytes} bytes, more than maxLagBytes (${input.maxLagBytes})`;
+  return `lags ${r.lagBytes} bytes, more than maxLagBytes (${input.maxLagBytes})`;
 }
 
 /**
