@@ -24,9 +24,10 @@ export interface TypeOrmAdapterOptions {
   dataSource?: Partial<Omit<PostgresOptions, 'type' | 'entities' | 'url' | 'extra'>>;
 }
 
-/** The protected parts of TypeORM's PostgresQueryRunner this adapter sets. */
+/** Why a work may not end the top-level transaction of a write itself. */
 const TOP = "the write's transaction is the library's: it commits or rolls back on return";
 
+/** The protected parts of TypeORM's PostgresQueryRunner this adapter sets. */
 interface BindableRunner {
   databaseConnection: PoolClient;
   isTransactionActive: boolean;
