@@ -1,6 +1,6 @@
 import { ConflictException, Injectable } from '@nestjs/common';
 import { User } from '@app/rides-schema';
-import { ReplicaRouter } from '@app/replica-routing';
+import { ReplicaRouter, type ReadOptions } from '@app/replica-routing';
 import { QueryFailedError, type EntityManager } from 'typeorm';
 import { hashApiKey } from '../auth/api-key.util';
 import type { AuthenticatedUser } from '../auth/authenticated-user.interface';
@@ -88,21 +88,14 @@ export class UsersService {
   async authenticate(apiKey: string): Promise<AuthenticatedUser | null> {
     const fresh = (this.router.currentScope()?.token ?? null) === null;
     const staleness = this.config.AUTH_MAX_STALENESS_MS;
-    const { result } = await this.router.read(
-      (em) =>
-        em.query<{ id: string; email: string; key_id: string }[]>(
-          `SELECT u.id, u.email, k.id AS key_id
-             FROM api_keys k JOIN users u ON u.id = k.user_id
-            WHERE k.key_hash = $1 AND k.revoked_at IS NULL`,
-          [hashApiKey(apiKey)],
-        ),
+    return this.keyUser(
+      'k.key_hash = $1 AND k.revoked_at IS NULL',
+      [hashApiKey(apiKey)],
       // A covered primary read raises the scope's token to the primary's position.
       fresh || staleness === 0
         ? { primary: true, cover: fresh }
         : { cover: false, freshWithinMs: staleness },
     );
-    const row = result[0];
-    return row ? { id: Number(row.id), email: row.email, keyId: Number(row.key_id) } : null;
   }
 
   /**
@@ -116,20 +109,33 @@ export class UsersService {
     apiKey: string,
     idempotencyKey: string,
   ): Promise<AuthenticatedUser | null> {
+    return this.keyUser(
+      `k.key_hash = $1 AND k.revoked_for = $2
+       AND k.revoked_at > now() - make_interval(hours => $3) AND ${ISSUED_KEY_LIVE}`,
+      [
+        hashApiKey(apiKey),
+        idempotencyKeyHash(idempotencyKey),
+        this.config.IDEMPOTENCY_KEY_TTL_HOURS,
+      ],
+      { primary: true },
+    );
+  }
+
+  /** The user of the one key `condition` (on `api_keys k`) finds, with that key's id; null if none. */
+  private async keyUser(
+    condition: string,
+    params: unknown[],
+    options: ReadOptions,
+  ): Promise<AuthenticatedUser | null> {
     const { result } = await this.router.read(
       (em) =>
         em.query<{ id: string; email: string; key_id: string }[]>(
           `SELECT u.id, u.email, k.id AS key_id
              FROM api_keys k JOIN users u ON u.id = k.user_id
-            WHERE k.key_hash = $1 AND k.revoked_for = $2
-              AND k.revoked_at > now() - make_interval(hours => $3) AND ${ISSUED_KEY_LIVE}`,
-          [
-            hashApiKey(apiKey),
-            idempotencyKeyHash(idempotencyKey),
-            this.config.IDEMPOTENCY_KEY_TTL_HOURS,
-          ],
+            WHERE ${condition}`,
+          params,
         ),
-      { primary: true },
+      options,
     );
     const row = result[0];
     return row ? { id: Number(row.id), email: row.email, keyId: Number(row.key_id) } : null;
