@@ -59,6 +59,18 @@ function throttlingApi(retryAfter = 1, everyRide = false, owners = { read: RIDER
   return { server, calls };
 }
 
+/** One user against `url`, reading back at once, with `settings` on top. */
+function oneUser(url: string, settings: Record<string, string>) {
+  return validateConfig(SimulatorConfig, {
+    API_URL: url,
+    SIM_USERS: '1',
+    SIM_WAIT_MAX_MS: '0',
+    ...settings,
+  });
+}
+
+const closed = (server: Server) => new Promise((resolve) => server.close(resolve));
+
 /** Listens on 127.0.0.1; its base URL. */
 async function listen(server: Server): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -74,16 +86,10 @@ describe('SimulatorService', () => {
     url = await listen(server);
     Logger.overrideLogger(false);
   });
-  afterAll(() => new Promise((resolve) => server.close(resolve)));
+  afterAll(() => closed(server));
 
   it('waits as long as a 429 says, then signs up and writes again (the same Idempotency-Key)', async () => {
-    const config = validateConfig(SimulatorConfig, {
-      API_URL: url,
-      SIM_USERS: '1',
-      SIM_RIDES: '1',
-      SIM_WAIT_MAX_MS: '0',
-      SIM_WRITE_RETRY_S: '10',
-    });
+    const config = oneUser(url, { SIM_RIDES: '1', SIM_WRITE_RETRY_S: '10' });
     const stats = await new SimulatorService(config).run(new AbortController().signal);
     const posts = (path: string) => calls.filter((c) => c.method === 'POST' && c.url === path);
     expect(posts('/users')).toHaveLength(2);
@@ -100,12 +106,7 @@ describe('SimulatorService', () => {
     const api = throttlingApi(20, true);
     const base = await listen(api.server);
     try {
-      const config = validateConfig(SimulatorConfig, {
-        API_URL: base,
-        SIM_USERS: '1',
-        SIM_WAIT_MAX_MS: '0',
-        SIM_WRITE_RETRY_S: '60',
-      });
+      const config = oneUser(base, { SIM_WRITE_RETRY_S: '60' });
       const stop = new AbortController();
       const run = new SimulatorService(config).run(stop.signal);
       // Signed up, its first ride answered 429 with Retry-After: 20: it is waiting.
@@ -117,7 +118,7 @@ describe('SimulatorService', () => {
       expect(api.calls.filter((c) => c.url === '/rides')).toHaveLength(1);
       expect(stats.givenUp).toBe(1);
     } finally {
-      await new Promise((resolve) => api.server.close(resolve));
+      await closed(api.server);
     }
   });
 
@@ -129,11 +130,8 @@ describe('SimulatorService', () => {
     const base = await listen(api.server);
     const dir = mkdtempSync(join(tmpdir(), 'simulator-spec-'));
     try {
-      const config = validateConfig(SimulatorConfig, {
-        API_URL: base,
-        SIM_USERS: '1',
+      const config = oneUser(base, {
         SIM_RIDES: '1',
-        SIM_WAIT_MAX_MS: '0',
         SIM_WRITE_RETRY_S: '10',
         // Lists are read only while a history is recorded.
         SIM_HISTORY_FILE: join(dir, 'history.jsonl'),
@@ -142,7 +140,7 @@ describe('SimulatorService', () => {
       expect(stats.stale).toBe(1);
     } finally {
       rmSync(dir, { recursive: true, force: true });
-      await new Promise((resolve) => api.server.close(resolve));
+      await closed(api.server);
     }
   });
 });

@@ -150,20 +150,15 @@ export class SimulatorService {
     const listed = await this.attempt(stats, 'list', () =>
       client.request('GET', `/rides?limit=${LIST_LIMIT}`, { headers }),
     );
-    const rides =
-      listed?.status === 200
-        ? (listed.body as { rides: Ride[] }).rides.map((r) => ({ id: r.id, distance: r.distance }))
-        : undefined;
+    const rows = listed?.status === 200 ? (listed.body as { rides: Ride[] }).rides : undefined;
+    const rides = rows?.map((r) => ({ id: r.id, distance: r.distance }));
     session.record('list', started, headers['consistency-token'] ?? null, listed, {
       ...(rides ? { rides } : {}),
       limit: LIST_LIMIT,
     });
     if (listed) stats.recordRead(listed.headers.get('served-by'), listed.ms);
     if (listed && listed.status !== 200) stats.recordError(`list_${listed.status}`);
-    const foreign =
-      listed?.status === 200
-        ? (listed.body as { rides: Ride[] }).rides.filter((r) => r.user_id !== riderId)
-        : [];
+    const foreign = rows?.filter((r) => r.user_id !== riderId) ?? [];
     if (foreign.length > 0) {
       stats.stale++;
       this.logger.error(
