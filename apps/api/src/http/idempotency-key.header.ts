@@ -1,5 +1,6 @@
 import { UnprocessableEntityException } from '@nestjs/common';
 import { createHash } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
 
@@ -22,4 +23,14 @@ export function parseIdempotencyKey(header: string | string[] | undefined): stri
  */
 export function idempotencyKeyHash(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+const REPLAYED = 'Idempotent-Replayed';
+
+/** OpenAPI: the header on an answer that repeats an earlier request with the same Idempotency-Key. */
+export const REPLAYED_HEADER = { [REPLAYED]: { schema: { type: 'string', enum: ['true'] } } };
+
+/** Says so on an answer that repeats an earlier request with the same Idempotency-Key. */
+export function markReplayed(res: ServerResponse, replayed: boolean): void {
+  if (replayed) res.setHeader(REPLAYED, 'true');
 }

@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { AcceptsRotationRetry } from '../auth/rotation-retry.decorator';
-import { parseIdempotencyKey } from '../http/idempotency-key.header';
+import { markReplayed, parseIdempotencyKey, REPLAYED_HEADER } from '../http/idempotency-key.header';
 import type { AuthenticatedUser } from '../auth/authenticated-user.interface';
 import { ErrorBody } from '../http/openapi.schemas';
 import { TokenRoute } from '../http/token-headers.decorator';
@@ -36,7 +36,7 @@ export class KeysController {
     201: {
       description: 'The new key (`Idempotent-Replayed: true` on a retry)',
       type: KeyRotatedBody,
-      headers: { 'Idempotent-Replayed': { schema: { type: 'string', enum: ['true'] } } },
+      headers: REPLAYED_HEADER,
     },
     401: { description: 'Missing, unknown or revoked API key', type: ErrorBody },
     422: { description: 'Invalid Idempotency-Key', type: ErrorBody },
@@ -51,7 +51,7 @@ export class KeysController {
   ): Promise<KeyRotatedBody> {
     const key = parseIdempotencyKey(req.headers['idempotency-key']);
     const { apiKey, replayed } = await this.keys.rotate(user, key);
-    if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+    markReplayed(res, replayed);
     return { api_key: apiKey };
   }
 

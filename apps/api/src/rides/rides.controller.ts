@@ -20,7 +20,7 @@ import { CurrentUser } from '../auth/current-user.decorator';
 import { ErrorBody, RidePage, RideResponse } from '../http/openapi.schemas';
 import { TokenRoute } from '../http/token-headers.decorator';
 import { CreateRideDto } from './create-ride.dto';
-import { parseIdempotencyKey } from '../http/idempotency-key.header';
+import { markReplayed, parseIdempotencyKey, REPLAYED_HEADER } from '../http/idempotency-key.header';
 import { ListRidesQuery } from './list-rides.query';
 import { presentRide, type RideBody } from './ride.presenter';
 import { RidesService } from './rides.service';
@@ -50,7 +50,7 @@ export class RidesController {
     201: {
       description: 'Recorded, or replayed (`Idempotent-Replayed: true`)',
       type: RideResponse,
-      headers: { 'Idempotent-Replayed': { schema: { type: 'string', enum: ['true'] } } },
+      headers: REPLAYED_HEADER,
     },
     400: { description: 'Malformed JSON or Consistency-Token', type: ErrorBody },
     401: { description: 'Missing or unknown API key', type: ErrorBody },
@@ -80,7 +80,7 @@ export class RidesController {
       );
     }
     const { ride, replayed } = await this.rides.create(user.id, dto.distance, key);
-    if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+    markReplayed(res, replayed);
     return presentRide(ride);
   }
 

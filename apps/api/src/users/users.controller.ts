@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ErrorBody, UserCreatedBody } from '../http/openapi.schemas';
-import { parseIdempotencyKey } from '../http/idempotency-key.header';
+import { markReplayed, parseIdempotencyKey, REPLAYED_HEADER } from '../http/idempotency-key.header';
 import { TokenRoute } from '../http/token-headers.decorator';
 import { Public } from '../auth/public.decorator';
 import { SignupLimited } from '../rate-limit/signup-limited.decorator';
@@ -30,7 +30,7 @@ export class UsersController {
     201: {
       description: 'Registered (`Idempotent-Replayed: true` on a retry)',
       type: UserCreatedBody,
-      headers: { 'Idempotent-Replayed': { schema: { type: 'string', enum: ['true'] } } },
+      headers: REPLAYED_HEADER,
     },
     409: { description: 'The email is taken', type: ErrorBody },
     422: { description: 'Missing or invalid email, or invalid Idempotency-Key', type: ErrorBody },
@@ -46,7 +46,7 @@ export class UsersController {
   ): Promise<{ id: number; email: string; api_key: string }> {
     const key = parseIdempotencyKey(req.headers['idempotency-key']);
     const { user, apiKey, replayed } = await this.users.create(body.email, key);
-    if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+    markReplayed(res, replayed);
     return { id: user.id, email: user.email, api_key: apiKey };
   }
 }
