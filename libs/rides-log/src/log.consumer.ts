@@ -11,6 +11,7 @@ import { messageOf, QuietWarner } from './quiet.warner';
 import type { ConsumerOptions, ConsumerState } from './consumer.options';
 import { gapOrForeign, LogGapError } from './log-gap.error';
 import { readBack, StaleReadBackError } from './batch.read-back';
+import { unlessAborted } from './abort.race';
 
 /**
  * One consumer of the unified log: it keeps the total distance of every ride
@@ -73,7 +74,7 @@ export class LogConsumer {
         // Retried as a round is: a primary that is down at start delays the consumer, no more.
         if (!registered) await this.register();
         registered = true;
-        await this.round();
+        await this.round(signal);
         this.lastRoundAt = Date.now();
       } catch (error) {
         if (error instanceof LogGapError) {
@@ -114,21 +115,27 @@ export class LogConsumer {
     );
   }
 
-  /** Reads what follows the saved position and applies it; returns how many entries it applied. */
-  async round(): Promise<number> {
+  /**
+   * Reads what follows the saved position and applies it; returns how many
+   * entries it applied. Its wait for entries ends when `signal` aborts.
+   */
+  async round(signal?: AbortSignal): Promise<number> {
     // The position this process committed last; read again after anything went wrong (another
     // copy may have moved it: the commit checks it anyway).
     const lastSeq = this.position ?? (await this.state()).lastSeq;
     this.position = undefined;
     logMetrics.consumerLastSeq.set({ consumer: this.options.name }, Number(lastSeq));
-    const reply = await this.redis.xread(
-      'COUNT',
-      this.options.batch,
-      'BLOCK',
-      this.options.blockMs,
-      'STREAMS',
-      this.options.stream,
-      entryId(lastSeq),
+    const reply = await unlessAborted(
+      this.redis.xread(
+        'COUNT',
+        this.options.batch,
+        'BLOCK',
+        this.options.blockMs,
+        'STREAMS',
+        this.options.stream,
+        entryId(lastSeq),
+      ),
+      signal,
     );
     const entries = reply?.[0]?.[1] ?? [];
     if (entries.length === 0) {

@@ -150,12 +150,12 @@ export class LogFixture {
     return consumer;
   }
 
-  consumer(name: string, batch = 20, failRate = 0): LogConsumer {
+  consumer(name: string, batch = 20, failRate = 0, blockMs = 200): LogConsumer {
     const consumer = new LogConsumer(this.log, this.client(), {
       name,
       stream: STREAM,
       batch,
-      blockMs: 200,
+      blockMs,
       failRate,
     });
     return consumer;

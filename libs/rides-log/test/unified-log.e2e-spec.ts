@@ -261,6 +261,23 @@ describeWithNodeControl('the unified log', () => {
     expect((await log.states()).consumer0).toEqual(await log.exactState());
   });
 
+  it('a stopped consumer ends at once, not when its blocking XREAD would have timed out', async () => {
+    const consumer = log.consumer('consumer0', 20, 0, 30_000);
+    const stop = log.run((s) => consumer.run(s));
+    // Redis lists the consumer's connection as blocked (flag b) in its XREAD.
+    const admin = log.client();
+    const blocked = async () => /flags=b .*cmd=xread/.test(String(await admin.client('LIST')));
+    for (let i = 0; !(await blocked()); i++) {
+      if (i === 100) throw new Error('the consumer never blocked in XREAD');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise((resolve) => (timer = setTimeout(resolve, 3000, 'still blocked')));
+    const stopped = stop().then(() => 'stopped');
+    await expect(Promise.race([stopped, late])).resolves.toBe('stopped');
+    clearTimeout(timer);
+  });
+
   it('a rolled-back write leaves no event', async () => {
     const [before] = await sql<{ n: string }>(
       'primary',
