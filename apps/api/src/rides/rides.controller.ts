@@ -44,7 +44,7 @@ export class RidesController {
     name: 'Idempotency-Key',
     required: false,
     description:
-      '1-255 printable ASCII characters: a retry with the same key returns the first ride',
+      '1-255 visible ASCII characters, no spaces: a retry with the same key returns the first ride',
   })
   @TokenRoute({
     201: {
