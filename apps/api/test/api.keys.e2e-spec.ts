@@ -246,11 +246,30 @@ describe('API keys: rotation and revocation', () => {
       await works(rotated.body.api_key as string).expect(200);
     });
 
-    it('a malformed Idempotency-Key is a 422 on both', async () => {
+    it('a malformed Idempotency-Key, or one under 16 characters (a secret here), is a 422 on both', async () => {
       await signUp(email(), 'a b').expect(422);
+      const short = await signUp(email(), 'request-0000001').expect(422);
+      expect(short.body.error).toMatch(/at least 16 characters/);
       const rider = await signUp(email()).expect(201);
       await rotate(rider.body.api_key as string, 'x'.repeat(256)).expect(422);
+      await rotate(rider.body.api_key as string, 'rotation-000001').expect(422);
       await works(rider.body.api_key as string).expect(200);
+      // Authentication comes first: a revoked key with an invalid Idempotency-Key is a 401.
+      await rotate(rider.body.api_key as string).expect(201);
+      await rotate(rider.body.api_key as string, 'a b').expect(401);
+    });
+
+    it('an Idempotency-Key used for another request (another email, a rotation) is a 422 on a sign-up', async () => {
+      const key = randomUUID();
+      const first = await signUp(email(), key).expect(201);
+      const other = email();
+      const reused = await signUp(other, key).expect(422);
+      expect(reused.body.error).toMatch(/used for another request/);
+      // No rider was made: the address is free for a sign-up of its own.
+      await signUp(other, randomUUID()).expect(201);
+      const rotation = randomUUID();
+      await rotate(first.body.api_key as string, rotation).expect(201);
+      await signUp(email(), rotation).expect(422);
     });
   });
 });

@@ -9,6 +9,7 @@ import { RolePrivileges1732000000500 } from './migrations/1732000000500-role-pri
 import { UnifiedLog1732000000600 } from './migrations/1732000000600-unified-log.migration';
 import { LogOutboxHardening1732000000700 } from './migrations/1732000000700-log-outbox-hardening.migration';
 import { KeyIssueRetries1732000000800 } from './migrations/1732000000800-key-issue-retries.migration';
+import { KeyIssueLookup1732000000900 } from './migrations/1732000000900-key-issue-lookup.migration';
 
 export const ENTITIES = [User, Ride];
 
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   UnifiedLog1732000000600,
   LogOutboxHardening1732000000700,
   KeyIssueRetries1732000000800,
+  KeyIssueLookup1732000000900,
 ];

@@ -9,7 +9,7 @@ import type { IncomingMessage } from 'node:http';
 import { UsersService } from '../users/users.service';
 import { parseBearer } from './api-key.util';
 import type { AuthenticatedRequest, AuthenticatedUser } from './authenticated-user.interface';
-import { parseIdempotencyKey } from '../http/idempotency-key.header';
+import { secretIdempotencyKey } from '../http/idempotency-key.header';
 import { ROTATION_RETRY } from './rotation-retry.decorator';
 import { IS_PUBLIC } from './public.decorator';
 
@@ -46,7 +46,8 @@ export class ApiKeyGuard implements CanActivate {
       !this.reflector.getAllAndOverride<boolean>(ROTATION_RETRY, [ctx.getHandler(), ctx.getClass()])
     )
       return null;
-    const idempotencyKey = parseIdempotencyKey(request.headers['idempotency-key']);
+    // Authentication comes before input: an invalid one is no retry (401), not a 422.
+    const idempotencyKey = secretIdempotencyKey(request.headers['idempotency-key']);
     return idempotencyKey === undefined
       ? null
       : this.users.authenticateRotationRetry(key, idempotencyKey);

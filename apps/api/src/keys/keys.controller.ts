@@ -30,7 +30,7 @@ export class KeysController {
     name: 'Idempotency-Key',
     required: false,
     description:
-      '1-255 printable ASCII characters: a retry with the same key, with the key this rotation revoked, gets a new key',
+      '16-255 visible ASCII characters, no spaces, random (a UUID v4): a retry with the same key, with the key this rotation revoked, gets a new key',
   })
   @TokenRoute({
     201: {
@@ -49,7 +49,7 @@ export class KeysController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<KeyRotatedBody> {
-    const key = parseIdempotencyKey(req.headers['idempotency-key']);
+    const key = parseIdempotencyKey(req.headers['idempotency-key'], { secret: true });
     const { apiKey, replayed } = await this.keys.rotate(user, key);
     markReplayed(res, replayed);
     return { api_key: apiKey };

@@ -24,7 +24,7 @@ export class UsersController {
     name: 'Idempotency-Key',
     required: false,
     description:
-      '1-255 printable ASCII characters: a retry with the same key gets the rider with a new key',
+      '16-255 visible ASCII characters, no spaces, random (a UUID v4): a retry with the same key gets the rider with a new key',
   })
   @TokenRoute({
     201: {
@@ -33,7 +33,11 @@ export class UsersController {
       headers: REPLAYED_HEADER,
     },
     409: { description: 'The email is taken', type: ErrorBody },
-    422: { description: 'Missing or invalid email, or invalid Idempotency-Key', type: ErrorBody },
+    422: {
+      description:
+        'Missing or invalid email; an invalid Idempotency-Key, or one used for another request',
+      type: ErrorBody,
+    },
   })
   @Public()
   @SignupLimited()
@@ -44,7 +48,7 @@ export class UsersController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<{ id: number; email: string; api_key: string }> {
-    const key = parseIdempotencyKey(req.headers['idempotency-key']);
+    const key = parseIdempotencyKey(req.headers['idempotency-key'], { secret: true });
     const { user, apiKey, replayed } = await this.users.create(body.email, key);
     markReplayed(res, replayed);
     return { id: user.id, email: user.email, api_key: apiKey };

@@ -1,4 +1,4 @@
-import { ConflictException, Injectable } from '@nestjs/common';
+import { ConflictException, Injectable, UnprocessableEntityException } from '@nestjs/common';
 import { User } from '@app/rides-schema';
 import { ReplicaRouter, type ReadOptions } from '@app/replica-routing';
 import { QueryFailedError, type EntityManager } from 'typeorm';
@@ -23,7 +23,9 @@ export class UsersService {
    * that key, within IDEMPOTENCY_KEY_TTL_HOURS, and a key it issued is still
    * live), its answer lost, gets the rider again with another key
    * (`replayed`), not a 409. Earlier answers' keys stay valid, as for a
-   * rotation (KeysService.rotate).
+   * rotation (KeysService.rotate). An Idempotency-Key that issued a key for
+   * another request within the TTL (another email's sign-up, a rotation) is a
+   * 422, as on `POST /rides`: the same key, another request.
    */
   async create(
     email: string,
@@ -32,6 +34,7 @@ export class UsersService {
     const request = idempotencyKey === undefined ? null : idempotencyKeyHash(idempotencyKey);
     try {
       const { result } = await this.router.write(async (em) => {
+        if (request !== null) await this.refuseReuse(em, email, request);
         const user = await em.save(em.create(User, { email }));
         return { user, apiKey: await issueKey(em, user.id, request), replayed: false };
       });
@@ -46,6 +49,22 @@ export class UsersService {
       if (again) return again;
       throw new ConflictException('a user with this email already exists');
     }
+  }
+
+  /** 422 when the Idempotency-Key (its hash) issued a key within the TTL, but not for `email`. */
+  private async refuseReuse(em: EntityManager, email: string, request: string): Promise<void> {
+    const [used] = await em.query<unknown[]>(
+      `SELECT 1 FROM api_keys k JOIN users u ON u.id = k.user_id
+        WHERE k.issued_for = $1 AND lower(u.email) <> lower($2)
+          AND k.created_at > now() - make_interval(hours => $3)
+        LIMIT 1`,
+      [request, email, this.config.IDEMPOTENCY_KEY_TTL_HOURS],
+    );
+    if (used)
+      throw new UnprocessableEntityException(
+        'this Idempotency-Key was used for another request (a sign-up with another email, or ' +
+          'a rotation): send a new one with every request',
+      );
   }
 
   /** The rider whose sign-up had this Idempotency-Key (its hash), with a new key; null if none. */
