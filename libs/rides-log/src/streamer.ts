@@ -11,7 +11,7 @@ import { OUTBOX_CHANNEL } from './outbox.stager';
 import { OutboxStore, type TokenSigner } from './outbox.store';
 import { closeNow, endWithin } from '@app/replica-routing/postgres/client-end';
 import { StreamPublisher } from './stream.publisher';
-import { streamRepair } from './stream.repair';
+import { maintainStream } from './stream.maintenance';
 import type { StreamerOptions, StreamerRole } from './streamer.options';
 
 /** How long a stopped streamer's session may stay busy before it is closed under it. */
@@ -205,45 +205,12 @@ export class Streamer {
     return events.length;
   }
 
-  /**
-   * Re-publishes what the stream lost (its end is below what the outbox says
-   * was published: a Redis restart, FLUSHALL, a failover to a lagging
-   * replica), from where the slowest consumer is; trims the stream below the
-   * slowest consumer; deletes outbox events past retention that every
-   * consumer has passed; updates the backlog gauges.
-   */
+  /** {@link maintainStream}, which is told and tells whether a publish met foreign entries. */
   private async maintain(store: OutboxStore, publisher: StreamPublisher): Promise<void> {
-    const bounds = await publisher.bounds();
-    const positions = await store.positions();
-    const { published, slowest } = positions;
-    const repair = streamRepair(bounds, positions, this.foreignSeen);
+    const foreign = this.foreignSeen;
     this.foreignSeen = false;
-    if (repair.rebuild) {
-      await publisher.reset();
-      this.logger.warn(repair.rebuild);
-    }
-    let from = repair.from;
-    let republished = 0;
-    while (from < published) {
-      const events = await store.published(from, published, this.options.batch);
-      if (events.length === 0) break;
-      const sent = await publisher.publish(events);
-      republished += sent.added;
-      // Another primary's streamer still writing (a split brain): the next maintenance rebuilds.
-      if (sent.foreign > 0) this.foreignSeen = true;
-      from = events.at(-1)!.seq;
-    }
-    if (republished > 0) {
-      logMetrics.republished.inc(republished);
-      this.logger.warn(
-        `the stream ended at seq ${bounds.last}, the outbox had published up to ${published}: ${republished} entries published again`,
-      );
-    }
-    if (slowest !== null) await publisher.trimBelow(slowest + 1n);
-    await store.retain(this.options.retentionS);
-    const backlog = await store.backlog();
-    logMetrics.backlog.set(backlog.events);
-    logMetrics.oldestSeconds.set(backlog.oldestS);
+    if (await maintainStream(store, publisher, this.options, foreign, this.logger))
+      this.foreignSeen = true;
   }
 
   private poke(): void {

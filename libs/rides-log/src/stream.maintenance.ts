@@ -1,0 +1,56 @@
+import type { Logger } from '@nestjs/common';
+import { logMetrics } from './log.metrics';
+import type { OutboxStore } from './outbox.store';
+import type { StreamPublisher } from './stream.publisher';
+import { streamRepair } from './stream.repair';
+import type { StreamerOptions } from './streamer.options';
+
+/**
+ * Re-publishes what the stream lost (its end is below what the outbox says
+ * was published: a Redis restart, FLUSHALL, a failover to a lagging
+ * replica), from where the slowest consumer is; trims the stream below the
+ * slowest consumer; deletes outbox events past retention that every
+ * consumer has passed; updates the backlog gauges. `foreignSeen`: a publish
+ * since the last maintenance found seqs the stream holds as other events (it
+ * is rebuilt). Returns whether a publish here found such entries.
+ */
+export async function maintainStream(
+  store: OutboxStore,
+  publisher: StreamPublisher,
+  { batch, retentionS }: Pick<StreamerOptions, 'batch' | 'retentionS'>,
+  foreignSeen: boolean,
+  logger: Logger,
+): Promise<boolean> {
+  const bounds = await publisher.bounds();
+  const positions = await store.positions();
+  const { published, slowest } = positions;
+  const repair = streamRepair(bounds, positions, foreignSeen);
+  let foreign = false;
+  if (repair.rebuild) {
+    await publisher.reset();
+    logger.warn(repair.rebuild);
+  }
+  let from = repair.from;
+  let republished = 0;
+  while (from < published) {
+    const events = await store.published(from, published, batch);
+    if (events.length === 0) break;
+    const sent = await publisher.publish(events);
+    republished += sent.added;
+    // Another primary's streamer still writing (a split brain): the next maintenance rebuilds.
+    if (sent.foreign > 0) foreign = true;
+    from = events.at(-1)!.seq;
+  }
+  if (republished > 0) {
+    logMetrics.republished.inc(republished);
+    logger.warn(
+      `the stream ended at seq ${bounds.last}, the outbox had published up to ${published}: ${republished} entries published again`,
+    );
+  }
+  if (slowest !== null) await publisher.trimBelow(slowest + 1n);
+  await store.retain(retentionS);
+  const backlog = await store.backlog();
+  logMetrics.backlog.set(backlog.events);
+  logMetrics.oldestSeconds.set(backlog.oldestS);
+  return foreign;
+}
