@@ -97,13 +97,31 @@ describe('checkSessionGuarantees', () => {
     expect(broken([list([], '2:0/300'), write(2, '2:0/200')])).toEqual(['writes-follow-reads']);
   });
 
-  it('read-your-writes: a read of a ride written before answered 404 or 410 (it showed nothing)', () => {
+  it('read-your-writes: a read of a ride written before answered 404 (it showed nothing)', () => {
     expect(broken([write(1, '1:0/100'), read(1, null, '1:0/90')])).toEqual(['read-your-writes']);
-    expect(broken([write(1, '1:0/100'), { ...read(1, null, '1:0/90'), status: 410 }])).toEqual([
-      'read-your-writes',
-    ]);
     // Not written before it (no write of that ride acknowledged first): a 404 breaks nothing.
     expect(broken([read(3, null, '1:0/90')])).toEqual([]);
+  });
+
+  it('a 410 refuses the token (a failover forked below it): an explicit error, no miss', () => {
+    expect(broken([write(1, '1:0/100'), { ...read(1, null, '1:0/90'), status: 410 }])).toEqual([]);
+  });
+
+  it('a ride a failover lost (asynchronous) is expected of no later read, by id or in a list', () => {
+    const history = [
+      write(1, '1:0/100'),
+      read(1, 10, '1:0/100'),
+      write(2, '2:0/50'),
+      read(1, null, '2:0/60'),
+      list([2], '2:0/70'),
+    ];
+    expect(broken(history)).toEqual([
+      'read-your-writes',
+      'monotonic-reads',
+      'read-your-writes',
+      'monotonic-reads',
+    ]);
+    expect(checkSessionGuarantees(history, new Set([1])).violations).toEqual([]);
   });
 
   it('every answer with content carries a usable token', () => {
