@@ -16,9 +16,14 @@ const RIDER = 7;
  * the first sign-up and the first ride by default, every ride with
  * `everyRide` (and then no sign-up). Its rides belong to RIDER, but what a
  * read by id shows belongs to `owners.read`, and a list's second row to
- * `owners.list`.
+ * `owners.list`. It stores (and answers) `stored(distance)` of the distance sent.
  */
-function throttlingApi(retryAfter = 1, everyRide = false, owners = { read: RIDER, list: RIDER }) {
+function throttlingApi(
+  retryAfter = 1,
+  everyRide = false,
+  owners = { read: RIDER, list: RIDER },
+  stored = (sent: number) => sent,
+) {
   const calls: { method: string; url: string; at: number; key?: string }[] = [];
   let distance = 0;
   const body = (req: IncomingMessage) =>
@@ -42,7 +47,7 @@ function throttlingApi(retryAfter = 1, everyRide = false, owners = { read: RIDER
         return json(429, { message: 'slow down' }, { 'retry-after': String(retryAfter) });
       if (req.url === '/users') return json(201, { id: RIDER, api_key: 'k' });
       if (req.url === '/rides') {
-        distance = (JSON.parse(text) as { distance: number }).distance;
+        distance = stored((JSON.parse(text) as { distance: number }).distance);
         return json(201, { id: 1, distance, user_id: RIDER }, { 'consistency-token': '1:0/1' });
       }
       const read = { 'served-by': 'replica0', 'consistency-token': '1:0/1' };
@@ -117,6 +122,18 @@ describe('SimulatorService', () => {
       // One write, none after the stop, and that ride counted as given up.
       expect(api.calls.filter((c) => c.url === '/rides')).toHaveLength(1);
       expect(stats.givenUp).toBe(1);
+    } finally {
+      await closed(api.server);
+    }
+  });
+
+  it('counts a ride stored with another distance than it sent as stale, even when its write echoed that', async () => {
+    const api = throttlingApi(1, false, { read: RIDER, list: RIDER }, (sent) => sent + 1);
+    const base = await listen(api.server);
+    try {
+      const config = oneUser(base, { SIM_RIDES: '1', SIM_WRITE_RETRY_S: '10' });
+      const stats = await new SimulatorService(config).run(new AbortController().signal);
+      expect(stats.stale).toBe(1);
     } finally {
       await closed(api.server);
     }

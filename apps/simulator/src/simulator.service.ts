@@ -99,7 +99,8 @@ export class SimulatorService {
       stats.acked++;
       const token = written!.headers.get('consistency-token');
       if (stats.trackAcknowledged)
-        stats.acknowledged.push({ id: ride.id, distance: ride.distance, token, auth });
+        // The distance sent, not the answer's echo of it: a ride stored wrong is caught too.
+        stats.acknowledged.push({ id: ride.id, distance, token, auth });
       await sleep(this.waitMs(), undefined, { signal: stop }).catch(() => undefined);
       const headers = (): Record<string, string> =>
         this.config.SIM_SEND_TOKEN && session.token
@@ -119,7 +120,7 @@ export class SimulatorService {
         continue;
       }
       stats.recordRead(read.headers.get('served-by'), read.ms);
-      if (read.status === 200 && found === ride.distance) {
+      if (read.status === 200 && found === distance) {
         if (history) await this.list(client, stats, session, headers(), rider.id);
         continue;
       }
