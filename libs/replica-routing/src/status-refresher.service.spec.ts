@@ -64,6 +64,23 @@ describe('StatusRefresher', () => {
     expect(state.get('replica0').lsn).toBe(parseLsn('0/5000'));
   });
 
+  it('refuses rows stamped in its future beyond 1 s (clock skew), and takes a nearer one as of now', async () => {
+    state.now = () => 100_000;
+    // The observer's clock runs 5 s ahead: its primary sample would pass for fresh 5 s too long,
+    // and hide the router's own, truly newer samples.
+    table = [row('primary', '0/9000', 105_000), row('replica0', '0/9000', 105_000)];
+    await refresher.refresh();
+    expect(state.primaryPositionSince(99_000)).toBeNull();
+    expect(state.get('replica0').lsn).toBeNull();
+    state.observePrimary(parseLsn('0/8000'), 100_000);
+    expect(state.primaryPositionSince(100_000)).toBe(parseLsn('0/8000'));
+    // 300 ms ahead: within what clocks disagree by; stamped as of this process's now.
+    table = [row('primary', '0/9100', 100_300), row('replica0', '0/9100', 100_300)];
+    await refresher.refresh();
+    expect(state.get('primary').observedAt).toBe(100_000);
+    expect(state.get('replica0')).toMatchObject({ lsn: parseLsn('0/9100'), observedAt: 100_000 });
+  });
+
   it('skips a primary behind its breaker', async () => {
     state.recordFailure('primary', new Error('connect ECONNREFUSED'));
     await refresher.refresh();

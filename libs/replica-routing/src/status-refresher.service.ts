@@ -8,6 +8,14 @@ import { type ReplicaStatusStore } from './replica-status.store';
 import { within } from './within';
 
 /**
+ * How far in this process's future the observer's stamp on a row may be (its
+ * clock ahead of this one): nearer, the row counts as observed now; further,
+ * it is refused. Otherwise the primary's position would pass for fresh
+ * (`freshWithinMs`) as much too long, and hide this process's newer samples.
+ */
+const FUTURE_STAMP_MS = 1000;
+
+/**
  * Loads the observer's status table into {@link NodeState} every
  * `statusRefreshMs` (and on demand). Choosing a node only reads that state; it
  * never queries the primary. The positions are hints: a read re-checks the
@@ -54,7 +62,7 @@ export class StatusRefresher {
 
   private async load(): Promise<void> {
     try {
-      this.state.applyStatusRows(await this.readRows());
+      this.state.applyStatusRows(this.notAhead(await this.readRows()));
       this.lastRefreshedAt = this.state.now();
       this.lastError = null;
     } catch (error) {
@@ -65,6 +73,27 @@ export class StatusRefresher {
     }
     this.recordGauges();
   }
+
+  /** The rows stamped at most FUTURE_STAMP_MS ahead of this process's clock, none after now. */
+  private notAhead(rows: ReplicaStatusRow[]): ReplicaStatusRow[] {
+    const now = this.state.now();
+    const ahead = rows.filter((r) => r.observedAt > now + FUTURE_STAMP_MS);
+    if (ahead.length > 0 && !(now - this.skewWarnedAt < 60_000)) {
+      this.skewWarnedAt = now;
+      const ms = Math.max(...ahead.map((r) => r.observedAt)) - now;
+      this.logger.warn(
+        `the observer stamped ${ahead.length} status rows ${ms} ms after this process's clock: ` +
+          'they are ignored until the clocks agree (sync them: NTP)',
+      );
+    }
+    return rows.flatMap((r) =>
+      r.observedAt > now + FUTURE_STAMP_MS
+        ? []
+        : [r.observedAt > now ? { ...r, observedAt: now } : r],
+    );
+  }
+
+  private skewWarnedAt = -Infinity;
 
   /**
    * `replica_routing_node_available` and the lag gauges, from what this
