@@ -7,6 +7,7 @@ import { resolveOptions } from './replica-routing.options';
 import type { ReplicaStatusStore } from './replica-status.store';
 import { StatusRefresher } from './status-refresher.service';
 import { routingMetrics } from './metrics/routing.metrics';
+import { setRoutingLogger } from './logger';
 
 const row = (
   name: string,
@@ -79,6 +80,24 @@ describe('StatusRefresher', () => {
     await refresher.refresh();
     expect(state.get('primary').observedAt).toBe(100_000);
     expect(state.get('replica0')).toMatchObject({ lsn: parseLsn('0/9100'), observedAt: 100_000 });
+  });
+
+  it('says so, once a minute, when rows come from a clock far ahead or from a silent observer', async () => {
+    const warned: string[] = [];
+    const quiet = () => undefined;
+    setRoutingLogger(() => ({ log: quiet, warn: (m) => warned.push(m), error: quiet }));
+    let now = 100_000;
+    state.now = () => now;
+    table = [row('replica0', '0/9000', 105_000)];
+    await refresher.refresh();
+    await refresher.refresh();
+    expect(warned).toEqual([expect.stringMatching(/1 status rows 5000 ms after this process/)]);
+    table = [row('replica0', '0/9000', 60_000)];
+    await refresher.refresh();
+    now += 1000;
+    await refresher.refresh();
+    expect(warned).toHaveLength(2);
+    expect(warned[1]).toMatch(/newest replica status row is 40 s old: is the observer running/);
   });
 
   it('skips a primary behind its breaker', async () => {

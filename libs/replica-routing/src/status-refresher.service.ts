@@ -15,6 +15,9 @@ import { within } from './within';
  */
 const FUTURE_STAMP_MS = 1000;
 
+/** The newest row older than this: the observer is not writing (warned, once a minute). */
+const SILENT_OBSERVER_MS = 30_000;
+
 /**
  * Loads the observer's status table into {@link NodeState} every
  * `statusRefreshMs` (and on demand). Choosing a node only reads that state; it
@@ -74,18 +77,32 @@ export class StatusRefresher {
     this.recordGauges();
   }
 
-  /** The rows stamped at most FUTURE_STAMP_MS ahead of this process's clock, none after now. */
+  /**
+   * The rows stamped at most FUTURE_STAMP_MS ahead of this process's clock,
+   * none after now. Says so (once a minute) when some were further ahead, or
+   * when the newest is SILENT_OBSERVER_MS old: positions then stay where they
+   * were (lower bounds still), and reads past them go to the primary.
+   */
   private notAhead(rows: ReplicaStatusRow[]): ReplicaStatusRow[] {
     const now = this.state.now();
     const ahead = rows.filter((r) => r.observedAt > now + FUTURE_STAMP_MS);
-    if (ahead.length > 0 && !(now - this.skewWarnedAt < 60_000)) {
-      this.skewWarnedAt = now;
-      const ms = Math.max(...ahead.map((r) => r.observedAt)) - now;
-      this.logger.warn(
-        `the observer stamped ${ahead.length} status rows ${ms} ms after this process's clock: ` +
-          'they are ignored until the clocks agree (sync them: NTP)',
-      );
-    }
+    if (ahead.length > 0)
+      this.warnOnce('skew', now, () => {
+        const ms = Math.max(...ahead.map((r) => r.observedAt)) - now;
+        return (
+          `the observer stamped ${ahead.length} status rows ${ms} ms after this process's ` +
+          'clock: they are ignored until the clocks agree (sync them: NTP)'
+        );
+      });
+    const newest = Math.max(...rows.map((r) => r.observedAt));
+    if (rows.length > 0 && now - newest > SILENT_OBSERVER_MS)
+      this.warnOnce('silent', now, () => {
+        const s = Math.round((now - newest) / 1000);
+        return (
+          `the newest replica status row is ${s} s old: is the observer running, and saving? ` +
+          'Reads past the positions last known go to the primary'
+        );
+      });
     return rows.flatMap((r) =>
       r.observedAt > now + FUTURE_STAMP_MS
         ? []
@@ -93,7 +110,13 @@ export class StatusRefresher {
     );
   }
 
-  private skewWarnedAt = -Infinity;
+  private readonly warnedAt = new Map<string, number>();
+
+  private warnOnce(what: string, now: number, message: () => string): void {
+    if (now - (this.warnedAt.get(what) ?? -Infinity) < 60_000) return;
+    this.warnedAt.set(what, now);
+    this.logger.warn(message());
+  }
 
   /**
    * `replica_routing_node_available` and the lag gauges, from what this
