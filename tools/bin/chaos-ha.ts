@@ -52,7 +52,7 @@ const API_LOG: ('fatal' | 'error' | 'warn')[] = process.env.CHAOS_HA_WARN
  * acknowledged write is lost under synchronous replication: that is checked below, separately.
  */
 const ELECTION_ERRORS = SYNCHRONOUS
-  ? /^(write_503|read_503|list_503|read_410|list_410)$/
+  ? /^(write_503|read_503|list_503|rotate_503|read_410|list_410)$/
   : /_(503|410)$/;
 /** After the election, a client still holding such a token gets its 410. */
 const AFTER_ELECTION = SYNCHRONOUS ? /^(read|list)_410$/ : /_410$/;
@@ -108,6 +108,8 @@ async function main(): Promise<void> {
     SIM_WAIT_MAX_MS: '200',
     SIM_REPORT_EVERY_S: '3600',
     SIM_WRITE_RETRY_S: '60',
+    // Every user rotates its key every 10 rides: the old one must be refused at once.
+    SIM_ROTATE_EVERY: '10',
     SIM_HISTORY_FILE: HISTORY_FILE,
     // A request may wait out an election (ELECTION_WAIT_MS) before it answers.
     SIM_REQUEST_TIMEOUT_MS: String((PATRONI_TTL_S + 15) * 1000),

@@ -111,6 +111,8 @@ async function main(): Promise<void> {
     SIM_WAIT_MAX_MS: '200',
     SIM_REPORT_EVERY_S: '3600',
     SIM_WRITE_RETRY_S: '60',
+    // Every user rotates its key every 10 rides: the old one must be refused at once.
+    SIM_ROTATE_EVERY: '10',
     SIM_HISTORY_FILE: HISTORY_FILE,
   });
   const stop = new AbortController();

@@ -8,6 +8,8 @@ export class SimulationStats {
   writes = 0;
   acked = 0;
   reads = 0;
+  /** API keys rotated (SIM_ROTATE_EVERY). */
+  rotations = 0;
   stale = 0;
   readonly errors = new Map<string, number>();
   readonly readsByNode = new Map<string, number>();
@@ -66,7 +68,9 @@ export class SimulationStats {
     const errors = [...this.errors.entries()].map(([k, c]) => `${k}:${c}`).join(',') || '0';
     return (
       `${seconds}s requests=${this.writes + this.reads} writes=${this.writes} acked=${this.acked} reads=${this.reads} ` +
-      `stale=${this.stale} errors=${errors} given_up=${this.givenUp} replica_share=${(this.replicaShare * 100).toFixed(1)}% ` +
+      `stale=${this.stale} errors=${errors} given_up=${this.givenUp} ` +
+      (this.rotations > 0 ? `rotations=${this.rotations} ` : '') +
+      `replica_share=${(this.replicaShare * 100).toFixed(1)}% ` +
       `reads_by_node=${nodes} p50=${this.percentile(50).toFixed(1)}ms p99=${this.percentile(99).toFixed(1)}ms`
     );
   }

@@ -56,6 +56,12 @@ export class SimulatorConfig {
   /** How long a failed write (network error, 5xx, or 429, waited out as its Retry-After says) is retried with its Idempotency-Key before it counts as given up. */
   @Type(() => Number) @IsInt() @Min(0) @Max(MAX_TIMER_S) SIM_WRITE_RETRY_S = 30;
   /**
+   * Each user rotates its API key after every this many rides (0: never), as
+   * a write is retried, then checks that its old key is refused with the
+   * rotation's token (a revoked key accepted counts as a stale read).
+   */
+  @Type(() => Number) @IsInt() @Min(0) SIM_ROTATE_EVERY = 0;
+  /**
    * Write every operation (client, op, tokens sent and received, result,
    * node, times) to this file as JSON lines, for the session-guarantee
    * checker (`npm run check:history -- FILE`). Default: unset.

@@ -11,6 +11,13 @@ import { SimulatorService } from './simulator.service';
 /** The rider the fake API signs up. */
 const RIDER = 7;
 
+const body = (req: IncomingMessage) =>
+  new Promise<string>((resolve) => {
+    let text = '';
+    req.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    req.on('end', () => resolve(text));
+  });
+
 /**
  * An API that answers POSTs with 429 and Retry-After (`retryAfter` seconds):
  * the first sign-up and the first ride by default, every ride with
@@ -26,12 +33,6 @@ function throttlingApi(
 ) {
   const calls: { method: string; url: string; at: number; key?: string }[] = [];
   let distance = 0;
-  const body = (req: IncomingMessage) =>
-    new Promise<string>((resolve) => {
-      let text = '';
-      req.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      req.on('end', () => resolve(text));
-    });
   const server = createServer((req, res) => {
     void body(req).then((text) => {
       const json = (status: number, value: unknown, headers: Record<string, string> = {}) => {
@@ -59,6 +60,51 @@ function throttlingApi(
         return json(200, { rides }, read);
       }
       return json(200, { id: 1, distance, user_id: owners.read }, read);
+    });
+  });
+  return { server, calls };
+}
+
+/**
+ * An API whose rider rotates keys: a rotation answers 503 `failFirst` times,
+ * then issues `k<n>`; a read with a revoked key is refused (401) unless
+ * `acceptsRevoked`. Records every request's key, Idempotency-Key and token.
+ */
+function rotatingApi(failFirst = 0, acceptsRevoked = false) {
+  const calls: { method: string; url: string; auth?: string; key?: string; token?: string }[] = [];
+  let issued = 1;
+  const revoked = new Set<string>();
+  let failures = 0;
+  let distance = 0;
+  const server = createServer((req, res) => {
+    void body(req).then((text) => {
+      const json = (status: number, value: unknown, headers: Record<string, string> = {}) => {
+        res.writeHead(status, { 'content-type': 'application/json', ...headers });
+        res.end(JSON.stringify(value));
+      };
+      if (req.url === '/health') return json(200, { ok: true });
+      const auth = req.headers.authorization;
+      calls.push({
+        method: req.method!,
+        url: req.url!,
+        auth,
+        key: req.headers['idempotency-key'] as string | undefined,
+        token: req.headers['consistency-token'] as string | undefined,
+      });
+      if (req.url === '/users') return json(201, { id: RIDER, api_key: 'k1' });
+      if (req.url === '/users/me/api-keys') {
+        if (failures++ < failFirst) return json(503, { error: 'primary unavailable' });
+        revoked.add(auth!);
+        return json(201, { api_key: `k${++issued}` }, { 'consistency-token': `1:0/${issued}00` });
+      }
+      if (revoked.has(auth!) && !acceptsRevoked) return json(401, { error: 'invalid API key' });
+      const read = { 'served-by': 'replica0', 'consistency-token': '1:0/1' };
+      if (req.url === '/rides') {
+        distance = (JSON.parse(text) as { distance: number }).distance;
+        return json(201, { id: 1, distance, user_id: RIDER }, read);
+      }
+      if (req.url!.startsWith('/rides?')) return json(200, { rides: [] }, read);
+      return json(200, { id: 1, distance, user_id: RIDER }, read);
     });
   });
   return { server, calls };
@@ -159,5 +205,52 @@ describe('SimulatorService', () => {
       rmSync(dir, { recursive: true, force: true });
       await closed(api.server);
     }
+  });
+
+  describe('with SIM_ROTATE_EVERY', () => {
+    const rotating = async (api: ReturnType<typeof rotatingApi>, rides: string) => {
+      const base = await listen(api.server);
+      try {
+        const config = oneUser(base, {
+          SIM_RIDES: rides,
+          SIM_ROTATE_EVERY: '1',
+          SIM_WRITE_RETRY_S: '10',
+        });
+        return await new SimulatorService(config).run(new AbortController().signal);
+      } finally {
+        await closed(api.server);
+      }
+    };
+
+    it('rotates its key between rides, and finds the old one refused with the rotation’s token', async () => {
+      const api = rotatingApi();
+      const stats = await rotating(api, '2');
+      expect(stats.rotations).toBe(1);
+      expect(stats.stale).toBe(0);
+      const rotation = api.calls.findIndex((c) => c.url === '/users/me/api-keys');
+      expect(api.calls[rotation]).toMatchObject({ auth: 'Bearer k1', key: expect.any(String) });
+      expect(api.calls[rotation + 1]).toMatchObject({
+        method: 'GET',
+        auth: 'Bearer k1',
+        token: '1:0/200',
+      });
+      const writes = api.calls.filter((c) => c.method === 'POST' && c.url === '/rides');
+      expect(writes.map((c) => c.auth)).toEqual(['Bearer k1', 'Bearer k2']);
+    });
+
+    it('retries a failed rotation with the same Idempotency-Key and the old key', async () => {
+      const api = rotatingApi(2);
+      const stats = await rotating(api, '2');
+      const rotations = api.calls.filter((c) => c.url === '/users/me/api-keys');
+      expect(rotations).toHaveLength(3);
+      expect(new Set(rotations.map((c) => `${c.auth} ${c.key}`)).size).toBe(1);
+      expect(stats.errors.get('rotate_503')).toBe(2);
+      expect(stats.rotations).toBe(1);
+    });
+
+    it('counts a revoked key that still reads as a stale read', async () => {
+      const stats = await rotating(rotatingApi(0, true), '2');
+      expect(stats.stale).toBe(1);
+    });
   });
 });

@@ -87,9 +87,18 @@ export class SimulatorService {
     const client = new ApiClient(this.config.apiUrls, this.config.SIM_REQUEST_TIMEOUT_MS, n);
     const rider = await this.register(client, n, stats, stop);
     if (!rider) return;
-    const auth = { authorization: `Bearer ${rider.key}` };
+    // One object for the user's lifetime: a rotation changes its key, and every acknowledged ride
+    // (read back after the run) holds the user's current one.
+    const auth: Record<string, string> = { authorization: `Bearer ${rider.key}` };
     const session = new Session(`u${n}`, history);
-    while (!stop.aborted && this.takeRide()) {
+    const rotateEvery = this.config.SIM_ROTATE_EVERY;
+    for (let rides = 0; !stop.aborted && this.takeRide(); rides++) {
+      if (rotateEvery > 0 && rides > 0 && rides % rotateEvery === 0) {
+        // Given up (counted): the old key goes on, unless the rotation committed unseen, and then
+        // every request says so (401).
+        const key = await this.rotateKey(client, stats, stop, auth, session);
+        if (key) auth.authorization = `Bearer ${key}`;
+      }
       const distance = Math.round((5 + Math.random() * 995) * 10) / 10;
       const started = Date.now();
       const written = await this.writeRide(client, stats, stop, auth, distance);
@@ -206,6 +215,63 @@ export class SimulatorService {
         return null;
       }
     }
+  }
+
+  /**
+   * POST /users/me/api-keys with an Idempotency-Key, retried as a write is
+   * (with the old key: a rotation that committed but whose answer was lost
+   * accepts it once more); then a read with the old key and the rotation's
+   * token must be refused (401), or it counts as a stale read. The new key;
+   * null when the rotation was given up (or the run stopped).
+   */
+  private async rotateKey(
+    client: ApiClient,
+    stats: SimulationStats,
+    stop: AbortSignal,
+    auth: Readonly<Record<string, string>>,
+    session: Session,
+  ): Promise<string | null> {
+    const headers = { ...auth, 'idempotency-key': randomUUID() };
+    const deadline = Date.now() + this.config.SIM_WRITE_RETRY_S * 1000;
+    for (let backoff = 100; ; backoff = Math.min(backoff * 2, 2000)) {
+      const answer = await this.attempt(stats, 'rotate', () =>
+        client.request('POST', '/users/me/api-keys', { headers }),
+      );
+      const token = session.observe(answer);
+      if (answer?.status === 201) {
+        stats.rotations++;
+        await this.checkRevoked(client, stats, auth, token);
+        return (answer.body as { api_key: string }).api_key;
+      }
+      if (answer) stats.recordError(`rotate_${answer.status}`);
+      const throttled = answer?.status === 429;
+      const retryable = !answer || answer.status >= 500 || throttled;
+      const pause = throttled ? Math.max(backoff, retryAfterMs(answer.headers)) : backoff;
+      if (!retryable || stop.aborted || Date.now() + pause > deadline) {
+        if (retryable && !stop.aborted) stats.givenUp++;
+        return null;
+      }
+      await sleep(pause, undefined, { signal: stop }).catch(() => undefined);
+      if (stop.aborted) return null;
+    }
+  }
+
+  /** A read with the key a rotation revoked, and its token: anything but a refusal is stale. */
+  private async checkRevoked(
+    client: ApiClient,
+    stats: SimulationStats,
+    old: Record<string, string>,
+    token: string | null,
+  ): Promise<void> {
+    const headers = token ? { ...old, 'consistency-token': token } : old;
+    const read = await this.attempt(stats, 'revoked', () =>
+      client.request('GET', '/rides?limit=1', { headers }),
+    );
+    if (read?.status !== 200) return;
+    stats.stale++;
+    this.logger.error(
+      `STALE authentication: a revoked key read rides on ${read.headers.get('served-by')} with the rotation's token ${token}`,
+    );
   }
 
   private async register(

@@ -28,8 +28,8 @@ export function burstPhase(apiUrl: () => string, onChild: (stop: () => void) => 
     // A short (CI) run only reports the burst: on a 2-core machine the generator, the API and six
     // servers share the CPU, and the simulator's own requests time out during it.
     allowedErrors: FULL_RUN
-      ? /^(write|read|list)_(503|429)$/
-      : /^(write|read|list)_(503|429|network)$/,
+      ? /^(write|read|list|rotate)_(503|429)$/
+      : /^(write|read|list|rotate)_(503|429|network)$/,
     readBound: false,
     run: async () => {
       // The API runs in this process: its event loop's delay shows how busy it was.

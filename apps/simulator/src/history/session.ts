@@ -12,6 +12,15 @@ export class Session {
     private readonly history: HistoryWriter | undefined,
   ) {}
 
+  /** Takes the answer's token if it is newer than the one held; returns the answer's token. */
+  observe(answer: ApiResponse | null): string | null {
+    const received = answer?.headers.get('consistency-token') ?? null;
+    // The newest: a token of a later timeline replaces one of an earlier, even at a lower position.
+    if (tokenOrder(received) !== null && (this.token === null || tokenBelow(this.token, received)))
+      this.token = received;
+    return received;
+  }
+
   record(
     op: HistoryRecord['op'],
     start: number,
@@ -19,10 +28,7 @@ export class Session {
     answer: ApiResponse | null,
     fields: Partial<HistoryRecord>,
   ): void {
-    const received = answer?.headers.get('consistency-token') ?? null;
-    // The newest: a token of a later timeline replaces one of an earlier, even at a lower position.
-    if (tokenOrder(received) !== null && (this.token === null || tokenBelow(this.token, received)))
-      this.token = received;
+    const received = this.observe(answer);
     this.history?.record({
       client: this.client,
       op,
