@@ -11,12 +11,23 @@ import { SimulatorService } from './simulator.service';
 /** The rider the fake API signs up. */
 const RIDER = 7;
 
-const body = (req: IncomingMessage) =>
-  new Promise<string>((resolve) => {
+type Json = (status: number, value: unknown, headers?: Record<string, string>) => void;
+
+/** A fake API: `handle` gets each request (but GET /health) with its body, and answers in JSON. */
+function fakeApi(handle: (req: IncomingMessage, text: string, json: Json) => void): Server {
+  return createServer((req, res) => {
     let text = '';
     req.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    req.on('end', () => resolve(text));
+    req.on('end', () => {
+      const json: Json = (status, value, headers = {}) => {
+        res.writeHead(status, { 'content-type': 'application/json', ...headers });
+        res.end(JSON.stringify(value));
+      };
+      if (req.url === '/health') return json(200, { ok: true });
+      handle(req, text, json);
+    });
   });
+}
 
 /**
  * An API that answers POSTs with 429 and Retry-After (`retryAfter` seconds):
@@ -33,34 +44,27 @@ function throttlingApi(
 ) {
   const calls: { method: string; url: string; at: number; key?: string }[] = [];
   let distance = 0;
-  const server = createServer((req, res) => {
-    void body(req).then((text) => {
-      const json = (status: number, value: unknown, headers: Record<string, string> = {}) => {
-        res.writeHead(status, { 'content-type': 'application/json', ...headers });
-        res.end(JSON.stringify(value));
-      };
-      if (req.url === '/health') return json(200, { ok: true });
-      const key = req.headers['idempotency-key'] as string | undefined;
-      calls.push({ method: req.method!, url: req.url!, at: Date.now(), key });
-      const first = calls.filter((c) => c.url === req.url && c.method === req.method).length === 1;
-      const throttled = everyRide ? req.url === '/rides' : first;
-      if (req.method === 'POST' && throttled)
-        return json(429, { message: 'slow down' }, { 'retry-after': String(retryAfter) });
-      if (req.url === '/users') return json(201, { id: RIDER, api_key: 'k' });
-      if (req.url === '/rides') {
-        distance = stored((JSON.parse(text) as { distance: number }).distance);
-        return json(201, { id: 1, distance, user_id: RIDER }, { 'consistency-token': '1:0/1' });
-      }
-      const read = { 'served-by': 'replica0', 'consistency-token': '1:0/1' };
-      if (req.url!.startsWith('/rides?')) {
-        const rides = [
-          { id: 1, distance, user_id: RIDER },
-          { id: 2, distance: 5, user_id: owners.list },
-        ];
-        return json(200, { rides }, read);
-      }
-      return json(200, { id: 1, distance, user_id: owners.read }, read);
-    });
+  const server = fakeApi((req, text, json) => {
+    const key = req.headers['idempotency-key'] as string | undefined;
+    calls.push({ method: req.method!, url: req.url!, at: Date.now(), key });
+    const first = calls.filter((c) => c.url === req.url && c.method === req.method).length === 1;
+    const throttled = everyRide ? req.url === '/rides' : first;
+    if (req.method === 'POST' && throttled)
+      return json(429, { message: 'slow down' }, { 'retry-after': String(retryAfter) });
+    if (req.url === '/users') return json(201, { id: RIDER, api_key: 'k' });
+    if (req.url === '/rides') {
+      distance = stored((JSON.parse(text) as { distance: number }).distance);
+      return json(201, { id: 1, distance, user_id: RIDER }, { 'consistency-token': '1:0/1' });
+    }
+    const read = { 'served-by': 'replica0', 'consistency-token': '1:0/1' };
+    if (req.url!.startsWith('/rides?')) {
+      const rides = [
+        { id: 1, distance, user_id: RIDER },
+        { id: 2, distance: 5, user_id: owners.list },
+      ];
+      return json(200, { rides }, read);
+    }
+    return json(200, { id: 1, distance, user_id: owners.read }, read);
   });
   return { server, calls };
 }
@@ -76,36 +80,29 @@ function rotatingApi(failFirst = 0, acceptsRevoked = false) {
   const revoked = new Set<string>();
   let failures = 0;
   let distance = 0;
-  const server = createServer((req, res) => {
-    void body(req).then((text) => {
-      const json = (status: number, value: unknown, headers: Record<string, string> = {}) => {
-        res.writeHead(status, { 'content-type': 'application/json', ...headers });
-        res.end(JSON.stringify(value));
-      };
-      if (req.url === '/health') return json(200, { ok: true });
-      const auth = req.headers.authorization;
-      calls.push({
-        method: req.method!,
-        url: req.url!,
-        auth,
-        key: req.headers['idempotency-key'] as string | undefined,
-        token: req.headers['consistency-token'] as string | undefined,
-      });
-      if (req.url === '/users') return json(201, { id: RIDER, api_key: 'k1' });
-      if (req.url === '/users/me/api-keys') {
-        if (failures++ < failFirst) return json(503, { error: 'primary unavailable' });
-        revoked.add(auth!);
-        return json(201, { api_key: `k${++issued}` }, { 'consistency-token': `1:0/${issued}00` });
-      }
-      if (revoked.has(auth!) && !acceptsRevoked) return json(401, { error: 'invalid API key' });
-      const read = { 'served-by': 'replica0', 'consistency-token': '1:0/1' };
-      if (req.url === '/rides') {
-        distance = (JSON.parse(text) as { distance: number }).distance;
-        return json(201, { id: 1, distance, user_id: RIDER }, read);
-      }
-      if (req.url!.startsWith('/rides?')) return json(200, { rides: [] }, read);
-      return json(200, { id: 1, distance, user_id: RIDER }, read);
+  const server = fakeApi((req, text, json) => {
+    const auth = req.headers.authorization;
+    calls.push({
+      method: req.method!,
+      url: req.url!,
+      auth,
+      key: req.headers['idempotency-key'] as string | undefined,
+      token: req.headers['consistency-token'] as string | undefined,
     });
+    if (req.url === '/users') return json(201, { id: RIDER, api_key: 'k1' });
+    if (req.url === '/users/me/api-keys') {
+      if (failures++ < failFirst) return json(503, { error: 'primary unavailable' });
+      revoked.add(auth!);
+      return json(201, { api_key: `k${++issued}` }, { 'consistency-token': `1:0/${issued}00` });
+    }
+    if (revoked.has(auth!) && !acceptsRevoked) return json(401, { error: 'invalid API key' });
+    const read = { 'served-by': 'replica0', 'consistency-token': '1:0/1' };
+    if (req.url === '/rides') {
+      distance = (JSON.parse(text) as { distance: number }).distance;
+      return json(201, { id: 1, distance, user_id: RIDER }, read);
+    }
+    if (req.url!.startsWith('/rides?')) return json(200, { rides: [] }, read);
+    return json(200, { id: 1, distance, user_id: RIDER }, read);
   });
   return { server, calls };
 }
