@@ -10,26 +10,27 @@ import type { StreamerOptions } from './streamer.options';
  * was published: a Redis restart, FLUSHALL, a failover to a lagging
  * replica), from where the slowest consumer is; trims the stream below the
  * slowest consumer; deletes outbox events past retention that every
- * consumer has passed; updates the backlog gauges. `foreignSeen`: a publish
- * since the last maintenance found seqs the stream holds as other events (it
- * is rebuilt). Returns whether a publish here found such entries.
+ * consumer has passed; updates the backlog gauges. `seen.foreign`: a publish
+ * found seqs the stream holds as other events, so the stream is rebuilt; it
+ * is cleared once that is done, and set again the moment a publish here finds
+ * more (a maintenance that fails half-way leaves it for the next one).
  */
 export async function maintainStream(
   store: OutboxStore,
   publisher: StreamPublisher,
   { batch, retentionS }: Pick<StreamerOptions, 'batch' | 'retentionS'>,
-  foreignSeen: boolean,
+  seen: { foreign: boolean },
   logger: Logger,
-): Promise<boolean> {
+): Promise<void> {
   const bounds = await publisher.bounds();
   const positions = await store.positions();
   const { published, slowest } = positions;
-  const repair = streamRepair(bounds, positions, foreignSeen);
-  let foreign = false;
+  const repair = streamRepair(bounds, positions, seen.foreign);
   if (repair.rebuild) {
     await publisher.reset();
     logger.warn(repair.rebuild);
   }
+  seen.foreign = false;
   let from = repair.from;
   let republished = 0;
   while (from < published) {
@@ -38,7 +39,7 @@ export async function maintainStream(
     const sent = await publisher.publish(events);
     republished += sent.added;
     // Another primary's streamer still writing (a split brain): the next maintenance rebuilds.
-    if (sent.foreign > 0) foreign = true;
+    if (sent.foreign > 0) seen.foreign = true;
     from = events.at(-1)!.seq;
   }
   if (republished > 0) {
@@ -52,5 +53,4 @@ export async function maintainStream(
   const backlog = await store.backlog();
   logMetrics.backlog.set(backlog.events);
   logMetrics.oldestSeconds.set(backlog.oldestS);
-  return foreign;
 }

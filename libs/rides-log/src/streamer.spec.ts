@@ -4,6 +4,9 @@ import type { Client } from 'pg';
 import { silentPostgres } from '@app/replica-routing/testing/silent-postgres.fixture';
 import { leaseSession } from './app/lease.session';
 import { entryId, type LogEnvelope } from './log.envelope';
+import type { Logger } from '@nestjs/common';
+import type { OutboxStore } from './outbox.store';
+import { maintainStream } from './stream.maintenance';
 import { StreamPublisher } from './stream.publisher';
 import { Streamer } from './streamer';
 import type { StreamerOptions } from './streamer.options';
@@ -152,18 +155,22 @@ class MemoryStream {
   }
 }
 
-/** A streamer's maintenance on `redis`, with no database: it is given the outbox's side. */
-function maintainer(redis: MemoryStream) {
-  const streamer = new Streamer(
-    () => Promise.reject<Client>(new Error('no database here')),
-    redis as unknown as Redis,
-    () => 'a token',
-    { pollMs: 1, batch: 100, retentionS: 3600 } as StreamerOptions,
-  );
-  const { maintain } = streamer as unknown as {
-    maintain(store: unknown, publisher: unknown): Promise<void>;
-  };
-  return (store: unknown, publisher: unknown) => maintain.call(streamer, store, publisher);
+/**
+ * A streamer's maintenance (`maintainStream`), with no database: it is given
+ * the outbox's side. What one maintenance learns (foreign entries) the next
+ * one knows, as in the streamer.
+ */
+function maintainer() {
+  const seen = { foreign: false };
+  const logger = { warn: () => undefined } as unknown as Logger;
+  return (store: unknown, publisher: unknown) =>
+    maintainStream(
+      store as OutboxStore,
+      publisher as StreamPublisher,
+      { batch: 100, retentionS: 3600 },
+      seen,
+      logger,
+    );
 }
 
 describe('Streamer, maintaining the stream', () => {
@@ -192,7 +199,7 @@ describe('Streamer, maintaining the stream', () => {
       retain: () => Promise.resolve(0),
       backlog: () => Promise.resolve({ events: 0, oldestS: 0 }),
     };
-    const maintain = maintainer(redis);
+    const maintain = maintainer();
     await maintain(store, publisher);
     expect(redis.seqs()).toEqual([9n, 10n, 11n, 12n]);
   });
@@ -235,7 +242,7 @@ describe('Streamer, maintaining the stream', () => {
       retain: () => Promise.resolve(0),
       backlog: () => Promise.resolve({ events: 0, oldestS: 0 }),
     };
-    const maintain = maintainer(redis);
+    const maintain = maintainer();
     await maintain(store, publisher);
     expect(redis.entries.get(9n)).toContain('old-9');
     // The next maintenance knows the stream holds foreign events, and rebuilds it.

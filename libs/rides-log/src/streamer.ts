@@ -37,8 +37,8 @@ export class Streamer {
   /** A NOTIFY or a Redis reconnect came since the round began: no idling. */
   private woken = false;
   private repairNeeded = true;
-  /** A publish found seqs the stream holds as other events. */
-  private foreignSeen = false;
+  /** A publish found seqs the stream holds as other events (the stream is to be rebuilt). */
+  private readonly seen = { foreign: false };
 
   /**
    * Whether, after the last round, every sequenced event was in the stream
@@ -138,7 +138,9 @@ export class Streamer {
       if (this.repairNeeded || Date.now() - maintainedAt >= this.options.maintenanceMs) {
         this.repairNeeded = false;
         await Promise.race([
-          this.markSent(store).then(() => this.maintain(store, publisher)),
+          this.markSent(store).then(() =>
+            maintainStream(store, publisher, this.options, this.seen, this.logger),
+          ),
           lost,
         ]);
         maintainedAt = Date.now();
@@ -194,7 +196,7 @@ export class Streamer {
     if (events.length === 0) return 0;
     const { added, duplicates, foreign } = await publisher.publish(events);
     // Seqs the stream holds as other events: rebuilt from the outbox before anything more is sent.
-    if (foreign > 0) this.repairNeeded = this.foreignSeen = true;
+    if (foreign > 0) this.repairNeeded = this.seen.foreign = true;
     logMetrics.published.inc(added);
     logMetrics.duplicatePublish.inc(duplicates);
     maybeFail(
@@ -203,14 +205,6 @@ export class Streamer {
     );
     this.sent = { upTo: events.at(-1)!.seq, at: new Date() };
     return events.length;
-  }
-
-  /** {@link maintainStream}, which is told and tells whether a publish met foreign entries. */
-  private async maintain(store: OutboxStore, publisher: StreamPublisher): Promise<void> {
-    const foreign = this.foreignSeen;
-    this.foreignSeen = false;
-    if (await maintainStream(store, publisher, this.options, foreign, this.logger))
-      this.foreignSeen = true;
   }
 
   private poke(): void {

@@ -1,0 +1,66 @@
+import type { Logger } from '@nestjs/common';
+import type { OutboxStore } from './outbox.store';
+import type { StreamPublisher } from './stream.publisher';
+import { maintainStream } from './stream.maintenance';
+
+const logger = { warn: () => undefined } as unknown as Logger;
+const options = { batch: 10, retentionS: 60 };
+const event = (seq: bigint) => ({ seq }) as unknown;
+
+/**
+ * An outbox that published up to seq 3 and a stream that ends at `end`
+ * (below 3: Redis lost the rest); `fail` names the step that throws.
+ */
+function fakes(fail?: 'bounds' | 'trim', foreignOnRepublish = 0, end = 3n) {
+  const calls: string[] = [];
+  const step = (name: string) => {
+    calls.push(name);
+    if (name === fail) return Promise.reject(new Error(`${name} failed`));
+    return Promise.resolve();
+  };
+  const publisher = {
+    bounds: () => step('bounds').then(() => ({ first: 1n, last: end, top: end, length: end })),
+    reset: () => step('reset'),
+    publish: (events: unknown[]) =>
+      step('publish').then(() => ({
+        added: events.length,
+        duplicates: 0,
+        foreign: foreignOnRepublish,
+      })),
+    trimBelow: () => step('trim'),
+  } as unknown as StreamPublisher;
+  const store = {
+    positions: () =>
+      step('positions').then(() => ({ published: 3n, sequenced: 3n, slowest: 0n, oldest: 1n })),
+    published: (from: bigint) => step('published').then(() => (from < 3n ? [event(3n)] : [])),
+    retain: () => step('retain'),
+    backlog: () => step('backlog').then(() => ({ events: 0, oldestS: 0 })),
+  } as unknown as OutboxStore;
+  return { store, publisher, calls };
+}
+
+describe('maintainStream', () => {
+  it('rebuilds the stream when a publish met foreign entries, and then clears the flag', async () => {
+    const { store, publisher, calls } = fakes();
+    const seen = { foreign: true };
+    await maintainStream(store, publisher, options, seen, logger);
+    expect(calls).toContain('reset');
+    expect(seen.foreign).toBe(false);
+  });
+
+  it('keeps the flag when it fails before the rebuild: the next maintenance rebuilds', async () => {
+    const { store, publisher, calls } = fakes('bounds');
+    const seen = { foreign: true };
+    await expect(maintainStream(store, publisher, options, seen, logger)).rejects.toThrow();
+    expect(calls).not.toContain('reset');
+    expect(seen.foreign).toBe(true);
+  });
+
+  it('raises the flag the moment a republish meets foreign entries, whatever fails after', async () => {
+    const { store, publisher, calls } = fakes('trim', 1, 1n);
+    const seen = { foreign: false };
+    await expect(maintainStream(store, publisher, options, seen, logger)).rejects.toThrow();
+    expect(calls).toContain('publish');
+    expect(seen.foreign).toBe(true);
+  });
+});
