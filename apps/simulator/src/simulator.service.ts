@@ -248,11 +248,15 @@ export class SimulatorService {
       const retryable = !answer || answer.status >= 500 || throttled;
       const pause = throttled ? Math.max(backoff, retryAfterMs(answer.headers)) : backoff;
       if (!retryable || stop.aborted || Date.now() + pause > deadline) {
-        if (retryable && !stop.aborted) stats.givenUp++;
+        if (retryable) stats.givenUp++;
         return null;
       }
       await sleep(pause, undefined, { signal: stop }).catch(() => undefined);
-      if (stop.aborted) return null;
+      // Stopped while waiting: no request after the run's end.
+      if (stop.aborted) {
+        stats.givenUp++;
+        return null;
+      }
     }
   }
 

@@ -29,7 +29,7 @@ export function burstPhase(apiUrl: () => string, onChild: (stop: () => void) => 
     // servers share the CPU, and the simulator's own requests time out during it.
     allowedErrors: FULL_RUN
       ? /^(write|read|list|rotate)_(503|429)$/
-      : /^(write|read|list|rotate)_(503|429|network)$/,
+      : /^(write|read|list|rotate|revoked)_(503|429|network)$/,
     readBound: false,
     run: async () => {
       // The API runs in this process: its event loop's delay shows how busy it was.
