@@ -73,13 +73,19 @@ describe('StatusRefresher', () => {
     await refresher.refresh();
     expect(state.primaryPositionSince(99_000)).toBeNull();
     expect(state.get('replica0').lsn).toBeNull();
-    state.observePrimary(parseLsn('0/8000'), 100_000);
-    expect(state.primaryPositionSince(100_000)).toBe(parseLsn('0/8000'));
-    // 300 ms ahead: within what clocks disagree by; stamped as of this process's now.
-    table = [row('primary', '0/9100', 100_300), row('replica0', '0/9100', 100_300)];
+    // The observer stopped there: 4.5 s later its stamp is near, and the row as old as ever.
+    state.now = () => 104_500;
     await refresher.refresh();
-    expect(state.get('primary').observedAt).toBe(100_000);
-    expect(state.get('replica0')).toMatchObject({ lsn: parseLsn('0/9100'), observedAt: 100_000 });
+    expect(state.primaryPositionSince(103_500)).toBeNull();
+    expect(state.get('replica0').lsn).toBeNull();
+    // The router's own sample is not hidden by the refused one.
+    state.observePrimary(parseLsn('0/8000'), 104_500);
+    expect(state.primaryPositionSince(104_500)).toBe(parseLsn('0/8000'));
+    // 300 ms ahead: within what clocks disagree by; stamped as of this process's now.
+    table = [row('primary', '0/9100', 104_800), row('replica0', '0/9100', 104_800)];
+    await refresher.refresh();
+    expect(state.get('primary').observedAt).toBe(104_500);
+    expect(state.get('replica0')).toMatchObject({ lsn: parseLsn('0/9100'), observedAt: 104_500 });
   });
 
   it('says so, once a minute, when rows come from a clock far ahead or from a silent observer', async () => {

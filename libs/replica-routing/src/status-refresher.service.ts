@@ -78,14 +78,17 @@ export class StatusRefresher {
   }
 
   /**
-   * The rows stamped at most FUTURE_STAMP_MS ahead of this process's clock,
-   * none after now. Says so (once a minute) when some were further ahead, or
+   * The rows stamped at most FUTURE_STAMP_MS ahead of this process's clock
+   * (the first time it saw them), none after now. Says so (once a minute) when some were further ahead, or
    * when the newest is SILENT_OBSERVER_MS old: positions then stay where they
    * were (lower bounds still), and reads past them go to the primary.
    */
   private notAhead(rows: ReplicaStatusRow[]): ReplicaStatusRow[] {
     const now = this.state.now();
     const ahead = rows.filter((r) => r.observedAt > now + FUTURE_STAMP_MS);
+    // Refused once, a row stays refused: a stuck row from a clock far ahead would otherwise pass
+    // once this clock caught up with its stamp, as if observed then.
+    for (const r of ahead) this.refusedStamps.set(r.name, r.observedAt);
     if (ahead.length > 0)
       this.warnOnce('skew', now, () => {
         const ms = Math.max(...ahead.map((r) => r.observedAt)) - now;
@@ -104,11 +107,14 @@ export class StatusRefresher {
         );
       });
     return rows.flatMap((r) =>
-      r.observedAt > now + FUTURE_STAMP_MS
+      this.refusedStamps.get(r.name) === r.observedAt
         ? []
         : [r.observedAt > now ? { ...r, observedAt: now } : r],
     );
   }
+
+  /** Per node name, the stamp of the last row refused as too far ahead. */
+  private readonly refusedStamps = new Map<string, number>();
 
   private readonly warnedAt = new Map<string, number>();
 
