@@ -26,6 +26,12 @@ const row = (
 });
 
 describe('StatusRefresher', () => {
+  // Its rows are stamped near the epoch: the silent-observer warning would fill the output.
+  beforeAll(() => {
+    const quiet = () => undefined;
+    setRoutingLogger(() => ({ log: quiet, warn: quiet, error: quiet }));
+  });
+
   const options = resolveOptions({
     primary: { url: 'postgres://p' },
     replicas: [{ name: 'replica0', url: 'postgres://r0' }],

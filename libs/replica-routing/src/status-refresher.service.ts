@@ -91,7 +91,7 @@ export class StatusRefresher {
     for (const r of ahead) this.refusedStamps.set(r.name, r.observedAt);
     if (ahead.length > 0)
       this.warnOnce('skew', now, () => {
-        const ms = Math.max(...ahead.map((r) => r.observedAt)) - now;
+        const ms = Math.round(Math.max(...ahead.map((r) => r.observedAt)) - now);
         return (
           `the observer stamped ${ahead.length} status rows ${ms} ms after this process's ` +
           'clock: they are ignored until the clocks agree (sync them: NTP)'
