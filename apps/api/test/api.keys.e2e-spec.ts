@@ -270,6 +270,12 @@ describe('API keys: rotation and revocation', () => {
       const rotation = randomUUID();
       await rotate(first.body.api_key as string, rotation).expect(201);
       await signUp(email(), rotation).expect(422);
+      // A rotation that reused its sign-up's key: that key no longer signs the rider up again.
+      const address = email();
+      const reusing = randomUUID();
+      const rider = await signUp(address, reusing).expect(201);
+      await rotate(rider.body.api_key as string, reusing).expect(201);
+      await signUp(address, reusing).expect(422);
     });
   });
 });

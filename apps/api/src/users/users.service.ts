@@ -51,16 +51,21 @@ export class UsersService {
     }
   }
 
-  /** 422 when the Idempotency-Key (its hash) issued a key within the TTL, but not for `email`. */
+  /**
+   * 422 when the Idempotency-Key (its hash) served another request within the
+   * TTL: it issued a key for another email's sign-up, or a rotation used it.
+   */
   private async refuseReuse(em: EntityManager, email: string, request: string): Promise<void> {
-    const [used] = await em.query<unknown[]>(
-      `SELECT 1 FROM api_keys k JOIN users u ON u.id = k.user_id
-        WHERE k.issued_for = $1 AND lower(u.email) <> lower($2)
-          AND k.created_at > now() - make_interval(hours => $3)
-        LIMIT 1`,
+    const [row] = await em.query<{ used: boolean }[]>(
+      `SELECT EXISTS (SELECT 1 FROM api_keys k JOIN users u ON u.id = k.user_id
+                       WHERE k.issued_for = $1 AND lower(u.email) <> lower($2)
+                         AND k.created_at > now() - make_interval(hours => $3))
+           OR EXISTS (SELECT 1 FROM api_keys
+                       WHERE revoked_for = $1 AND revoked_at > now() - make_interval(hours => $3))
+           AS used`,
       [request, email, this.config.IDEMPOTENCY_KEY_TTL_HOURS],
     );
-    if (used)
+    if (row?.used)
       throw new UnprocessableEntityException(
         'this Idempotency-Key was used for another request (a sign-up with another email, or ' +
           'a rotation): send a new one with every request',

@@ -2,20 +2,22 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * A sign-up with an Idempotency-Key first asks whether that key already
- * issued an API key for another request (a sign-up of another email, a
- * rotation): that is a 422, as on `POST /rides`. An index on `issued_for`
- * (only the keys issued with one) answers it without a scan.
+ * served another request (issued a key for a sign-up of another email, or
+ * revoked one in a rotation): that is a 422, as on `POST /rides`. Indexes on
+ * `issued_for` and `revoked_for` (only the keys that have one) answer it
+ * without a scan.
  */
 export class KeyIssueLookup1732000000900 implements MigrationInterface {
   name = 'KeyIssueLookup1732000000900';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(
-      'CREATE INDEX api_keys_issued_for ON api_keys (issued_for) WHERE issued_for IS NOT NULL',
-    );
+    for (const column of ['issued_for', 'revoked_for'])
+      await queryRunner.query(
+        `CREATE INDEX api_keys_${column} ON api_keys (${column}) WHERE ${column} IS NOT NULL`,
+      );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query('DROP INDEX api_keys_issued_for');
+    await queryRunner.query('DROP INDEX api_keys_revoked_for, api_keys_issued_for');
   }
 }
