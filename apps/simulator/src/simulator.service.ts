@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApiClient } from './api.client';
+import { ApiClient, type ApiResponse } from './api.client';
 import { HistoryWriter } from './history/history.writer';
 import { Session } from './history/session';
 import { SimulationStats } from './simulation.stats';
@@ -179,10 +179,8 @@ export class SimulatorService {
   }
 
   /**
-   * POST /rides with an Idempotency-Key; a network error, a 5xx or a 429 (the
-   * key's rate limit) is retried with the same key (backing off up to 2 s, or
-   * as long as Retry-After says) for SIM_WRITE_RETRY_S, so a retry never
-   * creates a second ride. Each failed attempt counts as an error of its kind.
+   * POST /rides with an Idempotency-Key, retried (see {@link retried}) so
+   * that a retry never creates a second ride. The 201, or null.
    */
   private async writeRide(
     client: ApiClient,
@@ -190,39 +188,22 @@ export class SimulatorService {
     stop: AbortSignal,
     auth: Record<string, string>,
     distance: number,
-  ) {
+  ): Promise<ApiResponse | null> {
     const headers = { ...auth, 'idempotency-key': randomUUID() };
-    const deadline = Date.now() + this.config.SIM_WRITE_RETRY_S * 1000;
-    for (let backoff = 100; ; backoff = Math.min(backoff * 2, 2000)) {
-      const written = await this.attempt(stats, 'write', () =>
-        client.request('POST', '/rides', { body: { distance }, headers }),
-      );
-      if (written) stats.writes++;
-      if (written?.status === 201) return written;
-      if (written) stats.recordError(`write_${written.status}`);
-      const throttled = written?.status === 429;
-      const retryable = !written || written.status >= 500 || throttled;
-      // A 429 says when to come back; a 5xx is backed off as before.
-      const pause = throttled ? Math.max(backoff, retryAfterMs(written.headers)) : backoff;
-      if (!retryable || stop.aborted || Date.now() + pause > deadline) {
-        if (retryable) stats.givenUp++;
-        return null;
-      }
-      await sleep(pause, undefined, { signal: stop }).catch(() => undefined);
-      // Stopped while waiting: no request after the run's end.
-      if (stop.aborted) {
-        stats.givenUp++;
-        return null;
-      }
-    }
+    return this.retried(
+      stats,
+      stop,
+      'write',
+      () => client.request('POST', '/rides', { body: { distance }, headers }),
+      () => stats.writes++,
+    );
   }
 
   /**
    * POST /users/me/api-keys with an Idempotency-Key, retried as a write is
    * (with the old key: a rotation that committed but whose answer was lost
-   * accepts it once more); then a read with the old key and the rotation's
-   * token must be refused (401), or it counts as a stale read. The new key;
-   * null when the rotation was given up (or the run stopped).
+   * accepts it once more); then {@link checkRevoked}. The new key; null when
+   * the rotation was given up (or the run stopped).
    */
   private async rotateKey(
     client: ApiClient,
@@ -232,20 +213,42 @@ export class SimulatorService {
     session: Session,
   ): Promise<string | null> {
     const headers = { ...auth, 'idempotency-key': randomUUID() };
+    const rotated = await this.retried(
+      stats,
+      stop,
+      'rotate',
+      () => client.request('POST', '/users/me/api-keys', { headers }),
+      (answer) => session.observe(answer),
+    );
+    if (!rotated) return null;
+    stats.rotations++;
+    await this.checkRevoked(client, stats, auth, rotated.headers.get('consistency-token'));
+    return (rotated.body as { api_key: string }).api_key;
+  }
+
+  /**
+   * Sends a request until it is answered 201: a network error, a 5xx or a 429
+   * (a rate limit) is sent again, the same (its Idempotency-Key with it),
+   * backing off up to 2 s, or as long as Retry-After says, for
+   * SIM_WRITE_RETRY_S. Each failed attempt counts as an error of its kind
+   * (`<what>_<status>`); one given up counts too. `answered` sees every answer.
+   */
+  private async retried(
+    stats: SimulationStats,
+    stop: AbortSignal,
+    what: string,
+    send: () => Promise<ApiResponse>,
+    answered: (answer: ApiResponse) => void,
+  ): Promise<ApiResponse | null> {
     const deadline = Date.now() + this.config.SIM_WRITE_RETRY_S * 1000;
     for (let backoff = 100; ; backoff = Math.min(backoff * 2, 2000)) {
-      const answer = await this.attempt(stats, 'rotate', () =>
-        client.request('POST', '/users/me/api-keys', { headers }),
-      );
-      const token = session.observe(answer);
-      if (answer?.status === 201) {
-        stats.rotations++;
-        await this.checkRevoked(client, stats, auth, token);
-        return (answer.body as { api_key: string }).api_key;
-      }
-      if (answer) stats.recordError(`rotate_${answer.status}`);
+      const answer = await this.attempt(stats, what, send);
+      if (answer) answered(answer);
+      if (answer?.status === 201) return answer;
+      if (answer) stats.recordError(`${what}_${answer.status}`);
       const throttled = answer?.status === 429;
       const retryable = !answer || answer.status >= 500 || throttled;
+      // A 429 says when to come back; a 5xx is backed off as before.
       const pause = throttled ? Math.max(backoff, retryAfterMs(answer.headers)) : backoff;
       if (!retryable || stop.aborted || Date.now() + pause > deadline) {
         if (retryable) stats.givenUp++;
@@ -260,7 +263,7 @@ export class SimulatorService {
     }
   }
 
-  /** A read with the key a rotation revoked, and its token: anything but a refusal is stale. */
+  /** A read with the key a rotation revoked, and its token: rides shown (a 200) are a stale read. */
   private async checkRevoked(
     client: ApiClient,
     stats: SimulationStats,
