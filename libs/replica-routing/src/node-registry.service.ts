@@ -27,6 +27,13 @@ export class NodeRegistry {
   private readonly logger = routingLogger(NodeRegistry.name);
   private readonly connecting = new Map<string, Promise<Pool>>();
   private readonly connected = new Map<string, Pool>();
+  /**
+   * Per node, a pool of one connection for the library's own statements
+   * (status loads, probes): they never queue behind the work that holds every
+   * pooled connection, so a saturated node still reports where it is.
+   */
+  private readonly own = new Map<string, Pool>();
+  private readonly ownPools = new WeakSet<Pool>();
   private readonly counts = new Map<string, QueryCount>();
   private readonly inFlight = new Map<string, number>();
   /** Connects under way, including those of roles dropped meanwhile. */
@@ -58,6 +65,9 @@ export class NodeRegistry {
     this.connected.delete(name);
     this.connecting.delete(name);
     if (pool) this.closeLater(name, pool, 'old');
+    const own = this.own.get(name);
+    this.own.delete(name);
+    if (own) this.closeLater(name, own, 'own');
   }
 
   /** Closes a pool no one is given any more, in the background; `close()` waits for it. */
@@ -71,7 +81,9 @@ export class NodeRegistry {
   }
 
   private closePool(name: string, pool: Pool): Promise<void> {
-    return this.adapter.closePool ? this.adapter.closePool(name, pool) : pool.end();
+    // The library's own pools are its own: the adapter opened none of them.
+    if (this.ownPools.has(pool) || !this.adapter.closePool) return pool.end();
+    return this.adapter.closePool(name, pool);
   }
 
   /** Statements sent to `name` so far (see {@link QueryCount}). */
@@ -84,9 +96,17 @@ export class NodeRegistry {
     return count;
   }
 
-  /** Runs one statement of the library's own (status, probes) on a pooled connection of `name`. */
+  /** Runs one statement of the library's own (status, probes) on `name`'s own connection. */
   async query<R>(name: string, sql: string, values?: unknown[]): Promise<R[]> {
-    const pool = await this.get(name);
+    // Connected first, as for any use: a node that is down fails as a node failure.
+    await this.get(name);
+    let pool = this.own.get(name);
+    if (this.closed) throw new RoutingClosedError(`cannot use node ${name}`);
+    if (!pool) {
+      pool = this.listened(name, new Pool({ ...this.poolConfig(name), max: 1 }));
+      this.ownPools.add(pool);
+      this.own.set(name, pool);
+    }
     this.queryCount(name).total++;
     return (await pool.query(sql, values)).rows as R[];
   }
@@ -152,10 +172,7 @@ export class NodeRegistry {
     const pool = this.adapter.openPool
       ? await this.adapter.openPool(name, config)
       : new Pool(config);
-    // An idle connection that fails (its server went away) must not crash the process.
-    pool.on('error', (error) =>
-      this.logger.warn(`${name}: idle connection lost: ${error.message}`),
-    );
+    this.listened(name, pool);
     try {
       // One connection now, so that a node that is down fails here, as a node failure.
       (await pool.connect()).release();
@@ -185,6 +202,14 @@ export class NodeRegistry {
     return pool;
   }
 
+  /** `pool`, heard when an idle connection fails (its server went away): no crash, a warning. */
+  private listened(name: string, pool: Pool): Pool {
+    pool.on('error', (error) =>
+      this.logger.warn(`${name}: idle connection lost: ${error.message}`),
+    );
+    return pool;
+  }
+
   private poolConfig(name: string): PoolConfig {
     const node = this.topology.connectionOf(name);
     if (!node) throw new NoSuchRoleError(name);
@@ -205,8 +230,9 @@ export class NodeRegistry {
   async close(): Promise<void> {
     this.closed = true;
     await Promise.allSettled([...this.connects]);
-    const pools = [...this.connected.entries()];
+    const pools = [...this.connected.entries(), ...this.own.entries()];
     this.connected.clear();
+    this.own.clear();
     await Promise.allSettled([
       ...pools.map(([name, pool]) => this.closePool(name, pool)),
       ...this.closing,

@@ -119,6 +119,25 @@ describe('node faults', () => {
     });
   });
 
+  it('a status refresh does not wait behind work that holds every pooled connection', async () => {
+    // Load is no failure: a saturated process must still learn where its replicas are (and stay
+    // ready), not time out every status load after connectTimeoutMs.
+    const h = await harness({ poolSize: 2, connectTimeoutMs: 500 });
+    const held: { release(): void }[] = [];
+    try {
+      for (const name of h.routing.registry.names) {
+        const pool = await h.routing.registry.get(name);
+        held.push(await pool.connect(), await pool.connect());
+      }
+      await h.observe();
+      expect(h.routing.refresher.lastRefreshedAt).toBeGreaterThan(Date.now() - 2000);
+      expect(h.routing.status.readiness()).toEqual({ ready: true, reasons: [] });
+    } finally {
+      held.forEach((c) => c.release());
+      await h.close();
+    }
+  });
+
   it('a write whose connection is killed before COMMIT fails as primary-unavailable and commits nothing', async () => {
     // Seen in the chaos run: TypeORM releases a runner whose connection errored,
     // and COMMIT then threw QueryRunnerAlreadyReleasedError (a 500 in the API).
