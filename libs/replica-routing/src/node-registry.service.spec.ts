@@ -110,4 +110,23 @@ describe('NodeRegistry', () => {
     await closing;
     expect(opened.map((o) => o.pool.ended)).toEqual([1, 1]);
   });
+
+  it('runs its own statements on a pool of one connection with the settings the adapter gave', async () => {
+    const { registry, opened } = registryOf();
+    const got = registry.get('b');
+    await new Promise(setImmediate);
+    const work = opened[0]!;
+    // What an adapter's pool carries that the node's URL may not (pg-pool hides the password).
+    const options = { host: '127.0.0.1', port: 1, application_name: 'x' };
+    Object.defineProperty(options, 'password', { value: 's3cret', enumerable: false });
+    Object.assign(work.pool, { options });
+    work.answer();
+    await got;
+    await expect(registry.query('b', 'SELECT 1')).rejects.toThrow();
+    const own = (registry as unknown as { own: Map<string, Pool> }).own.get('b')!;
+    expect(own).not.toBe(work.pool);
+    expect(own.options).toMatchObject({ host: '127.0.0.1', port: 1, max: 1, password: 's3cret' });
+    await registry.close();
+    expect(own.ended).toBe(true);
+  });
 });

@@ -99,11 +99,16 @@ export class NodeRegistry {
   /** Runs one statement of the library's own (status, probes) on `name`'s own connection. */
   async query<R>(name: string, sql: string, values?: unknown[]): Promise<R[]> {
     // Connected first, as for any use: a node that is down fails as a node failure.
-    await this.get(name);
-    let pool = this.own.get(name);
+    const work = await this.get(name);
     if (this.closed) throw new RoutingClosedError(`cannot use node ${name}`);
+    // The role moved meanwhile: the pool of its new host, found (or connected) again.
+    if (this.connected.get(name) !== work) return this.query(name, sql, values);
+    let pool = this.own.get(name);
     if (!pool) {
-      pool = this.listened(name, new Pool({ ...this.poolConfig(name), max: 1 }));
+      // The work pool's settings as the adapter gave them (TLS, credentials...), one connection;
+      // pg-pool keeps the password out of its enumerable options.
+      const { password } = work.options;
+      pool = this.listened(name, new Pool({ ...work.options, password, max: 1 }));
       this.ownPools.add(pool);
       this.own.set(name, pool);
     }
