@@ -8,8 +8,9 @@ export class SimulationStats {
   writes = 0;
   acked = 0;
   reads = 0;
-  /** API keys rotated (SIM_ROTATE_EVERY). */
+  /** API keys rotated (SIM_ROTATE_EVERY), and rotations given up (not in `givenUp`, the writes'). */
   rotations = 0;
+  rotationsGivenUp = 0;
   stale = 0;
   readonly errors = new Map<string, number>();
   readonly readsByNode = new Map<string, number>();
@@ -69,7 +70,9 @@ export class SimulationStats {
     return (
       `${seconds}s requests=${this.writes + this.reads} writes=${this.writes} acked=${this.acked} reads=${this.reads} ` +
       `stale=${this.stale} errors=${errors} given_up=${this.givenUp} ` +
-      (this.rotations > 0 ? `rotations=${this.rotations} ` : '') +
+      (this.rotations + this.rotationsGivenUp > 0
+        ? `rotations=${this.rotations} rotations_given_up=${this.rotationsGivenUp} `
+        : '') +
       `replica_share=${(this.replicaShare * 100).toFixed(1)}% ` +
       `reads_by_node=${nodes} p50=${this.percentile(50).toFixed(1)}ms p99=${this.percentile(99).toFixed(1)}ms`
     );

@@ -190,13 +190,12 @@ export class SimulatorService {
     distance: number,
   ): Promise<ApiResponse | null> {
     const headers = { ...auth, 'idempotency-key': randomUUID() };
-    return this.retried(
-      stats,
-      stop,
-      'write',
-      () => client.request('POST', '/rides', { body: { distance }, headers }),
-      () => stats.writes++,
-    );
+    return this.retried(stats, stop, {
+      what: 'write',
+      send: () => client.request('POST', '/rides', { body: { distance }, headers }),
+      answered: () => stats.writes++,
+      gaveUp: () => stats.givenUp++,
+    });
   }
 
   /**
@@ -213,13 +212,12 @@ export class SimulatorService {
     session: Session,
   ): Promise<string | null> {
     const headers = { ...auth, 'idempotency-key': randomUUID() };
-    const rotated = await this.retried(
-      stats,
-      stop,
-      'rotate',
-      () => client.request('POST', '/users/me/api-keys', { headers }),
-      (answer) => session.observe(answer),
-    );
+    const rotated = await this.retried(stats, stop, {
+      what: 'rotate',
+      send: () => client.request('POST', '/users/me/api-keys', { headers }),
+      answered: (answer) => session.observe(answer),
+      gaveUp: () => stats.rotationsGivenUp++,
+    });
     if (!rotated) return null;
     stats.rotations++;
     await this.checkRevoked(client, stats, auth, rotated.headers.get('consistency-token'));
@@ -231,14 +229,23 @@ export class SimulatorService {
    * (a rate limit) is sent again, the same (its Idempotency-Key with it),
    * backing off up to 2 s, or as long as Retry-After says, for
    * SIM_WRITE_RETRY_S. Each failed attempt counts as an error of its kind
-   * (`<what>_<status>`); one given up counts too. `answered` sees every answer.
+   * (`<what>_<status>`). `answered` sees every answer; `gaveUp` hears of a
+   * request given up (out of time, or the run stopped).
    */
   private async retried(
     stats: SimulationStats,
     stop: AbortSignal,
-    what: string,
-    send: () => Promise<ApiResponse>,
-    answered: (answer: ApiResponse) => void,
+    {
+      what,
+      send,
+      answered,
+      gaveUp,
+    }: {
+      what: string;
+      send: () => Promise<ApiResponse>;
+      answered: (answer: ApiResponse) => void;
+      gaveUp: () => void;
+    },
   ): Promise<ApiResponse | null> {
     const deadline = Date.now() + this.config.SIM_WRITE_RETRY_S * 1000;
     for (let backoff = 100; ; backoff = Math.min(backoff * 2, 2000)) {
@@ -251,13 +258,13 @@ export class SimulatorService {
       // A 429 says when to come back; a 5xx is backed off as before.
       const pause = throttled ? Math.max(backoff, retryAfterMs(answer.headers)) : backoff;
       if (!retryable || stop.aborted || Date.now() + pause > deadline) {
-        if (retryable) stats.givenUp++;
+        if (retryable) gaveUp();
         return null;
       }
       await sleep(pause, undefined, { signal: stop }).catch(() => undefined);
       // Stopped while waiting: no request after the run's end.
       if (stop.aborted) {
-        stats.givenUp++;
+        gaveUp();
         return null;
       }
     }
