@@ -79,9 +79,10 @@ export class StatusRefresher {
 
   /**
    * The rows stamped at most FUTURE_STAMP_MS ahead of this process's clock
-   * (the first time it saw them), none after now. Says so (once a minute) when some were further ahead, or
-   * when the newest is SILENT_OBSERVER_MS old: positions then stay where they
-   * were (lower bounds still), and reads past them go to the primary.
+   * (the first time it saw them), none after now. Says so (once a minute)
+   * when some were further ahead, or when the newest is SILENT_OBSERVER_MS
+   * old: positions then stay where they were (lower bounds still), and reads
+   * past them go to the primary.
    */
   private notAhead(rows: ReplicaStatusRow[]): ReplicaStatusRow[] {
     const now = this.state.now();
