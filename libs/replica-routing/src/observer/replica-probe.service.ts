@@ -6,6 +6,9 @@ import { nodePosition } from '../postgres/wal.queries';
 import { PRIMARY_NODE } from '../replica-routing.constants';
 import { within } from '../within';
 
+/** The error of a "replica" row whose node is not in recovery (promoted, misconfigured). */
+export const NOT_A_STANDBY = 'node is not in recovery (not a standby)';
+
 interface Probe {
   lsn: Lsn | null;
   standby: boolean;
@@ -55,11 +58,7 @@ export class ReplicaProbe {
             ? Number(primary > lsn ? primary - lsn : 0n)
             : null,
         lagSeconds: role === 'replica' && !wrongRole ? lagSeconds : null,
-        error: wrongRole
-          ? standby
-            ? 'node is in recovery (not a primary)'
-            : 'node is not in recovery (not a standby)'
-          : null,
+        error: wrongRole ? (standby ? 'node is in recovery (not a primary)' : NOT_A_STANDBY) : null,
       };
     });
   }

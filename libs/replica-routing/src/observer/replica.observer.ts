@@ -8,7 +8,7 @@ import { PRIMARY_NODE } from '../replica-routing.constants';
 import type { ReplicaStatusStore } from '../replica-status.store';
 import type { TopologyDiscovery } from '../topology/topology-discovery.service';
 import { NodeChanges, summarize } from './observer.summary';
-import type { ReplicaProbe } from './replica-probe.service';
+import { NOT_A_STANDBY, type ReplicaProbe } from './replica-probe.service';
 import { RepeatedFailure } from './repeated-failure';
 
 /**
@@ -86,8 +86,9 @@ export class ReplicaObserver {
   private async observe(n: number): Promise<ReplicaStatusRow[]> {
     const rows = await this.probe.probeAll(this.options.timeoutMs);
     // A primary that is gone, or no longer one, or a replica that is not in recovery: the roles
-    // may have moved (with `hosts`; without, this does nothing).
-    if (rows.some((r) => !r.reachable && (r.name === PRIMARY_NODE || r.lsn === null)))
+    // may have moved (with `hosts`; without, this does nothing). A replica that is only down
+    // moved nothing: the periodic discovery finds any new one, with no probe of every host a tick.
+    if (rows.some((r) => (r.name === PRIMARY_NODE && !r.reachable) || r.error === NOT_A_STANDBY))
       void this.discovery.refresh();
     recordLag(rows.filter((r) => r.role === 'replica' && r.reachable));
     const saved = await this.save(rows);
