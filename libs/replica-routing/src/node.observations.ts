@@ -8,6 +8,7 @@ import { onTimeline, type Replay } from './postgres/wal.queries';
 import type { Position } from './position';
 import type { TopologyDiscovery } from './topology/topology-discovery.service';
 import type { Topology } from './topology/topology.service';
+import { WarnThrottle } from './warn.throttle';
 
 /**
  * What reads and writes saw of the nodes, recorded in {@link NodeState} in
@@ -16,8 +17,8 @@ import type { Topology } from './topology/topology.service';
  */
 export class NodeObservations {
   private readonly logger = routingLogger('ReplicaRouter');
-  /** When each replica was last warned of (once a minute). */
-  private readonly warnedNoReceiver = new Map<string, number>();
+  /** Per replica, once a minute. */
+  private readonly noReceiver = new WarnThrottle(this.logger);
 
   constructor(
     private readonly state: NodeState,
@@ -70,16 +71,12 @@ export class NodeObservations {
     if (replay.tli !== null && tli !== null && replay.tli > tli) void this.discovery.refresh();
     if (replay.lsn === null || onTimeline(replay, tli)) this.state.observeReplay(node, replay.lsn);
     if (replay.lsn !== null && replay.tli === null && tli !== null && tli > 1)
-      this.warnNoReceiver(node);
-  }
-
-  private warnNoReceiver(node: string): void {
-    const now = this.state.now();
-    if (now - (this.warnedNoReceiver.get(node) ?? -Infinity) < 60_000) return;
-    this.warnedNoReceiver.set(node, now);
-    this.logger.warn(
-      `${node} replays WAL but shows no streaming WAL receiver, so it cannot prove its timeline ` +
-        'and serves no read that needs one. Is it streaming? Does the role have pg_read_all_stats?',
-    );
+      this.noReceiver.warn(
+        node,
+        this.state.now(),
+        () =>
+          `${node} replays WAL but shows no streaming WAL receiver, so it cannot prove its timeline ` +
+          'and serves no read that needs one. Is it streaming? Does the role have pg_read_all_stats?',
+      );
   }
 }

@@ -6,6 +6,7 @@ import { type NodeState } from './node-state.service';
 import { recordLag, routingMetrics } from './metrics/routing.metrics';
 import { type ReplicaStatusStore } from './replica-status.store';
 import { within } from './within';
+import { WarnThrottle } from './warn.throttle';
 
 /**
  * How far in this process's future the observer's stamp on a row may be (its
@@ -91,7 +92,7 @@ export class StatusRefresher {
     // once this clock caught up with its stamp, as if observed then.
     for (const r of ahead) this.refusedStamps.set(r.name, r.observedAt);
     if (ahead.length > 0)
-      this.warnOnce('skew', now, () => {
+      this.warnings.warn('skew', now, () => {
         const ms = Math.round(Math.max(...ahead.map((r) => r.observedAt)) - now);
         return (
           `the observer stamped ${ahead.length} status rows ${ms} ms after this process's ` +
@@ -100,7 +101,7 @@ export class StatusRefresher {
       });
     const newest = Math.max(...rows.map((r) => r.observedAt));
     if (rows.length > 0 && now - newest > SILENT_OBSERVER_MS)
-      this.warnOnce('silent', now, () => {
+      this.warnings.warn('silent', now, () => {
         const s = Math.round((now - newest) / 1000);
         return (
           `the newest replica status row is ${s} s old: is the observer running, and saving? ` +
@@ -117,13 +118,8 @@ export class StatusRefresher {
   /** Per node name, the stamp of the last row refused as too far ahead. */
   private readonly refusedStamps = new Map<string, number>();
 
-  private readonly warnedAt = new Map<string, number>();
-
-  private warnOnce(what: string, now: number, message: () => string): void {
-    if (now - (this.warnedAt.get(what) ?? -Infinity) < 60_000) return;
-    this.warnedAt.set(what, now);
-    this.logger.warn(message());
-  }
+  /** Clock skew and a silent observer, each said once a minute. */
+  private readonly warnings = new WarnThrottle(this.logger);
 
   /**
    * `replica_routing_node_available` and the lag gauges, from what this
