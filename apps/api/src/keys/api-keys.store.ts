@@ -64,6 +64,13 @@ export async function revokeKey(
 }
 
 /**
+ * SQL: the timestamp `column` is no older than the `hours` parameter (the
+ * Idempotency-Key TTL): a request older than that can no longer be retried.
+ */
+export const withinTtl = (column: string, hours: string): string =>
+  `${column} > now() - make_interval(hours => ${hours})`;
+
+/**
  * SQL: a key the request with Idempotency-Key hash `$2` issued to the rider
  * `user_id` is still live. A retry may issue another only then: once the
  * rider has rotated or revoked what that request gave, it stays closed.
@@ -86,9 +93,53 @@ export async function rotationRetryable(
 ): Promise<boolean> {
   const rows = await em.query<unknown[]>(
     `SELECT 1 FROM api_keys k
-      WHERE k.id = $1 AND k.revoked_for = $2 AND k.revoked_at > now() - make_interval(hours => $3)
+      WHERE k.id = $1 AND k.revoked_for = $2 AND ${withinTtl('k.revoked_at', '$3')}
         AND ${ISSUED_KEY_LIVE}`,
     [keyId, request, ttlHours],
   );
   return rows.length > 0;
+}
+
+/**
+ * Whether the rider's first key (its sign-up's) was issued for this
+ * Idempotency-Key (its hash) no longer than `ttlHours` ago, and a key that
+ * sign-up issued is live: a retry of that sign-up may issue another. After
+ * {@link lockRider}.
+ */
+export async function signUpRetryable(
+  em: Querier,
+  userId: number,
+  request: string,
+  ttlHours: number,
+): Promise<boolean> {
+  const rows = await em.query<unknown[]>(
+    `SELECT 1 FROM (SELECT user_id, issued_for, created_at FROM api_keys
+                      WHERE user_id = $1 ORDER BY id LIMIT 1) k
+      WHERE k.issued_for = $2 AND ${withinTtl('k.created_at', '$3')} AND ${ISSUED_KEY_LIVE}`,
+    [userId, request, ttlHours],
+  );
+  return rows.length > 0;
+}
+
+/**
+ * Whether the Idempotency-Key (its hash) served a request other than a
+ * sign-up of `email` no longer than `ttlHours` ago: it issued a key for
+ * another email's sign-up, or a rotation used it.
+ */
+export async function servedAnotherRequest(
+  em: Querier,
+  request: string,
+  email: string,
+  ttlHours: number,
+): Promise<boolean> {
+  const [row] = await em.query<{ used: boolean }[]>(
+    `SELECT EXISTS (SELECT 1 FROM api_keys k JOIN users u ON u.id = k.user_id
+                     WHERE k.issued_for = $1 AND lower(u.email) <> lower($2)
+                       AND ${withinTtl('k.created_at', '$3')})
+         OR EXISTS (SELECT 1 FROM api_keys
+                     WHERE revoked_for = $1 AND ${withinTtl('revoked_at', '$3')})
+         AS used`,
+    [request, email, ttlHours],
+  );
+  return row?.used === true;
 }

@@ -6,7 +6,14 @@ import { hashApiKey } from '../auth/api-key.util';
 import type { AuthenticatedUser } from '../auth/authenticated-user.interface';
 import { ApiConfig } from '../config/api.config';
 import { idempotencyKeyHash } from '../http/idempotency-key.header';
-import { ISSUED_KEY_LIVE, issueKey, lockRider } from '../keys/api-keys.store';
+import {
+  ISSUED_KEY_LIVE,
+  issueKey,
+  lockRider,
+  servedAnotherRequest,
+  signUpRetryable,
+  withinTtl,
+} from '../keys/api-keys.store';
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -34,7 +41,12 @@ export class UsersService {
     const request = idempotencyKey === undefined ? null : idempotencyKeyHash(idempotencyKey);
     try {
       const { result } = await this.router.write(async (em) => {
-        if (request !== null) await this.refuseReuse(em, email, request);
+        const ttl = this.config.IDEMPOTENCY_KEY_TTL_HOURS;
+        if (request !== null && (await servedAnotherRequest(em, request, email, ttl)))
+          throw new UnprocessableEntityException(
+            'this Idempotency-Key was used for another request (a sign-up with another email, ' +
+              'or a rotation): send a new one with every request',
+          );
         const user = await em.save(em.create(User, { email }));
         return { user, apiKey: await issueKey(em, user.id, request), replayed: false };
       });
@@ -51,27 +63,6 @@ export class UsersService {
     }
   }
 
-  /**
-   * 422 when the Idempotency-Key (its hash) served another request within the
-   * TTL: it issued a key for another email's sign-up, or a rotation used it.
-   */
-  private async refuseReuse(em: EntityManager, email: string, request: string): Promise<void> {
-    const [row] = await em.query<{ used: boolean }[]>(
-      `SELECT EXISTS (SELECT 1 FROM api_keys k JOIN users u ON u.id = k.user_id
-                       WHERE k.issued_for = $1 AND lower(u.email) <> lower($2)
-                         AND k.created_at > now() - make_interval(hours => $3))
-           OR EXISTS (SELECT 1 FROM api_keys
-                       WHERE revoked_for = $1 AND revoked_at > now() - make_interval(hours => $3))
-           AS used`,
-      [request, email, this.config.IDEMPOTENCY_KEY_TTL_HOURS],
-    );
-    if (row?.used)
-      throw new UnprocessableEntityException(
-        'this Idempotency-Key was used for another request (a sign-up with another email, or ' +
-          'a rotation): send a new one with every request',
-      );
-  }
-
   /** The rider whose sign-up had this Idempotency-Key (its hash), with a new key; null if none. */
   private async signUpAgain(
     email: string,
@@ -85,15 +76,8 @@ export class UsersService {
         .getOne();
       if (!user) return null;
       await lockRider(em, user.id);
-      // The rider's first key is the sign-up's.
-      const [row] = await em.query<unknown[]>(
-        `SELECT 1 FROM (SELECT user_id, issued_for, created_at FROM api_keys
-                          WHERE user_id = $1 ORDER BY id LIMIT 1) k
-          WHERE k.issued_for = $2
-            AND k.created_at > now() - make_interval(hours => $3) AND ${ISSUED_KEY_LIVE}`,
-        [user.id, request, this.config.IDEMPOTENCY_KEY_TTL_HOURS],
-      );
-      if (!row) return null;
+      const ttl = this.config.IDEMPOTENCY_KEY_TTL_HOURS;
+      if (!(await signUpRetryable(em, user.id, request, ttl))) return null;
       return { user, apiKey: await issueKey(em, user.id, request), replayed: true };
     });
     return result;
@@ -135,7 +119,7 @@ export class UsersService {
   ): Promise<AuthenticatedUser | null> {
     return this.keyUser(
       `k.key_hash = $1 AND k.revoked_for = $2
-       AND k.revoked_at > now() - make_interval(hours => $3) AND ${ISSUED_KEY_LIVE}`,
+       AND ${withinTtl('k.revoked_at', '$3')} AND ${ISSUED_KEY_LIVE}`,
       [
         hashApiKey(apiKey),
         idempotencyKeyHash(idempotencyKey),
