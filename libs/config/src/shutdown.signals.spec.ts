@@ -35,6 +35,13 @@ function child(close: 'quick' | 'hang' | 'stuck') {
   return { proc, ready, closing, exited, output: () => out };
 }
 
+/** The child closed its app, then ended by the SIGTERM it was sent (no exit code). */
+async function closedBySigterm(c: ReturnType<typeof child>): Promise<void> {
+  const [code, signal] = await c.exited;
+  expect({ code, signal }).toEqual({ code: null, signal: 'SIGTERM' });
+  expect(c.output()).toContain('closed');
+}
+
 describe('closeOnSignals', () => {
   jest.setTimeout(20_000);
 
@@ -42,9 +49,7 @@ describe('closeOnSignals', () => {
     const c = child('quick');
     await c.ready;
     c.proc.kill('SIGTERM');
-    const [code, signal] = await c.exited;
-    expect({ code, signal }).toEqual({ code: null, signal: 'SIGTERM' });
-    expect(c.output()).toContain('closed');
+    await closedBySigterm(c);
   });
 
   it('exits 1, saying why, when the close outlasts SHUTDOWN_TIMEOUT_MS', async () => {
@@ -68,9 +73,7 @@ describe('closeOnSignals', () => {
     // Once the first is being handled (two at once would be one pending signal to the kernel).
     await c.closing;
     c.proc.kill('SIGTERM');
-    const [code, signal] = await c.exited;
-    expect({ code, signal }).toEqual({ code: null, signal: 'SIGTERM' });
-    expect(c.output()).toContain('closed');
+    await closedBySigterm(c);
   });
 
   it('exits 1 when the close is stuck on a promise that nothing else keeps alive', async () => {
