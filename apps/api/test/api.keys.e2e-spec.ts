@@ -259,6 +259,28 @@ describe('API keys: rotation and revocation', () => {
       await rotate(rider.body.api_key as string, 'a b').expect(401);
     });
 
+    it('two sign-ups of two emails with one Idempotency-Key at once: one rider, the other a 422', async () => {
+      for (let pair = 0; pair < 8; pair++) {
+        const key = randomUUID();
+        const emails = [email(), email()];
+        const answers = await Promise.all(
+          [api, other].map((target, i) =>
+            request(target.url)
+              .post('/users')
+              .set('Idempotency-Key', key)
+              .send({ email: emails[i] }),
+          ),
+        );
+        expect(answers.map((r) => r.status).sort()).toEqual([201, 422]);
+        const made = await sql<{ n: number }>(
+          'primary',
+          'SELECT count(*)::int AS n FROM users WHERE email = ANY($1)',
+          [emails],
+        );
+        expect(made[0]!.n).toBe(1);
+      }
+    });
+
     it('an Idempotency-Key used for another request (another email, a rotation) is a 422 on a sign-up', async () => {
       const key = randomUUID();
       const first = await signUp(email(), key).expect(201);

@@ -15,6 +15,25 @@ export async function lockRider(em: Querier, userId: number): Promise<void> {
   await em.query('SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE', [userId]);
 }
 
+/** The first key of the two-key advisory locks on an Idempotency-Key: a space of its own. */
+const IDEMPOTENCY_LOCK_SPACE = 0x6b6579; // 'key'
+
+/**
+ * Holds the Idempotency-Key (its hash) for the rest of the transaction:
+ * requests that issue keys with one Idempotency-Key run one at a time, each
+ * after the last has committed, so that a second request with that key (a
+ * sign-up of another email, say) sees what the first did and is refused,
+ * instead of both passing the check at once. Run it first, as a statement of
+ * its own (as {@link lockRider}). Two keys whose hashes collide merely wait
+ * for each other.
+ */
+export async function lockIdempotencyKey(em: Querier, request: string): Promise<void> {
+  await em.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [
+    IDEMPOTENCY_LOCK_SPACE,
+    request,
+  ]);
+}
+
 /**
  * Stores a new key for `userId` and returns it: the only time it exists
  * outside the client. `issuedFor`: the hash of the Idempotency-Key of the

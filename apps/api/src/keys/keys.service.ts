@@ -4,7 +4,13 @@ import { ReplicaRouter } from '@app/replica-routing';
 import type { AuthenticatedUser } from '../auth/authenticated-user.interface';
 import { ApiConfig } from '../config/api.config';
 import { idempotencyKeyHash } from '../http/idempotency-key.header';
-import { issueKey, lockRider, revokeKey, rotationRetryable } from './api-keys.store';
+import {
+  issueKey,
+  lockIdempotencyKey,
+  lockRider,
+  revokeKey,
+  rotationRetryable,
+} from './api-keys.store';
 
 /**
  * Rotation and revocation of a rider's API keys. A revoked key is refused at
@@ -35,6 +41,8 @@ export class KeysService {
   ): Promise<{ apiKey: string; replayed: boolean }> {
     const request = idempotencyKey === undefined ? null : idempotencyKeyHash(idempotencyKey);
     const { result } = await this.router.write(async (em) => {
+      // The key first, then the rider, as every request that takes both (a sign-up takes the key).
+      if (request !== null) await lockIdempotencyKey(em, request);
       await lockRider(em, caller.id);
       if (await revokeKey(em, caller.keyId, request))
         return { apiKey: await issueKey(em, caller.id, request), replayed: false };

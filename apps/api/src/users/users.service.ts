@@ -9,6 +9,7 @@ import { idempotencyKeyHash } from '../http/idempotency-key.header';
 import {
   ISSUED_KEY_LIVE,
   issueKey,
+  lockIdempotencyKey,
   lockRider,
   servedAnotherRequest,
   signUpRetryable,
@@ -32,7 +33,9 @@ export class UsersService {
    * (`replayed`), not a 409. Earlier answers' keys stay valid, as for a
    * rotation (KeysService.rotate). An Idempotency-Key that issued a key for
    * another request within the TTL (another email's sign-up, a rotation) is a
-   * 422, as on `POST /rides`: the same key, another request.
+   * 422, as on `POST /rides`: the same key, another request. Requests with
+   * one Idempotency-Key run one at a time (`lockIdempotencyKey`): of two
+   * sign-ups of two emails sent with it at once, the second is that 422.
    */
   async create(
     email: string,
@@ -42,6 +45,8 @@ export class UsersService {
     try {
       const { result } = await this.router.write(async (em) => {
         const ttl = this.config.IDEMPOTENCY_KEY_TTL_HOURS;
+        // One at a time per Idempotency-Key: a concurrent request with it is seen, not missed.
+        if (request !== null) await lockIdempotencyKey(em, request);
         if (request !== null && (await servedAnotherRequest(em, request, email, ttl)))
           throw new UnprocessableEntityException(
             'this Idempotency-Key was used for another request (a sign-up with another email, ' +
@@ -69,6 +74,8 @@ export class UsersService {
     request: string,
   ): Promise<{ user: User; apiKey: string; replayed: boolean } | null> {
     const { result } = await this.router.write(async (em) => {
+      // The key, then the rider: the order every request that takes both takes them in.
+      await lockIdempotencyKey(em, request);
       const user = await em
         .getRepository(User)
         .createQueryBuilder('user')
