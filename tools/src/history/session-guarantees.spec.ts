@@ -124,6 +124,28 @@ describe('checkSessionGuarantees', () => {
     expect(checkSessionGuarantees(history, new Set([1])).violations).toEqual([]);
   });
 
+  it('a lost ride is still expected of a read whose own token claims it: that token must be refused', () => {
+    const claimed = (fields: Partial<HistoryRecord>) =>
+      checkSessionGuarantees(
+        [write(1, '1:0/100'), read(1, 10, '1:0/100'), { ...list([], '2:0/60'), ...fields }],
+        new Set([1]),
+      ).violations.map((v) => v.guarantee);
+    // Sent the write's own token, answered without the ride: a silent miss.
+    expect(claimed({ tokenSent: '1:0/100' })).toEqual(['read-your-writes', 'monotonic-reads']);
+    // Sent the token of the read that saw it (past the write): still a claim on what that read saw.
+    expect(claimed({ tokenSent: '1:0/120' })).toEqual(['read-your-writes', 'monotonic-reads']);
+    // A token of the new timeline no longer claims it; refusing the claim is what the API owes.
+    expect(claimed({ tokenSent: '2:0/50' })).toEqual([]);
+    expect(claimed({ tokenSent: '1:0/100', status: 410, rides: undefined })).toEqual([]);
+  });
+
+  it('a 410 to a token of the newest timeline is a false refusal: no failover forked below it', () => {
+    const refused = { ...read(1, null, '1:0/90'), status: 410, tokenSent: '1:0/100' };
+    expect(broken([write(1, '1:0/100'), refused])).toEqual(['read-your-writes']);
+    // After a failover to timeline 2, a token of timeline 1 may be refused.
+    expect(broken([write(1, '1:0/100'), refused, write(2, '2:0/50')])).toEqual([]);
+  });
+
   it('every answer with content carries a usable token', () => {
     expect(broken([write(1, '1:0/100'), read(1, 10, '')])).toEqual(['monotonic-reads']);
     expect(broken([{ ...write(1, '1:0/100'), tokenReceived: null }])).toEqual(['read-your-writes']);

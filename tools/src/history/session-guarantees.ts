@@ -52,7 +52,9 @@ const notThere = (r: HistoryRecord) => r.op === 'read' && r.status === 404;
  * Every 2xx must carry a token (the client's way to the next guarantees); a
  * client's operations run one at a time. `lost`: rides a failover lost
  * (asynchronous replication, found on the primary after the run), which no
- * read is expected to show.
+ * read is expected to show unless its own token claims them (see
+ * {@link claims}). A 410 refusing a token of the newest timeline any answer
+ * carried is a violation too: no failover forked below it.
  */
 export function checkSessionGuarantees(
   history: readonly HistoryRecord[],
@@ -62,6 +64,18 @@ export function checkSessionGuarantees(
   const violations: Violation[] = [];
   const byClient = new Map<string, HistoryRecord[]>();
   for (const r of history) byClient.set(r.client, [...(byClient.get(r.client) ?? []), r]);
+  // The newest timeline any answer carried: no failover forked below a token of it.
+  let newest = 0;
+  for (const r of history) newest = Math.max(newest, tokenOrder(r.tokenReceived)?.tli ?? 0);
+  for (const r of history) {
+    const sent = tokenOrder(r.tokenSent);
+    if (r.status !== 410 || sent?.tli == null || sent.tli < newest) continue;
+    violations.push({
+      guarantee: 'read-your-writes',
+      client: r.client,
+      detail: `${describe(r)} refused ${r.tokenSent} as lost (410), a token of the newest timeline`,
+    });
+  }
   for (const [client, records] of byClient) {
     const ops = records.filter((r) => ok(r) || notThere(r)).sort((a, b) => a.start - b.start);
     const fail = (guarantee: Guarantee, detail: string) =>
@@ -69,9 +83,11 @@ export function checkSessionGuarantees(
     const writes: HistoryRecord[] = [];
     let lastRead: HistoryRecord | undefined;
     let lastWrite: HistoryRecord | undefined;
-    /** Rides this client has seen present, with the distance seen. */
-    const seen = new Map<number, number>();
+    /** Rides this client has seen present, with the distance seen and the token of that read. */
+    const seen = new Map<number, { distance: number; token: string | null }>();
     for (const op of ops) {
+      const excused = (ride: number, at: string | null) =>
+        lost.has(ride) && !claims(op.tokenSent, at);
       const token = op.tokenReceived;
       if (ok(op) && tokenOrder(token) === null)
         fail(
@@ -102,7 +118,7 @@ export function checkSessionGuarantees(
       const shown = shownRides(op);
       // Read-your-writes: every write acknowledged before this read began.
       for (const w of writes.filter((w) => w.end <= op.start)) {
-        if (!reaches(op, w.ride!) || lost.has(w.ride!)) continue;
+        if (!reaches(op, w.ride!) || excused(w.ride!, w.tokenReceived)) continue;
         checked['read-your-writes']++;
         const distance = shown.get(w.ride!);
         if (distance !== w.distance)
@@ -117,13 +133,13 @@ export function checkSessionGuarantees(
           );
       }
       // Monotonic reads: what earlier reads showed, and the last one's token.
-      for (const [ride, distance] of seen) {
-        if (!reaches(op, ride) || lost.has(ride)) continue;
+      for (const [ride, { distance, token: at }] of seen) {
+        if (!reaches(op, ride) || excused(ride, at)) continue;
         checked['monotonic-reads']++;
         if (shown.get(ride) !== distance)
           fail('monotonic-reads', `${describe(op)} no longer shows ride ${ride}, seen before`);
       }
-      // A read that showed nothing (404, 410) has no token to order, nor to carry on.
+      // A read that showed nothing (a 404) has no token to order, nor to carry on.
       if (!ok(op)) continue;
       if (lastRead) checked['monotonic-reads']++;
       if (lastRead && below(token, lastRead))
@@ -131,11 +147,22 @@ export function checkSessionGuarantees(
           'monotonic-reads',
           `${describe(op)} answered ${op.tokenReceived}, below an earlier read's ${lastRead.tokenReceived}`,
         );
-      for (const [ride, distance] of shown) seen.set(ride, distance);
+      for (const [ride, distance] of shown) seen.set(ride, { distance, token });
       lastRead = op;
     }
   }
   return { checked, violations };
+}
+
+/**
+ * Whether token `sent` names the timeline of `at` and a position at or past
+ * it. A ride a failover lost is expected of no read, unless the read's own
+ * token still claims it so (where it was written, or seen): the API must then
+ * refuse that token (410), not answer without the ride.
+ */
+function claims(sent: string | null, at: string | null): boolean {
+  const [x, y] = [tokenOrder(sent), tokenOrder(at)];
+  return x !== null && y !== null && x.tli === y.tli && x.lsn >= y.lsn;
 }
 
 /** True when `token` is known and below the other operation's received token (timeline first). */
