@@ -61,6 +61,8 @@ const say = (line: string) => console.log(`chaos | ${line}`);
 const API_LOG: ['fatal', 'error'] = ['fatal', 'error'];
 let cluster: LocalCluster | undefined;
 let stopBurst: (() => void) | undefined;
+/** Every ride the burst phase was answered 201 for: checked on the primary after the run. */
+const burstRides: { id: number; distance: number }[] = [];
 let stopLog: (() => Promise<void>) | undefined;
 /** The chaos run's Redis, beside its cluster's ports. */
 const LOG_REDIS_PORT = envNumber('CHAOS_REDIS_PORT', 27533, PORT);
@@ -188,6 +190,7 @@ async function main(): Promise<void> {
     burstPhase(
       () => api.url,
       (kill) => (stopBurst = kill),
+      (rides) => burstRides.push(...rides),
     ),
     {
       name: 'api restarted, default cool-down',
@@ -224,6 +227,7 @@ async function main(): Promise<void> {
   const final = stats!;
   const onPrimary = onPrimaryOf(c);
   const lost = (await lostRides(onPrimary, final.acknowledged)).length;
+  const burstLost = (await lostRides(onPrimary, burstRides)).length;
   const dup = await duplicatedRides(onPrimary);
   await observer.close();
   await api.close();
@@ -239,7 +243,8 @@ async function main(): Promise<void> {
   say('');
   say(`total: ${final.summary()}`);
   say(
-    `acknowledged rides: ${final.acknowledged.length}; lost: ${lost}; writes given up: ${final.givenUp}`,
+    `acknowledged rides: ${final.acknowledged.length}; lost: ${lost}; writes given up: ${final.givenUp}; ` +
+      `the burst's: ${burstRides.length}, lost: ${burstLost}`,
   );
   say(
     `duplicated rides: ${dup.duplicated} (${dup.rides} rides of ${dup.users} simulated and burst users, ` +
@@ -271,6 +276,7 @@ async function main(): Promise<void> {
     logAgreedS === undefined ||
     log.staleReadBacks > 0 ||
     lost > 0 ||
+    burstLost > 0 ||
     dup.duplicated > 0 ||
     dup.keysWithoutOwnRide > 0 ||
     unexpected.length > 0 ||

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { BurstClient } from './burst.client';
-import { describe, runStage, type StageResult } from './burst.stage';
+import { describe, rideOf, runStage, type StageResult } from './burst.stage';
 
 export interface BurstConfig {
   apiUrl: string;
@@ -21,11 +21,13 @@ export interface BurstConfig {
 export interface BurstResult {
   base: StageResult;
   burst: StageResult;
-  /** Writes sent right after the burst, 10 at a time: each must be a 201. */
-  after: { sent: number; created: number; failures: string[] };
+  /** Writes sent right after the burst, 10 at a time: each must be a 201 (`rides`: theirs). */
+  after: { sent: number; created: number; failures: string[]; rides: number[] };
 }
 
 export const RESULT_PREFIX = 'BURST_RESULT ';
+/** The distance of every ride written right after the burst. */
+export const AFTER_DISTANCE = 20;
 
 async function main(): Promise<void> {
   const config = JSON.parse(process.env.BURST_CONFIG ?? '') as BurstConfig;
@@ -40,13 +42,15 @@ async function main(): Promise<void> {
   const base = await stage(config.baseConnections);
   const burst = await stage(config.burstConnections);
   const failures: string[] = [];
+  const rides: number[] = [];
   const answers = await inParallel(config.writesAfter, 10, async (i) => {
     const r = await client.post(
       '/rides',
-      { distance: 20 },
+      { distance: AFTER_DISTANCE },
       { authorization: `Bearer ${apiKeys[i % apiKeys.length]}`, 'idempotency-key': randomUUID() },
     );
     if (r.status !== 201) failures.push(describe(r));
+    else rides.push(rideOf(r));
     return r.status;
   });
   client.close();
@@ -54,6 +58,7 @@ async function main(): Promise<void> {
     sent: answers.length,
     created: answers.filter((s) => s === 201).length,
     failures,
+    rides,
   };
   const result: BurstResult = { base, burst, after };
   process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`);

@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BurstClient, type BurstResponse } from './burst.client';
 
+/** The distance of every ride a stage writes. */
+export const BURST_DISTANCE = 10;
+
 export interface StageResult {
   connections: number;
   /** How long opening the connections took before the stage, ms. */
@@ -9,6 +12,8 @@ export interface StageResult {
   seconds: number;
   /** 201s that arrived within the stage, per second. */
   createdPerSecond: number;
+  /** The rides of every 201 (in flight ones included): each must exist after the run. */
+  rides: number[];
   /** Answers by status ("0" for no answer), in flight ones included. */
   statuses: Record<string, number>;
   /** Answers that are neither 201 nor a 503/429 with Retry-After (no answer at all included). */
@@ -43,6 +48,7 @@ export async function runStage(
   const badKinds: Record<string, number> = {};
   const ms201: number[] = [];
   const msOther: number[] = [];
+  const rides: number[] = [];
   let bad = 0;
   let created = 0;
   const started = performance.now();
@@ -53,11 +59,12 @@ export async function runStage(
       const sent = performance.now();
       const response = await client.post(
         '/rides',
-        { distance: 10 },
+        { distance: BURST_DISTANCE },
         { authorization: auth, 'idempotency-key': randomUUID() },
       );
       (response.status === 201 ? ms201 : msOther).push(performance.now() - sent);
       statuses[response.status] = (statuses[response.status] ?? 0) + 1;
+      if (response.status === 201) rides.push(rideOf(response));
       if (response.status === 201 && performance.now() <= deadline) created++;
       if (!isAcceptable(response)) {
         bad++;
@@ -77,6 +84,7 @@ export async function runStage(
     connectMs: Math.round(connectMs),
     seconds,
     createdPerSecond: created / seconds,
+    rides,
     statuses,
     bad,
     badSamples,
@@ -97,6 +105,15 @@ export function retryAfterMs(r: BurstResponse): number {
   const seconds = Number(r.retryAfter);
   if ((r.status !== 503 && r.status !== 429) || !(seconds > 0)) return 0;
   return seconds * 1000 * (0.5 + Math.random());
+}
+
+/** The id of the ride a 201 created (NaN if its body names none: no such ride exists). */
+export function rideOf(r: BurstResponse): number {
+  try {
+    return Number((JSON.parse(r.body) as { id?: unknown }).id);
+  } catch {
+    return NaN;
+  }
 }
 
 /** A 201, or load shed the way a client can act on: 503/429 with Retry-After. */

@@ -11,7 +11,8 @@ export async function lostRides<R extends { id: number; distance: number }>(
   const stored = await onPrimary(async (c) => {
     const { rows } = await c.query<{ id: string; distance: string }>(
       'SELECT id::text, distance::text FROM rides WHERE id = ANY($1)',
-      [acknowledged.map((r) => r.id)],
+      // An id that is no integer (a 201 whose body named none) is no ride: reported lost.
+      [acknowledged.map((r) => r.id).filter(Number.isSafeInteger)],
     );
     return new Map(rows.map((r) => [Number(r.id), Number(r.distance)]));
   });
