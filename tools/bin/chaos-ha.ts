@@ -52,7 +52,7 @@ const API_LOG: ('fatal' | 'error' | 'warn')[] = process.env.CHAOS_HA_WARN
  * acknowledged write is lost under synchronous replication: that is checked below, separately.
  */
 const ELECTION_ERRORS = SYNCHRONOUS
-  ? /^(write_503|read_503|list_503|rotate_503|read_410|list_410)$/
+  ? /^(write_503|read_503|list_503|rotate_503|revoked_503|read_410|list_410)$/
   : /_(503|410)$/;
 /** After the election, a client still holding such a token gets its 410. */
 const AFTER_ELECTION = SYNCHRONOUS ? /^(read|list)_410$/ : /_410$/;

@@ -71,10 +71,10 @@ function throttlingApi(
 
 /**
  * An API whose rider rotates keys: a rotation answers 503 `failFirst` times,
- * then issues `k<n>`; a read with a revoked key is refused (401) unless
- * `acceptsRevoked`. Records every request's key, Idempotency-Key and token.
+ * then issues `k<n>`; a read with a revoked key is answered `revokedStatus`
+ * (a 200 serves it). Records every request's key, Idempotency-Key and token.
  */
-function rotatingApi(failFirst = 0, acceptsRevoked = false) {
+function rotatingApi(failFirst = 0, revokedStatus = 401) {
   const calls: { method: string; url: string; auth?: string; key?: string; token?: string }[] = [];
   let issued = 1;
   const revoked = new Set<string>();
@@ -95,7 +95,8 @@ function rotatingApi(failFirst = 0, acceptsRevoked = false) {
       revoked.add(auth!);
       return json(201, { api_key: `k${++issued}` }, { 'consistency-token': `1:0/${issued}00` });
     }
-    if (revoked.has(auth!) && !acceptsRevoked) return json(401, { error: 'invalid API key' });
+    if (revoked.has(auth!) && revokedStatus !== 200)
+      return json(revokedStatus, { error: 'invalid API key' });
     const read = { 'served-by': 'replica0', 'consistency-token': '1:0/1' };
     if (req.url === '/rides') {
       distance = (JSON.parse(text) as { distance: number }).distance;
@@ -246,8 +247,14 @@ describe('SimulatorService', () => {
     });
 
     it('counts a revoked key that still reads as a stale read', async () => {
-      const stats = await rotating(rotatingApi(0, true), '2');
+      const stats = await rotating(rotatingApi(0, 200), '2');
       expect(stats.stale).toBe(1);
+    });
+
+    it('counts any other answer to the revoked key but its 401 as an error of its kind', async () => {
+      const stats = await rotating(rotatingApi(0, 500), '2');
+      expect(stats.stale).toBe(0);
+      expect(stats.errors.get('revoked_500')).toBe(1);
     });
   });
 });

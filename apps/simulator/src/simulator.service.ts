@@ -270,7 +270,11 @@ export class SimulatorService {
     }
   }
 
-  /** A read with the key a rotation revoked, and its token: rides shown (a 200) are a stale read. */
+  /**
+   * A read with the key a rotation revoked, and its token: rides shown (a
+   * 200) are a stale read; any answer but that and the 401 it must get is an
+   * error of its kind (`revoked_<status>`), for the phase to judge.
+   */
   private async checkRevoked(
     client: ApiClient,
     stats: SimulationStats,
@@ -281,6 +285,8 @@ export class SimulatorService {
     const read = await this.attempt(stats, 'revoked', () =>
       client.request('GET', '/rides?limit=1', { headers }),
     );
+    if (read && read.status !== 200 && read.status !== 401)
+      stats.recordError(`revoked_${read.status}`);
     if (read?.status !== 200) return;
     stats.stale++;
     this.logger.error(

@@ -48,7 +48,7 @@ export function hungReplica(stack: ChaosStack, name: string): Phase {
 export function hungPrimary(stack: ChaosStack): Phase {
   return {
     name: `primary hung (SIGSTOP ${secs(FREEZE_MS)})`,
-    allowedErrors: /^(write|read|list|rotate)_503$/,
+    allowedErrors: /^(write|read|list|rotate|revoked)_503$/,
     readBound: false,
     run: async () => {
       const pids = await freezeNode(stack.cluster, 'primary', FREEZE_MS);
