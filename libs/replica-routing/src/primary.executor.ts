@@ -43,9 +43,16 @@ export class PrimaryExecutor<H = unknown> {
     return this.lender.lend(PRIMARY_NODE, async (connection, use) => {
       const handle = this.adapter.bind(use.client, { node: PRIMARY_NODE, transaction: false });
       const before = position === 'before' ? await this.routed(insertPosition(connection)) : null;
-      const result = await work(handle, PRIMARY_NODE).catch((error: unknown) => {
-        throw writes ? markCommitUnknown(error) : error;
-      });
+      const result = await work(handle, PRIMARY_NODE).then(
+        (value) => {
+          use.revoke(); // as in writeOnPrimary: nothing of the work's after it
+          return value;
+        },
+        (error: unknown) => {
+          use.revoke();
+          throw writes ? markCommitUnknown(error) : error;
+        },
+      );
       if (position !== 'after') return { result, token: before };
       try {
         return { result, token: await this.routed(insertPosition(connection)) };
@@ -80,12 +87,16 @@ export class PrimaryExecutor<H = unknown> {
       try {
         result = await work(this.adapter.bind(use.client, { node: PRIMARY_NODE, transaction }));
       } catch (error) {
+        use.revoke();
         unwatch?.();
         if (transaction && endedItself()) throw markCommitUnknown(error);
         if (transaction) await send('ROLLBACK').catch(() => undefined);
         // Without a transaction each statement commits by itself: some may have.
         throw transaction ? error : markCommitUnknown(error);
       }
+      // The work is over: a statement it left behind (a timer, an unawaited promise) is refused,
+      // not slipped into its transaction before COMMIT.
+      use.revoke();
       unwatch?.();
       const committed = (setting: string | null) =>
         this.routed(committedPosition(connection, setting)).catch(() => null);

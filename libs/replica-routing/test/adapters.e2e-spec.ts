@@ -251,6 +251,29 @@ describe('adapters: read-your-writes from replicas, whatever the query layer', (
       expect(late).toMatch(/revoked/);
     });
 
+    it('a statement a write’s work leaves behind is refused, not committed with the write', async () => {
+      const tag = `${Date.now()}-${Math.random()}`;
+      let late: Promise<string> | undefined;
+      await routing.router.write(async (db) => {
+        await dialect.insert(db, `kept ${tag}`);
+        // Sent once the work has returned, while the write still commits.
+        late = new Promise<void>((resolve) => setImmediate(resolve))
+          .then(() => dialect.insert(db, `left ${tag}`))
+          .then(
+            () => 'ran',
+            (error: Error) =>
+              `${error.message} ${(error.cause as Error | undefined)?.message ?? ''}`,
+          );
+      });
+      expect(await late).toMatch(/revoked/);
+      const rows = await sql<{ body: string }>(
+        'primary',
+        'SELECT body FROM lib_adapter_notes WHERE body LIKE $1 ORDER BY id',
+        [`% ${tag}`],
+      );
+      expect(rows.map((r) => r.body)).toEqual([`kept ${tag}`]);
+    });
+
     it('a transaction nested in a write is a savepoint: its failure loses only its part', async () => {
       const tag = `${Date.now()}-${Math.random()}`;
       const written = await routing.router.write((db) =>
