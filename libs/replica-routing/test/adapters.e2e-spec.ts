@@ -370,6 +370,10 @@ describe('adapters: read-your-writes from replicas, whatever the query layer', (
         await expect(
           em.transaction('SERIALIZABLE', (inner) => typeorm.insert(inner, `${tag} inner`)),
         ).rejects.toThrow(/cannot set an isolation level/);
+        // The same through the query runner: refused, not turned into a bare SAVEPOINT.
+        await expect(em.queryRunner!.startTransaction('SERIALIZABLE')).rejects.toThrow(
+          /cannot set an isolation level/,
+        );
         await typeorm.insert(em, `${tag} after`);
         // Without a level it nests as before.
         await em.transaction((inner) => typeorm.insert(inner, `${tag} nested`));

@@ -24,6 +24,12 @@ describe('typeormAdapter', () => {
       }
     ).source;
 
+  it('refuses a default isolation level it could not apply to the library’s transactions', () => {
+    expect(() => typeormAdapter({ dataSource: { isolationLevel: 'SERIALIZABLE' } })).toThrow(
+      /isolationLevel is not supported/,
+    );
+  });
+
   it('closes the pool it is given, and binds on the pool the node keeps', async () => {
     const adapter = typeormAdapter();
     // A failover: the pool of the new host (kept) opens while a late one of the old host is still

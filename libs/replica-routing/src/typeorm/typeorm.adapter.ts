@@ -43,6 +43,13 @@ interface BindableRunner {
  * SAVEPOINT instead of committing it.
  */
 export function typeormAdapter(options: TypeOrmAdapterOptions = {}): RoutingAdapter<EntityManager> {
+  // TypeORM would apply it to transactions it opens, never to the library's: refused, not dropped.
+  if (options.dataSource?.isolationLevel !== undefined)
+    throw new Error(
+      "typeormAdapter: dataSource.isolationLevel is not supported: a write's transaction is " +
+        "the library's, opened at the server's default; set default_transaction_isolation on " +
+        'the role or the database instead',
+    );
   /** Per node, the DataSources of its open pools, newest last; and each by its pool. */
   const sources = new Map<string, DataSource[]>();
   const byPool = new Map<Pool, DataSource>();
@@ -97,6 +104,9 @@ export function typeormAdapter(options: TypeOrmAdapterOptions = {}): RoutingAdap
           typeof args[0] === 'string'
             ? Promise.reject(new Error(SAVEPOINT_TAKES_NO_SETTINGS))
             : nest(...args);
+        const start = runner.startTransaction.bind(runner);
+        runner.startTransaction = (level) =>
+          level === undefined ? start() : Promise.reject(new Error(SAVEPOINT_TAKES_NO_SETTINGS));
         // The top level is the library's: TypeORM ends it only when a SAVEPOINT failed (a bare
         // ROLLBACK under the write) or when asked to outright.
         for (const end of ['commitTransaction', 'rollbackTransaction'] as const) {
