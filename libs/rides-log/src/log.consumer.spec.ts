@@ -54,6 +54,25 @@ describe('LogConsumer.run', () => {
     await expect(round).rejects.not.toBeInstanceOf(LogGapError);
   });
 
+  it('after a read that found nothing, reads from its saved position: a failover may have lost its last commit', async () => {
+    // Its last round committed up to 100; the new primary has 90 (asynchronous, the commit lost).
+    const router = {
+      read: jest.fn(() => Promise.resolve({ result: [{ total: '0', rides: '0', last: '90' }] })),
+    } as unknown as ReplicaRouter<EntityManager>;
+    const from: string[] = [];
+    const redis = {
+      xread: (...args: unknown[]) => {
+        from.push(String(args.at(-1)));
+        return Promise.resolve(null);
+      },
+    } as unknown as Redis;
+    const consumer = new LogConsumer(router, redis, OPTIONS);
+    (consumer as unknown as { position: bigint }).position = 100n;
+    await consumer.round();
+    await consumer.round();
+    expect(from).toEqual(['100-0', '90-0']);
+  });
+
   it('counts a stale read-back (a ride the token’s replica lacks) and retries the batch, counting nothing', async () => {
     const stop = new AbortController();
     const entry = toFields({

@@ -139,10 +139,10 @@ export class LogConsumer {
       signal,
     );
     const entries = reply?.[0]?.[1] ?? [];
-    if (entries.length === 0) {
-      this.position = lastSeq;
-      return 0;
-    }
+    // Nothing new: the saved position is read again next round. A failover may have lost this
+    // process's last commit; kept, the remembered one would skip what the new primary lacks until
+    // the next event came (only an apply against the saved position would notice).
+    if (entries.length === 0) return 0;
     const decoded = entries.map(([id, fields]) => decodeEntry(id, fields));
     let expected = lastSeq + 1n;
     const batch: Decoded[] = [];
