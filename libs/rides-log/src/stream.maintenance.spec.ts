@@ -11,7 +11,7 @@ const event = (seq: bigint) => ({ seq }) as unknown;
  * An outbox that published up to seq 3 and a stream that ends at `end`
  * (below 3: Redis lost the rest); `fail` names the step that throws.
  */
-function fakes(fail?: 'bounds' | 'trim', foreignOnRepublish = 0, end = 3n) {
+function fakes(fail?: 'bounds' | 'trim', foreignOnRepublish = 0, end = 3n, foreignNext = 0) {
   const calls: string[] = [];
   const step = (name: string) => {
     calls.push(name);
@@ -28,6 +28,7 @@ function fakes(fail?: 'bounds' | 'trim', foreignOnRepublish = 0, end = 3n) {
         foreign: foreignOnRepublish,
       })),
     trimBelow: () => step('trim'),
+    foreignAmong: () => step('foreignAmong').then(() => foreignNext),
   } as unknown as StreamPublisher;
   const store = {
     positions: () =>
@@ -46,6 +47,17 @@ describe('maintainStream', () => {
     await maintainStream(store, publisher, options, seen, logger);
     expect(calls).toContain('reset');
     expect(seen.foreign).toBe(false);
+  });
+
+  it('rebuilds when what the slowest consumer reads next is another history’s, though no publish met it', async () => {
+    // The stream is whole up to what the outbox published (nothing to publish again), but seq 3 is
+    // another event: Redis went back to entries written before a rebuild.
+    const { store, publisher, calls } = fakes(undefined, 0, 3n, 1);
+    await maintainStream(store, publisher, options, { foreign: false }, logger);
+    expect(calls).toContain('reset');
+    const whole = fakes(undefined, 0, 3n, 0);
+    await maintainStream(whole.store, whole.publisher, options, { foreign: false }, logger);
+    expect(whole.calls).not.toContain('reset');
   });
 
   it('keeps the flag when it fails before the rebuild: the next maintenance rebuilds', async () => {

@@ -10,10 +10,12 @@ import type { StreamerOptions } from './streamer.options';
  * was published: a Redis restart, FLUSHALL, a failover to a lagging
  * replica), from where the slowest consumer is; trims the stream below the
  * slowest consumer; deletes outbox events past retention that every
- * consumer has passed; updates the backlog gauges. `seen.foreign`: a publish
- * found seqs the stream holds as other events, so the stream is rebuilt; it
- * is cleared once that is done, and set again the moment a publish here finds
- * more (a maintenance that fails half-way leaves it for the next one).
+ * consumer has passed; updates the backlog gauges. The stream is rebuilt
+ * when the entries the slowest consumer reads next are other events than the
+ * outbox gave those seqs, or when `seen.foreign` says a publish found such
+ * entries; that flag is cleared once that is done, and set again the moment
+ * a publish here finds more (a maintenance that fails half-way leaves it for
+ * the next one).
  */
 export async function maintainStream(
   store: OutboxStore,
@@ -25,7 +27,13 @@ export async function maintainStream(
   const bounds = await publisher.bounds();
   const positions = await store.positions();
   const { published, slowest } = positions;
-  const repair = streamRepair(bounds, positions, seen.foreign);
+  // What the slowest consumer reads next, held as other events than the outbox gave those seqs:
+  // the stream went back to another history below its last id (Redis failed over to a replica
+  // that had not seen a rebuild). No publish meets those entries, and consumers would wait on them
+  // for ever.
+  const next = slowest === null ? [] : await store.published(slowest, published, batch);
+  const foreign = seen.foreign || (await publisher.foreignAmong(next)) > 0;
+  const repair = streamRepair(bounds, positions, foreign);
   if (repair.rebuild) {
     await publisher.reset();
     logger.warn(repair.rebuild);

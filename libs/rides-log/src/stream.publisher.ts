@@ -42,21 +42,24 @@ export class StreamPublisher {
       else if (NOT_ABOVE_TOP.test(error.message)) refused.push(envelopes[i]!);
       else throw error;
     });
-    return { added, duplicates: refused.length, foreign: await this.foreign(refused) };
+    return { added, duplicates: refused.length, foreign: await this.foreignAmong(refused) };
   }
 
-  /** How many of `refused` the stream holds as another event (a trimmed one is not counted). */
-  private async foreign(refused: readonly LogEnvelope[]): Promise<number> {
-    if (refused.length === 0) return 0;
+  /**
+   * How many of `envelopes` (in seq order) the stream holds as another event
+   * (one it does not hold, trimmed or lost, is not counted).
+   */
+  async foreignAmong(envelopes: readonly LogEnvelope[]): Promise<number> {
+    if (envelopes.length === 0) return 0;
     const held = await this.redis.xrange(
       this.key,
-      entryId(refused[0]!.seq),
-      entryId(refused.at(-1)!.seq),
+      entryId(envelopes[0]!.seq),
+      entryId(envelopes.at(-1)!.seq),
     );
     const eventIds = new Map(
       held.map(([id, fields]) => [seqOfEntryId(id), fields[fields.indexOf('event_id') + 1]]),
     );
-    return refused.filter((e) => eventIds.has(e.seq) && eventIds.get(e.seq) !== e.eventId).length;
+    return envelopes.filter((e) => eventIds.has(e.seq) && eventIds.get(e.seq) !== e.eventId).length;
   }
 
   /**

@@ -224,13 +224,13 @@ describe('Streamer, maintaining the stream', () => {
     const publisher = new StreamPublisher(redis as unknown as Redis, 'log');
     const intruder = new StreamPublisher(redis as unknown as Redis, 'log');
     await publisher.publish([1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n, 11n, 12n].map(envelope));
-    let intrude = true;
+    let asked = 0;
     const store = {
       positions: () => Promise.resolve({ published: 12n, sequenced: 12n, slowest: 8n }),
       published: async (after: bigint, upTo: bigint) => {
-        // While this streamer rebuilds, an old primary's streamer writes its own 9 and 10.
-        if (intrude) {
-          intrude = false;
+        // While this streamer rebuilds (the first ask is its check of what consumers read next,
+        // the second its republish), an old primary's streamer writes its own 9 and 10.
+        if (++asked === 2) {
           await intruder.publish(
             [9n, 10n].map((seq) => ({ ...envelope(seq), eventId: `old-${seq}` })),
           );
