@@ -32,7 +32,13 @@ function fakes(fail?: 'bounds' | 'trim', foreignOnRepublish = 0, end = 3n, forei
   } as unknown as StreamPublisher;
   const store = {
     positions: () =>
-      step('positions').then(() => ({ published: 3n, sequenced: 3n, slowest: 0n, oldest: 1n })),
+      step('positions').then(() => ({
+        published: 3n,
+        sequenced: 3n,
+        slowest: 0n,
+        servable: 0n,
+        oldest: 1n,
+      })),
     published: (from: bigint) => step('published').then(() => (from < 3n ? [event(3n)] : [])),
     retain: () => step('retain'),
     backlog: () => step('backlog').then(() => ({ events: 0, oldestS: 0 })),

@@ -26,12 +26,13 @@ export async function maintainStream(
 ): Promise<void> {
   const bounds = await publisher.bounds();
   const positions = await store.positions();
-  const { published, slowest } = positions;
-  // What the slowest consumer reads next, held as other events than the outbox gave those seqs:
+  const { published, slowest, servable } = positions;
+  // What the slowest consumer (of those the outbox can serve) reads next, held as other events
+  // than the outbox gave those seqs:
   // the stream went back to another history below its last id (Redis failed over to a replica
   // that had not seen a rebuild). No publish meets those entries, and consumers would wait on them
   // for ever.
-  const next = slowest === null ? [] : await store.published(slowest, published, batch);
+  const next = servable === null ? [] : await store.published(servable, published, batch);
   const foreign = seen.foreign || (await publisher.foreignAmong(next)) > 0;
   const repair = streamRepair(bounds, positions, foreign);
   if (repair.rebuild) {

@@ -11,6 +11,12 @@ export interface OutboxPositions {
   published: bigint;
   sequenced: bigint;
   slowest: bigint | null;
+  /**
+   * The lowest position among consumers the outbox can still serve (at or
+   * past the seq before `oldest`); null when none. Below it, a consumer
+   * stopped on a gap for good (one registered after retention ran).
+   */
+  servable: bigint | null;
   /** The lowest seq the outbox still holds (retention deleted those below it); 0 when none. */
   oldest: bigint;
 }
@@ -24,13 +30,16 @@ export interface OutboxPositions {
  */
 export function streamRepair(
   { first, last, top, length }: StreamBounds,
-  { published, sequenced, slowest, oldest }: OutboxPositions,
+  { published, sequenced, slowest, servable, oldest }: OutboxPositions,
   foreign = false,
 ): { rebuild: string | null; from: bigint } {
   // Nothing below what the outbox still holds can be published again: a consumer behind it (one
-  // registered after retention ran) stops on its gap, and a rebuild would only repeat.
+  // registered after retention ran) stops on its gap for good, so the stream is repaired from
+  // the slowest consumer it can serve (a rebuild from the oldest seq held would republish the
+  // whole retention window for nobody).
   const held = oldest > 0n ? oldest - 1n : 0n;
-  const floor = slowest !== null && slowest > held ? slowest : held;
+  const serving = slowest !== null && slowest < held ? servable : slowest;
+  const floor = serving !== null && serving > held ? serving : held;
   const rebuild = (why: string) => ({
     rebuild: `${why}; rebuilding it from the outbox`,
     from: floor,

@@ -190,7 +190,8 @@ describe('Streamer, maintaining the stream', () => {
     // Redis acknowledged 9..10, lost them, then took 11..12 (a pipeline resent on reconnect).
     await publisher.publish([1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n, 11n, 12n].map(envelope));
     const store = {
-      positions: () => Promise.resolve({ published: 12n, sequenced: 12n, slowest: 8n }),
+      positions: () =>
+        Promise.resolve({ published: 12n, sequenced: 12n, slowest: 8n, servable: 8n }),
       published: (after: bigint, upTo: bigint) => {
         const events: LogEnvelope[] = [];
         for (let seq = after + 1n; seq <= upTo; seq++) events.push(envelope(seq));
@@ -226,7 +227,8 @@ describe('Streamer, maintaining the stream', () => {
     await publisher.publish([1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n, 11n, 12n].map(envelope));
     let asked = 0;
     const store = {
-      positions: () => Promise.resolve({ published: 12n, sequenced: 12n, slowest: 8n }),
+      positions: () =>
+        Promise.resolve({ published: 12n, sequenced: 12n, slowest: 8n, servable: 8n }),
       published: async (after: bigint, upTo: bigint) => {
         // While this streamer rebuilds (the first ask is its check of what consumers read next,
         // the second its republish), an old primary's streamer writes its own 9 and 10.
