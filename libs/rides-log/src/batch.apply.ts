@@ -54,6 +54,8 @@ export async function applyBatch(
            SELECT $1, d.seq, d.reason, d.fields::jsonb
              FROM unnest($6::bigint[], $7::text[], $8::text[]) AS d(seq, reason, fields)
             WHERE EXISTS (SELECT 1 FROM counted)
+           -- Lettered once already (a consumer re-seeded from a state behind it): the first stays.
+           ON CONFLICT (consumer, seq) DO NOTHING
            RETURNING 1)
          SELECT (SELECT count(*) FROM counted)::int AS n, (SELECT n FROM known)::int AS known`,
           [
