@@ -4,7 +4,7 @@ export { createReplicaRouting, type ReplicaRouting } from './replica-routing';
 export { createReplicaObserver } from './observer/create-replica-observer';
 export { ReplicaObserver } from './observer/replica.observer';
 export { replicaStatusesSql } from './replica-status.table';
-export type { RoutingAdapter, BindContext } from './routing.adapter';
+export type { RoutingAdapter, BindContext, SavepointHooks } from './routing.adapter';
 export { ReplicaRouter } from './replica-router.service';
 export { ConsistencyTokens, type ParsedToken } from './consistency-tokens.service';
 export { ReplicaStatusView, type NodeStatus, type Readiness } from './replica-status.view';

@@ -22,7 +22,7 @@ import {
   type Replay,
 } from './postgres/wal.queries';
 import { countRouted } from './query-count';
-import type { RoutingAdapter } from './routing.adapter';
+import type { RoutingAdapter, SavepointHooks } from './routing.adapter';
 
 /**
  * Runs work on one node, with the checks that make the answer trustworthy,
@@ -156,8 +156,13 @@ export class NodeExecutor<H = unknown> {
   }
 
   /** A write on the primary: see {@link PrimaryExecutor.writeOnPrimary}. */
-  writeOnPrimary<T>(work: (handle: H) => Promise<T>, transaction: boolean, withToken = true) {
-    return this.primary.writeOnPrimary(work, transaction, withToken);
+  writeOnPrimary<T>(
+    work: (handle: H) => Promise<T>,
+    transaction: boolean,
+    withToken = true,
+    savepoints?: SavepointHooks,
+  ) {
+    return this.primary.writeOnPrimary(work, transaction, withToken, savepoints);
   }
 
   /** The primary's current insert position and timeline, on a pooled connection. */

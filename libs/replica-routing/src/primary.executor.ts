@@ -13,7 +13,7 @@ import { watchTransactionEnd } from './postgres/connection-hygiene';
 import { committedPosition, insertPosition, syncCommitSetting } from './postgres/wal.queries';
 import { countRouted } from './query-count';
 import { PRIMARY_NODE } from './replica-routing.constants';
-import type { RoutingAdapter } from './routing.adapter';
+import type { RoutingAdapter, SavepointHooks } from './routing.adapter';
 
 /**
  * Runs work on the primary for {@link NodeExecutor}: reads, and writes with
@@ -73,6 +73,7 @@ export class PrimaryExecutor<H = unknown> {
     work: (handle: H) => Promise<T>,
     transaction: boolean,
     withToken = true,
+    savepoints?: SavepointHooks,
   ): Promise<{ result: T; token: Position | null | undefined; flushed?: boolean }> {
     return this.lender.lend(PRIMARY_NODE, async (connection, use) => {
       const send = (sql: string) => this.routed(connection.query(sql));
@@ -85,7 +86,8 @@ export class PrimaryExecutor<H = unknown> {
       const unwatch = transaction ? watchTransactionEnd(connection, 0, () => (ended = true)) : null;
       const endedItself = () => ended || connection.getTransactionStatus?.() === 'I';
       try {
-        result = await work(this.adapter.bind(use.client, { node: PRIMARY_NODE, transaction }));
+        const context = { node: PRIMARY_NODE, transaction, savepoints };
+        result = await work(this.adapter.bind(use.client, context));
       } catch (error) {
         use.revoke();
         unwatch?.();

@@ -9,6 +9,22 @@ export interface BindContext {
    * own `transaction()` must then nest (a savepoint), not BEGIN again.
    */
   transaction: boolean;
+  /**
+   * Inside `write()`: an adapter tells it when a savepoint it sent opens,
+   * is released, or is rolled back, so that `afterCommit` callbacks
+   * registered in a savepoint rolled back never run.
+   */
+  savepoints?: SavepointHooks;
+}
+
+/** What an adapter reports of the savepoints it sends inside `write()` (they stack). */
+export interface SavepointHooks {
+  /** After its SAVEPOINT succeeded. */
+  opened(): void;
+  /** After its RELEASE SAVEPOINT succeeded. */
+  released(): void;
+  /** Once it is rolled back (ROLLBACK TO SAVEPOINT sent), or given up for any failure. */
+  rolledBack(): void;
 }
 
 /**

@@ -10,11 +10,11 @@ import type { NodeExecutor } from './node-executor.service';
 import type { NodeObservations } from './node.observations';
 import type { NodeState } from './node-state.service';
 import { PRIMARY_NODE } from './replica-routing.constants';
-import type { Callback, RoutingContext, TransactionState } from './routing-context.service';
+import type { RoutingContext, TransactionState } from './routing-context.service';
 import type { Position } from './position';
 import type { TopologyDiscovery } from './topology/topology-discovery.service';
 import type { Topology } from './topology/topology.service';
-import { runCallbacks } from './transaction-callbacks';
+import { runCallbacks, WriteCallbacks } from './transaction-callbacks';
 
 /**
  * One write on the primary: in a transaction of its own (unless told
@@ -43,7 +43,7 @@ export class WriteFlow<H> {
     // Before the token is asked (see NodeObservations.primary).
     const askedAt = this.state.now();
     return this.context.run({}, async (scope) => {
-      const callbacks = { afterCommit: [] as Callback[], afterRollback: [] as Callback[] };
+      const callbacks = new WriteCallbacks();
       let written: { result: T; token: Position | null | undefined; flushed?: boolean };
       try {
         written = await attempt(this.state, PRIMARY_NODE, () =>
@@ -52,7 +52,11 @@ export class WriteFlow<H> {
               // Reads inside see the writes made so far: they stay on the primary.
               if (!transaction)
                 return this.context.run({ primary: true }, () => work(manager, PRIMARY_NODE));
-              const open: TransactionState = { manager, ...callbacks };
+              const open: TransactionState = {
+                manager,
+                afterCommit: callbacks.afterCommit,
+                afterRollback: callbacks.afterRollback,
+              };
               // Ended as soon as the work settles (a synchronous throw included): async work it
               // left behind must not queue statements behind COMMIT, nor register callbacks.
               return this.context.run({ transaction: open }, () =>
@@ -63,6 +67,7 @@ export class WriteFlow<H> {
             },
             transaction,
             withToken,
+            callbacks,
           ),
         );
       } catch (error) {
@@ -97,6 +102,8 @@ export class WriteFlow<H> {
       if (token) scope.raise(token);
       scope.recordServedBy(PRIMARY_NODE);
       await runCallbacks(this.logger, 'afterCommit', callbacks.afterCommit);
+      // Those of savepoints rolled back: their part never committed.
+      await runCallbacks(this.logger, 'afterRollback', callbacks.undone);
       return {
         result: written.result,
         servedBy: PRIMARY_NODE,

@@ -288,6 +288,39 @@ describe('adapters: read-your-writes from replicas, whatever the query layer', (
       expect(written.token).not.toBeNull();
     });
 
+    it('callbacks of a savepoint rolled back: its afterCommit never runs, its afterRollback does', async () => {
+      const ran: string[] = [];
+      const note = (what: string) => () => void ran.push(what);
+      await routing.router.write(async (db) => {
+        routing.router.afterCommit(note('commit: before'));
+        await dialect
+          .transaction(db, async (inner) => {
+            await dialect.insert(inner, 'callbacks: rolled back');
+            routing.router.afterCommit(note('commit: rolled back'));
+            routing.router.afterRollback(note('rollback: rolled back'));
+            // A service's own write joins that savepoint: its callbacks go with it.
+            await routing.router.write((again) => {
+              routing.router.afterCommit(note('commit: nested write, rolled back'));
+              return dialect.insert(again, 'callbacks: nested write');
+            });
+            throw new Error('the savepoint rolls back');
+          })
+          .catch(() => undefined);
+        await dialect.transaction(db, async (inner) => {
+          await dialect.insert(inner, 'callbacks: released');
+          routing.router.afterCommit(note('commit: released'));
+          routing.router.afterRollback(note('rollback: released'));
+        });
+        routing.router.afterCommit(note('commit: after'));
+      });
+      expect(ran).toEqual([
+        'commit: before',
+        'commit: released',
+        'commit: after',
+        'rollback: rolled back',
+      ]);
+    });
+
     it('a write nested in a transaction of the outer write rolls back with it, not past it', async () => {
       // A service's own write (here: a nested router.write) gets the outer write's handle, not the
       // transaction it runs in: the savepoints of both must still be told apart.

@@ -14,7 +14,7 @@ import {
 } from 'drizzle-orm/node-postgres';
 import { PgDialect, type PgDatabase, type PgTransactionConfig } from 'drizzle-orm/pg-core';
 import type { PoolClient } from 'pg';
-import type { BindContext, RoutingAdapter } from '../routing.adapter';
+import type { BindContext, RoutingAdapter, SavepointHooks } from '../routing.adapter';
 import { SAVEPOINT_TAKES_NO_SETTINGS, savepointName } from '../savepoint.names';
 
 /** What a work gets: Drizzle's node-postgres database (a transaction of it inside `write()`). */
@@ -42,7 +42,7 @@ export function drizzleAdapter<TSchema extends Record<string, unknown> = Record<
   const dialect = new PgDialect();
   const relational = relationalConfig(options.schema);
   return {
-    bind(client: PoolClient, { transaction }: BindContext): DrizzleHandle<TSchema> {
+    bind(client: PoolClient, { transaction, savepoints }: BindContext): DrizzleHandle<TSchema> {
       const session = new NodePgSession<Record<string, unknown>, TablesRelationalConfig>(
         client,
         dialect,
@@ -50,7 +50,7 @@ export function drizzleAdapter<TSchema extends Record<string, unknown> = Record<
         {},
       );
       return (transaction
-        ? new RoutedTransaction(dialect, session, relational ?? EMPTY_SCHEMA, 0)
+        ? new RoutedTransaction(dialect, session, relational ?? EMPTY_SCHEMA, 0, savepoints)
         : new NodePgDatabase<Record<string, unknown>>(
             dialect,
             session,
@@ -74,6 +74,7 @@ class RoutedTransaction extends NodePgTransaction<Record<string, unknown>, Table
     session: NodePgSession<Record<string, unknown>, TablesRelationalConfig>,
     schema: ConstructorParameters<typeof NodePgTransaction>[2],
     nestedIndex: number,
+    private readonly hooks?: SavepointHooks,
   ) {
     super(pgDialect, session, schema, nestedIndex);
   }
@@ -90,14 +91,21 @@ class RoutedTransaction extends NodePgTransaction<Record<string, unknown>, Table
       TablesRelationalConfig
     >;
     const name = savepointName(session);
-    const tx = new RoutedTransaction(this.pgDialect, session, this.schema, this.nestedIndex + 1);
+    const depth = this.nestedIndex + 1;
+    const tx = new RoutedTransaction(this.pgDialect, session, this.schema, depth, this.hooks);
     await tx.execute(sql.raw(`savepoint ${name}`));
+    this.hooks?.opened();
     try {
       const result = await fn(tx);
       await tx.execute(sql.raw(`release savepoint ${name}`));
+      this.hooks?.released();
       return result;
     } catch (error) {
-      await tx.execute(sql.raw(`rollback to savepoint ${name}`));
+      try {
+        await tx.execute(sql.raw(`rollback to savepoint ${name}`));
+      } finally {
+        this.hooks?.rolledBack();
+      }
       throw error;
     }
   }

@@ -11,7 +11,7 @@ import {
   type PostgresPool,
 } from 'kysely';
 import type { PoolClient } from 'pg';
-import type { BindContext, RoutingAdapter } from '../routing.adapter';
+import type { BindContext, RoutingAdapter, SavepointHooks } from '../routing.adapter';
 import { SAVEPOINT_TAKES_NO_SETTINGS, savepointName } from '../savepoint.names';
 
 export interface KyselyAdapterOptions {
@@ -33,6 +33,7 @@ class BoundDriver extends PostgresDriver {
   constructor(
     private readonly client: PoolClient,
     private readonly inTransaction: boolean,
+    private readonly hooks?: SavepointHooks,
   ) {
     super({ pool: onePool(client) });
   }
@@ -47,6 +48,7 @@ class BoundDriver extends PostgresDriver {
     const savepoint = savepointName(this.client, 'replica_routing_kysely');
     savepoints.set(connection, savepoint);
     await connection.executeQuery(CompiledQuery.raw(`savepoint ${savepoint}`));
+    this.hooks?.opened();
   }
 
   override async commitTransaction(connection: DatabaseConnection): Promise<void> {
@@ -54,6 +56,7 @@ class BoundDriver extends PostgresDriver {
     await connection.executeQuery(
       CompiledQuery.raw(`release savepoint ${savepointOf(connection)}`),
     );
+    this.hooks?.released();
   }
 
   override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
@@ -61,9 +64,13 @@ class BoundDriver extends PostgresDriver {
       return super.rollbackTransaction(
         connection as Parameters<PostgresDriver['rollbackTransaction']>[0],
       );
-    await connection.executeQuery(
-      CompiledQuery.raw(`rollback to savepoint ${savepointOf(connection)}`),
-    );
+    try {
+      await connection.executeQuery(
+        CompiledQuery.raw(`rollback to savepoint ${savepointOf(connection)}`),
+      );
+    } finally {
+      this.hooks?.rolledBack();
+    }
   }
 }
 
@@ -87,9 +94,9 @@ function onePool(client: PoolClient): PostgresPool {
  */
 export function kyselyAdapter<DB>(options: KyselyAdapterOptions = {}): RoutingAdapter<Kysely<DB>> {
   return {
-    bind(client: PoolClient, { transaction }: BindContext): Kysely<DB> {
+    bind(client: PoolClient, { transaction, savepoints }: BindContext): Kysely<DB> {
       const dialect: Dialect = {
-        createDriver: () => new BoundDriver(client, transaction),
+        createDriver: () => new BoundDriver(client, transaction, savepoints),
         createQueryCompiler: () => new PostgresQueryCompiler(),
         createAdapter: () => new PostgresAdapter(),
         createIntrospector: (db) => new PostgresIntrospector(db),

@@ -86,7 +86,7 @@ export function typeormAdapter(options: TypeOrmAdapterOptions = {}): RoutingAdap
       else sources.delete(node);
       await dataSource?.destroy();
     },
-    bind(client: PoolClient, { node, transaction }: BindContext): EntityManager {
+    bind(client: PoolClient, { node, transaction, savepoints }: BindContext): EntityManager {
       // Any open DataSource of the node: the connection is the library's, TypeORM's metadata the same.
       const dataSource = sources.get(node)?.at(-1);
       if (!dataSource) throw new Error(`typeormAdapter: no DataSource for ${node}`);
@@ -104,16 +104,24 @@ export function typeormAdapter(options: TypeOrmAdapterOptions = {}): RoutingAdap
           typeof args[0] === 'string'
             ? Promise.reject(new Error(SAVEPOINT_TAKES_NO_SETTINGS))
             : nest(...args);
+        // Each savepoint is told to the library (callbacks registered in it), as it opens and ends.
         const start = runner.startTransaction.bind(runner);
         runner.startTransaction = (level) =>
-          level === undefined ? start() : Promise.reject(new Error(SAVEPOINT_TAKES_NO_SETTINGS));
+          level === undefined
+            ? start().then(() => savepoints?.opened())
+            : Promise.reject(new Error(SAVEPOINT_TAKES_NO_SETTINGS));
         // The top level is the library's: TypeORM ends it only when a SAVEPOINT failed (a bare
         // ROLLBACK under the write) or when asked to outright.
-        for (const end of ['commitTransaction', 'rollbackTransaction'] as const) {
-          const own = runner[end].bind(runner);
-          runner[end] = () =>
-            bindable.transactionDepth > 1 ? own() : Promise.reject(new Error(TOP));
-        }
+        const commit = runner.commitTransaction.bind(runner);
+        const rollback = runner.rollbackTransaction.bind(runner);
+        runner.commitTransaction = () =>
+          bindable.transactionDepth > 1
+            ? commit().then(() => savepoints?.released())
+            : Promise.reject(new Error(TOP));
+        runner.rollbackTransaction = () =>
+          bindable.transactionDepth > 1
+            ? rollback().finally(() => savepoints?.rolledBack())
+            : Promise.reject(new Error(TOP));
       }
       boundPreload(runner.manager);
       return runner.manager;
