@@ -38,6 +38,21 @@ class BoundDriver extends PostgresDriver {
     super({ pool: onePool(client) });
   }
 
+  /**
+   * Without Kysely's in-flight abort strategies: a cancel or a kill would go
+   * through another connection (there is none: the library lends one) and,
+   * on a replica, turn the caller's abort into a failed read tried
+   * elsewhere. Kysely then refuses them, naming 'ignore query' instead.
+   */
+  override async acquireConnection(
+    options?: Parameters<PostgresDriver['acquireConnection']>[0],
+  ): Promise<DatabaseConnection> {
+    const connection = await super.acquireConnection(options);
+    for (const strategy of ['cancelQuery', 'killSession'])
+      Object.defineProperty(connection, strategy, { value: undefined });
+    return connection;
+  }
+
   override async beginTransaction(
     connection: DatabaseConnection,
     settings: Parameters<PostgresDriver['beginTransaction']>[1],
