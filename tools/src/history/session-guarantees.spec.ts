@@ -89,6 +89,13 @@ describe('checkSessionGuarantees', () => {
     expect(broken([list([1], '1:0/100'), list([1], '1:0/90')])).toEqual(['monotonic-reads']);
   });
 
+  it('monotonic reads: an answer whose token is below the token the client sent with it', () => {
+    expect(broken([{ ...list([], '1:0/90'), tokenSent: '1:0/100' }])).toEqual(['monotonic-reads']);
+    expect(broken([{ ...list([], '1:0/100'), tokenSent: '1:0/100' }])).toEqual([]);
+    // A later timeline is later, whatever its position.
+    expect(broken([{ ...list([], '2:0/10'), tokenSent: '1:0/100' }])).toEqual([]);
+  });
+
   it('monotonic writes: a later write ordered before an earlier one', () => {
     expect(broken([write(1, '1:0/200'), write(2, '1:0/100')])).toEqual(['monotonic-writes']);
   });

@@ -147,6 +147,13 @@ export function checkSessionGuarantees(
           'monotonic-reads',
           `${describe(op)} answered ${op.tokenReceived}, below an earlier read's ${lastRead.tokenReceived}`,
         );
+      // Its answer covers what the client claimed with it: the token it sent.
+      if (op.tokenSent !== null) checked['monotonic-reads']++;
+      if (tokenBelow(token, op.tokenSent))
+        fail(
+          'monotonic-reads',
+          `${describe(op)} answered ${op.tokenReceived}, below the token it was sent, ${op.tokenSent}`,
+        );
       for (const [ride, distance] of shown) seen.set(ride, { distance, token });
       lastRead = op;
     }
