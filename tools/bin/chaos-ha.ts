@@ -25,7 +25,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fmt, printTable, sum, unexpectedErrors } from '../src/chaos/chaos.report';
 import { PHASE_MS } from '../src/chaos/chaos.settings';
 import { type Phase, type PhaseOutcome } from '../src/chaos/phase';
-import { runPhases } from '../src/chaos/phase.runner';
+import { rowAfter, runPhases } from '../src/chaos/phase.runner';
 import { checkHistoryFile } from '../src/history/history.check';
 import { waitForProgress } from '../src/chaos/recovery';
 import { envNumber, PORT as TCP_PORT } from '../src/process/env.number';
@@ -112,6 +112,8 @@ async function main(): Promise<void> {
     // asynchronous: a rotation the failover lost leaves the user on a key the cluster never had.
     SIM_ROTATE_EVERY: SYNCHRONOUS ? '10' : '0',
     SIM_HISTORY_FILE: HISTORY_FILE,
+    // Two users send no token: their reads see their writes through the primary's position.
+    SIM_TOKENLESS_USERS: '2',
     // A request may wait out an election (ELECTION_WAIT_MS) before it answers.
     SIM_REQUEST_TIMEOUT_MS: String((PATRONI_TTL_S + 15) * 1000),
   });
@@ -180,11 +182,13 @@ async function main(): Promise<void> {
   ];
 
   await sleep(1000);
-  const rows = await runPhases(phases, live, say);
+  const { rows, end } = await runPhases(phases, live, say);
   stop.abort();
   await running;
   await sim.close();
   const final = stats!;
+  // What came after the last phase is judged too: no answer goes unjudged.
+  rows.push(rowAfter(phases, end, final));
   const lost = await lostRides(onPrimary, final.acknowledged);
   // A write the failover lost is expected of no later read (asynchronous; synchronous fails below).
   const violations = checkHistoryFile(HISTORY_FILE, say, new Set(lost.map((r) => r.id)));

@@ -42,7 +42,7 @@ import {
 } from '../src/chaos/fault.phases';
 import { thawAll, thawOnExit } from '../src/chaos/node-freezer';
 import { type Phase } from '../src/chaos/phase';
-import { runPhases } from '../src/chaos/phase.runner';
+import { rowAfter, runPhases } from '../src/chaos/phase.runner';
 import { checkHistoryFile } from '../src/history/history.check';
 import { envNumber, PORT } from '../src/process/env.number';
 import { logPhases } from '../src/chaos/log.phases';
@@ -116,6 +116,8 @@ async function main(): Promise<void> {
     // Every user rotates its key every 10 rides: the old one must be refused at once.
     SIM_ROTATE_EVERY: '10',
     SIM_HISTORY_FILE: HISTORY_FILE,
+    // Two users send no token: their reads see their writes through the primary's position.
+    SIM_TOKENLESS_USERS: '2',
   });
   const stop = new AbortController();
   let stats: SimulationStats | undefined;
@@ -209,7 +211,7 @@ async function main(): Promise<void> {
   ];
 
   await sleep(1000);
-  const rows = await runPhases(phases, live, say);
+  const { rows, end } = await runPhases(phases, live, say);
   stop.abort();
   await running;
   await sim.close();
@@ -225,6 +227,8 @@ async function main(): Promise<void> {
   await log.stop();
 
   const final = stats!;
+  // What came after the last phase is judged too: no answer goes unjudged.
+  rows.push(rowAfter(phases, end, final));
   const onPrimary = onPrimaryOf(c);
   const lost = (await lostRides(onPrimary, final.acknowledged)).length;
   const burstLost = (await lostRides(onPrimary, burstRides)).length;

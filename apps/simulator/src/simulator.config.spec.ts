@@ -32,6 +32,12 @@ describe('SimulatorConfig', () => {
     ).toThrow(/SIM_WAIT_MIN_MS \(3000\) is above SIM_WAIT_MAX_MS \(2000\)/);
   });
 
+  it('refuses more tokenless users than users', () => {
+    expect(() =>
+      validateConfig(SimulatorConfig, { SIM_USERS: '2', SIM_TOKENLESS_USERS: '3' }),
+    ).toThrow(/SIM_TOKENLESS_USERS \(3\) is above SIM_USERS \(2\)/);
+  });
+
   it('names API_URLS when one of them is not a URL', () => {
     expect(() =>
       validateConfig(SimulatorConfig, { API_URLS: 'http://127.0.0.1:5005,nope' }),

@@ -53,6 +53,13 @@ export class SimulatorConfig {
   )
   @IsBoolean({ message: "SIM_SEND_TOKEN must be 'true' or 'false'" })
   SIM_SEND_TOKEN = true;
+  /**
+   * The first this many users send no token (the rest as SIM_SEND_TOKEN
+   * says): their reads see their writes through the primary's position the
+   * API takes when it authenticates them, checked beside the token reads.
+   * At most SIM_USERS.
+   */
+  @Type(() => Number) @IsInt() @Min(0) @Max(1000) SIM_TOKENLESS_USERS = 0;
   /** How long a failed write (network error, 5xx, or 429, waited out as its Retry-After says) is retried with its Idempotency-Key before it counts as given up. */
   @Type(() => Number) @IsInt() @Min(0) @Max(MAX_TIMER_S) SIM_WRITE_RETRY_S = 30;
   /**
@@ -81,16 +88,21 @@ export class SimulatorConfig {
       : [this.apiUrl];
   }
 
-  /** True when the run ends by itself, and so exits non-zero on any stale read or error. */
   /** Settings that contradict each other. */
   conflicts(): string[] {
-    return this.SIM_WAIT_MIN_MS > this.SIM_WAIT_MAX_MS
-      ? [
-          `SIM_WAIT_MIN_MS (${this.SIM_WAIT_MIN_MS}) is above SIM_WAIT_MAX_MS (${this.SIM_WAIT_MAX_MS})`,
-        ]
-      : [];
+    const found: string[] = [];
+    if (this.SIM_WAIT_MIN_MS > this.SIM_WAIT_MAX_MS)
+      found.push(
+        `SIM_WAIT_MIN_MS (${this.SIM_WAIT_MIN_MS}) is above SIM_WAIT_MAX_MS (${this.SIM_WAIT_MAX_MS})`,
+      );
+    if (this.SIM_TOKENLESS_USERS > this.SIM_USERS)
+      found.push(
+        `SIM_TOKENLESS_USERS (${this.SIM_TOKENLESS_USERS}) is above SIM_USERS (${this.SIM_USERS})`,
+      );
+    return found;
   }
 
+  /** True when the run ends by itself, and so exits non-zero on any stale read or error. */
   get bounded(): boolean {
     return this.SIM_DURATION_S > 0 || this.SIM_RIDES > 0;
   }

@@ -205,6 +205,29 @@ describe('SimulatorService', () => {
     }
   });
 
+  it('sends no token with the reads of the first SIM_TOKENLESS_USERS users, and its token with the others’', async () => {
+    const reads = async (tokenless: string) => {
+      const api = rotatingApi();
+      const base = await listen(api.server);
+      try {
+        const config = oneUser(base, {
+          SIM_USERS: '2',
+          SIM_TOKENLESS_USERS: tokenless,
+          SIM_RIDES: '20',
+        });
+        await new SimulatorService(config).run(new AbortController().signal);
+      } finally {
+        await closed(api.server);
+      }
+      return api.calls.filter((c) => c.method === 'GET').map((c) => c.token ?? 'none');
+    };
+    const mixed = await reads('1');
+    expect(mixed).toHaveLength(20);
+    expect(mixed).toContain('none');
+    expect(mixed).toContain('1:0/1');
+    expect(new Set(await reads('0'))).toEqual(new Set(['1:0/1']));
+  });
+
   describe('with SIM_ROTATE_EVERY', () => {
     const rotating = async (api: ReturnType<typeof rotatingApi>, rides: string) => {
       const base = await listen(api.server);

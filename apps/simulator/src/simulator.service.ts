@@ -53,6 +53,9 @@ export class SimulatorService {
       `${c.SIM_USERS} users against ${c.apiUrls.join(', ')}` +
         `${c.apiUrls.length > 1 ? ' (each user takes them in turn)' : ''}, wait ${c.SIM_WAIT_MIN_MS}-${c.SIM_WAIT_MAX_MS} ms, ` +
         `token ${c.SIM_SEND_TOKEN ? 'sent back' : 'not sent'}` +
+        (c.SIM_SEND_TOKEN && c.SIM_TOKENLESS_USERS > 0
+          ? ` (not by the first ${c.SIM_TOKENLESS_USERS})`
+          : '') +
         (c.bounded ? `, bounded: ${c.SIM_DURATION_S || '-'} s / ${c.SIM_RIDES || '-'} rides` : ''),
     );
     // An explicit controller and timer: a composite AbortSignal.any() of a timeout signal can be
@@ -92,6 +95,7 @@ export class SimulatorService {
     const auth: Record<string, string> = { authorization: `Bearer ${rider.key}` };
     const session = new Session(`u${n}`, history);
     const rotateEvery = this.config.SIM_ROTATE_EVERY;
+    const sendsToken = this.config.SIM_SEND_TOKEN && n >= this.config.SIM_TOKENLESS_USERS;
     for (let rides = 0; !stop.aborted && this.takeRide(); rides++) {
       if (rotateEvery > 0 && rides > 0 && rides % rotateEvery === 0) {
         // Given up (counted): the old key goes on, unless the rotation committed unseen, and then
@@ -112,9 +116,7 @@ export class SimulatorService {
         stats.acknowledged.push({ id: ride.id, distance, token, auth });
       await sleep(this.waitMs(), undefined, { signal: stop }).catch(() => undefined);
       const headers = (): Record<string, string> =>
-        this.config.SIM_SEND_TOKEN && session.token
-          ? { ...auth, 'consistency-token': session.token }
-          : auth;
+        sendsToken && session.token ? { ...auth, 'consistency-token': session.token } : auth;
       const sent = headers()['consistency-token'] ?? null;
       const readStarted = Date.now();
       const read = await this.attempt(stats, 'read', () =>
