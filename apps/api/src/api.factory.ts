@@ -24,12 +24,14 @@ export async function createApi(
   );
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
+  // Bodies first: a client still uploading one holds no place among the requests in flight
+  // (64 slow uploads would otherwise shed everyone else for as long as they last).
+  installBodyParsers(app.getHttpAdapter().getInstance(), config.BODY_LIMIT);
   installLoadShedding(app.getHttpAdapter().getInstance(), app.getHttpServer(), {
     maxInFlight: config.API_MAX_IN_FLIGHT,
     maxQueued: config.API_MAX_QUEUED,
     maxWaitMs: config.API_QUEUE_WAIT_MS,
   });
-  installBodyParsers(app.getHttpAdapter().getInstance(), config.BODY_LIMIT);
   installClientErrorHandler(app.getHttpServer());
   installOpenApi(app);
   return app;

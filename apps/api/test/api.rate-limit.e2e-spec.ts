@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import request from 'supertest';
 import { e2eEnv } from '../../../test/e2e/e2e.env';
 import { createRider, startApi, type RunningApi } from './api.harness';
@@ -93,6 +94,31 @@ import { createRider, startApi, type RunningApi } from './api.harness';
       const counted = /^http_requests_shed_total (\d+)/m.exec(metrics.text);
       expect(Number(counted?.[1])).toBeGreaterThanOrEqual(shed.length);
     } finally {
+      await api.close();
+    }
+  });
+
+  it('a body still uploading holds no place: slow clients cannot fill API_MAX_IN_FLIGHT', async () => {
+    const api = await startApi({ API_MAX_IN_FLIGHT: '2', API_MAX_QUEUED: '0' });
+    const { hostname, port } = new URL(api.url);
+    const slow = Array.from({ length: 2 }, () => {
+      const req = httpRequest({
+        host: hostname,
+        port,
+        method: 'POST',
+        path: '/users',
+        headers: { 'content-type': 'application/json', 'content-length': '1000' },
+      });
+      req.on('error', () => undefined);
+      req.write('{"email": "'); // and nothing more
+      return req;
+    });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const rider = await createRider(api.url);
+      await request(api.url).get('/rides').set(rider.auth).expect(200);
+    } finally {
+      for (const req of slow) req.destroy();
       await api.close();
     }
   });
