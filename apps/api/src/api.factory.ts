@@ -5,6 +5,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import type { ApiConfig } from './config/api.config';
 import { installBodyParsers, installClientErrorHandler } from './http/body-parsers';
+import { installHttpDrain } from './http/http.drain';
 import { installLoadShedding } from './http/load-shedding';
 import { loggingSettings } from './http/logger.module';
 import type { LoggingConfig } from '@app/config';
@@ -24,6 +25,7 @@ export async function createApi(
   );
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
+  installHttpDrain(app);
   // Bodies first: a client still uploading one holds no place among the requests in flight
   // (64 slow uploads would otherwise shed everyone else for as long as they last).
   installBodyParsers(app.getHttpAdapter().getInstance(), config.BODY_LIMIT);

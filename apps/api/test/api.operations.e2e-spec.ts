@@ -1,4 +1,6 @@
+import { Agent, request as httpRequest } from 'node:http';
 import request from 'supertest';
+import { e2eEnv } from '../../../test/e2e/e2e.env';
 import { canControlNodes, sql } from '../../../test/e2e/cluster.control';
 import { createRider, startApi, startObserver, type RunningApi } from './api.harness';
 
@@ -38,6 +40,54 @@ describe('operations routes', () => {
       expect({ total: log.total, rides: log.rides }).toEqual(truth);
       expect(typeof log.backlog).toBe('number');
       expect(Array.isArray(log.consumers)).toBe(true);
+    },
+  );
+
+  (e2eEnv().apiUrl ? it.skip : it)(
+    'closing drains HTTP under keep-alive traffic: requests under way are answered, then it closes',
+    async () => {
+      const own = await startApi();
+      const agent = new Agent({ keepAlive: true, maxSockets: 2 });
+      const statuses: (number | 'refused')[] = [];
+      let stop = false;
+      // A request whose body takes 150 ms to arrive: its connection is busy when the close begins.
+      const slowPost = () =>
+        new Promise<number | 'refused'>((resolve) => {
+          const body = JSON.stringify({ email: 'not an address' });
+          const req = httpRequest(
+            `${own.url}/users`,
+            { method: 'POST', agent, headers: { 'content-type': 'application/json' } },
+            (res) => {
+              res.resume();
+              res.on('end', () => resolve(res.statusCode ?? 0));
+            },
+          );
+          req.on('error', () => resolve('refused'));
+          req.write(body.slice(0, 5));
+          setTimeout(() => req.end(body.slice(5)), 150);
+        });
+      // Two clients that never stop sending on their kept-alive connections, until refused.
+      const clients = Array.from({ length: 2 }, async () => {
+        for (let i = 0; i < 1000 && !stop; i++) {
+          const status = await slowPost();
+          statuses.push(status);
+          if (status === 'refused') return;
+        }
+      });
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        const closing = own.close().then(() => 'closed');
+        const bound = new Promise((resolve) => setTimeout(resolve, 10_000, 'still open'));
+        expect(await Promise.race([closing, bound])).toBe('closed');
+        stop = true;
+        await Promise.all(clients);
+        // Every request got its answer (422: not an address), or was refused after the close.
+        expect(statuses.filter((s) => s !== 422 && s !== 'refused')).toEqual([]);
+        expect(statuses.filter((s) => s === 422).length).toBeGreaterThan(0);
+      } finally {
+        stop = true;
+        agent.destroy();
+      }
     },
   );
 

@@ -1,0 +1,53 @@
+import type { Server } from 'node:http';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+
+/** How often a draining server closes the kept-alive connections that fell idle. */
+const SWEEP_MS = 100;
+
+/**
+ * Makes `app.close()` drain HTTP first: the server stops taking connections,
+ * every answer from then on says `Connection: close`, and kept-alive
+ * connections are closed as soon as they fall idle; the close goes on (the
+ * shutdown hooks, which stop the routing, then the pools) once every
+ * connection has ended. Without it a client that keeps its connection busy
+ * is served for as long as it sends, and the close never ends before
+ * SHUTDOWN_TIMEOUT_MS, while the routing is already stopped. Install it
+ * before any other middleware.
+ */
+export function installHttpDrain(app: NestExpressApplication): void {
+  let draining = false;
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .use((_req, res, next) => {
+      if (draining) res.setHeader('Connection', 'close');
+      next();
+    });
+  const server: Server = app.getHttpServer();
+  // Nest's own close, from the class: `app` is Nest's proxy, whose methods look themselves up
+  // again on every call (a bound `app.close` would call this one), and which drops assignments
+  // (its set trap sets nothing): the new close is defined on the application itself.
+  const own = (Object.getPrototypeOf(app) as Pick<NestExpressApplication, 'close'>).close;
+  Object.defineProperty(app, 'close', {
+    configurable: true,
+    value: async (...args: Parameters<NestExpressApplication['close']>) => {
+      if (!draining) {
+        draining = true;
+        await drained(server);
+      }
+      return own.apply(app, args);
+    },
+  });
+}
+
+function drained(server: Server): Promise<void> {
+  if (!server.listening) return Promise.resolve();
+  return new Promise((resolve) => {
+    // A request under way when the close began was answered without Connection: close.
+    const sweep = setInterval(() => server.closeIdleConnections(), SWEEP_MS);
+    server.close(() => {
+      clearInterval(sweep);
+      resolve();
+    });
+  });
+}
