@@ -68,8 +68,12 @@ export interface ScopeOptions {
 
 export interface ScopeResult<T> {
   result: T;
-  /** The scope's token when it ended: a clock to pass to later scopes (master_slave_adapter's `with_consistency`). */
+  /** The scope's token when it ended, without its timeline (see `position`). */
   token: Lsn | null;
-  /** `token` with its timeline. */
+  /**
+   * `token` with its timeline: the clock to pass to later scopes
+   * (master_slave_adapter's `with_consistency`). A bare `token` cannot be
+   * checked against a failover: a write the failover lost would go unnoticed.
+   */
   position: Position | null;
 }
