@@ -3,6 +3,7 @@ import { ClientView, ConnectionLender, OPENS_TRANSACTION } from './connection.le
 import type { PgConnection } from './postgres/pg-connection';
 import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
 import type { NodeRegistry } from './node-registry.service';
+import { NotPrimaryError } from './exceptions/node-state.exceptions';
 import {
   isNodeFailure,
   isRetryableElsewhere,
@@ -203,5 +204,48 @@ describe('ConnectionLender, a session the server ended between two statements of
     expect(failed.cause).toBe(terminated);
     expect(isTransient(failed)).toBe(true);
     expect(isNodeFailure(failed)).toBe(false);
+  });
+});
+
+describe('ConnectionLender, on the primary', () => {
+  /** One pooled primary connection, whose server says it is in recovery once `demoted` is set. */
+  function setup(connectionProofs: boolean) {
+    const state = { demoted: false, checks: 0 };
+    const connection = Object.assign(new EventEmitter(), {
+      readyForQuery: true,
+      getTransactionStatus: () => 'I',
+      query: () => {
+        state.checks++;
+        return Promise.resolve({ rows: [{ standby: state.demoted }] });
+      },
+      release: jest.fn(),
+    });
+    const pool = { connect: () => Promise.resolve(connection) };
+    const registry = {
+      admit: () => () => undefined,
+      ready: () => pool,
+      queryCount: () => ({ total: 0, routed: 0, roundTrips: 0 }),
+    } as unknown as NodeRegistry;
+    const options = { poolSize: 1, connectionProofs } as ResolvedReplicaRoutingOptions;
+    const lender = new ConnectionLender(options, registry);
+    const use = () => lender.lend('primary', () => Promise.resolve('ran'));
+    return { state, use };
+  }
+
+  it('proves a connection once: a demotion restarts the server and ends it', async () => {
+    const { state, use } = setup(true);
+    await expect(use()).resolves.toBe('ran');
+    state.demoted = true;
+    await expect(use()).resolves.toBe('ran');
+    expect(state.checks).toBe(1);
+  });
+
+  it('behind a transaction-mode pooler (no connection proofs), proves every use', async () => {
+    // The pooler's client connection outlived the server's demotion and restart as a standby.
+    const { state, use } = setup(false);
+    await expect(use()).resolves.toBe('ran');
+    state.demoted = true;
+    await expect(use()).rejects.toThrow(NotPrimaryError);
+    expect(state.checks).toBe(2);
   });
 });

@@ -133,15 +133,15 @@ export class ConnectionLender {
 
   /**
    * A primary's work never runs on a standby: a new connection first shows
-   * that its node is not in recovery (a node bound as primary may have been
-   * demoted and restarted as a standby since). A connection that showed it
-   * once stays on a primary: a demotion restarts the server and ends it.
+   * that its node is not in recovery (it may have been demoted and restarted
+   * as a standby since). Once shown, a demotion restarts the server and ends
+   * it; but a pooler's (`connectionProofs: false`) shows it on every use.
    */
   private async provePrimary(connection: PgConnection): Promise<void> {
     if (this.primaryConnections.has(connection)) return;
     countRouted(this.registry.queryCount(PRIMARY_NODE), true);
     if (await inRecovery(connection)) throw new NotPrimaryError();
-    this.primaryConnections.add(connection);
+    if (this.options.connectionProofs) this.primaryConnections.add(connection);
   }
 }
 
