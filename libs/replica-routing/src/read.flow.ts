@@ -217,9 +217,10 @@ export class ReadFlow<H> {
     }
     this.state.recordSuccess(PRIMARY_NODE, admitted);
     const on = outcome.token;
-    if (on) this.observations.primary(on, askedAt);
-    // A former primary still up (a stale answer bound it): not the cluster's history.
+    // A former primary still up (a stale answer bound it): not the cluster's history, and its
+    // position (past that timeline's end, perhaps) says nothing of the client's writes.
     if (on?.tli != null && on.tli < (this.topology.timeline ?? 0)) throw this.observations.left(on);
+    if (on) this.observations.primary(on, askedAt);
     // Resolved again on the timeline known now, whatever moved it meanwhile (a replica's refusal
     // may have started discovery): lost means WriteLostError.
     if (asked && on && !this.topology.resolve(asked).ok) await this.resolve(asked);
