@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 
 /** How often a draining server closes the kept-alive connections that fell idle. */
@@ -11,19 +11,15 @@ const SWEEP_MS = 100;
  * shutdown hooks, which stop the routing, then the pools) once every
  * connection has ended. Without it a client that keeps its connection busy
  * is served for as long as it sends, and the close never ends before
- * SHUTDOWN_TIMEOUT_MS, while the routing is already stopped. Install it
- * before any other middleware.
+ * SHUTDOWN_TIMEOUT_MS, while the routing is already stopped.
  */
 export function installHttpDrain(app: NestExpressApplication): void {
   let draining = false;
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .use((_req, res, next) => {
-      if (draining) res.setHeader('Connection', 'close');
-      next();
-    });
   const server: Server = app.getHttpServer();
+  // Ahead of Express and every middleware (some answer before any route: a bad token's 400).
+  server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
+    if (draining) res.setHeader('Connection', 'close');
+  });
   // Nest's own close, from the class: `app` is Nest's proxy, whose methods look themselves up
   // again on every call (a bound `app.close` would call this one), and which drops assignments
   // (its set trap sets nothing): the new close is defined on the application itself.
