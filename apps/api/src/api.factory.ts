@@ -10,6 +10,7 @@ import { installLoadShedding } from './http/load-shedding';
 import { loggingSettings } from './http/logger.module';
 import type { LoggingConfig } from '@app/config';
 import { installOpenApi } from './http/openapi';
+import { installHttpMetrics } from './metrics/http-metrics.middleware';
 
 /**
  * Builds the API application (used by main.ts and by the e2e tests, so that both run the same app).
@@ -26,6 +27,7 @@ export async function createApi(
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   installHttpDrain(app);
+  installHttpMetrics(app);
   // Bodies first: a client still uploading one holds no place among the requests in flight
   // (64 slow uploads would otherwise shed everyone else for as long as they last).
   installBodyParsers(app.getHttpAdapter().getInstance(), config.BODY_LIMIT);

@@ -55,3 +55,30 @@ function series(text: string, name: string): Map<string, number> {
     });
   });
 });
+
+describe('http_request_duration_seconds', () => {
+  let api: RunningApi;
+
+  beforeAll(async () => {
+    api = await startApi();
+  });
+
+  afterAll(() => api.close());
+
+  it('times the answers the body parsers and the token check give too, before any route', async () => {
+    await request(api.url)
+      .post('/users')
+      .set('content-type', 'application/json')
+      .send('{"email": ')
+      .expect(400);
+    await request(api.url).post('/users').set('content-type', 'text/plain').send('x').expect(415);
+    await request(api.url).get('/rides').set('Consistency-Token', 'not a token').expect(400);
+    const text = (await request(api.url).get('/metrics').expect(200)).text;
+    const counts = series(text, 'http_request_duration_seconds_count');
+    const timed = (status: string) =>
+      [...counts]
+        .filter(([labels]) => labels.includes(`status_code="${status}"`))
+        .reduce((sum, [, n]) => sum + n, 0);
+    expect({ 400: timed('400'), 415: timed('415') }).toEqual({ 400: 2, 415: 1 });
+  });
+});
