@@ -24,6 +24,18 @@ describe('ApiConfig', () => {
     ).toThrow(/REPLICA_WEIGHTS names replica0, not among the nodes \(pg0, pg1\)/);
   });
 
+  it('takes an IP address or a host name for API_HOST, nothing else', () => {
+    for (const host of ['127.0.0.1', '0.0.0.0', '::', '::1', 'localhost', 'api.internal', 'api-1'])
+      expect(validateConfig(ApiConfig, { API_HOST: host }).API_HOST).toBe(host);
+    for (const host of ['a b', 'api.', '-api', 'http://api'])
+      expect(() => validateConfig(ApiConfig, { API_HOST: host })).toThrow(/API_HOST/);
+  });
+
+  it('refuses a BODY_LIMIT of nothing', () => {
+    expect(() => validateConfig(ApiConfig, { BODY_LIMIT: '0kb' })).toThrow(/BODY_LIMIT/);
+    expect(validateConfig(ApiConfig, { BODY_LIMIT: '1mb' }).BODY_LIMIT).toBe('1mb');
+  });
+
   it('refuses timings longer than Node’s timers run', () => {
     for (const key of ['STATUS_REFRESH_MS', 'PRIMARY_COOLDOWN_MS', 'DB_STATEMENT_TIMEOUT_MS'])
       expect(() => validateConfig(ApiConfig, { [key]: '2147483648' })).toThrow(new RegExp(key));

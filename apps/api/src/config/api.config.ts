@@ -2,13 +2,17 @@ import { DatabaseConfig, MAX_TIMER_MS } from '@app/config';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsNumber, IsOptional, Matches, Max, Min, MinLength } from 'class-validator';
 
+/** An IPv6 address (it has a colon), or an IPv4 address or host name (dot-separated labels). */
+const HOST =
+  /^(?:[0-9a-fA-F]*:[0-9a-fA-F:.]*|[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*)$/;
+
 /** Every setting of the API, from the environment (see `.env` and the README). */
 export class ApiConfig extends DatabaseConfig {
   @Type(() => Number) @IsInt() @Min(1) @Max(65535) API_PORT = 5005;
-  /** Interface to listen on. */
-  @Matches(/^[0-9a-fA-F:.]+$|^localhost$/) API_HOST = '127.0.0.1';
+  /** Interface to listen on: an IPv4 or IPv6 address, or a host name. */
+  @Matches(HOST, { message: 'must be an IP address or a host name' }) API_HOST = '127.0.0.1';
   /** Largest request body accepted (413 beyond). */
-  @Matches(/^\d+(b|kb|mb)$/, { message: 'must look like 16kb' }) BODY_LIMIT = '16kb';
+  @Matches(/^[1-9]\d*(b|kb|mb)$/, { message: 'must look like 16kb (above 0)' }) BODY_LIMIT = '16kb';
   /** See ReplicaRoutingModuleOptions.tokenlessReads. */
   @IsIn(['primary', 'replica']) TOKENLESS_READS: 'primary' | 'replica' = 'primary';
   /** Share of reads kept on the primary (0..1). */
@@ -21,7 +25,7 @@ export class ApiConfig extends DatabaseConfig {
    * in-band. See ReplicaRoutingModuleOptions.connectionProofs.
    */
   @IsIn(['true', 'false']) REPLICA_CONNECTION_PROOFS: 'true' | 'false' = 'true';
-  /** How often the routing cache reloads replica_statuses. */
+  /** How often the routing cache reloads replica_statuses (0: never; replicas are then only tried on a guess). */
   @Type(() => Number) @IsInt() @Min(0) @Max(MAX_TIMER_MS) STATUS_REFRESH_MS = 250;
   /** Fail-fast period after the primary fails (circuit breaker). */
   @Type(() => Number) @IsInt() @Min(0) @Max(MAX_TIMER_MS) PRIMARY_COOLDOWN_MS = 30_000;
