@@ -30,22 +30,34 @@ describe('OPENS_TRANSACTION (nothing is sent behind a statement that opens a tra
   ])('lets %j through', (text) => expect(OPENS_TRANSACTION.test(text)).toBe(false));
 });
 
+/** A node of one pooled connection, idle, whose statements `query` answers; a lender of it. */
+function oneConnection(query: () => unknown, options: Partial<ResolvedReplicaRoutingOptions> = {}) {
+  const connection = Object.assign(new EventEmitter(), {
+    readyForQuery: true,
+    getTransactionStatus: () => 'I',
+    query,
+    release: jest.fn(),
+  });
+  return { connection, lender: lenderOf({ connect: () => Promise.resolve(connection) }, options) };
+}
+
+/** A lender of a node whose pool is `pool`. */
+function lenderOf(pool: { connect(): Promise<unknown> }, options = {}): ConnectionLender {
+  const registry = {
+    admit: () => () => undefined,
+    ready: () => pool,
+    queryCount: () => ({ total: 0, routed: 0, roundTrips: 0 }),
+  } as unknown as NodeRegistry;
+  return new ConnectionLender(
+    { poolSize: 1, ...options } as ResolvedReplicaRoutingOptions,
+    registry,
+  );
+}
+
 describe('ConnectionLender, a work that failed', () => {
   /** One pooled connection, idle; `send()` makes it busy (no ReadyForQuery yet) until `settle()`. */
   function setup() {
-    const connection = Object.assign(new EventEmitter(), {
-      readyForQuery: true,
-      getTransactionStatus: () => 'I',
-      query: () => undefined,
-      release: jest.fn(),
-    });
-    const pool = { connect: () => Promise.resolve(connection) };
-    const registry = {
-      admit: () => () => undefined,
-      ready: () => pool,
-      queryCount: () => ({ total: 0, routed: 0, roundTrips: 0 }),
-    } as unknown as NodeRegistry;
-    const lender = new ConnectionLender({ poolSize: 1 } as ResolvedReplicaRoutingOptions, registry);
+    const { connection, lender } = oneConnection(() => undefined);
     const send = () => (connection.readyForQuery = false);
     const settle = () => {
       connection.readyForQuery = true;
@@ -104,15 +116,7 @@ describe('ClientView, once revoked', () => {
 });
 
 describe('ConnectionLender, a connection that could not be opened', () => {
-  function lenderConnecting(error: Error) {
-    const pool = { connect: () => Promise.reject(error) };
-    const registry = {
-      admit: () => () => undefined,
-      ready: () => pool,
-      queryCount: () => ({ total: 0, routed: 0, roundTrips: 0 }),
-    } as unknown as NodeRegistry;
-    return new ConnectionLender({ poolSize: 1 } as ResolvedReplicaRoutingOptions, registry);
-  }
+  const lenderConnecting = (error: Error) => lenderOf({ connect: () => Promise.reject(error) });
   const work = jest.fn(() => Promise.resolve('ran'));
 
   it.each([
@@ -211,23 +215,11 @@ describe('ConnectionLender, on the primary', () => {
   /** One pooled primary connection, whose server says it is in recovery once `demoted` is set. */
   function setup(connectionProofs: boolean) {
     const state = { demoted: false, checks: 0 };
-    const connection = Object.assign(new EventEmitter(), {
-      readyForQuery: true,
-      getTransactionStatus: () => 'I',
-      query: () => {
-        state.checks++;
-        return Promise.resolve({ rows: [{ standby: state.demoted }] });
-      },
-      release: jest.fn(),
-    });
-    const pool = { connect: () => Promise.resolve(connection) };
-    const registry = {
-      admit: () => () => undefined,
-      ready: () => pool,
-      queryCount: () => ({ total: 0, routed: 0, roundTrips: 0 }),
-    } as unknown as NodeRegistry;
-    const options = { poolSize: 1, connectionProofs } as ResolvedReplicaRoutingOptions;
-    const lender = new ConnectionLender(options, registry);
+    const inRecovery = () => {
+      state.checks++;
+      return Promise.resolve({ rows: [{ standby: state.demoted }] });
+    };
+    const { lender } = oneConnection(inRecovery, { connectionProofs });
     const use = () => lender.lend('primary', () => Promise.resolve('ran'));
     return { state, use };
   }
