@@ -34,7 +34,8 @@ import { duplicatedRides, lostRides, type OnPrimary } from '../src/chaos/ride.ch
 /** Every operation of the simulated users, for the session-guarantee checker. */
 const HISTORY_FILE = `${process.cwd()}/.chaos-ha-history.jsonl`;
 const say = (line: string) => console.log(`chaos:ha | ${line}`);
-const SYNCHRONOUS = !/^(off|false|0|no)$/i.test(process.env.HA_SYNCHRONOUS ?? 'on');
+/** `on` (the default) or `off`, as `npm run cluster:ha` takes it; anything else stops the run. */
+const SYNCHRONOUS = onOff('HA_SYNCHRONOUS', process.env.HA_SYNCHRONOUS || 'on');
 const API_PROCESSES = envNumber('API_PROCESSES', 2, { min: 1, max: 16, integer: true });
 const PORT = envNumber('CHAOS_HA_PORT', 32433, TCP_PORT);
 /** Patroni's leader lease (`ttl` in tools/src/ha/patroni.config.ts): a dead leader is replaced after it. */
@@ -56,6 +57,11 @@ const ELECTION_ERRORS = SYNCHRONOUS
   : /_(503|410)$/;
 /** After the election, a client still holding such a token gets its 410. */
 const AFTER_ELECTION = SYNCHRONOUS ? /^(read|list)_410$/ : /_410$/;
+
+function onOff(name: string, value: string): boolean {
+  if (value !== 'on' && value !== 'off') throw new Error(`${name}=${value}: give on or off`);
+  return value === 'on';
+}
 
 let cluster: HaCluster | undefined;
 

@@ -70,6 +70,8 @@ function main(): void {
   // The apps' output is a pipe here, not a terminal: ask for readable logs anyway.
   const base: NodeJS.ProcessEnv = {
     LOG_FORMAT: 'pretty',
+    // Patroni's ttl (10 s) and a few seconds more, as in docker-compose.ha.yml (the default: 30 s).
+    ELECTION_WAIT_MS: '15000',
     ...process.env,
     NO_COLOR: '1',
     FORCE_COLOR: '0',

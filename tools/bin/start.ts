@@ -76,8 +76,9 @@ const asLogin = (login: Login | undefined) =>
   login ? { POSTGRES_USER: login.user, POSTGRES_PASSWORD: login.password } : {};
 const LOG_ENV = {
   REDIS_URL: `redis://127.0.0.1:${REDIS_PORT}`,
-  STREAMER_FAIL_RATE: process.env.STREAMER_FAIL_RATE ?? '0.1',
-  CONSUMER_FAIL_RATE: process.env.CONSUMER_FAIL_RATE ?? '0.1',
+  // Empty counts as unset, as the apps' own settings do.
+  STREAMER_FAIL_RATE: process.env.STREAMER_FAIL_RATE || '0.1',
+  CONSUMER_FAIL_RATE: process.env.CONSUMER_FAIL_RATE || '0.1',
 };
 /** The nest project each process runs, and what it is told besides. */
 const APPS: { name: string; project: string; env: NodeJS.ProcessEnv }[] = [

@@ -35,9 +35,10 @@ export const LOCAL_CREDENTIALS: Readonly<Credentials> = {
 };
 
 /**
- * The local clusters' app roles, with development passwords. `.env` repeats
- * the API's (`POSTGRES_USER`, `POSTGRES_PASSWORD`) for apps started by hand;
- * `npm start` and the test and bench tools take them from here.
+ * The local clusters' app roles, with development passwords. `npm start` and
+ * the test and bench tools take them from here; an app started by hand is
+ * given its role's login (`POSTGRES_USER`, `POSTGRES_PASSWORD`: `.env` names
+ * the superuser there, for the launchers; docs/operations.md).
  */
 export const LOCAL_ROLES: Readonly<ClusterRoles> = {
   owner: { user: 'rocket_owner', password: 'rocket_owner' },

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { findPostgresBinaries, type PostgresBinaries } from '../cluster/postgres-binaries';
 
 export interface HaBinaries {
-  /** Debian's `/usr/bin/patroni` (or $PATRONI_BIN). */
+  /** Debian's `/usr/bin/patroni` (or $HA_PATRONI_BIN). */
   patroni: string;
   etcd: string;
   postgres: PostgresBinaries;
@@ -20,8 +20,9 @@ const PATRONI_NEEDS = ['pg_ctl', 'pg_rewind', 'pg_basebackup', 'pg_controldata',
  * (pyenv, a virtualenv) would not find them. Throws saying what to install.
  */
 export function findHaBinaries(env = process.env): HaBinaries {
-  const patroni = env.HA_PATRONI_BIN ?? '/usr/bin/patroni';
-  const etcd = env.HA_ETCD_BIN ?? onPath('etcd', env.PATH) ?? '/usr/bin/etcd';
+  // Empty counts as unset, as the apps' own settings do.
+  const patroni = env.HA_PATRONI_BIN || '/usr/bin/patroni';
+  const etcd = env.HA_ETCD_BIN || (onPath('etcd', env.PATH) ?? '/usr/bin/etcd');
   const missing = [patroni, etcd].filter((file) => !existsSync(file));
   if (missing.length > 0)
     throw new Error(
