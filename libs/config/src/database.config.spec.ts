@@ -34,6 +34,17 @@ describe('DatabaseConfig', () => {
     ).toHaveLength(1);
   });
 
+  it('refuses REPLICA_URLS that name a node twice (a bare URL takes its place in the list)', () => {
+    expect(() =>
+      validateConfig(DatabaseConfig, {
+        REPLICA_URLS: 'replica1=postgres://u:p@r1/x,postgres://u:p@r2/x',
+      }),
+    ).toThrow(/REPLICA_URLS names replica1 twice/);
+    expect(() =>
+      validateConfig(DatabaseConfig, { REPLICA_URLS: 'primary=postgres://u:p@r1/x' }),
+    ).toThrow(/"primary" is reserved/);
+  });
+
   it('stops with a message naming every bad variable', () => {
     expect(() =>
       validateConfig(DatabaseConfig, {

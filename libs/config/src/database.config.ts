@@ -78,8 +78,15 @@ export class DatabaseConfig {
 
   /** Settings that contradict each other (DATABASE_HOSTS with DATABASE_URL, say). */
   conflicts(): string[] {
-    if (this.DATABASE_HOSTS === undefined)
-      return this.PATRONI_URLS === undefined ? [] : ['PATRONI_URLS needs DATABASE_HOSTS'];
+    if (this.DATABASE_HOSTS === undefined) {
+      const problems = this.PATRONI_URLS === undefined ? [] : ['PATRONI_URLS needs DATABASE_HOSTS'];
+      const names = this.replicas().map((r) => r.name);
+      const twice = names.filter((name, i) => names.indexOf(name) !== i);
+      // A bare URL is named by its place in the list: `replica1=...,<url>` names replica1 twice.
+      if (twice.length > 0) problems.push(`REPLICA_URLS names ${twice.join(', ')} twice`);
+      if (names.includes('primary')) problems.push('REPLICA_URLS: "primary" is reserved');
+      return problems;
+    }
     const problems: string[] = [];
     if (this.DATABASE_URL !== undefined || this.REPLICA_URLS !== undefined)
       problems.push('DATABASE_HOSTS replaces DATABASE_URL and REPLICA_URLS: set one or the other');
