@@ -22,6 +22,18 @@ describe('WriteCallbacks', () => {
     expect(names(callbacks.afterRollback)).toEqual(['outer undone']);
   });
 
+  it('lists the afterRollback callbacks of nested savepoints rolled back together once, in order', () => {
+    const callbacks = new WriteCallbacks();
+    const [a, b] = [() => 'a', () => 'b'];
+    callbacks.opened();
+    callbacks.afterRollback.push(a);
+    callbacks.opened();
+    callbacks.afterRollback.push(b);
+    callbacks.rolledBack(); // the inner one fails, and its error fails the outer one too
+    callbacks.rolledBack();
+    expect(callbacks.undone).toEqual([a, b]);
+  });
+
   it('ignores a rollback of no savepoint it heard of', () => {
     const callbacks = new WriteCallbacks();
     callbacks.afterCommit.push(() => undefined);

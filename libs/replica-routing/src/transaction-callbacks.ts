@@ -14,10 +14,15 @@ export class WriteCallbacks implements SavepointHooks {
   /** `afterRollback` callbacks of savepoints rolled back, in the order they were registered. */
   readonly undone: Callback[] = [];
   /** Per open savepoint (savepoints stack), how many callbacks there were when it opened. */
-  private readonly marks: { commit: number; rollback: number }[] = [];
+  private readonly marks: { commit: number; rollback: number; undone: number }[] = [];
 
   opened(): void {
-    this.marks.push({ commit: this.afterCommit.length, rollback: this.afterRollback.length });
+    const { afterCommit, afterRollback, undone } = this;
+    this.marks.push({
+      commit: afterCommit.length,
+      rollback: afterRollback.length,
+      undone: undone.length,
+    });
   }
 
   released(): void {
@@ -28,6 +33,8 @@ export class WriteCallbacks implements SavepointHooks {
     const mark = this.marks.pop();
     if (!mark) return;
     this.afterCommit.splice(mark.commit);
+    // Those of savepoints inside it rolled back already are among its own: listed once, in order.
+    this.undone.splice(mark.undone);
     this.undone.push(...this.afterRollback.slice(mark.rollback));
   }
 }
