@@ -346,6 +346,30 @@ describe('adapters: read-your-writes from replicas, whatever the query layer', (
     });
   });
 
+  it('Kysely: a controlled transaction’s own savepoints carry their callbacks too', async () => {
+    const routing = await routingFor(kysely.adapter);
+    try {
+      const ran: string[] = [];
+      const note = (what: string) => () => void ran.push(what);
+      await routing.router.write(async (db) => {
+        const trx = await db.startTransaction().execute();
+        const a = await trx.savepoint('a').execute();
+        await kysely.insert(a, 'callbacks: rolled back to a');
+        routing.router.afterCommit(note('after a, rolled back to a'));
+        const b = await a.savepoint('b').execute();
+        routing.router.afterCommit(note('in b, rolled back with it'));
+        await b.rollbackToSavepoint('a').execute();
+        routing.router.afterCommit(note('after the rollback to a'));
+        await a.releaseSavepoint('a').execute();
+        routing.router.afterCommit(note('after a'));
+        await trx.commit().execute();
+      });
+      expect(ran).toEqual(['after the rollback to a', 'after a']);
+    } finally {
+      await routing.close();
+    }
+  });
+
   it('Kysely: a connection-bound handle kept past its work throws (Kysely keeps a bound query)', async () => {
     const routing = await routingFor(kysely.adapter);
     try {

@@ -71,7 +71,50 @@ class BoundDriver extends PostgresDriver {
     await connection.executeQuery(
       CompiledQuery.raw(`release savepoint ${savepointOf(connection)}`),
     );
+    this.unwind(0, 'released'); // its named savepoints are released with it
     this.hooks?.released();
+  }
+
+  // A controlled transaction's own savepoints (`trx.savepoint('a')`) are told too, by name.
+  override async savepoint(...args: Parameters<PostgresDriver['savepoint']>): Promise<void> {
+    await super.savepoint(...args);
+    this.named.push(args[1]);
+    this.hooks?.opened();
+  }
+
+  override async releaseSavepoint(
+    ...args: Parameters<PostgresDriver['releaseSavepoint']>
+  ): Promise<void> {
+    await super.releaseSavepoint(...args);
+    this.unwind(this.named.lastIndexOf(args[1]), 'released');
+  }
+
+  /** Those opened after it go; it stays open, emptied of what came after it. */
+  override async rollbackToSavepoint(
+    ...args: Parameters<PostgresDriver['rollbackToSavepoint']>
+  ): Promise<void> {
+    try {
+      await super.rollbackToSavepoint(...args);
+    } finally {
+      const at = this.named.lastIndexOf(args[1]);
+      if (at >= 0) {
+        this.unwind(at, 'rolledBack');
+        this.named.push(args[1]);
+        this.hooks?.opened();
+      }
+    }
+  }
+
+  /** Named savepoints opened so far and not ended, oldest first. */
+  private readonly named: string[] = [];
+
+  /** Ends the named savepoints from index `from` on (none when it is negative), newest first. */
+  private unwind(from: number, how: 'released' | 'rolledBack'): void {
+    if (from < 0) return;
+    while (this.named.length > from) {
+      this.named.pop();
+      this.hooks?.[how]();
+    }
   }
 
   override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
@@ -84,6 +127,7 @@ class BoundDriver extends PostgresDriver {
         CompiledQuery.raw(`rollback to savepoint ${savepointOf(connection)}`),
       );
     } finally {
+      this.unwind(0, 'rolledBack');
       this.hooks?.rolledBack();
     }
   }
