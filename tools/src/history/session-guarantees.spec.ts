@@ -151,6 +151,18 @@ describe('checkSessionGuarantees', () => {
     expect(broken([write(1, '1:0/100'), refused])).toEqual(['read-your-writes']);
     // After a failover to timeline 2, a token of timeline 1 may be refused.
     expect(broken([write(1, '1:0/100'), refused, write(2, '2:0/50')])).toEqual([]);
+    // Unless writes survive (synchronous) and an acknowledged write covers it, from any client.
+    const survive = (history: HistoryRecord[]) =>
+      checkSessionGuarantees(history, new Set(), { writesSurvive: true }).violations.map(
+        (v) => v.guarantee,
+      );
+    const other = { ...write(3, '1:0/120'), client: 'u2' };
+    expect(survive([other, write(1, '1:0/100'), refused, write(2, '2:0/50')])).toEqual([
+      'read-your-writes',
+    ]);
+    // A position past every acknowledged write (a read's, of WAL not yet flushed by the standby).
+    const past = { ...refused, tokenSent: '1:0/130' };
+    expect(survive([other, write(1, '1:0/100'), past, write(2, '2:0/50')])).toEqual([]);
   });
 
   it('every answer with content carries a usable token', () => {

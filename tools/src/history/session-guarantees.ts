@@ -53,28 +53,46 @@ const notThere = (r: HistoryRecord) => r.op === 'read' && r.status === 404;
  * client's operations run one at a time. `lost`: rides a failover lost
  * (asynchronous replication, found on the primary after the run), which no
  * read is expected to show unless its own token claims them (see
- * {@link claims}). A 410 refusing a token of the newest timeline any answer
- * carried is a violation too: no failover forked below it.
+ * {@link claims}). A 410 is a violation too when it refuses a token no
+ * failover forked below: one of the newest timeline any answer carried, or,
+ * with `writesSurvive` (synchronous replication, or no failover at all), a
+ * position at or below an acknowledged write's token on its timeline, from
+ * any client (that write, and all before it, is in the history).
  */
 export function checkSessionGuarantees(
   history: readonly HistoryRecord[],
   lost: ReadonlySet<number> = new Set(),
+  { writesSurvive = false }: { writesSurvive?: boolean } = {},
 ): GuaranteeReport {
   const checked = Object.fromEntries(GUARANTEES.map((g) => [g, 0])) as Record<Guarantee, number>;
   const violations: Violation[] = [];
   const byClient = new Map<string, HistoryRecord[]>();
   for (const r of history) byClient.set(r.client, [...(byClient.get(r.client) ?? []), r]);
-  // The newest timeline any answer carried: no failover forked below a token of it.
+  // The newest timeline any answer carried: no failover forked below a token of it. And per
+  // timeline, the highest token of an acknowledged write (what survives, when writes survive).
   let newest = 0;
-  for (const r of history) newest = Math.max(newest, tokenOrder(r.tokenReceived)?.tli ?? 0);
+  const acked = new Map<number, bigint>();
+  for (const r of history) {
+    const received = tokenOrder(r.tokenReceived);
+    newest = Math.max(newest, received?.tli ?? 0);
+    if (r.op !== 'write' || !ok(r) || received?.tli == null) continue;
+    if (received.lsn > (acked.get(received.tli) ?? -1n)) acked.set(received.tli, received.lsn);
+  }
   for (const r of history) {
     const sent = tokenOrder(r.tokenSent);
-    if (r.status !== 410 || sent?.tli == null || sent.tli < newest) continue;
-    violations.push({
-      guarantee: 'read-your-writes',
-      client: r.client,
-      detail: `${describe(r)} refused ${r.tokenSent} as lost (410), a token of the newest timeline`,
-    });
+    if (r.status !== 410 || sent?.tli == null) continue;
+    const why =
+      sent.tli >= newest
+        ? 'a token of the newest timeline'
+        : writesSurvive && sent.lsn <= (acked.get(sent.tli) ?? -1n)
+          ? 'a position an acknowledged write on its timeline covers'
+          : undefined;
+    if (why)
+      violations.push({
+        guarantee: 'read-your-writes',
+        client: r.client,
+        detail: `${describe(r)} refused ${r.tokenSent} as lost (410), ${why}`,
+      });
   }
   for (const [client, records] of byClient) {
     const ops = records.filter((r) => ok(r) || notThere(r)).sort((a, b) => a.start - b.start);
