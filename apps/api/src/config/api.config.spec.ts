@@ -27,7 +27,7 @@ describe('ApiConfig', () => {
   it('takes an IP address or a host name for API_HOST, nothing else', () => {
     for (const host of ['127.0.0.1', '0.0.0.0', '::', '::1', 'localhost', 'api.internal', 'api-1'])
       expect(validateConfig(ApiConfig, { API_HOST: host }).API_HOST).toBe(host);
-    for (const host of ['a b', 'api.', '-api', 'http://api'])
+    for (const host of ['a b', 'api.', '-api', 'http://api', ':', ':::.', '1:2:3:4:5:6:7:8:9'])
       expect(() => validateConfig(ApiConfig, { API_HOST: host })).toThrow(/API_HOST/);
   });
 

@@ -1,16 +1,38 @@
 import { DatabaseConfig, MAX_TIMER_MS } from '@app/config';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsNumber, IsOptional, Matches, Max, Min, MinLength } from 'class-validator';
+import { isIP } from 'node:net';
+import {
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  ValidateBy,
+} from 'class-validator';
 
-/** An IPv6 address (it has a colon), or an IPv4 address or host name (dot-separated labels). */
-const HOST =
-  /^(?:[0-9a-fA-F]*:[0-9a-fA-F:.]*|[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*)$/;
+/** A host name: dot-separated labels of letters, digits and inner hyphens (an IPv4 address too). */
+const HOST_NAME =
+  /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
+
+/** An IP address (as Node reads one) or a host name. */
+const IsHost = () =>
+  ValidateBy({
+    name: 'isHost',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'string' && (isIP(value) !== 0 || HOST_NAME.test(value)),
+      defaultMessage: () => 'must be an IP address or a host name',
+    },
+  });
 
 /** Every setting of the API, from the environment (see `.env` and the README). */
 export class ApiConfig extends DatabaseConfig {
   @Type(() => Number) @IsInt() @Min(1) @Max(65535) API_PORT = 5005;
   /** Interface to listen on: an IPv4 or IPv6 address, or a host name. */
-  @Matches(HOST, { message: 'must be an IP address or a host name' }) API_HOST = '127.0.0.1';
+  @IsHost() API_HOST = '127.0.0.1';
   /** Largest request body accepted (413 beyond). */
   @Matches(/^[1-9]\d*(b|kb|mb)$/, { message: 'must look like 16kb (above 0)' }) BODY_LIMIT = '16kb';
   /** See ReplicaRoutingModuleOptions.tokenlessReads. */
