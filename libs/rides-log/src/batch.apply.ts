@@ -38,7 +38,7 @@ export async function applyBatch(
   const { result } = await router.write(
     (em) =>
       em
-        .query<{ n: number; known: number }[]>(
+        .query<{ n: number; known: number; lettered: number }[]>(
           `WITH known AS (
            SELECT count(*) AS n
              FROM unnest($9::bigint[], $10::text[]) AS e(seq, event_id)
@@ -57,7 +57,8 @@ export async function applyBatch(
            -- Lettered once already (a consumer re-seeded from a state behind it): the first stays.
            ON CONFLICT (consumer, seq) DO NOTHING
            RETURNING 1)
-         SELECT (SELECT count(*) FROM counted)::int AS n, (SELECT n FROM known)::int AS known`,
+         SELECT (SELECT count(*) FROM counted)::int AS n, (SELECT n FROM known)::int AS known,
+                (SELECT count(*) FROM dead)::int AS lettered`,
           [
             name,
             rides.map((r) => r.ride.distance),
@@ -90,10 +91,12 @@ export async function applyBatch(
       { consumer: name },
       Math.max(0, committedAt - Date.parse(r.envelope.occurredAt)) / 1000,
     );
-  if (dead.length > 0) {
-    logMetrics.deadLetters.inc({ consumer: name }, dead.length);
+  // Only those written now: one lettered before (a consumer re-seeded behind it) is not counted again.
+  const lettered = result[0]?.lettered ?? 0;
+  if (lettered > 0) {
+    logMetrics.deadLetters.inc({ consumer: name }, lettered);
     warn(
-      `${dead.length} entries to log_dead_letters: ${dead.map((d) => `seq ${d.seq} (${d.reason})`).join('; ')}`,
+      `${lettered} entries to log_dead_letters: ${dead.map((d) => `seq ${d.seq} (${d.reason})`).join('; ')}`,
     );
   }
   logMetrics.consumerLastSeq.set({ consumer: name }, Number(last));

@@ -335,6 +335,8 @@ describeWithNodeControl('the unified log', () => {
     expect(await consumer.round()).toBe(0); // read on from where it was, then from its saved position
     expect(await consumer.round()).toBe(1);
     expect((await log.states()).consumer0!.last).toBe(String(last + 1n));
+    // The letter it already had is not counted again.
+    expect((await counter(logMetrics.deadLetters)) - dead).toBe(1);
     // Seq last + 2 is missing: the next one must not be applied. (The database gave out up to
     // last + 3, so it is a gap, not another database's log.)
     await sql('primary', 'UPDATE log_sequence SET last_seq = $1', [String(last + 3n)]);
