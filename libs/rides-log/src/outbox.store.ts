@@ -171,6 +171,19 @@ export class OutboxStore {
   }
 
   /**
+   * The positions consumers read from, each once, lowest first: those the
+   * outbox can still serve (at or past the seq before the oldest it holds).
+   */
+  async readingFrom(): Promise<bigint[]> {
+    const { rows } = await this.db.query<{ seq: string }>(
+      `SELECT DISTINCT last_seq, last_seq::text AS seq FROM consumer_states
+        WHERE last_seq >= greatest((SELECT coalesce(min(seq), 0) FROM log_outbox) - 1, 0)
+        ORDER BY last_seq`,
+    );
+    return rows.map((r) => BigInt(r.seq));
+  }
+
+  /**
    * Deletes published events older than `retentionS` that every consumer has
    * passed; nothing while no consumer has a state. Returns how many.
    */

@@ -40,6 +40,7 @@ function fakes(fail?: 'bounds' | 'trim', foreignOnRepublish = 0, end = 3n, forei
         oldest: 1n,
       })),
     published: (from: bigint) => step('published').then(() => (from < 3n ? [event(3n)] : [])),
+    readingFrom: () => step('readingFrom').then(() => [0n]),
     retain: () => step('retain'),
     backlog: () => step('backlog').then(() => ({ events: 0, oldestS: 0 })),
   } as unknown as OutboxStore;
@@ -64,6 +65,31 @@ describe('maintainStream', () => {
     const whole = fakes(undefined, 0, 3n, 0);
     await maintainStream(whole.store, whole.publisher, options, { foreign: false }, logger);
     expect(whole.calls).not.toContain('reset');
+  });
+
+  it('rebuilds when what a faster consumer reads next is another history’s, whatever the slowest reads', async () => {
+    // Consumers at 0 (stopped, say) and at 2; seq 3 is another event. A batch of one from each.
+    const calls: string[] = [];
+    const publisher = {
+      bounds: () => Promise.resolve({ first: 1n, last: 3n, top: 3n, length: 3n }),
+      reset: () => Promise.resolve(calls.push('reset')),
+      publish: (events: unknown[]) =>
+        Promise.resolve({ added: events.length, duplicates: 0, foreign: 0 }),
+      trimBelow: () => Promise.resolve(0),
+      foreignAmong: (events: { seq: bigint }[]) =>
+        Promise.resolve(events.filter((e) => e.seq === 3n).length),
+    } as unknown as StreamPublisher;
+    const store = {
+      positions: () =>
+        Promise.resolve({ published: 3n, sequenced: 3n, slowest: 0n, servable: 0n, oldest: 1n }),
+      readingFrom: () => Promise.resolve([0n, 2n]),
+      published: (from: bigint, upTo: bigint) =>
+        Promise.resolve(from < upTo ? [event(from + 1n)] : []),
+      retain: () => Promise.resolve(0),
+      backlog: () => Promise.resolve({ events: 0, oldestS: 0 }),
+    } as unknown as OutboxStore;
+    await maintainStream(store, publisher, { ...options, batch: 1 }, { foreign: false }, logger);
+    expect(calls).toEqual(['reset']);
   });
 
   it('keeps the flag when it fails before the rebuild: the next maintenance rebuilds', async () => {

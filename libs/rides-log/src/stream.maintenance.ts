@@ -11,12 +11,33 @@ import type { StreamerOptions } from './streamer.options';
  * replica), from where the slowest consumer is; trims the stream below the
  * slowest consumer; deletes outbox events past retention that every
  * consumer has passed; updates the backlog gauges. The stream is rebuilt
- * when the entries the slowest consumer reads next are other events than the
- * outbox gave those seqs, or when `seen.foreign` says a publish found such
+ * when the entries a consumer reads next are other events than the outbox
+ * gave those seqs ({@link foreignAhead}), or when `seen.foreign` says a publish found such
  * entries; that flag is cleared once that is done, and set again the moment
  * a publish here finds more (a maintenance that fails half-way leaves it for
  * the next one).
  */
+/**
+ * Whether what a consumer reads next (a batch from each position a consumer
+ * the outbox can serve is at) is held as other events than the outbox gave
+ * those seqs: the stream went back to another history below its last id
+ * (Redis failed over to a replica that had not seen a rebuild). No publish
+ * meets those entries, and consumers would wait on them for ever; a stopped
+ * consumer far behind must not hide them from the others.
+ */
+async function foreignAhead(
+  store: OutboxStore,
+  publisher: StreamPublisher,
+  published: bigint,
+  batch: number,
+): Promise<boolean> {
+  for (const from of await store.readingFrom()) {
+    const next = await store.published(from, published, batch);
+    if ((await publisher.foreignAmong(next)) > 0) return true;
+  }
+  return false;
+}
+
 export async function maintainStream(
   store: OutboxStore,
   publisher: StreamPublisher,
@@ -26,14 +47,8 @@ export async function maintainStream(
 ): Promise<void> {
   const bounds = await publisher.bounds();
   const positions = await store.positions();
-  const { published, slowest, servable } = positions;
-  // What the slowest consumer (of those the outbox can serve) reads next, held as other events
-  // than the outbox gave those seqs:
-  // the stream went back to another history below its last id (Redis failed over to a replica
-  // that had not seen a rebuild). No publish meets those entries, and consumers would wait on them
-  // for ever.
-  const next = servable === null ? [] : await store.published(servable, published, batch);
-  const foreign = seen.foreign || (await publisher.foreignAmong(next)) > 0;
+  const { published, slowest } = positions;
+  const foreign = seen.foreign || (await foreignAhead(store, publisher, published, batch));
   const repair = streamRepair(bounds, positions, foreign);
   if (repair.rebuild) {
     await publisher.reset();

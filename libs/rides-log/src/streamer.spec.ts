@@ -192,6 +192,7 @@ describe('Streamer, maintaining the stream', () => {
     const store = {
       positions: () =>
         Promise.resolve({ published: 12n, sequenced: 12n, slowest: 8n, servable: 8n }),
+      readingFrom: () => Promise.resolve([8n]),
       published: (after: bigint, upTo: bigint) => {
         const events: LogEnvelope[] = [];
         for (let seq = after + 1n; seq <= upTo; seq++) events.push(envelope(seq));
@@ -229,6 +230,7 @@ describe('Streamer, maintaining the stream', () => {
     const store = {
       positions: () =>
         Promise.resolve({ published: 12n, sequenced: 12n, slowest: 8n, servable: 8n }),
+      readingFrom: () => Promise.resolve([8n]),
       published: async (after: bigint, upTo: bigint) => {
         // While this streamer rebuilds (the first ask is its check of what consumers read next,
         // the second its republish), an old primary's streamer writes its own 9 and 10.
