@@ -140,47 +140,34 @@ export class OutboxStore {
    * Where the log stands, in one statement: the highest seq published (0
    * when none is retained), the last seq this database gave out (0 before
    * any), the lowest position any consumer has reached (null before any
-   * consumer has a state), the lowest among those the outbox can still serve,
-   * and the lowest seq the outbox still holds.
+   * consumer has a state), the positions of the consumers the outbox can
+   * still serve, and the lowest seq the outbox still holds.
    */
   async positions(): Promise<OutboxPositions> {
     const { rows } = await this.db.query<{
       published: string;
       sequenced: string;
       slowest: string | null;
-      servable: string | null;
+      reading: string[];
       oldest: string;
     }>(
       `WITH held AS (SELECT coalesce(min(seq), 0) AS oldest FROM log_outbox)
        SELECT (SELECT coalesce(max(seq), 0) FROM log_outbox WHERE published_at IS NOT NULL)::text AS published,
               (SELECT last_seq FROM log_sequence)::text AS sequenced,
               (SELECT min(last_seq) FROM consumer_states)::text AS slowest,
-              (SELECT min(last_seq) FROM consumer_states, held
-                WHERE last_seq >= greatest(held.oldest - 1, 0))::text AS servable,
+              (SELECT coalesce(array_agg(DISTINCT last_seq ORDER BY last_seq), '{}')::text[]
+                 FROM consumer_states, held
+                WHERE last_seq >= greatest(held.oldest - 1, 0)) AS reading,
               (SELECT oldest FROM held)::text AS oldest`,
     );
     const row = rows[0]!;
-    const seq = (text: string | null) => (text === null ? null : BigInt(text));
     return {
       published: BigInt(row.published),
       sequenced: BigInt(row.sequenced),
-      slowest: seq(row.slowest),
-      servable: seq(row.servable),
+      slowest: row.slowest === null ? null : BigInt(row.slowest),
+      reading: row.reading.map((seq) => BigInt(seq)),
       oldest: BigInt(row.oldest),
     };
-  }
-
-  /**
-   * The positions consumers read from, each once, lowest first: those the
-   * outbox can still serve (at or past the seq before the oldest it holds).
-   */
-  async readingFrom(): Promise<bigint[]> {
-    const { rows } = await this.db.query<{ seq: string }>(
-      `SELECT DISTINCT last_seq, last_seq::text AS seq FROM consumer_states
-        WHERE last_seq >= greatest((SELECT coalesce(min(seq), 0) FROM log_outbox) - 1, 0)
-        ORDER BY last_seq`,
-    );
-    return rows.map((r) => BigInt(r.seq));
   }
 
   /**

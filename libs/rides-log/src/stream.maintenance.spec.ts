@@ -36,11 +36,10 @@ function fakes(fail?: 'bounds' | 'trim', foreignOnRepublish = 0, end = 3n, forei
         published: 3n,
         sequenced: 3n,
         slowest: 0n,
-        servable: 0n,
+        reading: [0n],
         oldest: 1n,
       })),
     published: (from: bigint) => step('published').then(() => (from < 3n ? [event(3n)] : [])),
-    readingFrom: () => step('readingFrom').then(() => [0n]),
     retain: () => step('retain'),
     backlog: () => step('backlog').then(() => ({ events: 0, oldestS: 0 })),
   } as unknown as OutboxStore;
@@ -81,8 +80,13 @@ describe('maintainStream', () => {
     } as unknown as StreamPublisher;
     const store = {
       positions: () =>
-        Promise.resolve({ published: 3n, sequenced: 3n, slowest: 0n, servable: 0n, oldest: 1n }),
-      readingFrom: () => Promise.resolve([0n, 2n]),
+        Promise.resolve({
+          published: 3n,
+          sequenced: 3n,
+          slowest: 0n,
+          reading: [0n, 2n],
+          oldest: 1n,
+        }),
       published: (from: bigint, upTo: bigint) =>
         Promise.resolve(from < upTo ? [event(from + 1n)] : []),
       retain: () => Promise.resolve(0),

@@ -2,8 +2,29 @@ import type { Logger } from '@nestjs/common';
 import { logMetrics } from './log.metrics';
 import type { OutboxStore } from './outbox.store';
 import type { StreamPublisher } from './stream.publisher';
-import { streamRepair } from './stream.repair';
+import { streamRepair, type OutboxPositions } from './stream.repair';
 import type { StreamerOptions } from './streamer.options';
+
+/**
+ * Whether what a consumer reads next (a batch from each position a consumer
+ * the outbox can serve is at) is held as other events than the outbox gave
+ * those seqs: the stream went back to another history below its last id
+ * (Redis failed over to a replica that had not seen a rebuild). No publish
+ * meets those entries, and consumers would wait on them for ever; a stopped
+ * consumer far behind must not hide them from the others.
+ */
+async function foreignAhead(
+  store: OutboxStore,
+  publisher: StreamPublisher,
+  { published, reading }: Pick<OutboxPositions, 'published' | 'reading'>,
+  batch: number,
+): Promise<boolean> {
+  for (const from of reading) {
+    const next = await store.published(from, published, batch);
+    if ((await publisher.foreignAmong(next)) > 0) return true;
+  }
+  return false;
+}
 
 /**
  * Re-publishes what the stream lost (its end is below what the outbox says
@@ -17,27 +38,6 @@ import type { StreamerOptions } from './streamer.options';
  * a publish here finds more (a maintenance that fails half-way leaves it for
  * the next one).
  */
-/**
- * Whether what a consumer reads next (a batch from each position a consumer
- * the outbox can serve is at) is held as other events than the outbox gave
- * those seqs: the stream went back to another history below its last id
- * (Redis failed over to a replica that had not seen a rebuild). No publish
- * meets those entries, and consumers would wait on them for ever; a stopped
- * consumer far behind must not hide them from the others.
- */
-async function foreignAhead(
-  store: OutboxStore,
-  publisher: StreamPublisher,
-  published: bigint,
-  batch: number,
-): Promise<boolean> {
-  for (const from of await store.readingFrom()) {
-    const next = await store.published(from, published, batch);
-    if ((await publisher.foreignAmong(next)) > 0) return true;
-  }
-  return false;
-}
-
 export async function maintainStream(
   store: OutboxStore,
   publisher: StreamPublisher,
@@ -48,7 +48,7 @@ export async function maintainStream(
   const bounds = await publisher.bounds();
   const positions = await store.positions();
   const { published, slowest } = positions;
-  const foreign = seen.foreign || (await foreignAhead(store, publisher, published, batch));
+  const foreign = seen.foreign || (await foreignAhead(store, publisher, positions, batch));
   const repair = streamRepair(bounds, positions, foreign);
   if (repair.rebuild) {
     await publisher.reset();

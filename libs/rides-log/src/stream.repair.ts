@@ -12,11 +12,11 @@ export interface OutboxPositions {
   sequenced: bigint;
   slowest: bigint | null;
   /**
-   * The lowest position among consumers the outbox can still serve (at or
-   * past the seq before `oldest`); null when none. Below it, a consumer
-   * stopped on a gap for good (one registered after retention ran).
+   * The positions of the consumers the outbox can still serve (at or past
+   * the seq before `oldest`), each once, lowest first. Below them, a
+   * consumer stopped on a gap for good (one registered after retention ran).
    */
-  servable: bigint | null;
+  reading: bigint[];
   /** The lowest seq the outbox still holds (retention deleted those below it); 0 when none. */
   oldest: bigint;
 }
@@ -30,7 +30,7 @@ export interface OutboxPositions {
  */
 export function streamRepair(
   { first, last, top, length }: StreamBounds,
-  { published, sequenced, slowest, servable, oldest }: OutboxPositions,
+  { published, sequenced, slowest, reading, oldest }: OutboxPositions,
   foreign = false,
 ): { rebuild: string | null; from: bigint } {
   // Nothing below what the outbox still holds can be published again: a consumer behind it (one
@@ -38,7 +38,7 @@ export function streamRepair(
   // the slowest consumer it can serve (a rebuild from the oldest seq held would republish the
   // whole retention window for nobody).
   const held = oldest > 0n ? oldest - 1n : 0n;
-  const serving = slowest !== null && slowest < held ? servable : slowest;
+  const serving = slowest !== null && slowest < held ? (reading[0] ?? null) : slowest;
   const floor = serving !== null && serving > held ? serving : held;
   const rebuild = (why: string) => ({
     rebuild: `${why}; rebuilding it from the outbox`,

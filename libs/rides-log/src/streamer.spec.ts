@@ -191,8 +191,7 @@ describe('Streamer, maintaining the stream', () => {
     await publisher.publish([1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n, 11n, 12n].map(envelope));
     const store = {
       positions: () =>
-        Promise.resolve({ published: 12n, sequenced: 12n, slowest: 8n, servable: 8n }),
-      readingFrom: () => Promise.resolve([8n]),
+        Promise.resolve({ published: 12n, sequenced: 12n, slowest: 8n, reading: [8n] }),
       published: (after: bigint, upTo: bigint) => {
         const events: LogEnvelope[] = [];
         for (let seq = after + 1n; seq <= upTo; seq++) events.push(envelope(seq));
@@ -229,8 +228,7 @@ describe('Streamer, maintaining the stream', () => {
     let asked = 0;
     const store = {
       positions: () =>
-        Promise.resolve({ published: 12n, sequenced: 12n, slowest: 8n, servable: 8n }),
-      readingFrom: () => Promise.resolve([8n]),
+        Promise.resolve({ published: 12n, sequenced: 12n, slowest: 8n, reading: [8n] }),
       published: async (after: bigint, upTo: bigint) => {
         // While this streamer rebuilds (the first ask is its check of what consumers read next,
         // the second its republish), an old primary's streamer writes its own 9 and 10.
