@@ -98,25 +98,44 @@ export const ISSUED_KEY_LIVE = `EXISTS (SELECT 1 FROM api_keys live
    WHERE live.user_id = k.user_id AND live.issued_for = $2 AND live.revoked_at IS NULL)`;
 
 /**
+ * The rule a retry of a sign-up or a rotation follows: the key row `k`
+ * (`keyRow`, chosen by `$1`) was marked by the request with Idempotency-Key
+ * hash `$2` (its column `by`, timestamp `at`) no longer than `$3` hours ago,
+ * and a key that request issued is live.
+ */
+async function retryOpen(
+  em: Querier,
+  keyRow: string,
+  { by, at }: { by: string; at: string },
+  params: [number, string, number],
+): Promise<boolean> {
+  const rows = await em.query<unknown[]>(
+    `SELECT 1 FROM (${keyRow}) k
+      WHERE k.${by} = $2 AND ${withinTtl(`k.${at}`, '$3')} AND ${ISSUED_KEY_LIVE}`,
+    params,
+  );
+  return rows.length > 0;
+}
+
+/**
  * Whether the key was revoked by a rotation with this Idempotency-Key (its
  * hash) no longer than `ttlHours` ago, and a key that rotation issued is
  * live: a retry of that rotation may issue another. A statement of its own,
  * after {@link revokeKey}: under READ COMMITTED it sees a rotation that
  * committed while that one waited for the row.
  */
-export async function rotationRetryable(
+export function rotationRetryable(
   em: Querier,
   keyId: number,
   request: string,
   ttlHours: number,
 ): Promise<boolean> {
-  const rows = await em.query<unknown[]>(
-    `SELECT 1 FROM api_keys k
-      WHERE k.id = $1 AND k.revoked_for = $2 AND ${withinTtl('k.revoked_at', '$3')}
-        AND ${ISSUED_KEY_LIVE}`,
+  return retryOpen(
+    em,
+    'SELECT user_id, revoked_for, revoked_at FROM api_keys WHERE id = $1',
+    { by: 'revoked_for', at: 'revoked_at' },
     [keyId, request, ttlHours],
   );
-  return rows.length > 0;
 }
 
 /**
@@ -125,19 +144,18 @@ export async function rotationRetryable(
  * sign-up issued is live: a retry of that sign-up may issue another. After
  * {@link lockRider}.
  */
-export async function signUpRetryable(
+export function signUpRetryable(
   em: Querier,
   userId: number,
   request: string,
   ttlHours: number,
 ): Promise<boolean> {
-  const rows = await em.query<unknown[]>(
-    `SELECT 1 FROM (SELECT user_id, issued_for, created_at FROM api_keys
-                      WHERE user_id = $1 ORDER BY id LIMIT 1) k
-      WHERE k.issued_for = $2 AND ${withinTtl('k.created_at', '$3')} AND ${ISSUED_KEY_LIVE}`,
+  return retryOpen(
+    em,
+    'SELECT user_id, issued_for, created_at FROM api_keys WHERE user_id = $1 ORDER BY id LIMIT 1',
+    { by: 'issued_for', at: 'created_at' },
     [userId, request, ttlHours],
   );
-  return rows.length > 0;
 }
 
 /**
