@@ -65,35 +65,9 @@ export function checkSessionGuarantees(
   { writesSurvive = false }: { writesSurvive?: boolean } = {},
 ): GuaranteeReport {
   const checked = Object.fromEntries(GUARANTEES.map((g) => [g, 0])) as Record<Guarantee, number>;
-  const violations: Violation[] = [];
+  const violations = falseRefusals(history, writesSurvive);
   const byClient = new Map<string, HistoryRecord[]>();
   for (const r of history) byClient.set(r.client, [...(byClient.get(r.client) ?? []), r]);
-  // The newest timeline any answer carried: no failover forked below a token of it. And per
-  // timeline, the highest token of an acknowledged write (what survives, when writes survive).
-  let newest = 0;
-  const acked = new Map<number, bigint>();
-  for (const r of history) {
-    const received = tokenOrder(r.tokenReceived);
-    newest = Math.max(newest, received?.tli ?? 0);
-    if (r.op !== 'write' || !ok(r) || received?.tli == null) continue;
-    if (received.lsn > (acked.get(received.tli) ?? -1n)) acked.set(received.tli, received.lsn);
-  }
-  for (const r of history) {
-    const sent = tokenOrder(r.tokenSent);
-    if (r.status !== 410 || sent?.tli == null) continue;
-    const why =
-      sent.tli >= newest
-        ? 'a token of the newest timeline'
-        : writesSurvive && sent.lsn <= (acked.get(sent.tli) ?? -1n)
-          ? 'a position an acknowledged write on its timeline covers'
-          : undefined;
-    if (why)
-      violations.push({
-        guarantee: 'read-your-writes',
-        client: r.client,
-        detail: `${describe(r)} refused ${r.tokenSent} as lost (410), ${why}`,
-      });
-  }
   for (const [client, records] of byClient) {
     const ops = records.filter((r) => ok(r) || notThere(r)).sort((a, b) => a.start - b.start);
     const fail = (guarantee: Guarantee, detail: string) =>
@@ -177,6 +151,41 @@ export function checkSessionGuarantees(
     }
   }
   return { checked, violations };
+}
+
+/**
+ * The 410s that refuse a token no failover forked below: one of the newest
+ * timeline any answer carried, or, with `writesSurvive`, a position at or
+ * below an acknowledged write's token on its timeline, from any client.
+ */
+function falseRefusals(history: readonly HistoryRecord[], writesSurvive: boolean): Violation[] {
+  // The newest timeline, and per timeline the highest token of an acknowledged write.
+  let newest = 0;
+  const acked = new Map<number, bigint>();
+  for (const r of history) {
+    const received = tokenOrder(r.tokenReceived);
+    newest = Math.max(newest, received?.tli ?? 0);
+    if (r.op !== 'write' || !ok(r) || received?.tli == null) continue;
+    if (received.lsn > (acked.get(received.tli) ?? -1n)) acked.set(received.tli, received.lsn);
+  }
+  const found: Violation[] = [];
+  for (const r of history) {
+    const sent = tokenOrder(r.tokenSent);
+    if (r.status !== 410 || sent?.tli == null) continue;
+    const why =
+      sent.tli >= newest
+        ? 'a token of the newest timeline'
+        : writesSurvive && sent.lsn <= (acked.get(sent.tli) ?? -1n)
+          ? 'a position an acknowledged write on its timeline covers'
+          : undefined;
+    if (why)
+      found.push({
+        guarantee: 'read-your-writes',
+        client: r.client,
+        detail: `${describe(r)} refused ${r.tokenSent} as lost (410), ${why}`,
+      });
+  }
+  return found;
 }
 
 /**
