@@ -1,3 +1,4 @@
+import { NotPrimaryError } from './exceptions/node-state.exceptions';
 import { PrimaryUnavailableError } from './exceptions/primary-unavailable.exception';
 import { attempt } from './node-attempt';
 import { NodeState } from './node-state.service';
@@ -24,6 +25,22 @@ describe('attempt', () => {
       PrimaryUnavailableError,
     );
     expect(state.isBenched('primary')).toBe(true);
+  });
+
+  it('benches a primary that shows it is in recovery, as a failure: not an answer of the work', async () => {
+    // A static primary URL (a virtual IP, a DNS name) still pointing at a demoted node.
+    const write = attempt(state, 'primary', () => Promise.reject(new NotPrimaryError()));
+    await expect(write).rejects.toBeInstanceOf(PrimaryUnavailableError);
+    await expect(write).rejects.toMatchObject({ cause: expect.any(NotPrimaryError) });
+    expect(state.isBenched('primary')).toBe(true);
+  });
+
+  it('does not bench the primary for a 25006 the server gives the work (its own read-only transaction)', async () => {
+    const readOnly = Object.assign(new Error('cannot execute INSERT in a read-only transaction'), {
+      code: '25006',
+    });
+    await expect(attempt(state, 'primary', () => Promise.reject(readOnly))).rejects.toBe(readOnly);
+    expect(state.isBenched('primary')).toBe(false);
   });
 
   it('charges a failure on the old primary nothing once the role moved (a write during a failover)', async () => {

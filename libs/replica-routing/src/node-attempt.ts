@@ -1,5 +1,5 @@
 import { isNodeFailure, isTransient } from './db-errors.util';
-import { NodeBenchedError } from './exceptions/node-state.exceptions';
+import { NodeBenchedError, NotPrimaryError } from './exceptions/node-state.exceptions';
 import { PrimaryUnavailableError } from './exceptions/primary-unavailable.exception';
 import type { Admission } from './node-record';
 import type { NodeState } from './node-state.service';
@@ -57,7 +57,9 @@ export function attemptFailed(
       ? new PrimaryUnavailableError(BUSY_RETRY_MS, error, 'the primary is busy')
       : error;
   }
-  if (!isNodeFailure(error)) {
+  // The node bound as primary showed it is in recovery (a demoted one behind a static URL): a
+  // failure, though Postgres gives a work's own read-only refusal the same SQLSTATE, 25006.
+  if (!isNodeFailure(error) && !(primary && error instanceof NotPrimaryError)) {
     state.recordSuccess(name, admitted);
     return error;
   }
