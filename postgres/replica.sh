@@ -23,4 +23,7 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   log "$REPLICA_NAME" "cloned"
 fi
 
-exec runuser -u postgres -- postgres -D "$PGDATA"
+# setpriv, not runuser: it execs, so postgres is PID 1 and gets `docker stop`'s
+# signal itself (runuser stays PID 1 with SIGINT blocked: every stop would wait
+# out the grace period, then SIGKILL postgres and leave it crash recovery).
+exec setpriv --reuid=postgres --regid=postgres --init-groups -- postgres -D "$PGDATA"
