@@ -4,7 +4,7 @@
  * REST API on PATRONI_PORT and up), with the app roles of postgres/roles.sql,
  * migrated by the owner role and ready once every replica streams. Then it
  * says each change of leader or of the streaming replicas. Ctrl+C (or
- * SIGTERM) stops it all.
+ * SIGTERM, SIGHUP) stops it all.
  * `npm run cluster:ha:stop`: stops a cluster left running in HA_DATA_DIR.
  */
 import 'reflect-metadata';
@@ -49,8 +49,9 @@ async function main(): Promise<void> {
     say('stopped');
     process.exit(code);
   }
-  process.on('SIGINT', () => void stop('SIGINT', 0));
-  process.on('SIGTERM', () => void stop('SIGTERM', 0));
+  // SIGHUP too (a closed terminal): by default it ends this process alone, leaving the nodes up.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+    process.on(signal, () => void stop(signal, 0));
 
   try {
     const started = Date.now();

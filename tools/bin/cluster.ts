@@ -2,7 +2,7 @@
  * `npm run cluster`: a primary and NUM_REPLICAS streaming replicas in the
  * foreground, with POSTGRES_USER as its superuser and the app roles of
  * postgres/roles.sql (development passwords: tools/src/credentials.ts),
- * migrated by the owner role and ready; Ctrl+C (or SIGTERM) stops them all.
+ * migrated by the owner role and ready; Ctrl+C (or SIGTERM, SIGHUP) stops them all.
  * `npm run cluster:stop`: stops a cluster left running in DATA_DIR.
  */
 import 'reflect-metadata';
@@ -63,8 +63,9 @@ async function main(): Promise<void> {
     say('stopped');
     process.exit(code);
   };
-  process.on('SIGINT', () => void stop('SIGINT', 0));
-  process.on('SIGTERM', () => void stop('SIGTERM', 0));
+  // SIGHUP too (a closed terminal): by default it ends this process alone, leaving the nodes up.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+    process.on(signal, () => void stop(signal, 0));
 
   try {
     for (const node of cluster.nodes)

@@ -8,7 +8,7 @@
  * PROXY_PORT (docker/haproxy-api.cfg, as in both compose files). The apps are
  * given every node (DATABASE_HOSTS) and Patroni's REST APIs (PATRONI_URLS),
  * and find the leader themselves. Every line is prefixed with its process's
- * name. Ctrl+C (or SIGTERM) stops the apps, then the cluster, and leaves no
+ * name. Ctrl+C (or SIGTERM, SIGHUP) stops the apps, then the cluster, and leaves no
  * process behind.
  */
 import 'reflect-metadata';
@@ -64,8 +64,9 @@ function main(): void {
     await processes.terminate('cluster', false, 90_000);
     process.exit(code);
   }
-  process.on('SIGINT', () => void stop(0));
-  process.on('SIGTERM', () => void stop(0));
+  // SIGHUP too: the children run in process groups of their own, which a closed terminal never reaches.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+    process.on(signal, () => void stop(0));
 
   // The apps' output is a pipe here, not a terminal: ask for readable logs anyway.
   const base: NodeJS.ProcessEnv = {

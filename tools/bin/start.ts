@@ -3,11 +3,13 @@
  * The cluster first (recreated, migrated, every replica streaming) and a
  * private redis-server (REDIS_PORT, default 6380; append-only file in
  * ./.redis), then `nest start api|observer|streamer|consumer|simulator`
- * (the consumer twice, as consumer0 and consumer1), every line prefixed with
+ * (the consumer twice: consumer1 runs the build consumer0's `nest start`
+ * made, once consumer0 has started), every line prefixed with
  * its process name; the apps log in as their own roles. As in the seed,
  * failures are injected into the log: 10 % of the streamer's batches fail
  * after publishing, 10 % of the consumers' before committing. Ctrl+C (or
- * SIGTERM) stops the apps, then Redis and the cluster, and leaves no process behind.
+ * SIGTERM, or SIGHUP: a closed terminal) stops the apps, then Redis and the
+ * cluster, and leaves no process behind.
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { LAUNCHER_READY, launcherCommand } from '../src/cluster/launcher.command';
@@ -52,8 +54,8 @@ async function stop(code: number): Promise<void> {
   process.exit(code);
 }
 
-process.on('SIGINT', () => void stop(0));
-process.on('SIGTERM', () => void stop(0));
+// SIGHUP too: the children run in process groups of their own, which a closed terminal never reaches.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stop(0));
 
 /** The apps' output is a pipe here, not a terminal: ask for readable logs anyway. */
 const childEnv = (env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
@@ -80,18 +82,26 @@ const LOG_ENV = {
   STREAMER_FAIL_RATE: process.env.STREAMER_FAIL_RATE || '0.1',
   CONSUMER_FAIL_RATE: process.env.CONSUMER_FAIL_RATE || '0.1',
 };
+const consumer = (i: number) => ({
+  name: `consumer${i}`,
+  project: 'consumer',
+  env: { ...LOG_ENV, CONSUMER_NAME: `consumer${i}`, CONSUMER_PORT: String(5008 + i) },
+});
 /** The nest project each process runs, and what it is told besides. */
 const APPS: { name: string; project: string; env: NodeJS.ProcessEnv }[] = [
   { name: 'api', project: 'api', env: {} },
   { name: 'observer', project: 'observer', env: {} },
   { name: 'streamer', project: 'streamer', env: LOG_ENV },
-  ...[0, 1].map((i) => ({
-    name: `consumer${i}`,
-    project: 'consumer',
-    env: { ...LOG_ENV, CONSUMER_NAME: `consumer${i}`, CONSUMER_PORT: String(5008 + i) },
-  })),
+  consumer(0),
   { name: 'simulator', project: 'simulator', env: {} },
 ];
+/**
+ * The second consumer runs what the first one's `nest start consumer` built, once that one has
+ * started: two builds of one project at once write the same dist/ files, and a process could
+ * load one half written.
+ */
+const SECOND_CONSUMER = consumer(1);
+const CONSUMER_MAIN = 'dist/apps/consumer/apps/consumer/src/main.js';
 
 // Redis for the unified log: private port and data directory, append-only file on. It is a copy
 // of the cluster's outbox, and the cluster is recreated on every start: so is its data directory
@@ -110,11 +120,25 @@ processes.run('cluster', {
   env: childEnv(),
   onLine: (line) => {
     if (!line.includes(LAUNCHER_READY) || processes.has('api') || stopping) return;
+    const env = (app: (typeof APPS)[number]) =>
+      childEnv({ ...asLogin(LOGINS[app.name]), ...app.env });
     for (const app of APPS)
       processes.run(app.name, {
         command: process.execPath,
         args: [nest, 'start', app.project],
-        env: childEnv({ ...asLogin(LOGINS[app.name]), ...app.env }),
+        env: env(app),
+        onLine:
+          app.name === 'consumer0'
+            ? (text) => {
+                if (!text.includes('started;') || processes.has(SECOND_CONSUMER.name) || stopping)
+                  return;
+                processes.run(SECOND_CONSUMER.name, {
+                  command: process.execPath,
+                  args: [CONSUMER_MAIN],
+                  env: env(SECOND_CONSUMER),
+                });
+              }
+            : undefined,
       });
   },
 });

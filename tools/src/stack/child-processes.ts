@@ -48,9 +48,10 @@ export class ChildProcesses {
   /**
    * SIGTERM to the child (`group`: to its whole process group; else it stops
    * its own children), SIGKILL to the group after `timeoutMs`; resolves once
-   * it and every process of its group have exited.
+   * it and every process of its group have exited. The default outlasts the
+   * apps' own SHUTDOWN_TIMEOUT_MS (25 s): an app is never killed mid-drain.
    */
-  async terminate(name: string, group: boolean, timeoutMs = 15_000): Promise<void> {
+  async terminate(name: string, group: boolean, timeoutMs = 30_000): Promise<void> {
     await this.children.get(name)?.stop({ group, timeoutMs });
   }
 }
