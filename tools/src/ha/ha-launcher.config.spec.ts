@@ -7,7 +7,7 @@ describe('HaLauncherConfig', () => {
     expect(config).toMatchObject({
       HA_NODES: 3,
       PATRONI_PORT: 8008,
-      ETCD_PORT: 2379,
+      ETCD_PORT: 2479,
       HA_SYNCHRONOUS: 'on',
     });
     expect(config.dataDir).toBe(`${process.cwd()}/.cluster-ha`);

@@ -17,8 +17,8 @@ export class HaLauncherConfig extends DatabaseConfig {
   @Type(() => Number) @IsInt() @Min(MIN_NODES) @Max(MAX_NODES) HA_NODES = 3;
   /** Patroni's REST API of node i on PATRONI_PORT + i (8008 is Patroni's own default). */
   @Type(() => Number) @IsInt() @Min(1) @Max(65535) PATRONI_PORT = 8008;
-  /** etcd's client port (2379, etcd's own); its peer port is the next one. */
-  @Type(() => Number) @IsInt() @Min(1) @Max(65534) ETCD_PORT = 2379;
+  /** etcd's client port; its peer port is the next one. Not etcd's own 2379: Debian's etcd-server starts a system etcd there. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(65534) ETCD_PORT = 2479;
   /** `on`: commits wait for a synchronous standby, and only it may be promoted; `off`: asynchronous. */
   @IsIn(['on', 'off']) HA_SYNCHRONOUS = 'on';
   /** `off` trades crash safety of the OS for speed; a process crash (kill -9) loses nothing either way. */

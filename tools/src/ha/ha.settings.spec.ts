@@ -9,7 +9,7 @@ describe('HA settings', () => {
       host: '127.0.0.1',
       postgresPort: 5433,
       patroniPort: 8008,
-      etcdPort: 2379,
+      etcdPort: 2479,
       synchronous: true,
       fsync: true,
       credentials: { user: 'rocket', database: 'rocket_rides' },

@@ -23,7 +23,7 @@ export interface HaClusterOptions {
   postgresPort?: number;
   /** Patroni's REST API of node i listens on `patroniPort + i`. Default 8008, Patroni's own. */
   patroniPort?: number;
-  /** etcd's client port; its peer port is the next one. Default 2379, etcd's own. */
+  /** etcd's client port; its peer port is the next one. Default 2479, beside etcd's own 2379 (a system etcd may hold it). */
   etcdPort?: number;
   /** Commits wait for one synchronous standby, and only it may be promoted. Default true. */
   synchronous?: boolean;
@@ -93,7 +93,7 @@ export function resolveHaSettings(options: HaClusterOptions = {}): HaSettings {
     host: options.host ?? '127.0.0.1',
     postgresPort: base ?? options.postgresPort ?? 5433,
     patroniPort: base === undefined ? (options.patroniPort ?? 8008) : base + nodes,
-    etcdPort: base === undefined ? (options.etcdPort ?? 2379) : base + 2 * nodes,
+    etcdPort: base === undefined ? (options.etcdPort ?? 2479) : base + 2 * nodes,
     synchronous: options.synchronous ?? true,
     fsync: options.fsync ?? true,
     credentials: options.credentials ?? LOCAL_CREDENTIALS,
