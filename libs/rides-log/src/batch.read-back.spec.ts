@@ -1,4 +1,4 @@
-import { InvalidConsistencyTokenError, type ReplicaRouter } from '@app/replica-routing';
+import { InvalidConsistencyTokenError, WriteLostError, type ReplicaRouter } from '@app/replica-routing';
 import type { EntityManager } from 'typeorm';
 import { readBack } from './batch.read-back';
 import type { Decoded } from './log.envelope';
@@ -35,6 +35,31 @@ describe('readBack', () => {
     // The same words for every such batch (the warner says it once).
     await readBack(r, [ride(7, '1:0/20.sig')], (m) => warned.push(m));
     expect(new Set(warned).size).toBe(1);
+  });
+
+  /** A router that refuses every token as lost in a failover, and has `onPrimary` on the primary. */
+  function lostRouter(onPrimary: { id: string; distance: string }[]) {
+    const read = jest.fn((work: unknown, options: { token?: string; primary?: boolean }) =>
+      options.primary
+        ? Promise.resolve({ result: onPrimary, servedBy: 'primary' })
+        : Promise.reject(new WriteLostError(options.token!, 'lost', 'past the end of timeline 1')),
+    );
+    return { read, router: { read } as unknown as ReplicaRouter<EntityManager> };
+  }
+
+  it('counts a batch whose token a failover lost when its rides survived: read back on the primary', async () => {
+    // Published before the failover, sent again with its old token: without this, every read-back
+    // failed with WriteLostError and the consumers waited on the batch for ever.
+    const { read, router: r } = lostRouter([{ id: '7', distance: '1.5' }]);
+    await expect(readBack(r, [ride(7, '1:0/10.sig')], () => undefined)).resolves.toBe('primary');
+    expect(read).toHaveBeenLastCalledWith(expect.any(Function), { primary: true, cover: false });
+  });
+
+  it('fails a batch whose token a failover lost with that error when a ride did not survive', async () => {
+    const { router: r } = lostRouter([]);
+    await expect(readBack(r, [ride(7, '1:0/10.sig')], () => undefined)).rejects.toBeInstanceOf(
+      WriteLostError,
+    );
   });
 
   it('lets any other refusal of the token fail the batch', async () => {
