@@ -38,6 +38,32 @@ describe('LogConsumer.run', () => {
     expect(rounds).toBe(2);
   });
 
+  it('creates its state row again when it is gone (lost in a failover), instead of retrying for ever', async () => {
+    const stop = new AbortController();
+    let row = true;
+    const registered = jest.fn(() => {
+      row = true;
+      return Promise.resolve({ result: [] });
+    });
+    const router = {
+      write: registered,
+      read: () => Promise.resolve({ result: row ? [{ total: '0', rides: '0', last: '0' }] : [] }),
+    } as unknown as ReplicaRouter<EntityManager>;
+    let rounds = 0;
+    const redis = {
+      xread: () => {
+        // After its first round its row goes; its fourth ends the run.
+        if (++rounds === 1) row = false;
+        if (rounds === 4) stop.abort();
+        return Promise.resolve(null);
+      },
+    } as unknown as Redis;
+    const consumer = new LogConsumer(router, redis, { ...OPTIONS, blockMs: 1 });
+    await consumer.run(stop.signal);
+    expect(registered).toHaveBeenCalledTimes(2);
+    expect(rounds).toBe(4);
+  });
+
   it('takes a jump past its remembered position for another copy’s progress, not a gap', async () => {
     // Its last round left it at 100; another copy of consumer0 has since committed up to 300, and
     // retention and trimming removed seqs up to 200.

@@ -14,6 +14,9 @@ import { readBack, StaleReadBackError } from './batch.read-back';
 import { unlessAborted } from './abort.race';
 import { applyBatch } from './batch.apply';
 
+/** The consumer's state row is gone (lost in a failover, or deleted): `run()` creates it again. */
+class UnregisteredError extends Error {}
+
 /**
  * One consumer of the unified log: it keeps the total distance of every ride
  * (docs/design.md, "The unified log"). Each batch is one transaction on the
@@ -52,7 +55,13 @@ export class LogConsumer {
     return loopTurning(this.lastRoundAt, this.options.blockMs, now);
   }
 
+  /** Its saved state; a consumer with no state row yet is at position 0. */
   async state(): Promise<ConsumerState> {
+    return (await this.savedState()) ?? { totalDistance: '0', ridesCounted: '0', lastSeq: 0n };
+  }
+
+  /** Its state row, on the primary; undefined when it has none. */
+  private async savedState(): Promise<ConsumerState | undefined> {
     const { result } = await this.router.read(
       (em) =>
         em.query<{ total: string; rides: string; last: string }[]>(
@@ -62,9 +71,17 @@ export class LogConsumer {
       { primary: true },
     );
     const row = result[0];
-    return row
-      ? { totalDistance: row.total, ridesCounted: row.rides, lastSeq: BigInt(row.last) }
-      : { totalDistance: '0', ridesCounted: '0', lastSeq: 0n };
+    return row && { totalDistance: row.total, ridesCounted: row.rides, lastSeq: BigInt(row.last) };
+  }
+
+  /** Its saved position; {@link UnregisteredError} when its row is gone (no apply could commit). */
+  private async savedSeq(): Promise<bigint> {
+    const saved = await this.savedState();
+    if (!saved)
+      throw new UnregisteredError(
+        `${this.options.name} has no state row (lost in a failover, or deleted): creating it again at seq 0`,
+      );
+    return saved.lastSeq;
   }
 
   /** Runs until `signal` aborts or a gap stops it (then `stopped` says why). */
@@ -78,6 +95,7 @@ export class LogConsumer {
         await this.round(signal);
         this.lastRoundAt = Date.now();
       } catch (error) {
+        if (error instanceof UnregisteredError) registered = false;
         if (error instanceof LogGapError) {
           logMetrics.gaps.inc({ consumer: this.options.name });
           this.logger.error(error.message);
@@ -123,7 +141,7 @@ export class LogConsumer {
   async round(signal?: AbortSignal): Promise<number> {
     // The position this process committed last; read again after anything went wrong (another
     // copy may have moved it: the commit checks it anyway).
-    const lastSeq = this.position ?? (await this.state()).lastSeq;
+    const lastSeq = this.position ?? (await this.savedSeq());
     this.position = undefined;
     logMetrics.consumerLastSeq.set({ consumer: this.options.name }, Number(lastSeq));
     const reply = await unlessAborted(
@@ -168,7 +186,7 @@ export class LogConsumer {
 
   /** Throws (retried) when the saved position is no longer `lastSeq`: a gap from there is no gap. */
   private async samePosition(lastSeq: bigint): Promise<void> {
-    const saved = (await this.state()).lastSeq;
+    const saved = await this.savedSeq();
     if (saved !== lastSeq)
       throw new Error(
         `another copy of ${this.options.name} moved its position from seq ${lastSeq} to ${saved}; reading on from there`,
