@@ -6,6 +6,14 @@ import type { Decoded } from './log.envelope';
 import { logMetrics } from './log.metrics';
 
 /**
+ * A batch holds events the outbox did not give their seqs: the stream holds a
+ * history the database lost in a failover, until the streamer rebuilds it.
+ */
+export class OtherHistoryError extends Error {
+  override readonly name = 'OtherHistoryError';
+}
+
+/**
  * Applies a batch that follows position `from`, in one transaction on the
  * primary: the total, the count and the new position of consumer `name`
  * together, and the entries it cannot use as dead letters (docs/design.md,
@@ -77,7 +85,7 @@ export async function applyBatch(
     { transaction: false, token: false },
   );
   if (result[0]?.known !== rides.length)
-    throw new Error(
+    throw new OtherHistoryError(
       `seqs ${from + 1n}..${last} in the stream are not all the events the outbox gave those ` +
         'seqs (the stream holds a history the database lost in a failover): waiting for the ' +
         'streamer to rebuild it',

@@ -131,6 +131,61 @@ describe('LogConsumer.run', () => {
     expect(router.write).toHaveBeenCalledTimes(1);
   });
 
+  it('applies the part of a batch before another history’s entries, in smaller batches', async () => {
+    // Seqs 1-4 in the stream; the outbox gave only 1 and 2 those events (3 and 4 are a history a
+    // failover lost). A whole batch is refused; the consumer still gets through 1 and 2.
+    const stop = new AbortController();
+    const entries = [1, 2, 3, 4].map((seq) => [
+      `${seq}-0`,
+      toFields({
+        eventId: `00000000-0000-4000-8000-00000000000${seq}`,
+        type: RIDE_CREATED,
+        version: 1,
+        occurredAt: new Date(0).toISOString(),
+        token: '1:0/100',
+        payload: { ride_id: seq, user_id: 1, distance: '1.5' },
+      }),
+    ]);
+    let position = 0;
+    const em = {
+      query: (sql: string, params: string[][]) => {
+        if (!sql.includes('WITH known')) return Promise.resolve([]);
+        const known = params[8]!.filter((seq) => Number(seq) <= 2).length;
+        const n = known === Number(params[2]) && params[4] === String(position) ? 1 : 0;
+        if (n === 1) position = Number(params[3]);
+        if (position === 2) stop.abort();
+        return Promise.resolve([{ n, known, lettered: 0 }]);
+      },
+    };
+    const router = {
+      write: (work: (m: typeof em) => Promise<unknown>) =>
+        work(em).then((result) => ({ result })),
+      read: (_work: unknown, options: { primary?: boolean }) =>
+        Promise.resolve(
+          options.primary
+            ? { result: [{ total: '0', rides: '0', last: String(position) }] }
+            : {
+                result: [1, 2, 3, 4].map((id) => ({ id: String(id), distance: '1.5' })),
+                servedBy: 'replica0',
+              },
+        ),
+    } as unknown as ReplicaRouter<EntityManager>;
+    let reads = 0;
+    const redis = {
+      xread: (...args: unknown[]) => {
+        // At most six reads: the run ends there if the consumer gets nowhere.
+        if (++reads === 6) stop.abort();
+        const count = Number(args[1]);
+        const from = Number(String(args.at(-1)).split('-')[0]);
+        const next = entries.slice(from, from + count);
+        return Promise.resolve(next.length > 0 ? [['log', next]] : null);
+      },
+    } as unknown as Redis;
+    const consumer = new LogConsumer(router, redis, { ...OPTIONS, blockMs: 1 });
+    await consumer.run(stop.signal);
+    expect(position).toBe(2);
+  });
+
   it('counts a consumer blocking up to a minute per read as turning until 15 s past that', () => {
     const consumer = new LogConsumer({} as ReplicaRouter<EntityManager>, {} as Redis, {
       name: 'consumer0',

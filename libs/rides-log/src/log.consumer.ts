@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { Logger } from '@nestjs/common';
-import type { ReplicaRouter } from '@app/replica-routing';
+import { WriteLostError, type ReplicaRouter } from '@app/replica-routing';
 import type Redis from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeEntry, entryId, type Decoded } from './log.envelope';
@@ -12,7 +12,7 @@ import type { ConsumerOptions, ConsumerState } from './consumer.options';
 import { gapOrForeign, LogGapError } from './log-gap.error';
 import { readBack, StaleReadBackError } from './batch.read-back';
 import { unlessAborted } from './abort.race';
-import { applyBatch } from './batch.apply';
+import { applyBatch, OtherHistoryError } from './batch.apply';
 
 /** The consumer's state row is gone (lost in a failover, or deleted): `run()` creates it again. */
 class UnregisteredError extends Error {}
@@ -40,6 +40,8 @@ export class LogConsumer {
   staleReadBacks = 0;
   /** The position as this process last committed it; unknown after a failure. */
   private position: bigint | undefined;
+  /** Entries to read next: the batch, halved after each batch refused as another history's. */
+  private limit: number;
 
   constructor(
     private readonly router: ReplicaRouter<EntityManager>,
@@ -48,6 +50,7 @@ export class LogConsumer {
   ) {
     this.logger = new Logger(`Consumer ${options.name}`);
     this.warner = new QuietWarner(this.logger);
+    this.limit = options.batch;
   }
 
   /** Whether the loop is turning ({@link loopTurning}): a read, which blocks up to `blockMs`, ended lately. */
@@ -147,7 +150,7 @@ export class LogConsumer {
     const reply = await unlessAborted(
       this.redis.xread(
         'COUNT',
-        this.options.batch,
+        this.limit,
         'BLOCK',
         this.options.blockMs,
         'STREAMS',
@@ -176,10 +179,21 @@ export class LogConsumer {
       batch.push(d);
       expected++;
     }
-    await this.verify(batch);
-    const applied = await applyBatch(this.router, this.options, lastSeq, batch, (m) =>
-      this.logger.warn(m),
-    );
+    let applied: number;
+    try {
+      await this.verify(batch);
+      applied = await applyBatch(this.router, this.options, lastSeq, batch, (m) =>
+        this.logger.warn(m),
+      );
+    } catch (error) {
+      // Part of the batch is another history's (after a failover): smaller batches apply the part
+      // before it, and bring that part within what the streamer checks ahead of this consumer
+      // (STREAMER_BATCH entries, perhaps fewer than this one reads), so that it rebuilds the stream.
+      if (error instanceof OtherHistoryError || error instanceof WriteLostError)
+        this.limit = Math.max(1, Math.floor(this.limit / 2));
+      throw error;
+    }
+    this.limit = this.options.batch;
     this.position = lastSeq + BigInt(applied);
     return applied;
   }
