@@ -148,9 +148,9 @@ describe('LogConsumer.run', () => {
     ]);
     let position = 0;
     const em = {
-      query: (sql: string, params: string[][]) => {
+      query: (sql: string, params: unknown[]) => {
         if (!sql.includes('WITH known')) return Promise.resolve([]);
-        const known = params[8]!.filter((seq) => Number(seq) <= 2).length;
+        const known = (params[8] as string[]).filter((seq) => Number(seq) <= 2).length;
         const n = known === Number(params[2]) && params[4] === String(position) ? 1 : 0;
         if (n === 1) position = Number(params[3]);
         if (position === 2) stop.abort();
