@@ -55,7 +55,8 @@ async function stop(code: number): Promise<void> {
 }
 
 // SIGHUP too: the children run in process groups of their own, which a closed terminal never reaches.
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stop(0));
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+  process.on(signal, () => void stop(0));
 
 /** The apps' output is a pipe here, not a terminal: ask for readable logs anyway. */
 const childEnv = (env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({

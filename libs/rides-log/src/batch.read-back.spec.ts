@@ -1,4 +1,8 @@
-import { InvalidConsistencyTokenError, WriteLostError, type ReplicaRouter } from '@app/replica-routing';
+import {
+  InvalidConsistencyTokenError,
+  WriteLostError,
+  type ReplicaRouter,
+} from '@app/replica-routing';
 import type { EntityManager } from 'typeorm';
 import { readBack } from './batch.read-back';
 import type { Decoded } from './log.envelope';

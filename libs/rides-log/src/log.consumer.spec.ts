@@ -158,8 +158,7 @@ describe('LogConsumer.run', () => {
       },
     };
     const router = {
-      write: (work: (m: typeof em) => Promise<unknown>) =>
-        work(em).then((result) => ({ result })),
+      write: (work: (m: typeof em) => Promise<unknown>) => work(em).then((result) => ({ result })),
       read: (_work: unknown, options: { primary?: boolean }) =>
         Promise.resolve(
           options.primary
