@@ -3,6 +3,7 @@ import { formatLsn, type Lsn } from './lsn.util';
 import { type NodeRegistry } from './node-registry.service';
 import { type NodeState } from './node-state.service';
 import { PRIMARY_NODE } from './replica-routing.constants';
+import type { QueryCount } from './query-count';
 import { type StatusRefresher } from './status-refresher.service';
 
 export interface NodeStatus {
@@ -25,8 +26,8 @@ export interface NodeStatus {
    * also whether the node's known position serves a read that needs it.
    */
   why_not: string | null;
-  /** Statements this process sent to the node: in all, and for routed work (requests, jobs). */
-  queries: { total: number; routed: number };
+  /** Statements this process sent to the node: in all, and for routed work (requests, jobs), and its round trips. */
+  queries: QueryCount;
 }
 
 export interface Readiness {

@@ -124,9 +124,11 @@ export interface ReplicaRoutingOptions {
    */
   waitPenaltyMs?: number;
   /**
-   * After a connection failure on the primary, how long writes fail fast
-   * ({@link PrimaryUnavailableError}) before the primary is tried again, in ms.
-   * Default: `30000`, as master_slave_adapter.
+   * How long writes fail fast ({@link PrimaryUnavailableError}) before the
+   * primary is tried again, in ms, once its failure is confirmed: a first
+   * connection failure benches it for at most a second, and only a failed
+   * half-open trial after that for this long. Default: `30000`, as
+   * master_slave_adapter.
    */
   primaryCooldownMs?: number;
 }
