@@ -4,7 +4,7 @@
  * REST API on PATRONI_PORT and up), with the app roles of postgres/roles.sql,
  * migrated by the owner role and ready once every replica streams. Then it
  * says each change of leader or of the streaming replicas. Ctrl+C (or
- * SIGTERM, SIGHUP) stops it all.
+ * SIGTERM, or SIGHUP in a terminal) stops it all.
  * `npm run cluster:ha:stop`: stops a cluster left running in HA_DATA_DIR.
  */
 import 'reflect-metadata';
@@ -15,6 +15,7 @@ import { findHaBinaries } from '../src/ha/ha.binaries';
 import { HA_LAUNCHER_READY } from '../src/ha/ha-launcher.command';
 import { HaLauncherConfig } from '../src/ha/ha-launcher.config';
 import { HaWatcher } from '../src/ha/ha.watcher';
+import { stopSignals } from '../src/process/stop.signals';
 
 const say = (line: string) => console.log(`launcher | ${line}`);
 
@@ -49,9 +50,7 @@ async function main(): Promise<void> {
     say('stopped');
     process.exit(code);
   }
-  // SIGHUP too (a closed terminal): by default it ends this process alone, leaving the nodes up.
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
-    process.on(signal, () => void stop(signal, 0));
+  for (const signal of stopSignals()) process.on(signal, () => void stop(signal, 0));
 
   try {
     const started = Date.now();

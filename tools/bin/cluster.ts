@@ -2,7 +2,8 @@
  * `npm run cluster`: a primary and NUM_REPLICAS streaming replicas in the
  * foreground, with POSTGRES_USER as its superuser and the app roles of
  * postgres/roles.sql (development passwords: tools/src/credentials.ts),
- * migrated by the owner role and ready; Ctrl+C (or SIGTERM, SIGHUP) stops them all.
+ * migrated by the owner role and ready; Ctrl+C (or SIGTERM, or SIGHUP in a
+ * terminal) stops them all.
  * `npm run cluster:stop`: stops a cluster left running in DATA_DIR.
  */
 import 'reflect-metadata';
@@ -15,6 +16,7 @@ import { LocalCluster } from '../src/cluster/local-cluster';
 import { findPostgresBinaries } from '../src/cluster/postgres-binaries';
 import { LOCAL_ROLES } from '../src/credentials';
 import { assertPortFree } from '../src/process/wait';
+import { stopSignals } from '../src/process/stop.signals';
 
 const say = (line: string) => console.log(`launcher | ${line}`);
 
@@ -63,9 +65,7 @@ async function main(): Promise<void> {
     say('stopped');
     process.exit(code);
   };
-  // SIGHUP too (a closed terminal): by default it ends this process alone, leaving the nodes up.
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
-    process.on(signal, () => void stop(signal, 0));
+  for (const signal of stopSignals()) process.on(signal, () => void stop(signal, 0));
 
   try {
     for (const node of cluster.nodes)

@@ -8,8 +8,8 @@
  * PROXY_PORT (docker/haproxy-api.cfg, as in both compose files). The apps are
  * given every node (DATABASE_HOSTS) and Patroni's REST APIs (PATRONI_URLS),
  * and find the leader themselves. Every line is prefixed with its process's
- * name. Ctrl+C (or SIGTERM, SIGHUP) stops the apps, then the cluster, and leaves no
- * process behind.
+ * name. Ctrl+C (or SIGTERM, or SIGHUP in a terminal) stops the apps, then
+ * the cluster, and leaves no process behind.
  */
 import 'reflect-metadata';
 import { join } from 'node:path';
@@ -22,6 +22,7 @@ import { appCommand } from '../src/stack/app.command';
 import { ChildProcesses } from '../src/stack/child-processes';
 import { waitAllReady } from '../src/stack/http-ready';
 import { StartHaConfig } from '../src/stack/start-ha.config';
+import { stopSignals } from '../src/process/stop.signals';
 
 /** What the plain stack is configured by and this one sets itself (or must not pass on). */
 const REPLACED = [
@@ -64,9 +65,7 @@ function main(): void {
     await processes.terminate('cluster', false, 90_000);
     process.exit(code);
   }
-  // SIGHUP too: the children run in process groups of their own, which a closed terminal never reaches.
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
-    process.on(signal, () => void stop(0));
+  for (const signal of stopSignals()) process.on(signal, () => void stop(0));
 
   // The apps' output is a pipe here, not a terminal: ask for readable logs anyway.
   const base: NodeJS.ProcessEnv = {

@@ -4,11 +4,11 @@
  * private redis-server (REDIS_PORT, default 6380; append-only file in
  * ./.redis), then `nest start api|observer|streamer|consumer|simulator`
  * (the consumer twice: consumer1 runs the build consumer0's `nest start`
- * made, once consumer0 has started), every line prefixed with
+ * made, once consumer0 listens), every line prefixed with
  * its process name; the apps log in as their own roles. As in the seed,
  * failures are injected into the log: 10 % of the streamer's batches fail
  * after publishing, 10 % of the consumers' before committing. Ctrl+C (or
- * SIGTERM, or SIGHUP: a closed terminal) stops the apps, then Redis and the
+ * SIGTERM, or SIGHUP in a terminal) stops the apps, then Redis and the
  * cluster, and leaves no process behind.
  */
 import { mkdirSync, rmSync } from 'node:fs';
@@ -16,8 +16,10 @@ import { LAUNCHER_READY, launcherCommand } from '../src/cluster/launcher.command
 import { LOCAL_ROLES, type Login } from '../src/credentials';
 import { prefixed } from '../src/process/child.process';
 import { envNumber, PORT } from '../src/process/env.number';
+import { listening, waitUntil } from '../src/process/wait';
 import { findRedisServer, redisServerArgs } from '../src/redis/redis.process';
 import { ChildProcesses } from '../src/stack/child-processes';
+import { stopSignals } from '../src/process/stop.signals';
 
 const NAMES = [
   'cluster',
@@ -54,9 +56,7 @@ async function stop(code: number): Promise<void> {
   process.exit(code);
 }
 
-// SIGHUP too: the children run in process groups of their own, which a closed terminal never reaches.
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
-  process.on(signal, () => void stop(0));
+for (const signal of stopSignals()) process.on(signal, () => void stop(0));
 
 /** The apps' output is a pipe here, not a terminal: ask for readable logs anyway. */
 const childEnv = (env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
@@ -97,12 +97,26 @@ const APPS: { name: string; project: string; env: NodeJS.ProcessEnv }[] = [
   { name: 'simulator', project: 'simulator', env: {} },
 ];
 /**
- * The second consumer runs what the first one's `nest start consumer` built, once that one has
- * started: two builds of one project at once write the same dist/ files, and a process could
- * load one half written.
+ * The second consumer runs what the first one's `nest start consumer` built, once that one
+ * listens (whatever LOG_LEVEL hides): two builds of one project at once write the same dist/
+ * files, and a process could load one half written.
  */
 const SECOND_CONSUMER = consumer(1);
 const CONSUMER_MAIN = 'dist/apps/consumer/apps/consumer/src/main.js';
+
+async function startSecondConsumer(env: NodeJS.ProcessEnv): Promise<void> {
+  await waitUntil(() => stopping || listening(Number(consumer(0).env.CONSUMER_PORT)), {
+    timeoutMs: 600_000,
+    what: 'consumer0 to listen',
+    intervalMs: 500,
+  });
+  if (!stopping)
+    processes.run(SECOND_CONSUMER.name, {
+      command: process.execPath,
+      args: [CONSUMER_MAIN],
+      env,
+    });
+}
 
 // Redis for the unified log: private port and data directory, append-only file on. It is a copy
 // of the cluster's outbox, and the cluster is recreated on every start: so is its data directory
@@ -128,18 +142,10 @@ processes.run('cluster', {
         command: process.execPath,
         args: [nest, 'start', app.project],
         env: env(app),
-        onLine:
-          app.name === 'consumer0'
-            ? (text) => {
-                if (!text.includes('started;') || processes.has(SECOND_CONSUMER.name) || stopping)
-                  return;
-                processes.run(SECOND_CONSUMER.name, {
-                  command: process.execPath,
-                  args: [CONSUMER_MAIN],
-                  env: env(SECOND_CONSUMER),
-                });
-              }
-            : undefined,
       });
+    startSecondConsumer(env(SECOND_CONSUMER)).catch((error: unknown) => {
+      console.error(prefixed('start', `consumer1: ${String(error)}`, WIDTH));
+      void stop(1);
+    });
   },
 });
