@@ -10,6 +10,7 @@ import { UnifiedLog1732000000600 } from './migrations/1732000000600-unified-log.
 import { LogOutboxHardening1732000000700 } from './migrations/1732000000700-log-outbox-hardening.migration';
 import { KeyIssueRetries1732000000800 } from './migrations/1732000000800-key-issue-retries.migration';
 import { KeyIssueLookup1732000000900 } from './migrations/1732000000900-key-issue-lookup.migration';
+import { ApiRidesAppendOnly1732000001000 } from './migrations/1732000001000-api-rides-append-only.migration';
 
 export const ENTITIES = [User, Ride];
 
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   LogOutboxHardening1732000000700,
   KeyIssueRetries1732000000800,
   KeyIssueLookup1732000000900,
+  ApiRidesAppendOnly1732000001000,
 ];

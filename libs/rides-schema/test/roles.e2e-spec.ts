@@ -107,11 +107,18 @@ describe('database roles (postgres/roles.sql and the role privileges migration)'
         "INSERT INTO idempotency_keys (user_id, key, request_hash, ride_id) VALUES ($1, 'k', 'h', $2)",
         [user!.id, ride!.id],
       );
-      await c.query('UPDATE rides SET distance = 2 WHERE id = $1', [ride!.id]);
+      await c.query('UPDATE api_keys SET revoked_at = now() WHERE user_id = $1', [user!.id]);
+      // Issuing a key locks the rider's row (api-keys.store.ts): that needs UPDATE on users.
+      await c.query('SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE', [user!.id]);
       await c.query('DELETE FROM idempotency_keys WHERE user_id = $1', [user!.id]);
       await expect(c.query('SELECT count(*) FROM replica_statuses')).resolves.toBeDefined();
 
       for (const denied of [
+        // Rides are only ever added: the log's totals are sums of the rides' events.
+        'UPDATE rides SET distance = 2',
+        'DELETE FROM rides',
+        'DELETE FROM users',
+        'DELETE FROM api_keys',
         "INSERT INTO replica_statuses (name, role, observed_at, reachable) VALUES ('x', 'replica', now(), true)",
         'UPDATE replica_statuses SET reachable = false',
         'DELETE FROM replica_statuses',
