@@ -23,7 +23,7 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   log "$REPLICA_NAME" "cloned"
 fi
 
-# setpriv, not runuser: it execs, so postgres is PID 1 and gets `docker stop`'s
-# signal itself (runuser stays PID 1 with SIGINT blocked: every stop would wait
-# out the grace period, then SIGKILL postgres and leave it crash recovery).
+# setpriv, not runuser: it execs, so postgres itself gets `docker stop`'s signal
+# from the init (runuser stayed in between with SIGINT blocked: every stop waited
+# out the grace period, then SIGKILLed postgres and left it crash recovery).
 exec setpriv --reuid=postgres --regid=postgres --init-groups -- postgres -D "$PGDATA"
