@@ -30,3 +30,20 @@ prepare_datadir() {
   chown -R postgres:postgres "$(dirname "$PGDATA")"
   chmod 700 "$PGDATA"
 }
+
+# A new data directory is made aside, in $PGDATA.init (begin_datadir points
+# PGDATA there), and renamed into place once complete (commit_datadir): a first
+# start that fails half-way (a role that cannot be created, a killed container,
+# a clone cut off) leaves nothing that the next start would take for a finished
+# one; it starts over.
+begin_datadir() {
+  final_pgdata=$PGDATA
+  PGDATA=$PGDATA.init
+  rm -rf "$PGDATA"
+  prepare_datadir
+}
+commit_datadir() {
+  rm -rf "$final_pgdata"
+  mv "$PGDATA" "$final_pgdata"
+  PGDATA=$final_pgdata
+}

@@ -7,7 +7,7 @@ require POSTGRES_USER POSTGRES_PASSWORD POSTGRES_DB REPLICATION_USER REPLICATION
 
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
   log primary "initialising $PGDATA with $(postgres --version)"
-  prepare_datadir
+  begin_datadir
   pwfile=$(mktemp)
   printf '%s\n' "$POSTGRES_PASSWORD" > "$pwfile"
   chown postgres "$pwfile"
@@ -52,6 +52,7 @@ SQL
     -v log_user="$ROCKET_LOG_USER" -v log_password="$ROCKET_LOG_PASSWORD" \
     -f /bootstrap/roles.sql
   as_postgres pg_ctl -D "$PGDATA" -w -m fast stop >/dev/null
+  commit_datadir
   log primary "initialised"
 fi
 

@@ -13,13 +13,14 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   until pg_isready -q -h "$PRIMARY_HOST" -p 5432; do sleep 1; done
   psql -q -h "$PRIMARY_HOST" -U "$REPLICATION_USER" -d postgres -v ON_ERROR_STOP=1 \
     -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '$slot' AND NOT active" >/dev/null
-  prepare_datadir
+  begin_datadir
   log "$REPLICA_NAME" "cloning $PRIMARY_HOST into $PGDATA (slot $slot)"
   as_postgres env PGPASSWORD="$PGPASSWORD" pg_basebackup -h "$PRIMARY_HOST" -U "$REPLICATION_USER" \
     -D "$PGDATA" -R -X stream -C -S "$slot" --checkpoint=fast
   # Name the stream after the replica (pg_stat_replication.application_name).
   echo "primary_conninfo = 'host=$PRIMARY_HOST port=5432 user=$REPLICATION_USER password=$REPLICATION_PASSWORD application_name=$REPLICA_NAME'" \
     >> "$PGDATA/postgresql.auto.conf"
+  commit_datadir
   log "$REPLICA_NAME" "cloned"
 fi
 
