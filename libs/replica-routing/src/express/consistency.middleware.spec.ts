@@ -1,4 +1,6 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { once } from 'node:events';
+import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { pgAdapter } from '../pg/pg.adapter';
 import { createReplicaRouting } from '../replica-routing';
 import { consistency } from './consistency.middleware';
@@ -29,6 +31,35 @@ describe('consistency(routing), the Express middleware', () => {
       return Promise.resolve();
     });
     expect(handedOn).toHaveReturnedWith({ token: null, position: null, servedBy: [] });
+  });
+
+  it('keeps the request’s scope for a body parser after it, whose next() the body’s end event calls', async () => {
+    const middleware = consistency(routing);
+    const server = createServer((q, a) =>
+      middleware(q, a, () => {
+        // A body parser mounted after the middleware (express.json()): it reads, then calls next().
+        q.resume();
+        q.on('end', () =>
+          a.end(JSON.stringify({ scoped: routing.router.currentScope() !== undefined })),
+        );
+      }),
+    );
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const { port } = server.address() as AddressInfo;
+      const sent = request({ host: '127.0.0.1', port, method: 'POST', path: '/' });
+      // The head first and the body later, as a client does after `Expect: 100-continue`.
+      sent.flushHeaders();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      sent.end('{"distance": 1}');
+      const [answer] = (await once(sent, 'response')) as [IncomingMessage];
+      let body = '';
+      for await (const chunk of answer) body += String(chunk);
+      expect(JSON.parse(body)).toEqual({ scoped: true });
+    } finally {
+      server.close();
+    }
   });
 
   it('calls next once, and lets what the rest of the chain threw go up', () => {

@@ -1,5 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { runInRequestScope, writeScopeHeadersOnHead } from '../http/request-scope';
+import {
+  bindRequestEvents,
+  runInRequestScope,
+  writeScopeHeadersOnHead,
+} from '../http/request-scope';
 import type { ReplicaRouting } from '../replica-routing';
 
 /** Express (or Connect, or `node:http`) middleware. */
@@ -25,6 +29,7 @@ export function consistency(
     try {
       runInRequestScope(routing.router, routing.context, req, (scope) => {
         entered = true;
+        bindRequestEvents(req);
         writeScopeHeadersOnHead(routing.tokens, scope, res);
         if (scope.pendingToken === undefined) return next();
         routing.router.settleClientToken().then(() => next(), next);

@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ConsistencyTokens } from '../consistency-tokens.service';
 import { CONSISTENCY_TOKEN_HEADER, SERVED_BY_HEADER } from '../replica-routing.constants';
@@ -27,6 +28,22 @@ export function runInRequestScope<T>(
   const pendingToken = token === undefined ? text : undefined;
   // Its own, whatever context the request was handed on in (a queue's, another request's).
   return context.run({ token, pendingToken, root: true }, next);
+}
+
+/**
+ * Makes the request's events (`data`, `end`: its body) run in the context
+ * current now, the request's scope: a body parser mounted after the
+ * middleware calls `next()` from its `end` event, which a body that came in a
+ * later packet (`Expect: 100-continue`, headers and body written apart) would
+ * otherwise emit in the connection's context, outside any scope.
+ */
+export function bindRequestEvents(req: IncomingMessage): void {
+  const resource = new AsyncResource('replica-routing.request');
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called with the request as this
+  const emit = req.emit as (...args: unknown[]) => boolean;
+  req.emit = function (this: IncomingMessage, ...args: unknown[]) {
+    return resource.runInAsyncScope(emit, this, ...args);
+  } as IncomingMessage['emit'];
 }
 
 /** The `Served-By` and `Consistency-Token` response headers a request's scope calls for (none, one or both). */

@@ -1,7 +1,11 @@
 import { Injectable, type NestMiddleware } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConsistencyTokens } from '../consistency-tokens.service';
-import { runInRequestScope, writeScopeHeadersOnHead } from '../http/request-scope';
+import {
+  bindRequestEvents,
+  runInRequestScope,
+  writeScopeHeadersOnHead,
+} from '../http/request-scope';
 import { ReplicaRouter } from '../replica-router.service';
 import { RoutingContext } from '../routing-context.service';
 
@@ -26,6 +30,7 @@ export class ConsistencyMiddleware implements NestMiddleware {
 
   use(req: IncomingMessage, res: ServerResponse, next: () => void): void {
     runInRequestScope(this.router, this.context, req, (scope) => {
+      bindRequestEvents(req);
       writeScopeHeadersOnHead(this.tokens, scope, res);
       next();
     });
