@@ -1,4 +1,10 @@
-import { e2eEnv, replicaNames, sql } from '../../../test/e2e/cluster.control';
+import {
+  e2eEnv,
+  replicaNames,
+  sql,
+  waitForReplicasToCatchUp,
+} from '../../../test/e2e/cluster.control';
+import request from 'supertest';
 import {
   createRider,
   startApi,
@@ -35,6 +41,15 @@ describe('the apps log in as their own roles', () => {
     const rider = await createRider(api.url);
     const { written, read } = await writeAndReadBack(api.url, rider, 4.2);
     expect(read.body).toMatchObject({ id: written.body.id as number, distance: 4.2 });
+    // Once the replicas have it, its role reads it there (the first read may have been the primary's).
+    await waitForReplicasToCatchUp();
+    const again = await request(api.url)
+      .get(`/rides/${written.body.id as number}`)
+      .set(rider.auth)
+      .set('Consistency-Token', written.headers['consistency-token'] as string)
+      .expect(200);
+    expect(again.body).toMatchObject({ distance: 4.2 });
+    expect(replicaNames()).toContain(again.headers['served-by']);
   });
 
   it('every connection of the api and the observer is its own role, never a superuser', async () => {

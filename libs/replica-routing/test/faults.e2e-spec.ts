@@ -108,14 +108,18 @@ describe('node faults', () => {
       for (const name of ['blackhole', REPLICAS[0]!]) state.observeReplay(name, parseLsn(lsn));
       const token = parseLsn(lsn);
 
-      const started = Date.now();
       const reads = [];
-      for (let i = 0; i < 10; i++)
+      const slow: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        const started = Date.now();
         reads.push(await h.router.read((em) => em.query('SELECT 1 AS ok'), { token }));
-      const elapsed = Date.now() - started;
+        if (Date.now() - started >= 250) slow.push(i);
+      }
       expect(reads.every((r) => r.servedBy !== 'blackhole')).toBe(true);
-      // At most one 300 ms connect timeout in all: after it the blackhole is benched.
-      expect(elapsed).toBeLessThan(1500);
+      // At most one read waited out the 300 ms connect timeout: after it the blackhole is benched.
+      // (With two candidates, the blackhole may never come up first: about 1 run in 1024.)
+      expect(slow.length).toBeLessThanOrEqual(1);
+      if (slow.length === 1) expect(state.isBenched('blackhole')).toBe(true);
     });
   });
 

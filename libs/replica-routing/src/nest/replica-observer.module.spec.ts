@@ -39,6 +39,8 @@ describe('ReplicaObserverModule beside an app’s own ScheduleModule', () => {
     runs = 0;
     await new Promise((resolve) => setTimeout(resolve, 520));
     await app.close();
-    expect(runs).toBeLessThanOrEqual(12); // about 10; twice that if each job ran twice
+    // About 10; twice that if each job ran twice, none if the app's own jobs never ran.
+    expect(runs).toBeGreaterThanOrEqual(3);
+    expect(runs).toBeLessThanOrEqual(12);
   });
 });
