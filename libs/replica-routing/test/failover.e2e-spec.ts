@@ -138,7 +138,7 @@ describeHa('failover under Patroni (hosts, not roles)', () => {
     await cluster.waitForStreaming(60_000);
   });
 
-  it('a write refused as read-only (a primary demoted under the app) finds the new primary', async () => {
+  it('a write after a switchover (the primary demoted under the app) finds the new primary', async () => {
     const { router: r, topology } = await router();
     const first = await leaderName();
     await r.write((em) => insertNote(em, 'on the first primary'));
