@@ -30,6 +30,9 @@ export function runInRequestScope<T>(
   return context.run({ token, pendingToken, root: true }, next);
 }
 
+/** Requests whose events {@link bindRequestEvents} bound already. */
+const bound = new WeakSet<IncomingMessage>();
+
 /**
  * Makes the request's events (`data`, `end`: its body) run in the context
  * current now, the request's scope: a body parser mounted after the
@@ -38,6 +41,9 @@ export function runInRequestScope<T>(
  * otherwise emit in the connection's context, outside any scope.
  */
 export function bindRequestEvents(req: IncomingMessage): void {
+  // Mounted twice (an app's and a router's), the first scope, the request's own, stays.
+  if (bound.has(req)) return;
+  bound.add(req);
   const resource = new AsyncResource('replica-routing.request');
   // eslint-disable-next-line @typescript-eslint/unbound-method -- called with the request as this
   const emit = req.emit as (...args: unknown[]) => boolean;
