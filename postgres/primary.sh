@@ -38,13 +38,17 @@ HBA
   # Database and roles, on a server that listens on no TCP port yet: the
   # replication role, then the app's (roles.sql, as the native launcher runs
   # it). Values go in as psql variables, which psql quotes, never spliced into SQL.
-  as_postgres pg_ctl -D "$PGDATA" -w -o "-c listen_addresses=''" start >/dev/null
-  as_postgres psql -v ON_ERROR_STOP=1 -h /tmp -U "$POSTGRES_USER" -d postgres -q \
+  # Its socket in a directory of its own, not /tmp: the healthcheck (pg_isready on /tmp) must not
+  # call the primary healthy, and compose start migrations, while it is still being set up.
+  socket=$(mktemp -d)
+  chown postgres "$socket"
+  as_postgres pg_ctl -D "$PGDATA" -w -o "-c listen_addresses='' -c unix_socket_directories='$socket'" start >/dev/null
+  as_postgres psql -v ON_ERROR_STOP=1 -h "$socket" -U "$POSTGRES_USER" -d postgres -q \
     -v db="$POSTGRES_DB" -v replication_user="$REPLICATION_USER" -v replication_password="$REPLICATION_PASSWORD" <<'SQL'
 CREATE ROLE :"replication_user" REPLICATION LOGIN PASSWORD :'replication_password';
 CREATE DATABASE :"db";
 SQL
-  as_postgres psql -v ON_ERROR_STOP=1 -h /tmp -U "$POSTGRES_USER" -d "$POSTGRES_DB" -q -1 \
+  as_postgres psql -v ON_ERROR_STOP=1 -h "$socket" -U "$POSTGRES_USER" -d "$POSTGRES_DB" -q -1 \
     -v db="$POSTGRES_DB" \
     -v owner_user="$ROCKET_OWNER_USER" -v owner_password="$ROCKET_OWNER_PASSWORD" \
     -v api_user="$ROCKET_API_USER" -v api_password="$ROCKET_API_PASSWORD" \
@@ -52,6 +56,7 @@ SQL
     -v log_user="$ROCKET_LOG_USER" -v log_password="$ROCKET_LOG_PASSWORD" \
     -f /bootstrap/roles.sql
   as_postgres pg_ctl -D "$PGDATA" -w -m fast stop >/dev/null
+  rm -rf "$socket"
   commit_datadir
   log primary "initialised"
 fi
