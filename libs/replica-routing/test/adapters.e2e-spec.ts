@@ -179,8 +179,20 @@ async function writeAndReadBack(
     headers: { 'Consistency-Token': token! },
   });
   expect([read.status, await read.text()]).toEqual([200, body]);
+  // The read's scope began at the client's token: the glue seeded it (without it, a read would go
+  // to the primary by default and pass the checks above anyway).
+  expect(read.headers.get(SEEDED)).toBe(token);
   expect(read.headers.get('served-by')).not.toBe(paused);
   expect(read.headers.get('consistency-token')).toBeTruthy();
+}
+
+/** A header the HTTP apps below answer a read with: the position its scope began at. */
+const SEEDED = 'x-scope-began-at';
+
+/** The current scope's position, as a token (`none` without one): what the glue seeded it with. */
+function seeded(routing: Pick<RoutingParts<unknown>, 'router' | 'tokens'>): string {
+  const position = routing.router.currentScope()?.position;
+  return position ? routing.tokens.format(position) : 'none';
 }
 
 /** A promise and the function that resolves it. */
@@ -556,6 +568,7 @@ describe('adapters: read-your-writes from replicas, whatever the query layer', (
               res.writeHead(201).end(String(result));
             } else {
               const id = Number(new URL(req.url!, 'http://x').searchParams.get('id'));
+              res.setHeader(SEEDED, seeded(routing));
               const { result } = await routing.router.read((db) => pg.find(db, id));
               res.writeHead(result === null ? 404 : 200).end(result ?? '');
             }
@@ -610,6 +623,7 @@ describe('adapters: read-your-writes from replicas, whatever the query layer', (
       });
       app.get<{ Querystring: { id: string } }>('/', async (request, reply) => {
         ran++;
+        void reply.header(SEEDED, seeded(routing));
         const { result } = await routing.router.read((db) => pg.find(db, Number(request.query.id)));
         return reply.code(result === null ? 404 : 200).send(result ?? '');
       });
