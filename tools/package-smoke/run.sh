@@ -103,10 +103,10 @@ log "pack"
 tarball=$(cd libs/replica-routing && npm pack --silent --pack-destination "$tmp")
 tarball="$tmp/$tarball"
 contents=$(tar -tzf "$tarball")
-# package.json, README, and every file the exports map (and main/types) points at.
+# package.json, README, LICENSE, and every file the exports map (and main/types) points at.
 mapfile -t needed < <(node -e '
   const pkg = require(process.argv[1]);
-  const targets = new Set(["package.json", "README.md", pkg.main, pkg.types]);
+  const targets = new Set(["package.json", "README.md", "LICENSE", pkg.main, pkg.types]);
   const walk = (t) => (typeof t === "string" ? targets.add(t) : Object.values(t).forEach(walk));
   walk(pkg.exports);
   for (const t of targets) console.log(`package/${t.replace(/^\.\//, "")}`);
