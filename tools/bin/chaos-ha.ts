@@ -21,12 +21,14 @@ import {
   type InProcessApi,
   type SimulationStats,
 } from '@app/dev-tools';
+import { validateConfig } from '@app/config';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fmt, printTable, sum, unexpectedErrors } from '../src/chaos/chaos.report';
 import { PHASE_MS } from '../src/chaos/chaos.settings';
 import { type Phase, type PhaseOutcome } from '../src/chaos/phase';
 import { rowAfter, runPhases } from '../src/chaos/phase.runner';
 import { checkHistoryFile } from '../src/history/history.check';
+import { HaLauncherConfig } from '../src/ha/ha-launcher.config';
 import { waitForProgress } from '../src/chaos/recovery';
 import { envNumber, PORT as TCP_PORT } from '../src/process/env.number';
 import { duplicatedRides, lostRides, type OnPrimary } from '../src/chaos/ride.checks';
@@ -34,8 +36,10 @@ import { duplicatedRides, lostRides, type OnPrimary } from '../src/chaos/ride.ch
 /** Every operation of the simulated users, for the session-guarantee checker. */
 const HISTORY_FILE = `${process.cwd()}/.chaos-ha-history.jsonl`;
 const say = (line: string) => console.log(`chaos:ha | ${line}`);
-/** `on` (the default) or `off`, as `npm run cluster:ha` takes it; anything else stops the run. */
-const SYNCHRONOUS = onOff('HA_SYNCHRONOUS', process.env.HA_SYNCHRONOUS || 'on');
+/** `on` (the default) or `off`, by `npm run cluster:ha`'s own rule; anything else stops the run. */
+const SYNCHRONOUS =
+  validateConfig(HaLauncherConfig, { HA_SYNCHRONOUS: process.env.HA_SYNCHRONOUS })
+    .HA_SYNCHRONOUS === 'on';
 const API_PROCESSES = envNumber('API_PROCESSES', 2, { min: 1, max: 16, integer: true });
 const PORT = envNumber('CHAOS_HA_PORT', 32433, TCP_PORT);
 /** Patroni's leader lease (`ttl` in tools/src/ha/patroni.config.ts): a dead leader is replaced after it. */
@@ -57,11 +61,6 @@ const ELECTION_ERRORS = SYNCHRONOUS
   : /_(503|410)$/;
 /** After the election, a client still holding such a token gets its 410. */
 const AFTER_ELECTION = SYNCHRONOUS ? /^(read|list)_410$/ : /_410$/;
-
-function onOff(name: string, value: string): boolean {
-  if (value !== 'on' && value !== 'off') throw new Error(`${name}=${value}: give on or off`);
-  return value === 'on';
-}
 
 let cluster: HaCluster | undefined;
 
