@@ -83,10 +83,12 @@ const LOG_ENV = {
   STREAMER_FAIL_RATE: process.env.STREAMER_FAIL_RATE || '0.1',
   CONSUMER_FAIL_RATE: process.env.CONSUMER_FAIL_RATE || '0.1',
 };
+/** consumer<i>'s metrics and health port. */
+const consumerPort = (i: number) => 5008 + i;
 const consumer = (i: number) => ({
   name: `consumer${i}`,
   project: 'consumer',
-  env: { ...LOG_ENV, CONSUMER_NAME: `consumer${i}`, CONSUMER_PORT: String(5008 + i) },
+  env: { ...LOG_ENV, CONSUMER_NAME: `consumer${i}`, CONSUMER_PORT: String(consumerPort(i)) },
 });
 /** The nest project each process runs, and what it is told besides. */
 const APPS: { name: string; project: string; env: NodeJS.ProcessEnv }[] = [
@@ -105,7 +107,7 @@ const SECOND_CONSUMER = consumer(1);
 const CONSUMER_MAIN = 'dist/apps/consumer/apps/consumer/src/main.js';
 
 async function startSecondConsumer(env: NodeJS.ProcessEnv): Promise<void> {
-  await waitUntil(() => stopping || listening(Number(consumer(0).env.CONSUMER_PORT)), {
+  await waitUntil(() => stopping || listening(consumerPort(0)), {
     timeoutMs: 600_000,
     what: 'consumer0 to listen',
     intervalMs: 500,
