@@ -6,9 +6,9 @@ import { checkSessionGuarantees, formatReport } from './session-guarantees';
  * Checks a simulator history file (SIM_HISTORY_FILE) against the four
  * session guarantees, says the table line by line, and returns how many
  * violations it found. `lost`: rides a failover lost; `writesSurvive`: no
- * acknowledged write can be lost (see {@link checkSessionGuarantees}). A history in which no read could be
- * checked against a write (every read failed, or none was made) proves
- * nothing: it counts as one violation.
+ * acknowledged write can be lost (see {@link checkSessionGuarantees}). A
+ * history in which no read could be checked against a write (every read
+ * failed, or none was made) proves nothing: it counts as one violation.
  */
 export function checkHistoryFile(
   path: string,

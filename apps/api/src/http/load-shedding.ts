@@ -53,11 +53,12 @@ function leaveOnEnd(res: ServerResponse, leave: () => void): void {
 
 /**
  * Admission control, once the body is read (a slow upload holds no place) and
- * before any query is made (and before the request is logged): at most `maxInFlight` requests in progress in this
- * process, up to `maxQueued` more waiting their turn for at most `maxWaitMs`,
- * and anything beyond gets `503` + `Retry-After` at once, a prebuilt answer that
- * costs microseconds. Refusals are counted in `http_requests_shed_total` and
- * summed up in one warning per 10 s (docs/design.md, "What each failure does").
+ * before any query is made (and before the request is logged): at most
+ * `maxInFlight` requests in progress in this process, up to `maxQueued` more
+ * waiting their turn for at most `maxWaitMs`, and anything beyond gets
+ * `503` + `Retry-After` at once, a prebuilt answer that costs microseconds.
+ * Refusals are counted in `http_requests_shed_total` and summed up in one
+ * warning per 10 s (docs/design.md, "What each failure does").
  */
 export function installLoadShedding(app: Express, server: Server, limits: AdmissionLimits): void {
   if (limits.maxInFlight <= 0) return;
