@@ -130,15 +130,17 @@ npx jest -c jest.e2e.config.js --forceExit || check_failed "jest e2e (its output
 e2e_s=$((SECONDS - started))
 patronictl resume --wait
 
-# The simulator's summary line (every 5 s): `... writes=N acked=N reads=N stale=N errors=...` (acked: 201s).
+# The simulator's summary line (every 5 s): `... writes=N acked=N reads=N checked=N stale=N errors=...`
+# (acked: 201s; checked: reads whose answer was judged, a 200 or a 404).
 sim_field() { dc logs --no-color simulator | grep -o " $1=[^ ]*" | tail -n 1 | cut -d= -f2-; }
-stale_lines() { dc logs --no-color simulator | grep -c 'STALE read' || true; }
+stale_lines() { dc logs --no-color simulator | grep -cE 'STALE |FOREIGN rides' || true; }
 
 log "stop the leader ($first_leader): writes come back, nothing read is stale"
 api="http://127.0.0.1:$API_PORT"
 key=$(curl -fsS -XPOST "$api/users" -H 'content-type: application/json' \
   -d "{\"email\":\"failover-$$-$RANDOM@example.com\"}" | node -e 'console.log(JSON.parse(require("fs").readFileSync(0, "utf8")).api_key)')
 writes_before=$(sim_field acked)
+checked_before=$(sim_field checked)
 t0=$(date +%s.%N)
 dc stop "$first_leader" >/dev/null 2>&1
 t_down=$(date +%s.%N)
@@ -181,6 +183,7 @@ members
 sleep 11
 sim_state=$(docker inspect -f '{{.State.Status}}' "$(dc ps -q simulator)")
 writes_after=$(sim_field acked)
+checked_after=$(sim_field checked)
 stale=$(sim_field stale)
 dc logs --no-color simulator | grep 'LOG \[Simulator\]' | tail -n 1 | sed 's/.*LOG \[Simulator\] /  simulator: /'
 [ "$sim_state" = running ] || check_failed "the simulator is $sim_state"
@@ -189,6 +192,7 @@ dc logs --no-color simulator | grep 'LOG \[Simulator\]' | tail -n 1 | sed 's/.*L
 # would be a false alarm, such as a token checked before the new timeline's history was out.
 errors=$(sim_field errors || true)
 case ",${errors:-}," in *_410:*) check_failed "the simulator got 410s ($errors), though a clean stop loses no write" ;; esac
+[ "${checked_after:-0}" -gt "${checked_before:-0}" ] || check_failed "the simulator checked no read after the failover (checked $checked_before -> $checked_after)"
 [ "${writes_after:-0}" -gt "${writes_before:-0}" ] || check_failed "the simulator had no write acknowledged after the failover (201s $writes_before -> $writes_after)"
 
 # The balancer recreated with room for one request per API process and a 1 ms queue:

@@ -23,7 +23,7 @@ import {
 } from '@app/dev-tools';
 import { validateConfig } from '@app/config';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fmt, printTable, sum, unexpectedErrors } from '../src/chaos/chaos.report';
+import { fmt, printTable, sum, uncheckedPhases, unexpectedErrors } from '../src/chaos/chaos.report';
 import { PHASE_MS } from '../src/chaos/chaos.settings';
 import { type Phase, type PhaseOutcome } from '../src/chaos/phase';
 import { rowAfter, runPhases } from '../src/chaos/phase.runner';
@@ -219,6 +219,7 @@ async function main(): Promise<void> {
   say('');
   printTable(rows);
   const unexpected = rows.filter((r) => sum(unexpectedErrors(r)) > 0);
+  const unchecked = uncheckedPhases(rows);
   const problems = rows.flatMap((r) =>
     (r.outcome.problems ?? []).map((p) => `${r.phase.name}: ${p}`),
   );
@@ -237,6 +238,7 @@ async function main(): Promise<void> {
   say(
     `unexpected statuses: ${unexpected.map((r) => `${r.phase.name} (${fmt(unexpectedErrors(r))})`).join('; ') || 'none'}`,
   );
+  say(`phases with no read checked: ${unchecked.map((r) => r.phase.name).join('; ') || 'none'}`);
   say(`other problems: ${problems.join('; ') || 'none'}`);
   say(`run took ${((Date.now() - started) / 1000).toFixed(0)} s`);
   const lostAllowed = !SYNCHRONOUS;
@@ -249,11 +251,12 @@ async function main(): Promise<void> {
     dup.duplicated > 0 ||
     dup.keysWithoutOwnRide > 0 ||
     unexpected.length > 0 ||
+    unchecked.length > 0 ||
     problems.length > 0;
   say(
     failed
       ? 'FAILED'
-      : `PASSED: 0 stale reads, 0 session-guarantee violations, 0 duplicated rides, ${
+      : `PASSED: 0 stale reads (reads checked in every phase), 0 session-guarantee violations, 0 duplicated rides, ${
           SYNCHRONOUS
             ? '0 lost acknowledged writes'
             : `${lost.length} acknowledged writes lost (asynchronous), each read back with a 410`

@@ -8,6 +8,11 @@ export class SimulationStats {
   writes = 0;
   acked = 0;
   reads = 0;
+  /**
+   * Reads whose answer was judged: a ride read answered 200 or 404, a list
+   * answered 200. A run whose reads all failed (503s) checked nothing.
+   */
+  checked = 0;
   /** API keys rotated (SIM_ROTATE_EVERY), and rotations given up (not in `givenUp`, the writes'). */
   rotations = 0;
   rotationsGivenUp = 0;
@@ -69,7 +74,7 @@ export class SimulationStats {
     const errors = [...this.errors.entries()].map(([k, c]) => `${k}:${c}`).join(',') || '0';
     return (
       `${seconds}s requests=${this.writes + this.reads} writes=${this.writes} acked=${this.acked} reads=${this.reads} ` +
-      `stale=${this.stale} errors=${errors} given_up=${this.givenUp} ` +
+      `checked=${this.checked} stale=${this.stale} errors=${errors} given_up=${this.givenUp} ` +
       (this.rotations + this.rotationsGivenUp > 0
         ? `rotations=${this.rotations} rotations_given_up=${this.rotationsGivenUp} `
         : '') +
@@ -83,6 +88,8 @@ export class SimulationStats {
 export interface AcknowledgedRide {
   id: number;
   distance: number;
+  /** The rider who wrote it: after an asynchronous failover, another ride may take a lost one's id. */
+  userId: number;
   token: string | null;
   auth: Record<string, string>;
 }

@@ -205,6 +205,55 @@ describe('SimulatorService', () => {
     }
   });
 
+  /** An API whose rides are stored: POST /rides answers 503 `failing(n)` for its n-th call; GETs answer `readStatus`. */
+  function storingApi(failing: (n: number) => boolean, readStatus = 200) {
+    const gets: string[] = [];
+    const rides = new Map<number, number>();
+    let posts = 0;
+    const server = fakeApi((req, text, json) => {
+      if (req.url === '/users') return json(201, { id: RIDER, api_key: 'k' });
+      if (req.method === 'POST') {
+        if (failing(++posts)) return json(503, { error: 'primary unavailable' });
+        const id = rides.size + 1;
+        rides.set(id, (JSON.parse(text) as { distance: number }).distance);
+        return json(201, { id, distance: rides.get(id), user_id: RIDER });
+      }
+      gets.push(req.url!);
+      const id = Number(req.url!.split('/')[2]);
+      if (readStatus !== 200) return json(readStatus, { error: 'busy' });
+      return json(200, { id, distance: rides.get(id), user_id: RIDER }, { 'served-by': 'r0' });
+    });
+    return { server, gets };
+  }
+
+  it('reads its last ride again while a write is retried, and checks it', async () => {
+    // The second ride's first three attempts fail: one read-back in each pause (100, 200, 400 ms).
+    const api = storingApi((n) => n >= 2 && n <= 4);
+    const base = await listen(api.server);
+    try {
+      const config = oneUser(base, { SIM_RIDES: '2', SIM_WRITE_RETRY_S: '10' });
+      const stats = await new SimulatorService(config).run(new AbortController().signal);
+      expect(api.gets).toEqual(['/rides/1', '/rides/1', '/rides/1', '/rides/1', '/rides/2']);
+      expect(stats).toMatchObject({ reads: 5, checked: 5, stale: 0, acked: 2 });
+    } finally {
+      await closed(api.server);
+    }
+  });
+
+  it('counts a read answered 503 as an error, not as a read it checked', async () => {
+    const api = storingApi(() => false, 503);
+    const base = await listen(api.server);
+    try {
+      const config = oneUser(base, { SIM_RIDES: '2', SIM_WRITE_RETRY_S: '10' });
+      const stats = await new SimulatorService(config).run(new AbortController().signal);
+      expect(stats).toMatchObject({ reads: 2, checked: 0, stale: 0 });
+      expect(stats.errors.get('read_503')).toBe(2);
+      expect(stats.summary()).toContain(' checked=0 ');
+    } finally {
+      await closed(api.server);
+    }
+  });
+
   it('sends no token with the reads of the first SIM_TOKENLESS_USERS users, and its token with the others’', async () => {
     const reads = async (tokenless: string) => {
       const api = rotatingApi();

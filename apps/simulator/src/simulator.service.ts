@@ -96,6 +96,7 @@ export class SimulatorService {
     const session = new Session(`u${n}`, history);
     const rotateEvery = this.config.SIM_ROTATE_EVERY;
     const sendsToken = this.config.SIM_SEND_TOKEN && n >= this.config.SIM_TOKENLESS_USERS;
+    let last: { id: number; distance: number } | undefined;
     for (let rides = 0; !stop.aborted && this.takeRide(); rides++) {
       if (rotateEvery > 0 && rides > 0 && rides % rotateEvery === 0) {
         // Given up (counted): the old key goes on, unless the rotation committed unseen, and then
@@ -104,46 +105,70 @@ export class SimulatorService {
         if (key) auth.authorization = `Bearer ${key}`;
       }
       const distance = Math.round((5 + Math.random() * 995) * 10) / 10;
+      const headers = (): Record<string, string> =>
+        sendsToken && session.token ? { ...auth, 'consistency-token': session.token } : auth;
+      // While a write is retried (the primary down or hung), the user reads its last ride again:
+      // reads must go on where a replica has the token.
+      const meanwhile = last
+        ? () => this.readBack(client, stats, session, rider.id, last!, headers()).then(() => {})
+        : undefined;
       const started = Date.now();
-      const written = await this.writeRide(client, stats, stop, auth, distance);
+      const written = await this.writeRide(client, stats, stop, auth, distance, meanwhile);
       const ride = written?.status === 201 ? (written.body as Ride) : undefined;
       session.record('write', started, null, written, ride ? { ride: ride.id, distance } : {});
       if (!ride) continue;
       stats.acked++;
+      last = { id: ride.id, distance };
       const token = written!.headers.get('consistency-token');
       if (stats.trackAcknowledged)
         // The distance sent, not the answer's echo of it: a ride stored wrong is caught too.
-        stats.acknowledged.push({ id: ride.id, distance, token, auth });
+        stats.acknowledged.push({ id: ride.id, distance, userId: rider.id, token, auth });
       await sleep(this.waitMs(), undefined, { signal: stop }).catch(() => undefined);
-      const headers = (): Record<string, string> =>
-        sendsToken && session.token ? { ...auth, 'consistency-token': session.token } : auth;
-      const sent = headers()['consistency-token'] ?? null;
-      const readStarted = Date.now();
-      const read = await this.attempt(stats, 'read', () =>
-        client.request('GET', `/rides/${ride.id}`, { headers: headers() }),
-      );
-      const shown = read?.status === 200 ? (read.body as Ride) : undefined;
-      // Another rider's ride under this one's id is as wrong as a missing one.
-      const found = shown && shown.user_id === rider.id ? shown.distance : null;
-      session.record('read', readStarted, sent, read, { ride: ride.id, distance: found });
-      if (!read) {
+      const read = await this.readBack(client, stats, session, rider.id, last, headers());
+      if (read === 'unreachable') {
         await sleep(200); // the API is unreachable: pause before the next ride
         continue;
       }
-      stats.recordRead(read.headers.get('served-by'), read.ms);
-      if (read.status === 200 && found === distance) {
-        if (history) await this.list(client, stats, session, headers(), rider.id);
-        continue;
-      }
-      if (read.status === 404 || read.status === 200) {
-        stats.stale++;
-        this.logger.error(
-          `STALE read of ride ${ride.id} from ${read.headers.get('served-by')}: ${read.status} ${JSON.stringify(read.body)}`,
-        );
-      } else {
-        stats.recordError(`read_${read.status}`);
-      }
+      if (read === 'shown' && history) await this.list(client, stats, session, headers(), rider.id);
     }
+  }
+
+  /**
+   * GET /rides/:id of a ride this user wrote, checked: anything but 200 with
+   * the distance sent, of this rider, is stale (a 404 too); another status is
+   * an error of its kind (`read_<status>`). `checked`: the answer was judged
+   * (a 200 or a 404).
+   */
+  private async readBack(
+    client: ApiClient,
+    stats: SimulationStats,
+    session: Session,
+    riderId: number,
+    ride: { id: number; distance: number },
+    headers: Record<string, string>,
+  ): Promise<'shown' | 'stale' | 'failed' | 'unreachable'> {
+    const sent = headers['consistency-token'] ?? null;
+    const readStarted = Date.now();
+    const read = await this.attempt(stats, 'read', () =>
+      client.request('GET', `/rides/${ride.id}`, { headers }),
+    );
+    const shown = read?.status === 200 ? (read.body as Ride) : undefined;
+    // Another rider's ride under this one's id is as wrong as a missing one.
+    const found = shown && shown.user_id === riderId ? shown.distance : null;
+    session.record('read', readStarted, sent, read, { ride: ride.id, distance: found });
+    if (!read) return 'unreachable';
+    stats.recordRead(read.headers.get('served-by'), read.ms);
+    if (read.status !== 200 && read.status !== 404) {
+      stats.recordError(`read_${read.status}`);
+      return 'failed';
+    }
+    stats.checked++;
+    if (found === ride.distance) return 'shown';
+    stats.stale++;
+    this.logger.error(
+      `STALE read of ride ${ride.id} from ${read.headers.get('served-by')}: ${read.status} ${JSON.stringify(read.body)}`,
+    );
+    return 'stale';
   }
 
   /**
@@ -170,6 +195,7 @@ export class SimulatorService {
     });
     if (listed) stats.recordRead(listed.headers.get('served-by'), listed.ms);
     if (listed && listed.status !== 200) stats.recordError(`list_${listed.status}`);
+    if (listed?.status === 200) stats.checked++;
     const foreign = rows?.filter((r) => r.user_id !== riderId) ?? [];
     if (foreign.length > 0) {
       stats.stale++;
@@ -190,6 +216,7 @@ export class SimulatorService {
     stop: AbortSignal,
     auth: Record<string, string>,
     distance: number,
+    meanwhile?: () => Promise<void>,
   ): Promise<ApiResponse | null> {
     const headers = { ...auth, 'idempotency-key': randomUUID() };
     return this.retried(stats, stop, {
@@ -197,6 +224,7 @@ export class SimulatorService {
       send: () => client.request('POST', '/rides', { body: { distance }, headers }),
       answered: () => stats.writes++,
       gaveUp: () => stats.givenUp++,
+      meanwhile,
     });
   }
 
@@ -242,11 +270,14 @@ export class SimulatorService {
       send,
       answered,
       gaveUp,
+      meanwhile,
     }: {
       what: string;
       send: () => Promise<ApiResponse>;
       answered: (answer: ApiResponse) => void;
       gaveUp: () => void;
+      /** Run during each pause before a retry (within it: a slow one delays the retry). */
+      meanwhile?: () => Promise<void>;
     },
   ): Promise<ApiResponse | null> {
     const deadline = Date.now() + this.config.SIM_WRITE_RETRY_S * 1000;
@@ -263,7 +294,10 @@ export class SimulatorService {
         if (retryable) gaveUp();
         return null;
       }
-      await sleep(pause, undefined, { signal: stop }).catch(() => undefined);
+      await Promise.all([
+        sleep(pause, undefined, { signal: stop }).catch(() => undefined),
+        stop.aborted ? undefined : meanwhile?.(),
+      ]);
       // Stopped while waiting: no request after the run's end.
       if (stop.aborted) {
         gaveUp();

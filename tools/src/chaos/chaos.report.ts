@@ -24,6 +24,11 @@ export function unexpectedErrors(row: PhaseRow): Map<string, number> {
   return new Map([...row.delta.errors].filter(([kind]) => !allowed?.test(kind)));
 }
 
+/** Phases that must check reads and checked none (see {@link Phase.mayCheckNoRead}). */
+export function uncheckedPhases(rows: PhaseRow[]): PhaseRow[] {
+  return rows.filter((r) => !r.phase.mayCheckNoRead && r.delta.checked === 0);
+}
+
 /** "ok", "OVER" (a read slower than READ_BOUND_MS where the bound applies) or "-" (not checked). */
 export function boundCheck(row: PhaseRow): 'ok' | 'OVER' | '-' {
   if (!row.phase.readBound) return '-';
@@ -32,14 +37,14 @@ export function boundCheck(row: PhaseRow): 'ok' | 'OVER' | '-' {
 
 export function printTable(rows: PhaseRow[]): void {
   say(
-    `${'phase'.padEnd(40)} | writes | reads | stale | read p99/max ms | <=${READ_BOUND_MS} | errors                     | reads by node`,
+    `${'phase'.padEnd(40)} | writes | reads | checked | stale | read p99/max ms | <=${READ_BOUND_MS} | errors                     | reads by node`,
   );
   for (const row of rows) {
     const { delta } = row;
     const { p99, max } = latency(row.readMs);
     const ms = `${p99.toFixed(0)}/${max.toFixed(0)}`;
     say(
-      `${row.phase.name.padEnd(40)} | ${String(delta.writes).padStart(6)} | ${String(delta.reads).padStart(5)} | ` +
+      `${row.phase.name.padEnd(40)} | ${String(delta.writes).padStart(6)} | ${String(delta.reads).padStart(5)} | ${String(delta.checked).padStart(7)} | ` +
         `${String(delta.stale).padStart(5)} | ${ms.padStart(15)} | ${boundCheck(row).padEnd(String(READ_BOUND_MS).length + 2)} | ` +
         `${fmt(delta.errors).padEnd(26)} | ${fmt(delta.byNode)}`,
     );

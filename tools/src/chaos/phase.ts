@@ -6,6 +6,13 @@ export interface Phase {
   allowedErrors?: RegExp;
   /** Reads must answer within READ_BOUND_MS (every phase in which the primary is up and the load normal). */
   readBound: boolean;
+  /**
+   * The phase may pass without a read the simulator checked (a 200 or a 404
+   * judged). Unset: it fails with none, so that "0 stale" in it means reads
+   * were checked, the primary's outages included (users read their last ride
+   * while their write is retried).
+   */
+  mayCheckNoRead?: boolean;
   /** Runs the fault and its repair. */
   run(): Promise<PhaseOutcome | void>;
 }
@@ -21,6 +28,8 @@ export interface PhaseOutcome {
 export interface Snapshot {
   writes: number;
   reads: number;
+  /** Reads whose answer was judged (see SimulationStats.checked). */
+  checked: number;
   stale: number;
   givenUp: number;
   acknowledged: number;
@@ -34,6 +43,7 @@ export function snapshot(s: SimulationStats | undefined): Snapshot {
   return {
     writes: s?.writes ?? 0,
     reads: s?.reads ?? 0,
+    checked: s?.checked ?? 0,
     stale: s?.stale ?? 0,
     givenUp: s?.givenUp ?? 0,
     acknowledged: s?.acknowledged.length ?? 0,
@@ -51,6 +61,7 @@ export function diff(after: Snapshot, before: Snapshot): Snapshot {
   return {
     writes: after.writes - before.writes,
     reads: after.reads - before.reads,
+    checked: after.checked - before.checked,
     stale: after.stale - before.stale,
     givenUp: after.givenUp - before.givenUp,
     acknowledged: after.acknowledged - before.acknowledged,
