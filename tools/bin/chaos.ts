@@ -69,7 +69,7 @@ const API_LOG: ['fatal', 'error'] = ['fatal', 'error'];
 let cluster: LocalCluster | undefined;
 let stopBurst: (() => void) | undefined;
 /** Every ride the burst phase was answered 201 for: checked on the primary after the run. */
-const burstRides: { id: number; distance: number }[] = [];
+const burstRides: { id: number; distance: number; userId: number }[] = [];
 let stopLog: (() => Promise<void>) | undefined;
 /** The chaos run's Redis, beside its cluster's ports. */
 const LOG_REDIS_PORT = envNumber('CHAOS_REDIS_PORT', 27533, PORT);

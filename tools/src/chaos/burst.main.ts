@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { BurstClient } from './burst.client';
-import { describe, rideOf, runStage, type StageResult } from './burst.stage';
+import { describe, rideOf, runStage, type BurstRide, type StageResult } from './burst.stage';
 
 export interface BurstConfig {
   apiUrl: string;
@@ -22,7 +22,7 @@ export interface BurstResult {
   base: StageResult;
   burst: StageResult;
   /** Writes sent right after the burst, 10 at a time: each must be a 201 (`rides`: theirs). */
-  after: { sent: number; created: number; failures: string[]; rides: number[] };
+  after: { sent: number; created: number; failures: string[]; rides: BurstRide[] };
 }
 
 export const RESULT_PREFIX = 'BURST_RESULT ';
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   const base = await stage(config.baseConnections);
   const burst = await stage(config.burstConnections);
   const failures: string[] = [];
-  const rides: number[] = [];
+  const rides: BurstRide[] = [];
   const answers = await inParallel(config.writesAfter, 10, async (i) => {
     const r = await client.post(
       '/rides',

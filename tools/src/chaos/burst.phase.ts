@@ -27,7 +27,7 @@ const fmtStatuses = (s: StageResult) =>
 export function burstPhase(
   apiUrl: () => string,
   onChild: (stop: () => void) => void,
-  acknowledged: (rides: { id: number; distance: number }[]) => void,
+  acknowledged: (rides: { id: number; distance: number; userId: number }[]) => void,
 ): Phase {
   return {
     name: `burst: ${BURST.baseConnections}, then ${BURST.burstConnections} connections`,
@@ -50,8 +50,8 @@ export function burstPhase(
         onChild,
       }).finally(() => loop.disable());
       acknowledged([
-        ...[...base.rides, ...burst.rides].map((id) => ({ id, distance: BURST_DISTANCE })),
-        ...after.rides.map((id) => ({ id, distance: AFTER_DISTANCE })),
+        ...[...base.rides, ...burst.rides].map((r) => ({ ...r, distance: BURST_DISTANCE })),
+        ...after.rides.map((r) => ({ ...r, distance: AFTER_DISTANCE })),
       ]);
       const lag = `API event-loop delay p99 ${(loop.percentile(99) / 1e6).toFixed(0)} ms, max ${(loop.max / 1e6).toFixed(0)} ms`;
       const ratio = base.createdPerSecond > 0 ? burst.createdPerSecond / base.createdPerSecond : 0;

@@ -13,7 +13,7 @@ export interface StageResult {
   /** 201s that arrived within the stage, per second. */
   createdPerSecond: number;
   /** The rides of every 201 (in flight ones included): each must exist after the run. */
-  rides: number[];
+  rides: BurstRide[];
   /** Answers by status ("0" for no answer), in flight ones included. */
   statuses: Record<string, number>;
   /** Answers that are neither 201 nor a 503/429 with Retry-After (no answer at all included). */
@@ -48,7 +48,7 @@ export async function runStage(
   const badKinds: Record<string, number> = {};
   const ms201: number[] = [];
   const msOther: number[] = [];
-  const rides: number[] = [];
+  const rides: BurstRide[] = [];
   let bad = 0;
   let created = 0;
   const started = performance.now();
@@ -107,12 +107,19 @@ export function retryAfterMs(r: BurstResponse): number {
   return seconds * 1000 * (0.5 + Math.random());
 }
 
-/** The id of the ride a 201 created (NaN if its body names none: no such ride exists). */
-export function rideOf(r: BurstResponse): number {
+/** A ride a 201 created: its id and its rider's. */
+export interface BurstRide {
+  id: number;
+  userId: number;
+}
+
+/** The ride a 201 created (ids NaN where its body names none: no such ride exists). */
+export function rideOf(r: BurstResponse): BurstRide {
   try {
-    return Number((JSON.parse(r.body) as { id?: unknown }).id);
+    const { id, user_id } = JSON.parse(r.body) as { id?: unknown; user_id?: unknown };
+    return { id: Number(id), userId: Number(user_id) };
   } catch {
-    return NaN;
+    return { id: NaN, userId: NaN };
   }
 }
 

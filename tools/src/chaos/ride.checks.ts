@@ -3,20 +3,27 @@ import type { Client } from 'pg';
 /** Runs `fn` on a superuser connection to the primary's `rocket_rides` (whichever node that is now). */
 export type OnPrimary = <T>(fn: (client: Client) => Promise<T>) => Promise<T>;
 
-/** Acknowledged rides that are missing on the primary or hold another distance. */
-export async function lostRides<R extends { id: number; distance: number }>(
+/**
+ * Acknowledged rides that are missing on the primary, or hold another
+ * distance or rider (after an asynchronous failover a new ride can take a
+ * lost one's id).
+ */
+export async function lostRides<R extends { id: number; distance: number; userId: number }>(
   onPrimary: OnPrimary,
   acknowledged: R[],
 ): Promise<R[]> {
   const stored = await onPrimary(async (c) => {
-    const { rows } = await c.query<{ id: string; distance: string }>(
-      'SELECT id::text, distance::text FROM rides WHERE id = ANY($1)',
+    const { rows } = await c.query<{ id: string; distance: string; user_id: string }>(
+      'SELECT id::text, distance::text, user_id::text FROM rides WHERE id = ANY($1)',
       // An id that is no integer (a 201 whose body named none) is no ride: reported lost.
       [acknowledged.map((r) => r.id).filter(Number.isSafeInteger)],
     );
-    return new Map(rows.map((r) => [Number(r.id), Number(r.distance)]));
+    return new Map(rows.map((r) => [Number(r.id), r]));
   });
-  return acknowledged.filter((r) => stored.get(r.id) !== r.distance);
+  return acknowledged.filter((r) => {
+    const row = stored.get(r.id);
+    return !row || Number(row.distance) !== r.distance || Number(row.user_id) !== r.userId;
+  });
 }
 
 export interface DuplicateReport {
