@@ -41,6 +41,8 @@ export async function runLoad<S>(
 export interface MeasuredRun<S> extends LoadRun<S> {
   /** CPU use during the measured run. */
   cpu: CpuUse;
+  /** The warm-up's samples: not measured, still there to check (a stale read in it counts). */
+  warmupSamples: S[];
 }
 
 /**
@@ -53,9 +55,9 @@ export async function warmThenMeasure<S>(
   step: (worker: number) => Promise<S>,
   options: { cpu: CpuSubjects; between?: () => Promise<void> },
 ): Promise<MeasuredRun<S>> {
-  await runLoad({ ...shape, durationMs: shape.warmupMs }, step);
+  const warmup = await runLoad({ ...shape, durationMs: shape.warmupMs }, step);
   await options.between?.();
   const mark = cpuMark(options.cpu);
   const run = await runLoad(shape, step);
-  return { ...run, cpu: cpuSince(mark, options.cpu) };
+  return { ...run, cpu: cpuSince(mark, options.cpu), warmupSamples: warmup.samples };
 }
