@@ -54,6 +54,20 @@ describe('HistoryLoader', () => {
     expect(topology.knowsEndOf(1)).toBe(true);
   });
 
+  it('takes nothing from a Patroni history without the previous timeline (the last promotion’s lineage)', async () => {
+    // Timeline 1 went on to 0/9000000 on a node that became timeline 2; this node left it at
+    // 0/5000000 and became timeline 3. Until Patroni records that, it answers timeline 2's history.
+    askPatroni.mockResolvedValue(new Map([[1, parseLsn('0/9000000')]]));
+    const { history, topology } = loader(['http://patroni:8008']);
+    topology.observeTimeline(3);
+    await history.refresh();
+    expect(topology.knowsEndOf(1)).toBe(false);
+    // A write at 0/8000000 on timeline 1 never reached timeline 3: not to be taken as reached.
+    expect(topology.resolve({ tli: 1, lsn: parseLsn('0/8000000') })).not.toMatchObject({
+      ok: true,
+    });
+  });
+
   it('gives up at the deadline, and later callers of that timeline only try once', async () => {
     askPatroni.mockResolvedValue(new Map());
     const { history } = loader(['http://patroni:8008']);

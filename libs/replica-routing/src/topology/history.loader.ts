@@ -56,6 +56,9 @@ export class HistoryLoader {
       try {
         const ends = await patroniHistory(url, timeout);
         if (!still()) return;
+        // Until Patroni records this promotion, it answers the previous leader's history: another
+        // lineage, whose ends may lie past where this one forked. Taken only once it has ours.
+        if (!ends.has(tli - 1)) continue;
         this.topology.learnEnds(ends);
         if (this.topology.historyComplete) return;
       } catch (error) {
