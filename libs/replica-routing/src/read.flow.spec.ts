@@ -420,3 +420,55 @@ describe('ReadFlow, a primary bound on a timeline the cluster has left (a stale 
     await routing.close();
   });
 });
+
+/** Records where each read went; a replica serves at the position asked, the primary on timeline 2. */
+const tried: string[] = [];
+class AnyNodeServes extends NodeExecutor<PgHandle> {
+  override async readOnReplica<T>(
+    name: string,
+    token: bigint | null,
+    tli: number | null,
+    work: (handle: PgHandle, node: string) => Promise<T>,
+  ) {
+    tried.push(name);
+    const at = { tli: tli ?? 2, lsn: token ?? 0n };
+    return { replayed: at, served: { result: await work({} as PgHandle, name), token: at } };
+  }
+
+  override async readOnPrimary<T>(work: (handle: PgHandle, node: string) => Promise<T>) {
+    tried.push('primary');
+    return { result: await work({} as PgHandle, 'primary'), token: { tli: 2, lsn: 0x9000n } };
+  }
+}
+
+describe('ReadFlow, a freshWithinMs read across a failover it learns of while resolving', () => {
+  it('goes to the primary: its sample of the old timeline’s primary bounds nothing now', async () => {
+    const routing = createRoutingParts(
+      { primary: { url }, replicas: [{ name: 'r', url }], primaryReadShare: 0 },
+      pgAdapter(),
+      { Executor: AnyNodeServes as typeof NodeExecutor },
+    );
+    tried.length = 0;
+    try {
+      routing.topology.observeTimeline(1);
+      // A fresh sample of the primary's position on timeline 1; the replica is behind it.
+      routing.state.observePrimary(0x3000n, routing.state.now());
+      routing.state.observeReplay('r', 0x2000n);
+      // The token names timeline 2: resolving it discovers the failover.
+      jest.spyOn(routing.discovery, 'refresh').mockImplementation(() => {
+        routing.topology.observeTimeline(2);
+        return Promise.resolve();
+      });
+      const read = await routing.router.read(() => Promise.resolve('rows'), {
+        token: '2:0/2000',
+        freshWithinMs: 1000,
+        cover: false,
+      });
+      // Before: served by r at 0/2000, behind the primary's position read within the bound.
+      expect(read.servedBy).toBe('primary');
+      expect(tried).toEqual(['primary']);
+    } finally {
+      await routing.close();
+    }
+  });
+});

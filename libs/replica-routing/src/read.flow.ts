@@ -55,13 +55,19 @@ export class ReadFlow<H> {
     // No recent sample of the primary's position: the primary first. If it cannot answer (it is
     // down, so nothing newer than its last known position can be committed), replicas that have
     // that position may; if it is only busy, nothing may (docs/design.md, "What each failure does").
-    const stale = floor === null;
+    let stale = floor === null;
     const lastKnown = stale ? this.state.primaryLsn : null;
     const given = this.tokens.toPosition(options.token);
     const known = this.onCurrent(floor ?? lastKnown);
-    const asked = this.topology.mergesBlind(given, scope?.position, known)
-      ? this.withFloor(await this.onCurrentHistory(given, scope?.position), known)
-      : this.topology.later(this.topology.later(given, scope?.position), known);
+    let asked: Position | null;
+    if (!this.topology.mergesBlind(given, scope?.position, known))
+      asked = this.topology.later(this.topology.later(given, scope?.position), known);
+    else {
+      asked = await this.onCurrentHistory(given, scope?.position);
+      // The timeline moved meanwhile: a floor sampled on the one left says nothing. No sample now.
+      if (asked && known && asked.tli !== known.tli) stale = true;
+      else asked = this.topology.later(asked, known);
+    }
     // Resolved at once when the position is on the current history (a read's usual case).
     const now = asked === null ? null : this.topology.resolve(asked);
     const token = asked === null ? null : now?.ok ? now.lsn : await this.resolve(asked);
@@ -171,12 +177,6 @@ export class ReadFlow<H> {
       }
       if (this.topology.timeline === tli) return lsn === null ? null : { tli, lsn };
     }
-  }
-
-  /** A freshness floor sampled on a timeline the cluster has since left says nothing: dropped. */
-  private withFloor(position: Position | null, floor: Position | null): Position | null {
-    if (position && floor && position.tli !== floor.tli) return position;
-    return this.topology.later(position, floor);
   }
 
   private resolve(position: Position): Promise<Lsn> {
