@@ -8,7 +8,9 @@
  *   `/drizzle` load without them: the core needs neither Nest nor an ORM;
  * - the status table is made and fed without TypeORM or Nest: with the
  *   core's `replicaStatusesSql()` and `createReplicaObserver` (common.ts);
- * - writes read back with their token see their row, some from a replica.
+ * - writes read back with their token see their row, some from a replica:
+ *   through `/drizzle`, then through `/pg` (plain node-postgres, whose
+ *   `transaction()` runs inside `write()` as a savepoint).
  * CommonJS, not an ES module: the package is CommonJS, so its declarations
  * see drizzle-orm's CommonJS types, which an ES module's own drizzle-orm
  * imports do not match (the same classes, declared twice), although it runs.
@@ -20,6 +22,7 @@ import {
   replicaStatusesSql,
 } from '@rocket-rides/replica-routing';
 import { drizzleAdapter } from '@rocket-rides/replica-routing/drizzle';
+import { pgAdapter } from '@rocket-rides/replica-routing/pg';
 import { eq } from 'drizzle-orm';
 import { pgTable, serial, text } from 'drizzle-orm/pg-core';
 import {
@@ -84,5 +87,38 @@ run(async () => {
     });
   } finally {
     await routing.close();
+  }
+
+  const plain = createReplicaRouting({ ...nodes, replicaWaitMs: 500 }, pgAdapter());
+  await plain.start();
+  try {
+    await readYourWrites(nodes, 5, async (round) => {
+      const note = `pg ${round} ${Date.now()}`;
+      const written = await plain.router.write((db) =>
+        db.transaction(async (tx) => {
+          const { rows } = await tx.query<{ id: number }>(
+            'INSERT INTO smoke_notes (note) VALUES ($1) RETURNING id',
+            [note],
+          );
+          return rows[0]!.id;
+        }),
+      );
+      if (written.servedBy !== 'primary') throw new Error(`a write ran on ${written.servedBy}`);
+      if (written.token === null) throw new Error('a write returned no token');
+      say(`pg round ${round}: wrote row ${written.result}, token ${formatLsn(written.token)}`);
+      const read = await plain.router.read(
+        async (db) => {
+          const { rows } = await db.query<{ note: string }>(
+            'SELECT note FROM smoke_notes WHERE id = $1',
+            [written.result],
+          );
+          return rows[0]?.note ?? null;
+        },
+        { token: written.position },
+      );
+      return { servedBy: read.servedBy, fresh: read.result === note };
+    });
+  } finally {
+    await plain.close();
   }
 });

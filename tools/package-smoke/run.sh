@@ -6,7 +6,7 @@
 # from the registry, through an empty npm cache):
 #   nest-typeorm    Nest + TypeORM, every peer          (nest-typeorm.ts, CommonJS, node10 resolution)
 #   express-kysely  Express 5 + Kysely, no Nest/TypeORM (express-kysely.mts, an ES module)
-#   node-drizzle    plain Node + Drizzle, no framework  (node-drizzle.ts, CommonJS, nodenext)
+#   node-drizzle    plain Node + Drizzle and /pg        (node-drizzle.ts, CommonJS, nodenext)
 # Each app is compiled by this repository's tsc against its own install, and
 # run against a private cluster (.cluster-package, a primary and 2 replicas
 # on 127.0.0.1:29433-29435) that starts while the apps install. Each writes
