@@ -5,7 +5,7 @@
 # each with only the peers it needs (at the versions in package-lock.json,
 # from the registry, through an empty npm cache):
 #   nest-typeorm    Nest + TypeORM, every peer          (nest-typeorm.ts, CommonJS, node10 resolution)
-#   express-kysely  Express 5 + Kysely, no Nest/TypeORM (express-kysely.mts, an ES module)
+#   express-kysely  Express 5 / Fastify + Kysely        (express-kysely.mts, an ES module, no Nest/TypeORM)
 #   node-drizzle    plain Node + Drizzle and /pg        (node-drizzle.ts, CommonJS, nodenext)
 # Each app is compiled by this repository's tsc against its own install, and
 # run against a private cluster (.cluster-package, a primary and 2 replicas
@@ -30,7 +30,7 @@ apps=(nest-typeorm express-kysely node-drizzle)
 # What each app installs besides the tarball: the peers it uses, its framework, and types.
 declare -A deps=(
   [nest-typeorm]="pg prom-client @nestjs/common @nestjs/core @nestjs/schedule reflect-metadata rxjs typeorm @types/pg @types/node"
-  [express-kysely]="pg prom-client kysely express @types/express @types/pg @types/node"
+  [express-kysely]="pg prom-client kysely express fastify @types/express @types/pg @types/node"
   [node-drizzle]="pg prom-client drizzle-orm @types/pg @types/node"
 )
 declare -A source=([nest-typeorm]=nest-typeorm.ts [express-kysely]=express-kysely.mts [node-drizzle]=node-drizzle.ts)
