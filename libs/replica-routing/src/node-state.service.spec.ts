@@ -148,6 +148,19 @@ describe('NodeState', () => {
       expect(state.candidates()[0]!.available).toBe(false);
     });
 
+    it('takes no position from a row saying it is unreachable (the one its table kept)', () => {
+      state.applyStatusRows([row('r0', '0/5000', 1000)]);
+      // Re-cloned: a read finds it behind what the observer last saw.
+      state.observeReplay('r0', lsn('0/1000'));
+      // The observer cannot reach it; its row keeps 0/5000 with a newer time.
+      now += 10;
+      state.applyStatusRows([row('r0', '0/5000', now, false)]);
+      expect(state.get('r0').lsn).toBe(lsn('0/1000'));
+      // Reachable again: its row is news.
+      state.applyStatusRows([row('r0', '0/1800', now + 1)]);
+      expect(state.get('r0').lsn).toBe(lsn('0/1800'));
+    });
+
     it('a failed read reports it likewise, and a read that succeeds clears it', () => {
       state.applyStatusRows([row('r0', '0/5000', 1000)]);
       expect(state.whyNot('r0')).toBeNull();

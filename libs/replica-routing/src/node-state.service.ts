@@ -24,8 +24,7 @@ export class NodeState {
     private readonly options: ResolvedReplicaRoutingOptions,
     private readonly topology: Topology,
   ) {
-    // A name on another host (or a host in another role) starts over: what was
-    // known of it (position, breaker) was about another node, or another timeline.
+    // A name on another host (or role) starts over: what was known of it was another node's.
     topology.onChange((names) =>
       names.forEach((name) => {
         this.records.delete(name);
@@ -139,8 +138,9 @@ export class NodeState {
       }
       const r = this.record(row.name);
       if (r.observedAt !== null && r.observedAt >= row.observedAt) continue;
+      // Unreachable, its row keeps the position last seen: no news, and too high once re-cloned.
       Object.assign(r, {
-        lsn: row.lsn,
+        lsn: row.reachable || r.lsn === null ? row.lsn : r.lsn,
         observedAt: row.observedAt,
         source: 'observer',
         lagBytes: row.lagBytes,
