@@ -5,10 +5,10 @@ import { closeOnSignals } from './shutdown.signals';
 /**
  * A node child whose app's close ends after 150 ms (`quick`) or never
  * (`hang`; `stuck`: with nothing else keeping the process alive), with
- * closeOnSignals and SHUTDOWN_TIMEOUT_MS=300; it prints `ready` once its
- * handlers are on.
+ * closeOnSignals and SHUTDOWN_TIMEOUT_MS=`timeoutMs`; it prints `ready` once
+ * its handlers are on.
  */
-function child(close: 'quick' | 'hang' | 'stuck') {
+function child(close: 'quick' | 'hang' | 'stuck', timeoutMs = 300) {
   const script = `
     const { closeOnSignals } = require(${JSON.stringify(require.resolve('./shutdown.signals'))});
     const alive = setInterval(() => {}, 1000);
@@ -19,7 +19,7 @@ function child(close: 'quick' | 'hang' | 'stuck') {
         // 'stuck': its server closed, nothing left to keep the event loop alive.
         : (${JSON.stringify(close)} === 'stuck' && clearInterval(alive), new Promise(() => {})),
     };
-    closeOnSignals(app, { SHUTDOWN_TIMEOUT_MS: '300' });
+    closeOnSignals(app, { SHUTDOWN_TIMEOUT_MS: '${timeoutMs}' });
     console.log('ready');`;
   const proc = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -74,6 +74,19 @@ describe('closeOnSignals', () => {
     await c.closing;
     c.proc.kill('SIGTERM');
     await closedBySigterm(c);
+  });
+
+  it('exits 1 at once on a second signal a second or more after the first (a second Ctrl+C)', async () => {
+    const c = child('hang', 10_000);
+    await c.ready;
+    c.proc.kill('SIGINT');
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    const again = Date.now();
+    c.proc.kill('SIGINT');
+    const [code] = await c.exited;
+    expect(code).toBe(1);
+    expect(Date.now() - again).toBeLessThan(2000);
+    expect(c.output()).toContain('SIGINT while closing after SIGINT: exiting now, unclosed');
   });
 
   it('exits 1 when the close is stuck on a promise that nothing else keeps alive', async () => {

@@ -21,13 +21,18 @@ export class ShutdownConfig {
  */
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
+/** A signal this soon after the first is its echo (a supervisor's forward), not a second one. */
+const ECHO_MS = 1000;
+
 /**
  * Closes `app` on the first of {@link SIGNALS}, then ends the process by
  * that signal, as Nest's `enableShutdownHooks()` does, with one exit it
  * lacks: a close that outlasts `SHUTDOWN_TIMEOUT_MS` (a hook or a connection
- * that never ends) exits 1, saying so. Signals while closing change nothing:
- * a supervisor often sends one twice (`nest start` forwards the SIGTERM its
- * process group got too). Validates its setting now: call it at boot.
+ * that never ends) exits 1, saying so. A signal within a second of the first
+ * changes nothing: a supervisor often sends one twice (`nest start` forwards
+ * the SIGTERM its process group got too). One later is a second Ctrl+C: the
+ * process exits 1 at once, saying so. Validates its setting now: call it at
+ * boot.
  */
 export function closeOnSignals(
   app: Pick<INestApplicationContext, 'close'>,
@@ -35,10 +40,14 @@ export function closeOnSignals(
 ): void {
   const { SHUTDOWN_TIMEOUT_MS: timeoutMs } = validateConfig(ShutdownConfig, env);
   const log = new Logger('Shutdown');
-  let first: NodeJS.Signals | undefined;
+  let first: { signal: NodeJS.Signals; at: number } | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (first) return;
-    first = signal;
+    if (first) {
+      if (Date.now() - first.at < ECHO_MS) return;
+      log.warn(`${signal} while closing after ${first.signal}: exiting now, unclosed`);
+      process.exit(1);
+    }
+    first = { signal, at: Date.now() };
     // Not unref'd: a close stuck on a promise alone (nothing else keeps the loop alive) would
     // otherwise let the process end with 0 as if all went well.
     const deadline = setTimeout(() => {
