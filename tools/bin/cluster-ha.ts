@@ -25,9 +25,12 @@ async function main(): Promise<void> {
   const cluster = new HaCluster(
     config.clusterOptions(),
     (node, line) => console.log(`${node.padEnd(8)} | ${line}`),
-    // etcd stops last: gone means `npm run cluster:ha:stop` (or a crash) took the cluster away.
-    (name) => {
-      if (name === 'etcd') void stop('etcd exited', 0);
+    // etcd stops last: gone by SIGTERM (or code 0) means `npm run cluster:ha:stop` took the
+    // cluster away; any other end is a crash, and the run failed.
+    (name, code, signal) => {
+      if (name !== 'etcd') return;
+      const asked = code === 0 || signal === 'SIGTERM';
+      void stop(`etcd exited (${signal ?? `code ${code}`})`, asked ? 0 : 1);
     },
   );
   if (process.argv.includes('stop')) {
@@ -45,10 +48,17 @@ async function main(): Promise<void> {
     stopping = true;
     watcher.stop();
     say(`${why}: stopping the replicas, then the leader, then etcd`);
-    await cluster.stop().catch((error: unknown) => say(`stop failed: ${String(error)}`));
+    const failed = await cluster.stop().then(
+      () => false,
+      (error: unknown) => {
+        say(`stop failed: ${String(error)}`);
+        return true;
+      },
+    );
     lock.release();
-    say('stopped');
-    process.exit(code);
+    // A node may still run (the next launcher refuses its port rather than wipe it): exit 1.
+    say(failed ? 'a node may still run: npm run cluster:ha:stop' : 'stopped');
+    process.exit(failed ? 1 : code);
   }
   for (const signal of stopSignals()) process.on(signal, () => void stop(signal, 0));
 

@@ -60,10 +60,17 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     say(`${why}: stopping all nodes`);
-    await cluster.stopAll('fast').catch((error: unknown) => say(`stop failed: ${String(error)}`));
+    const failed = await cluster.stopAll('fast').then(
+      () => false,
+      (error: unknown) => {
+        say(`stop failed: ${String(error)}`);
+        return true;
+      },
+    );
     lock.release();
-    say('stopped');
-    process.exit(code);
+    // A node may still run (the next launcher refuses its port rather than wipe it): exit 1.
+    say(failed ? 'a node may still run: npm run cluster:stop' : 'stopped');
+    process.exit(failed ? 1 : code);
   };
   for (const signal of stopSignals()) process.on(signal, () => void stop(signal, 0));
 

@@ -57,13 +57,15 @@ function main(): void {
     stopping = true;
     processes.beginStop();
     // The simulator first, so that its final summary counts no errors caused by the APIs going away.
-    await processes.terminate('simulator', true);
-    await Promise.all(
-      [...apis.map((a) => a.name), 'observer', 'proxy'].map((n) => processes.terminate(n, true)),
+    const stopped = [await processes.terminate('simulator', true)];
+    stopped.push(
+      ...(await Promise.all(
+        [...apis.map((a) => a.name), 'observer', 'proxy'].map((n) => processes.terminate(n, true)),
+      )),
     );
     // The launcher stops etcd and the Patroni nodes itself, replicas first; it is given the time to.
-    await processes.terminate('cluster', false, 90_000);
-    process.exit(code);
+    stopped.push(await processes.terminate('cluster', false, 90_000));
+    process.exit(stopped.every(Boolean) ? code : 1);
   }
   for (const signal of stopSignals()) process.on(signal, () => void stop(0));
 

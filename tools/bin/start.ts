@@ -32,7 +32,17 @@ const NAMES = [
   'simulator',
 ];
 const LOG_APPS = ['streamer', 'consumer0', 'consumer1'];
-const REDIS_PORT = envNumber('REDIS_PORT', 6380, PORT);
+/** `make()`, or a one-line reason and exit 1 (a bad setting, a missing binary): before anything starts. */
+function orExit<T>(make: () => T): T {
+  try {
+    return make();
+  } catch (error) {
+    console.error(prefixed('start', error instanceof Error ? error.message : String(error)));
+    process.exit(1);
+  }
+}
+
+const REDIS_PORT = orExit(() => envNumber('REDIS_PORT', 6380, PORT));
 const WIDTH = Math.max(...NAMES.map((n) => n.length));
 
 const processes = new ChildProcesses(WIDTH, (name, code, signal) => {
@@ -48,12 +58,16 @@ async function stop(code: number): Promise<void> {
   stopping = true;
   processes.beginStop();
   // The simulator first, so that its final summary counts no errors caused by the API going away.
-  await processes.terminate('simulator', true);
-  await Promise.all(['api', 'observer', ...LOG_APPS].map((n) => processes.terminate(n, true)));
-  await processes.terminate('redis', false);
+  const stopped = [await processes.terminate('simulator', true)];
+  stopped.push(
+    ...(await Promise.all(
+      ['api', 'observer', ...LOG_APPS].map((n) => processes.terminate(n, true)),
+    )),
+  );
+  stopped.push(await processes.terminate('redis', false));
   // The launcher stops its Postgres nodes itself (fast shutdown), so only it is signalled.
-  await processes.terminate('cluster', false);
-  process.exit(code);
+  stopped.push(await processes.terminate('cluster', false));
+  process.exit(stopped.every(Boolean) ? code : 1);
 }
 
 for (const signal of stopSignals()) process.on(signal, () => void stop(0));
@@ -126,7 +140,7 @@ async function startSecondConsumer(env: NodeJS.ProcessEnv): Promise<void> {
 rmSync('.redis', { recursive: true, force: true });
 mkdirSync('.redis', { recursive: true });
 processes.run('redis', {
-  command: findRedisServer(),
+  command: orExit(findRedisServer),
   args: redisServerArgs({ dir: `${process.cwd()}/.redis`, port: REDIS_PORT }),
   env: childEnv(),
 });

@@ -6,7 +6,8 @@ import { launch, runningPid } from './logged.process';
 
 export type ProcessLog = (name: string, line: string) => void;
 /** Told when a process this one started exits: `etcd` or a node's name (its Patroni). */
-export type ExitListener = (name: string) => void;
+/** Told when a process exits: its exit code, or the signal that ended it. */
+export type ExitListener = (name: string, code: number | null, signal: string | null) => void;
 
 /** etcd's own lines worth showing: zap's JSON lines at error level and above. */
 const SHOWN = /"level":"(error|fatal|panic)"/;
@@ -73,7 +74,7 @@ export class EtcdProcess {
       onExit: (code, sig) => {
         this.child = undefined;
         this.log('etcd', `exited (${sig ?? `code ${code}`})`);
-        this.onExit('etcd');
+        this.onExit('etcd', code, sig);
       },
     });
     this.child = child;

@@ -54,7 +54,7 @@ export class PatroniProcess {
       onExit: (code, sig) => {
         this.child = undefined;
         this.log(this.node.name, `Patroni exited (${sig ?? `code ${code}`})`);
-        this.onExit(this.node.name);
+        this.onExit(this.node.name, code, sig);
       },
     });
   }

@@ -1,4 +1,4 @@
-import { spawnChild, type Child, type ChildSpec } from '../process/child.process';
+import { prefixed, spawnChild, type Child, type ChildSpec } from '../process/child.process';
 
 /** What a stack runs: a command, and what to do with each line besides printing it. */
 export type StackChildSpec = Pick<ChildSpec, 'command' | 'args' | 'cwd' | 'env' | 'onLine'>;
@@ -50,8 +50,17 @@ export class ChildProcesses {
    * its own children), SIGKILL to the group after `timeoutMs`; resolves once
    * it and every process of its group have exited. The default outlasts the
    * apps' own SHUTDOWN_TIMEOUT_MS (25 s): an app is never killed mid-drain.
+   * Never rejects: false, said, when something of it outlived SIGKILL, so that
+   * a stack's later stages (Redis, the cluster) are still stopped.
    */
-  async terminate(name: string, group: boolean, timeoutMs = 30_000): Promise<void> {
-    await this.children.get(name)?.stop({ group, timeoutMs });
+  async terminate(name: string, group: boolean, timeoutMs = 30_000): Promise<boolean> {
+    try {
+      await this.children.get(name)?.stop({ group, timeoutMs });
+      return true;
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      console.log(prefixed('start', `${name} did not stop: ${why}`, this.width));
+      return false;
+    }
   }
 }
