@@ -1,14 +1,22 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { closeOnSignals, LoggingConfig, loadEnv, validateConfig } from '@app/config';
+import {
+  closeOnSignals,
+  LoggingConfig,
+  loadEnv,
+  ShutdownConfig,
+  validateConfig,
+} from '@app/config';
 import { ApiConfig } from './config/api.config';
 import { createApi, listenApi } from './api.factory';
 
 async function bootstrap(): Promise<void> {
   loadEnv();
   const config = validateConfig(ApiConfig);
+  // Every setting is checked before anything connects, the shutdown's too.
+  const shutdown = validateConfig(ShutdownConfig);
   const app = await createApi(config, validateConfig(LoggingConfig));
-  closeOnSignals(app);
+  closeOnSignals(app, shutdown);
   await listenApi(app, config.API_PORT, config.API_HOST);
   const nodes = config.routingNodes();
   const where =

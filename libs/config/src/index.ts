@@ -5,7 +5,7 @@ export { postgresUrl, type PostgresAddress } from './postgres-url';
 export { collectDefaultMetricsOnce } from './default-metrics';
 export { MAX_TIMER_MS, MAX_TIMER_S } from './timer.limits';
 export { processLogger } from './process.logging';
-export { closeOnSignals } from './shutdown.signals';
+export { closeOnSignals, ShutdownConfig } from './shutdown.signals';
 export {
   LOG_LEVELS,
   LoggingConfig,

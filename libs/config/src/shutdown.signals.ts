@@ -31,14 +31,14 @@ const ECHO_MS = 1000;
  * that never ends) exits 1, saying so. A signal within a second of the first
  * changes nothing: a supervisor often sends one twice (`nest start` forwards
  * the SIGTERM its process group got too). One later is a second Ctrl+C: the
- * process exits 1 at once, saying so. Validates its setting now: call it at
- * boot.
+ * process exits 1 at once, saying so. `config`: validate it at boot with the
+ * app's own settings, before anything connects.
  */
 export function closeOnSignals(
   app: Pick<INestApplicationContext, 'close'>,
-  env: NodeJS.ProcessEnv = process.env,
+  config: ShutdownConfig = validateConfig(ShutdownConfig),
 ): void {
-  const { SHUTDOWN_TIMEOUT_MS: timeoutMs } = validateConfig(ShutdownConfig, env);
+  const { SHUTDOWN_TIMEOUT_MS: timeoutMs } = config;
   const log = new Logger('Shutdown');
   let first: { signal: NodeJS.Signals; at: number } | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
