@@ -45,10 +45,14 @@ export class SimulatorService {
   ): Promise<SimulationStats> {
     const c = this.config;
     const stats = new SimulationStats(options.trackAcknowledged);
-    // Stopped while the API was not up yet: nothing ran, nothing to report.
-    if (!(await this.client.waitUntilUp(60_000, signal))) return stats;
-    this.current = stats;
+    // Opened first: a path that cannot be written stops the run before it waits for anything.
     const history = c.SIM_HISTORY_FILE ? new HistoryWriter(c.SIM_HISTORY_FILE) : undefined;
+    // Stopped while the API was not up yet: nothing ran, nothing to report.
+    if (!(await this.client.waitUntilUp(60_000, signal))) {
+      await history?.close();
+      return stats;
+    }
+    this.current = stats;
     this.logger.log(
       `${c.SIM_USERS} users against ${c.apiUrls.join(', ')}` +
         `${c.apiUrls.length > 1 ? ' (each user takes them in turn)' : ''}, wait ${c.SIM_WAIT_MIN_MS}-${c.SIM_WAIT_MAX_MS} ms, ` +
