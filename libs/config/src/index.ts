@@ -15,3 +15,4 @@ export {
   type LogLevelName,
 } from './logging.config';
 export { workerHealthController, type HealthSession } from './worker-health.controller';
+export { messageOf, QuietWarner } from './quiet.warner';

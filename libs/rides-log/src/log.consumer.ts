@@ -7,7 +7,7 @@ import { decodeEntry, entryId, type Decoded } from './log.envelope';
 import { InjectedFailure } from './failure.injection';
 import { logMetrics } from './log.metrics';
 import { loopTurning } from './loop.health';
-import { messageOf, QuietWarner } from './quiet.warner';
+import { messageOf, QuietWarner } from '@app/config';
 import type { ConsumerOptions, ConsumerState } from './consumer.options';
 import { gapOrForeign, LogGapError } from './log-gap.error';
 import { readBack, StaleReadBackError } from './batch.read-back';

@@ -6,7 +6,7 @@ import { InjectedFailure, maybeFail } from './failure.injection';
 import type { LogEnvelope } from './log.envelope';
 import { logMetrics } from './log.metrics';
 import { loopTurning } from './loop.health';
-import { messageOf, QuietWarner } from './quiet.warner';
+import { messageOf, QuietWarner } from '@app/config';
 import { OUTBOX_CHANNEL } from './outbox.stager';
 import { OutboxStore, type TokenSigner } from './outbox.store';
 import { closeNow, endWithin } from '@app/replica-routing/postgres/client-end';

@@ -69,4 +69,28 @@ describe('HttpErrorFilter', () => {
     expect(sent).toMatchObject({ status: 500, body: { error: 'internal server error' } });
     expect(sent.headers).toEqual({});
   });
+
+  it('says a 503’s cause once, not once per request: the same cause again within 10 s is counted', () => {
+    const warned: string[] = [];
+    const filter = new HttpErrorFilter();
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation((message: unknown) => {
+      warned.push(String(message));
+    });
+    const response = {
+      headersSent: false,
+      setHeader: () => undefined,
+      status() {
+        return this;
+      },
+      json: () => undefined,
+    };
+    const host = { switchToHttp: () => ({ getResponse: () => response }) } as ArgumentsHost;
+    try {
+      for (let i = 0; i < 50; i++) filter.catch(new NoNodeAvailableError([]), host);
+      expect(warned).toHaveLength(1);
+      expect(warned[0]).toMatch(/^503: /);
+    } finally {
+      jest.restoreAllMocks();
+    }
+  });
 });

@@ -13,6 +13,7 @@ import {
   RoutingClosedError,
   WriteLostError,
 } from '@app/replica-routing';
+import { QuietWarner } from '@app/config';
 import type { Response } from 'express';
 
 /**
@@ -23,6 +24,8 @@ import type { Response } from 'express';
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpError');
+  /** A failover answers many requests 503 for one cause: said once, then every 10 s with a count. */
+  private readonly unavailable = new QuietWarner(this.logger);
 
   catch(error: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
@@ -32,7 +35,7 @@ export class HttpErrorFilter implements ExceptionFilter {
     }
     const retryAfterMs = unavailable(error)?.retryAfterMs ?? (cancelled(error) ? 1000 : undefined);
     // The body says what happened; which node answered what (hosts, driver errors) goes here.
-    if (retryAfterMs !== undefined) this.logger.warn(`503: ${details(error)}`);
+    if (retryAfterMs !== undefined) this.unavailable.warn(`503: ${details(error)}`);
     // A failure after the head has left (a streamed answer): nothing more can be said.
     if (response.headersSent) return;
     if (retryAfterMs !== undefined)

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { Writable } from 'node:stream';
 import { LoggingConfig, pinoLevel } from '@app/config';
-import { REDACTED_PATHS, loggingSettings } from './logger.module';
+import { REDACTED_PATHS, loggingSettings, requestLogLevel } from './logger.module';
 
 describe('logging settings', () => {
   it("maps Nest's level lists to the most verbose pino level they allow", () => {
@@ -36,5 +36,14 @@ describe('logging settings', () => {
     );
     expect(lines.join('')).not.toMatch(/s3cret|k3y|k1/);
     expect(lines.join('')).toContain('[redacted]');
+  });
+
+  it('logs reads at debug, writes at info, a 5xx at error, but a 503 as its method (its cause is said apart)', () => {
+    expect(requestLogLevel('GET', 200)).toBe('debug');
+    expect(requestLogLevel('POST', 201)).toBe('info');
+    expect(requestLogLevel('POST', 500)).toBe('error');
+    expect(requestLogLevel('GET', 200, new Error('socket'))).toBe('error');
+    expect(requestLogLevel('GET', 503, new Error('failed with status code 503'))).toBe('debug');
+    expect(requestLogLevel('POST', 503)).toBe('info');
   });
 });

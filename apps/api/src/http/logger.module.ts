@@ -31,14 +31,27 @@ export function loggingSettings(logging: LogLevel[] | false | LoggingConfig): Lo
  * nestjs-pino: every Nest log line and one line per request, as JSON (compose)
  * or readable (a terminal, `npm start`); each with the request's id, taken from
  * a valid `X-Request-Id` header or made up, and echoed in the response.
- * Reads (GET) log at debug, writes at info, 503 (a designed answer: load
- * shed, a node unavailable, with Retry-After) at warn, other 5xx at error:
- * an error line is always something to look at.
+ * Reads (GET) log at debug, writes at info, whatever their answer but a 5xx
+ * other than 503 (at error: an error line is always something to look at).
+ * A 503 is a designed answer (load shed, a node unavailable, with
+ * Retry-After), given to many requests at once in a failover or a spike: its
+ * cause is said at warn by HttpErrorFilter (once per cause every 10 s) and
+ * load shedding's summary, not once per request.
  */
 /** The request's id: the client's `X-Request-Id` when it is a sane one, else a new UUID. */
 export function requestIdOf(req: IncomingMessage): string {
   const sent = req.headers['x-request-id'];
   return typeof sent === 'string' && REQUEST_ID.test(sent) ? sent : randomUUID();
+}
+
+/** The level of a request's line (see above). */
+export function requestLogLevel(
+  method: string | undefined,
+  status: number,
+  error?: unknown,
+): 'debug' | 'info' | 'error' {
+  if (status !== 503 && (error || status >= 500)) return 'error';
+  return method === 'GET' || method === 'HEAD' ? 'debug' : 'info';
 }
 
 export function loggerModule(logging: LoggingConfig, quietPaths: RegExp): DynamicModule {
@@ -50,11 +63,7 @@ export function loggerModule(logging: LoggingConfig, quietPaths: RegExp): Dynami
       res.setHeader('X-Request-Id', id);
       return id;
     },
-    customLogLevel: (req, res, error) => {
-      if (res.statusCode === 503) return 'warn';
-      if (error || res.statusCode >= 500) return 'error';
-      return req.method === 'GET' || req.method === 'HEAD' ? 'debug' : 'info';
-    },
+    customLogLevel: (req, res, error) => requestLogLevel(req.method, res.statusCode, error),
     autoLogging: { ignore: (req) => quietPaths.test(req.url ?? '') },
     customSuccessMessage: (req, res, ms) => `${req.method} ${req.url} ${res.statusCode} ${ms} ms`,
     customErrorMessage: (req, res) => `${req.method} ${req.url} ${res.statusCode} failed`,
