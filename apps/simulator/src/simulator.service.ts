@@ -1,3 +1,4 @@
+import { messageOf, QuietWarner } from '@app/config';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -28,6 +29,7 @@ const LIST_LIMIT = 20;
 @Injectable()
 export class SimulatorService {
   private readonly logger = new Logger('Simulator');
+  private readonly unreachable = new QuietWarner(this.logger);
   /** For waiting until the APIs are up; each user has its own (see `user`). */
   private readonly client: ApiClient;
   private ridesStarted = 0;
@@ -368,7 +370,8 @@ export class SimulatorService {
       return result;
     } catch (error) {
       stats.recordError(`${what}_network`);
-      this.logger.warn(`${what} failed: ${error instanceof Error ? error.message : String(error)}`);
+      // Every user, every retry, while the API is down: said once per 10 s (counted in errors=).
+      this.unreachable.warn(`${what} failed: ${messageOf(error)}`);
       return null;
     }
   }

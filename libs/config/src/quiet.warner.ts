@@ -1,31 +1,35 @@
 import type { Logger } from '@nestjs/common';
 
+/** Distinct warnings remembered at most (the oldest are forgotten first). */
+const REMEMBERED = 100;
+
 /**
  * Logs a warning that repeats (a primary down for 30 s, retried every
- * 0.5 s) once, then at most every `everyMs` with how often it recurred.
+ * 0.5 s) once, then at most every `everyMs` with how often it recurred. Each
+ * distinct message on its own: two causes that alternate (a read and a
+ * write failing) are each said once.
  */
 export class QuietWarner {
-  private last = '';
-  private lastAt = 0;
-  private repeats = 0;
+  private readonly seen = new Map<string, { at: number; repeats: number }>();
 
   constructor(
-    private readonly logger: Logger,
+    private readonly logger: Pick<Logger, 'warn'>,
     private readonly everyMs = 10_000,
   ) {}
 
   warn(message: string): void {
     const now = Date.now();
-    if (message === this.last && now - this.lastAt < this.everyMs) {
-      this.repeats++;
+    const seen = this.seen.get(message);
+    if (seen && now - seen.at < this.everyMs) {
+      seen.repeats++;
       return;
     }
-    const again =
-      message === this.last && this.repeats > 0 ? ` (${this.repeats} more times since)` : '';
+    const again = seen && seen.repeats > 0 ? ` (${seen.repeats} more times since)` : '';
     this.logger.warn(`${message}${again}`);
-    this.last = message;
-    this.lastAt = now;
-    this.repeats = 0;
+    this.seen.delete(message);
+    this.seen.set(message, { at: now, repeats: 0 });
+    // Newest last: the first is the one said longest ago.
+    if (this.seen.size > REMEMBERED) this.seen.delete(this.seen.keys().next().value!);
   }
 }
 
