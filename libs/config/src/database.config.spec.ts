@@ -34,6 +34,28 @@ describe('DatabaseConfig', () => {
     ).toHaveLength(1);
   });
 
+  it('refuses at start what the routing library would refuse later: a Patroni URL with credentials, a query or a fragment; a name over 63 characters', () => {
+    const hosts = 'pg0=postgres://u:p@h0/x,pg1=postgres://u:p@h1/x';
+    for (const bad of ['http://user:pw@h:8008', 'http://h:8008?x=1', 'http://h:8008#top'])
+      expect(() =>
+        validateConfig(DatabaseConfig, { DATABASE_HOSTS: hosts, PATRONI_URLS: bad }),
+      ).toThrow(/PATRONI_URLS=.*no credentials, query or fragment/);
+    const ok = validateConfig(DatabaseConfig, {
+      DATABASE_HOSTS: hosts,
+      PATRONI_URLS: 'http://h0:8008, https://proxy/patroni/pg1',
+    });
+    expect(ok.routingNodes()).toMatchObject({
+      patroniUrls: ['http://h0:8008', 'https://proxy/patroni/pg1'],
+    });
+    const long = 'n'.repeat(64);
+    expect(() =>
+      validateConfig(DatabaseConfig, { DATABASE_HOSTS: `${long}=postgres://u:p@h0/x` }),
+    ).toThrow(/DATABASE_HOSTS=/);
+    expect(() =>
+      validateConfig(DatabaseConfig, { REPLICA_URLS: `${long}=postgres://u:p@h0/x` }),
+    ).toThrow(/REPLICA_URLS=/);
+  });
+
   it('refuses REPLICA_URLS that name a node twice (a bare URL takes its place in the list)', () => {
     expect(() =>
       validateConfig(DatabaseConfig, {

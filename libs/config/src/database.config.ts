@@ -2,9 +2,16 @@ import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { postgresUrl } from './postgres-url';
 
-/** Comma-separated `name=postgres://...` entries (or bare URLs); a trailing comma is allowed. */
+/**
+ * Comma-separated `name=postgres://...` entries (or bare URLs); a trailing
+ * comma is allowed. Names as the routing library takes them: 1-63 letters,
+ * digits, '_', '.' or '-'.
+ */
 const NAMED_POSTGRES_URLS =
-  /^\s*([A-Za-z0-9_.-]+=)?postgres(ql)?:\/\/[^,]+(,\s*([A-Za-z0-9_.-]+=)?postgres(ql)?:\/\/[^,]+)*\s*,?\s*$/;
+  /^\s*([A-Za-z0-9_.-]{1,63}=)?postgres(ql)?:\/\/[^,]+(,\s*([A-Za-z0-9_.-]{1,63}=)?postgres(ql)?:\/\/[^,]+)*\s*,?\s*$/;
+
+/** One Patroni base URL as the routing library takes it: no credentials, query or fragment. */
+const PATRONI_URL = 'https?:\\/\\/[^,\\s@?#]+';
 
 /** Where the databases are. Defaults match the local cluster launcher (`npm run cluster`). */
 export class DatabaseConfig {
@@ -35,8 +42,9 @@ export class DatabaseConfig {
   DATABASE_HOSTS?: string;
   /** With DATABASE_HOSTS: comma-separated Patroni REST API base URLs (`http://host:8008`), asked for the roles first. */
   @IsOptional()
-  @Matches(/^\s*https?:\/\/[^,\s]+(\s*,\s*https?:\/\/[^,\s]+)*\s*$/, {
-    message: 'must be comma-separated http(s)://host:port URLs',
+  @Matches(new RegExp(`^\\s*${PATRONI_URL}(\\s*,\\s*${PATRONI_URL})*\\s*$`), {
+    message:
+      'must be comma-separated http(s)://host:port URLs (a path is allowed; no credentials, query or fragment)',
   })
   PATRONI_URLS?: string;
   /** With DATABASE_HOSTS: how long a write waits for a new primary during a failover, in ms (near Patroni's ttl). */
