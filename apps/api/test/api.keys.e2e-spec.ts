@@ -181,6 +181,20 @@ describe('API keys: rotation and revocation', () => {
       await rotate(old, key).expect(401);
     });
 
+    it('an Idempotency-Key that rotated one key is a 422 on a rotation of another, and revokes nothing', async () => {
+      const rider = await signUp(email()).expect(201);
+      const old = rider.body.api_key as string;
+      const key = randomUUID();
+      const next = (await rotate(old, key).expect(201)).body.api_key as string;
+      const reused = await rotate(next, key).expect(422);
+      expect(reused.body.error).toMatch(/used for another request/);
+      await works(next).expect(200);
+      // Rotated with a key of its own, the first rotation's request is closed: the key it
+      // revoked gets nothing more (before: the reuse issued a live key for it, reopening it).
+      await rotate(next, randomUUID()).expect(201);
+      await rotate(old, key).expect(401);
+    });
+
     it('a retry racing its first attempt gets a key too, and neither answer’s key is lost', async () => {
       const riders = await Promise.all(
         Array.from({ length: 6 }, () => signUp(email()).expect(201)),

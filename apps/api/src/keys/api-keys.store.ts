@@ -139,6 +139,26 @@ export function rotationRetryable(
 }
 
 /**
+ * Whether this Idempotency-Key (its hash) revoked a key other than `keyId`
+ * no longer than `ttlHours` ago: it served a rotation of another key. Reused
+ * for a second rotation, it would issue live keys for that first rotation's
+ * request, and reopen retries with the key it revoked.
+ */
+export async function rotatedAnotherKey(
+  em: Querier,
+  keyId: number,
+  request: string,
+  ttlHours: number,
+): Promise<boolean> {
+  const rows = await em.query<unknown[]>(
+    `SELECT 1 FROM api_keys
+      WHERE revoked_for = $2 AND id <> $1 AND ${withinTtl('revoked_at', '$3')} LIMIT 1`,
+    [keyId, request, ttlHours],
+  );
+  return rows.length > 0;
+}
+
+/**
  * Whether the rider's first key (its sign-up's) was issued for this
  * Idempotency-Key (its hash) no longer than `ttlHours` ago, and a key that
  * sign-up issued is live: a retry of that sign-up may issue another. After

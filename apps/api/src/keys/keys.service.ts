@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { Injectable, UnauthorizedException } from '@nestjs/common';
+import { Injectable, UnauthorizedException, UnprocessableEntityException } from '@nestjs/common';
 import { ReplicaRouter } from '@app/replica-routing';
 import type { AuthenticatedUser } from '../auth/authenticated-user.interface';
 import { ApiConfig } from '../config/api.config';
@@ -9,6 +9,7 @@ import {
   lockIdempotencyKey,
   lockRider,
   revokeKey,
+  rotatedAnotherKey,
   rotationRetryable,
 } from './api-keys.store';
 
@@ -33,7 +34,8 @@ export class KeysService {
    * this is that rotation again, its answer lost, and it gets another key
    * (`replayed`). The keys of earlier answers stay valid (one may have
    * arrived after all, or its attempt may finish after this one); rotating
-   * or revoking any of them revokes them all.
+   * or revoking any of them revokes them all. An Idempotency-Key that
+   * rotated another key is a 422: it revokes nothing.
    */
   async rotate(
     caller: AuthenticatedUser,
@@ -44,9 +46,14 @@ export class KeysService {
       // The key first, then the rider, as every request that takes both (a sign-up takes the key).
       if (request !== null) await lockIdempotencyKey(em, request);
       await lockRider(em, caller.id);
+      const ttl = this.config.IDEMPOTENCY_KEY_TTL_HOURS;
+      if (request !== null && (await rotatedAnotherKey(em, caller.keyId, request, ttl)))
+        throw new UnprocessableEntityException(
+          'this Idempotency-Key was used for another request (a rotation of another key): ' +
+            'send a new one with every request',
+        );
       if (await revokeKey(em, caller.keyId, request))
         return { apiKey: await issueKey(em, caller.id, request), replayed: false };
-      const ttl = this.config.IDEMPOTENCY_KEY_TTL_HOURS;
       if (request === null || !(await rotationRetryable(em, caller.keyId, request, ttl)))
         throw new UnauthorizedException('invalid API key: it was revoked');
       return { apiKey: await issueKey(em, caller.id, request), replayed: true };
