@@ -471,4 +471,34 @@ describe('ReadFlow, a freshWithinMs read across a failover it learns of while re
       await routing.close();
     }
   });
+
+  it('with no fresh sample and the primary down, no replica serves: its last known position was the old timeline’s', async () => {
+    const routing = createRoutingParts(
+      { primary: { url }, replicas: [{ name: 'r', url }], primaryReadShare: 0 },
+      pgAdapter(),
+      { Executor: PrimaryFails as typeof NodeExecutor },
+    );
+    PrimaryFails.asked = [];
+    primaryError = pgError('connect ECONNREFUSED 127.0.0.1:1', 'ECONNREFUSED');
+    try {
+      routing.topology.observeTimeline(1);
+      // The primary's last sample is a minute old (timeline 1); the replica has it.
+      routing.state.observePrimary(0x3000n, routing.state.now() - 60_000);
+      routing.state.observeReplay('r', 0x3000n);
+      jest.spyOn(routing.discovery, 'refresh').mockImplementation(() => {
+        routing.topology.observeTimeline(2);
+        return Promise.resolve();
+      });
+      const read = routing.router.read(() => Promise.resolve('rows'), {
+        token: '2:0/2000',
+        freshWithinMs: 1000,
+        cover: false,
+      });
+      // Before: the replica served at the token alone, with no freshness bound.
+      await expect(read).rejects.toBeInstanceOf(PrimaryUnavailableError);
+      expect(PrimaryFails.asked).toEqual([]);
+    } finally {
+      await routing.close();
+    }
+  });
 });

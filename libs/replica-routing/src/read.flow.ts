@@ -56,7 +56,7 @@ export class ReadFlow<H> {
     // down, so nothing newer than its last known position can be committed), replicas that have
     // that position may; if it is only busy, nothing may (docs/design.md, "What each failure does").
     let stale = floor === null;
-    const lastKnown = stale ? this.state.primaryLsn : null;
+    let lastKnown = stale ? this.state.primaryLsn : null;
     const given = this.tokens.toPosition(options.token);
     const known = this.onCurrent(floor ?? lastKnown);
     let asked: Position | null;
@@ -64,8 +64,8 @@ export class ReadFlow<H> {
       asked = this.topology.later(this.topology.later(given, scope?.position), known);
     else {
       asked = await this.onCurrentHistory(given, scope?.position);
-      // The timeline moved meanwhile: a floor sampled on the one left says nothing. No sample now.
-      if (asked && known && asked.tli !== known.tli) stale = true;
+      // The timeline moved meanwhile: what was known of the primary is of the one left. Nothing.
+      if (asked && known && asked.tli !== known.tli) [stale, lastKnown] = [true, null];
       else asked = this.topology.later(asked, known);
     }
     // Resolved at once when the position is on the current history (a read's usual case).
