@@ -31,4 +31,12 @@ describe('QuietWarner', () => {
     expect(said.slice(-1)).toEqual(['w0']);
     expect(said).toHaveLength(102);
   });
+
+  it('takes warnings with the same key as one: the first is said, the others counted', () => {
+    warner.warn('not at 0/1000', 'not at X');
+    warner.warn('not at 0/2000', 'not at X');
+    now += 10_000;
+    warner.warn('not at 0/3000', 'not at X');
+    expect(said).toEqual(['not at 0/1000', 'not at 0/3000 (1 more times since)']);
+  });
 });

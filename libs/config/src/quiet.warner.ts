@@ -17,17 +17,18 @@ export class QuietWarner {
     private readonly everyMs = 10_000,
   ) {}
 
-  warn(message: string): void {
+  /** `key`: what makes two warnings the same (default: the message; say, without its numbers). */
+  warn(message: string, key = message): void {
     const now = Date.now();
-    const seen = this.seen.get(message);
+    const seen = this.seen.get(key);
     if (seen && now - seen.at < this.everyMs) {
       seen.repeats++;
       return;
     }
     const again = seen && seen.repeats > 0 ? ` (${seen.repeats} more times since)` : '';
     this.logger.warn(`${message}${again}`);
-    this.seen.delete(message);
-    this.seen.set(message, { at: now, repeats: 0 });
+    this.seen.delete(key);
+    this.seen.set(key, { at: now, repeats: 0 });
     // Newest last: the first is the one said longest ago.
     if (this.seen.size > REMEMBERED) this.seen.delete(this.seen.keys().next().value!);
   }

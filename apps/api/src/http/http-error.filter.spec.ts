@@ -86,7 +86,12 @@ describe('HttpErrorFilter', () => {
     };
     const host = { switchToHttp: () => ({ getResponse: () => response }) } as ArgumentsHost;
     try {
-      for (let i = 0; i < 50; i++) filter.catch(new NoNodeAvailableError([]), host);
+      // Each names another position, as each request's token is another.
+      for (let i = 0; i < 50; i++)
+        filter.catch(
+          new NoNodeAvailableError([`r: not at 0/${(4096 + i).toString(16)} yet`]),
+          host,
+        );
       expect(warned).toHaveLength(1);
       expect(warned[0]).toMatch(/^503: /);
     } finally {

@@ -35,7 +35,11 @@ export class HttpErrorFilter implements ExceptionFilter {
     }
     const retryAfterMs = unavailable(error)?.retryAfterMs ?? (cancelled(error) ? 1000 : undefined);
     // The body says what happened; which node answered what (hosts, driver errors) goes here.
-    if (retryAfterMs !== undefined) this.unavailable.warn(`503: ${details(error)}`);
+    if (retryAfterMs !== undefined) {
+      const said = `503: ${details(error)}`;
+      // One cause whatever the positions it names (each request's token is another).
+      this.unavailable.warn(said, said.replace(/\b[0-9A-F]{1,8}\/[0-9A-F]{1,8}\b/gi, 'X/X'));
+    }
     // A failure after the head has left (a streamed answer): nothing more can be said.
     if (response.headersSent) return;
     if (retryAfterMs !== undefined)
