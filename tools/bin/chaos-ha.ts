@@ -4,7 +4,8 @@
  * tokens while a Patroni cluster loses its leader (kill -9 of Patroni and
  * Postgres: a lost machine), elects another, takes the old node back as a
  * replica, and switches over on purpose. Then a report per phase, and checks:
- * no stale read, no duplicated ride, only 503s while there is no leader,
+ * no stale read (and reads checked in every phase), no duplicated ride, only
+ * 503s while there is no leader,
  * writes back within Patroni's ttl + 5 s, and with synchronous replication
  * (HA_SYNCHRONOUS, default on) no lost acknowledged write. With
  * HA_SYNCHRONOUS=off it reports the writes a failover lost, and that a read

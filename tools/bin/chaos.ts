@@ -3,8 +3,8 @@
  * databases fail, hang and overload, phase by phase; then a report, and checks
  * that every acknowledged ride exists once and no retry made a second ride.
  * Exits 1 on any stale read, lost or duplicated ride, error a phase does not
- * allow, read slower than the bound where it applies, bad burst answer, or
- * fault that did not recover by itself.
+ * allow, phase in which no read was checked, read slower than the bound where
+ * it applies, bad burst answer, or fault that did not recover by itself.
  * CHAOS_PHASE_S (default 15) sets the length of each phase; CI runs 3.
  */
 import 'reflect-metadata';

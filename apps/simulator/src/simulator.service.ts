@@ -76,10 +76,11 @@ export class SimulatorService {
         Array.from({ length: c.SIM_USERS }, (_, i) => this.user(i, stats, stop.signal, history)),
       );
     } finally {
-      await history?.close();
       clearInterval(report);
       clearTimeout(deadline);
       signal.removeEventListener('abort', abort);
+      // Last: it rejects if a write failed, and the timers above must be gone then too.
+      await history?.close();
     }
     return stats;
   }

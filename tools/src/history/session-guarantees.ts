@@ -49,8 +49,11 @@ const notThere = (r: HistoryRecord) => r.op === 'read' && r.status === 404;
  *   read saw (its token is not below the read's).
  * Only operations that got an answer count: a 2xx, or a read by id answered
  * 404 (it showed nothing: a miss of a ride written before is a violation).
- * Every 2xx must carry a token (the client's way to the next guarantees); a
- * client's operations run one at a time. `lost`: rides a failover lost
+ * Every 2xx must carry a token (the client's way to the next guarantees). A
+ * client's operations run one at a time, but for the reads the simulator's
+ * users make while a write of theirs is retried: those overlap the write, and
+ * the guarantees order only an operation that ended before another began.
+ * `lost`: rides a failover lost
  * (asynchronous replication, found on the primary after the run), which no
  * read is expected to show unless its own token claims them (see
  * {@link claims}). A 410 is a violation too when it refuses a token no
