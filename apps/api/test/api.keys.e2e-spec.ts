@@ -193,6 +193,9 @@ describe('API keys: rotation and revocation', () => {
       // revoked gets nothing more (before: the reuse issued a live key for it, reopening it).
       await rotate(next, randomUUID()).expect(201);
       await rotate(old, key).expect(401);
+      // Another rider's rotation with that key is its own business: no 422 (nor a hint).
+      const stranger = await signUp(email()).expect(201);
+      await rotate(stranger.body.api_key as string, key).expect(201);
     });
 
     it('a retry racing its first attempt gets a key too, and neither answer’s key is lost', async () => {

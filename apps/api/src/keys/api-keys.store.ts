@@ -139,21 +139,25 @@ export function rotationRetryable(
 }
 
 /**
- * Whether this Idempotency-Key (its hash) revoked a key other than `keyId`
- * no longer than `ttlHours` ago: it served a rotation of another key. Reused
- * for a second rotation, it would issue live keys for that first rotation's
- * request, and reopen retries with the key it revoked.
+ * Whether this Idempotency-Key (its hash) revoked another key of the rider
+ * `userId` than `keyId` no longer than `ttlHours` ago: it served a rotation
+ * of another of its keys. Reused for a second rotation, it would issue live
+ * keys for that first rotation's request, and reopen retries with the key it
+ * revoked. Another rider's use of the same key is none of this rider's (and
+ * reopens nothing here: retries look at the rider's own keys).
  */
 export async function rotatedAnotherKey(
   em: Querier,
+  userId: number,
   keyId: number,
   request: string,
   ttlHours: number,
 ): Promise<boolean> {
   const rows = await em.query<unknown[]>(
     `SELECT 1 FROM api_keys
-      WHERE revoked_for = $2 AND id <> $1 AND ${withinTtl('revoked_at', '$3')} LIMIT 1`,
-    [keyId, request, ttlHours],
+      WHERE revoked_for = $2 AND user_id = $4 AND id <> $1 AND ${withinTtl('revoked_at', '$3')}
+      LIMIT 1`,
+    [keyId, request, ttlHours, userId],
   );
   return rows.length > 0;
 }

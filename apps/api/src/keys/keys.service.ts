@@ -35,7 +35,7 @@ export class KeysService {
    * (`replayed`). The keys of earlier answers stay valid (one may have
    * arrived after all, or its attempt may finish after this one); rotating
    * or revoking any of them revokes them all. An Idempotency-Key that
-   * rotated another key is a 422: it revokes nothing.
+   * rotated another key of the rider is a 422: it revokes nothing.
    */
   async rotate(
     caller: AuthenticatedUser,
@@ -47,7 +47,7 @@ export class KeysService {
       if (request !== null) await lockIdempotencyKey(em, request);
       await lockRider(em, caller.id);
       const ttl = this.config.IDEMPOTENCY_KEY_TTL_HOURS;
-      if (request !== null && (await rotatedAnotherKey(em, caller.keyId, request, ttl)))
+      if (request !== null && (await rotatedAnotherKey(em, caller.id, caller.keyId, request, ttl)))
         throw new UnprocessableEntityException(
           'this Idempotency-Key was used for another request (a rotation of another key): ' +
             'send a new one with every request',
