@@ -52,9 +52,13 @@ function main(): void {
     void stop(code === 0 ? 0 : 1);
   });
   let stopping = false;
+  let stoppingSince = 0;
+  /** A second Ctrl+C killed the apps: the run did not end cleanly (exit 1). */
+  let forced = false;
   async function stop(code: number): Promise<void> {
     if (stopping) return;
     stopping = true;
+    stoppingSince = Date.now();
     processes.beginStop();
     // The simulator first, so that its final summary counts no errors caused by the APIs going away.
     const stopped = [await processes.terminate('simulator', true)];
@@ -65,9 +69,18 @@ function main(): void {
     );
     // The launcher stops etcd and the Patroni nodes itself, replicas first; it is given the time to.
     stopped.push(await processes.terminate('cluster', false, 90_000));
-    process.exit(stopped.every(Boolean) ? code : 1);
+    process.exit(stopped.every(Boolean) && !forced ? code : 1);
   }
-  for (const signal of stopSignals()) process.on(signal, () => void stop(0));
+  for (const signal of stopSignals())
+    process.on(signal, () => {
+      if (!stopping) return void stop(0);
+      // A second Ctrl+C (not the echo of the first): the apps skip their drain; the cluster's
+      // launcher still stops Patroni and etcd in order.
+      if (Date.now() - stoppingSince < 1000) return;
+      forced = true;
+      say(`${signal} again: killing the apps`);
+      processes.kill(['simulator', ...apis.map((a) => a.name), 'observer', 'proxy']);
+    });
 
   // The apps' output is a pipe here, not a terminal: ask for readable logs anyway.
   const base: NodeJS.ProcessEnv = {

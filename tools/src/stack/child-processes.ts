@@ -46,6 +46,18 @@ export class ChildProcesses {
   }
 
   /**
+   * SIGKILL now to each of `names` (to its group, if it leads one), stopping
+   * or not: a second Ctrl+C. A stop under way then ends at once.
+   */
+  kill(names: readonly string[]): void {
+    for (const name of names)
+      void this.children
+        .get(name)
+        ?.kill()
+        .catch(() => undefined);
+  }
+
+  /**
    * SIGTERM to the child (`group`: to its whole process group; else it stops
    * its own children), SIGKILL to the group after `timeoutMs`; resolves once
    * it and every process of its group have exited. The default outlasts the
