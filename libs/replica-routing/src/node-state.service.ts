@@ -24,13 +24,14 @@ export class NodeState {
     private readonly options: ResolvedReplicaRoutingOptions,
     private readonly topology: Topology,
   ) {
+    const forget = (name: string) => {
+      this.records.delete(name);
+      this.movedAt.set(name, this.now());
+    };
     // A name on another host (or role) starts over: what was known of it was another node's.
-    topology.onChange((names) =>
-      names.forEach((name) => {
-        this.records.delete(name);
-        this.movedAt.set(name, this.now());
-      }),
-    );
+    topology.onChange((names) => names.forEach(forget));
+    // So does the primary after a failover: its position, samples and breaker were the old one's.
+    topology.onFailover(() => forget(PRIMARY_NODE));
   }
 
   /** When each name last moved to another host: older observations of it are of that other host. */
@@ -91,10 +92,7 @@ export class NodeState {
       this.logger.warn(`${name} failed ${r.failures}x (${r.lastError}); benched for ${ms} ms`);
   }
 
-  /**
-   * A position the primary has reached. With `at` (when it was read off the
-   * primary), it is also a sample in time: see {@link primaryPositionSince}.
-   */
+  /** A position the primary has reached; with `at` (when read), a sample: {@link primaryPositionSince}. */
   observePrimary(lsn: Lsn | null, at?: number): void {
     const r = this.record(PRIMARY_NODE);
     r.lsn = maxLsn(r.lsn, lsn);

@@ -10,6 +10,7 @@ import { pgAdapter, type PgHandle } from './pg/pg.adapter';
 import { createRoutingParts } from './replica-routing';
 
 const url = 'postgres://127.0.0.1:1/x';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const pgError = (message: string, code: string) => Object.assign(new Error(message), { code });
 
 /** Tries in order; the replicas refuse the work with `refusal`, the primary serves it. */
@@ -496,6 +497,14 @@ describe('ReadFlow, a freshWithinMs read across a failover it learns of while re
       });
       // Before: the replica served at the token alone, with no freshness bound.
       await expect(read).rejects.toBeInstanceOf(PrimaryUnavailableError);
+      // Nor the next read, which merges nothing blind: the old primary's position was forgotten.
+      await sleep(1100); // past the primary's first bench
+      const again = routing.router.read(() => Promise.resolve('rows'), {
+        token: '2:0/2000',
+        freshWithinMs: 1000,
+        cover: false,
+      });
+      await expect(again).rejects.toBeInstanceOf(PrimaryUnavailableError);
       expect(PrimaryFails.asked).toEqual([]);
     } finally {
       await routing.close();

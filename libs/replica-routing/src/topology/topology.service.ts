@@ -40,6 +40,7 @@ export class Topology {
   /** The newest timeline whose history file was read. */
   private historyRead: number | null = null;
   private readonly listeners: TopologyListener[] = [];
+  private readonly failoverListeners: (() => void)[] = [];
   /** The primary's timeline as last seen (null until then). */
   timeline: number | null = null;
   /** Bumped on every change of roles: a writer that waits for a new primary watches it. */
@@ -86,6 +87,11 @@ export class Topology {
     this.listeners.push(listener);
   }
 
+  /** `listener` runs when the primary is seen on a newer timeline than one known: a failover. */
+  onFailover(listener: () => void): void {
+    this.failoverListeners.push(listener);
+  }
+
   /** Applies discovered roles; returns whether the primary changed. */
   apply(roles: Roles): boolean {
     if (roles.timeline !== null) this.observeTimeline(roles.timeline);
@@ -119,12 +125,13 @@ export class Topology {
   /** A timeline the primary was seen on; true when it is newer than the one known. */
   observeTimeline(tli: number): boolean {
     if (this.timeline !== null && tli <= this.timeline) return false;
-    if (this.timeline !== null)
-      this.logger.warn(`timeline ${tli} (was ${this.timeline}): a failover happened`);
+    const failover = this.timeline !== null;
+    if (failover) this.logger.warn(`timeline ${tli} (was ${this.timeline}): a failover happened`);
     this.timeline = tli;
     // What is known of earlier timelines was the old one's lineage: the new one may not descend
     // from all of it (a promoted node that never followed the last timeline). Learnt again.
     this.ends.clear();
+    if (failover) for (const listener of this.failoverListeners) listener();
     return true;
   }
 
