@@ -52,13 +52,13 @@ function main(): void {
     void stop(code === 0 ? 0 : 1);
   });
   let stopping = false;
-  let stoppingSince = 0;
+  /** When the first stop signal came (0: none yet; a stop may also begin with an app's exit). */
+  let firstSignalAt = 0;
   /** A second Ctrl+C killed the apps: the run did not end cleanly (exit 1). */
   let forced = false;
   async function stop(code: number): Promise<void> {
     if (stopping) return;
     stopping = true;
-    stoppingSince = Date.now();
     processes.beginStop();
     // The simulator first, so that its final summary counts no errors caused by the APIs going away.
     const stopped = [await processes.terminate('simulator', true)];
@@ -73,10 +73,13 @@ function main(): void {
   }
   for (const signal of stopSignals())
     process.on(signal, () => {
-      if (!stopping) return void stop(0);
+      if (firstSignalAt === 0) {
+        firstSignalAt = Date.now();
+        return void stop(0);
+      }
       // A second Ctrl+C (not the echo of the first): the apps skip their drain; the cluster's
       // launcher still stops Patroni and etcd in order.
-      if (Date.now() - stoppingSince < 1000) return;
+      if (Date.now() - firstSignalAt < 1000) return;
       forced = true;
       say(`${signal} again: killing the apps`);
       processes.kill(['simulator', ...apis.map((a) => a.name), 'observer', 'proxy']);

@@ -52,14 +52,14 @@ const processes = new ChildProcesses(WIDTH, (name, code, signal) => {
   void stop(code === 0 ? 0 : 1);
 });
 let stopping = false;
-let stoppingSince = 0;
+/** When the first stop signal came (0: none yet; a stop may also begin with an app's exit). */
+let firstSignalAt = 0;
 /** A second Ctrl+C killed the apps: the run did not end cleanly (exit 1). */
 let forced = false;
 
 async function stop(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
-  stoppingSince = Date.now();
   processes.beginStop();
   // The simulator first, so that its final summary counts no errors caused by the API going away.
   const stopped = [await processes.terminate('simulator', true)];
@@ -76,10 +76,13 @@ async function stop(code: number): Promise<void> {
 
 for (const signal of stopSignals())
   process.on(signal, () => {
-    if (!stopping) return void stop(0);
+    if (firstSignalAt === 0) {
+      firstSignalAt = Date.now();
+      return void stop(0);
+    }
     // A second Ctrl+C (not the echo of the first): the apps skip their drain. Redis and the
     // cluster still stop as before (their launcher's fast shutdown takes a second or two).
-    if (Date.now() - stoppingSince < 1000) return;
+    if (Date.now() - firstSignalAt < 1000) return;
     forced = true;
     console.log(prefixed('start', `${signal} again: killing the apps`, WIDTH));
     processes.kill(['simulator', 'api', 'observer', ...LOG_APPS]);
