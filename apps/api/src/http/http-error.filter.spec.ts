@@ -1,5 +1,10 @@
 import { Logger, type ArgumentsHost } from '@nestjs/common';
-import { NoNodeAvailableError, RoutingClosedError, WriteLostError } from '@app/replica-routing';
+import {
+  NoNodeAvailableError,
+  PrimaryUnavailableError,
+  RoutingClosedError,
+  WriteLostError,
+} from '@app/replica-routing';
 import { HttpErrorFilter } from './http-error.filter';
 
 /** What the filter answered for `error`: status, headers and body. */
@@ -87,12 +92,15 @@ describe('HttpErrorFilter', () => {
     const host = { switchToHttp: () => ({ getResponse: () => response }) } as ArgumentsHost;
     try {
       // Each names another position, as each request's token is another.
-      for (let i = 0; i < 50; i++)
+      for (let i = 0; i < 50; i++) {
         filter.catch(
           new NoNodeAvailableError([`r: not at 0/${(4096 + i).toString(16)} yet`]),
           host,
         );
-      expect(warned).toHaveLength(1);
+        // And one whose "retry in N s" counts down.
+        filter.catch(new PrimaryUnavailableError(1000 * (1 + (i % 5))), host);
+      }
+      expect(warned).toHaveLength(2);
       expect(warned[0]).toMatch(/^503: /);
     } finally {
       jest.restoreAllMocks();

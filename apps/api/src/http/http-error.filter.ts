@@ -37,8 +37,10 @@ export class HttpErrorFilter implements ExceptionFilter {
     // The body says what happened; which node answered what (hosts, driver errors) goes here.
     if (retryAfterMs !== undefined) {
       const said = `503: ${details(error)}`;
-      // One cause whatever the positions it names (each request's token is another).
-      this.unavailable.warn(said, said.replace(/\b[0-9A-F]{1,8}\/[0-9A-F]{1,8}\b/gi, 'X/X'));
+      // One cause whatever the positions and numbers it names (each request's token is another,
+      // and "retry in N s" counts down).
+      const cause = said.replace(/\b[0-9A-F]{1,8}\/[0-9A-F]{1,8}\b/gi, 'X/X').replace(/\d+/g, 'N');
+      this.unavailable.warn(said, cause);
     }
     // A failure after the head has left (a streamed answer): nothing more can be said.
     if (response.headersSent) return;
