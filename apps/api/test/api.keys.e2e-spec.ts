@@ -77,6 +77,9 @@ describe('API keys: rotation and revocation', () => {
             .set(rider.auth)
             .set('Consistency-Token', rider.token)
             .expect(200);
+        // Every replica has the newest sample it holds (its first read's), whichever one the
+        // check below tries.
+        await waitForReplicasToCatchUp();
         await pauseReplay();
         await request(api.url).delete('/users/me/api-keys/current').set(rider.auth).expect(204);
         // With a token, the key is checked on a replica that has not seen the revocation; the
