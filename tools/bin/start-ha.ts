@@ -22,7 +22,7 @@ import { appCommand } from '../src/stack/app.command';
 import { ChildProcesses } from '../src/stack/child-processes';
 import { waitAllReady } from '../src/stack/http-ready';
 import { StartHaConfig } from '../src/stack/start-ha.config';
-import { stopSignals } from '../src/process/stop.signals';
+import { onStopSignals } from '../src/process/stop.signals';
 
 /** What the plain stack is configured by and this one sets itself (or must not pass on). */
 const REPLACED = [
@@ -52,9 +52,6 @@ function main(): void {
     void stop(code === 0 ? 0 : 1);
   });
   let stopping = false;
-  /** When the first stop signal came (0: none yet; a stop may also begin with an app's exit). */
-  let firstSignalAt = 0;
-  /** A second Ctrl+C killed the apps: the run did not end cleanly (exit 1). */
   let forced = false;
   async function stop(code: number): Promise<void> {
     if (stopping) return;
@@ -71,19 +68,16 @@ function main(): void {
     stopped.push(await processes.terminate('cluster', false, 90_000));
     process.exit(stopped.every(Boolean) && !forced ? code : 1);
   }
-  for (const signal of stopSignals())
-    process.on(signal, () => {
-      if (firstSignalAt === 0) {
-        firstSignalAt = Date.now();
-        return void stop(0);
-      }
-      // A second Ctrl+C (not the echo of the first): the apps skip their drain; the cluster's
-      // launcher still stops Patroni and etcd in order.
-      if (Date.now() - firstSignalAt < 1000) return;
+  onStopSignals(
+    () => void stop(0),
+    // A second Ctrl+C: the apps skip their drain; the cluster's launcher still stops Patroni and
+    // etcd in order.
+    (signal) => {
       forced = true;
       say(`${signal} again: killing the apps`);
       processes.kill(['simulator', ...apis.map((a) => a.name), 'observer', 'proxy']);
-    });
+    },
+  );
 
   // The apps' output is a pipe here, not a terminal: ask for readable logs anyway.
   const base: NodeJS.ProcessEnv = {

@@ -19,7 +19,7 @@ import { envNumber, PORT } from '../src/process/env.number';
 import { listening, waitUntil } from '../src/process/wait';
 import { findRedisServer, redisServerArgs } from '../src/redis/redis.process';
 import { ChildProcesses } from '../src/stack/child-processes';
-import { stopSignals } from '../src/process/stop.signals';
+import { onStopSignals } from '../src/process/stop.signals';
 
 const NAMES = [
   'cluster',
@@ -52,8 +52,6 @@ const processes = new ChildProcesses(WIDTH, (name, code, signal) => {
   void stop(code === 0 ? 0 : 1);
 });
 let stopping = false;
-/** When the first stop signal came (0: none yet; a stop may also begin with an app's exit). */
-let firstSignalAt = 0;
 /** A second Ctrl+C killed the apps: the run did not end cleanly (exit 1). */
 let forced = false;
 
@@ -74,19 +72,16 @@ async function stop(code: number): Promise<void> {
   process.exit(stopped.every(Boolean) && !forced ? code : 1);
 }
 
-for (const signal of stopSignals())
-  process.on(signal, () => {
-    if (firstSignalAt === 0) {
-      firstSignalAt = Date.now();
-      return void stop(0);
-    }
-    // A second Ctrl+C (not the echo of the first): the apps skip their drain. Redis and the
-    // cluster still stop as before (their launcher's fast shutdown takes a second or two).
-    if (Date.now() - firstSignalAt < 1000) return;
+onStopSignals(
+  () => void stop(0),
+  // A second Ctrl+C: the apps skip their drain. Redis and the cluster still stop as before
+  // (their launcher's fast shutdown takes a second or two).
+  (signal) => {
     forced = true;
     console.log(prefixed('start', `${signal} again: killing the apps`, WIDTH));
     processes.kill(['simulator', 'api', 'observer', ...LOG_APPS]);
-  });
+  },
+);
 
 /** The apps' output is a pipe here, not a terminal: ask for readable logs anyway. */
 const childEnv = (env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
