@@ -19,7 +19,7 @@ import { HaCluster } from '../src/ha/ha-cluster';
 import { HA_LAUNCHER_READY, haLauncherCommand } from '../src/ha/ha-launcher.command';
 import { findHaproxy, proxyCommand } from '../src/proxy/haproxy.command';
 import { appCommand } from '../src/stack/app.command';
-import { ChildProcesses } from '../src/stack/child-processes';
+import { ChildProcesses, type StopStage } from '../src/stack/child-processes';
 import { waitAllReady } from '../src/stack/http-ready';
 import { StartHaConfig } from '../src/stack/start-ha.config';
 import { onStopSignals } from '../src/process/stop.signals';
@@ -51,22 +51,25 @@ function main(): void {
     say(`${name} exited (${signal ?? `code ${code}`}); stopping everything`);
     void stop(code === 0 ? 0 : 1);
   });
+  // The apps, stopped first: the simulator alone, so that its final summary counts no errors
+  // caused by the APIs going away.
+  const appStages: StopStage[] = [
+    { names: ['simulator'], group: true },
+    { names: [...apis.map((a) => a.name), 'observer', 'proxy'], group: true },
+  ];
   let stopping = false;
+  /** A second Ctrl+C killed the apps: the run did not end cleanly (exit 1). */
   let forced = false;
   async function stop(code: number): Promise<void> {
     if (stopping) return;
     stopping = true;
     processes.beginStop();
-    // The simulator first, so that its final summary counts no errors caused by the APIs going away.
-    const stopped = [await processes.terminate('simulator', true)];
-    stopped.push(
-      ...(await Promise.all(
-        [...apis.map((a) => a.name), 'observer', 'proxy'].map((n) => processes.terminate(n, true)),
-      )),
-    );
-    // The launcher stops etcd and the Patroni nodes itself, replicas first; it is given the time to.
-    stopped.push(await processes.terminate('cluster', false, 90_000));
-    process.exit(stopped.every(Boolean) && !forced ? code : 1);
+    const clean = await processes.stopInStages([
+      ...appStages,
+      // The launcher stops etcd and the Patroni nodes itself, replicas first; given the time to.
+      { names: ['cluster'], group: false, timeoutMs: 90_000 },
+    ]);
+    process.exit(clean && !forced ? code : 1);
   }
   onStopSignals(
     () => void stop(0),
@@ -75,7 +78,7 @@ function main(): void {
     (signal) => {
       forced = true;
       say(`${signal} again: killing the apps`);
-      processes.kill(['simulator', ...apis.map((a) => a.name), 'observer', 'proxy']);
+      processes.kill(appStages.flatMap((stage) => stage.names));
     },
   );
 

@@ -18,7 +18,7 @@ import { prefixed } from '../src/process/child.process';
 import { envNumber, PORT } from '../src/process/env.number';
 import { listening, waitUntil } from '../src/process/wait';
 import { findRedisServer, redisServerArgs } from '../src/redis/redis.process';
-import { ChildProcesses } from '../src/stack/child-processes';
+import { ChildProcesses, type StopStage } from '../src/stack/child-processes';
 import { onStopSignals } from '../src/process/stop.signals';
 
 const NAMES = [
@@ -55,21 +55,26 @@ let stopping = false;
 /** A second Ctrl+C killed the apps: the run did not end cleanly (exit 1). */
 let forced = false;
 
+/**
+ * The apps, stopped first: the simulator alone, so that its final summary counts no errors caused
+ * by the API going away.
+ */
+const APP_STAGES: StopStage[] = [
+  { names: ['simulator'], group: true },
+  { names: ['api', 'observer', ...LOG_APPS], group: true },
+];
+
 async function stop(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   processes.beginStop();
-  // The simulator first, so that its final summary counts no errors caused by the API going away.
-  const stopped = [await processes.terminate('simulator', true)];
-  stopped.push(
-    ...(await Promise.all(
-      ['api', 'observer', ...LOG_APPS].map((n) => processes.terminate(n, true)),
-    )),
-  );
-  stopped.push(await processes.terminate('redis', false));
-  // The launcher stops its Postgres nodes itself (fast shutdown), so only it is signalled.
-  stopped.push(await processes.terminate('cluster', false));
-  process.exit(stopped.every(Boolean) && !forced ? code : 1);
+  const clean = await processes.stopInStages([
+    ...APP_STAGES,
+    { names: ['redis'], group: false },
+    // The launcher stops its Postgres nodes itself (fast shutdown), so only it is signalled.
+    { names: ['cluster'], group: false },
+  ]);
+  process.exit(clean && !forced ? code : 1);
 }
 
 onStopSignals(
@@ -79,7 +84,7 @@ onStopSignals(
   (signal) => {
     forced = true;
     console.log(prefixed('start', `${signal} again: killing the apps`, WIDTH));
-    processes.kill(['simulator', 'api', 'observer', ...LOG_APPS]);
+    processes.kill(APP_STAGES.flatMap((stage) => stage.names));
   },
 );
 

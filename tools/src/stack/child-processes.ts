@@ -75,4 +75,24 @@ export class ChildProcesses {
       return false;
     }
   }
+
+  /**
+   * Stops the stages one after the other, each stage's children at once (see
+   * {@link terminate}); resolves whether every child stopped.
+   */
+  async stopInStages(stages: readonly StopStage[]): Promise<boolean> {
+    let clean = true;
+    for (const { names, group, timeoutMs } of stages) {
+      const stopped = await Promise.all(names.map((n) => this.terminate(n, group, timeoutMs)));
+      clean &&= stopped.every(Boolean);
+    }
+    return clean;
+  }
+}
+
+/** One step of a stack's stop: these children at once; `group` and `timeoutMs` as in `terminate`. */
+export interface StopStage {
+  names: readonly string[];
+  group: boolean;
+  timeoutMs?: number;
 }
