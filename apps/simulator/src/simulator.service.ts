@@ -116,8 +116,9 @@ export class SimulatorService {
         sendsToken && session.token ? { ...auth, 'consistency-token': session.token } : auth;
       // While a write is retried (the primary down or hung), the user reads its last ride again:
       // reads must go on where a replica has the token.
-      const meanwhile = last
-        ? () => this.readBack(client, stats, session, rider.id, last!, headers()).then(() => {})
+      const previous = last;
+      const meanwhile = previous
+        ? () => this.readBack(client, stats, session, rider.id, previous, headers())
         : undefined;
       const started = Date.now();
       const written = await this.writeRide(client, stats, stop, auth, distance, meanwhile);
@@ -223,7 +224,7 @@ export class SimulatorService {
     stop: AbortSignal,
     auth: Record<string, string>,
     distance: number,
-    meanwhile?: () => Promise<void>,
+    meanwhile?: () => Promise<unknown>,
   ): Promise<ApiResponse | null> {
     const headers = { ...auth, 'idempotency-key': randomUUID() };
     return this.retried(stats, stop, {
@@ -284,7 +285,7 @@ export class SimulatorService {
       answered: (answer: ApiResponse) => void;
       gaveUp: () => void;
       /** Run during each pause before a retry (within it: a slow one delays the retry). */
-      meanwhile?: () => Promise<void>;
+      meanwhile?: () => Promise<unknown>;
     },
   ): Promise<ApiResponse | null> {
     const deadline = Date.now() + this.config.SIM_WRITE_RETRY_S * 1000;

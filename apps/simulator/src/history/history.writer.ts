@@ -1,3 +1,4 @@
+import { messageOf } from '@app/config';
 import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import type { HistoryRecord } from './history.record';
 
@@ -13,7 +14,7 @@ export class HistoryWriter {
     try {
       fd = openSync(path, 'w');
     } catch (error) {
-      throw new Error(`SIM_HISTORY_FILE=${path}: cannot be written (${(error as Error).message})`);
+      throw new Error(`SIM_HISTORY_FILE=${path}: cannot be written (${messageOf(error)})`);
     }
     this.out = createWriteStream(path, { fd });
     this.out.on('error', (error) => (this.failed ??= error));
