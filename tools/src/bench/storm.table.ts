@@ -34,7 +34,19 @@ export function printStormTable(result: RetryStorm): void {
     ...columns.map(([, s, r]) => cell(s, r)),
   ];
   const storm = (s: StormStage, text: string) => (s.label === 'storm' ? text : '');
+  const rounds = proxy.rounds
+    .map(
+      (r) =>
+        `${fmt.num(r.calm.createdPerSecond)} -> ${fmt.num(r.storm.createdPerSecond)} (${fmt.ratio(r.ratio)})`,
+    )
+    .join(', ');
   const notes = [
+    ...(proxy.rounds.length > 1
+      ? [
+          `through the proxy, ${proxy.rounds.length} rounds of calm then storm, 201/s: ${rounds};`,
+          '  the proxy columns show the round of median ratio, the targets hold that ratio and every round',
+        ]
+      : []),
     `through the proxy: HAProxy (docker/haproxy-api.cfg), maxconn ${settings.maxInFlight} per API process, ` +
       `queue ${settings.queueMs} ms; the same API process in every column`,
     'every connection sends its next POST as soon as it has an answer, whatever the answer;',

@@ -1,0 +1,47 @@
+import { medianRound, pairRounds } from './storm.rounds';
+import type { StormStage } from './storm.stage';
+
+const stage = (label: string, createdPerSecond: number) =>
+  ({ label, createdPerSecond }) as StormStage;
+
+describe('pairRounds', () => {
+  it('pairs each calm stage with the storm after it', () => {
+    const rounds = pairRounds([
+      stage('calm', 400),
+      stage('storm', 320),
+      stage('calm', 300),
+      stage('storm', 330),
+    ]);
+    expect(rounds.map((r) => [r.calm.createdPerSecond, r.storm.createdPerSecond])).toEqual([
+      [400, 320],
+      [300, 330],
+    ]);
+    expect(rounds.map((r) => r.ratio)).toEqual([0.8, 1.1]);
+  });
+
+  it('gives a ratio of 0 when the calm made nothing, and refuses an odd stage count', () => {
+    expect(pairRounds([stage('calm', 0), stage('storm', 10)])[0]!.ratio).toBe(0);
+    expect(() => pairRounds([stage('calm', 1)])).toThrow('1 stages, not calm/storm pairs');
+    expect(() => pairRounds([])).toThrow('0 stages');
+  });
+});
+
+describe('medianRound', () => {
+  const rounds = (...ratios: number[]) =>
+    ratios.map((ratio) => ({
+      calm: stage('calm', 100),
+      storm: stage('storm', ratio * 100),
+      ratio,
+    }));
+
+  it('takes the middle ratio, so one round disturbed either way does not decide', () => {
+    expect(medianRound(rounds(0.79, 1.0, 0.97)).ratio).toBe(0.97);
+    expect(medianRound(rounds(1.3, 0.7, 0.75)).ratio).toBe(0.75);
+  });
+
+  it('takes the lower middle of an even count, and the one round of one', () => {
+    expect(medianRound(rounds(0.9, 0.7)).ratio).toBe(0.7);
+    expect(medianRound(rounds(0.5)).ratio).toBe(0.5);
+    expect(() => medianRound([])).toThrow('none');
+  });
+});

@@ -1,0 +1,34 @@
+import type { StormStage } from './storm.stage';
+
+/** One calm stage and the storm right after it. */
+export interface StormRound {
+  calm: StormStage;
+  storm: StormStage;
+  /** The storm's 201/s over the calm's (0 when the calm made none). */
+  ratio: number;
+}
+
+/** Pairs `[calm, storm, calm, storm, ...]` into rounds. */
+export function pairRounds(stages: StormStage[]): StormRound[] {
+  if (stages.length === 0 || stages.length % 2 !== 0)
+    throw new Error(`storm rounds: ${stages.length} stages, not calm/storm pairs`);
+  const rounds: StormRound[] = [];
+  for (let i = 0; i < stages.length; i += 2) {
+    const calm = stages[i]!;
+    const storm = stages[i + 1]!;
+    const ratio = calm.createdPerSecond > 0 ? storm.createdPerSecond / calm.createdPerSecond : 0;
+    rounds.push({ calm, storm, ratio });
+  }
+  return rounds;
+}
+
+/**
+ * The round of median ratio (the lower one of an even count): what a few
+ * seconds of other work on a shared machine do to one round does not decide
+ * the target, while a storm that always loses goodput loses it in every round.
+ */
+export function medianRound(rounds: StormRound[]): StormRound {
+  if (rounds.length === 0) throw new Error('storm rounds: none');
+  const sorted = [...rounds].sort((a, b) => a.ratio - b.ratio);
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
