@@ -27,7 +27,7 @@ export const STORM = {
   /** The proxy's default PROXY_QUEUE_MS. */
   queueMs: 2000,
   /** Calm-then-storm rounds through the proxy, judged on the median (straight to the API: one). */
-  proxyRounds: 5,
+  proxyRounds: 7,
 };
 
 /** One target (through the proxy, or straight to the API): rounds of calm then storm, then writes. */
@@ -55,7 +55,7 @@ export function stormSeconds(benchSeconds: number): { calm: number; storm: numbe
  * has an answer), on one API process: through the API's proxy (HAProxy on
  * docker/haproxy-api.cfg, as every deployment runs it), then straight to the
  * API for comparison. Each: a warm-up of both, rounds of 100 connections then 3,000
- * (five through the proxy, one straight to the API), then 20 writes that
+ * (seven through the proxy, one straight to the API), then 20 writes that
  * must all succeed.
  */
 export async function retryStorm(ctx: BenchContext): Promise<RetryStorm> {
