@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { sql } from '../../../test/e2e/cluster.control';
-import { createRider, startApi, type RunningApi, type Rider } from './api.harness';
+import { e2eEnv } from '../../../test/e2e/e2e.env';
+import { createRider, sleep, startApi, type RunningApi, type Rider } from './api.harness';
 
 describe('POST /rides with an Idempotency-Key', () => {
   let api: RunningApi;
@@ -87,4 +88,40 @@ describe('POST /rides with an Idempotency-Key', () => {
       expect(response.status).toBe(422);
     },
   );
+});
+
+(e2eEnv().apiUrl ? describe.skip : describe)('the expired-key reaper', () => {
+  let api: RunningApi;
+
+  beforeAll(async () => (api = await startApi({ IDEMPOTENCY_REAP_MS: '200' })));
+  afterAll(() => api.close());
+
+  const keysOf = async (keys: string[]) =>
+    (
+      await sql<{ key: string }>(
+        'primary',
+        'SELECT key FROM idempotency_keys WHERE key = ANY($1)',
+        [keys],
+      )
+    ).map((row) => row.key);
+
+  it('deletes the keys older than IDEMPOTENCY_KEY_TTL_HOURS, and only those', async () => {
+    const rider = await createRider(api.url);
+    const [expired, young] = [randomUUID(), randomUUID()];
+    for (const key of [expired, young])
+      await request(api.url)
+        .post('/rides')
+        .set(rider.auth)
+        .set('Idempotency-Key', key)
+        .send({ distance: 4 })
+        .expect(201);
+    await sql(
+      'primary',
+      "UPDATE idempotency_keys SET created_at = now() - interval '24 hours 1 minute' WHERE key = $1",
+      [expired],
+    );
+    const deadline = Date.now() + 10_000;
+    while ((await keysOf([expired])).length > 0 && Date.now() < deadline) await sleep(100);
+    expect(await keysOf([expired, young])).toEqual([young]);
+  });
 });

@@ -57,6 +57,8 @@ export class ApiConfig extends DatabaseConfig {
   @Type(() => Number) @IsInt() @Min(100) @Max(MAX_TIMER_MS) DB_STATEMENT_TIMEOUT_MS = 10_000;
   /** How long an Idempotency-Key of POST /rides is remembered, and a sign-up or a rotation can be retried with its own. */
   @Type(() => Number) @IsInt() @Min(1) @Max(24 * 30) IDEMPOTENCY_KEY_TTL_HOURS = 24;
+  /** How often expired Idempotency-Keys of POST /rides are deleted. */
+  @Type(() => Number) @IsInt() @Min(100) @Max(MAX_TIMER_MS) IDEMPOTENCY_REAP_MS = 600_000;
   /**
    * Signs Consistency-Tokens (HMAC), so that every API process with the same
    * secret honours another's tokens without asking the primary. Unset: bare

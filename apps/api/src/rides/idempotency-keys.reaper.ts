@@ -3,21 +3,21 @@ import {
   Injectable,
   Logger,
   type OnApplicationBootstrap,
-  type OnApplicationShutdown,
+  type OnModuleDestroy,
 } from '@nestjs/common';
 import { ReplicaRouter } from '@app/replica-routing';
 import { ApiConfig } from '../config/api.config';
 
-const EVERY_MS = 10 * 60 * 1000;
-
 /**
- * Deletes expired idempotency keys every 10 minutes (an expired key that is
- * reused before then is simply taken over). Skipped quietly while the primary is down.
+ * Deletes expired idempotency keys every IDEMPOTENCY_REAP_MS (10 minutes; an
+ * expired key that is reused before then is simply taken over). Skipped with
+ * a warning while the primary is down.
  */
 @Injectable()
-export class IdempotencyKeysReaper implements OnApplicationBootstrap, OnApplicationShutdown {
+export class IdempotencyKeysReaper implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(IdempotencyKeysReaper.name);
   private timer: NodeJS.Timeout | undefined;
+  private running: Promise<number> | undefined;
 
   constructor(
     private readonly router: ReplicaRouter<EntityManager>,
@@ -25,15 +25,23 @@ export class IdempotencyKeysReaper implements OnApplicationBootstrap, OnApplicat
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.reap(), EVERY_MS);
+    this.timer = setInterval(() => void this.reap(), this.config.IDEMPOTENCY_REAP_MS);
     this.timer.unref();
   }
 
-  onApplicationShutdown(): void {
+  /** The first shutdown hook: no sweep starts after it, and one under way ends before the router stops. */
+  async onModuleDestroy(): Promise<void> {
     clearInterval(this.timer);
+    await this.running;
   }
 
-  async reap(): Promise<number> {
+  /** One sweep: how many expired keys it deleted. A sweep already under way is joined, not doubled. */
+  reap(): Promise<number> {
+    this.running ??= this.sweep().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async sweep(): Promise<number> {
     try {
       const { result } = await this.router.write(
         (em) =>
