@@ -7,7 +7,7 @@ import { ShutdownConfig } from './shutdown.signals';
  * A node child whose app's close ends after 150 ms (`quick`) or never
  * (`hang`; `stuck`: with nothing else keeping the process alive), with
  * closeOnSignals and SHUTDOWN_TIMEOUT_MS=`timeoutMs`; it prints `ready` once
- * its handlers are on.
+ * its handlers are on, and `closing` when its close begins.
  */
 function child(close: 'quick' | 'hang' | 'stuck', timeoutMs = 300) {
   const script = `
@@ -15,11 +15,10 @@ function child(close: 'quick' | 'hang' | 'stuck', timeoutMs = 300) {
     const { validateConfig } = require(${JSON.stringify(require.resolve('./config.validator'))});
     const alive = setInterval(() => {}, 1000);
     const app = {
-      close: () => ${JSON.stringify(close)} === 'quick'
-        ? (console.log('closing'),
-          new Promise((resolve) => setTimeout(() => { console.log('closed'); resolve(); }, 150)))
+      close: () => (console.log('closing'), ${JSON.stringify(close)} === 'quick'
+        ? new Promise((resolve) => setTimeout(() => { console.log('closed'); resolve(); }, 150))
         // 'stuck': its server closed, nothing left to keep the event loop alive.
-        : (${JSON.stringify(close)} === 'stuck' && clearInterval(alive), new Promise(() => {})),
+        : (${JSON.stringify(close)} === 'stuck' && clearInterval(alive), new Promise(() => {}))),
     };
     closeOnSignals(app, validateConfig(ShutdownConfig, { SHUTDOWN_TIMEOUT_MS: '${timeoutMs}' }));
     console.log('ready');`;
@@ -82,6 +81,8 @@ describe('closeOnSignals', () => {
     const c = child('hang', 10_000);
     await c.ready;
     c.proc.kill('SIGINT');
+    // The echo window runs from when the child took the first signal, not from when it was sent.
+    await c.closing;
     await new Promise((resolve) => setTimeout(resolve, 1200));
     const again = Date.now();
     c.proc.kill('SIGINT');

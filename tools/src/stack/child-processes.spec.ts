@@ -15,10 +15,18 @@ describe('ChildProcesses.stopInStages', () => {
     const processes = new ChildProcesses(8, (name) => exits.push(name));
     // Each ends on SIGTERM only after 300 ms: a second stage begun early would overlap the first.
     const slow =
-      "process.on('SIGTERM', () => setTimeout(() => process.exit(0), 300)); setInterval(() => {}, 1000)";
-    const first = processes.run('first', { command: process.execPath, args: ['-e', slow] });
-    const second = processes.run('second', { command: process.execPath, args: ['-e', slow] });
-    await new Promise((resolve) => setTimeout(resolve, 300)); // their handlers are on
+      "process.on('SIGTERM', () => setTimeout(() => process.exit(0), 300)); console.log('ready'); " +
+      'setInterval(() => {}, 1000)';
+    const start = (name: string) => {
+      let child!: ReturnType<ChildProcesses['run']>;
+      const ready = new Promise<void>((resolve) => {
+        const onLine = (line: string) => line === 'ready' && resolve();
+        child = processes.run(name, { command: process.execPath, args: ['-e', slow], onLine });
+      });
+      return { child, ready };
+    };
+    const [first, second] = [start('first'), start('second')];
+    await Promise.all([first.ready, second.ready]); // their handlers are on
     processes.beginStop();
     const since = Date.now();
     const clean = await processes.stopInStages([
@@ -28,7 +36,7 @@ describe('ChildProcesses.stopInStages', () => {
     expect(clean).toBe(true);
     // One stage after the other: two closes of 300 ms each, not one.
     expect(Date.now() - since).toBeGreaterThanOrEqual(550);
-    expect([alive(first.pid), alive(second.pid)]).toEqual([false, false]);
+    expect([alive(first.child.pid), alive(second.child.pid)]).toEqual([false, false]);
     expect(exits).toEqual([]); // expected exits, after beginStop
   });
 });
