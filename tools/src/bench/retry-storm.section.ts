@@ -12,7 +12,7 @@ import { HttpClient } from './http.client';
 import { createUser } from './riders.fixture';
 import { STORM_RESULT, type StormConfig, type StormResult } from './storm.main';
 import { medianRound, pairRounds, type StormRound } from './storm.rounds';
-import type { StormStageSpec } from './storm.stage';
+import type { StormStage, StormStageSpec } from './storm.stage';
 import { printStormTable } from './storm.table';
 
 /** Issue #21's storm: 100 connections, then 3,000, all retrying at once; 10 s client timeout. */
@@ -34,6 +34,8 @@ export const STORM = {
 export interface StormRun extends StormRound {
   /** Every round in order; the run's own calm, storm and ratio are the median round's. */
   rounds: StormRound[];
+  /** The warm-up's stages (a calm, then a storm): not measured, but judged like the rounds. */
+  warmUp: StormStage[];
   after: StormResult['after'];
 }
 
@@ -162,8 +164,9 @@ async function stormRun(
     resultPrefix: STORM_RESULT,
     onChild: (stop) => ctx.cleanup.add('storm generator', () => Promise.resolve(stop())),
   });
+  const warmUp = result.stages.filter((s) => s.label === 'warm-up');
   const all = pairRounds(result.stages.filter((s) => s.label !== 'warm-up'));
-  return { ...medianRound(all), rounds: all, after: result.after };
+  return { ...medianRound(all), rounds: all, warmUp, after: result.after };
 }
 
 /** `count` users, registered 10 at a time; their API keys. */

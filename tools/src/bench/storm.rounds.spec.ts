@@ -1,4 +1,4 @@
-import { medianRound, pairRounds } from './storm.rounds';
+import { medianRound, pairRounds, pooledRatio } from './storm.rounds';
 import type { StormStage } from './storm.stage';
 
 const stage = (label: string, createdPerSecond: number) =>
@@ -23,6 +23,9 @@ describe('pairRounds', () => {
     expect(pairRounds([stage('calm', 0), stage('storm', 10)])[0]!.ratio).toBe(0);
     expect(() => pairRounds([stage('calm', 1)])).toThrow('1 stages, not calm/storm pairs');
     expect(() => pairRounds([])).toThrow('0 stages');
+    expect(() => pairRounds([stage('storm', 1), stage('calm', 1)])).toThrow(
+      'stages 1-2 are storm, calm',
+    );
   });
 });
 
@@ -43,5 +46,18 @@ describe('medianRound', () => {
     expect(medianRound(rounds(0.9, 0.7)).ratio).toBe(0.7);
     expect(medianRound(rounds(0.5)).ratio).toBe(0.5);
     expect(() => medianRound([])).toThrow('none');
+  });
+});
+
+describe('pooledRatio', () => {
+  it('divides the storms’ mean rate by the calms’', () => {
+    const rounds = pairRounds([
+      stage('calm', 400),
+      stage('storm', 300),
+      stage('calm', 200),
+      stage('storm', 240),
+    ]);
+    expect(pooledRatio(rounds)).toBeCloseTo(540 / 600);
+    expect(pooledRatio([])).toBe(0);
   });
 });

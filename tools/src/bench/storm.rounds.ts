@@ -16,6 +16,8 @@ export function pairRounds(stages: StormStage[]): StormRound[] {
   for (let i = 0; i < stages.length; i += 2) {
     const calm = stages[i]!;
     const storm = stages[i + 1]!;
+    if (calm.label !== 'calm' || storm.label !== 'storm')
+      throw new Error(`storm rounds: stages ${i + 1}-${i + 2} are ${calm.label}, ${storm.label}`);
     const ratio = calm.createdPerSecond > 0 ? storm.createdPerSecond / calm.createdPerSecond : 0;
     rounds.push({ calm, storm, ratio });
   }
@@ -31,4 +33,12 @@ export function medianRound(rounds: StormRound[]): StormRound {
   if (rounds.length === 0) throw new Error('storm rounds: none');
   const sorted = [...rounds].sort((a, b) => a.ratio - b.ratio);
   return sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
+
+/** All rounds together: the storms' 201s a second over the calms' (a second view of the median). */
+export function pooledRatio(rounds: StormRound[]): number {
+  const rate = (stages: StormStage[]) =>
+    stages.reduce((n, s) => n + s.createdPerSecond, 0) / Math.max(1, stages.length);
+  const calm = rate(rounds.map((r) => r.calm));
+  return calm > 0 ? rate(rounds.map((r) => r.storm)) / calm : 0;
 }

@@ -1,5 +1,6 @@
 import { DISTURBED_CORES, cpuMsPerRequest } from './cpu.probe';
 import type { RetryStorm, StormRun } from './retry-storm.section';
+import { pooledRatio } from './storm.rounds';
 import type { StormCpu, StormStage } from './storm.stage';
 import { fmt, renderTable } from './table.printer';
 
@@ -43,7 +44,8 @@ export function printStormTable(result: RetryStorm): void {
   const notes = [
     ...(proxy.rounds.length > 1
       ? [
-          `through the proxy, ${proxy.rounds.length} rounds of calm then storm, 201/s: ${rounds};`,
+          `through the proxy, ${proxy.rounds.length} rounds of calm then storm, 201/s: ${rounds}; ` +
+            `all rounds together ${fmt.ratio(pooledRatio(proxy.rounds))};`,
           '  the proxy columns show the round of median ratio, the targets hold that ratio and every round',
         ]
       : []),
@@ -51,7 +53,23 @@ export function printStormTable(result: RetryStorm): void {
       `queue ${settings.queueMs} ms; the same API process in every column`,
     'every connection sends its next POST as soon as it has an answer, whatever the answer;',
     '  after each stage no new request is sent and the ones in flight are answered or time out',
-    ...columns.flatMap(([name, s]) => (s.bad > 0 ? [`${name}: bad answers: ${kinds(s)}`] : [])),
+    // Through the proxy, per round below (the columns show one of them).
+    ...columns
+      .filter(([name]) => name.startsWith('direct'))
+      .flatMap(([name, s]) => (s.bad > 0 ? [`${name}: bad answers: ${kinds(s)}`] : [])),
+    ...[
+      ...proxy.warmUp.map((s) => ['proxy, warm-up', s] as const),
+      ...proxy.rounds.flatMap((r, i) => [
+        [`proxy, round ${i + 1} calm`, r.calm] as const,
+        [`proxy, round ${i + 1} storm`, r.storm] as const,
+      ]),
+    ]
+      .filter(([, s]) => s.bad + s.timeouts + s.connectionErrors > 0)
+      .map(
+        ([name, s]) =>
+          `${name}: ${fmt.int(s.timeouts)} timeouts, ${fmt.int(s.connectionErrors)} connection errors, ` +
+          `${fmt.int(s.bad)} bad answers${s.bad > 0 ? ` (${kinds(s)})` : ''}`,
+      ),
     ...columns.flatMap(([name, s]) => {
       const other = stormOtherCores(s.cpu);
       return other !== null && other > DISTURBED_CORES

@@ -18,7 +18,12 @@ const stage = (label: string, createdPerSecond: number, extra: Partial<StormStag
 
 const run = (stages: StormStage[]): StormRun => {
   const rounds = pairRounds(stages);
-  return { ...medianRound(rounds), rounds, after: { sent: 20, created: 20, failures: [] } };
+  return {
+    ...medianRound(rounds),
+    rounds,
+    warmUp: [stage('warm-up', 400), stage('warm-up', 400)],
+    after: { sent: 20, created: 20, failures: [] },
+  };
 };
 
 const storm = (proxy: StormStage[]): RetryStorm => ({
@@ -69,5 +74,11 @@ describe('stormTargets', () => {
     expect(met(storm([...good, ...slow, ...good]))).toEqual([true, false, true, true]);
     expect(met(storm([...good, ...timedOut, ...good]))).toEqual([true, true, false, true]);
     expect(met(storm([...good, ...badAnswer, ...good]))).toEqual([true, true, false, true]);
+  });
+
+  it('counts a timeout in the warm-up too', () => {
+    const result = storm([stage('calm', 400), stage('storm', 400)]);
+    result.proxy.warmUp[1] = stage('warm-up', 400, { timeouts: 1 });
+    expect(met(result)).toEqual([true, true, false, true]);
   });
 });
