@@ -49,6 +49,7 @@ describe('IdempotencyKeysReaper', () => {
     await destroy;
     expect(destroyed).toBe(true);
     jest.advanceTimersByTime(10_000);
+    await expect(reaper.reap()).resolves.toBe(0);
     expect(write).toHaveBeenCalledTimes(1);
   });
 

@@ -18,6 +18,7 @@ export class IdempotencyKeysReaper implements OnApplicationBootstrap, OnModuleDe
   private readonly logger = new Logger(IdempotencyKeysReaper.name);
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
+  private stopped = false;
 
   constructor(
     private readonly router: ReplicaRouter<EntityManager>,
@@ -31,12 +32,17 @@ export class IdempotencyKeysReaper implements OnApplicationBootstrap, OnModuleDe
 
   /** The first shutdown hook: no sweep starts after it, and one under way ends before the router stops. */
   async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
     await this.running;
   }
 
-  /** One sweep: how many expired keys it deleted. A sweep already under way is joined, not doubled. */
+  /**
+   * One sweep: how many expired keys it deleted. A sweep already under way is
+   * joined, not doubled; after the shutdown has begun, none starts (0).
+   */
   reap(): Promise<number> {
+    if (this.stopped) return this.running ?? Promise.resolve(0);
     this.running ??= this.sweep().finally(() => (this.running = undefined));
     return this.running;
   }
