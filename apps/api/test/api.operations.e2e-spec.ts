@@ -68,14 +68,16 @@ describe('operations routes', () => {
         });
       // Two clients that never stop sending on their kept-alive connections, until refused.
       // Each waits after its first answer for the other's: their second requests start together.
-      const current: Promise<number | 'refused'>[] = [];
+      // Each client's request now going, with the time its answer came.
+      const current: Promise<{ status: number | 'refused'; at: number }>[] = [];
       const first = [slowPost(), slowPost()];
       const bothAnswered = Promise.all(first);
       const clients = first.map(async (answer, c) => {
         statuses.push(await answer);
         await bothAnswered;
         for (let i = 0; i < 1000 && !stop; i++) {
-          const status = await (current[c] = slowPost());
+          const timed = slowPost().then((status) => ({ status, at: Date.now() }));
+          const { status } = await (current[c] = timed);
           statuses.push(status);
           if (status === 'refused') return;
         }
@@ -87,6 +89,7 @@ describe('operations routes', () => {
         await bothAnswered;
         await new Promise((resolve) => setTimeout(resolve, 50));
         const underWay = [...current];
+        const closeBegan = Date.now();
         const closing = own.close().then(() => {
           closed = true;
           return 'closed';
@@ -97,7 +100,9 @@ describe('operations routes', () => {
         await Promise.all(clients);
         // The requests under way got their answers (422: not an address); every other
         // request got one too, or was refused after the close.
-        expect(await Promise.all(underWay)).toEqual([422, 422]);
+        const answered = await Promise.all(underWay);
+        expect(answered.map((a) => a.status)).toEqual([422, 422]);
+        expect(answered.filter((a) => a.at < closeBegan)).toEqual([]); // still under way at the close
         expect(statuses.filter((s) => s !== 422 && s !== 'refused')).toEqual([]);
       } finally {
         stop = true;

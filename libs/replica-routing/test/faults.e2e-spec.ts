@@ -15,6 +15,23 @@ import { harness, type Harness } from './routing.harness';
 /** The cluster's replicas by name (replica0... here, a Patroni cluster's member names under test:compose:ha). */
 const REPLICAS = e2eEnv().replicaUrls.map((r) => r.name);
 
+/** Waits until `node` runs a statement containing `fragment` (up to 10 s): a read is under way there. */
+async function waitForStatementOn(node: string, fragment: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  const running = async () =>
+    (
+      await sql<{ n: number }>(
+        node,
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND pid <> pg_backend_pid() AND strpos(query, $1) > 0",
+        [fragment],
+      )
+    )[0]!.n > 0;
+  while (!(await running())) {
+    if (Date.now() > deadline) throw new Error(`no statement with ${fragment} on ${node} in 10 s`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** docs/design.md, "What each failure does": nodes fail mid-work; the caller sees a normal answer or a clear error. */
 describe('node faults', () => {
   beforeAll(async () => {
@@ -58,7 +75,7 @@ describe('node faults', () => {
         },
         { token: lsn },
       );
-      await new Promise((r) => setTimeout(r, 400));
+      await waitForStatementOn(victim, 'pg_sleep(2)');
       // An ACCESS EXCLUSIVE lock is WAL-logged; replaying it conflicts with the replica's read.
       await sql('primary', 'BEGIN; LOCK TABLE conflict_notes IN ACCESS EXCLUSIVE MODE; COMMIT');
       const result = await read;
@@ -200,7 +217,7 @@ describe('node faults', () => {
           },
           { token },
         );
-        await new Promise((r) => setTimeout(r, 500));
+        await waitForStatementOn(victim, 'pg_sleep(3)');
         await testCluster().stopNode(victim, 'immediate');
         const result = await read;
         expect(attempts).toEqual([victim, PRIMARY_NODE]);
