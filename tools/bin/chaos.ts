@@ -109,7 +109,7 @@ async function main(): Promise<void> {
     `api: ${Object.entries(apiSettings)
       .map(([k, v]) => `${k}=${v}`)
       .join(' ')}; reads must answer within ` +
-      `${READ_BOUND_MS} ms (connect ${CONNECT_TIMEOUT_MS} + statement ${STATEMENT_TIMEOUT_MS} + ${RETRY_MARGIN_MS} for the retry elsewhere)`,
+      `${READ_BOUND_MS} ms (connect ${CONNECT_TIMEOUT_MS} + statement ${STATEMENT_TIMEOUT_MS} + ${RETRY_MARGIN_MS} for the retry elsewhere and event-loop stalls)`,
   );
   let api: InProcessApi = await startApi(db, apiSettings, API_LOG);
   const apiPort = Number(new URL(api.url).port);
