@@ -12,6 +12,11 @@ export interface BenchSettings {
   outFile: string;
   /** Warm-up before each measured phase, not counted. */
   warmupMs: number;
+  /**
+   * Section 7's calm-then-storm rounds through the proxy, judged on the median
+   * round (BENCH_STORM_ROUNDS, 7; CI runs 15 short ones).
+   */
+  stormRounds: number;
   /** Upper bound on requests per phase, whatever the duration. */
   maxRequestsPerPhase: number;
   /** Given to every API process, so that each honours the others' tokens. */
@@ -32,6 +37,7 @@ export function benchSettings(env: NodeJS.ProcessEnv = process.env): BenchSettin
     postgresPort: positive(env, 'BENCH_POSTGRES_PORT', 26433, 65530),
     outFile: resolve(env.BENCH_OUT || 'bench-results.json'),
     warmupMs: 2000,
+    stormRounds: positive(env, 'BENCH_STORM_ROUNDS', 7, 99),
     maxRequestsPerPhase: 2_000_000,
     tokenSecret: BENCH_TOKEN_SECRET,
     only: only(env.BENCH_ONLY),

@@ -26,16 +26,22 @@ export interface StormStageSpec {
   label: string;
   connections: number;
   seconds: number;
+  /**
+   * The stage's first seconds, not counted in its rates: its connections are
+   * being opened (3,000 at once leave the first half second nearly without a
+   * 201). Every answer is still judged.
+   */
+  settleSeconds?: number;
 }
 
-/** CPU of the stage in cores; `client` is the load generator, `proxy` HAProxy. */
+/** CPU of the stage after its settling, in cores; `client` is the load generator, `proxy` HAProxy. */
 export type StormCpu = CpuUse & { proxy: number | null };
 
 export interface StormStage extends StormStageSpec {
-  /** 201s that arrived within the stage, and per second. */
+  /** 201s that arrived within the stage after it settled, and per second of that. */
   created: number;
   createdPerSecond: number;
-  /** Answers of any kind within the stage, per second. */
+  /** Answers of any kind within the stage after it settled, per second. */
   answersPerSecond: number;
   /** 503/429 with Retry-After in the JSON shape, by who answered. */
   refused: { proxy: number; api: number };
@@ -67,16 +73,20 @@ export function runStormStage(target: StormTarget, spec: StormStageSpec): Promis
   const tally = { sent: 0, answers: 0, inStage: 0, created: 0, bad: 0, lastAnswerAt: 0 };
   const badKinds: Record<string, number> = {};
   const refused = { proxy: 0, api: 0 };
-  const mark = cpuMark(subjects);
-  const proxyStart = proxyMs();
-  const started = performance.now();
+  // CPU, like the rates, from the end of the settling to the end of the stage.
+  const markCpu = () => ({ mark: cpuMark(subjects), proxy: proxyMs(), at: performance.now() });
+  let from = markCpu();
+  const started = from.at;
   const stageEnd = started + spec.seconds * 1000;
+  const settle = spec.settleSeconds ?? 0;
+  const measuredFrom = started + settle * 1000;
   const stageCpu = (): StormCpu => {
     const end = proxyMs();
-    const wall = performance.now() - started;
-    const proxy = proxyStart === null || end === null ? null : (end - proxyStart) / wall;
-    return { ...cpuSince(mark, subjects), proxy };
+    const wall = performance.now() - from.at;
+    const proxy = from.proxy === null || end === null ? null : (end - from.proxy) / wall;
+    return { ...cpuSince(from.mark, subjects), proxy };
   };
+  const settleTimer = settle > 0 ? setTimeout(() => (from = markCpu()), settle * 1000) : undefined;
   let cpu: StormCpu | undefined;
   let stageTimer: NodeJS.Timeout | undefined;
   let hardStop: NodeJS.Timeout | undefined;
@@ -101,7 +111,7 @@ export function runStormStage(target: StormTarget, spec: StormStageSpec): Promis
       body,
       target.requestIdEchoed ? sentId : undefined,
     );
-    if (now <= stageEnd) {
+    if (now >= measuredFrom && now <= stageEnd) {
       tally.inStage++;
       if (answer.kind === 'created') tally.created++;
     }
@@ -115,6 +125,7 @@ export function runStormStage(target: StormTarget, spec: StormStageSpec): Promis
 
   return new Promise((resolve, reject) => {
     const done = (error: Error | null, result: autocannon.Result) => {
+      clearTimeout(settleTimer);
       clearTimeout(stageTimer);
       clearTimeout(hardStop);
       if (error) return reject(error);
@@ -122,8 +133,8 @@ export function runStormStage(target: StormTarget, spec: StormStageSpec): Promis
       resolve({
         ...spec,
         created: tally.created,
-        createdPerSecond: tally.created / spec.seconds,
-        answersPerSecond: tally.inStage / spec.seconds,
+        createdPerSecond: tally.created / (spec.seconds - settle),
+        answersPerSecond: tally.inStage / (spec.seconds - settle),
         refused,
         bad: tally.bad,
         badKinds,
