@@ -53,6 +53,7 @@ export function printStormTable(result: RetryStorm): void {
       `queue ${settings.queueMs} ms; the same API process in every column`,
     'every connection sends its next POST as soon as it has an answer, whatever the answer;',
     '  after each stage no new request is sent and the ones in flight are answered or time out',
+    `a storm's rates and CPU leave out its first ${settings.settleSeconds} s, while its connections open`,
     // Through the proxy, per round below (the columns show one of them).
     ...columns
       .filter(([name]) => name.startsWith('direct'))
