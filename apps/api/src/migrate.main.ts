@@ -4,7 +4,7 @@
  * Natively, `npm run migrate` does the same.
  */
 import 'reflect-metadata';
-import { DatabaseConfig, loadEnv, validateConfig } from '@app/config';
+import { DatabaseConfig, loadEnv, messageOf, validateConfig } from '@app/config';
 import { findPrimary } from '@app/replica-routing';
 import { migrate } from '@app/rides-schema';
 
@@ -24,6 +24,6 @@ const config = validateConfig(DatabaseConfig);
 primaryUrl(config)
   .then((url) => migrate(url, say))
   .catch((error: unknown) => {
-    console.error(`migrate | failed: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`migrate | failed: ${messageOf(error)}`);
     process.exit(1);
   });

@@ -6,6 +6,7 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
+import { messageOf } from '@app/config';
 import { ReplicaRouter } from '@app/replica-routing';
 import { LogConsumer, logMetrics, logRedis, seqOfEntryId } from '@app/rides-log';
 import { ConsumerConfig } from './consumer.config';
@@ -78,7 +79,7 @@ export class ConsumerService implements OnApplicationBootstrap, BeforeApplicatio
           (this.consumer.stopped ? `; STOPPED: ${this.consumer.stopped.message}` : ''),
       );
     } catch (error) {
-      this.logger.warn(`summary: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.warn(`summary: ${messageOf(error)}`);
     }
   }
 }

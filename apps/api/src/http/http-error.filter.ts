@@ -13,7 +13,7 @@ import {
   RoutingClosedError,
   WriteLostError,
 } from '@app/replica-routing';
-import { QuietWarner } from '@app/config';
+import { messageOf, QuietWarner } from '@app/config';
 import type { Response } from 'express';
 
 /**
@@ -117,7 +117,7 @@ function cancelled(error: unknown): string | undefined {
 
 /** For the log: the error, what each node answered, and the driver's error. */
 function details(error: unknown): string {
-  const parts = [error instanceof Error ? error.message : String(error)];
+  const parts = [messageOf(error)];
   if (error instanceof NoNodeAvailableError) parts.push(`tried: ${error.attempts.join('; ')}`);
   const cause = error instanceof Error ? error.cause : undefined;
   if (cause instanceof Error) parts.push(`cause: ${cause.message}`);

@@ -5,6 +5,7 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
+import { messageOf } from '@app/config';
 import { ReplicaRouter } from '@app/replica-routing';
 import { ApiConfig } from '../config/api.config';
 
@@ -59,9 +60,7 @@ export class IdempotencyKeysReaper implements OnApplicationBootstrap, OnModuleDe
       );
       return result[1];
     } catch (error) {
-      this.logger.warn(
-        `could not delete expired idempotency keys: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      this.logger.warn(`could not delete expired idempotency keys: ${messageOf(error)}`);
       return 0;
     }
   }
