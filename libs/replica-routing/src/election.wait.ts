@@ -5,10 +5,12 @@ import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing
 import { markedCommitUnknown } from './commit-unknown';
 import type { TopologyDiscovery } from './topology/topology-discovery.service';
 import type { Topology } from './topology/topology.service';
+import { monotonicMs } from './clock';
 
 /** See {@link ElectionWait.begin}. */
 export interface ElectionStart {
   readonly version: number;
+  /** On {@link monotonicMs}. */
   readonly deadline: number;
 }
 
@@ -53,7 +55,10 @@ export class ElectionWait {
    * and calls {@link retry} only when it fails.
    */
   begin(): ElectionStart {
-    return { version: this.topology.version, deadline: Date.now() + this.options.electionWaitMs };
+    return {
+      version: this.topology.version,
+      deadline: monotonicMs() + this.options.electionWaitMs,
+    };
   }
 
   /** After a try begun at `start` failed with `error`: the tries of {@link run} that follow. */
@@ -62,7 +67,7 @@ export class ElectionWait {
     for (;;) {
       const primaryError = this.primaryFailures.get(error as object) ?? error;
       if (!this.awaitsElection(primaryError)) throw error;
-      if (Date.now() >= start.deadline) throw this.noPrimary(primaryError);
+      if (monotonicMs() >= start.deadline) throw this.noPrimary(primaryError);
       // Closing: no election will be seen, and a try refused without I/O (an open breaker) would
       // spin here, starving the event loop, until the deadline.
       if (this.discovery.stopped)

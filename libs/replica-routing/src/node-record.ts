@@ -1,7 +1,10 @@
 import type { BreakerState } from './breaker';
 import type { Lsn } from './lsn.util';
 
-/** Everything one process knows about one node. Owned by {@link NodeState}; times are its clock's. */
+/**
+ * Everything one process knows about one node. Owned by {@link NodeState}:
+ * `observedAt` is wall time, the other times its monotonic clock's.
+ */
 export interface NodeRecord extends BreakerState {
   /**
    * Replicas: a replayed position, a lower bound of the truth. The primary:
@@ -23,7 +26,7 @@ export interface NodeRecord extends BreakerState {
 
   /** Last report: the observer's row, or this process's own reads. */
   reachable: boolean;
-  /** When this process learned `reachable`. */
+  /** When this process learned `reachable` (monotonic). */
   reachableSince: number;
 
   /** A try on this replica came up short: no read guesses or waits on it before then... */

@@ -35,7 +35,9 @@ describe('NodeState', () => {
   beforeEach(() => {
     now = 1_000_000;
     state = new NodeState(options, new Topology(options));
+    // One time on both clocks; the wall clock steps apart in its own block below.
     state.now = () => now;
+    state.elapsed = () => now;
   });
 
   describe('breaker', () => {
@@ -217,6 +219,56 @@ describe('NodeState', () => {
     expect(state.candidates()[0]!.waitable).toBe(false);
     now += options.waitPenaltyMs;
     expect(state.candidates()[0]!.waitable).toBe(true);
+  });
+
+  describe('on a wall clock that steps', () => {
+    const HOUR = 3_600_000;
+    let wall: number;
+    let elapsed: number;
+
+    // Both clocks stubbed before the state is made: a clock it captured then is the stub too.
+    beforeEach(() => {
+      wall = 1_000_000_000;
+      elapsed = 50_000;
+      jest.spyOn(Date, 'now').mockImplementation(() => wall);
+      jest.spyOn(performance, 'now').mockImplementation(() => elapsed);
+    });
+    afterEach(() => jest.restoreAllMocks());
+
+    const stepped = (ms: number) => {
+      wall += ms;
+      elapsed += Math.max(ms, 0);
+    };
+
+    it('a bench, a wait penalty and fresh unreachable news last their time, not the step’s', () => {
+      const s = new NodeState(options, new Topology(options));
+      s.applyStatusRows([row('r0', '0/5000', wall)]);
+      s.recordRefusal('r0');
+      for (let i = 0; i < 3; i++) s.recordFailure('r0', new Error('ECONNREFUSED'));
+      expect(s.isBenched('r0')).toBe(true);
+      stepped(-HOUR); // NTP steps the clock an hour back: no time passed
+      elapsed += options.replicaBenchMs;
+      expect(s.isBenched('r0')).toBe(false);
+      expect(s.retryInMs('r0')).toBe(0);
+      expect(s.candidates()[0]).toMatchObject({ available: true, waitable: true });
+    });
+
+    it('a half-open trial lasts its limit, not the step’s', () => {
+      const s = new NodeState(options, new Topology(options));
+      for (let i = 0; i < 3; i++) s.recordFailure('r0', new Error('ECONNREFUSED'));
+      elapsed += options.replicaBenchMs;
+      expect(s.admit('r0')).not.toBeNull(); // the trial, which never reports back
+      stepped(-HOUR);
+      elapsed += options.statementTimeoutMs + options.connectTimeoutMs;
+      expect(s.admit('r0')).not.toBeNull();
+    });
+
+    it('a step forward ends nothing early', () => {
+      const s = new NodeState(options, new Topology(options));
+      for (let i = 0; i < 3; i++) s.recordFailure('r0', new Error('ECONNREFUSED'));
+      wall += HOUR;
+      expect(s.isBenched('r0')).toBe(true);
+    });
   });
 
   describe('whyNot', () => {

@@ -2,6 +2,7 @@ import { routingLogger } from './logger';
 import type { ResolvedReplicaRoutingOptions } from './interfaces/replica-routing-options.interface';
 import type { ReplicaStatusRow } from './interfaces/replica-status.interface';
 import { Breaker, nodeBreakerPolicy } from './breaker';
+import { monotonicMs } from './clock';
 import { maxLsn, type Lsn } from './lsn.util';
 import { newRecord, seconds, type Admission, type NodeRecord } from './node-record';
 import { PRIMARY_NODE } from './replica-routing.constants';
@@ -10,15 +11,17 @@ import { type Topology } from './topology/topology.service';
 
 /**
  * The one home of per-node state in a process: position, reachability,
- * breaker ({@link Breaker}) and wait penalty, on one clock (`now`). Lower
- * layers report what they observed; the router records it here; selection
- * and `GET /replicas` read it. {@link whyNot} answers "why not this node, now".
+ * breaker ({@link Breaker}) and wait penalty. Lower layers report what they
+ * observed; the router records it here; selection and `GET /replicas` read
+ * it. {@link whyNot} answers "why not this node, now".
  */
 export class NodeState {
   private readonly logger = routingLogger(NodeState.name);
   private readonly records = new Map<string, NodeRecord>();
-  /** The clock of every decision here; tests move it. */
+  /** Wall time: when positions were observed, as the observer's rows stamp them. Tests move it. */
   now: () => number = Date.now;
+  /** Monotonic time: breakers, wait penalties, reachability news ({@link monotonicMs}). */
+  elapsed: () => number = monotonicMs;
 
   constructor(
     private readonly options: ResolvedReplicaRoutingOptions,
@@ -36,6 +39,8 @@ export class NodeState {
 
   /** When each name last moved to another host: older observations of it are of that other host. */
   private readonly movedAt = new Map<string, number>();
+  /** Each record's breaker, made on first use (a record replaced on a move gets a new one). */
+  private readonly breakers = new WeakMap<NodeRecord, Breaker>();
 
   /** An outcome of an attempt admitted before `name` last moved (its record then): another host's. */
   private elsewhere(name: string, admitted: Admission | undefined): boolean {
@@ -155,7 +160,7 @@ export class NodeState {
    */
   recordRefusal(name: string): void {
     const r = this.record(name);
-    r.noWaitUntil = this.now() + this.options.waitPenaltyMs;
+    r.noWaitUntil = this.elapsed() + this.options.waitPenaltyMs;
     r.stuckAt = r.lsn;
   }
 
@@ -204,7 +209,7 @@ export class NodeState {
   }
 
   private unavailable(name: string, r: NodeRecord): string | null {
-    const now = this.now();
+    const now = this.elapsed();
     const breaker = this.breaker(name).why();
     if (breaker !== null || name === PRIMARY_NODE) return breaker;
     if (r.observedAt === null) return 'never observed (no status row, no read yet)';
@@ -220,24 +225,20 @@ export class NodeState {
     let breaker = this.breakers.get(record);
     if (!breaker) {
       const policy = nodeBreakerPolicy(this.options, name === PRIMARY_NODE);
-      breaker = new Breaker(record, policy, () => this.now());
+      breaker = new Breaker(record, policy, () => this.elapsed());
       this.breakers.set(record, breaker);
     }
     return breaker;
   }
 
-  /** Each record's breaker, made on first use (a record replaced on a move gets a new one). */
-  private readonly breakers = new WeakMap<NodeRecord, Breaker>();
-
   private waitable(r: NodeRecord): boolean {
-    if (r.noWaitUntil <= this.now()) return true;
+    if (r.noWaitUntil <= this.elapsed()) return true;
     return r.lsn !== null && r.stuckAt !== null && r.lsn > r.stuckAt;
   }
 
   private report(r: NodeRecord, reachable: boolean, news = false): void {
     if (r.reachable === reachable && !news) return;
-    r.reachable = reachable;
-    r.reachableSince = this.now();
+    Object.assign(r, { reachable, reachableSince: this.elapsed() });
   }
 
   private record(name: string): NodeRecord {

@@ -10,6 +10,7 @@ import type { TopologyDiscovery } from '../topology/topology-discovery.service';
 import { NodeChanges, summarize } from './observer.summary';
 import { NOT_A_STANDBY, type ReplicaProbe } from './replica-probe.service';
 import { RepeatedFailure } from './repeated-failure';
+import { monotonicMs } from '../clock';
 
 /**
  * Every `intervalMs`: ask every node where it is (in parallel, each with a
@@ -22,7 +23,7 @@ export class ReplicaObserver {
   private readonly logger = routingLogger('Observer');
   private running: Promise<ReplicaStatusRow[]> | undefined;
   private tickNumber = 0;
-  private lastSummaryAt = 0;
+  private lastSummaryAt = -Infinity;
   private readonly changes = new NodeChanges();
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -95,7 +96,7 @@ export class ReplicaObserver {
     const notSaved = this.saving.error ?? 'primary down';
     if (saved && this.options.heartbeatFile) await this.beat(this.options.heartbeatFile, n);
     for (const change of this.changes.update(rows)) this.logger.warn(change);
-    const now = Date.now();
+    const now = monotonicMs();
     if (now - this.lastSummaryAt >= this.options.summaryIntervalMs) {
       this.lastSummaryAt = now;
       this.logger.log(`tick ${n}: ${summarize(rows)}${saved ? '' : `; NOT SAVED (${notSaved})`}`);

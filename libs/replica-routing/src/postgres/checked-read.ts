@@ -12,6 +12,7 @@ import {
   SNAPSHOT_BEGIN_SQL,
   type Replay,
 } from './wal.queries';
+import { monotonicMs } from '../clock';
 
 /** While a read waits for a replica to replay its token, it asks again this often. */
 export const WAIT_POLL_MS = 2;
@@ -63,9 +64,9 @@ export async function checkedRead<T>(input: CheckedReadInput<T>): Promise<Checke
   const { connection, token, tli, cover } = input;
   // The work runs in the snapshot transaction unless it must open its own (see above).
   let snapshot = cover;
-  const deadline = Date.now() + input.waitMs;
+  const deadline = monotonicMs() + input.waitMs;
   let waitStart: number | undefined;
-  const waited = () => (waitStart === undefined ? {} : { waitedMs: Date.now() - waitStart });
+  const waited = () => (waitStart === undefined ? {} : { waitedMs: monotonicMs() - waitStart });
   const send = (sql: string, trip: boolean) => {
     countRouted(input.count, trip);
     return connection.query(sql);
@@ -146,9 +147,9 @@ export async function checkedRead<T>(input: CheckedReadInput<T>): Promise<Checke
     if (isReadOnlyRefusal(failed)) throw failed;
     // Only a standby on the right timeline that is behind can catch up by waiting.
     const behind = (r: Replay) => replayBehind(r, token, tli);
-    if (!behind(replayed) || Date.now() >= deadline) return { replayed, ...waited() };
-    waitStart ??= Date.now();
-    while (behind(replayed) && Date.now() < deadline) {
+    if (!behind(replayed) || monotonicMs() >= deadline) return { replayed, ...waited() };
+    waitStart ??= monotonicMs();
+    while (behind(replayed) && monotonicMs() < deadline) {
       await sleep(WAIT_POLL_MS);
       replayed = input.interpret((await send(REPLAY_POSITION_SQL, true)).rows);
     }

@@ -5,6 +5,7 @@ import { HistoryLoader } from './history.loader';
 import { readHistoryFile } from './host-probe';
 import { patroniHistory } from './patroni.client';
 import { Topology } from './topology.service';
+import { monotonicMs } from '../clock';
 
 jest.mock('./patroni.client');
 jest.mock('./host-probe');
@@ -45,7 +46,7 @@ describe('HistoryLoader', () => {
       return Promise.resolve(calls < 3 ? new Map() : new Map([[1, parseLsn('0/3000000')]]));
     });
     const { history, topology } = loader(['http://patroni:8008']);
-    const deadline = Date.now() + 5000;
+    const deadline = monotonicMs() + 5000;
     const waits = await Promise.all(
       Array.from({ length: 20 }, () => history.awaitComplete(deadline)),
     );
@@ -71,18 +72,18 @@ describe('HistoryLoader', () => {
   it('gives up at the deadline, and later callers of that timeline only try once', async () => {
     askPatroni.mockResolvedValue(new Map());
     const { history } = loader(['http://patroni:8008']);
-    await expect(history.awaitComplete(Date.now() + 300)).resolves.toBe(false);
+    await expect(history.awaitComplete(monotonicMs() + 300)).resolves.toBe(false);
     const tries = askPatroni.mock.calls.length;
     expect(tries).toBeGreaterThanOrEqual(2);
     expect(tries).toBeLessThanOrEqual(3);
-    await expect(history.awaitComplete(Date.now() + 10_000)).resolves.toBe(false);
+    await expect(history.awaitComplete(monotonicMs() + 10_000)).resolves.toBe(false);
     expect(askPatroni.mock.calls.length).toBe(tries + 1);
   });
 
   it('returns at the deadline while a load hangs (an unanswering Patroni), the load going on', async () => {
     askPatroni.mockReturnValue(new Promise(() => undefined));
     const { history } = loader(['http://patroni:8008'], 100);
-    await expect(history.awaitComplete(Date.now() + 200)).resolves.toBe(false);
+    await expect(history.awaitComplete(monotonicMs() + 200)).resolves.toBe(false);
     expect(askPatroni).toHaveBeenCalledTimes(1);
   });
 
@@ -90,7 +91,7 @@ describe('HistoryLoader', () => {
     const known = new Map([[1, parseLsn('0/3000000')]]);
     askPatroni.mockReturnValue(new Promise((resolve) => setTimeout(() => resolve(known), 50)));
     const { history } = loader(['http://patroni:8008']);
-    await expect(history.awaitComplete(Date.now())).resolves.toBe(true);
+    await expect(history.awaitComplete(monotonicMs())).resolves.toBe(true);
   });
 
   it("takes the current timeline's history file as complete where timeline numbers skip", async () => {
@@ -103,16 +104,16 @@ describe('HistoryLoader', () => {
     );
     const { history, topology } = loader([]);
     topology.observeTimeline(4);
-    await expect(history.awaitComplete(Date.now() + 5000)).resolves.toBe(true);
+    await expect(history.awaitComplete(monotonicMs() + 5000)).resolves.toBe(true);
     expect(topology.historyComplete).toBe(true);
   });
 
   it('does not wait where the history cannot be learned: no Patroni, and no pg_read_file()', async () => {
     const { history } = loader([]);
     await history.refresh();
-    const started = Date.now();
-    await expect(history.awaitComplete(Date.now() + 10_000)).resolves.toBe(false);
-    expect(Date.now() - started).toBeLessThan(1000);
+    const started = monotonicMs();
+    await expect(history.awaitComplete(monotonicMs() + 10_000)).resolves.toBe(false);
+    expect(monotonicMs() - started).toBeLessThan(1000);
     // discovery's load, then the wait's one try
     expect(readFile).toHaveBeenCalledTimes(2);
   });

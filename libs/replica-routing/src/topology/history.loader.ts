@@ -4,6 +4,7 @@ import { readHistoryFile } from './host-probe';
 import { patroniHistory } from './patroni.client';
 import { SpacedFlight } from './spaced-flight';
 import type { Topology } from './topology.service';
+import { monotonicMs } from '../clock';
 
 /** Loads are never tried more often than this, however many callers wait. */
 const MIN_SPACING_MS = 250;
@@ -82,7 +83,7 @@ export class HistoryLoader {
 
   /**
    * Waits until where the previous timeline ended is known, trying a load
-   * every 250 ms (one for all waiters), until `deadline` (ms since epoch), or
+   * every 250 ms (one for all waiters), until `deadline` ({@link monotonicMs}), or
    * `connectTimeoutMs` from now if that is later, so that the first load is
    * tried (a load still running then goes on for later callers). Tries one load and returns
    * where it cannot be learned (static options, no Patroni and no
@@ -91,7 +92,7 @@ export class HistoryLoader {
    */
   async awaitComplete(deadline: number): Promise<boolean> {
     // The first load may run for up to connectTimeoutMs whatever the deadline: one try, bounded.
-    const firstBound = Date.now() + this.options.connectTimeoutMs;
+    const firstBound = monotonicMs() + this.options.connectTimeoutMs;
     for (;;) {
       if (this.topology.historyComplete) return true;
       if (this.closed || !this.topology.discovering) return false;
@@ -99,7 +100,7 @@ export class HistoryLoader {
       if (this.topology.historyComplete) return true;
       const tli = this.topology.timeline;
       if (tli === this.unreadableOn || tli === this.gaveUpOn) return false;
-      if (Date.now() >= deadline) {
+      if (monotonicMs() >= deadline) {
         this.gaveUpOn = tli;
         this.note(
           `where timeline ${tli! - 1} ended is still unknown: its tokens cannot be checked, ` +
@@ -111,11 +112,11 @@ export class HistoryLoader {
   }
 }
 
-/** Resolves when `work` settles or at `deadline` (ms since epoch), whichever is first. */
+/** Resolves when `work` settles or at `deadline` ({@link monotonicMs}), whichever is first. */
 async function untilDeadline(work: Promise<unknown>, deadline: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+    timer = setTimeout(resolve, Math.max(0, deadline - monotonicMs()));
   });
   try {
     await Promise.race([work, expired]);

@@ -5,6 +5,7 @@ import { TIMELINE_SQL } from '../postgres/wal.queries';
 import { endWithin } from '../postgres/client-end';
 import { parseHistoryFile } from './timeline-history';
 import type { Lsn } from '../lsn.util';
+import { monotonicMs } from '../clock';
 
 /** What one host said of its role. */
 export interface HostRole {
@@ -111,7 +112,7 @@ export async function findPrimary<T extends NodeConnectionOptions & { name: stri
   hosts: readonly T[],
   { waitMs = 30_000, timeoutMs = 2000, pollMs = 500 } = {},
 ): Promise<T> {
-  const deadline = Date.now() + waitMs;
+  const deadline = monotonicMs() + waitMs;
   for (;;) {
     const answers = await Promise.allSettled(hosts.map((h) => probeRole(h, timeoutMs)));
     const primaries = hosts.filter((_, i) => {
@@ -119,7 +120,7 @@ export async function findPrimary<T extends NodeConnectionOptions & { name: stri
       return a.status === 'fulfilled' && !a.value.standby;
     });
     if (primaries.length === 1) return primaries[0]!;
-    if (Date.now() >= deadline) {
+    if (monotonicMs() >= deadline) {
       const seen = hosts.map((h, i) => {
         const a = answers[i]!;
         const role =

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { monotonicMs } from '../clock';
 
 /**
  * One run of `work` for every caller at once: a caller while it runs gets
@@ -7,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
  */
 export class SpacedFlight {
   private running: Promise<void> | undefined;
-  private lastStartAt = 0;
+  private lastStartAt = -Infinity;
 
   constructor(
     private readonly spacingMs: number,
@@ -30,9 +31,9 @@ export class SpacedFlight {
 
   private start(spaced: boolean): Promise<void> {
     this.running ??= (async () => {
-      const wait = this.lastStartAt + this.spacingMs - Date.now();
+      const wait = this.lastStartAt + this.spacingMs - monotonicMs();
       if (spaced && wait > 0) await sleep(wait);
-      this.lastStartAt = Date.now();
+      this.lastStartAt = monotonicMs();
       await this.work();
     })().finally(() => (this.running = undefined));
     return this.running;

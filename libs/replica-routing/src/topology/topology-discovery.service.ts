@@ -12,6 +12,7 @@ import { SpacedFlight } from './spaced-flight';
 import { rolesFromHosts, rolesFromPatroni, type RoleSource } from './roles.sources';
 import { type Topology } from './topology.service';
 import { within } from '../within';
+import { monotonicMs } from '../clock';
 
 /** Discovery never runs more often than this, however often it is prompted. */
 const MIN_SPACING_MS = 200;
@@ -79,14 +80,14 @@ export class TopologyDiscovery {
    * For a caller that needs the primary while there is none (an election):
    * discovers again, and waits until the roles change from `version` or one
    * poll period (250 ms) passes, whichever is first, never past `deadline`
-   * (ms since epoch). The caller then tries again.
+   * ({@link monotonicMs}). The caller then tries again.
    */
   async awaitChange(version: number, deadline: number): Promise<void> {
-    const until = Math.min(deadline, Date.now() + ELECTION_POLL_MS);
+    const until = Math.min(deadline, monotonicMs() + ELECTION_POLL_MS);
     // A slow run (Patroni URLs that do not answer) goes on for later callers, not past this one's wait.
-    await within(this.refresh(), Math.max(0, until - Date.now())).catch(() => undefined);
-    while (this.topology.version === version && Date.now() < until && !this.closed)
-      await sleep(Math.max(0, Math.min(50, until - Date.now())));
+    await within(this.refresh(), Math.max(0, until - monotonicMs())).catch(() => undefined);
+    while (this.topology.version === version && monotonicMs() < until && !this.closed)
+      await sleep(Math.max(0, Math.min(50, until - monotonicMs())));
   }
 
   /**
@@ -107,7 +108,7 @@ export class TopologyDiscovery {
 
   /** Waits up to `electionWaitMs` for where the previous timeline ended (see {@link HistoryLoader}). */
   awaitHistory(): Promise<boolean> {
-    return this.history.awaitComplete(Date.now() + this.options.electionWaitMs);
+    return this.history.awaitComplete(monotonicMs() + this.options.electionWaitMs);
   }
 
   /**
