@@ -11,6 +11,7 @@ import { LogOutboxHardening1732000000700 } from './migrations/1732000000700-log-
 import { KeyIssueRetries1732000000800 } from './migrations/1732000000800-key-issue-retries.migration';
 import { KeyIssueLookup1732000000900 } from './migrations/1732000000900-key-issue-lookup.migration';
 import { ApiRidesAppendOnly1732000001000 } from './migrations/1732000001000-api-rides-append-only.migration';
+import { RidesHaveEvents1732000001100 } from './migrations/1732000001100-rides-have-events.migration';
 
 export const ENTITIES = [User, Ride];
 
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   KeyIssueRetries1732000000800,
   KeyIssueLookup1732000000900,
   ApiRidesAppendOnly1732000001000,
+  RidesHaveEvents1732000001100,
 ];

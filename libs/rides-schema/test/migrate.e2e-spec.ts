@@ -50,7 +50,8 @@ describe('the unified log’s migrations, on a database that already has rides',
 
   it('stages an event for every ride already there, and lets the API set nothing but an event’s content', async () => {
     // The schema as it was before the log, with rides in it.
-    const before = MIGRATIONS.filter((m) => !/Log/.test(new m().name as string));
+    const log = MIGRATIONS.findIndex((m) => new m().name === 'UnifiedLog1732000000600');
+    const before = MIGRATIONS.slice(0, log);
     const early = new DataSource({ type: 'postgres', url, migrations: before, logging: false });
     await early.initialize();
     await early.runMigrations();
@@ -73,5 +74,30 @@ describe('the unified log’s migrations, on a database that already has rides',
       ),
     ).rejects.toThrow(/permission denied/);
     await query(["INSERT INTO log_outbox (type, version, payload) VALUES ('x', 1, '{}')"], apiUrl);
+  });
+
+  // Needs the migrated database of the test above.
+  it('commits a ride only with its one ride.created event saying its distance', async () => {
+    const ride = (distance: string) =>
+      `INSERT INTO rides (user_id, distance) SELECT min(id), ${distance} FROM users`;
+    const event = (distance: string, ride = 'max(id)') =>
+      `INSERT INTO log_outbox (type, version, payload)
+       SELECT 'ride.created', 1, jsonb_build_object('ride_id', ${ride}, 'distance', '${distance}') FROM rides`;
+    const rides = async () => Number((await query(['SELECT count(*)::int AS n FROM rides']))[0]!.n);
+    const before = await rides();
+    // The check runs at COMMIT: a ride alone, or whose event says another distance, fails there.
+    await expect(query([ride('4.5')], apiUrl)).rejects.toThrow(
+      /ride \d+ has no ride.created event with its distance \(4.5\) in log_outbox/,
+    );
+    await expect(query(['BEGIN', ride('4.5'), event('4.0'), 'COMMIT'], apiUrl)).rejects.toThrow(
+      /has no ride.created event with its distance/,
+    );
+    // Not the API's role alone: the owner's writes are held to it too.
+    await expect(query([ride('4.5')])).rejects.toThrow(/has no ride.created event/);
+    expect(await rides()).toBe(before);
+    await query(['BEGIN', ride('4.5'), event('4.5'), 'COMMIT'], apiUrl);
+    expect(await rides()).toBe(before + 1);
+    // One event per ride: a second would count it twice.
+    await expect(query([event('4.5')], apiUrl)).rejects.toThrow(/log_outbox_ride_created/);
   });
 });

@@ -356,9 +356,14 @@ async function seed(
   const written = await routing.router.write(async (db) => {
     const { rows } = await db.query<{ id: string }>(
       `WITH u AS (INSERT INTO users (email) VALUES ($1) RETURNING id)
-       INSERT INTO rides (user_id, distance)
-       SELECT u.id, (1 + g % 50 / 10.0)::numeric(9, 1) FROM u, generate_series(1, $2::int) g
-       RETURNING id::text AS id`,
+       , r AS (INSERT INTO rides (user_id, distance)
+               SELECT u.id, (1 + g % 50 / 10.0)::numeric(9, 1) FROM u, generate_series(1, $2::int) g
+               RETURNING id, user_id, distance)
+       , e AS (INSERT INTO log_outbox (type, version, payload)
+               SELECT 'ride.created', 1,
+                      jsonb_build_object('ride_id', id, 'user_id', user_id, 'distance', distance::text)
+                 FROM r)
+       SELECT id::text AS id FROM r`,
       [`bench-overhead-${randomUUID()}@example.com`, count],
     );
     return rows.map((row) => row.id);
