@@ -39,7 +39,7 @@ export class ApiClient {
    * starting). Returns false, at once, when `signal` aborts (a SIGINT meanwhile).
    */
   async waitUntilUp(timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
+    const deadline = performance.now() + timeoutMs;
     for (const baseUrl of this.baseUrls) {
       for (;;) {
         if (signal?.aborted) return false;
@@ -48,7 +48,7 @@ export class ApiClient {
         } catch {
           // not up yet
         }
-        if (Date.now() > deadline)
+        if (performance.now() > deadline)
           throw new Error(`API at ${baseUrl} did not answer within ${timeoutMs} ms`);
         await sleep(250, undefined, { signal }).catch(() => undefined);
       }

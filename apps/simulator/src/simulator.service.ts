@@ -288,7 +288,7 @@ export class SimulatorService {
       meanwhile?: () => Promise<unknown>;
     },
   ): Promise<ApiResponse | null> {
-    const deadline = Date.now() + this.config.SIM_WRITE_RETRY_S * 1000;
+    const deadline = performance.now() + this.config.SIM_WRITE_RETRY_S * 1000;
     for (let backoff = 100; ; backoff = Math.min(backoff * 2, 2000)) {
       const answer = await this.attempt(stats, what, send);
       if (answer) answered(answer);
@@ -298,7 +298,7 @@ export class SimulatorService {
       const retryable = !answer || answer.status >= 500 || throttled;
       // A 429 says when to come back; a 5xx is backed off as before.
       const pause = throttled ? Math.max(backoff, retryAfterMs(answer.headers)) : backoff;
-      if (!retryable || stop.aborted || Date.now() + pause > deadline) {
+      if (!retryable || stop.aborted || performance.now() + pause > deadline) {
         if (retryable) gaveUp();
         return null;
       }

@@ -8,6 +8,9 @@ export const StreamerHealthController = workerHealthController(
   ({ streamer }, session) => {
     const { role, lastRoundAt } = streamer;
     if (role !== 'starting' && streamer.turning()) return session.up({ role });
-    return session.down({ role, last_round_ms_ago: lastRoundAt ? Date.now() - lastRoundAt : null });
+    return session.down({
+      role,
+      last_round_ms_ago: lastRoundAt ? performance.now() - lastRoundAt : null,
+    });
   },
 );

@@ -6,7 +6,7 @@ describe('QuietWarner', () => {
   let warner: QuietWarner;
   beforeEach(() => {
     now = 1_000_000;
-    jest.spyOn(Date, 'now').mockImplementation(() => now);
+    jest.spyOn(performance, 'now').mockImplementation(() => now);
     said = [];
     warner = new QuietWarner({ warn: (m: unknown) => void said.push(String(m)) }, 10_000);
   });
@@ -17,6 +17,16 @@ describe('QuietWarner', () => {
     now += 10_000;
     warner.warn('primary down');
     expect(said).toEqual(['primary down', 'primary down (4 more times since)']);
+  });
+
+  it('times its quiet on a monotonic clock: the wall clock stepped an hour back silences nothing longer', () => {
+    let wall = 2_000_000_000;
+    jest.spyOn(Date, 'now').mockImplementation(() => wall);
+    warner.warn('primary down');
+    wall -= 3_600_000;
+    now += 10_000;
+    warner.warn('primary down');
+    expect(said).toEqual(['primary down', 'primary down']);
   });
 
   it('keeps two alternating warnings apart: each said once', () => {

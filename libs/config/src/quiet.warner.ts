@@ -19,7 +19,7 @@ export class QuietWarner {
 
   /** `key`: what makes two warnings the same (default: the message; say, without its numbers). */
   warn(message: string, key = message): void {
-    const now = Date.now();
+    const now = performance.now();
     const seen = this.seen.get(key);
     if (seen && now - seen.at < this.everyMs) {
       seen.repeats++;

@@ -43,11 +43,11 @@ export function closeOnSignals(
   let first: { signal: NodeJS.Signals; at: number } | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
     if (first) {
-      if (Date.now() - first.at < ECHO_MS) return;
+      if (performance.now() - first.at < ECHO_MS) return;
       log.warn(`${signal} while closing after ${first.signal}: exiting now, unclosed`);
       process.exit(1);
     }
-    first = { signal, at: Date.now() };
+    first = { signal, at: performance.now() };
     // Not unref'd: a close stuck on a promise alone (nothing else keeps the loop alive) would
     // otherwise let the process end with 0 as if all went well.
     const deadline = setTimeout(() => {

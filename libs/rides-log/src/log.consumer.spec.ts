@@ -185,6 +185,30 @@ describe('LogConsumer.run', () => {
     expect(position).toBe(2);
   });
 
+  it('counts its rounds on a monotonic clock: the wall clock stepped an hour ahead makes it no stuck loop', async () => {
+    const stop = new AbortController();
+    const router = {
+      write: () => Promise.resolve({ result: [] }),
+      read: () => Promise.resolve({ result: [{ total: '0', rides: '0', last: '0' }] }),
+    } as unknown as ReplicaRouter<EntityManager>;
+    const redis = {
+      xread: () => {
+        stop.abort(); // one round, which finds nothing
+        return Promise.resolve(null);
+      },
+    } as unknown as Redis;
+    const consumer = new LogConsumer(router, redis, OPTIONS);
+    await consumer.run(stop.signal);
+    expect(consumer.turning()).toBe(true);
+    const wall = Date.now() + 3_600_000;
+    jest.spyOn(Date, 'now').mockImplementation(() => wall);
+    try {
+      expect(consumer.turning()).toBe(true);
+    } finally {
+      jest.restoreAllMocks();
+    }
+  });
+
   it('counts a consumer blocking up to a minute per read as turning until 15 s past that', () => {
     const consumer = new LogConsumer({} as ReplicaRouter<EntityManager>, {} as Redis, {
       name: 'consumer0',

@@ -54,7 +54,7 @@ export class LogConsumer {
   }
 
   /** Whether the loop is turning ({@link loopTurning}): a read, which blocks up to `blockMs`, ended lately. */
-  turning(now = Date.now()): boolean {
+  turning(now = performance.now()): boolean {
     return loopTurning(this.lastRoundAt, this.options.blockMs, now);
   }
 
@@ -96,7 +96,7 @@ export class LogConsumer {
         if (!registered) await this.register();
         registered = true;
         await this.round(signal);
-        this.lastRoundAt = Date.now();
+        this.lastRoundAt = performance.now();
       } catch (error) {
         if (error instanceof UnregisteredError) registered = false;
         if (error instanceof LogGapError) {

@@ -28,6 +28,30 @@ describe('Streamer, readiness and idling', () => {
     expect(streamer.turning(1_000_000 + 46_000)).toBe(false);
   });
 
+  it('counts its rounds on a monotonic clock: the wall clock stepped an hour ahead makes it no stuck loop', async () => {
+    const streamer = streamerWith({ pollMs: 1000, leaseRetryMs: 1000, leaseKey: 1 });
+    const stop = new AbortController();
+    // Another streamer holds the lease: it stands by, a round each try.
+    const session = {
+      query: () => {
+        setImmediate(() => stop.abort());
+        return Promise.resolve({ rows: [{ ok: false }] });
+      },
+    } as unknown as Client;
+    const takeLease = (
+      streamer as unknown as { takeLease(c: Client, s: AbortSignal): Promise<void> }
+    ).takeLease;
+    await takeLease.call(streamer, session, stop.signal);
+    expect(streamer.turning()).toBe(true);
+    const wall = Date.now() + 3_600_000;
+    jest.spyOn(Date, 'now').mockImplementation(() => wall);
+    try {
+      expect(streamer.turning()).toBe(true);
+    } finally {
+      jest.restoreAllMocks();
+    }
+  });
+
   it('idles no longer than it is told (the next maintenance), whatever its poll', async () => {
     const streamer = streamerWith({ pollMs: 60_000 });
     const idle = (

@@ -64,7 +64,7 @@ export class Streamer {
   }
 
   /** Whether the loop is turning ({@link loopTurning}): a round, or standing by a try of the lease, ended lately. */
-  turning(now = Date.now()): boolean {
+  turning(now = performance.now()): boolean {
     const longestWait = Math.max(this.options.pollMs, this.options.leaseRetryMs);
     return loopTurning(this.lastRoundAt, longestWait, now);
   }
@@ -115,7 +115,7 @@ export class Streamer {
       this.role = 'standby';
       if (!told) this.logger.log('another streamer holds the lease: standing by');
       told = true;
-      this.lastRoundAt = Date.now();
+      this.lastRoundAt = performance.now();
       await sleep(this.options.leaseRetryMs, undefined, { signal }).catch(() => undefined);
     }
   }
@@ -133,9 +133,9 @@ export class Streamer {
     this.repairNeeded = true;
     this.allPublished = false;
     this.sent = null;
-    let maintainedAt = 0;
+    let maintainedAt = -Infinity;
     while (!signal.aborted) {
-      if (this.repairNeeded || Date.now() - maintainedAt >= this.options.maintenanceMs) {
+      if (this.repairNeeded || performance.now() - maintainedAt >= this.options.maintenanceMs) {
         this.repairNeeded = false;
         await Promise.race([
           this.markSent(store).then(() =>
@@ -143,7 +143,7 @@ export class Streamer {
           ),
           lost,
         ]);
-        maintainedAt = Date.now();
+        maintainedAt = performance.now();
       }
       this.woken = false;
       // The last round's events are marked published by the claim itself: one round trip a round.
@@ -163,12 +163,12 @@ export class Streamer {
         return this.options.batch;
       });
       this.allPublished = pending < this.options.batch;
-      this.lastRoundAt = Date.now();
+      this.lastRoundAt = performance.now();
       if (claimed.length < this.options.batch && pending < this.options.batch) {
         // Nothing more to claim now: mark what was sent before idling, unless a commit came since.
         if (!this.woken) await Promise.race([this.markSent(store), lost]);
         // No longer than until the next maintenance is due: a quiet log gets it on time too.
-        const dueInMs = maintainedAt + this.options.maintenanceMs - Date.now();
+        const dueInMs = maintainedAt + this.options.maintenanceMs - performance.now();
         await this.idle(signal, lost, Math.max(0, Math.min(this.options.pollMs, dueInMs)));
       }
     }

@@ -126,8 +126,8 @@ export class DashboardStateService {
    * rest of the page stays live, with the last numbers known.
    */
   private async logState(): Promise<DashboardLog | null> {
-    if (!this.logRead && (!this.log || Date.now() - this.log.at >= 2000)) {
-      const startedAt = Date.now();
+    if (!this.logRead && (!this.log || performance.now() - this.log.at >= 2000)) {
+      const startedAt = performance.now();
       this.logRead = this.readLog()
         .then((value) => void (this.log = { at: startedAt, value }))
         .finally(() => (this.logRead = undefined));
