@@ -5,9 +5,9 @@ import { seconds } from './node-record';
 export interface BreakerState {
   /** Consecutive failed attempts (connection refused, lost, timed out). */
   failures: number;
-  /** Open until then (ms): no attempt goes through. 0: closed. In the past: half-open. */
+  /** Open until then (ms, monotonic): no attempt goes through. 0: closed. In the past: half-open. */
   benchedUntil: number;
-  /** When the half-open breaker's one trial attempt started; null when none is in flight. */
+  /** When the half-open breaker's one trial attempt started (monotonic); null when none is in flight. */
   trialSince: number | null;
   lastError: string | null;
 }
@@ -86,9 +86,9 @@ export class Breaker {
     this.state.trialSince = null;
   }
 
-  /** Milliseconds until an open breaker lets a trial through (0 when closed). */
+  /** Whole milliseconds until an open breaker lets a trial through (0 when closed). */
   retryInMs(): number {
-    return Math.max(0, this.state.benchedUntil - this.now());
+    return Math.max(0, Math.ceil(this.state.benchedUntil - this.now()));
   }
 
   /** Closes it; true when it had been opened. */

@@ -73,7 +73,7 @@ export class NodeObservations {
     if (replay.lsn !== null && replay.tli === null && tli !== null && tli > 1)
       this.noReceiver.warn(
         node,
-        this.state.now(),
+        this.state.elapsed(),
         () =>
           `${node} replays WAL but shows no streaming WAL receiver, so it cannot prove its timeline ` +
           'and serves no read that needs one. Is it streaming? Does the role have pg_read_all_stats?',

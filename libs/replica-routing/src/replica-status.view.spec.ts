@@ -31,6 +31,7 @@ describe('ReplicaStatusView.readiness', () => {
     now = 1_000_000;
     state = new NodeState(options, new Topology(options));
     state.now = () => now;
+    state.elapsed = () => now;
     refresher.lastRefreshedAt = now;
     state.applyStatusRows([
       {
@@ -60,6 +61,16 @@ describe('ReplicaStatusView.readiness', () => {
       ready: false,
       reasons: [expect.stringMatching(/^the primary is benched .* and no replica can serve$/)],
     });
+  });
+
+  it('ages the positions on the monotonic clock: a wall clock stepped back keeps old ones old', () => {
+    let elapsed = now;
+    state.elapsed = () => elapsed;
+    now -= 3_600_000;
+    elapsed += 5001;
+    expect(view().readiness().reasons).toEqual([
+      'replica positions are 5001 ms old (more than 5000 ms)',
+    ]);
   });
 
   it('is not ready when the positions are older than the bound, or were never loaded', () => {

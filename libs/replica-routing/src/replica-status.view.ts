@@ -68,7 +68,7 @@ export class ReplicaStatusView {
       reasons.push(`the primary is ${primary}, and no replica can serve`);
     if (replicas.length > 0 && this.options.statusRefreshMs > 0) {
       const at = this.refresher.lastRefreshedAt;
-      const age = at === undefined ? undefined : this.state.now() - at;
+      const age = at === undefined ? undefined : Math.round(this.state.elapsed() - at);
       if (age === undefined || age > maxStatusAgeMs)
         reasons.push(
           age === undefined

@@ -33,7 +33,7 @@ export class StatusRefresher {
   private gauged = new Set<string>();
   private refreshing: Promise<void> | undefined;
   private lastError: string | null = null;
-  /** When rows were last loaded (the state's clock); undefined until the first success. */
+  /** When rows were last loaded (the state's monotonic clock, `elapsed`); undefined until the first success. */
   lastRefreshedAt: number | undefined;
 
   constructor(
@@ -67,7 +67,7 @@ export class StatusRefresher {
   private async load(): Promise<void> {
     try {
       this.state.applyStatusRows(this.notAhead(await this.readRows()));
-      this.lastRefreshedAt = this.state.now();
+      this.lastRefreshedAt = this.state.elapsed();
       this.lastError = null;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -92,7 +92,7 @@ export class StatusRefresher {
     // once this clock caught up with its stamp, as if observed then.
     for (const r of ahead) this.refusedStamps.set(r.name, r.observedAt);
     if (ahead.length > 0)
-      this.warnings.warn('skew', now, () => {
+      this.warnings.warn('skew', this.state.elapsed(), () => {
         const ms = Math.round(Math.max(...ahead.map((r) => r.observedAt)) - now);
         return (
           `the observer stamped ${ahead.length} status rows ${ms} ms after this process's ` +
@@ -101,7 +101,7 @@ export class StatusRefresher {
       });
     const newest = Math.max(...rows.map((r) => r.observedAt));
     if (rows.length > 0 && now - newest > SILENT_OBSERVER_MS)
-      this.warnings.warn('silent', now, () => {
+      this.warnings.warn('silent', this.state.elapsed(), () => {
         const s = Math.round((now - newest) / 1000);
         return (
           `the newest replica status row is ${s} s old: is the observer running, and saving? ` +
