@@ -77,27 +77,93 @@ describe('the unified log’s migrations, on a database that already has rides',
   });
 
   // Needs the migrated database of the test above.
-  it('commits a ride only with its one ride.created event saying its distance', async () => {
-    const ride = (distance: string) =>
-      `INSERT INTO rides (user_id, distance) SELECT min(id), ${distance} FROM users`;
-    const event = (distance: string, ride = 'max(id)') =>
+  it('commits a ride only with its one ride.created event, in the form the consumers count', async () => {
+    const ride = `INSERT INTO rides (user_id, distance) SELECT min(id), 4.5 FROM users`;
+    // The event of the newest ride, as the API stages it, each field replaceable.
+    const event = (fields: { ride_id?: string; user_id?: string; distance?: string } = {}) =>
       `INSERT INTO log_outbox (type, version, payload)
-       SELECT 'ride.created', 1, jsonb_build_object('ride_id', ${ride}, 'distance', '${distance}') FROM rides`;
+       SELECT 'ride.created', 1, jsonb_build_object(
+                'ride_id', ${fields.ride_id ?? 'id'}, 'user_id', ${fields.user_id ?? 'user_id'},
+                'distance', ${fields.distance ?? 'distance::text'})
+         FROM rides ORDER BY id DESC LIMIT 1`;
     const rides = async () => Number((await query(['SELECT count(*)::int AS n FROM rides']))[0]!.n);
     const before = await rides();
-    // The check runs at COMMIT: a ride alone, or whose event says another distance, fails there.
-    await expect(query([ride('4.5')], apiUrl)).rejects.toThrow(
-      /ride \d+ has no ride.created event with its distance \(4.5\) in log_outbox/,
-    );
-    await expect(query(['BEGIN', ride('4.5'), event('4.0'), 'COMMIT'], apiUrl)).rejects.toThrow(
-      /has no ride.created event with its distance/,
-    );
-    // Not the API's role alone: the owner's writes are held to it too.
-    await expect(query([ride('4.5')])).rejects.toThrow(/has no ride.created event/);
+    const refused = /ride \d+ has no ride.created event with its rider and distance \(4.5\)/;
+    // The check runs at COMMIT: a ride alone fails there, for the owner as for the API's role.
+    await expect(query([ride], apiUrl)).rejects.toThrow(refused);
+    await expect(query([ride])).rejects.toThrow(refused);
+    // So does one whose event says another distance or rider, or that the consumers would set
+    // aside (an id as a string, a distance as a number).
+    for (const wrong of [
+      { distance: "'4.0'" },
+      { user_id: 'user_id + 1' },
+      { ride_id: 'id::text' },
+      { distance: 'distance' },
+    ])
+      await expect(query(['BEGIN', ride, event(wrong), 'COMMIT'], apiUrl)).rejects.toThrow(refused);
     expect(await rides()).toBe(before);
-    await query(['BEGIN', ride('4.5'), event('4.5'), 'COMMIT'], apiUrl);
+    await query(['BEGIN', ride, event(), 'COMMIT'], apiUrl);
     expect(await rides()).toBe(before + 1);
     // One event per ride: a second would count it twice.
-    await expect(query([event('4.5')], apiUrl)).rejects.toThrow(/log_outbox_ride_created/);
+    await expect(query([event()], apiUrl)).rejects.toThrow(/log_outbox_ride_created/);
+  });
+});
+
+describe('the rides-and-events migration, while rides are being written', () => {
+  const env = e2eEnv();
+  const database = `migrate_live_${process.pid}`;
+  const owner = env.roles.owner.user.replace(/"/g, '""');
+  const url = urlAs(env.primaryUrl, env.roles.owner).replace(/\/[^/]+$/, `/${database}`);
+  const apiUrl = urlAs(env.primaryUrl, env.roles.api).replace(/\/[^/]+$/, `/${database}`);
+
+  beforeAll(async () => {
+    await sql('primary', `CREATE DATABASE ${database} OWNER "${owner}"`);
+    await sql('primary', `GRANT CONNECT ON DATABASE ${database} TO rides_api, rides_log`);
+  });
+  afterAll(() => sql('primary', `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
+
+  it('waits for a ride under way, in the order writers lock (the ride, then its event): no deadlock', async () => {
+    const at = MIGRATIONS.findIndex((m) => new m().name === 'RidesHaveEvents1732000001100');
+    const early = new DataSource({
+      type: 'postgres',
+      url,
+      migrations: MIGRATIONS.slice(0, at),
+      logging: false,
+    });
+    await early.initialize();
+    await early.runMigrations();
+    await early.query("INSERT INTO users (email) VALUES ('live@example.com')");
+    await early.destroy();
+    const api = new Client({ connectionString: apiUrl });
+    await api.connect();
+    try {
+      // A POST /rides half done: its ride inserted, its event not yet.
+      await api.query('BEGIN');
+      await api.query('INSERT INTO rides (user_id, distance) SELECT min(id), 2.5 FROM users');
+      const migrated = migrate(url);
+      // The migration is waiting on a lock (the ride's) before the ride stages its event.
+      const monitor = new Client({ connectionString: url });
+      await monitor.connect();
+      try {
+        for (let waiting = false; !waiting; await new Promise((r) => setTimeout(r, 50))) {
+          const { rows } = await monitor.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_stat_activity
+              WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+          );
+          waiting = rows[0]!.n > 0;
+        }
+      } finally {
+        await monitor.end();
+      }
+      await api.query(
+        `INSERT INTO log_outbox (type, version, payload)
+         SELECT 'ride.created', 1, jsonb_build_object('ride_id', id, 'user_id', user_id, 'distance', distance::text)
+           FROM rides`,
+      );
+      await api.query('COMMIT');
+      await expect(migrated).resolves.toEqual(['RidesHaveEvents1732000001100']);
+    } finally {
+      await api.end();
+    }
   });
 });
