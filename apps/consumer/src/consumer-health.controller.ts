@@ -8,7 +8,7 @@ export const ConsumerHealthController = workerHealthController(
   ({ consumer }, session) => {
     const { stopped, lastRoundAt } = consumer;
     if (stopped) return session.down({ stopped: stopped.message });
-    const ageMs = performance.now() - lastRoundAt;
+    const ageMs = Math.round(performance.now() - lastRoundAt);
     if (consumer.turning()) return session.up({ last_round_ms_ago: ageMs });
     return session.down({ last_round_ms_ago: lastRoundAt ? ageMs : null });
   },

@@ -10,7 +10,7 @@ export const StreamerHealthController = workerHealthController(
     if (role !== 'starting' && streamer.turning()) return session.up({ role });
     return session.down({
       role,
-      last_round_ms_ago: lastRoundAt ? performance.now() - lastRoundAt : null,
+      last_round_ms_ago: lastRoundAt ? Math.round(performance.now() - lastRoundAt) : null,
     });
   },
 );
