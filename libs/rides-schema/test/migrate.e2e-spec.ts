@@ -3,15 +3,26 @@ import { DataSource } from 'typeorm';
 import { e2eEnv, sql, urlAs } from '../../../test/e2e/cluster.control';
 import { migrate, MIGRATIONS } from '../src';
 
-describe('migrate', () => {
+/**
+ * A database of its own for the enclosing block, owned by the owner role (as
+ * the app's database is): its URLs as the owner and as the API's role.
+ */
+function scratchDatabase(prefix: string): { url: string; apiUrl: string } {
   const env = e2eEnv();
-  const database = `migrate_race_${process.pid}`;
-  // As the owner role, in a database of its own (as the app's database is).
+  const database = `${prefix}_${process.pid}`;
   const owner = env.roles.owner.user.replace(/"/g, '""');
-  const url = urlAs(env.primaryUrl, env.roles.owner).replace(/\/[^/]+$/, `/${database}`);
-
-  beforeAll(() => sql('primary', `CREATE DATABASE ${database} OWNER "${owner}"`));
+  const on = (login: typeof env.roles.owner) =>
+    urlAs(env.primaryUrl, login).replace(/\/[^/]+$/, `/${database}`);
+  beforeAll(async () => {
+    await sql('primary', `CREATE DATABASE ${database} OWNER "${owner}"`);
+    await sql('primary', `GRANT CONNECT ON DATABASE ${database} TO rides_api, rides_log`);
+  });
   afterAll(() => sql('primary', `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
+  return { url: on(env.roles.owner), apiUrl: on(env.roles.api) };
+}
+
+describe('migrate', () => {
+  const { url } = scratchDatabase('migrate_race');
 
   it('two runs at once both succeed, and the migrations are applied once', async () => {
     const [first, second] = await Promise.all([migrate(url), migrate(url)]);
@@ -23,11 +34,7 @@ describe('migrate', () => {
 });
 
 describe('the unified log’s migrations, on a database that already has rides', () => {
-  const env = e2eEnv();
-  const database = `migrate_backfill_${process.pid}`;
-  const owner = env.roles.owner.user.replace(/"/g, '""');
-  const url = urlAs(env.primaryUrl, env.roles.owner).replace(/\/[^/]+$/, `/${database}`);
-  const apiUrl = urlAs(env.primaryUrl, env.roles.api).replace(/\/[^/]+$/, `/${database}`);
+  const { url, apiUrl } = scratchDatabase('migrate_backfill');
 
   /** Runs `statements` on the new database as `on` (the owner by default), one client each time. */
   async function query(statements: string[], on = url): Promise<Record<string, unknown>[]> {
@@ -41,12 +48,6 @@ describe('the unified log’s migrations, on a database that already has rides',
       await client.end();
     }
   }
-
-  beforeAll(async () => {
-    await sql('primary', `CREATE DATABASE ${database} OWNER "${owner}"`);
-    await sql('primary', `GRANT CONNECT ON DATABASE ${database} TO rides_api, rides_log`);
-  });
-  afterAll(() => sql('primary', `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
 
   it('stages an event for every ride already there, and lets the API set nothing but an event’s content', async () => {
     // The schema as it was before the log, with rides in it.
@@ -110,17 +111,7 @@ describe('the unified log’s migrations, on a database that already has rides',
 });
 
 describe('the rides-and-events migration, while rides are being written', () => {
-  const env = e2eEnv();
-  const database = `migrate_live_${process.pid}`;
-  const owner = env.roles.owner.user.replace(/"/g, '""');
-  const url = urlAs(env.primaryUrl, env.roles.owner).replace(/\/[^/]+$/, `/${database}`);
-  const apiUrl = urlAs(env.primaryUrl, env.roles.api).replace(/\/[^/]+$/, `/${database}`);
-
-  beforeAll(async () => {
-    await sql('primary', `CREATE DATABASE ${database} OWNER "${owner}"`);
-    await sql('primary', `GRANT CONNECT ON DATABASE ${database} TO rides_api, rides_log`);
-  });
-  afterAll(() => sql('primary', `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
+  const { url, apiUrl } = scratchDatabase('migrate_live');
 
   it('waits for a ride under way, in the order writers lock (the ride, then its event): no deadlock', async () => {
     const at = MIGRATIONS.findIndex((m) => new m().name === 'RidesHaveEvents1732000001100');
