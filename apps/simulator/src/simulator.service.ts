@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiClient, type ApiResponse } from './api.client';
 import { HistoryWriter } from './history/history.writer';
-import { Session } from './history/session';
+import { operationTime, Session } from './history/session';
 import { SimulationStats } from './simulation.stats';
 import { SimulatorConfig } from './simulator.config';
 
@@ -120,7 +120,7 @@ export class SimulatorService {
       const meanwhile = previous
         ? () => this.readBack(client, stats, session, rider.id, previous, headers())
         : undefined;
-      const started = Date.now();
+      const started = operationTime();
       const written = await this.writeRide(client, stats, stop, auth, distance, meanwhile);
       const ride = written?.status === 201 ? (written.body as Ride) : undefined;
       session.record('write', started, null, written, ride ? { ride: ride.id, distance } : {});
@@ -156,7 +156,7 @@ export class SimulatorService {
     headers: Record<string, string>,
   ): Promise<'shown' | 'stale' | 'failed' | 'unreachable'> {
     const sent = headers['consistency-token'] ?? null;
-    const readStarted = Date.now();
+    const readStarted = operationTime();
     const read = await this.attempt(stats, 'read', () =>
       client.request('GET', `/rides/${ride.id}`, { headers }),
     );
@@ -191,7 +191,7 @@ export class SimulatorService {
     headers: Record<string, string>,
     riderId: number,
   ): Promise<void> {
-    const started = Date.now();
+    const started = operationTime();
     const listed = await this.attempt(stats, 'list', () =>
       client.request('GET', `/rides?limit=${LIST_LIMIT}`, { headers }),
     );

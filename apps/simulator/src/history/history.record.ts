@@ -22,7 +22,7 @@ export interface HistoryRecord {
   status: number;
   /** Served-By. */
   node: string | null;
-  /** Epoch ms when the operation started (the first attempt) and when its answer arrived. */
+  /** Epoch ms ({@link operationTime}) when the operation started (the first attempt) and when its answer arrived. */
   start: number;
   end: number;
 }

@@ -2,6 +2,13 @@ import type { ApiResponse } from '../api.client';
 import { tokenBelow, tokenOrder, type HistoryRecord } from './history.record';
 import type { HistoryWriter } from './history.writer';
 
+/**
+ * The time of an operation in the history: epoch ms as of the process's
+ * start, advanced by the monotonic clock. A user's operations keep their
+ * order through a step of the wall clock, which the checker relies on.
+ */
+export const operationTime = (): number => performance.timeOrigin + performance.now();
+
 /** One user's session: the newest token it holds, and its history records. */
 export class Session {
   /** The newest Consistency-Token this user was given (what it sends back). */
@@ -37,7 +44,7 @@ export class Session {
       status: answer?.status ?? 0,
       node: answer?.headers.get('served-by') ?? null,
       start,
-      end: Date.now(),
+      end: operationTime(),
       ...fields,
     });
   }
