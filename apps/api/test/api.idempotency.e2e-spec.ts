@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { sql } from '../../../test/e2e/cluster.control';
 import { e2eEnv } from '../../../test/e2e/e2e.env';
-import { createRider, sleep, startApi, type RunningApi, type Rider } from './api.harness';
+import { waitUntil } from '../../../tools/src/process/wait';
+import { createRider, startApi, type RunningApi, type Rider } from './api.harness';
 
 describe('POST /rides with an Idempotency-Key', () => {
   let api: RunningApi;
@@ -120,8 +121,10 @@ describe('POST /rides with an Idempotency-Key', () => {
       "UPDATE idempotency_keys SET created_at = now() - interval '24 hours 1 minute' WHERE key = $1",
       [expired],
     );
-    const deadline = Date.now() + 10_000;
-    while ((await keysOf([expired])).length > 0 && Date.now() < deadline) await sleep(100);
+    await waitUntil(async () => (await keysOf([expired])).length === 0, {
+      timeoutMs: 10_000,
+      what: 'the expired key to be deleted',
+    });
     expect(await keysOf([expired, young])).toEqual([young]);
   });
 });

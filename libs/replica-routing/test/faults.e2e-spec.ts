@@ -9,6 +9,7 @@ import {
   waitForReplicasToCatchUp,
 } from '../../../test/e2e/cluster.control';
 import { e2eEnv } from '../../../test/e2e/e2e.env';
+import { waitUntil } from '../../../tools/src/process/wait';
 import { createNotesTable } from './notes.fixture';
 import { harness, type Harness } from './routing.harness';
 
@@ -16,8 +17,7 @@ import { harness, type Harness } from './routing.harness';
 const REPLICAS = e2eEnv().replicaUrls.map((r) => r.name);
 
 /** Waits until `node` runs a statement containing `fragment` (up to 10 s): a read is under way there. */
-async function waitForStatementOn(node: string, fragment: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
+function waitForStatementOn(node: string, fragment: string): Promise<void> {
   const running = async () =>
     (
       await sql<{ n: number }>(
@@ -26,10 +26,11 @@ async function waitForStatementOn(node: string, fragment: string): Promise<void>
         [fragment],
       )
     )[0]!.n > 0;
-  while (!(await running())) {
-    if (Date.now() > deadline) throw new Error(`no statement with ${fragment} on ${node} in 10 s`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  return waitUntil(running, {
+    timeoutMs: 10_000,
+    what: `a statement with ${fragment} on ${node}`,
+    intervalMs: 20,
+  });
 }
 
 /** docs/design.md, "What each failure does": nodes fail mid-work; the caller sees a normal answer or a clear error. */

@@ -400,9 +400,7 @@ describeWithNodeControl('the unified log', () => {
     log.run((s) => consumer.run(s));
     // It reads the entry, reads the ride back, refuses the batch, and tries again every 0.5 s:
     // two refusals at least, and nothing applied in between.
-    const deadline = Date.now() + 10_000;
-    while (consumer.staleReadBacks < stale + 2 && Date.now() < deadline)
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitUntil(() => Promise.resolve(consumer.staleReadBacks >= stale + 2), 10_000);
     expect((await log.states()).consumer0!.last).toBe(String(last));
     expect(consumer.readBack).toEqual(readBack);
     // Refused by the read-back itself, not only by the apply's check against the outbox.

@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { e2eEnv, sql, urlAs } from '../../../test/e2e/cluster.control';
+import { waitUntil } from '../../../tools/src/process/wait';
 import { migrate, MIGRATIONS } from '../src';
 
 /**
@@ -136,13 +137,18 @@ describe('the rides-and-events migration, while rides are being written', () => 
       const monitor = new Client({ connectionString: url });
       await monitor.connect();
       try {
-        for (let waiting = false; !waiting; await new Promise((r) => setTimeout(r, 50))) {
-          const { rows } = await monitor.query<{ n: number }>(
-            `SELECT count(*)::int AS n FROM pg_stat_activity
-              WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-          );
-          waiting = rows[0]!.n > 0;
-        }
+        const waiting = async () =>
+          (
+            await monitor.query<{ n: number }>(
+              `SELECT count(*)::int AS n FROM pg_stat_activity
+                WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+            )
+          ).rows[0]!.n > 0;
+        await waitUntil(waiting, {
+          timeoutMs: 10_000,
+          what: 'the migration to wait on a lock',
+          intervalMs: 50,
+        });
       } finally {
         await monitor.end();
       }
