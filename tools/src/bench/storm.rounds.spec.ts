@@ -1,4 +1,4 @@
-import { medianRound, pairRounds, pooledRatio } from './storm.rounds';
+import { medianRound, namedStages, pairRounds, pooledRatio } from './storm.rounds';
 import type { StormStage } from './storm.stage';
 
 const stage = (label: string, createdPerSecond: number) =>
@@ -59,5 +59,25 @@ describe('pooledRatio', () => {
     ]);
     expect(pooledRatio(rounds)).toBeCloseTo(540 / 600);
     expect(pooledRatio([])).toBe(0);
+  });
+});
+
+describe('namedStages', () => {
+  it('names the warm-up’s stages, then each round’s calm and storm, in order', () => {
+    const rounds = pairRounds([
+      stage('calm', 1),
+      stage('storm', 2),
+      stage('calm', 3),
+      stage('storm', 4),
+    ]);
+    const named = namedStages({ warmUp: [stage('warm-up', 5), stage('warm-up', 6)], rounds });
+    expect(named.map(([name, s]) => [name, s.createdPerSecond])).toEqual([
+      ['warm-up', 5],
+      ['warm-up', 6],
+      ['round 1 calm', 1],
+      ['round 1 storm', 2],
+      ['round 2 calm', 3],
+      ['round 2 storm', 4],
+    ]);
   });
 });

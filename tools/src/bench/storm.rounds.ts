@@ -24,6 +24,20 @@ export function pairRounds(stages: StormStage[]): StormRound[] {
   return rounds;
 }
 
+/** Every stage of a run, the warm-up's first, each with its name: what is judged in each. */
+export function namedStages(run: {
+  warmUp: StormStage[];
+  rounds: StormRound[];
+}): (readonly [string, StormStage])[] {
+  return [
+    ...run.warmUp.map((s) => ['warm-up', s] as const),
+    ...run.rounds.flatMap((r, i) => [
+      [`round ${i + 1} calm`, r.calm] as const,
+      [`round ${i + 1} storm`, r.storm] as const,
+    ]),
+  ];
+}
+
 /**
  * The round of median ratio (the lower one of an even count): what a few
  * seconds of other work on a shared machine do to one round does not decide

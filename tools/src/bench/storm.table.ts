@@ -1,6 +1,6 @@
 import { DISTURBED_CORES, cpuMsPerRequest } from './cpu.probe';
 import type { RetryStorm, StormRun } from './retry-storm.section';
-import { pooledRatio } from './storm.rounds';
+import { namedStages, pooledRatio } from './storm.rounds';
 import type { StormCpu, StormStage } from './storm.stage';
 import { fmt, renderTable } from './table.printer';
 
@@ -58,17 +58,11 @@ export function printStormTable(result: RetryStorm): void {
     ...columns
       .filter(([name]) => name.startsWith('direct'))
       .flatMap(([name, s]) => (s.bad > 0 ? [`${name}: bad answers: ${kinds(s)}`] : [])),
-    ...[
-      ...proxy.warmUp.map((s) => ['proxy, warm-up', s] as const),
-      ...proxy.rounds.flatMap((r, i) => [
-        [`proxy, round ${i + 1} calm`, r.calm] as const,
-        [`proxy, round ${i + 1} storm`, r.storm] as const,
-      ]),
-    ]
+    ...namedStages(proxy)
       .filter(([, s]) => s.bad + s.timeouts + s.connectionErrors > 0)
       .map(
         ([name, s]) =>
-          `${name}: ${fmt.int(s.timeouts)} timeouts, ${fmt.int(s.connectionErrors)} connection errors, ` +
+          `proxy, ${name}: ${fmt.int(s.timeouts)} timeouts, ${fmt.int(s.connectionErrors)} connection errors, ` +
           `${fmt.int(s.bad)} bad answers${s.bad > 0 ? ` (${kinds(s)})` : ''}`,
       ),
     ...columns.flatMap(([name, s]) => {

@@ -1,5 +1,5 @@
 import type { RetryStorm } from './retry-storm.section';
-import { pooledRatio } from './storm.rounds';
+import { namedStages, pooledRatio } from './storm.rounds';
 import type { Target } from './targets.summary';
 import { fmt } from './table.printer';
 
@@ -13,7 +13,7 @@ export const STORM_TARGETS = { minRatio: 0.8, maxP99Ms: 5000 };
  */
 export function stormTargets(result: RetryStorm): Target[] {
   const { proxy, direct, settings } = result;
-  const stages = [...proxy.warmUp, ...proxy.rounds.flatMap((r) => [r.calm, r.storm])];
+  const stages = namedStages(proxy).map(([, s]) => s);
   const timeouts = stages.reduce((n, s) => n + s.timeouts + s.connectionErrors, 0);
   const bad = stages.reduce((n, s) => n + s.bad, 0);
   const p99Ms = Math.max(...proxy.rounds.map((r) => r.storm.ms201.p99));
