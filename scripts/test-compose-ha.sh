@@ -207,6 +207,9 @@ case ",${errors:-}," in *_410:*) check_failed "the simulator got 410s ($errors),
 # The balancer recreated with room for one request per API process and a 1 ms queue:
 # of 40 requests at once, most overflow, and it must answer them itself.
 log "the proxy answers overflow itself: 503, Retry-After, the API's JSON shape, X-Request-Id"
+# As test:compose does, the simulator (its checks are done) stops first: its own requests could
+# hold both places while the 40 arrive, and then none of them would go through.
+dc stop simulator >/dev/null
 API_MAX_IN_FLIGHT=1 PROXY_QUEUE_MS=1 recreate lb
 deadline=$((SECONDS + 120))
 until [ "$(docker inspect -f '{{.State.Health.Status}}' "$(dc ps -q lb)" 2>/dev/null)" = healthy ]; do
