@@ -13,17 +13,22 @@ export interface PrivateCluster {
 }
 
 /**
- * A throw-away primary and five streaming replicas in `.cluster-<name>` on
- * `port` and up, migrated (as the owner role), owned by this process (bench,
- * chaos, test:ui). fsync is off.
+ * A throw-away primary and `replicas` streaming replicas (five unless told) in
+ * `.cluster-<name>` on `port` and up, migrated (as the owner role), owned by
+ * this process (bench, chaos, test:ui, e2e tests that break a cluster). fsync
+ * is off.
  */
-export async function startPrivateCluster(name: string, port: number): Promise<PrivateCluster> {
+export async function startPrivateCluster(
+  name: string,
+  port: number,
+  { replicas = 5 }: { replicas?: number } = {},
+): Promise<PrivateCluster> {
   const cluster = new LocalCluster(
     {
       dataDir: `${process.cwd()}/.cluster-${name}`,
       host: '127.0.0.1',
       port,
-      replicas: 5,
+      replicas,
       ...LOCAL_CREDENTIALS,
       fsync: false,
     },

@@ -5,8 +5,11 @@
 export interface HaEnv {
   /** `pg0=postgres://...,pg1=postgres://...`: every node, leader or not. */
   DATABASE_HOSTS: string;
-  /** `http://127.0.0.1:8008,http://127.0.0.1:8009,...`: Patroni's REST API on every node. */
-  PATRONI_URLS: string;
+  /**
+   * `http://127.0.0.1:8008,http://127.0.0.1:8009,...`: Patroni's REST API on
+   * every node. Absent: the app asks each host whether it is in recovery.
+   */
+  PATRONI_URLS?: string;
 }
 
 export function haEnv(
