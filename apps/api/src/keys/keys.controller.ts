@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { AcceptsRotationRetry } from '../auth/rotation-retry.decorator';
+import { WritesFirst } from '../auth/writes-first.decorator';
 import { markReplayed, parseIdempotencyKey, REPLAYED_HEADER } from '../http/idempotency-key.header';
 import type { AuthenticatedUser } from '../auth/authenticated-user.interface';
 import { ErrorBody } from '../http/openapi.schemas';
@@ -42,6 +43,7 @@ export class KeysController {
     422: { description: 'Invalid Idempotency-Key', type: ErrorBody },
   })
   @AcceptsRotationRetry()
+  @WritesFirst()
   @Post()
   @HttpCode(201)
   async rotate(
@@ -61,6 +63,7 @@ export class KeysController {
     204: { description: 'Revoked' },
     401: { description: 'Missing, unknown or revoked API key', type: ErrorBody },
   })
+  @WritesFirst()
   @Delete('current')
   @HttpCode(204)
   async revokeCurrent(@CurrentUser() user: AuthenticatedUser): Promise<void> {

@@ -16,6 +16,7 @@ import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import type { Request, Response } from 'express';
 import type { AuthenticatedUser } from '../auth/authenticated-user.interface';
+import { WritesFirst } from '../auth/writes-first.decorator';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { ErrorBody, RidePage, RideResponse } from '../http/openapi.schemas';
 import { TokenRoute } from '../http/token-headers.decorator';
@@ -59,6 +60,7 @@ export class RidesController {
     422: { description: 'Invalid distance or Idempotency-Key', type: ErrorBody },
     503: { description: 'The primary is unavailable (`Retry-After`)', type: ErrorBody },
   })
+  @WritesFirst()
   @Post()
   @HttpCode(201)
   async create(

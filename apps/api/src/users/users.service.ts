@@ -99,8 +99,17 @@ export class UsersService {
    * request's token: the primary's position after the lookup, which covers
    * every write acknowledged before this request, from any client
    * (docs/design.md, "Read-your-writes and monotonic reads").
+   *
+   * `writesFirst` (a `@WritesFirst()` route): without a token the lookup takes
+   * no position, as the request's write gives it a later one. After a
+   * failover between the two, that position could be past where the new
+   * timeline begins: the write's token would name it, and the next read be
+   * refused (410) though the write survived.
    */
-  async authenticate(apiKey: string): Promise<AuthenticatedUser | null> {
+  async authenticate(
+    apiKey: string,
+    { writesFirst = false }: { writesFirst?: boolean } = {},
+  ): Promise<AuthenticatedUser | null> {
     const fresh = (this.router.currentScope()?.token ?? null) === null;
     const staleness = this.config.AUTH_MAX_STALENESS_MS;
     return this.keyUser(
@@ -108,7 +117,7 @@ export class UsersService {
       [hashApiKey(apiKey)],
       // A covered primary read raises the scope's token to the primary's position.
       fresh || staleness === 0
-        ? { primary: true, cover: fresh }
+        ? { primary: true, cover: fresh && !writesFirst }
         : { cover: false, freshWithinMs: staleness },
     );
   }
@@ -117,12 +126,14 @@ export class UsersService {
    * The user of a key revoked by a rotation with this Idempotency-Key, within
    * IDEMPOTENCY_KEY_TTL_HOURS: that rotation's retry may authenticate with
    * it while a key that rotation issued is live (KeysService.rotate then
-   * issues another). Asked on the primary, which revoked it. Null for any
-   * other key.
+   * issues another). Asked on the primary, which revoked it; its position
+   * raises the request's token, unless `writesFirst` (see authenticate).
+   * Null for any other key.
    */
   async authenticateRotationRetry(
     apiKey: string,
     idempotencyKey: string,
+    { writesFirst = false }: { writesFirst?: boolean } = {},
   ): Promise<AuthenticatedUser | null> {
     return this.keyUser(
       `k.key_hash = $1 AND k.revoked_for = $2
@@ -132,7 +143,7 @@ export class UsersService {
         idempotencyKeyHash(idempotencyKey),
         this.config.IDEMPOTENCY_KEY_TTL_HOURS,
       ],
-      { primary: true },
+      { primary: true, cover: !writesFirst },
     );
   }
 
