@@ -74,37 +74,37 @@ describeFailover('the API across a failover', () => {
       "SELECT pid FROM pg_stat_replication WHERE application_name = 'replica0'",
     );
     process.kill(sender, 'SIGSTOP');
-    // A transaction holds the rider's row (its lock is WAL pg1 never gets): the ride's insert
-    // waits behind it, after the request authenticated on pg0.
     const blocker = new Client({ connectionString: cluster.url('primary') });
     blocker.on('error', () => undefined);
-    await blocker.connect();
-    await blocker.query('BEGIN');
-    await blocker.query('SELECT id FROM users WHERE id = $1 FOR UPDATE', [rider.id]);
-    const written = request(api.url)
-      .post('/rides')
-      .set(rider.auth)
-      .send({ distance: 12.5 })
-      .then((response) => response);
-    await waitUntil(
-      async () =>
-        (
-          await one<{ n: number }>(
-            'primary',
-            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE 'INSERT INTO%rides%'",
-          )
-        ).n > 0,
-      { timeoutMs: 10_000, what: 'the ride’s insert to wait for the lock' },
-    );
-
-    // pg0 is lost; pg1 is promoted with what it had.
-    await cluster.stopNode('primary', 'kill');
+    let written: Promise<request.Response> | undefined;
     try {
-      process.kill(sender, 'SIGKILL'); // an orphan the postmaster's death does not end
-    } catch {
-      // already gone
+      // A transaction holds the rider's row (its lock is WAL pg1 never gets): the ride's insert
+      // waits behind it, after the request authenticated on pg0.
+      await blocker.connect();
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT id FROM users WHERE id = $1 FOR UPDATE', [rider.id]);
+      written = request(api.url)
+        .post('/rides')
+        .set(rider.auth)
+        .send({ distance: 12.5 })
+        .then((response) => response);
+      await waitUntil(
+        async () =>
+          (
+            await one<{ n: number }>(
+              'primary',
+              "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE 'INSERT INTO%rides%'",
+            )
+          ).n > 0,
+        { timeoutMs: 10_000, what: 'the ride’s insert to wait for the lock' },
+      );
+      // pg0 is lost; pg1 is promoted with what it had.
+      await cluster.stopNode('primary', 'kill');
+    } finally {
+      // Also when the staging failed: nothing stopped is left behind (the request ends with pg0).
+      killIfAlive(sender); // an orphan the postmaster's death does not end
+      await blocker.end().catch(() => undefined);
     }
-    await blocker.end().catch(() => undefined);
     await one('replica0', 'SELECT pg_promote(true, 60)');
 
     const ride = await written;
@@ -123,3 +123,11 @@ describeFailover('the API across a failover', () => {
     expect(token).toMatch(/^2:/);
   });
 });
+
+function killIfAlive(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
