@@ -2,15 +2,16 @@ import { parseDbLsn, parseLsn, type Lsn } from '../lsn.util';
 
 /**
  * Every question the library asks Postgres about WAL positions and recovery,
- * in one place. `Queryable` is a node-postgres client (one connection) or pool
- * (a pooled connection per query).
+ * in one place, but a write's token (commit-token.ts). `Queryable` is a
+ * node-postgres client (one connection) or pool (a pooled connection per
+ * query).
  */
 export interface Queryable {
   query(sql: string): Promise<{ rows: unknown[] }>;
 }
 
 /** The rows of a result, typed as the caller's query shapes them. */
-async function rowsOf<R>(on: Queryable, sql: string): Promise<R[]> {
+export async function rowsOf<R>(on: Queryable, sql: string): Promise<R[]> {
   return (await on.query(sql)).rows as R[];
 }
 
@@ -158,64 +159,6 @@ export async function insertPosition(on: Queryable): Promise<{ lsn: Lsn; tli: nu
  */
 export const TIMELINE_SQL =
   "('x' || substr(pg_walfile_name(pg_current_wal_insert_lsn()), 1, 8))::bit(32)::int";
-
-/** `synchronous_commit` as the open transaction will commit with it (a `SET LOCAL` included). */
-export async function syncCommitSetting(on: Queryable): Promise<string> {
-  const [row] = await rowsOf<{
-    setting: string;
-  }>(on, "SELECT current_setting('synchronous_commit') AS setting");
-  return row!.setting;
-}
-
-/** The `synchronous_commit` values with which COMMIT waits for synchronous standbys to flush. */
-const WAITS_FOR_FLUSH = new Set(['on', 'remote_apply']);
-
-/** Whether a COMMIT with this `synchronous_commit` (null: not known) waits for standbys to flush. */
-export function waitsForFlush(setting: string | null): boolean {
-  return setting !== null && WAITS_FOR_FLUSH.has(setting);
-}
-
-/**
- * The token of a write just committed on this connection: the insert
- * position, or, when COMMIT waited for synchronous standbys (`sync_state =
- * 'sync'`, priority-based) to flush the commit record, the position every one
- * of them has flushed if that is lower. That position covers the commit too,
- * and it is at or before where a promoted synchronous standby's new timeline
- * starts, so the token of an acknowledged write survives a failover
- * (docs/design.md, "Failover and timelines"); the insert position may be past
- * that point by WAL of other transactions not yet replicated.
- *
- * Whether COMMIT waited depends on the `synchronous_commit` it ran with,
- * which a `SET LOCAL` changes and COMMIT reverts: `setting` is that value, as
- * {@link syncCommitSetting} read it before COMMIT; null when it was not read,
- * or cannot be known (statements that committed on their own, or in a
- * work's own transactions, with what they set): then the insert position,
- * which never falls short. `syncStandbys` says whether the primary has any, so that a caller
- * knows whether the setting is worth reading next time; `flushed`, whether the
- * token is their flush position (then not a sample of the primary's: commits
- * that did not wait for them may lie past it).
- */
-export async function committedPosition(
-  on: Queryable,
-  setting: string | null,
-): Promise<{ lsn: Lsn; tli: number; syncStandbys: boolean; flushed: boolean }> {
-  const waited = waitsForFlush(setting);
-  const [row] = await rowsOf<{ lsn: string; tli: number; sync: boolean }>(
-    on,
-    `SELECT (CASE WHEN ${waited}
-                  THEN least(pg_current_wal_insert_lsn(),
-                             (SELECT min(flush_lsn) FROM pg_stat_replication WHERE sync_state = 'sync'))
-                  ELSE pg_current_wal_insert_lsn() END)::text AS lsn,
-            ${TIMELINE_SQL} AS tli,
-            current_setting('synchronous_standby_names') <> '' AS sync`,
-  );
-  return {
-    lsn: parseLsn(row!.lsn),
-    tli: Number(row!.tli),
-    syncStandbys: row!.sync,
-    flushed: waited,
-  };
-}
 
 /** True when the node is in recovery: a standby, never to take a primary's work. */
 export async function inRecovery(on: Queryable): Promise<boolean> {
