@@ -125,6 +125,25 @@ describeWithNodeControl(
       });
     });
 
+    it('a write that wrote nothing covers what it read, a commit that did not wait included', async () => {
+      const read = await readBackWithStandbyStopped(async () => {
+        const unwaited = await h.router.write(async (em) => {
+          await em.query('SET LOCAL synchronous_commit = off');
+          return insertNote(em, 'sync: seen by a write that wrote nothing');
+        });
+        // No transaction id, so its COMMIT waits for no one: the standbys' flush position, short
+        // of the note it saw, would be no token for it.
+        return h.router.write(async (em) => {
+          expect(await findNote(em, unwaited.result)).not.toBeNull();
+          return unwaited.result;
+        });
+      });
+      expect(read).toMatchObject({
+        result: 'sync: seen by a write that wrote nothing',
+        servedBy: 'primary',
+      });
+    });
+
     it('a write that waited for its standby gets a token the standby has', async () => {
       const written = await h.router.write((em) => insertNote(em, 'sync: waited for'));
       const [row] = await sql<{ ok: boolean }>(

@@ -6,11 +6,17 @@ import { rowsOf, TIMELINE_SQL, type Queryable } from './wal.queries';
 // warned during it, and the position that covers it (docs/design.md, "The token is taken after
 // the commit").
 
-/** `synchronous_commit` as the open transaction will commit with it (a `SET LOCAL` included). */
-export async function syncCommitSetting(on: Queryable): Promise<string> {
-  const [row] = await rowsOf<{
-    setting: string;
-  }>(on, "SELECT current_setting('synchronous_commit') AS setting");
+/**
+ * `synchronous_commit` as the open transaction will commit with it (a `SET
+ * LOCAL` included); null when it has no transaction id: it wrote nothing, and
+ * its COMMIT waits for no standby, whatever the setting.
+ */
+export async function syncCommitSetting(on: Queryable): Promise<string | null> {
+  const [row] = await rowsOf<{ setting: string | null }>(
+    on,
+    `SELECT CASE WHEN txid_current_if_assigned() IS NULL THEN NULL
+                 ELSE current_setting('synchronous_commit') END AS setting`,
+  );
   return row!.setting;
 }
 
@@ -35,8 +41,10 @@ export function waitsForFlush(setting: string | null): boolean {
  * Whether COMMIT waited depends on the `synchronous_commit` it ran with,
  * which a `SET LOCAL` changes and COMMIT reverts: `setting` is that value, as
  * {@link syncCommitSetting} read it before COMMIT; null when it was not read,
- * or cannot be known (statements that committed on their own, or in a
- * work's own transactions, with what they set): then the insert position,
+ * when the transaction wrote nothing (its COMMIT waited for no one, and the
+ * flush position may be short of commits it saw that did not wait either),
+ * or when it cannot be known (statements that committed on their own, or in
+ * a work's own transactions, with what they set): then the insert position,
  * which never falls short. `syncStandbys` says whether the primary has any, so that a caller
  * knows whether the setting is worth reading next time; `flushed`, whether the
  * token is their flush position (then not a sample of the primary's: commits
