@@ -123,4 +123,9 @@ export class RoutingContext {
     const scope = new RoutingScope(options.root ? undefined : this.current(), options, this.later);
     return this.storage.run(scope, () => fn(scope));
   }
+
+  /** Runs `fn` in `scope` again (one opened by {@link run} before). */
+  enter<T>(scope: RoutingScope, fn: () => T): T {
+    return this.storage.run(scope, fn);
+  }
 }

@@ -62,6 +62,34 @@ describe('consistency(routing), the Express middleware', () => {
     }
   });
 
+  it('mounted twice (an app’s and a router’s), answers with the position the handler reached, not the token sent', async () => {
+    const signing = createReplicaRouting(
+      { primary: { url: 'postgres://127.0.0.1:1/x' }, tokenSecret: 'a secret of 16+ characters' },
+      pgAdapter(),
+    );
+    try {
+      const sent = signing.tokens.format({ tli: 1, lsn: 0x1000n });
+      const headers: Record<string, unknown> = {};
+      const answer = {
+        headersSent: false,
+        writeHead: () => undefined,
+        setHeader: (name: string, value: unknown) => (headers[name] = value),
+      } as unknown as ServerResponse;
+      const request = req(sent);
+      const middleware = consistency(signing);
+      middleware(request, answer, () =>
+        middleware(request, answer, () => {
+          // What a write in the handler does to the request's scope.
+          signing.context.current()!.raise({ tli: 1, lsn: 0x5000000n });
+          answer.writeHead(201);
+        }),
+      );
+      expect(headers['Consistency-Token']).toBe(signing.tokens.format({ tli: 1, lsn: 0x5000000n }));
+    } finally {
+      await signing.close();
+    }
+  });
+
   it('calls next once, and lets what the rest of the chain threw go up', () => {
     const thrown = new Error('a handler of a raw node:http chain');
     const next = jest.fn(() => {

@@ -15,6 +15,7 @@ const HEADER = CONSISTENCY_TOKEN_HEADER.toLowerCase();
  * query to be checked (unsigned, newer than any position this process knows,
  * without `tokenSecret`) stays pending: `router.settleClientToken()` checks it
  * once the caller is authenticated; until then the scope reads on the primary.
+ * A request met again (the glue mounted twice) runs in the scope it got first.
  */
 export function runInRequestScope<T>(
   router: ReplicaRouter<unknown>,
@@ -22,12 +23,29 @@ export function runInRequestScope<T>(
   req: Pick<IncomingMessage, 'headers'>,
   next: (scope: RoutingScope) => T,
 ): T {
+  // Glue mounted twice (an app's and a router's, a Fastify parent's and child's): one scope, or
+  // the handler would raise the inner one while the outer one's header, the token sent, won.
+  const scopes = requestScopes(context);
+  const opened = scopes.get(req);
+  if (opened) return context.enter(opened, () => next(opened));
   const raw = req.headers[HEADER];
   const text = (Array.isArray(raw) ? raw.join(',') : raw)?.trim();
   const token = text ? router.acceptClientTokenWithoutIo(text) : null;
   const pendingToken = token === undefined ? text : undefined;
   // Its own, whatever context the request was handed on in (a queue's, another request's).
-  return context.run({ token, pendingToken, root: true }, next);
+  return context.run({ token, pendingToken, root: true }, (scope) => {
+    scopes.set(req, scope);
+    return next(scope);
+  });
+}
+
+/** Per routing context (an app may route two databases), the scope of each request it saw. */
+const openedScopes = new WeakMap<RoutingContext, WeakMap<object, RoutingScope>>();
+
+function requestScopes(context: RoutingContext): WeakMap<object, RoutingScope> {
+  let scopes = openedScopes.get(context);
+  if (!scopes) openedScopes.set(context, (scopes = new WeakMap()));
+  return scopes;
 }
 
 /** Requests whose events {@link bindRequestEvents} bound already. */
