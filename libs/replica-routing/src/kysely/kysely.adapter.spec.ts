@@ -27,4 +27,29 @@ describe('kyselyAdapter', () => {
       .execute({ signal });
     expect(rows).toEqual([{ x: 1 }]);
   });
+
+  it('ends, with a transaction inside write(), only the named savepoints opened after it', async () => {
+    const calls: string[] = [];
+    const savepoints = {
+      opened: () => calls.push('opened'),
+      released: () => calls.push('released'),
+      rolledBack: () => calls.push('rolledBack'),
+    };
+    const written = kyselyAdapter().bind(
+      { query: jest.fn(() => Promise.resolve({ command: 'SAVEPOINT', rows: [] })) } as never,
+      { node: 'primary', transaction: true, savepoints },
+    );
+    // A controlled transaction with a savepoint of its own (an afterCommit() registered in it)...
+    const trx = await written.startTransaction().execute();
+    const marked = await trx.savepoint('a').execute();
+    // ...then another transaction on the same handle, which fails: only its own savepoint goes.
+    await written
+      .transaction()
+      .execute(() => Promise.reject(new Error('a failed step')))
+      .catch(() => undefined);
+    expect(calls).toEqual(['opened', 'opened', 'opened', 'rolledBack']);
+    // Rolling back to 'a' still ends what was registered in it.
+    await marked.rollbackToSavepoint('a').execute();
+    expect(calls.slice(4)).toEqual(['rolledBack', 'opened']);
+  });
 });

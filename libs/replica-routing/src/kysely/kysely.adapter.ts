@@ -19,8 +19,12 @@ export interface KyselyAdapterOptions {
   plugins?: KyselyPlugin[];
 }
 
-/** The savepoint each transaction inside `write()` opened, by the connection Kysely runs it on. */
-const savepoints = new WeakMap<DatabaseConnection, string>();
+/**
+ * The savepoint each transaction inside `write()` opened, by the connection
+ * Kysely runs it on, and how many named savepoints were open before it (its
+ * end ends only those opened after).
+ */
+const savepoints = new WeakMap<DatabaseConnection, { name: string; after: number }>();
 
 /**
  * Kysely's node-postgres driver, lent the one connection the library chose
@@ -61,17 +65,16 @@ class BoundDriver extends PostgresDriver {
     if (settings.isolationLevel || settings.accessMode)
       throw new Error(SAVEPOINT_TAKES_NO_SETTINGS);
     const savepoint = savepointName(this.client, 'replica_routing_kysely');
-    savepoints.set(connection, savepoint);
+    savepoints.set(connection, { name: savepoint, after: this.named.length });
     await connection.executeQuery(CompiledQuery.raw(`savepoint ${savepoint}`));
     this.hooks?.opened();
   }
 
   override async commitTransaction(connection: DatabaseConnection): Promise<void> {
     if (!this.inTransaction) return super.commitTransaction(connection);
-    await connection.executeQuery(
-      CompiledQuery.raw(`release savepoint ${savepointOf(connection)}`),
-    );
-    this.unwind(0, 'released'); // its named savepoints are released with it
+    const { name, after } = savepointOf(connection);
+    await connection.executeQuery(CompiledQuery.raw(`release savepoint ${name}`));
+    this.unwind(after, 'released'); // its named savepoints are released with it
     this.hooks?.released();
   }
 
@@ -122,18 +125,17 @@ class BoundDriver extends PostgresDriver {
       return super.rollbackTransaction(
         connection as Parameters<PostgresDriver['rollbackTransaction']>[0],
       );
+    const { name, after } = savepointOf(connection);
     try {
-      await connection.executeQuery(
-        CompiledQuery.raw(`rollback to savepoint ${savepointOf(connection)}`),
-      );
+      await connection.executeQuery(CompiledQuery.raw(`rollback to savepoint ${name}`));
     } finally {
-      this.unwind(0, 'rolledBack');
+      this.unwind(after, 'rolledBack');
       this.hooks?.rolledBack();
     }
   }
 }
 
-function savepointOf(connection: DatabaseConnection): string {
+function savepointOf(connection: DatabaseConnection): { name: string; after: number } {
   const savepoint = savepoints.get(connection);
   if (!savepoint) throw new Error('no savepoint was opened on this connection');
   return savepoint;
