@@ -11,7 +11,10 @@ const gauge = (name: string, help: string, labelNames: string[] = []) =>
 
 /** The unified log's metrics (docs/observability.md), on prom-client's default registry. */
 export const logMetrics = {
-  backlog: gauge('rides_log_outbox_backlog', 'Staged events not yet published to the stream'),
+  backlog: gauge(
+    'rides_log_outbox_backlog',
+    'Staged events not yet published to the stream (counted up to 100,000)',
+  ),
   oldestSeconds: gauge(
     'rides_log_outbox_oldest_seconds',
     'Age of the oldest staged event not yet published (0 when none)',

@@ -11,6 +11,9 @@ export interface SqlSession {
  * The primary's timeline and insert position as an unsigned token
  * (`<timeline>:<X/Y>`): at or after every commit visible now.
  */
+/** How far the backlog gauge counts (see OutboxStore.backlog). */
+export const BACKLOG_COUNT_CAP = 100_000;
+
 const POSITION_TOKEN =
   "('x' || substr(pg_walfile_name(pg_current_wal_insert_lsn()), 1, 8))::bit(32)::int || ':' || pg_current_wal_insert_lsn()::text";
 
@@ -187,11 +190,21 @@ export class OutboxStore {
     return Number(rows[0]!.n);
   }
 
-  /** Events waiting to be published (staged or sequenced), and the age of the oldest, in s. */
-  async backlog(): Promise<{ events: number; oldestS: number }> {
+  /**
+   * Events waiting to be published (staged or sequenced), counted up to `cap`,
+   * and the age of the oldest (the first by id, or by seq once sequenced), in
+   * s. Bounded, and by index, as it runs in every maintenance:
+   * after a long Redis outage, a count of the whole backlog could outlast the
+   * session's query timeout, and the streamer would never reach a claim.
+   */
+  async backlog(cap = BACKLOG_COUNT_CAP): Promise<{ events: number; oldestS: number }> {
     const { rows } = await this.db.query<{ n: string; oldest: number | null }>(
-      `SELECT count(*)::text AS n, extract(epoch FROM now() - min(occurred_at))::float8 AS oldest
-         FROM log_outbox WHERE published_at IS NULL`,
+      `SELECT (SELECT count(*) FROM (SELECT 1 FROM log_outbox WHERE published_at IS NULL LIMIT $1) c)::text AS n,
+              extract(epoch FROM now() - least(
+                (SELECT occurred_at FROM log_outbox WHERE seq IS NULL ORDER BY id LIMIT 1),
+                (SELECT occurred_at FROM log_outbox WHERE seq IS NOT NULL AND published_at IS NULL
+                  ORDER BY seq LIMIT 1)))::float8 AS oldest`,
+      [cap],
     );
     return { events: Number(rows[0]!.n), oldestS: Math.max(0, rows[0]!.oldest ?? 0) };
   }

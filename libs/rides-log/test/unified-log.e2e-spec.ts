@@ -169,6 +169,28 @@ describeWithNodeControl('the unified log', () => {
     }
   });
 
+  it('the backlog gauges count unpublished events up to a cap, and date the oldest, sequenced or not', async () => {
+    for (let i = 0; i < 4; i++) await log.ride('1.2');
+    const session = new Client({ connectionString: e2eEnv().primaryUrl });
+    await session.connect();
+    try {
+      const store = new OutboxStore(session, log.sign);
+      // The oldest two get seqs, not yet published: the oldest is among them.
+      expect(await store.claim(2)).toHaveLength(2);
+      const all = await store.backlog();
+      const [exact] = await sql<{ n: number; oldest: number }>(
+        'primary',
+        `SELECT count(*)::int AS n, extract(epoch FROM now() - min(occurred_at))::float8 AS oldest
+           FROM log_outbox WHERE published_at IS NULL`,
+      );
+      expect(all.events).toBe(exact!.n);
+      expect(Math.abs(all.oldestS - exact!.oldest)).toBeLessThan(1);
+      expect(await store.backlog(3)).toMatchObject({ events: 3 });
+    } finally {
+      await session.end();
+    }
+  });
+
   it('a full batch published again after a crash is refused as duplicates, and consumers move past it', async () => {
     for (let i = 0; i < 20; i++) await log.ride('3.3');
     // A streamer that published a batch and died before marking it published.
