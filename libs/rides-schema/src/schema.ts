@@ -12,6 +12,7 @@ import { KeyIssueRetries1732000000800 } from './migrations/1732000000800-key-iss
 import { KeyIssueLookup1732000000900 } from './migrations/1732000000900-key-issue-lookup.migration';
 import { ApiRidesAppendOnly1732000001000 } from './migrations/1732000001000-api-rides-append-only.migration';
 import { RidesHaveEvents1732000001100 } from './migrations/1732000001100-rides-have-events.migration';
+import { EventsHaveRides1732000001200 } from './migrations/1732000001200-events-have-rides.migration';
 
 export const ENTITIES = [User, Ride];
 
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   KeyIssueLookup1732000000900,
   ApiRidesAppendOnly1732000001000,
   RidesHaveEvents1732000001100,
+  EventsHaveRides1732000001200,
 ];

@@ -109,6 +109,33 @@ describe('the unified log’s migrations, on a database that already has rides',
     // One event per ride: a second would count it twice.
     await expect(query([event()], apiUrl)).rejects.toThrow(/log_outbox_ride_created/);
   });
+
+  // Needs the migrated database of the first test.
+  it('commits a ride.created event only with its ride, which the consumers read back', async () => {
+    const orphan = /ride.created event \d+ has no ride with its rider and distance/;
+    const event = (payload: string) =>
+      `INSERT INTO log_outbox (type, version, payload) VALUES ('ride.created', 1, ${payload})`;
+    for (const payload of [
+      // No such ride (a ride of its own would have to commit with its one event first), and no
+      // ride id that is a number.
+      `jsonb_build_object('ride_id', 999999999, 'user_id', 1, 'distance', '1.0')`,
+      `jsonb_build_object('ride_id', 'x', 'user_id', 1, 'distance', '1.0')`,
+    ])
+      await expect(query([event(payload)], apiUrl)).rejects.toThrow(orphan);
+    // The newest ride's event, taken away (by the owner), may come back only as it was.
+    const newest = (distance: string, user = 'user_id') =>
+      event(`(SELECT jsonb_build_object('ride_id', id, 'user_id', ${user}, 'distance', ${distance})
+                FROM rides ORDER BY id DESC LIMIT 1)`);
+    await query([
+      `DELETE FROM log_outbox WHERE type = 'ride.created'
+          AND payload->>'ride_id' = (SELECT max(id)::text FROM rides)`,
+    ]);
+    for (const wrong of [newest("'0.1'"), newest('distance::text', 'user_id + 1')])
+      await expect(query([wrong], apiUrl)).rejects.toThrow(orphan);
+    await query([newest('distance::text')], apiUrl);
+    // Events of other types are the consumers' to set aside (dead letters), not the database's.
+    await query(["INSERT INTO log_outbox (type, version, payload) VALUES ('y', 1, '{}')"], apiUrl);
+  });
 });
 
 describe('the rides-and-events migration, while rides are being written', () => {
@@ -158,7 +185,10 @@ describe('the rides-and-events migration, while rides are being written', () => 
            FROM rides`,
       );
       await api.query('COMMIT');
-      await expect(migrated).resolves.toEqual(['RidesHaveEvents1732000001100']);
+      await expect(migrated).resolves.toEqual([
+        'RidesHaveEvents1732000001100',
+        'EventsHaveRides1732000001200',
+      ]);
     } finally {
       await api.end();
     }
