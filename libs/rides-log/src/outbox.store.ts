@@ -193,13 +193,16 @@ export class OutboxStore {
   /**
    * Events waiting to be published (staged or sequenced), counted up to `cap`,
    * and the age of the oldest (the first by id, or by seq once sequenced), in
-   * s. Bounded, and by index, as it runs in every maintenance:
+   * s, each through the partial index of its kind (the staged ones, the
+   * sequenced ones not yet published). Bounded, as it runs in every maintenance:
    * after a long Redis outage, a count of the whole backlog could outlast the
    * session's query timeout, and the streamer would never reach a claim.
    */
   async backlog(cap = BACKLOG_COUNT_CAP): Promise<{ events: number; oldestS: number }> {
     const { rows } = await this.db.query<{ n: string; oldest: number | null }>(
-      `SELECT (SELECT count(*) FROM (SELECT 1 FROM log_outbox WHERE published_at IS NULL LIMIT $1) c)::text AS n,
+      `SELECT least($1, (SELECT count(*) FROM (SELECT 1 FROM log_outbox WHERE seq IS NULL LIMIT $1) u)
+                     + (SELECT count(*) FROM (SELECT 1 FROM log_outbox
+                                               WHERE seq IS NOT NULL AND published_at IS NULL LIMIT $1) s))::text AS n,
               extract(epoch FROM now() - least(
                 (SELECT occurred_at FROM log_outbox WHERE seq IS NULL ORDER BY id LIMIT 1),
                 (SELECT occurred_at FROM log_outbox WHERE seq IS NOT NULL AND published_at IS NULL
