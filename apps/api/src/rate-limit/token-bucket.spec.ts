@@ -29,4 +29,16 @@ describe('TokenBuckets', () => {
     expect([b.take('new'), b.take('new')]).toEqual([0, 0]);
     expect(b.take('new')).toBe(500);
   });
+
+  it('runs on a monotonic clock: the wall clock stepped back an hour refuses nobody', () => {
+    const wall = jest.spyOn(Date, 'now').mockReturnValue(1_800_000_000_000);
+    try {
+      const b = new TokenBuckets(2, 2);
+      expect(b.take('a')).toBe(0);
+      wall.mockReturnValue(1_800_000_000_000 - 3_600_000);
+      expect(b.take('a')).toBe(0);
+    } finally {
+      wall.mockRestore();
+    }
+  });
 });

@@ -8,7 +8,8 @@ export class TokenBuckets {
   constructor(
     private readonly rate: number,
     private readonly burst: number,
-    private readonly now: () => number = Date.now,
+    /** A monotonic clock: a step of the wall clock back would drain every bucket by the step. */
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   /** Takes a token for `key`: 0 when granted, else the ms until one is available. */
