@@ -1,6 +1,7 @@
 import express from 'express';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createServer, type Server } from 'node:http';
+import { Readable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { installLoadShedding } from './load-shedding';
 
@@ -67,5 +68,34 @@ describe('installLoadShedding', () => {
     finishFirst();
     expect(await second).toBe('second');
     expect(events).toEqual(['first starts', 'first ends', 'second starts']);
+  });
+
+  it('gives back at once the place of a documentation file whose download the client abandoned', async () => {
+    const app = express();
+    server = createServer(app);
+    installLoadShedding(app, server, { maxInFlight: 1, maxQueued: 10, maxWaitMs: 1_000 });
+    // As express.static sends a file: piped, the pipe destroyed when the client goes, no res.end().
+    app.get('/docs/bundle.js', (_req, res) => {
+      const file = Readable.from(
+        (function* () {
+          for (;;) yield Buffer.alloc(64 * 1024, 'x');
+        })(),
+      );
+      res.once('close', () => file.destroy());
+      file.pipe(res);
+    });
+    app.get('/rides', (_req, res) => res.end('rides'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const giveUp = new AbortController();
+    const download = await fetch(`${url}/docs/bundle.js`, { signal: giveUp.signal });
+    await download.body!.getReader().read(); // the first bytes, then the client goes
+    giveUp.abort();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const rides = await fetch(`${url}/rides`);
+    expect({ status: rides.status, body: await rides.text() }).toEqual({
+      status: 200,
+      body: 'rides',
+    });
   });
 });

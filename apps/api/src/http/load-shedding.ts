@@ -5,7 +5,7 @@ import type { Server, ServerResponse } from 'node:http';
 import { Counter, register } from 'prom-client';
 import { AdmissionGate, type AdmissionLimits } from './admission.gate';
 import { requestIdOf } from './logger.module';
-import { isProbePath } from './probe-paths';
+import { isDocsPath, isProbePath } from './probe-paths';
 
 /** The 503 a refused request gets, prebuilt for each Retry-After (seconds) so that a refusal costs microseconds. */
 const busyAnswers = new Map<number, { headers: Record<string, string>; body: Buffer }>();
@@ -91,7 +91,11 @@ export function installLoadShedding(app: Express, server: Server, limits: Admiss
         res.once('finish', leave);
         // A client gone before its answer: the handler still works (its queries run on), so its
         // place is given back when the handler ends the response, or at the latest after a minute.
-        res.once('close', () => (res.writableEnded ? leave() : leaveOnEnd(res, leave)));
+        // The documentation's files are piped from disk, a pipe the client's going ends without
+        // calling res.end(): nothing works on there, and the place is given back at once.
+        res.once('close', () =>
+          res.writableEnded || isDocsPath(req.path) ? leave() : leaveOnEnd(res, leave),
+        );
         next();
       }),
       () => {

@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { CONSISTENCY_TOKEN_HEADER, SERVED_BY_HEADER } from '@app/replica-routing';
+import { DOCS_ROUTE } from './probe-paths';
 
 /** The OpenAPI document, generated from the controllers' decorators and the DTOs. */
 export function openApiDocument(app: INestApplication): OpenAPIObject {
@@ -19,8 +20,8 @@ export function openApiDocument(app: INestApplication): OpenAPIObject {
 
 /** GET /docs (Swagger UI, served from swagger-ui-dist, no CDN) and GET /docs/json. */
 export function installOpenApi(app: INestApplication): void {
-  SwaggerModule.setup('docs', app, () => openApiDocument(app), {
-    jsonDocumentUrl: 'docs/json',
-    yamlDocumentUrl: 'docs/yaml',
+  SwaggerModule.setup(DOCS_ROUTE, app, () => openApiDocument(app), {
+    jsonDocumentUrl: `${DOCS_ROUTE}/json`,
+    yamlDocumentUrl: `${DOCS_ROUTE}/yaml`,
   });
 }

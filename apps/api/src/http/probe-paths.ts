@@ -13,3 +13,15 @@ export function isProbePath(path: string): boolean {
 export function probeRoutePatterns(): string[] {
   return PROBE_ROUTES.flatMap((r) => [r, `${r}/*path`]);
 }
+
+/**
+ * The API's documentation (Swagger UI and its static files, the OpenAPI
+ * document): no query behind it, so a download its client abandons leaves
+ * nothing working (see installLoadShedding).
+ */
+export const DOCS_ROUTE = 'docs';
+
+/** Whether an Express path is {@link DOCS_ROUTE} or below it. */
+export function isDocsPath(path: string): boolean {
+  return path === `/${DOCS_ROUTE}` || path.startsWith(`/${DOCS_ROUTE}/`);
+}
