@@ -57,4 +57,28 @@ describe('DashboardStateService', () => {
       ],
     });
   });
+
+  it('shows a benched node without the driver error its reason carries (hosts, ports, roles)', async () => {
+    const why = (error: string) => `benched for 1.5 s more after 3 failure(s) (${error})`;
+    const view = {
+      list: () => [
+        {
+          name: 'replica0',
+          why_not: why('connect ECONNREFUSED 10.0.3.7:5432'),
+          benched_for_ms: 1500,
+        },
+        { name: 'replica1', why_not: why('password authentication failed for user "rides_api"') },
+        { name: 'replica2', why_not: null },
+      ],
+    } as unknown as ReplicaStatusView;
+    const router = {
+      read: () => new Promise(() => undefined),
+    } as unknown as ReplicaRouter<EntityManager>;
+    const { nodes } = await new DashboardStateService(view, router).state();
+    expect(nodes.map((n) => n.why_not)).toEqual([
+      'benched for 1.5 s more after 3 failure(s)',
+      'benched for 1.5 s more after 3 failure(s)',
+      null,
+    ]);
+  });
 });

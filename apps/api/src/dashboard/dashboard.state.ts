@@ -191,7 +191,7 @@ export class DashboardStateService {
       lag_bytes: s.lag_bytes,
       lag_seconds: s.lag_seconds,
       age_ms: s.age_ms,
-      why_not: s.why_not,
+      why_not: publicReason(s.why_not),
     }));
     return {
       at: Date.now(),
@@ -207,4 +207,13 @@ export class DashboardStateService {
       log: await this.logState(),
     };
   }
+}
+
+/**
+ * A node's reason without what follows its first " (": the page is public,
+ * and a benched node's reason ends with the driver's error, which can name a
+ * host, a port or a role (`GET /replicas`, authenticated, shows it whole).
+ */
+function publicReason(whyNot: string | null): string | null {
+  return whyNot === null ? null : whyNot.split(' (')[0]!;
 }
