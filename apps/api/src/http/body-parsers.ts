@@ -27,18 +27,25 @@ const rejectUnsupportedBodies: RequestHandler = (req, res, next) => {
 
 /**
  * Requests Node's HTTP parser rejects before Express sees them (headers over
- * 16 KiB, invalid characters in a header) get the API's error shape too.
+ * 16 KiB, invalid characters in a header, a request not received within
+ * Node's `headersTimeout` or `requestTimeout`) get the API's error shape too.
  */
 export function installClientErrorHandler(server: Server): void {
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
-    if (!socket.writable) return socket.destroy();
-    const [status, message] =
+    // As Node's own handler: no answer on a socket where one is already under way (a pipelined
+    // request's error while the previous answer is written), which it would corrupt.
+    const answering = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })
+      ._httpMessage;
+    if (!socket.writable || answering?.headersSent) return socket.destroy();
+    const [status, reason, message] =
       error.code === 'HPE_HEADER_OVERFLOW'
-        ? [431, 'request header fields too large']
-        : [400, 'malformed HTTP request'];
+        ? [431, 'Request Header Fields Too Large', 'request header fields too large']
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'Request Timeout', 'the request did not arrive in time']
+          : [400, 'Bad Request', 'malformed HTTP request'];
     const body = JSON.stringify({ error: message });
     socket.end(
-      `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+      `HTTP/1.1 ${status} ${reason}\r\n` +
         `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
   });
