@@ -8,7 +8,6 @@ import {
   leaseSession,
   logMetrics,
   LogGapError,
-  OutboxStore,
   StreamPublisher,
   toFields,
 } from '../src';
@@ -143,10 +142,7 @@ describeWithNodeControl('the unified log', () => {
 
   it('a claim marks the last round as published, never before its commit time', async () => {
     for (let i = 0; i < 3; i++) await log.ride('1.1');
-    const session = new Client({ connectionString: e2eEnv().primaryUrl });
-    await session.connect();
-    try {
-      const store = new OutboxStore(session, log.sign);
+    await log.withStore(async (store) => {
       // Every staged event gets a seq (the earlier tests' too: each test starts unsequenced).
       let claimed = 0;
       let upTo = 0n;
@@ -164,17 +160,12 @@ describeWithNodeControl('the unified log', () => {
       );
       expect(rows.length).toBe(claimed);
       expect(rows.every((r) => r.marked)).toBe(true);
-    } finally {
-      await session.end();
-    }
+    });
   });
 
   it('the backlog gauges count unpublished events up to a cap, and date the oldest, sequenced or not', async () => {
     for (let i = 0; i < 4; i++) await log.ride('1.2');
-    const session = new Client({ connectionString: e2eEnv().primaryUrl });
-    await session.connect();
-    try {
-      const store = new OutboxStore(session, log.sign);
+    await log.withStore(async (store) => {
       // The oldest two get seqs, not yet published: the oldest is among them.
       expect(await store.claim(2)).toHaveLength(2);
       const all = await store.backlog();
@@ -186,21 +177,20 @@ describeWithNodeControl('the unified log', () => {
       expect(all.events).toBe(exact!.n);
       expect(Math.abs(all.oldestS - exact!.oldest)).toBeLessThan(1);
       expect(await store.backlog(3)).toMatchObject({ events: 3 });
-    } finally {
-      await session.end();
-    }
+    });
   });
 
   it('a full batch published again after a crash is refused as duplicates, and consumers move past it', async () => {
     for (let i = 0; i < 20; i++) await log.ride('3.3');
     // A streamer that published a batch and died before marking it published.
-    const session = new Client({ connectionString: e2eEnv().primaryUrl });
-    await session.connect();
-    const store = new OutboxStore(session, (at) => log.sign({ lsn: BigInt(0), tli: at.tli }));
-    await store.claim(20);
-    const crashed = new StreamPublisher(log.client(), STREAM);
-    expect((await crashed.publish(await store.unpublished(20))).added).toBe(20);
-    await session.end();
+    await log.withStore(
+      async (store) => {
+        await store.claim(20);
+        const crashed = new StreamPublisher(log.client(), STREAM);
+        expect((await crashed.publish(await store.unpublished(20))).added).toBe(20);
+      },
+      (at) => log.sign({ lsn: BigInt(0), tli: at.tli }),
+    );
     const duplicates = await counter(logMetrics.duplicatePublish);
     log.run((s) => log.consumer('consumer0', 20).run(s));
     log.streamer(); // re-sends the whole batch
