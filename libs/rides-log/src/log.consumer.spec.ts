@@ -5,6 +5,7 @@ import type { EntityManager } from 'typeorm';
 import { LogConsumer } from './log.consumer';
 import { LogGapError } from './log-gap.error';
 import { RIDE_CREATED, toFields } from './log.envelope';
+import { turningAfterWallStep } from '../test/wall-clock.fixture';
 
 /** consumer0 on the stream `log`, reading 10 at a time, blocking 10 ms, no failure injected. */
 const OPTIONS = { name: 'consumer0', stream: 'log', batch: 10, blockMs: 10, failRate: 0 };
@@ -200,13 +201,7 @@ describe('LogConsumer.run', () => {
     const consumer = new LogConsumer(router, redis, OPTIONS);
     await consumer.run(stop.signal);
     expect(consumer.turning()).toBe(true);
-    const wall = Date.now() + 3_600_000;
-    jest.spyOn(Date, 'now').mockImplementation(() => wall);
-    try {
-      expect(consumer.turning()).toBe(true);
-    } finally {
-      jest.restoreAllMocks();
-    }
+    expect(turningAfterWallStep(consumer)).toBe(true);
   });
 
   it('counts a consumer blocking up to a minute per read as turning until 15 s past that', () => {

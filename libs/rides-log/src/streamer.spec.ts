@@ -10,6 +10,7 @@ import { maintainStream } from './stream.maintenance';
 import { StreamPublisher } from './stream.publisher';
 import { Streamer } from './streamer';
 import type { StreamerOptions } from './streamer.options';
+import { turningAfterWallStep } from '../test/wall-clock.fixture';
 
 describe('Streamer, readiness and idling', () => {
   const streamerWith = (options: Partial<StreamerOptions>) =>
@@ -43,13 +44,7 @@ describe('Streamer, readiness and idling', () => {
     ).takeLease;
     await takeLease.call(streamer, session, stop.signal);
     expect(streamer.turning()).toBe(true);
-    const wall = Date.now() + 3_600_000;
-    jest.spyOn(Date, 'now').mockImplementation(() => wall);
-    try {
-      expect(streamer.turning()).toBe(true);
-    } finally {
-      jest.restoreAllMocks();
-    }
+    expect(turningAfterWallStep(streamer)).toBe(true);
   });
 
   it('idles no longer than it is told (the next maintenance), whatever its poll', async () => {
